@@ -1,0 +1,429 @@
+/**
+ * The typed stack configuration: one schema, validated once, every problem reported at once.
+ *
+ * The program reads the project's config keys (`sec1-api-platform:<key>`) through
+ * `pulumi.runtime.allConfig()`, validates them with {@link parsePlatformConfig} and hands the
+ * result to the components. Nothing else in the program reads config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+
+/** The project name of Pulumi.yaml; config keys are qualified with it. */
+export const PROJECT = "sec1-api-platform";
+
+/** The routes of the private loyalty REST API, as "METHOD /path". Callers are granted these. */
+export const PRIVATE_API_ROUTES = [
+  "GET /loyalty/{customerId}",
+  "POST /loyalty/{customerId}/points",
+] as const;
+
+/** The routes of the public bookings HTTP API, as "METHOD /path". Throttles may name these. */
+export const HTTP_API_ROUTES = [
+  "GET /bookings",
+  "GET /bookings/{bookingId}",
+  "POST /bookings",
+] as const;
+
+/** Retention values CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const IPV4_CIDR =
+  /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;
+const NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** An https URL; Cognito also accepts http://localhost callbacks for local development. */
+const httpsUrl = (what: string, allowLocalhost = false) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        if (allowLocalhost && u.protocol === "http:" && u.hostname === "localhost") return true;
+        return u.protocol === "https:" && u.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message: `expected an https:// URL${allowLocalhost ? " (or http://localhost)" : ""} for ${what}`,
+    },
+  );
+
+/** An http(s) origin for CORS: scheme://host[:port], no path. `*` is checked per environment. */
+const corsOrigin = z.string().refine(
+  (v) => {
+    if (v === "*") return true;
+    try {
+      const u = new URL(v);
+      return (
+        (u.protocol === "https:" || u.protocol === "http:") &&
+        (u.pathname === "/" || u.pathname === "") &&
+        !v.endsWith("/")
+      );
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected an origin such as https://app.example.com (scheme and host, no path)" },
+);
+
+const throttle = z.strictObject({
+  rateLimit: z.number().positive().max(10_000),
+  burstLimit: z.number().int().positive().max(5_000),
+});
+
+const routeKey = (routes: readonly string[]) =>
+  z.string().refine((v) => routes.includes(v), {
+    message: `expected one of the API's routes: ${routes.join(", ")}`,
+  });
+
+const usagePlanTier = z.strictObject({
+  name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
+  description: z.string().max(200).optional(),
+  rateLimit: z.number().positive().max(10_000),
+  burstLimit: z.number().int().positive().max(5_000),
+  quota: z.strictObject({
+    limit: z.number().int().positive(),
+    period: z.enum(["DAY", "WEEK", "MONTH"]),
+  }),
+  /** Per-route throttles, keyed by "METHOD /path" of the private API. */
+  methodThrottles: z.record(routeKey(PRIVATE_API_ROUTES), throttle).optional(),
+});
+
+/** Who an internal caller is: a service (its invoker role is assumed by the service), an account or a role. */
+const callerPrincipal = z.union([
+  z.strictObject({
+    service: z
+      .string()
+      .regex(SERVICE_PRINCIPAL, "expected a service principal such as lambda.amazonaws.com"),
+  }),
+  z.strictObject({ accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit AWS account id") }),
+  z.strictObject({ roleArn: z.string().regex(IAM_ROLE_ARN, "expected an IAM role ARN") }),
+]);
+
+const internalCaller = z.strictObject({
+  name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
+  principal: callerPrincipal,
+  routes: z.array(routeKey(PRIVATE_API_ROUTES)).min(1, "expected at least one granted route"),
+  usagePlan: z.string(),
+});
+
+const schema = z.strictObject({
+  environment: z.enum(["dev", "prod"]),
+  protectResources: z.boolean().default(false),
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+      message: `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(14),
+  tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
+
+  vpcMode: z.enum(["create", "existing"]).default("create"),
+  vpcCidrBlock: z
+    .string()
+    .regex(IPV4_CIDR, "expected an IPv4 CIDR such as 10.20.0.0/16")
+    .default("10.20.0.0/16"),
+  availabilityZoneCount: z.number().int().min(2).max(6).default(2),
+  natGateways: z.enum(["None", "Single", "OnePerAz"]).default("None"),
+  existingVpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]{8,17}$/, "expected a VPC id such as vpc-0abc12345def67890")
+    .optional(),
+  existingPrivateSubnetIds: z
+    .array(
+      z
+        .string()
+        .regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet id such as subnet-0abc12345def67890"),
+    )
+    .optional(),
+  endpointAllowedSecurityGroupIds: z
+    .array(
+      z
+        .string()
+        .regex(/^sg-[0-9a-f]{8,17}$/, "expected a security group id such as sg-0abc12345def67890"),
+    )
+    .default([]),
+
+  identityProvider: z.enum(["cognito", "oidc"]).default("cognito"),
+  cognitoDomainPrefix: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      "expected a lowercase domain prefix (letters, digits, dashes)",
+    )
+    .optional(),
+  cognitoCallbackUrls: z.array(httpsUrl("cognitoCallbackUrls", true)).default([]),
+  cognitoLogoutUrls: z.array(httpsUrl("cognitoLogoutUrls", true)).default([]),
+  cognitoMfa: z.enum(["OPTIONAL", "ON"]).default("OPTIONAL"),
+  oidcIssuer: httpsUrl("oidcIssuer").optional(),
+  oidcAudiences: z.array(z.string().min(1)).default([]),
+  oidcJwksUri: httpsUrl("oidcJwksUri").optional(),
+  authorizerMode: z.enum(["jwt", "lambda"]).default("jwt"),
+
+  corsAllowOrigins: z.array(corsOrigin).default([]),
+  httpApiRateLimit: z.number().positive().max(10_000).default(50),
+  httpApiBurstLimit: z.number().int().positive().max(5_000).default(100),
+  httpApiRouteThrottles: z.record(routeKey(HTTP_API_ROUTES), throttle).default({}),
+
+  privateApiStageName: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/, "expected letters, digits and underscores")
+    .default("v1"),
+  privateApiRateLimit: z.number().positive().max(10_000).default(20),
+  privateApiBurstLimit: z.number().int().positive().max(5_000).default(40),
+  privateApiLoggingLevel: z.enum(["ERROR", "INFO"]).default("ERROR"),
+  privateApiDataTrace: z.boolean().default(false),
+
+  usagePlans: z.array(usagePlanTier).min(1, "expected at least one usage plan tier"),
+  internalCallers: z.array(internalCaller).default([]),
+
+  appsyncFieldLogLevel: z.enum(["NONE", "ERROR", "INFO", "DEBUG", "ALL"]).default("ERROR"),
+  appsyncIntrospection: z.boolean().default(true),
+  appsyncQueryDepthLimit: z.number().int().min(0).max(75).default(0),
+  wafEnabled: z.boolean().default(false),
+  wafRateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
+});
+
+/** The validated stack configuration. */
+export type PlatformConfig = z.infer<typeof schema>;
+/** One usage-plan tier. */
+export type UsagePlanTier = PlatformConfig["usagePlans"][number];
+/** One internal caller of the private API. */
+export type InternalCaller = PlatformConfig["internalCallers"][number];
+
+/**
+ * Rules that relate several keys. They run on whatever keys parsed, so one run reports every
+ * problem; a rule whose keys did not parse stays silent (the key's own problem is reported).
+ */
+function crossFieldProblems(
+  c: Partial<PlatformConfig>,
+): { path: PropertyKey[]; message: string }[] {
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  const ctx = {
+    addIssue: (i: { code: string; path: PropertyKey[]; message: string }) => problems.push(i),
+  };
+  const need = (key: string, what: string) =>
+    ctx.addIssue({ code: "custom", path: [key], message: what });
+  if (c.vpcMode === "existing") {
+    if (!c.existingVpcId) need("existingVpcId", "required when vpcMode is existing");
+    if (!c.existingPrivateSubnetIds || c.existingPrivateSubnetIds.length < 2)
+      need(
+        "existingPrivateSubnetIds",
+        "expected at least two private subnet ids (two AZs) when vpcMode is existing",
+      );
+  }
+  if (c.identityProvider === "cognito" || c.identityProvider === undefined) {
+    if (!c.cognitoDomainPrefix)
+      need("cognitoDomainPrefix", "required when identityProvider is cognito");
+    if (c.cognitoCallbackUrls?.length === 0)
+      need(
+        "cognitoCallbackUrls",
+        "expected at least one callback URL when identityProvider is cognito",
+      );
+  } else {
+    if (!c.oidcIssuer) need("oidcIssuer", "required when identityProvider is oidc");
+    if (c.oidcAudiences?.length === 0)
+      need("oidcAudiences", "expected at least one audience when identityProvider is oidc");
+  }
+  if (
+    c.httpApiBurstLimit !== undefined &&
+    c.httpApiRateLimit !== undefined &&
+    c.httpApiBurstLimit < c.httpApiRateLimit
+  )
+    need("httpApiBurstLimit", "must be at least httpApiRateLimit");
+  if (
+    c.privateApiBurstLimit !== undefined &&
+    c.privateApiRateLimit !== undefined &&
+    c.privateApiBurstLimit < c.privateApiRateLimit
+  )
+    need("privateApiBurstLimit", "must be at least privateApiRateLimit");
+  const tiers = new Set<string>();
+  c.usagePlans?.forEach((t, i) => {
+    if (t.burstLimit < t.rateLimit)
+      problems.push({
+        path: ["usagePlans", i, "burstLimit"],
+        message: `must be at least rateLimit (${t.rateLimit})`,
+      });
+    if (tiers.has(t.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["usagePlans", i, "name"],
+        message: `duplicate tier name '${t.name}'`,
+      });
+    tiers.add(t.name);
+  });
+  const callers = new Set<string>();
+  c.internalCallers?.forEach((caller, i) => {
+    if (callers.has(caller.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["internalCallers", i, "name"],
+        message: `duplicate caller name '${caller.name}'`,
+      });
+    callers.add(caller.name);
+    if (c.usagePlans && !tiers.has(caller.usagePlan))
+      ctx.addIssue({
+        code: "custom",
+        path: ["internalCallers", i, "usagePlan"],
+        message: `expected one of the usagePlans tiers (${[...tiers].join(", ")}), found '${caller.usagePlan}'`,
+      });
+  });
+  if (c.environment === "prod") {
+    const safeguard = (key: string, what: string) => need(key, `prod safeguard: ${what}`);
+    if (c.protectResources === false) safeguard("protectResources", "must be true in prod");
+    if (c.logRetentionDays !== undefined && c.logRetentionDays < 90)
+      safeguard("logRetentionDays", "must be at least 90 in prod");
+    if (c.cognitoMfa === "OPTIONAL" && c.identityProvider === "cognito")
+      safeguard("cognitoMfa", "must be ON in prod");
+    c.corsAllowOrigins?.forEach((o, i) => {
+      if (!o.startsWith("https://"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["corsAllowOrigins", i],
+          message: `prod safeguard: expected an https:// origin, found '${o}'`,
+        });
+    });
+    if (c.privateApiDataTrace)
+      safeguard(
+        "privateApiDataTrace",
+        "must be false in prod (it logs full request and response bodies)",
+      );
+    if (c.appsyncIntrospection === true) safeguard("appsyncIntrospection", "must be false in prod");
+    if (c.appsyncQueryDepthLimit === 0)
+      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in prod");
+    if (c.appsyncFieldLogLevel === "ALL" || c.appsyncFieldLogLevel === "DEBUG")
+      safeguard(
+        "appsyncFieldLogLevel",
+        "must be NONE, ERROR or INFO in prod (ALL and DEBUG log field values)",
+      );
+    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in prod");
+  }
+  return problems;
+}
+
+/** Every config key the project knows, in schema order. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+
+/** How the engine's string value of a key is decoded before validation. */
+function kindOf(key: string): "string" | "number" | "boolean" | "json" {
+  let inner: z.ZodType = schema.shape[key as keyof typeof schema.shape];
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional)
+    inner = inner.unwrap() as z.ZodType;
+  if (inner instanceof z.ZodNumber) return "number";
+  if (inner instanceof z.ZodBoolean) return "boolean";
+  if (inner instanceof z.ZodString || inner instanceof z.ZodEnum) return "string";
+  return "json";
+}
+
+/** Raised for bad stack config; its message lists every bad key. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: { key: string; message: string }[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function at(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  let key = `${PROJECT}:${String(path[0] ?? "")}`;
+  for (const p of path.slice(1)) key += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return key;
+}
+
+/**
+ * Validates raw stack config (the `project:key` → string map the engine hands the program) and
+ * returns the typed config, or throws one {@link ConfigError} listing every bad key.
+ * Keys of other namespaces (`aws:region`, ...) are ignored.
+ */
+export function parsePlatformConfig(raw: Record<string, string>): PlatformConfig {
+  const problems: { key: string; message: string }[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(raw)) {
+    const sep = fullKey.indexOf(":");
+    if (sep < 0 || fullKey.slice(0, sep) !== PROJECT) continue;
+    const key = fullKey.slice(sep + 1);
+    if (!CONFIG_KEYS.includes(key)) {
+      problems.push({
+        key: fullKey,
+        message: `unknown key; expected one of ${CONFIG_KEYS.join(", ")}`,
+      });
+      continue;
+    }
+    values[key] = decode(text, kindOf(key));
+  }
+  const parsed: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const field = schema.shape[key as keyof typeof schema.shape];
+    const result = field.safeParse(values[key]);
+    if (result.success) {
+      if (result.data !== undefined) parsed[key] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      const path = [key, ...issue.path];
+      const found = values[key] === undefined ? "nothing" : describe(at(values, path));
+      const message = values[key] === undefined ? "required" : issue.message;
+      problems.push({ key: keyOf(path), message: `${message} (found ${found})` });
+    }
+  }
+  for (const p of crossFieldProblems(parsed as Partial<PlatformConfig>)) {
+    const raw = at(values, p.path);
+    const fallback = at(parsed, p.path);
+    const found =
+      raw !== undefined
+        ? describe(raw)
+        : fallback === undefined
+          ? "nothing"
+          : `the default ${describe(fallback)}`;
+    problems.push({ key: keyOf(p.path), message: `${p.message} (found ${found})` });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed as PlatformConfig;
+}
+
+/**
+ * The engine passes every value as a string; structured values arrive as JSON. Numbers and
+ * booleans are decoded so the schema can name a wrong type ("expected number, received string").
+ */
+function decode(text: string, kind: ReturnType<typeof kindOf>): unknown {
+  const trimmed = text.trim();
+  if (kind === "number" && /^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (kind === "boolean" && (trimmed === "true" || trimmed === "false")) return trimmed === "true";
+  if (kind === "json") {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Reads and validates the running stack's config. Throws {@link ConfigError} before anything is registered. */
+export function loadPlatformConfig(): PlatformConfig {
+  return parsePlatformConfig(pulumi.runtime.allConfig());
+}

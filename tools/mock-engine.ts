@@ -1,0 +1,569 @@
+/**
+ * Runs the real program under the Pulumi SDK's mock engine and records what it registers.
+ *
+ * Used by the offline preview and by the tests. The mocks return realistic ids and ARNs for the
+ * resource types the program uses (a VPC endpoint id looks like `vpce-0…`, a REST API id like
+ * `a1b2c3d4e5`, ARNs carry the stack's region and a fixed test account), so outputs and the
+ * policy pack see plausible values. Ids derive from a hash of type and name: runs are repeatable.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+/** The fixed AWS account the mocks pretend to deploy into. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** The engine's sentinel for a value not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG = "4dabf18193072939515e22adb298388d";
+const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
+const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
+const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
+const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** The placeholder a `secure:` config value becomes offline; it is never decrypted. */
+export const SECRET_PLACEHOLDER = "offline-preview-secret-placeholder";
+
+/** One registered resource, as the engine (and the policy pack) sees it. */
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  id: string | null;
+  arn: string | null;
+  parent: string | null;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  provider: string | null;
+  /** Inputs in the engine's wire form (secrets, resource references and unknowns as signatures). */
+  wireInputs: Record<string, unknown>;
+  /** Outputs the mock returned, in wire form. */
+  wireOutputs: Record<string, unknown>;
+  /** Inputs made readable: references → the referenced id, secrets → "[secret]". */
+  inputs: Record<string, unknown>;
+  options: {
+    protect: boolean;
+    ignoreChanges: string[];
+    deleteBeforeReplace: boolean;
+    replaceOnChanges: string[];
+    additionalSecretOutputs: string[];
+    aliases: string[];
+  };
+}
+
+/** What a run of the program produced. */
+export interface ProgramRun {
+  stack: string;
+  project: string;
+  resources: RegisteredResource[];
+  /** The program's exports, resolved; secret values are "[secret]". */
+  outputs: Record<string, unknown>;
+  /** The same outputs with secrets revealed, for tests that check a secret's value exists. */
+  rawOutputs: Record<string, unknown>;
+  secretOutputs: string[];
+}
+
+export interface RunOptions {
+  /** Folder with Pulumi.yaml and the program (default: the repository root). */
+  projectDir?: string;
+  stack: string;
+  /** The `project:key` → string map, as the engine hands it to the program. */
+  config: Record<string, string>;
+  /** Run as a preview: outputs the mocks do not return are unknown. */
+  preview?: boolean;
+  /** Module to load (default `index.ts` in projectDir). */
+  entry?: string;
+  /**
+   * Instead of loading a module, call this to build resources (tests of one component). What it
+   * returns is treated like the module's exports.
+   */
+  program?: () => Record<string, unknown> | void;
+  /** Extra per-type mock outputs, merged over the built-in ones (tests use this). */
+  overrides?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+}
+
+const hex = (seed: string, length: number) =>
+  createHash("sha256").update(seed).digest("hex").slice(0, length);
+const alnum = (seed: string, length: number) => {
+  const chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = createHash("sha256").update(seed).digest();
+  let out = "";
+  for (let i = 0; i < length; i++) out += chars[bytes[i % bytes.length] % chars.length];
+  return out;
+};
+
+/** Realistic ids and outputs per resource type, for the types the program uses. */
+export function mockOutputs(
+  args: pulumi.runtime.MockResourceArgs,
+  region: string,
+): { id: string; state: Record<string, unknown> } {
+  const seed = `${args.type}::${args.name}`;
+  const inputs = (args.inputs ?? {}) as Record<string, any>;
+  const acct = MOCK_ACCOUNT_ID;
+  const physicalName: string = inputs.name ?? `${args.name}-${hex(seed, 7)}`;
+  const arnOf = (service: string, resource: string, withAccount = true) =>
+    `arn:aws:${service}:${region}:${withAccount ? acct : ""}:${resource}`;
+  const state: Record<string, unknown> = {};
+  let id = `${args.name}-${hex(seed, 7)}`;
+
+  switch (args.type) {
+    case "awsx:ec2:Vpc": {
+      const vpcId = `vpc-0${hex(seed, 16)}`;
+      const azs = 2;
+      const subnets = (kind: string) =>
+        Array.from({ length: azs }, (_, i) => `subnet-0${hex(`${seed}:${kind}:${i}`, 16)}`);
+      Object.assign(state, {
+        vpcId,
+        privateSubnetIds: subnets("private"),
+        publicSubnetIds: subnets("public"),
+        isolatedSubnetIds: [],
+        vpc: {
+          id: vpcId,
+          cidrBlock: inputs.cidrBlock ?? "10.0.0.0/16",
+          arn: arnOf("ec2", `vpc/${vpcId}`),
+        },
+      });
+      id = vpcId;
+      break;
+    }
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      id = `vpce-0${hex(seed, 16)}`;
+      state.arn = arnOf("ec2", `vpc-endpoint/${id}`);
+      state.dnsEntries = [
+        {
+          dnsName: `${id}-${alnum(seed, 8)}.execute-api.${region}.vpce.amazonaws.com`,
+          hostedZoneId: "Z1YSHQZHG15GKL",
+        },
+      ];
+      state.networkInterfaceIds = [`eni-0${hex(`${seed}:eni`, 16)}`];
+      state.state = "available";
+      break;
+    case "aws:ec2/securityGroup:SecurityGroup":
+      id = `sg-0${hex(seed, 16)}`;
+      state.arn = arnOf("ec2", `security-group/${id}`);
+      break;
+    case "aws:apigateway/restApi:RestApi":
+      id = alnum(seed, 10);
+      state.rootResourceId = alnum(`${seed}:root`, 10);
+      state.executionArn = arnOf("execute-api", id);
+      state.arn = `arn:aws:apigateway:${region}::/restapis/${id}`;
+      state.createdDate = "2026-01-01T00:00:00Z";
+      break;
+    case "aws:apigateway/resource:Resource":
+      id = alnum(seed, 6);
+      break;
+    case "aws:apigateway/deployment:Deployment":
+      id = alnum(seed, 6);
+      break;
+    case "aws:apigateway/stage:Stage": {
+      const apiId = String(inputs.restApi ?? "");
+      id = `ags-${apiId}-${inputs.stageName}`;
+      state.arn = `arn:aws:apigateway:${region}::/restapis/${apiId}/stages/${inputs.stageName}`;
+      state.invokeUrl = `https://${apiId}.execute-api.${region}.amazonaws.com/${inputs.stageName}`;
+      state.executionArn = arnOf("execute-api", `${apiId}/${inputs.stageName}`);
+      break;
+    }
+    case "aws:apigateway/apiKey:ApiKey":
+      id = alnum(seed, 10);
+      state.arn = `arn:aws:apigateway:${region}::/apikeys/${id}`;
+      // AWS generates the value when none is given.
+      state.value = inputs.value ?? pulumi.secret(alnum(`${seed}:value`, 40));
+      break;
+    case "aws:apigateway/usagePlan:UsagePlan":
+      id = alnum(seed, 6);
+      state.arn = `arn:aws:apigateway:${region}::/usageplans/${id}`;
+      break;
+    case "aws:apigatewayv2/api:Api":
+      id = alnum(seed, 10);
+      state.apiEndpoint = `https://${id}.execute-api.${region}.amazonaws.com`;
+      state.executionArn = arnOf("execute-api", id);
+      state.arn = `arn:aws:apigateway:${region}::/apis/${id}`;
+      break;
+    case "aws:apigatewayv2/stage:Stage":
+      id = String(inputs.name ?? "$default");
+      state.arn = `arn:aws:apigateway:${region}::/apis/${inputs.apiId}/stages/${id}`;
+      state.executionArn = arnOf("execute-api", `${inputs.apiId}/${id}`);
+      state.invokeUrl = `https://${inputs.apiId}.execute-api.${region}.amazonaws.com/${id === "$default" ? "" : id}`;
+      break;
+    case "aws:apigatewayv2/authorizer:Authorizer":
+    case "aws:apigatewayv2/route:Route":
+    case "aws:apigatewayv2/integration:Integration":
+      id = alnum(seed, 7);
+      break;
+    case "aws:iam/role:Role":
+      id = physicalName;
+      state.name = physicalName;
+      state.arn = `arn:aws:iam::${acct}:role${inputs.path ?? "/"}${physicalName}`;
+      state.uniqueId = `AROA${hex(seed, 17).toUpperCase()}`;
+      break;
+    case "aws:iam/policy:Policy":
+      state.name = physicalName;
+      state.arn = `arn:aws:iam::${acct}:policy${inputs.path ?? "/"}${physicalName}`;
+      id = state.arn as string;
+      break;
+    case "aws:iam/rolePolicy:RolePolicy":
+      id = `${inputs.role}:${physicalName}`;
+      state.name = physicalName;
+      break;
+    case "aws:lambda/function:Function": {
+      state.name = physicalName;
+      state.arn = arnOf("lambda", `function:${physicalName}`);
+      state.qualifiedArn = `${state.arn}:$LATEST`;
+      state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+      state.version = "$LATEST";
+      id = physicalName;
+      break;
+    }
+    case "aws:cloudwatch/logGroup:LogGroup":
+      state.name = physicalName;
+      state.arn = arnOf("logs", `log-group:${physicalName}`);
+      id = physicalName;
+      break;
+    case "aws:cognito/userPool:UserPool":
+      id = `${region}_${alnum(seed, 9).replace(/^./, (c) => c.toUpperCase())}`;
+      state.arn = arnOf("cognito-idp", `userpool/${id}`);
+      state.endpoint = `cognito-idp.${region}.amazonaws.com/${id}`;
+      break;
+    case "aws:cognito/userPoolClient:UserPoolClient":
+      id = alnum(seed, 26);
+      if (inputs.generateSecret) state.clientSecret = pulumi.secret(alnum(`${seed}:secret`, 51));
+      break;
+    case "aws:cognito/resourceServer:ResourceServer":
+      id = `${inputs.userPoolId}|${inputs.identifier}`;
+      state.scopeIdentifiers = ((inputs.scopes ?? []) as { scopeName: string }[]).map(
+        (s) => `${inputs.identifier}/${s.scopeName}`,
+      );
+      break;
+    case "aws:cognito/userPoolDomain:UserPoolDomain":
+      id = String(inputs.domain);
+      state.cloudfrontDistribution = `d${alnum(seed, 13)}.cloudfront.net`;
+      break;
+    case "aws:appsync/graphQLApi:GraphQLApi":
+      id = alnum(seed, 26);
+      state.arn = arnOf("appsync", `apis/${id}`);
+      state.uris = {
+        GRAPHQL: `https://${alnum(`${seed}:host`, 26)}.appsync-api.${region}.amazonaws.com/graphql`,
+      };
+      break;
+    case "aws:appsync/dataSource:DataSource":
+      id = `${inputs.apiId}-${inputs.name}`;
+      state.arn = arnOf("appsync", `apis/${inputs.apiId}/datasources/${inputs.name}`);
+      break;
+    case "aws:appsync/resolver:Resolver":
+      id = `${inputs.apiId}-${inputs.type}-${inputs.field}`;
+      state.arn = arnOf(
+        "appsync",
+        `apis/${inputs.apiId}/types/${inputs.type}/resolvers/${inputs.field}`,
+      );
+      break;
+    case "aws:dynamodb/table:Table":
+      state.name = physicalName;
+      state.arn = arnOf("dynamodb", `table/${physicalName}`);
+      id = physicalName;
+      break;
+    case "aws:wafv2/webAcl:WebAcl": {
+      const uuid = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+      id = uuid;
+      state.arn = arnOf("wafv2", `regional/webacl/${physicalName}/${uuid}`);
+      break;
+    }
+    case "aws:kms/key:Key":
+      id = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+      state.arn = arnOf("kms", `key/${id}`);
+      break;
+    default: {
+      const [pkg, mod] = args.type.split(":");
+      if (pkg === "aws" && inputs.arn === undefined) {
+        const service = (mod ?? "").split("/")[0];
+        state.arn = arnOf(service, `${args.type.split(":").pop()?.toLowerCase()}/${id}`);
+      }
+    }
+  }
+  return { id, state: { ...inputs, ...state } };
+}
+
+/** Mocked provider functions: the fixed account, the stack's region, the aws partition. */
+export function mockCall(
+  args: pulumi.runtime.MockCallArgs,
+  region: string,
+): Record<string, unknown> {
+  switch (args.token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return {
+        accountId: MOCK_ACCOUNT_ID,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline-preview`,
+        userId: "AIDAOFFLINEPREVIEW",
+        id: MOCK_ACCOUNT_ID,
+      };
+    case "aws:index/getRegion:getRegion":
+      return {
+        name: region,
+        region,
+        id: region,
+        description: region,
+        endpoint: `ec2.${region}.amazonaws.com`,
+      };
+    case "aws:index/getPartition:getPartition":
+      return {
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        reverseDnsPrefix: "com.amazonaws",
+        id: "aws",
+      };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return {
+        names: ["a", "b", "c"].map((z) => `${region}${z}`),
+        zoneIds: ["1", "2", "3"].map((z) => `euw1-az${z}`),
+        id: region,
+      };
+    case "aws:ec2/getVpc:getVpc":
+      return {
+        id: args.inputs.id,
+        cidrBlock: "10.40.0.0/16",
+        arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:vpc/${args.inputs.id}`,
+      };
+    default:
+      return args.inputs;
+  }
+}
+
+/** Makes a wire value readable: references → id, secrets → "[secret]", assets summarised. */
+export function readable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readable);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  switch (obj[SIG]) {
+    case SIG_SECRET:
+      return "[secret]";
+    case SIG_RESOURCE:
+      return obj.id === undefined || obj.id === "" ? UNKNOWN : obj.id;
+    case SIG_OUTPUT:
+      return obj.secret ? "[secret]" : "value" in obj ? readable(obj.value) : UNKNOWN;
+    case SIG_ASSET:
+    case SIG_ARCHIVE: {
+      const text = JSON.stringify(obj);
+      return {
+        archive: true,
+        sha256: createHash("sha256").update(text).digest("hex").slice(0, 16),
+        bytes: text.length,
+      };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = readable(v);
+  return out;
+}
+
+async function settle(value: unknown): Promise<{ value: unknown; secret: boolean }> {
+  if (pulumi.Output.isInstance(value)) {
+    const out = value as pulumi.Output<unknown>;
+    const [inner, secret] = await Promise.all([
+      new Promise<unknown>((resolve) => out.apply((v) => resolve(v))),
+      (out as unknown as { isSecret: Promise<boolean> }).isSecret,
+    ]);
+    const known = await (out as unknown as { isKnown: Promise<boolean> }).isKnown;
+    const settled = await settle(known ? inner : UNKNOWN);
+    return { value: settled.value, secret: secret || settled.secret };
+  }
+  if (Array.isArray(value)) {
+    const items = await Promise.all(value.map(settle));
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    const out: Record<string, unknown> = {};
+    let secret = false;
+    for (const [k, v] of Object.entries(value)) {
+      const s = await settle(v);
+      out[k] = s.value;
+      secret = secret || s.secret;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+/** Project modules are loaded afresh for each run; the SDK and providers stay cached. */
+function forgetProjectModules(projectDir: string) {
+  const root = path.resolve(projectDir) + path.sep;
+  for (const key of Object.keys(require.cache)) {
+    if (
+      key.startsWith(root) &&
+      !key.includes(`${path.sep}node_modules${path.sep}`) &&
+      !key.includes(`${path.sep}tools${path.sep}`)
+    ) {
+      delete require.cache[key];
+    }
+  }
+}
+
+/**
+ * Runs the program once under the SDK's mock engine with the given config and returns every
+ * registered resource (with parent, dependencies and options) and the resolved outputs.
+ * A program that throws (bad config, a validation error) rejects with that error.
+ */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const projectDir = path.resolve(opts.projectDir ?? path.join(__dirname, ".."));
+  const project = readProjectName(projectDir);
+  const region = opts.config["aws:region"] ?? "us-east-1";
+  pulumi.runtime.setAllConfig(opts.config);
+
+  const captured: Promise<RegisteredResource | undefined>[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const base = mockOutputs(args, region);
+        const extra = opts.overrides?.(args);
+        return {
+          id: base.id,
+          state: { ...base.state, ...(extra ?? {}) },
+        } as pulumi.runtime.MockResourceResult;
+      },
+      call: (args) => mockCall(args, region),
+    },
+    project,
+    opts.stack,
+    opts.preview ?? false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+    let done!: (r: RegisteredResource | undefined) => void;
+    captured.push(new Promise((resolve) => (done = resolve)));
+    register(req, (err: unknown, resp: any) => {
+      if (err || !resp) {
+        done(undefined);
+      } else {
+        const wireInputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const wireOutputs = (resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+          propertyDependencies[key] = deps.getUrnsList();
+        });
+        const arn = wireOutputs.arn;
+        done({
+          urn: resp.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          id: req.getCustom() ? resp.getId() || null : null,
+          arn: typeof arn === "string" ? arn : null,
+          parent: req.getParent() || null,
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider() || null,
+          wireInputs,
+          wireOutputs,
+          inputs: readable(wireInputs) as Record<string, unknown>,
+          options: {
+            protect: req.getProtect?.() ?? false,
+            ignoreChanges: req.getIgnorechangesList?.() ?? [],
+            deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+            replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+            aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() ?? ""),
+          },
+        });
+      }
+      callback(err, resp);
+    });
+  };
+
+  let exports: Record<string, unknown>;
+  if (opts.program) {
+    exports = opts.program() ?? {};
+  } else {
+    forgetProjectModules(projectDir);
+    exports = require(path.resolve(projectDir, opts.entry ?? "index.ts")) as Record<
+      string,
+      unknown
+    >;
+  }
+  const outputs: Record<string, unknown> = {};
+  const rawOutputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [key, value] of Object.entries(exports)) {
+    if (key === "__esModule" || typeof value === "function") continue;
+    const s = await settle(value);
+    rawOutputs[key] = s.value;
+    outputs[key] = s.secret ? "[secret]" : s.value;
+    if (s.secret) secretOutputs.push(key);
+  }
+  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+  const resources = (await Promise.all(captured)).filter(
+    (r): r is RegisteredResource => r !== undefined,
+  );
+  return { stack: opts.stack, project, resources, outputs, rawOutputs, secretOutputs };
+}
+
+function readProjectName(projectDir: string): string {
+  const doc = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+  };
+  return doc.name;
+}
+
+/** Raised for a stack that has no Pulumi.<stack>.yaml or an unreadable one. */
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackError";
+  }
+}
+
+/**
+ * Loads Pulumi.<stack>.yaml the way the CLI hands config to a program: keys are
+ * project-qualified, structured values become JSON, Pulumi.yaml defaults fill unset project keys,
+ * and `secure:` values are replaced by a placeholder (never decrypted). Returns the config map
+ * and the keys that are secret.
+ */
+export function loadStackConfig(
+  stack: string,
+  projectDir = path.join(__dirname, ".."),
+): { config: Record<string, string>; secretKeys: string[] } {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackError(`invalid stack name '${stack}'`);
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    const known = fs
+      .readdirSync(projectDir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => !!s);
+    throw new StackError(
+      `no stack '${stack}': Pulumi.${stack}.yaml does not exist (stacks: ${known.join(", ")})`,
+    );
+  }
+  let doc: { config?: Record<string, unknown> } | null;
+  let projectDoc: { name: string; config?: Record<string, { default?: unknown } | unknown> };
+  try {
+    doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    projectDoc = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+  } catch (err) {
+    throw new StackError(`cannot read ${path.basename(file)}: ${(err as Error).message}`);
+  }
+  const project = projectDoc.name;
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, decl] of Object.entries(projectDoc.config ?? {})) {
+    const qualified = key.includes(":") ? key : `${project}:${key}`;
+    if (decl !== null && typeof decl === "object" && "default" in decl) {
+      config[qualified] = encode((decl as { default: unknown }).default);
+    }
+  }
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    const qualified = key.includes(":") ? key : `${project}:${key}`;
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+      config[qualified] = SECRET_PLACEHOLDER;
+      secretKeys.push(qualified);
+    } else {
+      config[qualified] = encode(value);
+    }
+  }
+  return { config, secretKeys };
+}
+
+function encode(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
