@@ -1,0 +1,58 @@
+/**
+ * The shape every benchmark reports. A figure is a ratio against a baseline measured in the same
+ * run on the same machine, never an absolute time compared with a constant.
+ */
+export interface Figure {
+  /** What was measured, e.g. "pack start (spawn to port)". */
+  name: string;
+  /** The measured value of our code (median), in `unit`. */
+  value: number;
+  /** The baseline measured in the same run, in `unit`. */
+  baseline: number;
+  /** value / baseline (or baseline / value for throughputs, so that lower is always better). */
+  ratio: number;
+  /** The target for the ratio, e.g. "<= 1.3". */
+  target: string;
+  /** ms, ops/s, KB, ... */
+  unit: string;
+  /** Whether the ratio meets the target. */
+  pass: boolean;
+}
+
+/** One benchmark module: `bench/<name>.bench.ts` exports `default` of this type. */
+export interface Benchmark {
+  name: string;
+  /** Measures and returns its figures; may spawn processes but must stop them before it returns. */
+  run(): Promise<Figure[]>;
+}
+
+/** A figure where lower is better: ratio = value / baseline. */
+export function lowerIsBetter(
+  name: string,
+  value: number,
+  baseline: number,
+  max: number,
+  unit: string,
+): Figure {
+  const ratio = value / baseline;
+  return { name, value, baseline, ratio, target: `<= ${max}`, unit, pass: ratio <= max };
+}
+
+/** A figure where higher is better (throughput): ratio = value / baseline, target a minimum. */
+export function higherIsBetter(
+  name: string,
+  value: number,
+  baseline: number,
+  min: number,
+  unit: string,
+): Figure {
+  const ratio = value / baseline;
+  return { name, value, baseline, ratio, target: `>= ${min}`, unit, pass: ratio >= min };
+}
+
+/** The median of a list of samples. */
+export function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
