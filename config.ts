@@ -369,7 +369,7 @@ export function parsePlatformConfig(raw: Record<string, string>): PlatformConfig
     if (!CONFIG_KEYS.includes(key)) {
       problems.push({
         key: fullKey,
-        message: `unknown key; expected one of ${CONFIG_KEYS.join(", ")}`,
+        message: `unknown key (found ${describe(text)}); expected one of ${CONFIG_KEYS.join(", ")}`,
       });
       continue;
     }

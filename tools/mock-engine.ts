@@ -473,14 +473,24 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   };
 
   let exports: Record<string, unknown>;
-  if (opts.program) {
-    exports = opts.program() ?? {};
-  } else {
-    forgetProjectModules(projectDir);
-    exports = require(path.resolve(projectDir, opts.entry ?? "index.ts")) as Record<
-      string,
-      unknown
-    >;
+  try {
+    if (opts.program) {
+      exports = opts.program() ?? {};
+    } else {
+      forgetProjectModules(projectDir);
+      exports = require(path.resolve(projectDir, opts.entry ?? "index.ts"));
+    }
+  } catch (err) {
+    // Tell callers what had been registered before the program failed (bad config must leave
+    // nothing behind), keeping the original error for its message.
+    await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+    const resources = (await Promise.all(captured)).filter(
+      (r): r is RegisteredResource => r !== undefined,
+    );
+    if (err && typeof err === "object") {
+      Object.defineProperty(err, "registeredResources", { value: resources, enumerable: false });
+    }
+    throw err;
   }
   const outputs: Record<string, unknown> = {};
   const rawOutputs: Record<string, unknown> = {};
@@ -504,6 +514,13 @@ function readProjectName(projectDir: string): string {
     name: string;
   };
   return doc.name;
+}
+
+/** The resources a failed run had registered before it threw (see {@link runProgram}). */
+export function registeredBeforeFailure(err: unknown): RegisteredResource[] | undefined {
+  return err && typeof err === "object"
+    ? (err as { registeredResources?: RegisteredResource[] }).registeredResources
+    : undefined;
 }
 
 /** Raised for a stack that has no Pulumi.<stack>.yaml or an unreadable one. */

@@ -1,0 +1,294 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CONFIG_KEYS, ConfigError, parsePlatformConfig, PROJECT } from "../config";
+import { registeredBeforeFailure } from "../tools/mock-engine";
+import { runStack, stackConfig } from "./helpers/harness";
+
+const tier = {
+  name: "standard",
+  rateLimit: 10,
+  burstLimit: 20,
+  quota: { limit: 1000, period: "DAY" },
+};
+const caller = {
+  name: "points-accrual-batch",
+  principal: { roleArn: "arn:aws:iam::111122223333:role/points-accrual-batch" },
+  routes: ["POST /loyalty/{customerId}/points"],
+  usagePlan: "standard",
+};
+
+/** Each case: the stack it starts from, the overrides that break it, and the key the error must name. */
+const badConfigs: {
+  what: string;
+  stack: "dev" | "prod";
+  set: Record<string, unknown>;
+  key: string;
+}[] = [
+  {
+    what: "missing required key",
+    stack: "dev",
+    set: { environment: undefined },
+    key: "environment",
+  },
+  {
+    what: "value outside the enum",
+    stack: "dev",
+    set: { environment: "staging" },
+    key: "environment",
+  },
+  {
+    what: "wrong type (number expected)",
+    stack: "dev",
+    set: { logRetentionDays: "two weeks" },
+    key: "logRetentionDays",
+  },
+  {
+    what: "retention CloudWatch does not offer",
+    stack: "dev",
+    set: { logRetentionDays: "13" },
+    key: "logRetentionDays",
+  },
+  { what: "unknown key", stack: "dev", set: { colour: "blue" }, key: `${PROJECT}:colour` },
+  {
+    what: "malformed CIDR",
+    stack: "dev",
+    set: { vpcCidrBlock: "10.0.0.0/33" },
+    key: "vpcCidrBlock",
+  },
+  {
+    what: "existing VPC without its id",
+    stack: "prod",
+    set: { existingVpcId: undefined },
+    key: "existingVpcId",
+  },
+  {
+    what: "existing VPC with one subnet",
+    stack: "prod",
+    set: { existingPrivateSubnetIds: ["subnet-0a1b2c3d4e5f60001"] },
+    key: "existingPrivateSubnetIds",
+  },
+  {
+    what: "malformed subnet id",
+    stack: "prod",
+    set: { existingPrivateSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-x"] },
+    key: "existingPrivateSubnetIds[1]",
+  },
+  {
+    what: "http:// OIDC issuer",
+    stack: "prod",
+    set: { oidcIssuer: "http://login.example.com" },
+    key: "oidcIssuer",
+  },
+  {
+    what: "OIDC without audiences",
+    stack: "prod",
+    set: { oidcAudiences: [] },
+    key: "oidcAudiences",
+  },
+  {
+    what: "Cognito without callback URLs",
+    stack: "dev",
+    set: { cognitoCallbackUrls: [] },
+    key: "cognitoCallbackUrls",
+  },
+  {
+    what: "callback URL that is not https",
+    stack: "dev",
+    set: { cognitoCallbackUrls: ["ftp://example.com/cb"] },
+    key: "cognitoCallbackUrls[0]",
+  },
+  {
+    what: "malformed role ARN of a caller",
+    stack: "dev",
+    set: { internalCallers: [{ ...caller, principal: { roleArn: "role/points" } }] },
+    key: "internalCallers[0].principal.roleArn",
+  },
+  {
+    what: "caller without a granted route",
+    stack: "dev",
+    set: { internalCallers: [{ ...caller, routes: [] }] },
+    key: "internalCallers[0].routes",
+  },
+  {
+    what: "caller granted a route that does not exist",
+    stack: "dev",
+    set: { internalCallers: [{ ...caller, routes: ["DELETE /loyalty/{customerId}"] }] },
+    key: "internalCallers[0].routes[0]",
+  },
+  {
+    what: "caller on an unknown tier",
+    stack: "dev",
+    set: { usagePlans: [tier], internalCallers: [{ ...caller, usagePlan: "gold" }] },
+    key: "internalCallers[0].usagePlan",
+  },
+  {
+    what: "tier with negative rate",
+    stack: "dev",
+    set: { usagePlans: [{ ...tier, rateLimit: -1 }] },
+    key: "usagePlans[0].rateLimit",
+  },
+  {
+    what: "tier with burst below rate",
+    stack: "dev",
+    set: { usagePlans: [{ ...tier, rateLimit: 50, burstLimit: 10 }] },
+    key: "usagePlans[0].burstLimit",
+  },
+  {
+    what: "tier with unknown quota period",
+    stack: "dev",
+    set: { usagePlans: [{ ...tier, quota: { limit: 10, period: "YEAR" } }] },
+    key: "usagePlans[0].quota.period",
+  },
+  { what: "no usage plan tier", stack: "dev", set: { usagePlans: [] }, key: "usagePlans" },
+  {
+    what: "stage burst below rate",
+    stack: "dev",
+    set: { httpApiRateLimit: "500", httpApiBurstLimit: "100" },
+    key: "httpApiBurstLimit",
+  },
+  {
+    what: "route throttle for a route that does not exist",
+    stack: "dev",
+    set: { httpApiRouteThrottles: { "DELETE /bookings": { rateLimit: 1, burstLimit: 1 } } },
+    key: "httpApiRouteThrottles",
+  },
+  {
+    what: "CORS origin with a path",
+    stack: "dev",
+    set: { corsAllowOrigins: ["https://app.example.com/app"] },
+    key: "corsAllowOrigins[0]",
+  },
+  {
+    what: "boolean given as yes",
+    stack: "dev",
+    set: { privateApiDataTrace: "yes" },
+    key: "privateApiDataTrace",
+  },
+  {
+    what: "prod with a * CORS origin",
+    stack: "prod",
+    set: { corsAllowOrigins: ["*"] },
+    key: "corsAllowOrigins[0]",
+  },
+  {
+    what: "prod without protection",
+    stack: "prod",
+    set: { protectResources: "false" },
+    key: "protectResources",
+  },
+  {
+    what: "prod with short log retention",
+    stack: "prod",
+    set: { logRetentionDays: "30" },
+    key: "logRetentionDays",
+  },
+  { what: "prod without WAF", stack: "prod", set: { wafEnabled: "false" }, key: "wafEnabled" },
+  {
+    what: "prod with introspection on",
+    stack: "prod",
+    set: { appsyncIntrospection: "true" },
+    key: "appsyncIntrospection",
+  },
+  {
+    what: "prod without a query depth limit",
+    stack: "prod",
+    set: { appsyncQueryDepthLimit: "0" },
+    key: "appsyncQueryDepthLimit",
+  },
+  {
+    what: "prod with Cognito MFA optional",
+    stack: "prod",
+    set: {
+      identityProvider: "cognito",
+      cognitoDomainPrefix: "airline",
+      cognitoCallbackUrls: ["https://app.example.com/cb"],
+      cognitoMfa: "OPTIONAL",
+    },
+    key: "cognitoMfa",
+  },
+];
+
+describe("stack config", () => {
+  it("accepts both checked-in stacks", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const config = parsePlatformConfig(stackConfig(stack));
+      assert.strictEqual(config.environment, stack);
+    }
+  });
+
+  describe("rejects bad config before any resource is registered", () => {
+    for (const c of badConfigs) {
+      it(`${c.what} (${c.key})`, async () => {
+        const failure = await runStack(c.stack, c.set).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        // The program loads its own copy of config.ts, so compare by name, not by class.
+        assert.ok(
+          failure instanceof Error && failure.name === "ConfigError",
+          `expected a ConfigError, got ${String(failure)}`,
+        );
+        const problems = (failure as ConfigError).problems;
+        const qualified = c.key.includes(":") ? c.key : `${PROJECT}:${c.key}`;
+        assert.ok(
+          problems.some(
+            (p) =>
+              p.key === qualified ||
+              p.key.startsWith(`${qualified}.`) ||
+              p.key.startsWith(`${qualified}[`),
+          ),
+          `expected ${qualified} in:\n${failure.message}`,
+        );
+        assert.match(failure.message, /found /, "the message says what was found");
+        assert.deepStrictEqual(
+          registeredBeforeFailure(failure),
+          [],
+          "no resource may be registered",
+        );
+      });
+    }
+  });
+
+  it("reports every problem in one error", () => {
+    const raw = stackConfig("prod", {
+      logRetentionDays: "30",
+      wafEnabled: "false",
+      vpcCidrBlock: "nope",
+      bogus: "1",
+    });
+    const err = (() => {
+      try {
+        parsePlatformConfig(raw);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof ConfigError);
+    const keys = err.problems.map((p) => p.key);
+    for (const key of ["logRetentionDays", "wafEnabled", "vpcCidrBlock", "bogus"]) {
+      assert.ok(keys.includes(`${PROJECT}:${key}`), `${key} missing from ${keys.join(", ")}`);
+    }
+    assert.match(err.message, /^Invalid stack configuration \(4 problems\)/);
+  });
+
+  it("declares in Pulumi.yaml the same defaults config.ts applies", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    const declared = project.config as Record<string, { type: string; default?: unknown }>;
+    const parsed = parsePlatformConfig({
+      [`${PROJECT}:environment`]: "dev",
+      [`${PROJECT}:cognitoDomainPrefix`]: "x-y",
+      [`${PROJECT}:cognitoCallbackUrls`]: '["https://a.example.com/cb"]',
+      [`${PROJECT}:usagePlans`]: JSON.stringify([tier]),
+    }) as unknown as Record<string, unknown>;
+    for (const [key, decl] of Object.entries(declared)) {
+      assert.ok(
+        CONFIG_KEYS.includes(key),
+        `Pulumi.yaml declares ${key}, which config.ts does not know`,
+      );
+      if ("default" in decl) assert.deepStrictEqual(parsed[key], decl.default, `default of ${key}`);
+    }
+  });
+});
