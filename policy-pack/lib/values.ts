@@ -61,3 +61,18 @@ export function nameOf(args: { name?: unknown; urn?: unknown }): string {
       ? String(args.urn.split("::").pop())
       : "?";
 }
+
+/**
+ * The plain value behind the SDK's unknown-checking proxy. The analyzer server wraps `props`
+ * (and every stack resource's props) in a proxy that THROWS when code touches an unknown value;
+ * the server then reports an advisory "can't run policy during preview" instead of letting the
+ * policy stay silent. Policies read `unwrapProps(args.props)` and test values with `isUnknown`
+ * instead. Non-proxies are returned as they are.
+ */
+export function unwrapProps<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  const target = (value as Record<string, unknown>)["__getSpecialProxyTarget"];
+  return target !== undefined && target !== null && typeof target === "object"
+    ? (target as T)
+    : value;
+}

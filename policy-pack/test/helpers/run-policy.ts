@@ -1,0 +1,247 @@
+/**
+ * Runs one policy's validate function the way the SDK's analyzer server does
+ * (node_modules/@pulumi/policy/server.js), without starting a server:
+ * - props are deep-copied (the server deserializes them from protobuf: no `undefined` keys) and
+ *   wrapped in the SDK's own unknown-checking proxy, so touching an unknown value throws the
+ *   SDK's UnknownValueError exactly as in a real preview (the server turns that into an advisory
+ *   "can't run policy during preview" diagnostic; this helper reports it as `previewError`);
+ * - `getConfig()` returns the policy's config without `enforcementLevel` ({} when none), like the
+ *   server after `Configure`; config keys are checked against the policy's `configSchema`, so a
+ *   misspelled key in a test fails instead of silently testing the defaults;
+ * - `notApplicable(reason)` throws and is reported as `notApplicable`;
+ * - stack resources get `parent`, `dependencies` and `propertyDependencies` as resource objects,
+ *   resolved from URNs like the server does.
+ * Any other exception propagates: a policy that throws is a bug the test must see.
+ *
+ * For the other pack engineer (practices A, K, X, the fuzz test): import `runResourcePolicy`,
+ * `runStackPolicy`, `urnOf` and `UNKNOWN` from here; `messagesOf` is a shorthand for the list
+ * of violation messages.
+ */
+import {
+  Policy,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+// The SDK's proxy module is internal (its .d.ts is empty); these are the two exports we use.
+const sdkProxy = require("@pulumi/policy/proxy") as {
+  unknownCheckingProxy<T extends object>(value: T): T;
+  UnknownValueError: new (...args: unknown[]) => Error;
+};
+
+/** The engine's unknown sentinel: the value of any input not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The stack and project names used in test URNs. */
+export const TEST_STACK = "dev";
+export const TEST_PROJECT = "sec1-api-platform";
+
+/** A URN for a top-level resource of the test stack. */
+export function urnOf(type: string, name: string): string {
+  return `urn:pulumi:${TEST_STACK}::${TEST_PROJECT}::${type}::${name}`;
+}
+
+/** One violation reported by a policy. */
+export interface ReportedViolation {
+  message: string;
+  /** The URN passed to reportViolation (stack policies), if any. */
+  urn?: string;
+}
+
+/** What a run of one policy produced. */
+export interface PolicyRun {
+  violations: ReportedViolation[];
+  /** The reason given to args.notApplicable(...), if the policy called it. */
+  notApplicable?: string;
+  /** The SDK's UnknownValueError message, if the policy touched an unknown value. */
+  previewError?: string;
+}
+
+/** A policy's config as a user would set it (without enforcementLevel). */
+export type PolicyConfig = Record<string, unknown>;
+
+/** The messages of a run's violations, in order. */
+export function messagesOf(run: PolicyRun): string[] {
+  return run.violations.map((v) => v.message);
+}
+
+const DEFAULT_OPTS: PolicyResourceOptions = {
+  protect: false,
+  ignoreChanges: [],
+  aliases: [],
+  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+  additionalSecretOutputs: [],
+};
+
+class NotApplicable extends Error {
+  constructor(public readonly reason: string) {
+    super(reason);
+  }
+}
+
+function copyProps(props: Record<string, unknown>): Record<string, unknown> {
+  // Like protobuf deserialization: plain data, no undefined keys, no shared references.
+  return JSON.parse(JSON.stringify(props ?? {})) as Record<string, unknown>;
+}
+
+function checkConfig(policy: Policy, config: PolicyConfig): void {
+  const known = Object.keys(policy.configSchema?.properties ?? {});
+  const unknown = Object.keys(config).filter((k) => k !== "enforcementLevel" && !known.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(
+      `policy ${policy.name} has no config key(s) ${unknown.join(", ")}; its schema has: ${known.join(", ") || "(none)"}`,
+    );
+  }
+}
+
+function makeGetConfig(config: PolicyConfig): <T extends object>() => T {
+  return <T extends object>() => {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { enforcementLevel, ...rest } = JSON.parse(JSON.stringify(config)) as PolicyConfig;
+    return rest as T;
+  };
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicable(reason ?? "");
+}
+
+async function capture(
+  run: PolicyRun,
+  body: (report: ReportViolation) => Promise<void> | void,
+): Promise<PolicyRun> {
+  const report: ReportViolation = (message: string, urn?: string) => {
+    run.violations.push(urn === undefined ? { message } : { message, urn });
+  };
+  try {
+    await body(report);
+  } catch (e) {
+    if (e instanceof NotApplicable) run.notApplicable = e.reason;
+    else if (e instanceof sdkProxy.UnknownValueError) run.previewError = (e as Error).message;
+    else throw e;
+  }
+  return run;
+}
+
+/** A resource handed to a resource policy. */
+export interface ResourceInput {
+  /** The type token, e.g. "aws:apigateway/restApi:RestApi". */
+  type: string;
+  /** The resource's inputs. */
+  props: Record<string, unknown>;
+  /** The logical name (default "test-resource"). */
+  name?: string;
+  /** The URN (default derived from type and name). */
+  urn?: string;
+}
+
+/**
+ * Runs every validateResource function of `policy` over one resource, as the server's Analyze
+ * does (including the fast type filter of validateResourceOfType).
+ */
+export async function runResourcePolicy(
+  policy: ResourceValidationPolicy,
+  resource: ResourceInput,
+  config: PolicyConfig = {},
+): Promise<PolicyRun> {
+  checkConfig(policy, config);
+  const validations = policy.validateResource
+    ? Array.isArray(policy.validateResource)
+      ? policy.validateResource
+      : [policy.validateResource]
+    : [];
+  const run: PolicyRun = { violations: [] };
+  const name = resource.name ?? "test-resource";
+  for (const validation of validations) {
+    const pulumiType = (validation as { __pulumiType?: string }).__pulumiType;
+    if (!Array.isArray(policy.validateResource) && pulumiType && pulumiType !== resource.type) {
+      run.notApplicable = `Policy only applies to resources of type '${pulumiType}'`;
+      return run;
+    }
+    const props = sdkProxy.unknownCheckingProxy(copyProps(resource.props));
+    const args: ResourceValidationArgs = {
+      type: resource.type,
+      props,
+      urn: resource.urn ?? urnOf(resource.type, name),
+      name,
+      opts: { ...DEFAULT_OPTS },
+      stackTags: new Map<string, string>(),
+      isType: (cls) => isTypeOf(resource.type, cls),
+      asType: ((cls: unknown) => (isTypeOf(resource.type, cls) ? props : undefined)) as never,
+      getConfig: makeGetConfig(config),
+      notApplicable: throwNotApplicable,
+    };
+    await capture(run, (report) => validation(args, report));
+    if (run.previewError !== undefined || run.notApplicable !== undefined) break;
+  }
+  return run;
+}
+
+/** A resource of a stack handed to a stack policy. */
+export interface StackResourceInput extends ResourceInput {
+  /** The parent's URN. */
+  parent?: string;
+  /** URNs this resource depends on (includes dependsOn). */
+  dependencies?: string[];
+  /** Property name → URNs of the resources that input came from. */
+  propertyDependencies?: Record<string, string[]>;
+}
+
+type PolicyResourceLike = StackValidationArgs["resources"][number];
+
+/** Runs a stack policy over `resources`, as the server's AnalyzeStack does. */
+export async function runStackPolicy(
+  policy: StackValidationPolicy,
+  resources: StackResourceInput[],
+  config: PolicyConfig = {},
+): Promise<PolicyRun> {
+  checkConfig(policy, config);
+  const built = resources.map((r, i) => {
+    const name = r.name ?? `test-resource-${i}`;
+    const props = sdkProxy.unknownCheckingProxy(copyProps(r.props));
+    const resource = {
+      type: r.type,
+      props,
+      urn: r.urn ?? urnOf(r.type, name),
+      name,
+      opts: { ...DEFAULT_OPTS, ...(r.parent ? { parent: r.parent } : {}) },
+      dependencies: [] as PolicyResourceLike[],
+      propertyDependencies: {} as Record<string, PolicyResourceLike[]>,
+      isType: (cls: unknown) => isTypeOf(r.type, cls),
+      asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
+    } as unknown as PolicyResourceLike;
+    return { input: r, resource };
+  });
+  const byUrn = new Map(built.map((b) => [b.resource.urn, b.resource]));
+  const resolve = (urns: string[] = []) =>
+    urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResourceLike => x !== undefined);
+  for (const { input, resource } of built) {
+    const mutable = resource as {
+      parent?: PolicyResourceLike;
+      dependencies: PolicyResourceLike[];
+      propertyDependencies: Record<string, PolicyResourceLike[]>;
+    };
+    if (input.parent && byUrn.has(input.parent)) mutable.parent = byUrn.get(input.parent);
+    mutable.dependencies = resolve(input.dependencies);
+    for (const [k, urns] of Object.entries(input.propertyDependencies ?? {})) {
+      mutable.propertyDependencies[k] = resolve(urns);
+    }
+  }
+  const args: StackValidationArgs = {
+    resources: built.map((b) => b.resource),
+    getConfig: makeGetConfig(config),
+    stackTags: new Map<string, string>(),
+    notApplicable: throwNotApplicable,
+  };
+  return capture({ violations: [] }, (report) => policy.validateStack(args, report));
+}
+
+function isTypeOf(type: string, cls: unknown): boolean {
+  const c = cls as { __pulumiType?: unknown; isInstance?: (o: unknown) => boolean };
+  if (typeof c?.__pulumiType === "string") return c.__pulumiType === type;
+  return typeof c?.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
+}
