@@ -635,7 +635,7 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
       await unary(client.configureStack.bind(client), req, "ConfigureStack");
     },
     async analyze(resource) {
-      const resp = await unary(
+      const resp = await unary<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
         client.analyze.bind(client),
         toAnalyzeRequest(resource),
         `Analyze(${resource.urn})`,
@@ -646,7 +646,11 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
       const req = new analyzerPb.AnalyzeStackRequest();
       req.setResourcesList(resources.map(toStackResource));
       return fromAnalyzeResponse(
-        await unary(client.analyzeStack.bind(client), req, "AnalyzeStack"),
+        await unary<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(
+          client.analyzeStack.bind(client),
+          req,
+          "AnalyzeStack",
+        ),
       );
     },
     async stop() {
