@@ -1,0 +1,243 @@
+/**
+ * AppSync Lambda resolver for `Query.myLoyalty` and `Query.loyalty`: reads a customer's loyalty
+ * from the private REST API, signing the call with SigV4 as this function's role (the invoker
+ * role, allowed only `GET /loyalty/{customerId}` on one stage).
+ *
+ * Authorization happens twice: AppSync's field directives decide who may call the field, and
+ * this resolver lets a user read only their own loyalty (their `sub`) unless they are in the
+ * admin group; IAM (service) callers were already authorized by their IAM policy.
+ *
+ * Environment: LOYALTY_API_URL (`https://<apiId>.execute-api.<region>.amazonaws.com/<stage>`,
+ * resolved to the VPC endpoint by its private DNS), LOYALTY_API_KEY (the usage plan's key),
+ * AWS_REGION, ADMIN_GROUP (default "admin"), LOYALTY_TIMEOUT_MS (default 3000), and the
+ * function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { AppSyncIdentity, AppSyncResolverEvent, Context } from "aws-lambda";
+
+/** What the API returns to AppSync for a `Loyalty`. */
+export interface Loyalty {
+  customerId: string;
+  points: number;
+  tier: "BRONZE" | "SILVER" | "GOLD";
+  remainingPoints: number | null;
+}
+
+/** An error AppSync shows the caller: a fixed message and type, never internals. */
+export class ResolverError extends Error {
+  constructor(
+    message: string,
+    public readonly errorType: "Forbidden" | "BadRequest" | "ServiceUnavailable",
+  ) {
+    super(message);
+    // The Lambda runtime reports `name` as the errorType AppSync puts in the GraphQL error.
+    this.name = errorType;
+  }
+}
+
+export const FORBIDDEN = "Forbidden";
+export const UNAVAILABLE = "Loyalty service unavailable";
+
+/** Signs a request; the default signs for `execute-api` with the function's credentials. */
+export type Signer = (request: HttpRequest) => Promise<HttpRequest>;
+/** The narrow logger the resolver needs. */
+export interface Log {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Everything the resolver depends on, injectable for tests. */
+export interface ResolverDeps {
+  apiUrl: string;
+  apiKey: string;
+  adminGroup: string;
+  timeoutMs: number;
+  sign: Signer;
+  fetch: typeof fetch;
+  log: Log;
+}
+
+/** A SigV4 signer for API Gateway (`execute-api`) with credentials from the environment. */
+export function envSigner(region: string, env: NodeJS.ProcessEnv = process.env): Signer {
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region,
+    sha256: Sha256,
+    // Lambda puts the execution role's temporary credentials in the environment.
+    credentials: async () => {
+      const accessKeyId = env.AWS_ACCESS_KEY_ID;
+      const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+      if (!accessKeyId || !secretAccessKey)
+        throw new Error("no AWS credentials in the environment");
+      return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+    },
+  });
+  return (request) => signer.sign(request) as Promise<HttpRequest>;
+}
+
+const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const TIERS = new Set(["BRONZE", "SILVER", "GOLD"]);
+
+function groupsOf(identity: AppSyncIdentity): string[] {
+  if (!identity || !("claims" in identity)) return [];
+  const fromPool = "groups" in identity ? identity.groups : undefined;
+  const claims = (identity.claims ?? {}) as Record<string, unknown>;
+  const raw = fromPool ?? claims["cognito:groups"] ?? claims.groups;
+  if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === "string");
+  return typeof raw === "string" ? raw.split(/[\s,]+/).filter(Boolean) : [];
+}
+
+/** A service caller signed with SigV4: AppSync checked its IAM policy for this field. */
+function isIamCaller(identity: AppSyncIdentity): boolean {
+  return !!identity && "userArn" in identity && !("sub" in identity && identity.sub);
+}
+
+/**
+ * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins and
+ * service callers. Throws {@link ResolverError} otherwise.
+ */
+export function customerFor(
+  event: Pick<AppSyncResolverEvent<Record<string, unknown>>, "arguments" | "identity" | "info">,
+  adminGroup: string,
+): string {
+  const identity = event.identity;
+  const sub =
+    identity && "sub" in identity && typeof identity.sub === "string" ? identity.sub : undefined;
+  if (event.info?.fieldName === "myLoyalty") {
+    if (!sub) throw new ResolverError(FORBIDDEN, "Forbidden");
+    return sub;
+  }
+  if (event.info?.fieldName !== "loyalty") throw new ResolverError("Unknown field", "BadRequest");
+  const customerId = event.arguments?.customerId;
+  if (typeof customerId !== "string" || !CUSTOMER_ID.test(customerId))
+    throw new ResolverError("customerId must be 1-128 letters, digits, '-' or '_'", "BadRequest");
+  if (isIamCaller(identity)) return customerId;
+  if (sub && (sub === customerId || groupsOf(identity).includes(adminGroup))) return customerId;
+  throw new ResolverError(FORBIDDEN, "Forbidden");
+}
+
+/** Maps the REST API's JSON to `Loyalty`; anything else is a fault of the service. */
+export function toLoyalty(customerId: string, body: unknown): Loyalty {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const points = b.points;
+  const tier = typeof b.tier === "string" ? b.tier.toUpperCase() : undefined;
+  if (typeof points !== "number" || !Number.isInteger(points) || !tier || !TIERS.has(tier))
+    throw new Error("unexpected loyalty response shape");
+  const remaining = b.remainingPoints;
+  return {
+    customerId,
+    points,
+    tier: tier as Loyalty["tier"],
+    remainingPoints:
+      typeof remaining === "number" && Number.isInteger(remaining) ? remaining : null,
+  };
+}
+
+/** Builds the resolver around its dependencies. */
+export function createResolver(deps: ResolverDeps) {
+  return async (
+    event: AppSyncResolverEvent<Record<string, unknown>>,
+    context?: Pick<Context, "awsRequestId">,
+  ): Promise<Loyalty | null> => {
+    const fieldName = event.info?.fieldName;
+    const requestId = context?.awsRequestId;
+    let customerId: string;
+    try {
+      customerId = customerFor(event, deps.adminGroup);
+    } catch (err) {
+      deps.log.warn("loyalty request refused", {
+        fieldName,
+        requestId,
+        reason: (err as ResolverError).errorType,
+      });
+      throw err;
+    }
+
+    let base: URL;
+    try {
+      base = new URL(deps.apiUrl);
+    } catch {
+      deps.log.error("LOYALTY_API_URL is not a URL", { fieldName, requestId });
+      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+    }
+    const request = new HttpRequest({
+      method: "GET",
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port ? Number(base.port) : undefined,
+      path: `${base.pathname.replace(/\/+$/, "")}/loyalty/${encodeURIComponent(customerId)}`,
+      headers: {
+        host: base.host,
+        accept: "application/json",
+        // The private API's usage plan meters callers by key. It is a quota, not identity: the
+        // caller is authenticated by the SigV4 signature and authorized by its IAM policy.
+        "x-api-key": deps.apiKey,
+      },
+    });
+
+    const started = Date.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
+    let status: number;
+    let body: unknown;
+    try {
+      const signed = await deps.sign(request);
+      const headers = { ...signed.headers };
+      // fetch derives Host from the URL; the signed value is the same.
+      delete headers.host;
+      const response = await deps.fetch(`${base.origin}${signed.path}`, {
+        method: signed.method,
+        headers,
+        signal: controller.signal,
+      });
+      status = response.status;
+      body = status === 200 ? await response.json() : undefined;
+      if (status !== 200) await response.body?.cancel();
+    } catch (err) {
+      const timedOut = controller.signal.aborted;
+      deps.log.error("loyalty service call failed", {
+        fieldName,
+        requestId,
+        timedOut,
+        durationMs: Date.now() - started,
+        error: (err as Error).name,
+      });
+      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const durationMs = Date.now() - started;
+    deps.log.info("loyalty service answered", { fieldName, requestId, status, durationMs });
+    if (status === 404) return null;
+    if (status === 401 || status === 403) throw new ResolverError(FORBIDDEN, "Forbidden");
+    if (status !== 200) throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+    try {
+      return toLoyalty(customerId, body);
+    } catch {
+      deps.log.error("loyalty service sent an unexpected body", { fieldName, requestId });
+      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+    }
+  };
+}
+
+const logger = new Logger({ serviceName: "loyalty-resolver" });
+
+/** The deployed resolver: configured from the environment once per execution environment. */
+export const handler = createResolver({
+  apiUrl: process.env.LOYALTY_API_URL ?? "",
+  apiKey: process.env.LOYALTY_API_KEY ?? "",
+  adminGroup: process.env.ADMIN_GROUP || "admin",
+  timeoutMs: Number(process.env.LOYALTY_TIMEOUT_MS) || 3000,
+  sign: envSigner(process.env.AWS_REGION ?? "us-east-1"),
+  fetch: (input, init) => fetch(input, init),
+  log: {
+    info: (m, extra) => logger.info(m, extra ?? {}),
+    warn: (m, extra) => logger.warn(m, extra ?? {}),
+    error: (m, extra) => logger.error(m, extra ?? {}),
+  },
+});
