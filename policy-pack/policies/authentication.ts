@@ -1,5 +1,779 @@
-/** SEC1 practice A: see ../../shared/SEC1-CHECKS.md. Policies arrive with issue 3. */
-import { Policies } from "@pulumi/policy";
+/**
+ * SEC1 practice A: every operation is authenticated and authorized (../../shared/SEC1-CHECKS.md).
+ * REST methods, HTTP and WebSocket routes, their authorizers, AppSync providers, Cognito identity
+ * pools, Lambda function URLs, and APIs defined without separate method or route resources.
+ */
+import * as aws from "@pulumi/aws";
+import {
+  Policies,
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
+import { sec1Metadata } from "../lib/metadata";
+import { configSchema, readConfig } from "../lib/policy-config";
+import { openOperations } from "../lib/openapi-security";
+import {
+  isUnknownValue,
+  knownString,
+  knownStrings,
+  matchesGlob,
+  ofType,
+  rawProps,
+  resolveReference,
+  TYPES,
+} from "../lib/stack-refs";
+import { asNumber, asRecord, nameOf } from "../lib/values";
+
+const DOCS = {
+  restAccess:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
+  lambdaAuthorizer:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html",
+  httpAccess:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
+  jwtAuthorizer:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
+  appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
+  identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html",
+  functionUrlAuth: "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
+  openApiAuth:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
+  httpApiDevelop:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html",
+};
+
+/** True when `name` matches one of the exemption patterns (`*` is a wildcard). */
+function exempted(name: string, patterns: string[]): boolean {
+  return patterns.some((p) => matchesGlob(name, p));
+}
+
+const upper = (value: unknown): string | undefined => knownString(value)?.toUpperCase();
+
+// ---------------------------------------------------------------------------------------------
+// A1. REST methods
+
+/** Config of sec1-a-rest-method-authorization. */
+export interface RestMethodAuthorizationArgs {
+  /** HTTP methods that may be open (CORS preflight). Default: ["OPTIONS"]. */
+  exemptHttpMethods: string[];
+  /** Logical names of Method resources that may be open (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const restMethodSchema = configSchema({
+  exemptHttpMethods: {
+    type: "array",
+    items: { type: "string" },
+    default: ["OPTIONS"],
+    description: "HTTP methods that may be open (CORS preflight).",
+  },
+  exemptResources: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: "Logical names of Method resources that may be open (`*` wildcards).",
+  },
+});
+
+/** A1: a REST method requires IAM, Cognito or a Lambda authorizer; an API key is not enough. */
+export const restMethodAuthorization: ResourceValidationPolicy = {
+  name: "sec1-a-rest-method-authorization",
+  description:
+    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
+  enforcementLevel: "mandatory",
+  configSchema: restMethodSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorization` to AWS_IAM, COGNITO_USER_POOLS or CUSTOM on every method, and give COGNITO_USER_POOLS and CUSTOM methods an `authorizerId`. Exempt only CORS preflight (OPTIONS) or methods listed in the policy config.",
+    DOCS.restAccess,
+    ["api-gateway", "rest"],
+  ),
+  validateResource: validateResourceOfType(aws.apigateway.Method, (method, args, report) => {
+    const props = rawProps(method);
+    const config = readConfig<RestMethodAuthorizationArgs>(args, restMethodSchema);
+    const name = nameOf(args);
+    const httpMethod = upper(props.httpMethod);
+    if (httpMethod === undefined) return;
+    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
+    if (exempted(name, config.exemptResources)) return;
+    const authorization = upper(props.authorization);
+    if (authorization === undefined) return;
+    if (authorization === "NONE") {
+      const keyNote =
+        props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
+      report(
+        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+      );
+      return;
+    }
+    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
+      const authorizerId = props.authorizerId;
+      if (isUnknownValue(authorizerId)) return;
+      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+        report(
+          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+        );
+      }
+    }
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// A2. REST authorizers
+
+/** A2: REST authorizers are complete: Cognito provider ARNs, or a Lambda URI and identity source. */
+export const restAuthorizerConfig: ResourceValidationPolicy = {
+  name: "sec1-a-rest-authorizer-config",
+  description:
+    "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "high",
+    "For COGNITO_USER_POOLS set `providerArns` to the user pool ARNs; for TOKEN and REQUEST set `authorizerUri` to the Lambda invoke ARN and `identitySource` to the header(s) carrying the credential.",
+    DOCS.lambdaAuthorizer,
+    ["api-gateway", "rest"],
+  ),
+  validateResource: validateResourceOfType(
+    aws.apigateway.Authorizer,
+    (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const name = nameOf(args);
+      const type = props.type === undefined ? "TOKEN" : upper(props.type);
+      if (type === undefined) return;
+      if (type === "COGNITO_USER_POOLS") {
+        const arns = knownStrings(props.providerArns);
+        if (arns !== undefined && arns.length === 0) {
+          report(
+            `API Gateway Authorizer '${name}' must name the Cognito user pools it trusts; set providerArns to the user pool ARNs.`,
+          );
+        }
+        return;
+      }
+      if (type !== "TOKEN" && type !== "REQUEST") return;
+      const uri = props.authorizerUri;
+      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
+        report(
+          `API Gateway Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`,
+        );
+      }
+      // TOKEN defaults to the Authorization header; a REQUEST authorizer without identity sources
+      // would cache one caller's decision for every caller.
+      const sources = props.identitySource;
+      if (type === "REQUEST" && !isUnknownValue(sources)) {
+        if (typeof sources !== "string" || sources.trim() === "") {
+          report(
+            `API Gateway Authorizer '${name}' must read the caller's credential; set identitySource to e.g. "method.request.header.Authorization".`,
+          );
+        }
+      }
+    },
+  ),
+};
+
+/** Config of sec1-a-authorizer-result-ttl. */
+export interface AuthorizerResultTtlArgs {
+  /** Longest time an authorization decision may be cached, in seconds. Default: 300. */
+  maxResultTtlSeconds: number;
+  /** Shortest cache time, in seconds (0 allows no caching). Default: 0. */
+  minResultTtlSeconds: number;
+}
+
+const ttlSchema = configSchema({
+  maxResultTtlSeconds: {
+    type: "integer",
+    minimum: 0,
+    maximum: 3600,
+    default: 300,
+    description: "Longest time an authorization decision may be cached, in seconds.",
+  },
+  minResultTtlSeconds: {
+    type: "integer",
+    minimum: 0,
+    maximum: 3600,
+    default: 0,
+    description: "Shortest cache time, in seconds (0 allows no caching).",
+  },
+});
+
+function checkTtl(
+  service: string,
+  props: Record<string, unknown>,
+  name: string,
+  config: AuthorizerResultTtlArgs,
+  report: (message: string) => void,
+): void {
+  const raw = props.authorizerResultTtlInSeconds;
+  if (isUnknownValue(raw)) return;
+  const ttl = raw === undefined ? 300 : asNumber(raw); // AWS caches for 300 s unless told
+  if (ttl === undefined) return;
+  if (ttl > config.maxResultTtlSeconds || ttl < config.minResultTtlSeconds) {
+    report(
+      `${service} Authorizer '${name}' must cache authorization decisions for ${config.minResultTtlSeconds}-${config.maxResultTtlSeconds} seconds (revoked credentials stay valid while cached); set authorizerResultTtlInSeconds to a value in that range (now ${ttl}).`,
+    );
+  }
+}
+
+/** A2/A4: Lambda authorizer decisions are not cached longer than the config allows. */
+export const authorizerResultTtl: ResourceValidationPolicy = {
+  name: "sec1-a-authorizer-result-ttl",
+  description:
+    "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
+  enforcementLevel: "advisory",
+  configSchema: ttlSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Set `authorizerResultTtlInSeconds` within the configured bounds (default 0-300 s; AWS caches for 300 s when unset).",
+    DOCS.lambdaAuthorizer,
+    ["api-gateway"],
+  ),
+  validateResource: [
+    validateResourceOfType(aws.apigateway.Authorizer, (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const type = props.type === undefined ? "TOKEN" : upper(props.type);
+      if (type !== "TOKEN" && type !== "REQUEST") return;
+      checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
+    }),
+    validateResourceOfType(aws.apigatewayv2.Authorizer, (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      if (upper(props.authorizerType) !== "REQUEST") return;
+      checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
+    }),
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// A3. HTTP and WebSocket routes (stack: the route's API decides WebSocket, the authorizer's API
+// must be the route's)
+
+/** Config of sec1-a-http-route-authorization. */
+export interface HttpRouteAuthorizationArgs {
+  /** HTTP methods whose routes may be open (CORS preflight). Default: ["OPTIONS"]. */
+  exemptHttpMethods: string[];
+  /** Route keys that may be open, e.g. "GET /health" (`*` wildcards). Default: []. */
+  exemptRouteKeys: string[];
+}
+
+const routeSchema = configSchema({
+  exemptHttpMethods: {
+    type: "array",
+    items: { type: "string" },
+    default: ["OPTIONS"],
+    description: "HTTP methods whose routes may be open (CORS preflight).",
+  },
+  exemptRouteKeys: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: 'Route keys that may be open, e.g. "GET /health" (`*` wildcards).',
+  },
+});
+
+type Protocol = "HTTP" | "WEBSOCKET" | undefined;
+
+function protocolOf(route: PolicyResource, apis: PolicyResource[]): Protocol {
+  const ref = resolveReference(route, "apiId", apis);
+  if (ref.kind !== "found") return undefined;
+  const protocols = new Set(ref.resources.map((a) => upper(rawProps(a.props).protocolType)));
+  if (protocols.size !== 1) return undefined;
+  const [protocol] = [...protocols];
+  return protocol === "HTTP" || protocol === "WEBSOCKET" ? protocol : undefined;
+}
+
+/** A3: HTTP routes and WebSocket `$connect` routes authenticate, with an authorizer of their API. */
+export const httpRouteAuthorization: StackValidationPolicy = {
+  name: "sec1-a-http-route-authorization",
+  description:
+    "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
+  enforcementLevel: "mandatory",
+  configSchema: routeSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationType` to AWS_IAM, JWT or CUSTOM on every HTTP route and on the WebSocket `$connect` route, and set `authorizerId` to an authorizer created for the same `apiId`.",
+    DOCS.httpAccess,
+    ["api-gateway", "http-api", "websocket"],
+  ),
+  validateStack: (args, report) => {
+    const config = readConfig<HttpRouteAuthorizationArgs>(args, routeSchema);
+    const apis = ofType(args.resources, TYPES.httpApi);
+    const authorizers = ofType(args.resources, TYPES.httpAuthorizer);
+    for (const route of ofType(args.resources, TYPES.httpRoute)) {
+      const props = rawProps(route.props);
+      const name = nameOf(route);
+      const routeKey = knownString(props.routeKey);
+      if (routeKey === undefined) continue;
+      let protocol = protocolOf(route, apis);
+      // Without the API: "METHOD /path" keys are HTTP; other `$` keys and bare names are WebSocket.
+      if (protocol === undefined) {
+        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
+        else if (routeKey !== "$default") protocol = "WEBSOCKET";
+        else continue;
+      }
+      // WebSocket: only $connect carries auth; messages ride on the authenticated connection.
+      if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
+      if (protocol === "HTTP") {
+        const method = routeKey.split(" ")[0].toUpperCase();
+        if (config.exemptHttpMethods.some((m) => m.toUpperCase() === method)) continue;
+        if (exempted(routeKey, config.exemptRouteKeys)) continue;
+      }
+      const rawType = props.authorizationType;
+      if (isUnknownValue(rawType)) continue;
+      const type = rawType === undefined || rawType === null ? "NONE" : upper(rawType);
+      if (type === undefined) continue;
+      const service =
+        protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
+      if (type === "NONE") {
+        const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
+        report(
+          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
+          route.urn,
+        );
+        continue;
+      }
+      if (type !== "JWT" && type !== "CUSTOM") continue;
+      const authorizerId = props.authorizerId;
+      if (isUnknownValue(authorizerId)) continue;
+      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+        report(
+          `${service} '${name}' (${routeKey}) must name its ${type} authorizer; set authorizerId to an aws.apigatewayv2.Authorizer of the same API.`,
+          route.urn,
+        );
+        continue;
+      }
+      // The authorizer must belong to the route's API: another API's authorizer id is rejected
+      // at deploy time at best, or (same id reused) authorizes against the wrong issuer.
+      const authorizerRef = resolveReference(route, "authorizerId", authorizers);
+      const routeApi = resolveReference(route, "apiId", apis);
+      if (authorizerRef.kind !== "found") continue;
+      for (const authorizer of authorizerRef.resources) {
+        const authorizerApi = resolveReference(authorizer, "apiId", apis);
+        const sameByRef =
+          routeApi.kind === "found" &&
+          authorizerApi.kind === "found" &&
+          authorizerApi.resources.some((a) => routeApi.resources.includes(a));
+        const routeApiId = knownString(props.apiId);
+        const authorizerApiId = knownString(rawProps(authorizer.props).apiId);
+        const sameById = routeApiId !== undefined && routeApiId === authorizerApiId;
+        const decidable =
+          (routeApi.kind === "found" && authorizerApi.kind === "found") ||
+          (routeApiId !== undefined && authorizerApiId !== undefined);
+        if (decidable && !sameByRef && !sameById) {
+          report(
+            `${service} '${name}' (${routeKey}) must use an authorizer of its own API; set authorizerId to an authorizer whose apiId is the route's apiId (authorizer '${nameOf(authorizer)}' belongs to another API).`,
+            route.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// A4. HTTP/WebSocket authorizers
+
+/** A4: JWT authorizers trust an https issuer for named audiences; REQUEST ones are complete. */
+export const jwtAuthorizerConfig: ResourceValidationPolicy = {
+  name: "sec1-a-jwt-authorizer-config",
+  description:
+    "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `jwtConfiguration.issuer` to the https:// issuer URL and `jwtConfiguration.audiences` to the app client ids; for REQUEST authorizers set `authorizerUri` and `identitySources`.",
+    DOCS.jwtAuthorizer,
+    ["api-gateway", "http-api", "jwt"],
+  ),
+  validateResource: validateResourceOfType(
+    aws.apigatewayv2.Authorizer,
+    (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const name = nameOf(args);
+      const type = upper(props.authorizerType);
+      if (type === "JWT") {
+        const jwt = props.jwtConfiguration;
+        if (isUnknownValue(jwt)) return;
+        const config = asRecord(jwt) ?? {};
+        const issuer = config.issuer;
+        if (
+          !isUnknownValue(issuer) &&
+          !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))
+        ) {
+          report(
+            `API Gateway v2 Authorizer '${name}' must trust an https:// token issuer; set jwtConfiguration.issuer to the issuer URL (e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>).`,
+          );
+        }
+        const audiences = knownStrings(config.audiences);
+        if (audiences !== undefined && audiences.length === 0) {
+          report(
+            `API Gateway v2 Authorizer '${name}' must accept tokens only for named audiences; set jwtConfiguration.audiences to the app client ids.`,
+          );
+        }
+        return;
+      }
+      if (type !== "REQUEST") return;
+      const uri = props.authorizerUri;
+      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
+        report(
+          `API Gateway v2 Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`,
+        );
+      }
+      const sources = knownStrings(props.identitySources);
+      if (sources !== undefined && sources.length === 0) {
+        report(
+          `API Gateway v2 Authorizer '${name}' must read the caller's credential; set identitySources to e.g. ["$request.header.Authorization"].`,
+        );
+      }
+    },
+  ),
+};
+
+// ---------------------------------------------------------------------------------------------
+// A5. AppSync
+
+/** Config of sec1-a-appsync-auth-providers. */
+export interface AppSyncAuthProvidersArgs {
+  /**
+   * Authentication types allowed as default or additional providers. Default:
+   * ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA"].
+   */
+  allowedAuthenticationTypes: string[];
+}
+
+const appsyncSchema = configSchema({
+  allowedAuthenticationTypes: {
+    type: "array",
+    items: {
+      type: "string",
+      enum: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA", "API_KEY"],
+    },
+    default: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA"],
+    description:
+      "Authentication types allowed as default or additional providers (API_KEY is never allowed as the default or the only public provider).",
+  },
+});
+
+function providerGaps(type: string, provider: Record<string, unknown>): string[] {
+  const gaps: string[] = [];
+  const missing = (v: unknown) => !isUnknownValue(v) && (typeof v !== "string" || v.trim() === "");
+  if (type === "AMAZON_COGNITO_USER_POOLS") {
+    const pool = provider.userPoolConfig;
+    if (isUnknownValue(pool)) return gaps;
+    const config = asRecord(pool) ?? {};
+    if (missing(config.userPoolId)) gaps.push("userPoolConfig.userPoolId to the user pool id");
+    if (missing(config.awsRegion)) gaps.push("userPoolConfig.awsRegion to the user pool's region");
+  } else if (type === "OPENID_CONNECT") {
+    const oidc = provider.openidConnectConfig;
+    if (isUnknownValue(oidc)) return gaps;
+    const config = asRecord(oidc) ?? {};
+    const issuer = config.issuer;
+    if (
+      !isUnknownValue(issuer) &&
+      !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))
+    ) {
+      gaps.push("openidConnectConfig.issuer to the https:// issuer URL");
+    }
+    if (missing(config.clientId))
+      gaps.push("openidConnectConfig.clientId to the client id tokens must be issued for");
+  } else if (type === "AWS_LAMBDA") {
+    const lambda = provider.lambdaAuthorizerConfig;
+    if (isUnknownValue(lambda)) return gaps;
+    if (missing((asRecord(lambda) ?? {}).authorizerUri)) {
+      gaps.push("lambdaAuthorizerConfig.authorizerUri to the authorizer function's ARN");
+    }
+  }
+  return gaps;
+}
+
+/** A5: AppSync providers are allowed types, never API_KEY first or alone, and completely set up. */
+export const appsyncAuthProviders: ResourceValidationPolicy = {
+  name: "sec1-a-appsync-auth-providers",
+  description:
+    "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
+  enforcementLevel: "mandatory",
+  configSchema: appsyncSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Use AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM as `authenticationType`; add API_KEY only as an additional provider next to an identity provider, and complete each provider's config block.",
+    DOCS.appsyncAuth,
+    ["appsync", "graphql"],
+  ),
+  validateResource: validateResourceOfType(aws.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    const config = readConfig<AppSyncAuthProvidersArgs>(args, appsyncSchema);
+    const allowed = new Set(config.allowedAuthenticationTypes.map((t) => t.toUpperCase()));
+    const defaultType = upper(props.authenticationType);
+    const rawExtra = props.additionalAuthenticationProviders;
+    const extra = isUnknownValue(rawExtra)
+      ? undefined
+      : (Array.isArray(rawExtra) ? rawExtra : []).map((p) => asRecord(p) ?? {});
+    if (defaultType !== undefined) {
+      if (defaultType === "API_KEY") {
+        report(
+          `AppSync GraphQLApi '${name}' must not use an API key as its default authentication (a key identifies no caller); set authenticationType to AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM.`,
+        );
+      } else if (!allowed.has(defaultType)) {
+        report(
+          `AppSync GraphQLApi '${name}' must use an allowed authentication type; set authenticationType to one of ${[...allowed].join(", ")} (not ${defaultType}).`,
+        );
+      }
+      for (const gap of providerGaps(defaultType, props)) {
+        report(
+          `AppSync GraphQLApi '${name}' must configure its ${defaultType} provider completely; set ${gap}.`,
+        );
+      }
+    }
+    if (extra === undefined) return;
+    const extraTypes: (string | undefined)[] = [];
+    extra.forEach((provider, i) => {
+      const type = upper(provider.authenticationType);
+      extraTypes.push(type);
+      if (type === undefined) return;
+      if (!allowed.has(type)) {
+        report(
+          `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`,
+        );
+      }
+      for (const gap of providerGaps(type, provider)) {
+        report(
+          `AppSync GraphQLApi '${name}' must configure additional provider ${i} (${type}) completely; set additionalAuthenticationProviders[${i}].${gap}.`,
+        );
+      }
+    });
+    // "Public" providers are the ones internet callers use; AWS_IAM is for signed AWS callers.
+    if (defaultType === undefined || extraTypes.includes(undefined)) return;
+    const publicTypes = [defaultType, ...(extraTypes as string[])].filter((t) => t !== "AWS_IAM");
+    if (
+      defaultType !== "API_KEY" &&
+      publicTypes.length > 0 &&
+      publicTypes.every((t) => t === "API_KEY")
+    ) {
+      report(
+        `AppSync GraphQLApi '${name}' must not leave an API key as the only provider for public callers; set authenticationType or additionalAuthenticationProviders to include AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_LAMBDA.`,
+      );
+    }
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// A6. Cognito identity pools
+
+/** Config of sec1-a-cognito-identity-pool-unauthenticated. */
+export interface IdentityPoolUnauthenticatedArgs {
+  /** Logical names of identity pools that may hand out guest identities (`*` wildcards). Default: []. */
+  allowedPools: string[];
+}
+
+const identityPoolSchema = configSchema({
+  allowedPools: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description:
+      "Logical names of identity pools that may hand out guest identities (`*` wildcards).",
+  },
+});
+
+/** A6: identity pools hand out AWS credentials only to authenticated users. */
+export const cognitoIdentityPoolUnauthenticated: ResourceValidationPolicy = {
+  name: "sec1-a-cognito-identity-pool-unauthenticated",
+  description:
+    "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
+  enforcementLevel: "mandatory",
+  configSchema: identityPoolSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
+    DOCS.identityPools,
+    ["cognito"],
+  ),
+  validateResource: validateResourceOfType(aws.cognito.IdentityPool, (pool, args, report) => {
+    const props = rawProps(pool);
+    const name = nameOf(args);
+    const config = readConfig<IdentityPoolUnauthenticatedArgs>(args, identityPoolSchema);
+    if (props.allowUnauthenticatedIdentities !== true || exempted(name, config.allowedPools))
+      return;
+    report(
+      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`,
+    );
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// A7. Lambda function URLs
+
+/** Config of sec1-a-lambda-function-url-auth. */
+export interface FunctionUrlAuthArgs {
+  /** Logical names of function URLs that may be open (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const functionUrlSchema = configSchema({
+  exemptResources: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: "Logical names of function URLs that may be open (`*` wildcards).",
+  },
+});
+
+/** A7: function URLs are an API too: they require IAM (SigV4) authentication. */
+export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
+  name: "sec1-a-lambda-function-url-auth",
+  description:
+    "Lambda function URLs must require IAM authentication: with NONE the function is an unauthenticated public API that bypasses API Gateway and its authorizers.",
+  enforcementLevel: "mandatory",
+  configSchema: functionUrlSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationType` to AWS_IAM and grant `lambda:InvokeFunctionUrl` to the callers, or put the function behind an authenticated API Gateway route.",
+    DOCS.functionUrlAuth,
+    ["lambda"],
+  ),
+  validateResource: validateResourceOfType(aws.lambda.FunctionUrl, (url, args, report) => {
+    const props = rawProps(url);
+    const name = nameOf(args);
+    if (upper(props.authorizationType) !== "NONE") return;
+    if (exempted(name, readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema).exemptResources))
+      return;
+    report(
+      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`,
+    );
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// A8. APIs without separate method/route resources
+
+/** Config of sec1-a-openapi-body-security. */
+export interface OpenApiBodySecurityArgs {
+  /** HTTP methods that may be open in a body (CORS preflight). Default: ["OPTIONS"]. */
+  exemptHttpMethods: string[];
+  /** Logical names of APIs whose bodies are not checked (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const openApiSchema = configSchema({
+  exemptHttpMethods: {
+    type: "array",
+    items: { type: "string" },
+    default: ["OPTIONS"],
+    description: "HTTP methods that may be open in a body (CORS preflight).",
+  },
+  exemptResources: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: "Logical names of APIs whose bodies are not checked (`*` wildcards).",
+  },
+});
+
+function checkBody(
+  service: string,
+  body: unknown,
+  name: string,
+  config: OpenApiBodySecurityArgs,
+  report: (message: string) => void,
+): void {
+  if (body === undefined || body === null || exempted(name, config.exemptResources)) return;
+  const verdict = openOperations(body, config.exemptHttpMethods);
+  if (verdict.kind !== "known" || verdict.open.length === 0) return;
+  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
+  report(
+    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
+  );
+}
+
+/** A8: an API imported from an OpenAPI `body` declares authentication on every operation. */
+export const openApiBodySecurity: ResourceValidationPolicy = {
+  name: "sec1-a-openapi-body-security",
+  description:
+    "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+  enforcementLevel: "mandatory",
+  configSchema: openApiSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Give every operation (or the document root) a `security` requirement naming a scheme with `x-amazon-apigateway-authorizer` (Lambda, Cognito or JWT) or `x-amazon-apigateway-authtype: awsSigv4`; never an empty requirement `{}`.",
+    DOCS.openApiAuth,
+    ["api-gateway", "openapi"],
+  ),
+  validateResource: [
+    validateResourceOfType(aws.apigateway.RestApi, (api, args, report) => {
+      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
+      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
+    }),
+    validateResourceOfType(aws.apigatewayv2.Api, (api, args, report) => {
+      const props = rawProps(api);
+      if (upper(props.protocolType) !== "HTTP") return;
+      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
+      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
+    }),
+  ],
+};
+
+/** Config of sec1-a-http-api-quick-create. */
+export interface HttpApiQuickCreateArgs {
+  /** Logical names of HTTP APIs allowed to use quick create (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const quickCreateSchema = configSchema({
+  exemptResources: {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: "Logical names of HTTP APIs allowed to use quick create (`*` wildcards).",
+  },
+});
+
+/** A8: quick create makes a default route with no authorizer, out of the program's reach. */
+export const httpApiQuickCreate: ResourceValidationPolicy = {
+  name: "sec1-a-http-api-quick-create",
+  description:
+    "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
+  enforcementLevel: "mandatory",
+  configSchema: quickCreateSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Remove `routeKey` and `target` from the Api and create an aws.apigatewayv2.Integration, an aws.apigatewayv2.Route with `authorizationType`, and an aws.apigatewayv2.Stage.",
+    DOCS.httpApiDevelop,
+    ["api-gateway", "http-api"],
+  ),
+  validateResource: validateResourceOfType(aws.apigatewayv2.Api, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    if (upper(props.protocolType) !== "HTTP") return;
+    const quick = ["routeKey", "target"].filter((k) => props[k] !== undefined && props[k] !== null);
+    if (quick.length === 0) return;
+    if (exempted(name, readConfig<HttpApiQuickCreateArgs>(args, quickCreateSchema).exemptResources))
+      return;
+    report(
+      `API Gateway v2 Api '${name}' must not be quick-created (its default route has no authorizer); set ${quick.join(" and ")} to undefined and define routes with aws.apigatewayv2.Route and an authorizationType.`,
+    );
+  }),
+};
 
 /** Every policy of practice A. */
-export const policies: Policies = [];
+export const policies: Policies = [
+  restMethodAuthorization,
+  restAuthorizerConfig,
+  authorizerResultTtl,
+  httpRouteAuthorization,
+  jwtAuthorizerConfig,
+  appsyncAuthProviders,
+  cognitoIdentityPoolUnauthenticated,
+  lambdaFunctionUrlAuth,
+  openApiBodySecurity,
+  httpApiQuickCreate,
+];
