@@ -1,0 +1,348 @@
+import * as assert from "assert";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { AppSyncResolverEvent } from "aws-lambda";
+import {
+  createResolver,
+  customerFor,
+  envSigner,
+  FORBIDDEN,
+  Log,
+  ResolverDeps,
+  ResolverError,
+  UNAVAILABLE,
+} from "./index";
+
+const REGION = "eu-west-1";
+const CREDS = {
+  AWS_ACCESS_KEY_ID: "ASIATESTACCESSKEY000",
+  AWS_SECRET_ACCESS_KEY: "testSecretAccessKey/abcdefghijklmnopqrstuv",
+  AWS_SESSION_TOKEN: "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN",
+};
+const API_KEY = "usage-plan-key-0123456789abcdefghij";
+const USER = "5b2e2c4a-7c1d-4b8e-9e43-3f0d6c1a2b77";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A stand-in for the private REST API: records each request and answers as told. */
+async function startServer(
+  answer: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    answer(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const json =
+  (status: number, body: unknown) => (_: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+
+const silent: Log & { lines: string[] } = {
+  lines: [],
+  info(m) {
+    this.lines.push(m);
+  },
+  warn(m) {
+    this.lines.push(m);
+  },
+  error(m) {
+    this.lines.push(m);
+  },
+};
+
+function deps(url: string, overrides: Partial<ResolverDeps> = {}): ResolverDeps {
+  return {
+    apiUrl: url,
+    apiKey: API_KEY,
+    adminGroup: "admin",
+    timeoutMs: 3000,
+    sign: envSigner(REGION, { ...CREDS }),
+    fetch: (input, init) => fetch(input, init),
+    log: silent,
+    ...overrides,
+  };
+}
+
+/** A `loyalty(customerId)` or `myLoyalty` event from a Cognito user (happy path: own id). */
+function event(
+  overrides: {
+    fieldName?: string;
+    customerId?: unknown;
+    identity?: AppSyncResolverEvent<Record<string, unknown>>["identity"];
+  } = {},
+): AppSyncResolverEvent<Record<string, unknown>> {
+  const fieldName = overrides.fieldName ?? "loyalty";
+  return {
+    arguments: fieldName === "loyalty" ? { customerId: overrides.customerId ?? USER } : {},
+    identity:
+      "identity" in overrides
+        ? overrides.identity
+        : {
+            sub: USER,
+            issuer: `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_Abc`,
+            username: "alice",
+            claims: { sub: USER },
+            sourceIp: ["203.0.113.9"],
+            defaultAuthStrategy: "ALLOW",
+            groups: null,
+          },
+    source: null,
+    request: { headers: {}, domainName: null },
+    info: {
+      fieldName,
+      parentTypeName: "Query",
+      selectionSetList: [],
+      selectionSetGraphQL: "",
+      variables: {},
+    },
+    prev: null,
+    stash: {},
+  } as AppSyncResolverEvent<Record<string, unknown>>;
+}
+
+/** Re-signs what the server received with the same library and secret at the request's date. */
+async function expectedAuthorization(seen: Seen, host: string): Promise<string> {
+  const amzDate = String(seen.headers["x-amz-date"]);
+  const date = new Date(
+    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"),
+  );
+  const signedHeaders = /SignedHeaders=([^,]+)/
+    .exec(String(seen.headers.authorization))![1]
+    .split(";");
+  const headers: Record<string, string> = {};
+  for (const h of signedHeaders) headers[h] = String(seen.headers[h]);
+  const [hostname, port] = host.split(":");
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region: REGION,
+    sha256: Sha256,
+    credentials: {
+      accessKeyId: CREDS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY,
+      sessionToken: CREDS.AWS_SESSION_TOKEN,
+    },
+  });
+  const resigned = (await signer.sign(
+    new HttpRequest({
+      method: seen.method,
+      protocol: "http:",
+      hostname,
+      port: Number(port),
+      path: seen.url,
+      headers,
+    }),
+    { signingDate: date },
+  )) as HttpRequest;
+  return resigned.headers.authorization;
+}
+
+describe("loyalty resolver", () => {
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("sends a SigV4-signed GET with the usage-plan key to the API's host, stage and path", async () => {
+    server = await startServer(json(200, { customerId: USER, points: 1200, tier: "silver" }));
+    const resolve = createResolver(deps(server.url));
+    const result = await resolve(event());
+
+    assert.deepStrictEqual(result, {
+      customerId: USER,
+      points: 1200,
+      tier: "SILVER",
+      remainingPoints: null,
+    });
+    assert.strictEqual(server.seen.length, 1);
+    const seen = server.seen[0];
+    const host = new URL(server.url).host;
+    assert.strictEqual(seen.method, "GET");
+    assert.strictEqual(seen.url, `/v1/loyalty/${USER}`);
+    assert.strictEqual(seen.headers.host, host);
+    assert.strictEqual(seen.headers["x-api-key"], API_KEY);
+    assert.strictEqual(seen.headers["x-amz-security-token"], CREDS.AWS_SESSION_TOKEN);
+    assert.match(String(seen.headers["x-amz-date"]), /^\d{8}T\d{6}Z$/);
+    const today = String(seen.headers["x-amz-date"]).slice(0, 8);
+    const auth = String(seen.headers.authorization);
+    assert.match(
+      auth,
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${CREDS.AWS_ACCESS_KEY_ID}/${today}/${REGION}/execute-api/aws4_request, SignedHeaders=[^,]*\\bhost\\b[^,]*, Signature=[0-9a-f]{64}$`,
+      ),
+    );
+    for (const h of ["host", "x-amz-date", "x-amz-security-token", "x-api-key"])
+      assert.ok(auth.includes(h), `${h} is signed`);
+    assert.strictEqual(auth, await expectedAuthorization(seen, host), "signature verifies");
+  });
+
+  it("sends no X-Amz-Security-Token when the credentials have no session token", async () => {
+    server = await startServer(json(200, { points: 5, tier: "BRONZE", remainingPoints: 995 }));
+    const { AWS_SESSION_TOKEN: _omit, ...longTerm } = CREDS;
+    const resolve = createResolver(deps(server.url, { sign: envSigner(REGION, longTerm) }));
+    const result = await resolve(event());
+    assert.strictEqual(result?.remainingPoints, 995);
+    assert.strictEqual(server.seen[0].headers["x-amz-security-token"], undefined);
+    assert.match(String(server.seen[0].headers.authorization), /^AWS4-HMAC-SHA256 Credential=/);
+  });
+
+  it("asks for the caller's own sub for myLoyalty, whatever the arguments", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    await resolve(event({ fieldName: "myLoyalty" }));
+    assert.strictEqual(server.seen[0].url, `/v1/loyalty/${USER}`);
+  });
+
+  it("maps a 403 from the API to the GraphQL error Forbidden", async () => {
+    server = await startServer(
+      json(403, { message: "User: arn:aws:sts::123456789012:assumed-role/x is not authorized" }),
+    );
+    const resolve = createResolver(deps(server.url));
+    await assert.rejects(resolve(event()), (err: ResolverError) => {
+      assert.strictEqual(err.message, FORBIDDEN);
+      assert.strictEqual(err.errorType, "Forbidden");
+      assert.ok(!/arn:|assumed-role/.test(err.message));
+      return true;
+    });
+  });
+
+  it("maps a 404 to null (no loyalty account)", async () => {
+    server = await startServer(json(404, { message: "not found" }));
+    const resolve = createResolver(deps(server.url));
+    assert.strictEqual(await resolve(event()), null);
+  });
+
+  it("maps a 5xx to 'Loyalty service unavailable' without the API's internals", async () => {
+    server = await startServer(
+      json(502, { message: "Internal server error: table loyalty-prod throttled at 10.20.3.4" }),
+    );
+    const resolve = createResolver(deps(server.url));
+    await assert.rejects(resolve(event()), (err: ResolverError) => {
+      assert.strictEqual(err.message, UNAVAILABLE);
+      assert.strictEqual(err.errorType, "ServiceUnavailable");
+      return true;
+    });
+  });
+
+  it("maps a timeout to 'Loyalty service unavailable' and stops waiting", async () => {
+    server = await startServer(() => {
+      /* never answers */
+    });
+    const resolve = createResolver(deps(server.url, { timeoutMs: 150 }));
+    const started = Date.now();
+    await assert.rejects(resolve(event()), (err: ResolverError) => {
+      assert.strictEqual(err.message, UNAVAILABLE);
+      assert.ok(!/abort|timeout|127\.0\.0\.1/i.test(err.message));
+      return true;
+    });
+    assert.ok(Date.now() - started < 2000, "gave up near the timeout");
+  });
+
+  it("maps a malformed 200 body to 'Loyalty service unavailable'", async () => {
+    server = await startServer((_, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("<html>proxy error</html>");
+    });
+    const resolve = createResolver(deps(server.url));
+    await assert.rejects(resolve(event()), { message: UNAVAILABLE });
+  });
+
+  it("refuses another customer's loyalty to a user outside the admin group, without calling the API", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    await assert.rejects(resolve(event({ customerId: "someone-else" })), { message: FORBIDDEN });
+    assert.strictEqual(server.seen.length, 0);
+  });
+
+  it("refuses an unsafe customerId as a bad request naming the field", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    await assert.rejects(resolve(event({ customerId: "../../admin" })), (err: ResolverError) => {
+      assert.strictEqual(err.errorType, "BadRequest");
+      assert.match(err.message, /customerId/);
+      return true;
+    });
+    assert.strictEqual(server.seen.length, 0);
+  });
+});
+
+describe("loyalty resolver authorization (customerFor)", () => {
+  const cognito = (groups: string[] | null) => ({
+    sub: USER,
+    issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc",
+    username: "alice",
+    claims: { sub: USER },
+    sourceIp: [],
+    defaultAuthStrategy: "ALLOW",
+    groups,
+  });
+
+  it("lets a user read their own loyalty", () => {
+    assert.strictEqual(customerFor(event(), "admin"), USER);
+  });
+
+  it("lets a Cognito admin read any customer's loyalty", () => {
+    assert.strictEqual(
+      customerFor(event({ customerId: "c-42", identity: cognito(["admin"]) }), "admin"),
+      "c-42",
+    );
+  });
+
+  it("lets an OIDC admin (groups claim) read any customer's loyalty", () => {
+    const identity = {
+      sub: USER,
+      issuer: "https://login.example.com",
+      claims: { sub: USER, groups: ["admin"] },
+    };
+    assert.strictEqual(customerFor(event({ customerId: "c-42", identity }), "admin"), "c-42");
+  });
+
+  it("refuses a user in another group", () => {
+    assert.throws(
+      () => customerFor(event({ customerId: "c-42", identity: cognito(["agents"]) }), "admin"),
+      { message: FORBIDDEN },
+    );
+  });
+
+  it("lets an IAM service caller (already authorized by its policy) read any customer", () => {
+    const identity = {
+      accountId: "123456789012",
+      userArn: "arn:aws:sts::123456789012:assumed-role/svc/s",
+      username: "AROA:s",
+      sourceIp: [],
+      cognitoIdentityPoolId: null,
+      cognitoIdentityId: null,
+      cognitoIdentityAuthType: null,
+      cognitoIdentityAuthProvider: null,
+    } as unknown as AppSyncResolverEvent<Record<string, unknown>>["identity"];
+    assert.strictEqual(customerFor(event({ customerId: "c-42", identity }), "admin"), "c-42");
+  });
+
+  it("refuses myLoyalty without a user identity", () => {
+    assert.throws(() => customerFor(event({ fieldName: "myLoyalty", identity: null }), "admin"), {
+      message: FORBIDDEN,
+    });
+  });
+});
