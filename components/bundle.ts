@@ -1,5 +1,13 @@
+/**
+ * Bundling of Lambda handlers with esbuild, shared by the program (components/function.ts),
+ * `npm run build:handlers` and the bundle benchmark, so measured sizes are deployed sizes.
+ */
+import * as fs from "fs";
 import * as path from "path";
 import { buildSync, BuildFailure, BuildOptions } from "esbuild";
+
+/** The folder that holds one sub-folder per handler. */
+export const HANDLERS_DIR = path.join(__dirname, "..", "handlers");
 
 /**
  * The esbuild options every handler is bundled with: the Lambda Node.js 22 runtime ships the
@@ -20,22 +28,46 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
 
 /** Raised when a handler does not bundle; the message names each file, line and column. */
 export class BundleError extends Error {
+  /** `file:line:column` of each error esbuild reported (file relative to the working directory). */
+  public readonly locations: string[];
+
   constructor(entry: string, failure: BuildFailure) {
+    const locations: string[] = [];
     const where = failure.errors
-      .map((e) =>
-        e.location
-          ? `${path.relative(process.cwd(), e.location.file)}:${e.location.line}:${e.location.column}: ${e.text}`
-          : e.text,
-      )
+      .map((e) => {
+        if (!e.location) return e.text;
+        // esbuild counts columns from 0; editors and compilers from 1.
+        const at = `${e.location.file}:${e.location.line}:${e.location.column + 1}`;
+        locations.push(at);
+        return `${at}: ${e.text}`;
+      })
       .join("\n  ");
     super(`cannot bundle ${path.relative(process.cwd(), entry)}:\n  ${where}`);
     this.name = "BundleError";
+    this.locations = locations;
   }
+}
+
+/** The entry point of a handler folder: `handlers/<name>/index.ts`. */
+export function handlerEntry(name: string): string {
+  return path.join(HANDLERS_DIR, name, "index.ts");
+}
+
+/** Every handler folder under `dir` that has an `index.ts`, sorted by name. */
+export function handlerNames(dir: string = HANDLERS_DIR): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "index.ts")))
+    .map((d) => d.name)
+    .sort();
 }
 
 const cache = new Map<string, string>();
 
-/** Bundles one handler entry point to a single minified CommonJS file and returns its text. */
+/**
+ * Bundles one handler entry point to a single minified CommonJS file and returns its text.
+ * Throws {@link BundleError} (file:line:column of every error) when it does not build.
+ */
 export function bundleHandler(entry: string): string {
   const cached = cache.get(entry);
   if (cached !== undefined) return cached;
@@ -45,7 +77,9 @@ export function bundleHandler(entry: string): string {
     cache.set(entry, text);
     return text;
   } catch (err) {
-    if (err && typeof err === "object" && "errors" in err) throw new BundleError(entry, err as BuildFailure);
+    if (err && typeof err === "object" && "errors" in err) {
+      throw new BundleError(entry, err as BuildFailure);
+    }
     throw err;
   }
 }

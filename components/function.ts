@@ -1,7 +1,7 @@
-import * as path from "path";
+import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleHandler } from "./bundle";
+import { BundleError, bundleHandler, handlerEntry } from "./bundle";
 
 /** One IAM policy statement, as the function's role needs it. */
 export interface PolicyStatement {
@@ -12,32 +12,166 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
+/** Log levels Lambda filters application logs by (JSON log format). */
+export type ApplicationLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
+
 export interface FunctionArgs {
   /** Handler folder name under `handlers/` (bundled from `handlers/<handler>/index.ts`). */
   handler: string;
+  /**
+   * The entry point to bundle instead of `handlers/<handler>/index.ts` (an absolute path).
+   * For handlers kept elsewhere and for tests.
+   */
+  entry?: string;
   /** What the function does, shown in the console. */
   description: string;
-  /** Retention of the function's log group, in days. */
+  /** Retention of the function's log group, in days (a CloudWatch Logs retention value). */
   logRetentionDays: number;
-  /** Environment variables. */
+  /** Lowest application log level Lambda keeps (default INFO). */
+  logLevel?: ApplicationLogLevel;
+  /** Environment variables. Lambda's reserved names (AWS_REGION, _HANDLER, ...) are refused. */
   environment?: Record<string, pulumi.Input<string>>;
-  /** The only permissions the function gets beyond writing its logs and traces. */
+  /**
+   * The only permissions the function gets beyond writing its logs and traces (and managing its
+   * network interfaces in a VPC). No `*` action and no plain `*` resource.
+   */
   statements?: PolicyStatement[];
   /** Run in these private subnets with these security groups. */
-  vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<string>[] };
+  vpc?: {
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    securityGroupIds: pulumi.Input<string>[];
+  };
   /**
    * Use this role instead of creating one: for a function whose role is an invoker role made
-   * elsewhere (trusted by lambda.amazonaws.com). Log, trace and VPC permissions are added to it.
+   * elsewhere (trusted by lambda.amazonaws.com). The log, trace and VPC permissions and
+   * `statements` are added to it as an inline policy of this component.
    */
   role?: aws.iam.Role;
-  /** Memory in MB (default 256). */
+  /** Memory in MB, 128-10240 (default 256). */
   memorySize?: number;
-  /** Timeout in seconds (default 10). */
+  /** Timeout in seconds, 1-900 (default 10; API Gateway gives up after 29 s anyway). */
   timeout?: number;
-  /** Reserved concurrency; caps what one function can take from the account's pool. */
+  /** Reserved concurrency (>= 1); caps what one function can take from the account's pool. */
   reservedConcurrency?: number;
-  /** Tags for every child. */
+  /** Tags for every taggable child. */
   tags?: Record<string, string>;
+}
+
+/** A service allowed to invoke the function, always from one named source. */
+export interface InvokePermissionArgs {
+  /** The calling service, e.g. `apigateway.amazonaws.com` or `appsync.amazonaws.com`. */
+  principal: string;
+  /**
+   * The ARN the call must come from: for API Gateway the execute-api ARN of the API (narrowed
+   * to stage, method and path where possible), for AppSync the GraphQL API's ARN. Required: a
+   * permission without it lets any API in any account invoke the function.
+   */
+  sourceArn: pulumi.Input<string>;
+}
+
+/** Environment variable names the Lambda runtime reserves; setting them fails the deploy. */
+export const RESERVED_ENVIRONMENT = [
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_LAMBDA_RUNTIME_API",
+  "AWS_REGION",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "LAMBDA_RUNTIME_DIR",
+  "LAMBDA_TASK_ROOT",
+] as const;
+
+const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * Checks function args and returns every problem (empty when valid), each naming its field.
+ * Pure apart from checking that the entry point exists.
+ */
+export function validateFunctionArgs(args: FunctionArgs): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(args.handler ?? "")) {
+    problems.push(
+      `handler: expected a handler folder name (lowercase letters, digits, dashes), found '${args.handler}'`,
+    );
+  } else {
+    const entry = args.entry ?? handlerEntry(args.handler);
+    if (!fs.existsSync(entry)) problems.push(`handler: no entry point at ${entry}`);
+  }
+  if (!args.description || args.description.length > 256) {
+    problems.push("description: expected 1-256 characters");
+  }
+  if (!isInt(args.logRetentionDays, 1, 3653)) {
+    problems.push(`logRetentionDays: expected a number of days, found ${args.logRetentionDays}`);
+  }
+  if (args.memorySize !== undefined && !isInt(args.memorySize, 128, 10240)) {
+    problems.push(`memorySize: expected 128-10240 MB, found ${args.memorySize}`);
+  }
+  if (args.timeout !== undefined && !isInt(args.timeout, 1, 900)) {
+    problems.push(`timeout: expected 1-900 seconds, found ${args.timeout}`);
+  }
+  if (args.reservedConcurrency !== undefined && !isInt(args.reservedConcurrency, 1, 100_000)) {
+    problems.push(
+      `reservedConcurrency: expected an integer >= 1 (0 would stop every invocation), found ${args.reservedConcurrency}`,
+    );
+  }
+  for (const key of Object.keys(args.environment ?? {})) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) {
+      problems.push(`environment.${key}: expected a name of letters, digits and underscores`);
+    } else if ((RESERVED_ENVIRONMENT as readonly string[]).includes(key)) {
+      problems.push(`environment.${key}: reserved by the Lambda runtime`);
+    }
+  }
+  (args.statements ?? []).forEach((s, i) => {
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    if (actions.length === 0)
+      problems.push(`statements[${i}].Action: expected at least one action`);
+    for (const a of actions) {
+      if (typeof a !== "string" || a === "*" || /^[^:]*\*[^:]*:/.test(a) || /^[\w-]+:\*$/.test(a)) {
+        problems.push(
+          `statements[${i}].Action: '${a}' grants a whole service; list the actions the function calls`,
+        );
+      }
+    }
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    if (resources.length === 0) {
+      problems.push(`statements[${i}].Resource: expected at least one ARN`);
+    }
+    if (s.Effect === "Allow" && resources.some((r) => r === "*")) {
+      problems.push(`statements[${i}].Resource: '*' grants every resource; name the ARNs`);
+    }
+  });
+  if (
+    args.vpc &&
+    Array.isArray(args.vpc.securityGroupIds) &&
+    args.vpc.securityGroupIds.length === 0
+  ) {
+    problems.push("vpc.securityGroupIds: expected at least one security group");
+  }
+  return problems;
+}
+
+/** Checks an invoke permission: a service principal and a source ARN. */
+export function validateInvokePermission(args: InvokePermissionArgs): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(args.principal ?? "")) {
+    problems.push(`principal: expected a service principal, found '${args.principal}'`);
+  }
+  if (args.sourceArn === undefined || args.sourceArn === null || args.sourceArn === "") {
+    problems.push("sourceArn: required, so that only the named API can invoke the function");
+  } else if (typeof args.sourceArn === "string" && !/^arn:aws[a-z-]*:/.test(args.sourceArn)) {
+    problems.push(`sourceArn: expected an ARN, found '${args.sourceArn}'`);
+  }
+  return problems;
 }
 
 /**
@@ -47,15 +181,35 @@ export interface FunctionArgs {
 export class Function extends pulumi.ComponentResource {
   public readonly function: aws.lambda.Function;
   public readonly role: aws.iam.Role;
+  /** The inline policy with the function's permissions (on its own role or the given one). */
+  public readonly policy: aws.iam.RolePolicy;
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly arn: pulumi.Output<string>;
   public readonly invokeArn: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  private readonly name: string;
 
   constructor(name: string, args: FunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:lambda:Function", name, {}, opts);
-    // Bundle first: a build error fails the preview before any child is registered.
-    const bundle = bundleHandler(path.join(__dirname, "..", "handlers", args.handler, "index.ts"));
+    this.name = name;
+    const problems = validateFunctionArgs(args);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `Function '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
+        this,
+        true,
+      );
+    }
+    // Bundle before any child: a build error fails the preview, naming file and line.
+    let bundle: string;
+    try {
+      bundle = bundleHandler(args.entry ?? handlerEntry(args.handler));
+    } catch (err) {
+      if (err instanceof BundleError) throw new pulumi.ResourceError(err.message, this, true);
+      throw err;
+    }
     const tags = args.tags ?? {};
 
     // Lambda writes to this group through loggingConfig, so the function cannot create an
@@ -103,13 +257,15 @@ export class Function extends pulumi.ComponentResource {
       },
     ];
     if (args.vpc) {
-      // ENI management for VPC functions; EC2 does not support resource scoping on Describe*.
+      // What AWSLambdaVPCAccessExecutionRole grants: Lambda creates the function's ENIs with
+      // the execution role, and EC2 does not scope Describe* (or these creates) by resource.
       base.push({
         Sid: "ManageVpcNetworkInterfaces",
         Effect: "Allow",
         Action: [
           "ec2:CreateNetworkInterface",
           "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
           "ec2:DeleteNetworkInterface",
           "ec2:AssignPrivateIpAddresses",
           "ec2:UnassignPrivateIpAddresses",
@@ -118,10 +274,12 @@ export class Function extends pulumi.ComponentResource {
       });
     }
     const statements = [...base, ...(args.statements ?? [])];
-    const policy = new aws.iam.RolePolicy(
+    // An inline policy of this component, also on a role passed in: it is deleted with the
+    // function and never widens what other users of that role may do beyond this function's needs.
+    this.policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
-        role: this.role.id,
+        role: this.role.name,
         policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
       },
       { parent: this },
@@ -140,28 +298,64 @@ export class Function extends pulumi.ComponentResource {
         timeout: args.timeout ?? 10,
         reservedConcurrentExecutions: args.reservedConcurrency,
         tracingConfig: { mode: "Active" },
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        environment: args.environment
-          ? { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } }
-          : undefined,
+        loggingConfig: {
+          logFormat: "JSON",
+          logGroup: this.logGroup.name,
+          applicationLogLevel: args.logLevel ?? "INFO",
+          systemLogLevel: "INFO",
+        },
+        environment: args.environment ? { variables: { ...args.environment } } : undefined,
         vpcConfig: args.vpc
           ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds }
           : undefined,
         tags,
       },
-      // The role's permissions must exist before the first invocation (logs, ENIs).
-      { parent: this, dependsOn: [policy, this.logGroup] },
+      // The role's permissions must exist before the first invocation (logs, ENIs), and the
+      // log group before Lambda would create an unmanaged one.
+      { parent: this, dependsOn: [this.policy, this.logGroup] },
     );
 
     this.arn = this.function.arn;
     this.invokeArn = this.function.invokeArn;
     this.functionName = this.function.name;
+    this.roleArn = this.role.arn;
+    this.logGroupName = this.logGroup.name;
     this.registerOutputs({
       arn: this.arn,
       invokeArn: this.invokeArn,
       functionName: this.functionName,
-      roleArn: this.role.arn,
-      logGroupName: this.logGroup.name,
+      roleArn: this.roleArn,
+      logGroupName: this.logGroupName,
     });
+  }
+
+  /**
+   * Lets one service invoke the function from one source (an API Gateway execute-api ARN, an
+   * AppSync API ARN). `id` names the permission: `${name}-invoke-${id}`. Call it from the
+   * component that owns the API, once its ARN exists.
+   */
+  public allowInvoke(
+    id: string,
+    args: InvokePermissionArgs,
+    opts: pulumi.CustomResourceOptions = {},
+  ): aws.lambda.Permission {
+    const problems = validateInvokePermission(args);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `Function '${this.name}' invoke permission '${id}' is invalid:\n  - ${problems.join("\n  - ")}`,
+        this,
+        true,
+      );
+    }
+    return new aws.lambda.Permission(
+      `${this.name}-invoke-${id}`,
+      {
+        function: this.function.name,
+        action: "lambda:InvokeFunction",
+        principal: args.principal,
+        sourceArn: args.sourceArn,
+      },
+      { parent: this, ...opts },
+    );
   }
 }
