@@ -1,0 +1,265 @@
+/**
+ * The private network of the internal API tier: a VPC (new, or existing from config) and the
+ * interface VPC endpoint through which callers inside it reach private REST APIs.
+ */
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { assertValid } from "./invoker-role";
+
+const IPV4_CIDR =
+  /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SG_ID = /^sg-[0-9a-f]{8,17}$/;
+const NAT_STRATEGIES = ["None", "Single", "OnePerAz"] as const;
+
+/** A new VPC, built with awsx. */
+export interface CreateVpcArgs {
+  /** The VPC's IPv4 CIDR, e.g. `10.20.0.0/16`. */
+  cidrBlock: string;
+  /** Availability zones to spread the private subnets over (2-6). */
+  availabilityZoneCount: number;
+  /** NAT gateways for outbound internet from the private subnets; `None` keeps them offline. */
+  natGateways: (typeof NAT_STRATEGIES)[number];
+}
+
+/** An existing VPC and its private subnets. */
+export interface ExistingVpcArgs {
+  /** The VPC id. */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets in at least two availability zones; the endpoint gets an ENI in each. */
+  privateSubnetIds: pulumi.Input<string>[];
+}
+
+export interface NetworkArgs {
+  /** Create a VPC. Exactly one of `create` and `existing`. */
+  create?: CreateVpcArgs;
+  /** Use an existing VPC. Exactly one of `create` and `existing`. */
+  existing?: ExistingVpcArgs;
+  /**
+   * Security groups of callers (besides this component's client group) allowed to reach the
+   * endpoint on 443. When empty, the whole VPC CIDR may reach it.
+   */
+  allowedSecurityGroupIds?: pulumi.Input<string>[];
+  /** Tags for every taggable child. */
+  tags?: Record<string, string>;
+}
+
+/** Every problem with the args, each naming its field; empty when they are fine. */
+export function validateNetworkArgs(args: NetworkArgs): string[] {
+  const problems: string[] = [];
+  if ((args.create === undefined) === (args.existing === undefined))
+    problems.push("create/existing: expected exactly one of create and existing");
+  if (args.create) {
+    const c = args.create;
+    if (!IPV4_CIDR.test(c.cidrBlock ?? ""))
+      problems.push(
+        `create.cidrBlock: expected an IPv4 CIDR such as 10.20.0.0/16, found '${c.cidrBlock}'`,
+      );
+    else if (Number(c.cidrBlock.split("/")[1]) > 24)
+      problems.push(
+        `create.cidrBlock: expected a /16 to /24 block to fit subnets in each AZ, found '${c.cidrBlock}'`,
+      );
+    if (!(
+      Number.isInteger(c.availabilityZoneCount) &&
+      c.availabilityZoneCount >= 2 &&
+      c.availabilityZoneCount <= 6
+    ))
+      problems.push(
+        `create.availabilityZoneCount: expected an integer from 2 to 6, found ${c.availabilityZoneCount}`,
+      );
+    if (!NAT_STRATEGIES.includes(c.natGateways))
+      problems.push(
+        `create.natGateways: expected one of ${NAT_STRATEGIES.join(", ")}, found '${c.natGateways}'`,
+      );
+  }
+  if (args.existing) {
+    const e = args.existing;
+    if (typeof e.vpcId === "string" && !VPC_ID.test(e.vpcId))
+      problems.push(
+        `existing.vpcId: expected a VPC id such as vpc-0abc12345def67890, found '${e.vpcId}'`,
+      );
+    if (!Array.isArray(e.privateSubnetIds) || e.privateSubnetIds.length < 2)
+      problems.push("existing.privateSubnetIds: expected at least two private subnets (two AZs)");
+    (e.privateSubnetIds ?? []).forEach((s, i) => {
+      if (typeof s === "string" && !SUBNET_ID.test(s))
+        problems.push(`existing.privateSubnetIds[${i}]: expected a subnet id, found '${s}'`);
+    });
+  }
+  (args.allowedSecurityGroupIds ?? []).forEach((s, i) => {
+    if (typeof s === "string" && !SG_ID.test(s))
+      problems.push(`allowedSecurityGroupIds[${i}]: expected a security group id, found '${s}'`);
+  });
+  return problems;
+}
+
+/**
+ * A VPC with an interface endpoint for `execute-api` (private DNS on) in its private subnets,
+ * the endpoint's security group (443 in, from callers only) and a client security group that
+ * callers attach to reach it.
+ */
+export class Network extends pulumi.ComponentResource {
+  /** The VPC id. */
+  public readonly vpcId: pulumi.Output<string>;
+  /** The private subnets (where callers and the endpoint live). */
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The VPC's IPv4 CIDR. */
+  public readonly vpcCidrBlock: pulumi.Output<string>;
+  /** The execute-api interface endpoint's id (`vpce-...`): private APIs bind to it. */
+  public readonly vpcEndpointId: pulumi.Output<string>;
+  /** The endpoint's own security group. */
+  public readonly endpointSecurityGroupId: pulumi.Output<string>;
+  /** The group callers (e.g. Lambda functions in the VPC) attach to reach the endpoint. */
+  public readonly clientSecurityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("sec1:network:Network", name, {}, opts);
+    assertValid("Network", name, validateNetworkArgs(args));
+    const tags = args.tags ?? {};
+    const allowed = args.allowedSecurityGroupIds ?? [];
+
+    if (args.create) {
+      const c = args.create;
+      // Private subnets only, unless NAT gateways need public subnets to live in. awsx builds
+      // subnets, route tables and gateways; none of them decides who may call the API.
+      const vpc = new awsx.ec2.Vpc(
+        `${name}-vpc`,
+        {
+          cidrBlock: c.cidrBlock,
+          numberOfAvailabilityZones: c.availabilityZoneCount,
+          natGateways: { strategy: c.natGateways },
+          subnetStrategy: "Auto",
+          subnetSpecs: [
+            { type: "Private" },
+            ...(c.natGateways === "None" ? [] : [{ type: "Public" as const }]),
+          ],
+          // Private DNS of interface endpoints needs both.
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+          tags,
+        },
+        { parent: this },
+      );
+      this.vpcId = vpc.vpcId;
+      this.privateSubnetIds = vpc.privateSubnetIds;
+      this.vpcCidrBlock = pulumi.output(c.cidrBlock);
+    } else {
+      const e = args.existing!;
+      this.vpcId = pulumi.output(e.vpcId);
+      this.privateSubnetIds = pulumi.output(e.privateSubnetIds);
+      this.vpcCidrBlock = aws.ec2.getVpcOutput({ id: e.vpcId }, { parent: this }).cidrBlock;
+    }
+
+    const region = aws.getRegionOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
+
+    // Callers attach this group; its only rule lets them open HTTPS to the endpoint.
+    const clients = new aws.ec2.SecurityGroup(
+      `${name}-api-clients`,
+      {
+        vpcId: this.vpcId,
+        description: "Callers of private APIs: HTTPS to the execute-api endpoint only",
+        tags: { ...tags, Name: `${name}-api-clients` },
+      },
+      { parent: this },
+    );
+
+    const endpointGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoint`,
+      {
+        vpcId: this.vpcId,
+        description: "execute-api interface endpoint: HTTPS in from API callers only",
+        ingress: [
+          {
+            description: "HTTPS from the API client group",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [clients.id],
+          },
+          ...(allowed.length > 0
+            ? [
+                {
+                  description: "HTTPS from caller security groups in config",
+                  protocol: "tcp",
+                  fromPort: 443,
+                  toPort: 443,
+                  securityGroups: allowed,
+                },
+              ]
+            : [
+                {
+                  description: "HTTPS from inside the VPC (no caller groups configured)",
+                  protocol: "tcp",
+                  fromPort: 443,
+                  toPort: 443,
+                  cidrBlocks: [this.vpcCidrBlock],
+                },
+              ]),
+        ],
+        // Endpoint interfaces only answer; security groups are stateful, so no egress at all.
+        egress: [],
+        tags: { ...tags, Name: `${name}-endpoint` },
+      },
+      { parent: this },
+    );
+
+    // A separate rule, not inline: the client group and the endpoint group name each other.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-api-clients-https`,
+      {
+        securityGroupId: clients.id,
+        description: "HTTPS to the execute-api endpoint",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        referencedSecurityGroupId: endpointGroup.id,
+        tags,
+      },
+      { parent: this },
+    );
+
+    const endpoint = new aws.ec2.VpcEndpoint(
+      `${name}-execute-api`,
+      {
+        vpcId: this.vpcId,
+        serviceName: pulumi.interpolate`${partition.reverseDnsPrefix}.${region.region}.execute-api`,
+        vpcEndpointType: "Interface",
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [endpointGroup.id],
+        // Callers use the APIs' default host names (https://<id>.execute-api.<region>...).
+        privateDnsEnabled: true,
+        // Through this endpoint, only APIs of this account: it cannot carry data to another
+        // account's private API. The APIs' own resource policies decide who may call them.
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "OwnAccountApisOnly",
+              Effect: "Allow",
+              Principal: "*",
+              Action: "execute-api:Invoke",
+              Resource: pulumi.interpolate`arn:${partition.partition}:execute-api:${region.region}:${account.accountId}:*`,
+            },
+          ],
+        }),
+        tags: { ...tags, Name: `${name}-execute-api` },
+      },
+      { parent: this },
+    );
+
+    this.vpcEndpointId = endpoint.id;
+    this.endpointSecurityGroupId = endpointGroup.id;
+    this.clientSecurityGroupId = clients.id;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      vpcCidrBlock: this.vpcCidrBlock,
+      vpcEndpointId: this.vpcEndpointId,
+      endpointSecurityGroupId: this.endpointSecurityGroupId,
+      clientSecurityGroupId: this.clientSecurityGroupId,
+    });
+  }
+}

@@ -1,0 +1,620 @@
+/**
+ * A PRIVATE REST API reachable only through one interface VPC endpoint, callable only by the
+ * invoker roles of its internal callers (SigV4, `AWS_IAM` on every method), metered by API keys
+ * and usage plans, with a throttled, logged and traced stage.
+ */
+import { createHash } from "crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LOG_RETENTION_DAYS, PRIVATE_API_ROUTES } from "../config";
+import type { InternalCaller, UsagePlanTier } from "../config";
+import {
+  assertValid,
+  InvokerRole,
+  invokeArns,
+  parseRoute,
+  ParsedRoute,
+  validateInvokerRoleArgs,
+} from "./invoker-role";
+import { throttleProblems, UsagePlans, validateUsagePlanTiers } from "./usage-plans";
+
+/** One route of the API and how its requests are validated. */
+export interface PrivateRouteSpec {
+  /** "METHOD /path", e.g. `POST /loyalty/{customerId}/points`. Path parameters are required. */
+  route: string;
+  /**
+   * JSON Schema (draft 4) of the JSON request body; API Gateway rejects bodies that do not match
+   * with 400 before the function runs. Required for POST, PUT and PATCH.
+   */
+  bodySchema?: Record<string, unknown>;
+  /** Query-string parameters the request must carry. */
+  requiredQueryParameters?: string[];
+}
+
+/** Body of `POST /loyalty/{customerId}/points`: points to add and the booking they come from. */
+export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
+  $schema: "http://json-schema.org/draft-04/schema#",
+  title: "AddLoyaltyPoints",
+  type: "object",
+  properties: {
+    points: { type: "integer", minimum: 1, maximum: 100000 },
+    bookingId: { type: "string", pattern: "^[A-Za-z0-9-]{1,64}$" },
+  },
+  required: ["points", "bookingId"],
+  additionalProperties: false,
+};
+
+/** The loyalty service's routes (config.ts PRIVATE_API_ROUTES) with their request validation. */
+export const LOYALTY_ROUTES: PrivateRouteSpec[] = PRIVATE_API_ROUTES.map((route) =>
+  route === "POST /loyalty/{customerId}/points"
+    ? { route, bodySchema: LOYALTY_POINTS_BODY_SCHEMA }
+    : { route },
+);
+
+/** The Lambda function behind every route (proxy integration). */
+export interface LambdaTarget {
+  /** The function's ARN. */
+  functionArn: pulumi.Input<string>;
+  /** The function's API Gateway invoke ARN (`arn:...:apigateway:...:lambda:path/.../invocations`). */
+  invokeArn: pulumi.Input<string>;
+  /** The function's name (for the invoke permission). */
+  functionName: pulumi.Input<string>;
+}
+
+export interface PrivateRestApiArgs {
+  /** What the API is for, shown in the console. */
+  description?: string;
+  /** The routes, each with its request validation (e.g. {@link LOYALTY_ROUTES}). */
+  routes: PrivateRouteSpec[];
+  /** The function every route invokes. */
+  target: LambdaTarget;
+  /** The execute-api interface endpoint (`vpce-...`) the API is bound to and reachable through. */
+  vpcEndpointId: pulumi.Input<string>;
+  /** The stage name, e.g. `v1`. */
+  stageName: string;
+  /** Stage-wide throttle for every method (`*\/*`). */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Execution logging level of every method. */
+  loggingLevel: "OFF" | "ERROR" | "INFO";
+  /** Log full requests and responses (never in prod). */
+  dataTraceEnabled: boolean;
+  /** Retention of the access and execution log groups, in days. */
+  logRetentionDays: number;
+  /** The internal callers: one invoker role and one API key each. */
+  callers: InternalCaller[];
+  /** The usage-plan tiers callers are metered by. */
+  usagePlans: UsagePlanTier[];
+  /**
+   * Set the region-wide API Gateway account setting (the CloudWatch role execution logging
+   * needs). Default true; turn off when another stack in the account and region manages it.
+   */
+  manageAccountCloudWatchRole?: boolean;
+  /** Protect the API, its log groups, invoker roles and API keys from deletion. */
+  protect?: boolean;
+  /** Tags for every taggable child. */
+  tags?: Record<string, string>;
+}
+
+const STAGE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const VPCE_ID = /^vpce-[0-9a-f]{8,17}$/;
+const BODY_METHODS = ["POST", "PUT", "PATCH"];
+const LOGGING_LEVELS = ["OFF", "ERROR", "INFO"];
+
+/** Every problem with the args, each naming its field; empty when they are fine. */
+export function validatePrivateRestApiArgs(args: PrivateRestApiArgs): string[] {
+  const problems: string[] = [];
+  const apiRoutes = (args.routes ?? []).map((r) => r.route);
+  if (apiRoutes.length === 0) problems.push("routes: expected at least one route");
+  const seen = new Set<string>();
+  (args.routes ?? []).forEach((r, i) => {
+    const parsed = parseRoute(r.route);
+    if (typeof parsed === "string") problems.push(`routes[${i}].route: ${parsed}`);
+    else if (BODY_METHODS.includes(parsed.method) && !r.bodySchema)
+      problems.push(`routes[${i}].bodySchema: required for ${parsed.method} (request validation)`);
+    if (seen.has(r.route)) problems.push(`routes[${i}].route: duplicate route '${r.route}'`);
+    seen.add(r.route);
+  });
+  if (typeof args.vpcEndpointId === "string" && !VPCE_ID.test(args.vpcEndpointId))
+    problems.push(
+      `vpcEndpointId: expected a VPC endpoint id (vpce-...), found '${args.vpcEndpointId}'`,
+    );
+  if (!STAGE_NAME.test(args.stageName ?? ""))
+    problems.push(`stageName: expected letters, digits and underscores, found '${args.stageName}'`);
+  if (!args.throttle) problems.push("throttle: required (rateLimit and burstLimit)");
+  else problems.push(...throttleProblems("throttle", args.throttle));
+  if (!LOGGING_LEVELS.includes(args.loggingLevel))
+    problems.push(
+      `loggingLevel: expected one of ${LOGGING_LEVELS.join(", ")}, found '${args.loggingLevel}'`,
+    );
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays))
+    problems.push(
+      `logRetentionDays: expected a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(", ")}), found ${args.logRetentionDays}`,
+    );
+  problems.push(
+    ...validateUsagePlanTiers(args.usagePlans, apiRoutes).map((p) =>
+      p.replace(/^tiers/, "usagePlans"),
+    ),
+  );
+  const tiers = new Set((args.usagePlans ?? []).map((t) => t.name));
+  const callers = new Set<string>();
+  (args.callers ?? []).forEach((c, i) => {
+    const at = `callers[${i}]`;
+    if (!/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(c.name ?? ""))
+      problems.push(`${at}.name: expected a lowercase name of 3-40 letters, digits and dashes`);
+    if (callers.has(c.name)) problems.push(`${at}.name: duplicate caller '${c.name}'`);
+    callers.add(c.name);
+    const roleProblems = validateInvokerRoleArgs({
+      principal: c.principal,
+      routes: c.routes,
+      apiRoutes,
+      executionArn: "",
+      stageName: "",
+    });
+    problems.push(...roleProblems.map((p) => `${at}.${p}`));
+    if (!tiers.has(c.usagePlan))
+      problems.push(
+        `${at}.usagePlan: unknown tier '${c.usagePlan}' (expected one of ${[...tiers].join(", ")})`,
+      );
+  });
+  return problems;
+}
+
+/** A route's slug for child names: `GET /loyalty/{customerId}` → `get-loyalty-customerId`. */
+function slug(method: string | undefined, segments: string[]): string {
+  const parts = segments.map((s) => s.replace(/[{}+]/g, ""));
+  return [...(method ? [method.toLowerCase()] : []), ...parts].join("-");
+}
+
+/** A model name API Gateway accepts (alphanumeric): `PostLoyaltyCustomerIdPointsBody`. */
+function modelName(route: ParsedRoute): string {
+  const words = [route.method.toLowerCase(), ...route.segments.map((s) => s.replace(/[{}+]/g, ""))];
+  return `${words
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("")
+    .replace(/[^A-Za-z0-9]/g, "")}Body`;
+}
+
+/** The statement id for a caller: `appsync-loyalty-resolver` → `AllowAppsyncLoyaltyResolver`. */
+function sidFor(caller: string): string {
+  return `Allow${caller
+    .split("-")
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("")}`;
+}
+
+/**
+ * The API's resource policy. AWS evaluates a same-account caller as allowed when either its
+ * identity policy or this policy allows and nothing denies, so the policy both denies and allows:
+ * - deny every call that does not come through `vpcEndpointId` (the internet, other endpoints);
+ * - deny every principal that is not one of the invoker roles (even one whose own identity
+ *   policy would allow `execute-api:Invoke`);
+ * - allow each invoker role exactly its granted stage/method/path ARNs, through the endpoint.
+ */
+export function resourcePolicy(
+  executionArn: string,
+  vpcEndpointId: string,
+  grants: { caller: string; roleArn: string; invokeArns: string[] }[],
+) {
+  const everything = `${executionArn}/*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyOutsideVpcEndpoint",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "execute-api:Invoke",
+        Resource: everything,
+        Condition: { StringNotEquals: { "aws:SourceVpce": vpcEndpointId } },
+      },
+      {
+        Sid: "DenyAllButInvokerRoles",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "execute-api:Invoke",
+        Resource: everything,
+        ...(grants.length > 0
+          ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": grants.map((g) => g.roleArn) } } }
+          : {}),
+      },
+      ...grants.map((g) => ({
+        Sid: sidFor(g.caller),
+        Effect: "Allow",
+        Principal: { AWS: g.roleArn },
+        Action: "execute-api:Invoke",
+        Resource: g.invokeArns,
+        Condition: { StringEquals: { "aws:SourceVpce": vpcEndpointId } },
+      })),
+    ],
+  };
+}
+
+/** The deployment trigger: a hash of everything a deployment snapshots (methods, integrations, policy). */
+export function deploymentHash(parts: unknown): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+
+/** The JSON access log line (one object per request). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  path: "$context.path",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  sourceIp: "$context.identity.sourceIp",
+  vpceId: "$context.identity.vpceId",
+  callerArn: "$context.identity.userArn",
+  caller: "$context.identity.caller",
+  apiKeyId: "$context.identity.apiKeyId",
+  userAgent: "$context.identity.userAgent",
+  integrationStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  errorMessage: "$context.error.message",
+  errorType: "$context.error.responseType",
+  xrayTraceId: "$context.xrayTraceId",
+});
+
+/**
+ * A PRIVATE REST API bound to one VPC endpoint, its invoker roles, resource policy, methods,
+ * Lambda proxy integrations, deployment and stage, the account's CloudWatch role, the function's
+ * invoke permissions and the usage plans.
+ */
+export class PrivateRestApi extends pulumi.ComponentResource {
+  /** The REST API's id. */
+  public readonly restApiId: pulumi.Output<string>;
+  /** The stage's name (resolves once the stage exists). */
+  public readonly stageName: pulumi.Output<string>;
+  /** The API's execution ARN, `arn:<partition>:execute-api:<region>:<account>:<apiId>`. */
+  public readonly executionArn: pulumi.Output<string>;
+  /** `https://<id>.execute-api.<region>.amazonaws.com/<stage>` (resolves inside the VPC). */
+  public readonly invokeUrl: pulumi.Output<string>;
+  /** The invoker role of each caller, by caller name. */
+  public readonly invokerRoles: Record<string, aws.iam.Role>;
+  /** The invoker role ARN of each caller, by caller name. */
+  public readonly invokerRoleArns: pulumi.Output<Record<string, string>>;
+  /** The API key value of each caller, by caller name (secret). */
+  public readonly apiKeyValues: pulumi.Output<Record<string, string>>;
+  /** The usage plan id of each tier, by tier name. */
+  public readonly usagePlanIds: pulumi.Output<Record<string, string>>;
+  /** The REST API resource. */
+  public readonly restApi: aws.apigateway.RestApi;
+  /** The stage. */
+  public readonly stage: aws.apigateway.Stage;
+
+  constructor(name: string, args: PrivateRestApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("sec1:apigateway:PrivateRestApi", name, {}, opts);
+    assertValid("PrivateRestApi", name, validatePrivateRestApiArgs(args));
+    const tags = args.tags ?? {};
+    const protect = args.protect ?? false;
+    const stageName = args.stageName;
+    const apiRoutes = args.routes.map((r) => r.route);
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+
+    this.restApi = new aws.apigateway.RestApi(
+      `${name}-api`,
+      {
+        description: args.description ?? "Private REST API for internal callers (SigV4 only)",
+        endpointConfiguration: {
+          types: "PRIVATE",
+          vpcEndpointIds: [args.vpcEndpointId],
+          ipAddressType: "dualstack",
+        },
+        // Keep the endpoint binding's Route 53 aliases when the API is updated in place.
+        putRestApiMode: "merge",
+        apiKeySource: "HEADER",
+        tags,
+      },
+      { parent: this, protect },
+    );
+    const api = this.restApi;
+
+    // Roles first, policy second: the policy names the roles, the roles name the API.
+    this.invokerRoles = {};
+    const grants: pulumi.Output<{ caller: string; roleArn: string; invokeArns: string[] }>[] = [];
+    for (const caller of args.callers) {
+      const invoker = new InvokerRole(
+        `${name}-${caller.name}`,
+        {
+          principal: caller.principal,
+          executionArn: api.executionArn,
+          stageName,
+          routes: caller.routes,
+          apiRoutes,
+          description: `Invoker role of ${caller.name}: ${caller.routes.join(", ")} on ${name}/${stageName}`,
+          tags,
+        },
+        { parent: this, protect },
+      );
+      this.invokerRoles[caller.name] = invoker.role;
+      grants.push(
+        pulumi
+          .all([invoker.roleArn, invoker.invokeArns])
+          .apply(([roleArn, arns]) => ({ caller: caller.name, roleArn, invokeArns: arns })),
+      );
+    }
+    const policyJson = pulumi
+      .all([api.executionArn, args.vpcEndpointId, pulumi.all(grants)])
+      .apply(([arn, vpce, g]) => JSON.stringify(resourcePolicy(arn, vpce, g)));
+    const policy = new aws.apigateway.RestApiPolicy(
+      `${name}-policy`,
+      { restApiId: api.id, policy: policyJson },
+      { parent: this },
+    );
+
+    // Resources: one per distinct path prefix, parents before children.
+    const resources = new Map<string, aws.apigateway.Resource>();
+    const resourceIdOf = (segments: string[]): pulumi.Input<string> => {
+      if (segments.length === 0) return api.rootResourceId;
+      const key = segments.join("/");
+      let resource = resources.get(key);
+      if (!resource) {
+        resource = new aws.apigateway.Resource(
+          `${name}-${slug(undefined, segments)}`,
+          {
+            restApi: api.id,
+            parentId: resourceIdOf(segments.slice(0, -1)),
+            pathPart: segments[segments.length - 1],
+          },
+          { parent: this },
+        );
+        resources.set(key, resource);
+      }
+      return resource.id;
+    };
+
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-validator`,
+      {
+        restApi: api.id,
+        name: "body-and-parameters",
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      },
+      { parent: this },
+    );
+
+    const apiKeyRequired = args.usagePlans.length > 0;
+    const methods: aws.apigateway.Method[] = [];
+    const integrations: aws.apigateway.Integration[] = [];
+    // What the deployment snapshots per route; hashed into the trigger below.
+    const methodSpecs: Record<string, unknown>[] = [];
+    for (const spec of args.routes) {
+      const route = parseRoute(spec.route) as ParsedRoute;
+      const id = slug(route.method, route.segments);
+      const requestParameters: Record<string, boolean> = {};
+      for (const s of route.segments)
+        if (s.startsWith("{"))
+          requestParameters[`method.request.path.${s.replace(/[{}+]/g, "")}`] = true;
+      for (const q of spec.requiredQueryParameters ?? [])
+        requestParameters[`method.request.querystring.${q}`] = true;
+
+      let requestModels: Record<string, pulumi.Input<string>> | undefined;
+      if (spec.bodySchema) {
+        const model = new aws.apigateway.Model(
+          `${name}-${id}-body`,
+          {
+            restApi: api.id,
+            name: modelName(route),
+            description: `Request body of ${spec.route}`,
+            contentType: "application/json",
+            schema: JSON.stringify(spec.bodySchema),
+          },
+          { parent: this },
+        );
+        requestModels = { "application/json": model.name };
+      }
+
+      const method = new aws.apigateway.Method(
+        `${name}-${id}`,
+        {
+          restApi: api.id,
+          resourceId: resourceIdOf(route.segments),
+          httpMethod: route.method,
+          // SigV4 with an invoker role; the API key below only meters the caller.
+          authorization: "AWS_IAM",
+          apiKeyRequired,
+          requestParameters,
+          requestModels,
+          requestValidatorId: validator.id,
+        },
+        { parent: this },
+      );
+      methods.push(method);
+
+      integrations.push(
+        new aws.apigateway.Integration(
+          `${name}-${id}`,
+          {
+            restApi: api.id,
+            resourceId: method.resourceId,
+            httpMethod: method.httpMethod,
+            type: "AWS_PROXY",
+            // Lambda is always invoked with POST, whatever the route's method.
+            integrationHttpMethod: "POST",
+            uri: args.target.invokeArn,
+            timeoutMilliseconds: 29000,
+          },
+          { parent: this },
+        ),
+      );
+      methodSpecs.push({
+        route: spec.route,
+        authorization: "AWS_IAM",
+        apiKeyRequired,
+        requestParameters,
+        bodySchema: spec.bodySchema ?? null,
+        validator: "body-and-parameters",
+        integration: {
+          type: "AWS_PROXY",
+          integrationHttpMethod: "POST",
+          timeoutMilliseconds: 29000,
+        },
+      });
+    }
+
+    // A deployment is a snapshot: without a new one, changed methods, integrations or the
+    // resource policy never reach the stage. The hash replaces the deployment when they change.
+    // It must come after the policy (a PRIVATE API cannot be deployed without one) and after
+    // every method and integration.
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      {
+        restApi: api.id,
+        description: `Deployment of ${name}`,
+        triggers: {
+          redeployment: pulumi
+            .all([policyJson, args.target.invokeArn])
+            .apply(([policyText, uri]) =>
+              deploymentHash({ methods: methodSpecs, integrationUri: uri, policy: policyText }),
+            ),
+        },
+      },
+      { parent: this, dependsOn: [policy, ...methods, ...integrations] },
+    );
+
+    // Execution logs go to this fixed-name group; made here so it has a retention (API Gateway
+    // would otherwise create it on first use, kept forever). It must exist before the stage.
+    const executionLogs = new aws.cloudwatch.LogGroup(
+      `${name}-execution-logs`,
+      {
+        name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${stageName}`,
+        retentionInDays: args.logRetentionDays,
+        tags,
+      },
+      { parent: this, protect },
+    );
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays: args.logRetentionDays, tags },
+      { parent: this, protect },
+    );
+
+    // Execution and access logging need the region-wide account setting to name a role that
+    // API Gateway assumes to write to CloudWatch Logs; the stage fails to enable logs without it.
+    const stageDependsOn: pulumi.Resource[] = [executionLogs];
+    if (args.manageAccountCloudWatchRole ?? true) {
+      const cloudwatchRole = new aws.iam.Role(
+        `${name}-cloudwatch-role`,
+        {
+          description: "Lets API Gateway write execution and access logs to CloudWatch Logs",
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "apigateway.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+          tags,
+        },
+        { parent: this },
+      );
+      const attachment = new aws.iam.RolePolicyAttachment(
+        `${name}-cloudwatch-role-logs`,
+        {
+          role: cloudwatchRole.name,
+          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+        },
+        { parent: this },
+      );
+      const account = new aws.apigateway.Account(
+        `${name}-account`,
+        { cloudwatchRoleArn: cloudwatchRole.arn },
+        // API Gateway checks the role can write logs when the setting is saved.
+        { parent: this, dependsOn: [attachment] },
+      );
+      stageDependsOn.push(account);
+    }
+
+    this.stage = new aws.apigateway.Stage(
+      `${name}-stage`,
+      {
+        restApi: api.id,
+        deployment: deployment.id,
+        stageName,
+        description: `Stage ${stageName} of ${name}`,
+        xrayTracingEnabled: true,
+        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        tags,
+      },
+      { parent: this, dependsOn: stageDependsOn },
+    );
+
+    new aws.apigateway.MethodSettings(
+      `${name}-all-methods`,
+      {
+        restApi: api.id,
+        stageName: this.stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          throttlingRateLimit: args.throttle.rateLimit,
+          throttlingBurstLimit: args.throttle.burstLimit,
+          loggingLevel: args.loggingLevel,
+          dataTraceEnabled: args.dataTraceEnabled,
+          metricsEnabled: true,
+        },
+      },
+      { parent: this, dependsOn: stageDependsOn },
+    );
+
+    // One permission per route, scoped to this API, stage, method and path.
+    const routeArns = api.executionArn.apply((arn) =>
+      invokeArns(
+        arn,
+        stageName,
+        args.routes.map((r) => parseRoute(r.route) as ParsedRoute),
+      ),
+    );
+    args.routes.forEach((spec, i) => {
+      const route = parseRoute(spec.route) as ParsedRoute;
+      new aws.lambda.Permission(
+        `${name}-invoke-${slug(route.method, route.segments)}`,
+        {
+          action: "lambda:InvokeFunction",
+          function: args.target.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: routeArns.apply((arns) => arns[i]),
+        },
+        { parent: this },
+      );
+    });
+
+    const usage = new UsagePlans(
+      `${name}-usage`,
+      {
+        restApiId: api.id,
+        stageName: this.stage.stageName,
+        tiers: args.usagePlans,
+        apiRoutes,
+        callers: args.callers.map((c) => ({ name: c.name, usagePlan: c.usagePlan })),
+        tags,
+      },
+      { parent: this, protect },
+    );
+
+    this.restApiId = api.id;
+    this.stageName = this.stage.stageName;
+    this.executionArn = api.executionArn;
+    this.invokeUrl = this.stage.invokeUrl;
+    this.invokerRoleArns = pulumi.all(
+      Object.fromEntries(Object.entries(this.invokerRoles).map(([k, r]) => [k, r.arn])),
+    ) as pulumi.Output<Record<string, string>>;
+    this.apiKeyValues = usage.apiKeyValues;
+    this.usagePlanIds = usage.usagePlanIds;
+    this.registerOutputs({
+      restApiId: this.restApiId,
+      stageName: this.stageName,
+      executionArn: this.executionArn,
+      invokeUrl: this.invokeUrl,
+      invokerRoleArns: this.invokerRoleArns,
+      apiKeyValues: this.apiKeyValues,
+      usagePlanIds: this.usagePlanIds,
+    });
+  }
+}

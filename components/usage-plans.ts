@@ -1,0 +1,200 @@
+/**
+ * API keys and usage plans for the internal callers of a REST API stage. Keys meter and cap
+ * callers (throttle and quota); they never identify them: every method still requires SigV4.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { UsagePlanTier } from "../config";
+import { assertValid, parseRoute, ParsedRoute } from "./invoker-role";
+
+/** The quota periods API Gateway accepts. */
+export const QUOTA_PERIODS = ["DAY", "WEEK", "MONTH"] as const;
+
+const TIER_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** One caller that gets an API key, and the tier that key is metered by. */
+export interface UsagePlanCaller {
+  /** The caller's name (keys and outputs are named after it). */
+  name: string;
+  /** The name of its tier among `tiers`. */
+  usagePlan: string;
+}
+
+export interface UsagePlansArgs {
+  /** The REST API the plans meter. */
+  restApiId: pulumi.Input<string>;
+  /**
+   * The stage the plans apply to. Pass the Stage's `stageName` output, so the plans are created
+   * after the stage exists (API Gateway rejects a usage plan naming a missing stage).
+   */
+  stageName: pulumi.Input<string>;
+  /** The tiers: throttle, quota and optional per-route throttles (from the stack config). */
+  tiers: UsagePlanTier[];
+  /** Every route of the API as "METHOD /path"; per-route throttles must name one of them. */
+  apiRoutes: string[];
+  /** The callers: one API key each, attached to its tier's plan. */
+  callers: UsagePlanCaller[];
+  /** Tags for every taggable child. */
+  tags?: Record<string, string>;
+}
+
+/** Problems with a throttle (rate, burst), each reported under `field`. */
+export function throttleProblems(
+  field: string,
+  t: { rateLimit: number; burstLimit: number },
+): string[] {
+  const problems: string[] = [];
+  if (!(typeof t.rateLimit === "number" && t.rateLimit > 0 && t.rateLimit <= 10_000))
+    problems.push(`${field}.rateLimit: expected a number in (0, 10000], found ${t.rateLimit}`);
+  if (!(Number.isInteger(t.burstLimit) && t.burstLimit > 0 && t.burstLimit <= 5_000))
+    problems.push(`${field}.burstLimit: expected an integer in [1, 5000], found ${t.burstLimit}`);
+  else if (typeof t.rateLimit === "number" && t.burstLimit < t.rateLimit)
+    problems.push(
+      `${field}.burstLimit: must be at least rateLimit (${t.rateLimit}), found ${t.burstLimit}`,
+    );
+  return problems;
+}
+
+/** Every problem with the tiers, each naming its field (`tiers[1].quota.period: ...`). */
+export function validateUsagePlanTiers(tiers: UsagePlanTier[], apiRoutes: string[]): string[] {
+  const problems: string[] = [];
+  if (!tiers || tiers.length === 0) problems.push("tiers: expected at least one usage plan tier");
+  const names = new Set<string>();
+  (tiers ?? []).forEach((t, i) => {
+    const at = `tiers[${i}]`;
+    if (!TIER_NAME.test(t.name ?? ""))
+      problems.push(`${at}.name: expected a lowercase name of 3-40 letters, digits and dashes`);
+    if (names.has(t.name)) problems.push(`${at}.name: duplicate tier name '${t.name}'`);
+    names.add(t.name);
+    problems.push(...throttleProblems(at, t));
+    if (!t.quota) {
+      problems.push(`${at}.quota: required (limit and period)`);
+    } else {
+      if (!(Number.isInteger(t.quota.limit) && t.quota.limit > 0))
+        problems.push(`${at}.quota.limit: expected a positive integer, found ${t.quota.limit}`);
+      if (!(QUOTA_PERIODS as readonly string[]).includes(t.quota.period))
+        problems.push(
+          `${at}.quota.period: expected one of ${QUOTA_PERIODS.join(", ")}, found '${t.quota.period}'`,
+        );
+    }
+    for (const [route, throttle] of Object.entries(t.methodThrottles ?? {})) {
+      if (!apiRoutes.includes(route))
+        problems.push(
+          `${at}.methodThrottles['${route}']: not a route of the API (${apiRoutes.join(", ")})`,
+        );
+      problems.push(...throttleProblems(`${at}.methodThrottles['${route}']`, throttle));
+    }
+  });
+  return problems;
+}
+
+/** Every problem with the args, each naming its field; empty when they are fine. */
+export function validateUsagePlansArgs(args: UsagePlansArgs): string[] {
+  const problems = validateUsagePlanTiers(args.tiers, args.apiRoutes);
+  const tiers = new Set((args.tiers ?? []).map((t) => t.name));
+  const callers = new Set<string>();
+  (args.callers ?? []).forEach((c, i) => {
+    if (callers.has(c.name)) problems.push(`callers[${i}].name: duplicate caller '${c.name}'`);
+    callers.add(c.name);
+    if (!tiers.has(c.usagePlan))
+      problems.push(
+        `callers[${i}].usagePlan: unknown tier '${c.usagePlan}' (expected one of ${[...tiers].join(", ")})`,
+      );
+  });
+  return problems;
+}
+
+/**
+ * The usage plan's method path for a route: the resource path followed by the method,
+ * `/loyalty/{customerId}/points/POST` (API Gateway's `/{resource path}/{METHOD}` key).
+ */
+export function throttlePath(route: ParsedRoute): string {
+  return `${route.path}/${route.method}`;
+}
+
+/**
+ * One usage plan per tier (throttle, quota, the stage, per-route throttles) and one API key per
+ * caller, attached to its tier's plan. Key values are generated by API Gateway.
+ */
+export class UsagePlans extends pulumi.ComponentResource {
+  /** Usage plan ids by tier name. */
+  public readonly usagePlanIds: pulumi.Output<Record<string, string>>;
+  /** API key ids by caller name. */
+  public readonly apiKeyIds: pulumi.Output<Record<string, string>>;
+  /** API key values by caller name (secret). */
+  public readonly apiKeyValues: pulumi.Output<Record<string, string>>;
+  /** The plans by tier name. */
+  public readonly plans: Record<string, aws.apigateway.UsagePlan>;
+
+  constructor(name: string, args: UsagePlansArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("sec1:apigateway:UsagePlans", name, {}, opts);
+    assertValid("UsagePlans", name, validateUsagePlansArgs(args));
+    const tags = args.tags ?? {};
+
+    this.plans = {};
+    for (const tier of args.tiers) {
+      const throttles = Object.entries(tier.methodThrottles ?? {}).map(([route, t]) => ({
+        path: throttlePath(parseRoute(route) as ParsedRoute),
+        rateLimit: t.rateLimit,
+        burstLimit: t.burstLimit,
+      }));
+      this.plans[tier.name] = new aws.apigateway.UsagePlan(
+        `${name}-${tier.name}`,
+        {
+          description: tier.description ?? `Usage tier ${tier.name}`,
+          apiStages: [
+            {
+              apiId: args.restApiId,
+              stage: args.stageName,
+              throttles: throttles.length > 0 ? throttles : undefined,
+            },
+          ],
+          throttleSettings: { rateLimit: tier.rateLimit, burstLimit: tier.burstLimit },
+          quotaSettings: { limit: tier.quota.limit, period: tier.quota.period },
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
+    const keys: Record<string, aws.apigateway.ApiKey> = {};
+    for (const caller of args.callers) {
+      // No `value`: API Gateway generates it, so no key is ever written in code or config.
+      keys[caller.name] = new aws.apigateway.ApiKey(
+        `${name}-${caller.name}`,
+        {
+          description: `Quota key of ${caller.name} (tier ${caller.usagePlan}); identity is SigV4`,
+          enabled: true,
+          tags,
+        },
+        { parent: this, additionalSecretOutputs: ["value"] },
+      );
+      new aws.apigateway.UsagePlanKey(
+        `${name}-${caller.name}`,
+        {
+          keyId: keys[caller.name].id,
+          keyType: "API_KEY",
+          usagePlanId: this.plans[caller.usagePlan].id,
+        },
+        { parent: this },
+      );
+    }
+
+    const byName = <T>(entries: Record<string, pulumi.Output<T>>) =>
+      pulumi.all(entries) as pulumi.Output<Record<string, T>>;
+    this.usagePlanIds = byName(
+      Object.fromEntries(Object.entries(this.plans).map(([k, p]) => [k, p.id])),
+    );
+    this.apiKeyIds = byName(
+      Object.fromEntries(Object.entries(keys).map(([k, key]) => [k, key.id])),
+    );
+    this.apiKeyValues = pulumi.secret(
+      byName(Object.fromEntries(Object.entries(keys).map(([k, key]) => [k, key.value]))),
+    );
+    this.registerOutputs({
+      usagePlanIds: this.usagePlanIds,
+      apiKeyIds: this.apiKeyIds,
+      apiKeyValues: this.apiKeyValues,
+    });
+  }
+}
