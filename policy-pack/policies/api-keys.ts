@@ -12,6 +12,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
+import { settingsForStage } from "../lib/method-settings";
 import { configSchema, readConfig } from "../lib/policy-config";
 import {
   hasUnknown,
@@ -203,47 +204,17 @@ export const apiKeyValueSource: ResourceValidationPolicy = {
 // ---------------------------------------------------------------------------------------------
 // K3. Stage throttling
 
-/** Whether two resources' `restApi` inputs name the same REST API. */
-function sameRestApi(
-  a: PolicyResource,
-  b: PolicyResource,
-  restApis: PolicyResource[],
-): "yes" | "no" | "unknown" {
-  const refA = resolveReference(a, "restApi", restApis);
-  const refB = resolveReference(b, "restApi", restApis);
-  if (refA.kind === "found" && refB.kind === "found") {
-    return refA.resources.some((r) => refB.resources.includes(r)) ? "yes" : "no";
-  }
-  const idA = knownString(rawProps(a.props).restApi);
-  const idB = knownString(rawProps(b.props).restApi);
-  if (idA !== undefined && idB !== undefined && refA.kind !== "found" && refB.kind !== "found") {
-    return idA === idB ? "yes" : "no";
-  }
-  return "unknown";
-}
-
 /** Whether a `*\/*` MethodSettings with rate and burst limits covers the REST stage. */
 function restStageThrottled(
   stage: PolicyResource,
   settings: PolicyResource[],
   restApis: PolicyResource[],
 ): "yes" | "no" | "unknown" {
-  let unknown = false;
-  const stageName = rawProps(stage.props).stageName;
-  for (const s of settings) {
+  const { covering, undecided } = settingsForStage(stage, settings, restApis);
+  let unknown = undecided;
+  for (const s of covering) {
     const props = rawProps(s.props);
-    if (isUnknownValue(props.methodPath)) {
-      unknown = true;
-      continue;
-    }
-    if (props.methodPath !== "*/*") continue;
-    let covers: "yes" | "no" | "unknown";
-    if (resolveReference(s, "stageName", [stage]).kind === "found") covers = "yes";
-    else if (isUnknownValue(props.stageName) || isUnknownValue(stageName)) covers = "unknown";
-    else if (props.stageName !== stageName) covers = "no";
-    else covers = sameRestApi(s, stage, restApis);
-    if (covers === "no") continue;
-    if (covers === "unknown" || hasUnknown(props.settings)) {
+    if (hasUnknown(props.settings)) {
       unknown = true;
       continue;
     }
