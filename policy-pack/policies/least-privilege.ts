@@ -1,5 +1,431 @@
-/** SEC1 practice I: see ../../shared/SEC1-CHECKS.md. Policies arrive with issue 3. */
-import { Policies } from "@pulumi/policy";
+/**
+ * SEC1 practice I: least privilege for internal consumers (../../shared/SEC1-CHECKS.md).
+ * IAM policies that reach execute-api:Invoke name specific APIs (and, advised, stage, method and
+ * path); methods of private APIs use AWS_IAM; Lambda permissions for API Gateway and AppSync
+ * name the API that calls the function.
+ */
+import * as aws from "@pulumi/aws";
+import {
+  Policies,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
+import { parseArn, hasWildcard } from "../lib/arn";
+import { isPrivateRestApi } from "../lib/endpoint";
+import { sec1Metadata } from "../lib/metadata";
+import { configSchema, readConfig } from "../lib/policy-config";
+import {
+  INVOKE_SCOPES,
+  InvokeGrant,
+  invokeGrants,
+  InvokeScope,
+  parsePolicyDocument,
+  statementLabel,
+} from "../lib/policy-document";
+import {
+  hasUnknown,
+  knownString,
+  ofType,
+  rawProps,
+  resolveReference,
+  TYPES,
+} from "../lib/stack-refs";
+import { asRecord, nameOf } from "../lib/values";
+
+const DOCS = {
+  invokePolicies:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html",
+  iamAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
+  lambdaPermissions:
+    "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
+};
+
+const label = (r: { name?: unknown; urn?: unknown }) => nameOf(r);
+
+// ---------------------------------------------------------------------------------------------
+// I1. IAM policies that reach execute-api:Invoke
+
+/** The IAM resources whose documents can grant execute-api:Invoke, and how to read them. */
+const IAM_DOCUMENT_TYPES = [
+  { cls: aws.iam.Policy, service: "IAM Policy" },
+  { cls: aws.iam.RolePolicy, service: "IAM RolePolicy" },
+  { cls: aws.iam.UserPolicy, service: "IAM UserPolicy" },
+  { cls: aws.iam.GroupPolicy, service: "IAM GroupPolicy" },
+] as const;
+
+/** Each grant of execute-api:Invoke in a resource's documents, with where it came from. */
+interface LocatedGrant {
+  grant: InvokeGrant;
+  /** The property holding the document, e.g. "policy" or "inlinePolicies[0].policy". */
+  where: string;
+}
+
+function grantsOf(documents: { where: string; value: unknown }[]): LocatedGrant[] {
+  const out: LocatedGrant[] = [];
+  for (const d of documents) {
+    const parsed = parsePolicyDocument(d.value);
+    if (parsed.status !== "ok") continue; // unknown in preview or unreadable: cannot tell
+    for (const grant of invokeGrants(parsed.document)) out.push({ grant, where: d.where });
+  }
+  return out;
+}
+
+/** The documents of a Role's inline policies. */
+function roleDocuments(props: Record<string, unknown>): { where: string; value: unknown }[] {
+  const inline = props.inlinePolicies;
+  if (!Array.isArray(inline)) return [];
+  return inline.map((p, i) => ({
+    where: `inlinePolicies[${i}].policy`,
+    value: asRecord(p)?.policy,
+  }));
+}
+
+/** Validations over every IAM resource type that carries a document. */
+function overIamDocuments(
+  check: (
+    service: string,
+    grants: LocatedGrant[],
+    args: ResourceValidationArgs,
+    report: ReportViolation,
+  ) => void,
+) {
+  return [
+    ...IAM_DOCUMENT_TYPES.map(({ cls, service }) =>
+      validateResourceOfType(cls as typeof aws.iam.Policy, (resource, args, report) => {
+        const props = rawProps(resource);
+        check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
+      }),
+    ),
+    validateResourceOfType(aws.iam.Role, (role, args, report) => {
+      check("IAM Role", grantsOf(roleDocuments(rawProps(role))), args, report);
+    }),
+  ];
+}
+
+const INVOKE_ARN_HINT =
+  "arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>";
+
+/** I1: grants of execute-api:Invoke name specific APIs; no NotAction/NotResource reach it. */
+export const executeApiInvokeScope: ResourceValidationPolicy = {
+  name: "sec1-i-execute-api-invoke-scope",
+  description:
+    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, so an internal consumer can call only the APIs it is meant to.',
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "I",
+    "high",
+    `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn.`,
+    DOCS.invokePolicies,
+    ["iam", "execute-api"],
+  ),
+  validateResource: overIamDocuments((service, grants, args, report) => {
+    for (const { grant, where } of grants) {
+      const s = statementLabel(grant.statement);
+      if (grant.viaNotAction) {
+        report(
+          `${service} '${label(args)}' must not allow execute-api:Invoke through NotAction (${where}, ${s}); set Action to the actions the caller needs instead of NotAction.`,
+        );
+      }
+      if (grant.viaNotResource) {
+        report(
+          `${service} '${label(args)}' must not allow execute-api:Invoke on everything but a list (NotResource in ${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
+        );
+      } else if (grant.scope === "any") {
+        report(
+          `${service} '${label(args)}' must name specific APIs when it allows execute-api:Invoke, not '${grant.broadest}' (${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
+        );
+      }
+    }
+  }),
+};
+
+/** Config of sec1-i-execute-api-invoke-path-scope. */
+export interface InvokePathScopeArgs {
+  /**
+   * The narrowest scope grants should reach: "api", "stage", "method" or "path".
+   * @default "path"
+   */
+  minimumScope: string;
+}
+
+const pathScopeSchema = configSchema({
+  minimumScope: {
+    type: "string",
+    enum: ["api", "stage", "method", "path"],
+    default: "path",
+    description: 'The narrowest scope grants should reach: "api", "stage", "method", "path".',
+  },
+});
+
+const SCOPE_WORDS: Record<InvokeScope, string> = {
+  any: "every API",
+  api: "a whole API",
+  stage: "a whole stage",
+  method: "every path of a method",
+  path: "a method and path",
+};
+
+/** I1 (advisory): grants name stage, method and path, not a whole API. */
+export const executeApiInvokePathScope: ResourceValidationPolicy = {
+  name: "sec1-i-execute-api-invoke-path-scope",
+  description:
+    "IAM grants of execute-api:Invoke should name the stage, method and path a consumer calls (`/*/*/*` gives it every operation of the API, including ones added later).",
+  enforcementLevel: "advisory",
+  configSchema: pathScopeSchema,
+  ...sec1Metadata(
+    "I",
+    "medium",
+    `Set Resource to one ARN per operation the caller needs: ${INVOKE_ARN_HINT}.`,
+    DOCS.invokePolicies,
+    ["iam", "execute-api"],
+  ),
+  validateResource: overIamDocuments((service, grants, args, report) => {
+    const config = readConfig<InvokePathScopeArgs>(args, pathScopeSchema);
+    const minimum = INVOKE_SCOPES.indexOf(config.minimumScope as InvokeScope);
+    if (minimum < 0) return;
+    for (const { grant, where } of grants) {
+      // Account-wide and NotResource grants are the mandatory policy's business.
+      if (grant.scope === "any" || grant.viaNotResource) continue;
+      if (INVOKE_SCOPES.indexOf(grant.scope) >= minimum) continue;
+      report(
+        `${service} '${label(args)}' must scope execute-api:Invoke to the operations its caller needs, not ${SCOPE_WORDS[grant.scope]} ('${grant.broadest}' in ${where}, ${statementLabel(grant.statement)}); set Resource to ${INVOKE_ARN_HINT}.`,
+      );
+    }
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// I2. Methods of a private API use AWS_IAM
+
+/** Config of sec1-i-private-api-iam-auth. */
+export interface PrivateApiIamAuthArgs {
+  /**
+   * Authorization types a method of a PRIVATE API may use.
+   * @default ["AWS_IAM"]
+   */
+  allowedAuthorizations: string[];
+  /**
+   * HTTP methods exempt (CORS preflight cannot carry a signature).
+   * @default ["OPTIONS"]
+   */
+  exemptHttpMethods: string[];
+}
+
+const iamAuthSchema = configSchema({
+  allowedAuthorizations: {
+    type: "array",
+    items: { type: "string" },
+    default: ["AWS_IAM"],
+    description: "Authorization types a method of a PRIVATE API may use.",
+  },
+  exemptHttpMethods: {
+    type: "array",
+    items: { type: "string" },
+    default: ["OPTIONS"],
+    description: "HTTP methods exempt from the rule (CORS preflight cannot be signed).",
+  },
+});
+
+/** I2: every method of a PRIVATE REST API uses AWS_IAM (stack). */
+export const privateApiIamAuth: StackValidationPolicy = {
+  name: "sec1-i-private-api-iam-auth",
+  description:
+    "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy.",
+  enforcementLevel: "mandatory",
+  configSchema: iamAuthSchema,
+  ...sec1Metadata(
+    "I",
+    "high",
+    'Set `authorization: "AWS_IAM"` on every method of the private API and grant each consumer execute-api:Invoke on exactly the stage, method and path it calls.',
+    DOCS.iamAuth,
+    ["api-gateway", "rest-api", "iam"],
+  ),
+  validateStack: (args, report) => {
+    const config = readConfig<PrivateApiIamAuthArgs>(args, iamAuthSchema);
+    const allowed = config.allowedAuthorizations.map((a) => a.toUpperCase());
+    const exempt = config.exemptHttpMethods.map((m) => m.toUpperCase());
+    const apis = ofType(args.resources, TYPES.restApi);
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      const httpMethod = knownString(props.httpMethod);
+      if (httpMethod === undefined || exempt.includes(httpMethod.toUpperCase())) continue;
+      const authorization = props.authorization;
+      if (hasUnknown(authorization)) continue;
+      const auth = typeof authorization === "string" ? authorization.toUpperCase() : "NONE";
+      if (allowed.includes(auth)) continue;
+      const ref = resolveReference(method, "restApi", apis);
+      if (ref.kind !== "found") continue;
+      const privateApi = ref.resources.find((api) => isPrivateRestApi(api) === true);
+      if (!privateApi) continue;
+      report(
+        `API Gateway Method '${label(method)}' (${httpMethod} on PRIVATE REST API '${label(privateApi)}') must use ${allowed.join(" or ")} authorization, not ${auth}; set authorization to "${allowed[0] ?? "AWS_IAM"}".`,
+        method.urn,
+      );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// I3. Lambda permissions for API Gateway and AppSync name the API
+
+const API_PRINCIPALS: Record<string, "execute-api" | "appsync"> = {
+  "apigateway.amazonaws.com": "execute-api",
+  "appsync.amazonaws.com": "appsync",
+};
+
+/** Why a sourceArn does not name one API of the given service, or undefined when it does. */
+function sourceArnProblem(
+  sourceArn: string,
+  service: "execute-api" | "appsync",
+): string | undefined {
+  const arn = parseArn(sourceArn);
+  if (!arn || arn.service !== service) return `it is not an ${service} ARN`;
+  if (hasWildcard(arn.account) || arn.account === "" || hasWildcard(arn.region)) {
+    return "its account or region is a wildcard";
+  }
+  const id =
+    service === "execute-api"
+      ? arn.resource.split("/")[0]
+      : arn.resource.startsWith("apis/")
+        ? arn.resource.split("/")[1]
+        : undefined;
+  if (id === undefined || id === "" || hasWildcard(id)) return "it does not name one API id";
+  return undefined;
+}
+
+/** I3: a Lambda permission for API Gateway/AppSync has a sourceArn naming one API. */
+export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
+  name: "sec1-i-lambda-permission-source-arn",
+  description:
+    "A Lambda permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), and no Lambda permission may grant principal `*`: otherwise any API, in any account, can invoke the function.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "I",
+    "critical",
+    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
+    DOCS.lambdaPermissions,
+    ["lambda", "resource-policy"],
+  ),
+  validateResource: validateResourceOfType(aws.lambda.Permission, (permission, args, report) => {
+    const props = rawProps(permission);
+    const principal = knownString(props.principal);
+    if (principal === undefined) return;
+    if (principal === "*") {
+      report(
+        `Lambda Permission '${label(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`,
+      );
+      return;
+    }
+    const service = API_PRINCIPALS[principal];
+    if (!service) return;
+    const sourceArn = props.sourceArn;
+    if (hasUnknown(sourceArn)) return;
+    const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
+    if (typeof sourceArn !== "string" || sourceArn === "") {
+      report(
+        `Lambda Permission '${label(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
+      );
+      return;
+    }
+    const problem = sourceArnProblem(sourceArn, service);
+    if (problem) {
+      report(
+        `Lambda Permission '${label(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
+      );
+    }
+  }),
+};
+
+/** The integrations that can call a Lambda function, and the property naming their API. */
+const INTEGRATIONS = [
+  {
+    type: "aws:apigateway/integration:Integration",
+    fn: "uri",
+    api: "restApi",
+    apis: TYPES.restApi,
+  },
+  {
+    type: "aws:apigatewayv2/integration:Integration",
+    fn: "integrationUri",
+    api: "apiId",
+    apis: TYPES.httpApi,
+  },
+  {
+    type: "aws:appsync/dataSource:DataSource",
+    fn: "lambdaConfig",
+    api: "apiId",
+    apis: TYPES.graphQLApi,
+  },
+] as const;
+
+const LAMBDA_FUNCTION = "aws:lambda/function:Function";
+const PERMISSION = "aws:lambda/permission:Permission";
+
+/** The APIs whose integrations call `fn`, by property dependencies; undefined when unknown. */
+function apisCalling(
+  resources: PolicyResource[],
+  fn: PolicyResource,
+): PolicyResource[] | undefined {
+  const found = new Set<PolicyResource>();
+  for (const kind of INTEGRATIONS) {
+    for (const integration of ofType(resources, kind.type)) {
+      if (!(integration.propertyDependencies?.[kind.fn] ?? []).includes(fn)) continue;
+      const ref = resolveReference(integration, kind.api, ofType(resources, kind.apis));
+      if (ref.kind === "unknown") return undefined;
+      if (ref.kind === "found") ref.resources.forEach((api) => found.add(api));
+    }
+  }
+  return [...found];
+}
+
+/** I3 (stack): the sourceArn of the permission names the API that integrates the function. */
+export const lambdaPermissionSourceApi: StackValidationPolicy = {
+  name: "sec1-i-lambda-permission-source-api",
+  description:
+    "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "I",
+    "high",
+    "Build the permission's sourceArn from the executionArn (or arn) of the API whose integration or data source targets the function.",
+    DOCS.lambdaPermissions,
+    ["lambda", "resource-policy"],
+  ),
+  validateStack: (args, report) => {
+    const functions = ofType(args.resources, LAMBDA_FUNCTION);
+    const apiTypes = new Set<string>([TYPES.restApi, TYPES.httpApi, TYPES.graphQLApi]);
+    for (const permission of ofType(args.resources, PERMISSION)) {
+      const props = rawProps(permission.props);
+      const principal = knownString(props.principal);
+      if (principal === undefined || !API_PRINCIPALS[principal]) continue;
+      const named = (permission.propertyDependencies?.sourceArn ?? []).filter((r) =>
+        apiTypes.has(r.type),
+      );
+      if (named.length === 0) continue; // a literal ARN: the resource policy checks its shape
+      const fnRef = resolveReference(permission, "function", functions, ["name", "arn"]);
+      if (fnRef.kind !== "found") continue;
+      for (const fn of fnRef.resources) {
+        const callers = apisCalling(args.resources, fn);
+        if (callers === undefined || callers.length === 0) continue;
+        if (named.some((api) => callers.includes(api))) continue;
+        report(
+          `Lambda Permission '${label(permission)}' must name the API that calls function '${label(fn)}' (${callers.map((c) => `'${label(c)}'`).join(", ")}), not ${named.map((c) => `'${label(c)}'`).join(", ")}; set sourceArn to that API's ${callers[0].type === TYPES.graphQLApi ? "arn" : "executionArn"}.`,
+          permission.urn,
+        );
+      }
+    }
+  },
+};
 
 /** Every policy of practice I. */
-export const policies: Policies = [];
+export const policies: Policies = [
+  executeApiInvokeScope,
+  executeApiInvokePathScope,
+  privateApiIamAuth,
+  lambdaPermissionSourceArn,
+  lambdaPermissionSourceApi,
+];
