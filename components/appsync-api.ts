@@ -195,9 +195,10 @@ export function bookingsResolverCode(field: string, partitionKey: string, sortKe
   const common = `import { util } from "@aws-appsync/utils";
 const PK = ${JSON.stringify(partitionKey)};
 const SK = ${JSON.stringify(sortKey)};
+// Items are shared with the bookings REST handler, which stores seatClass in lower case.
 function toBooking(item) {
-  return { id: item[SK], customerId: item[PK], flightId: item.flightId, passengerName: item.passengerName,
-    seatClass: item.seatClass, status: item.status, createdAt: item.createdAt };
+  return { id: item[SK], customerId: item[PK], flightId: item.flightId, passengers: item.passengers,
+    seatClass: item.seatClass ? item.seatClass.toUpperCase() : null, status: item.status, createdAt: item.createdAt };
 }
 // DynamoDB's error details stay in the API's logs; the caller gets a fixed message.
 function failIfError(ctx) {
@@ -239,17 +240,16 @@ export function response(ctx) { return page(ctx); }
 export function response(ctx) { failIfError(ctx); return ctx.result ? toBooking(ctx.result) : null; }
 `;
     case "Mutation.createBooking":
-      // KSUIDs sort by time, so myBookings (descending sort key) lists the newest first.
       return `${common}export function request(ctx) {
   const input = ctx.args.input;
-  if (input.passengerName.length < 1 || input.passengerName.length > 100) util.error("passengerName must be 1-100 characters", "BadRequest");
-  if (input.flightId.length < 1 || input.flightId.length > 64) util.error("flightId must be 1-64 characters", "BadRequest");
+  if (!util.matches("^[A-Za-z0-9-]{1,64}$", input.flightId)) util.error("flightId must be 1-64 letters, digits or dashes", "BadRequest");
+  if (input.passengers < 1 || input.passengers > 9) util.error("passengers must be 1-9", "BadRequest");
   const key = {};
   key[PK] = caller(ctx);
-  key[SK] = util.autoKsuid();
+  key[SK] = util.autoId();
   return { operation: "PutItem", key: util.dynamodb.toMapValues(key),
-    attributeValues: util.dynamodb.toMapValues({ flightId: input.flightId, passengerName: input.passengerName,
-      seatClass: input.seatClass, status: "UNCONFIRMED", createdAt: util.time.nowISO8601() }),
+    attributeValues: util.dynamodb.toMapValues({ flightId: input.flightId, passengers: input.passengers,
+      seatClass: input.seatClass.toLowerCase(), status: "CONFIRMED", createdAt: util.time.nowISO8601() }),
     condition: { expression: "attribute_not_exists(#sk)", expressionNames: { "#sk": SK } } };
 }
 export function response(ctx) { failIfError(ctx); return toBooking(ctx.result); }
