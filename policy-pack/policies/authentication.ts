@@ -12,6 +12,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
+import { validateEachType } from "../lib/typed-validation";
 import { configSchema, readConfig } from "../lib/policy-config";
 import { openOperations } from "../lib/openapi-security";
 import {
@@ -231,7 +232,7 @@ export const authorizerResultTtl: ResourceValidationPolicy = {
     DOCS.lambdaAuthorizer,
     ["api-gateway"],
   ),
-  validateResource: [
+  validateResource: validateEachType(
     validateResourceOfType(aws.apigateway.Authorizer, (authorizer, args, report) => {
       const props = rawProps(authorizer);
       const type = props.type === undefined ? "TOKEN" : upper(props.type);
@@ -243,7 +244,7 @@ export const authorizerResultTtl: ResourceValidationPolicy = {
       if (upper(props.authorizerType) !== "REQUEST") return;
       checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
     }),
-  ],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -337,8 +338,10 @@ export const httpRouteAuthorization: StackValidationPolicy = {
       }
       if (type !== "JWT" && type !== "CUSTOM") continue;
       const authorizerId = props.authorizerId;
-      if (isUnknownValue(authorizerId)) continue;
-      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+      if (
+        !isUnknownValue(authorizerId) &&
+        (typeof authorizerId !== "string" || authorizerId.trim() === "")
+      ) {
         report(
           `${service} '${name}' (${routeKey}) must name its ${type} authorizer; set authorizerId to an aws.apigatewayv2.Authorizer of the same API.`,
           route.urn,
@@ -707,7 +710,7 @@ export const openApiBodySecurity: ResourceValidationPolicy = {
     DOCS.openApiAuth,
     ["api-gateway", "openapi"],
   ),
-  validateResource: [
+  validateResource: validateEachType(
     validateResourceOfType(aws.apigateway.RestApi, (api, args, report) => {
       const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
       checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
@@ -718,7 +721,7 @@ export const openApiBodySecurity: ResourceValidationPolicy = {
       const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
       checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
     }),
-  ],
+  ),
 };
 
 /** Config of sec1-a-http-api-quick-create. */

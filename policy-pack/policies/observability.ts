@@ -13,6 +13,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
+import { validateEachType } from "../lib/typed-validation";
 import { settingsForStage } from "../lib/method-settings";
 import { configSchema, readConfig } from "../lib/policy-config";
 import {
@@ -75,14 +76,14 @@ export const stageAccessLogging: ResourceValidationPolicy = {
     DOCS.restLogging,
     ["api-gateway", "logging"],
   ),
-  validateResource: [
+  validateResource: validateEachType(
     validateResourceOfType(aws.apigateway.Stage, (stage, args, report) =>
       checkAccessLogs("API Gateway Stage", rawProps(stage), nameOf(args), report),
     ),
     validateResourceOfType(aws.apigatewayv2.Stage, (stage, args, report) =>
       checkAccessLogs("API Gateway v2 Stage", rawProps(stage), nameOf(args), report),
     ),
-  ],
+  ),
 };
 
 /** X: REST stages trace requests with X-Ray. */
@@ -342,7 +343,7 @@ export const customDomainTls: ResourceValidationPolicy = {
     DOCS.tls,
     ["api-gateway", "tls"],
   ),
-  validateResource: [
+  validateResource: validateEachType(
     validateResourceOfType(aws.apigateway.DomainName, (domain, args, report) => {
       const policy = rawProps(domain).securityPolicy;
       if (isUnknownValue(policy) || (typeof policy === "string" && tlsOk(policy))) return;
@@ -359,7 +360,7 @@ export const customDomainTls: ResourceValidationPolicy = {
         `API Gateway v2 DomainName '${nameOf(args)}' must refuse TLS 1.0/1.1; set domainNameConfiguration.securityPolicy to TLS_1_2.`,
       );
     }),
-  ],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
