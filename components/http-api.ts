@@ -1,0 +1,400 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Function as LambdaFunction } from "./function";
+import type { ApiScope } from "./identity";
+
+/** The handlers the public API routes to, by key. */
+export type HandlerKey = "bookings";
+
+/** One route of the public API. */
+export interface HttpRoute {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** The path, with `{param}` placeholders. */
+  path: string;
+  /** Which handler serves it. */
+  handler: HandlerKey;
+  /** The token must carry at least one of these scopes (API Gateway's JWT rule). Never empty. */
+  scopes: readonly [ApiScope, ...ApiScope[]];
+}
+
+/**
+ * The public bookings API: every route, its handler and its scopes, in one place. Routes are
+ * created only from this table, each with an authorizer and its scopes (see `authorizedRoute`);
+ * the keys match config.ts `HTTP_API_ROUTES`, which throttle overrides may name.
+ */
+export const BOOKINGS_API_ROUTES: readonly HttpRoute[] = [
+  { method: "GET", path: "/bookings", handler: "bookings", scopes: ["bookings.read"] },
+  { method: "GET", path: "/bookings/{bookingId}", handler: "bookings", scopes: ["bookings.read"] },
+  { method: "POST", path: "/bookings", handler: "bookings", scopes: ["bookings.write"] },
+];
+
+/** "GET /bookings" for a route. */
+export const routeKeyOf = (route: Pick<HttpRoute, "method" | "path">): string =>
+  `${route.method} ${route.path}`;
+
+/**
+ * The `sourceArn` path of a route in a Lambda permission: `/*\/<METHOD>/<path>` (any stage of
+ * this API), with path parameters as `*`, the way SAM scopes them, so the grant matches whether
+ * API Gateway presents the route's template or the request's path.
+ */
+export const permissionPathOf = (route: Pick<HttpRoute, "method" | "path">): string =>
+  `/*/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`;
+
+/** A Lambda function the API invokes (another component's outputs). */
+export interface LambdaTarget {
+  functionArn: pulumi.Input<string>;
+  invokeArn: pulumi.Input<string>;
+  functionName: pulumi.Input<string>;
+}
+
+/** Steady rate and burst for a route or the stage. */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+export interface HttpApiArgs {
+  /** `prod` refuses a `*` CORS origin. */
+  environment: "dev" | "prod";
+  /** `jwt`: API Gateway's JWT authorizer; `lambda`: the REQUEST authorizer of handlers/authorizer. */
+  authorizerMode: "jwt" | "lambda";
+  /** The tokens' issuer (Identity.issuerUrl), an https URL. */
+  issuerUrl: pulumi.Input<string>;
+  /** The accepted audiences / client ids (Identity.audiences). */
+  audiences: pulumi.Input<pulumi.Input<string>[]>;
+  /** Each API scope's string in tokens (Identity.scopes). */
+  scopes: pulumi.Input<Record<ApiScope, string>>;
+  /** Lambda mode: the issuer's JWKS URL (Identity.jwksUri); default `<issuer>/.well-known/jwks.json`. */
+  jwksUri?: pulumi.Input<string>;
+  /** The functions the routes invoke, by handler key. */
+  handlers: Record<HandlerKey, LambdaTarget>;
+  /** Allowed browser origins; empty: no CORS. `*` only outside prod, and never with credentials. */
+  corsAllowOrigins: string[];
+  /** Let browsers send cookies (not needed for bearer tokens). Default false. */
+  corsAllowCredentials?: boolean;
+  /** Default throttle of every route on the stage. */
+  rateLimit: number;
+  burstLimit: number;
+  /** Per-route throttles, keyed by "METHOD /path". */
+  routeThrottles?: Record<string, Throttle>;
+  /** Retention of the access log group (and the authorizer's log group), in days. */
+  logRetentionDays: number;
+  /** Lambda mode: how long API Gateway caches a decision per token and route (default 300 s). */
+  authorizerCacheTtlSeconds?: number;
+  /** Tags for every taggable child. */
+  tags?: Record<string, string>;
+}
+
+/** The JSON access log line: who called what, the outcome, and why an authorizer said no. */
+export function accessLogFormat(mode: "jwt" | "lambda"): string {
+  return JSON.stringify({
+    requestId: "$context.requestId",
+    ip: "$context.identity.sourceIp",
+    userAgent: "$context.identity.userAgent",
+    requestTime: "$context.requestTime",
+    httpMethod: "$context.httpMethod",
+    routeKey: "$context.routeKey",
+    status: "$context.status",
+    protocol: "$context.protocol",
+    responseLength: "$context.responseLength",
+    principal: mode === "jwt" ? "$context.authorizer.claims.sub" : "$context.authorizer.sub",
+    clientId:
+      mode === "jwt" ? "$context.authorizer.claims.client_id" : "$context.authorizer.clientId",
+    authorizerError: "$context.authorizer.error",
+    integrationError: "$context.integrationErrorMessage",
+    integrationLatency: "$context.integrationLatency",
+  });
+}
+
+/**
+ * Checks the args that are known at construction. Returns every problem, each naming its field;
+ * values still unknown (outputs of other components) are checked by the policy pack instead.
+ */
+export function validateHttpApiArgs(args: HttpApiArgs): string[] {
+  const problems: string[] = [];
+  const origins = args.corsAllowOrigins ?? [];
+  if (origins.includes("*")) {
+    if (args.environment === "prod") {
+      problems.push("corsAllowOrigins must not contain '*' in prod; list the app's origins");
+    }
+    if (args.corsAllowCredentials) {
+      problems.push("corsAllowCredentials must be false when corsAllowOrigins contains '*'");
+    }
+  }
+  const keys = new Set(BOOKINGS_API_ROUTES.map(routeKeyOf));
+  for (const key of Object.keys(args.routeThrottles ?? {})) {
+    if (!keys.has(key)) {
+      problems.push(
+        `routeThrottles['${key}'] names no route; expected one of ${[...keys].join(", ")}`,
+      );
+    }
+  }
+  for (const handler of new Set(BOOKINGS_API_ROUTES.map((r) => r.handler))) {
+    if (!args.handlers?.[handler]) problems.push(`handlers.${handler} is required`);
+  }
+  if (typeof args.issuerUrl === "string" && !args.issuerUrl.startsWith("https://")) {
+    problems.push(`issuerUrl must be an https:// URL, found '${args.issuerUrl}'`);
+  }
+  if (Array.isArray(args.audiences) && args.audiences.length === 0) {
+    problems.push("audiences needs at least one audience");
+  }
+  if (!(args.rateLimit > 0) || !(args.burstLimit > 0)) {
+    problems.push("rateLimit and burstLimit must be positive (a stage must throttle)");
+  }
+  return problems;
+}
+
+/** How a route is authorized: there is no variant without an authorizer. */
+type RouteAuth =
+  | { authorizationType: "JWT"; authorizerId: pulumi.Input<string>; scopes: pulumi.Input<string[]> }
+  | { authorizationType: "CUSTOM"; authorizerId: pulumi.Input<string> };
+
+const slugOf = (route: HttpRoute) =>
+  `${route.method}${route.path}`
+    .toLowerCase()
+    .replace(/[{}]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/-+$/, "");
+
+/**
+ * The public bookings HTTP API: JWT (or Lambda) authorization with scopes on every route, Lambda
+ * proxy integrations (payload 2.0) with invoke permissions scoped to each route, CORS, and a
+ * `$default` stage that throttles every route and writes JSON access logs.
+ */
+export class HttpApi extends pulumi.ComponentResource {
+  public readonly api: aws.apigatewayv2.Api;
+  public readonly stage: aws.apigatewayv2.Stage;
+  public readonly authorizer: aws.apigatewayv2.Authorizer;
+  /** Lambda mode only: the authorizer function. */
+  public readonly authorizerFunction?: LambdaFunction;
+  public readonly apiId: pulumi.Output<string>;
+  public readonly apiEndpoint: pulumi.Output<string>;
+  public readonly executionArn: pulumi.Output<string>;
+  public readonly url: pulumi.Output<string>;
+  public readonly authorizerId: pulumi.Output<string>;
+  public readonly routeKeys: string[];
+  public readonly accessLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: HttpApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("sec1:api:HttpApi", name, {}, opts);
+    const problems = validateHttpApiArgs(args);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `HttpApi '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
+        this,
+      );
+    }
+    const tags = args.tags ?? {};
+    const origins = args.corsAllowOrigins ?? [];
+    const methods = [...new Set(BOOKINGS_API_ROUTES.map((r) => r.method))];
+
+    this.api = new aws.apigatewayv2.Api(
+      `${name}-api`,
+      {
+        protocolType: "HTTP",
+        description: "Public bookings API (JWT-authorized routes with scopes)",
+        // Browsers' preflight (OPTIONS) is answered by API Gateway from this configuration,
+        // before any authorizer: no unauthenticated OPTIONS route is needed.
+        corsConfiguration:
+          origins.length === 0
+            ? undefined
+            : {
+                allowOrigins: origins,
+                allowMethods: methods,
+                allowHeaders: ["authorization", "content-type"],
+                allowCredentials: origins.includes("*")
+                  ? false
+                  : (args.corsAllowCredentials ?? false),
+                maxAge: 600,
+              },
+        tags,
+      },
+      { parent: this },
+    );
+
+    if (args.authorizerMode === "lambda") {
+      const routeScopes = pulumi
+        .output(args.scopes)
+        .apply((scopes) =>
+          JSON.stringify(
+            Object.fromEntries(
+              BOOKINGS_API_ROUTES.map((r) => [routeKeyOf(r), r.scopes.map((s) => scopes[s])]),
+            ),
+          ),
+        );
+      const environment: Record<string, pulumi.Input<string>> = {
+        JWT_ISSUER: args.issuerUrl,
+        JWT_AUDIENCE: pulumi.output(args.audiences).apply((a) => a.join(",")),
+        // The route's scopes, enforced by the authorizer: CUSTOM routes take no scopes.
+        JWT_ROUTE_SCOPES: routeScopes,
+      };
+      if (args.jwksUri !== undefined) environment.JWKS_URI = args.jwksUri;
+      this.authorizerFunction = new LambdaFunction(
+        `${name}-authorizer`,
+        {
+          handler: "authorizer",
+          description: `Lambda authorizer of the ${name} HTTP API (JWT, issuer, audience, scopes)`,
+          logRetentionDays: args.logRetentionDays,
+          environment,
+          timeout: 5,
+          tags,
+        },
+        { parent: this },
+      );
+      this.authorizer = new aws.apigatewayv2.Authorizer(
+        `${name}-authorizer`,
+        {
+          apiId: this.api.id,
+          name: `${name}-lambda-jwt`,
+          authorizerType: "REQUEST",
+          authorizerUri: this.authorizerFunction.invokeArn,
+          authorizerPayloadFormatVersion: "2.0",
+          enableSimpleResponses: true,
+          // The cache key is token AND route: a decision for a read route must not be reused
+          // for a write route whose scopes the token may lack.
+          identitySources: ["$request.header.Authorization", "$context.routeKey"],
+          authorizerResultTtlInSeconds: args.authorizerCacheTtlSeconds ?? 300,
+        },
+        { parent: this },
+      );
+      new aws.lambda.Permission(
+        `${name}-authorizer-invoke`,
+        {
+          action: "lambda:InvokeFunction",
+          function: this.authorizerFunction.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: pulumi.interpolate`${this.api.executionArn}/authorizers/${this.authorizer.id}`,
+        },
+        { parent: this },
+      );
+    } else {
+      this.authorizer = new aws.apigatewayv2.Authorizer(
+        `${name}-authorizer`,
+        {
+          apiId: this.api.id,
+          name: `${name}-jwt`,
+          authorizerType: "JWT",
+          identitySources: ["$request.header.Authorization"],
+          jwtConfiguration: { issuer: args.issuerUrl, audiences: args.audiences },
+        },
+        { parent: this },
+      );
+    }
+
+    const integrations = new Map<HandlerKey, aws.apigatewayv2.Integration>();
+    for (const handler of new Set(BOOKINGS_API_ROUTES.map((r) => r.handler))) {
+      integrations.set(
+        handler,
+        new aws.apigatewayv2.Integration(
+          `${name}-${handler}-integration`,
+          {
+            apiId: this.api.id,
+            integrationType: "AWS_PROXY",
+            integrationMethod: "POST",
+            integrationUri: args.handlers[handler].invokeArn,
+            payloadFormatVersion: "2.0",
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    const scopes = pulumi.output(args.scopes);
+    const routes = BOOKINGS_API_ROUTES.map((route) => {
+      const auth: RouteAuth =
+        args.authorizerMode === "lambda"
+          ? { authorizationType: "CUSTOM", authorizerId: this.authorizer.id }
+          : {
+              authorizationType: "JWT",
+              authorizerId: this.authorizer.id,
+              scopes: scopes.apply((s) => route.scopes.map((n) => s[n])),
+            };
+      const target = args.handlers[route.handler];
+      // Each route may invoke its handler only through this API, this method and this path.
+      new aws.lambda.Permission(
+        `${name}-${slugOf(route)}-invoke`,
+        {
+          action: "lambda:InvokeFunction",
+          function: target.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: pulumi.interpolate`${this.api.executionArn}${permissionPathOf(route)}`,
+        },
+        { parent: this },
+      );
+      return this.authorizedRoute(name, route, integrations.get(route.handler)!, auth);
+    });
+
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays: args.logRetentionDays, tags },
+      { parent: this },
+    );
+
+    const routeSettings = Object.entries(args.routeThrottles ?? {}).map(([routeKey, t]) => ({
+      routeKey,
+      throttlingRateLimit: t.rateLimit,
+      throttlingBurstLimit: t.burstLimit,
+      detailedMetricsEnabled: true,
+    }));
+    this.stage = new aws.apigatewayv2.Stage(
+      `${name}-stage`,
+      {
+        apiId: this.api.id,
+        name: "$default",
+        autoDeploy: true,
+        defaultRouteSettings: {
+          throttlingRateLimit: args.rateLimit,
+          throttlingBurstLimit: args.burstLimit,
+          detailedMetricsEnabled: true,
+        },
+        routeSettings,
+        accessLogSettings: {
+          destinationArn: accessLogs.arn,
+          format: accessLogFormat(args.authorizerMode),
+        },
+        tags,
+      },
+      // routeSettings name routes by key only: API Gateway rejects settings for a route that
+      // does not exist yet.
+      { parent: this, dependsOn: routes },
+    );
+
+    this.apiId = this.api.id;
+    this.apiEndpoint = this.api.apiEndpoint;
+    this.executionArn = this.api.executionArn;
+    this.url = this.stage.invokeUrl;
+    this.authorizerId = this.authorizer.id;
+    this.routeKeys = BOOKINGS_API_ROUTES.map(routeKeyOf);
+    this.accessLogGroupName = accessLogs.name;
+    this.registerOutputs({
+      apiId: this.apiId,
+      apiEndpoint: this.apiEndpoint,
+      executionArn: this.executionArn,
+      url: this.url,
+      authorizerId: this.authorizerId,
+      routeKeys: this.routeKeys,
+      accessLogGroupName: this.accessLogGroupName,
+    });
+  }
+
+  /** The only place routes are created: each one with its authorizer (and scopes, for JWT). */
+  private authorizedRoute(
+    name: string,
+    route: HttpRoute,
+    integration: aws.apigatewayv2.Integration,
+    auth: RouteAuth,
+  ): aws.apigatewayv2.Route {
+    return new aws.apigatewayv2.Route(
+      `${name}-${slugOf(route)}-route`,
+      {
+        apiId: this.api.id,
+        routeKey: routeKeyOf(route),
+        target: pulumi.interpolate`integrations/${integration.id}`,
+        authorizationType: auth.authorizationType,
+        authorizerId: auth.authorizerId,
+        authorizationScopes: auth.authorizationType === "JWT" ? auth.scopes : undefined,
+      },
+      { parent: this },
+    );
+  }
+}
