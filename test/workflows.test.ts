@@ -492,6 +492,7 @@ function pullRequestWorkflow(wf: WorkflowFile): string[] {
         const script = typeof s.run === "string" ? s.run : "";
         if (!/npm run -s preview:offline -- --stack .*--json/.test(script)) return false;
         if (!script.includes("GITHUB_STEP_SUMMARY")) return false;
+        if (!script.includes(`--policy-pack-config ${ORG_CONFIG}`)) return false;
         const direct = new RegExp(`--stack "?${stack}"?\\s`).test(script);
         const viaEnv = Object.entries(s.env ?? {}).some(
           ([name, value]) => script.includes(`"$${name}"`) && /matrix\.stack/.test(String(value)),
@@ -500,7 +501,9 @@ function pullRequestWorkflow(wf: WorkflowFile): string[] {
       }),
     );
     if (offline.length === 0) {
-      problems.push(`no offline preview of '${stack}' with --json and a step summary`);
+      problems.push(
+        `no offline preview of '${stack}' with --json, the org config and a step summary`,
+      );
     }
     for (const [jobId, job] of offline) {
       const extra = grants(job.permissions).filter((g) => g !== "contents: read");
@@ -1090,7 +1093,15 @@ describe("delivery workflows", () => {
         from: '>> "$GITHUB_STEP_SUMMARY"',
         to: "",
         check: pullRequestWorkflow,
-        reports: /no offline preview of 'dev' with --json and a step summary/,
+        reports: /no offline preview of 'dev' with --json, the org config and a step summary/,
+      },
+      {
+        what: "an offline preview without the org config",
+        file: "pull-request.yml",
+        from: " \\\n            --policy-pack-config policy-pack/config/org-policy-config.json",
+        to: "",
+        check: pullRequestWorkflow,
+        reports: /no offline preview of 'dev' with --json, the org config and a step summary/,
       },
       {
         what: "an offline preview that needs a secret",
@@ -1222,9 +1233,12 @@ describe("delivery workflows", () => {
       message: "m",
     };
 
-    it("runs the offline preview of the matrix stack as JSON", () => {
+    it("runs the offline preview of the matrix stack as JSON, with the org config", () => {
       const run = runScript(script, { STACK: "prod" }, { stdout: preview([]), exitCode: 0 });
-      assert.strictEqual(run.stubArgs, "run -s preview:offline -- --stack prod --json");
+      assert.strictEqual(
+        run.stubArgs,
+        `run -s preview:offline -- --stack prod --json --policy-pack-config ${ORG_CONFIG}`,
+      );
     });
 
     it("fails the check and tables every violation when one is mandatory", () => {
