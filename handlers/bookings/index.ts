@@ -28,6 +28,8 @@ import {
   json,
   JsonResponse,
   parseJsonBody,
+  requestIdOf,
+  text,
 } from "../shared/http";
 import { createLogger, Logger } from "../shared/logger";
 import { parseInput } from "../shared/validation";
@@ -120,8 +122,8 @@ export function routeOf(event: Partial<BookingsEvent>): { route: string; booking
   if (key && key !== "$default") {
     return { route: key, bookingId: event.pathParameters?.bookingId };
   }
-  const method = String(event.requestContext?.http?.method ?? "");
-  const path = String(event.rawPath ?? "");
+  const method = text(event.requestContext?.http?.method);
+  const path = text(event.rawPath);
   if (path === "/bookings") return { route: `${method} /bookings` };
   const m = /^\/bookings\/([^/]+)$/.exec(path);
   if (m)
@@ -188,7 +190,7 @@ async function listBookings(
 /** Handles one request; never throws. */
 export async function handle(event: BookingsEvent, deps: BookingsDeps): Promise<JsonResponse> {
   const ev = (event ?? {}) as Partial<BookingsEvent>;
-  const requestId = String(ev.requestContext?.requestId ?? "unknown");
+  const requestId = requestIdOf(ev.requestContext);
   const correlationId = correlationIdOf(ev.headers, requestId);
   const logger = deps.logger.child({ correlationId, requestId });
   try {

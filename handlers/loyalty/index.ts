@@ -9,7 +9,14 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod/mini";
 import { conflict, forbidden, HttpError, isConditionFailed, notFound } from "../shared/errors";
-import { correlationIdOf, errorResponse, json, parseJsonBody } from "../shared/http";
+import {
+  correlationIdOf,
+  errorResponse,
+  json,
+  parseJsonBody,
+  requestIdOf,
+  text,
+} from "../shared/http";
 import { createLogger, Logger } from "../shared/logger";
 import { parseInput } from "../shared/validation";
 
@@ -30,6 +37,9 @@ export function tierFor(points: number): Tier {
 export const MAX_POINTS_PER_REQUEST = 100_000;
 
 const customerId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+
+/** An IAM caller ARN as API Gateway reports it (user, role, assumed-role session). */
+const IAM_CALLER = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]{1,512}$/;
 
 /** `{customerId}` in the path. */
 export const pathSchema = z.object({ customerId });
@@ -112,7 +122,7 @@ export function addPointsCommand(
 
 /** The route of a v1 proxy event: "METHOD /resource/{template}". */
 export function routeOf(event: Partial<APIGatewayProxyEvent>): string {
-  return `${String(event.httpMethod ?? "")} ${String(event.resource ?? "")}`;
+  return `${text(event.httpMethod)} ${text(event.resource)}`;
 }
 
 /** Handles one request; never throws. */
@@ -121,14 +131,14 @@ export async function handle(
   deps: LoyaltyDeps,
 ): Promise<APIGatewayProxyResult> {
   const ev = (event ?? {}) as Partial<APIGatewayProxyEvent>;
-  const requestId = String(ev.requestContext?.requestId ?? "unknown");
+  const requestId = requestIdOf(ev.requestContext);
   const correlationId = correlationIdOf(ev.headers, requestId);
   const logger = deps.logger.child({ correlationId, requestId });
   try {
     // The API uses AWS_IAM auth, so API Gateway always fills the caller's ARN. Without it the
     // method was misconfigured (e.g. auth NONE): refuse rather than serve anonymous callers.
     const caller = ev.requestContext?.identity?.userArn;
-    if (typeof caller !== "string" || caller.length === 0) throw forbidden();
+    if (typeof caller !== "string" || !IAM_CALLER.test(caller)) throw forbidden();
     const route = routeOf(ev);
     logger.info("request", { route, caller });
     if (!deps.tableName) throw new Error("LOYALTY_TABLE_NAME is not set");

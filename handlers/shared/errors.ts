@@ -62,9 +62,6 @@ export function isConditionFailed(err: unknown): boolean {
 
 /** True when an AWS SDK error is throttling. */
 export function isThrottled(err: unknown): boolean {
-  return (
-    typeof err === "object" &&
-    err !== null &&
-    THROTTLING.has(String((err as { name?: unknown }).name))
-  );
+  const name = typeof err === "object" && err !== null ? (err as { name?: unknown }).name : "";
+  return typeof name === "string" && THROTTLING.has(name);
 }

@@ -17,6 +17,17 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** `value` when it is a string, else `fallback`: event fields may hold anything. */
+export function text(value: unknown, fallback = ""): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+/** The API Gateway request id of an event, or "unknown" when absent or malformed. */
+export function requestIdOf(requestContext: unknown): string {
+  const id = text((requestContext as { requestId?: unknown } | null | undefined)?.requestId);
+  return CORRELATION_ID.test(id) ? id : "unknown";
+}
+
 /** Looks a header up case-insensitively (REST v1 keeps the caller's case, v2 lowercases). */
 export function header(
   headers: Record<string, string | undefined> | null | undefined,
