@@ -175,8 +175,13 @@ export async function runResourcePolicy(
       getConfig: makeGetConfig(config),
       notApplicable: throwNotApplicable,
     };
+    // Like the server: each validation of an array runs, whatever the previous one did.
     await capture(run, (report) => validation(args, report));
-    if (run.previewError !== undefined || run.notApplicable !== undefined) break;
+  }
+  // An array of validateResourceOfType reports "not applicable" for each other type: only a
+  // run where no validation applied counts as not applicable.
+  if (Array.isArray(policy.validateResource) && run.notApplicable !== undefined) {
+    if (applied(validations, resource.type)) delete run.notApplicable;
   }
   return run;
 }
@@ -238,6 +243,13 @@ export async function runStackPolicy(
     notApplicable: throwNotApplicable,
   };
   return capture({ violations: [] }, (report) => policy.validateStack(args, report));
+}
+
+function applied(validations: unknown[], type: string): boolean {
+  return validations.some((v) => {
+    const t = (v as { __pulumiType?: string }).__pulumiType;
+    return t === undefined || t === type;
+  });
 }
 
 function isTypeOf(type: string, cls: unknown): boolean {
