@@ -13,6 +13,7 @@ export type InvokerPrincipal = { service: string } | { accountId: string } | { r
 
 /** A route key "METHOD /path", split. */
 export interface ParsedRoute {
+  /** The HTTP method, upper case. */
   method: (typeof HTTP_METHODS)[number];
   /** The path with a leading slash and no trailing slash, e.g. `/loyalty/{customerId}`. */
   path: string;
