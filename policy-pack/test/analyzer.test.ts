@@ -1,0 +1,183 @@
+/**
+ * Integration: the pack started exactly as the CLI starts it (`run-policy-pack <engine> <packDir>`
+ * with cwd = packDir; the SDK registers ts-node with type checking) and driven over the analyzer
+ * gRPC protocol in the CLI's order, through tools/analyzer-client.ts: GetAnalyzerInfo, Configure,
+ * ConfigureStack, Analyze, AnalyzeStack. Policy config sent through Configure must change verdicts.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { Policy } from "@pulumi/policy";
+import {
+  AnalyzerResource,
+  AnalyzeResult,
+  PackClient,
+  startPack,
+} from "../../tools/analyzer-client";
+import { allPolicies } from "../policies";
+import { TYPES } from "../lib/stack-refs";
+
+const PACK_DIR = path.resolve(__dirname, "..");
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const PROJECT = "sec1-api-platform";
+
+function urnOf(type: string, name: string): string {
+  return `urn:pulumi:prod::${PROJECT}::${type}::${name}`;
+}
+
+function resource(
+  type: string,
+  name: string,
+  properties: Record<string, unknown>,
+): AnalyzerResource {
+  return { urn: urnOf(type, name), type, name, properties };
+}
+
+/** The diagnostics of one policy. */
+function of(result: AnalyzeResult, policy: string) {
+  return result.diagnostics.filter((d) => d.policy === policy);
+}
+
+/** Diagnostics of practices A, K and X (the others belong to E and I). */
+function ownPractices(result: AnalyzeResult) {
+  return result.diagnostics.filter((d) => /^sec1-[akx]-/.test(d.policy));
+}
+
+const openMethod = resource(TYPES.restMethod, "items-get", {
+  restApi: "a1b2c3d4e5",
+  resourceId: "r1",
+  httpMethod: "GET",
+  authorization: "NONE",
+  apiKeyRequired: true,
+});
+
+describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)", function () {
+  this.timeout(240_000);
+  let pack: PackClient;
+
+  before(async () => {
+    pack = await startPack(PACK_DIR, { stack: "prod", project: PROJECT, timeoutMs: 200_000 });
+  });
+  after(async () => {
+    await pack?.stop();
+  });
+
+  it("describes every policy with its level, severity, config schema and metadata", async () => {
+    const info = await pack.info();
+    assert.strictEqual(info.name, "sec1-serverless-api-access");
+    const served = new Map(info.policies.map((p) => [p.name, p]));
+    for (const policy of allPolicies as Policy[]) {
+      const p = served.get(policy.name);
+      assert.ok(p, `${policy.name} is not served`);
+      assert.strictEqual(p.enforcementLevel, policy.enforcementLevel, policy.name);
+      assert.strictEqual(p.severity, policy.severity, policy.name);
+      assert.strictEqual(p.url, policy.url, policy.name);
+      assert.ok(p.framework?.name === "AWS Well-Architected Serverless Lens", policy.name);
+      assert.deepStrictEqual(
+        Object.keys(p.configSchema?.properties ?? {}).sort(),
+        Object.keys(policy.configSchema?.properties ?? {}).sort(),
+        policy.name,
+      );
+    }
+    const method = served.get("sec1-a-rest-method-authorization")!;
+    assert.strictEqual(method.type, "resource");
+    assert.strictEqual(method.enforcementLevel, "mandatory");
+    assert.deepStrictEqual(
+      (method.configSchema?.properties.exemptHttpMethods as { default: unknown }).default,
+      ["OPTIONS"],
+    );
+    assert.strictEqual(served.get("sec1-a-http-route-authorization")!.type, "stack");
+    assert.strictEqual(served.get("sec1-x-waf-association")!.enforcementLevel, "advisory");
+  });
+
+  it("reports an open REST method as mandatory through Analyze", async () => {
+    await pack.configure();
+    await pack.configureStack({ stack: "prod", project: PROJECT, tags: { environment: "prod" } });
+    const diagnostics = of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization");
+    assert.strictEqual(diagnostics.length, 1);
+    assert.strictEqual(diagnostics[0].level, "mandatory");
+    assert.strictEqual(diagnostics[0].severity, "critical");
+    assert.match(
+      diagnostics[0].message,
+      /API Gateway Method 'items-get' \(GET\) must authenticate callers/,
+    );
+  });
+
+  it("stays silent on unknown values (no 'can't run during preview' advisory either)", async () => {
+    await pack.configure();
+    const unknownAuth = resource(TYPES.restMethod, "items-get", {
+      restApi: UNKNOWN,
+      resourceId: UNKNOWN,
+      httpMethod: "GET",
+      authorization: UNKNOWN,
+      authorizerId: UNKNOWN,
+    });
+    assert.deepStrictEqual(ownPractices(await pack.analyze(unknownAuth)), []);
+  });
+
+  it("applies policy config sent through Configure: an exemption and a level change flip verdicts", async () => {
+    await pack.configure({ "sec1-a-rest-method-authorization": { exemptResources: ["items-*"] } });
+    assert.deepStrictEqual(
+      of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization"),
+      [],
+    );
+
+    await pack.configure({ "sec1-a-rest-method-authorization": { enforcementLevel: "advisory" } });
+    const advisory = of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization");
+    assert.deepStrictEqual(
+      advisory.map((d) => d.level),
+      ["advisory"],
+    );
+
+    await pack.configure({ "sec1-a-rest-method-authorization": { enforcementLevel: "disabled" } });
+    assert.deepStrictEqual(
+      of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization"),
+      [],
+    );
+  });
+
+  it("runs stack policies through AnalyzeStack, following property dependencies", async () => {
+    await pack.configure();
+    const api = resource(TYPES.httpApi, "http", { protocolType: "HTTP", name: "http" });
+    const route = {
+      ...resource(TYPES.httpRoute, "route-get", { apiId: UNKNOWN, routeKey: "GET /items" }),
+      propertyDependencies: { apiId: [api.urn] },
+      dependencies: [api.urn],
+    };
+    const key = resource(TYPES.apiKey, "partner-key", { name: "partner" });
+    const result = await pack.analyzeStack([api, route, key]);
+    const routeDiag = of(result, "sec1-a-http-route-authorization");
+    assert.strictEqual(routeDiag.length, 1);
+    assert.strictEqual(routeDiag[0].urn, route.urn);
+    assert.strictEqual(routeDiag[0].level, "mandatory");
+    assert.match(routeDiag[0].message, /set authorizationType to AWS_IAM, JWT or CUSTOM/);
+    const keyDiag = of(result, "sec1-k-api-key-usage-plan");
+    assert.deepStrictEqual(
+      keyDiag.map((d) => d.urn),
+      [key.urn],
+    );
+
+    await pack.configure({
+      "sec1-a-http-route-authorization": { exemptRouteKeys: ["GET /items"] },
+    });
+    assert.deepStrictEqual(
+      of(await pack.analyzeStack([api, route, key]), "sec1-a-http-route-authorization"),
+      [],
+    );
+  });
+
+  it("takes the production stack from the URN for AppSync hardening (advisory)", async () => {
+    await pack.configure();
+    const gql = resource(TYPES.graphQLApi, "graphql", {
+      authenticationType: "AWS_IAM",
+      introspectionConfig: "ENABLED",
+      queryDepthLimit: 0,
+    });
+    const diagnostics = of(await pack.analyze(gql), "sec1-x-appsync-hardening");
+    assert.deepStrictEqual(
+      diagnostics.map((d) => d.level),
+      ["advisory", "advisory"],
+    );
+    await pack.configure({ "sec1-x-appsync-hardening": { productionStacks: ["live"] } });
+    assert.deepStrictEqual(of(await pack.analyze(gql), "sec1-x-appsync-hardening"), []);
+  });
+});
