@@ -31,16 +31,21 @@ export interface PrivateRouteSpec {
   requiredQueryParameters?: string[];
 }
 
-/** Body of `POST /loyalty/{customerId}/points`: points to add and the booking they come from. */
+/**
+ * Body of `POST /loyalty/{customerId}/points`, the same contract as the loyalty handler's
+ * `addPointsSchema` (handlers/loyalty): API Gateway turns bad bodies away with 400 before the
+ * function runs; the handler still validates (defence in depth, and for direct invocations).
+ */
 export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
   $schema: "http://json-schema.org/draft-04/schema#",
   title: "AddLoyaltyPoints",
   type: "object",
   properties: {
     points: { type: "integer", minimum: 1, maximum: 100000 },
-    bookingId: { type: "string", pattern: "^[A-Za-z0-9-]{1,64}$" },
+    reason: { type: "string", maxLength: 200 },
+    idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
   },
-  required: ["points", "bookingId"],
+  required: ["points"],
   additionalProperties: false,
 };
 

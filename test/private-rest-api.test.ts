@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as z from "zod";
+import { addPointsSchema } from "../handlers/loyalty";
 import {
   LOYALTY_POINTS_BODY_SCHEMA,
   LOYALTY_ROUTES,
@@ -99,6 +101,18 @@ describe("PrivateRestApi", () => {
         (m) => m.inputs.httpMethod === "POST",
       )!;
       assert.deepStrictEqual(post.inputs.requestModels, { "application/json": model.inputs.name });
+    });
+
+    it("validates the POST body with the same contract as the loyalty handler", () => {
+      // The handler's zod schema, as JSON Schema draft 4; an integer > 0 is an integer >= 1.
+      const handler = z.toJSONSchema(addPointsSchema as never, { target: "draft-4" }) as any;
+      const points = handler.properties.points;
+      if (points.exclusiveMinimum === true) {
+        points.minimum += 1;
+        delete points.exclusiveMinimum;
+      }
+      const { title: _title, ...ours } = LOYALTY_POINTS_BODY_SCHEMA;
+      assert.deepStrictEqual(ours, handler);
     });
 
     it("proxies every method to the loyalty function (AWS_PROXY, POST to its invoke ARN)", () => {
@@ -404,7 +418,9 @@ describe("PrivateRestApi", () => {
 
     it("changes when a method changes (its request model)", async () => {
       const routes = LOYALTY_ROUTES.map((r) =>
-        r.bodySchema ? { ...r, bodySchema: { ...r.bodySchema, required: ["points"] } } : r,
+        r.bodySchema
+          ? { ...r, bodySchema: { ...r.bodySchema, required: ["points", "reason"] } }
+          : r,
       );
       assert.notStrictEqual(trigger(await runApi({ routes })), trigger(run));
     });
