@@ -185,6 +185,8 @@ export class Function extends pulumi.ComponentResource {
   public readonly policy: aws.iam.RolePolicy;
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly arn: pulumi.Output<string>;
+  /** The same ARN under the name the API components' `LambdaTarget` uses. */
+  public readonly functionArn: pulumi.Output<string>;
   public readonly invokeArn: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
@@ -316,6 +318,7 @@ export class Function extends pulumi.ComponentResource {
     );
 
     this.arn = this.function.arn;
+    this.functionArn = this.function.arn;
     this.invokeArn = this.function.invokeArn;
     this.functionName = this.function.name;
     this.roleArn = this.role.arn;
