@@ -22,6 +22,7 @@ import {
   JwtParseError,
   JwtWithoutValidKidError,
   KidNotFoundInJwksError,
+  ParameterValidationError,
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
@@ -135,6 +136,9 @@ export function scopeProblem(
 export function reasonOf(err: unknown): DenialReason {
   if (err instanceof JwtParseError) return "malformed_token";
   if (err instanceof JwtInvalidIssuerError) return "issuer_not_allowed";
+  // What a multi-issuer verifier raises for a token whose `iss` it was not configured with (the
+  // verifiers' own settings are checked when they are created, before any request).
+  if (err instanceof ParameterValidationError) return "issuer_not_allowed";
   if (err instanceof JwtInvalidAudienceError) return "audience_not_allowed";
   if (err instanceof CognitoJwtInvalidClientIdError) return "audience_not_allowed";
   if (err instanceof CognitoJwtInvalidTokenUseError) return "token_use_not_allowed";
@@ -175,38 +179,49 @@ export async function authorize(
   event: APIGatewayRequestAuthorizerEventV2,
   deps: AuthorizerDeps,
 ): Promise<AuthorizerResult> {
-  const routeKey = event?.routeKey;
-  const denied = (reason: DenialReason, detail?: string) => {
-    try {
-      deps.log("warn", "request denied", {
-        reason,
-        ...(detail ? { detail } : {}),
-        routeKey,
-        requestId: event?.requestContext?.requestId,
-        sourceIp: event?.requestContext?.http?.sourceIp,
-      });
-    } catch {
-      // A failing log sink must not turn a denial into a thrown error.
-    }
-    return deny();
-  };
   try {
-    if (!deps.settings || !deps.verifier) return denied("misconfigured");
+    if (!deps.settings || !deps.verifier) return denied(event, deps, "misconfigured");
     const found = bearerToken(event ?? {});
-    if ("reason" in found) return denied(found.reason);
+    if ("reason" in found) return denied(event, deps, found.reason);
 
     let payload: JwtPayload;
     try {
       payload = await deps.verifier.verify(found.token);
     } catch (err) {
-      return denied(reasonOf(err), err instanceof Error ? err.message : undefined);
+      return denied(event, deps, reasonOf(err), err instanceof Error ? err.message : undefined);
     }
 
     const granted = scopesOf(payload);
-    const problem = scopeProblem(deps.settings, routeKey, granted);
-    if (problem) return denied(problem.reason, problem.detail);
+    const problem = scopeProblem(deps.settings, event.routeKey, granted);
+    if (problem) return denied(event, deps, problem.reason, problem.detail);
     return { isAuthorized: true, context: contextOf(payload, granted) };
   } catch (err) {
-    return denied("verification_failed", err instanceof Error ? err.message : undefined);
+    return denied(
+      event,
+      deps,
+      "verification_failed",
+      err instanceof Error ? err.message : undefined,
+    );
   }
+}
+
+/** Logs why (never to the caller) and answers the bare denial. */
+function denied(
+  event: APIGatewayRequestAuthorizerEventV2 | undefined,
+  deps: AuthorizerDeps,
+  reason: DenialReason,
+  detail?: string,
+): APIGatewaySimpleAuthorizerResult {
+  try {
+    deps.log("warn", "request denied", {
+      reason,
+      ...(detail ? { detail } : {}),
+      routeKey: event?.routeKey,
+      requestId: event?.requestContext?.requestId,
+      sourceIp: event?.requestContext?.http?.sourceIp,
+    });
+  } catch {
+    // A failing log sink must not turn a denial into a thrown error.
+  }
+  return deny();
 }

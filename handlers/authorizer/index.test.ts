@@ -382,6 +382,52 @@ describe("handlers/authorizer", () => {
     });
   });
 
+  describe("issuer routing", () => {
+    const cases: [string, Record<string, string>][] = [
+      ["one OIDC issuer", { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }],
+      ["two OIDC issuers", { JWT_ISSUER: `${ISSUER},${OTHER_ISSUER}`, JWT_AUDIENCE: AUDIENCE }],
+      [
+        "OIDC and Cognito issuers",
+        { JWT_ISSUER: `${ISSUER},${COGNITO_ISSUER}`, JWT_AUDIENCE: AUDIENCE },
+      ],
+    ];
+    for (const [what, env] of cases) {
+      it(`with ${what}: allows a token of the first issuer`, async () => {
+        const h = harness({ ...env, JWT_ROUTE_SCOPES: "" });
+        const result = await decide(h, `Bearer ${signJwt(claims())}`);
+        assert.strictEqual(result.isAuthorized, true);
+      });
+
+      it(`with ${what}: denies a token of an issuer not configured`, async () => {
+        const h = harness({ ...env, JWT_ROUTE_SCOPES: "" });
+        const token = signJwt(claims({ iss: "https://evil.example.com" }));
+        assertDenied(h, await decide(h, `Bearer ${token}`), "issuer_not_allowed");
+      });
+
+      it(`with ${what}: denies a token without iss`, async () => {
+        const h = harness({ ...env, JWT_ROUTE_SCOPES: "" });
+        const token = signJwt(claims({ iss: undefined }));
+        assertDenied(h, await decide(h, `Bearer ${token}`), "issuer_not_allowed");
+      });
+    }
+
+    it("with only a Cognito pool: allows its access token, denies another pool's", async () => {
+      const h = harness({
+        JWT_ISSUER: COGNITO_ISSUER,
+        JWT_AUDIENCE: WEB_CLIENT_ID,
+        JWT_ROUTE_SCOPES: "",
+      });
+      assert.strictEqual(
+        (await decide(h, `Bearer ${signJwt(cognitoClaims())}`)).isAuthorized,
+        true,
+      );
+      const foreign = signJwt(
+        cognitoClaims({ iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other0001" }),
+      );
+      assertDenied(h, await decide(h, `Bearer ${foreign}`), "issuer_not_allowed");
+    });
+  });
+
   describe("never throws", () => {
     it("denies when the verifier throws something that is not an Error", async () => {
       const h = harness();

@@ -1,10 +1,8 @@
 /**
- * Token verification on aws-jwt-verify: one verifier per trusted issuer, chosen by the token's
- * (not yet trusted) `iss` claim and then checked by that issuer's verifier, which verifies the
- * signature with the issuer's keys and the `iss`, `aud`/`client_id`, `exp` and `nbf` claims.
+ * Token verification on aws-jwt-verify: the signature with the issuer's keys, and the `iss`,
+ * `aud` (or Cognito's `client_id`), `exp` and `nbf` claims.
  */
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
-import { JwtInvalidIssuerError } from "aws-jwt-verify/error";
 import type { Jwks, JwksCache } from "aws-jwt-verify/jwk";
 import { decomposeUnverifiedJwt } from "aws-jwt-verify/jwt";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
@@ -22,32 +20,10 @@ export interface IssuerVerifiers extends TokenVerifier {
   cacheJwks(issuer: string, jwks: Jwks): void;
 }
 
-interface OneIssuer {
+/** The part of an aws-jwt-verify verifier (single or multi issuer) used here. */
+interface Library {
   verify(token: string): Promise<JwtPayload>;
-  cacheJwks(jwks: Jwks): void;
-}
-
-function verifierFor(
-  issuer: IssuerSettings,
-  audiences: string[],
-  jwksCache: JwksCache | undefined,
-): OneIssuer {
-  const extra = jwksCache ? { jwksCache } : undefined;
-  if (issuer.cognitoUserPoolId) {
-    // Cognito access tokens carry the app client in `client_id` and have no `aud`; the Cognito
-    // verifier checks `client_id` and `token_use`. APIs accept access tokens only: ID tokens
-    // carry no scopes and are meant for the client, not for resource servers.
-    const v = CognitoJwtVerifier.create(
-      { userPoolId: issuer.cognitoUserPoolId, tokenUse: "access", clientId: audiences },
-      extra,
-    );
-    return { verify: (token) => v.verify(token), cacheJwks: (jwks) => v.cacheJwks(jwks) };
-  }
-  const v = JwtVerifier.create(
-    { issuer: issuer.issuer, audience: audiences, jwksUri: issuer.jwksUri },
-    extra,
-  );
-  return { verify: (token) => v.verify(token), cacheJwks: (jwks) => v.cacheJwks(jwks) };
+  cacheJwks(jwks: Jwks, issuerOrUserPoolId: string): void;
 }
 
 /**
@@ -55,31 +31,70 @@ function verifierFor(
  * verifier keeps its JWKS and the derived public keys cached across invocations, and fetches a
  * key set again only for an unknown `kid` (key rotation), rate-limited by aws-jwt-verify's
  * penalty box. Pass `jwksCache` to control fetching (tests use one whose fetcher fails fast).
+ *
+ * Cognito user pools get aws-jwt-verify's Cognito verifier (access tokens: `token_use` and
+ * `client_id` checked, since Cognito access tokens have no `aud`); other issuers the generic
+ * one (`aud` checked). Each library verifier handles all its issuers and decomposes the token
+ * once; only a mix of both kinds needs the token's `iss` read up front to pick one.
  */
 export function createTokenVerifier(
   settings: Pick<AuthorizerSettings, "issuers" | "audiences">,
   options: { jwksCache?: JwksCache } = {},
 ): IssuerVerifiers {
-  const byIssuer = new Map<string, OneIssuer>();
-  for (const issuer of settings.issuers) {
-    byIssuer.set(issuer.issuer, verifierFor(issuer, settings.audiences, options.jwksCache));
-  }
-  return {
-    async verify(token: string): Promise<JwtPayload> {
+  const extra = options.jwksCache ? { jwksCache: options.jwksCache } : undefined;
+  const audiences = settings.audiences;
+  const cognito = settings.issuers.filter((i) => i.cognitoUserPoolId !== undefined);
+  const generic = settings.issuers.filter((i) => i.cognitoUserPoolId === undefined);
+
+  const cognitoLib =
+    cognito.length === 0
+      ? undefined
+      : (CognitoJwtVerifier.create(
+          cognito.map((i: IssuerSettings) => ({
+            userPoolId: i.cognitoUserPoolId as string,
+            // APIs accept access tokens only: ID tokens carry no scopes and are meant for the
+            // client, not for resource servers.
+            tokenUse: "access" as const,
+            clientId: audiences,
+          })),
+          extra,
+        ) as unknown as Library);
+  const genericLib =
+    generic.length === 0
+      ? undefined
+      : (JwtVerifier.create(
+          generic.map((i) => ({ issuer: i.issuer, audience: audiences, jwksUri: i.jwksUri })),
+          extra,
+        ) as unknown as Library);
+
+  const cognitoIssuers = new Set(cognito.map((i) => i.issuer));
+  let verify: (token: string) => Promise<JwtPayload>;
+  if (cognitoLib && genericLib) {
+    verify = (token) => {
       // Throws JwtParseError for anything that is not a well-formed JWT.
       const { payload } = decomposeUnverifiedJwt(token);
-      const verifier = typeof payload.iss === "string" ? byIssuer.get(payload.iss) : undefined;
-      if (!verifier) {
-        throw new JwtInvalidIssuerError("Issuer not allowed", payload.iss ?? null, [
-          ...byIssuer.keys(),
-        ]);
-      }
-      return verifier.verify(token);
-    },
+      const lib =
+        typeof payload.iss === "string" && cognitoIssuers.has(payload.iss)
+          ? cognitoLib
+          : genericLib;
+      return lib.verify(token);
+    };
+  } else {
+    const lib = (cognitoLib ?? genericLib) as Library;
+    verify = lib.verify.bind(lib);
+  }
+
+  return {
+    // A token of an issuer not configured is rejected by the library with a
+    // ParameterValidationError ("issuer not configured"), or a JwtInvalidIssuerError.
+    verify,
     cacheJwks(issuer: string, jwks: Jwks): void {
-      const verifier = byIssuer.get(issuer);
-      if (!verifier) throw new Error(`not a configured issuer: ${issuer}`);
-      verifier.cacheJwks(jwks);
+      const pool = cognito.find((i) => i.issuer === issuer);
+      if (pool && cognitoLib) return cognitoLib.cacheJwks(jwks, pool.cognitoUserPoolId as string);
+      if (generic.some((i) => i.issuer === issuer) && genericLib) {
+        return genericLib.cacheJwks(jwks, issuer);
+      }
+      throw new Error(`not a configured issuer: ${issuer}`);
     },
   };
 }
