@@ -166,6 +166,8 @@ export interface StartPackOptions {
   timeoutMs?: number;
   /** The run-policy-pack entry point (default: the SDK installed in this repository). */
   runPolicyPack?: string;
+  /** Aborting kills a pack still starting (e.g. the program failed meanwhile). */
+  signal?: AbortSignal;
 }
 
 /** A running pack. Always call `stop()`. */
@@ -538,8 +540,8 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
   child.stderr!.on("data", (d: string) => (stderr += d));
   child.stdout!.setEncoding("utf8");
 
-  const stopEngine = () =>
-    new Promise<void>((resolve) => engine.server.tryShutdown(() => resolve()));
+  // The pack is gone by the time this runs; nothing is left to drain, so do not wait for peers.
+  const stopEngine = async () => engine.server.forceShutdown();
   const describeFailure = (why: string) => {
     const errors = logs.filter((l) => l.severity === "error").map((l) => l.message);
     const said = [...errors, stderr.trim(), stdout.trim()].filter(Boolean).join("\n");
@@ -561,6 +563,12 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
           resolve(Number(m[1]));
         }
       });
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new PackStartError(describeFailure("start aborted")));
+      };
+      if (opts.signal?.aborted) onAbort();
+      opts.signal?.addEventListener("abort", onAbort);
       child.on("error", (err) => {
         clearTimeout(timer);
         reject(new PackStartError(describeFailure(err.message)));

@@ -441,7 +441,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // Like the CLI, the analyzer starts while the program runs.
+  const abort = new AbortController();
   const packStart = startPack(opts.policyPack, {
+    signal: abort.signal,
     stack: opts.stack,
     project,
     organization: "organization",
@@ -453,6 +455,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     run = await runProgram({ projectDir: REPO_ROOT, stack: opts.stack, config });
   } catch (err) {
+    abort.abort();
     await packStart.then((p) => p.stop()).catch(() => undefined);
     const e = err as Error;
     if (e?.name === "ConfigError") return fail(e.message);

@@ -1,0 +1,385 @@
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { mermaidDiagram, allowsInvoke } from "../tools/diagram";
+import { SECRET_PLACEHOLDER } from "../tools/mock-engine";
+import {
+  exitCodeOf,
+  parseArgs,
+  PreviewReport,
+  renderTree,
+  stackUrn,
+  UsageError,
+} from "../tools/preview-offline";
+import { ProgramRun, runComponents } from "./helpers/harness";
+
+const REPO = path.resolve(__dirname, "..");
+const FAILING_PACK = path.join(REPO, "test/fixtures/always-fails-pack");
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the tool the way `npm run preview:offline` does (transpile-only, no type check). */
+function preview(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "tools/preview-offline.ts", ...args],
+      { cwd: REPO, env: { ...process.env, AWS_ACCESS_KEY_ID: "", PULUMI_ACCESS_TOKEN: "" } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Checks a report against the contract's shape, whatever resources the program has by now. */
+function assertReportShape(report: PreviewReport, stack: string) {
+  assert.deepStrictEqual(Object.keys(report).sort(), [
+    "outputs",
+    "pack",
+    "resources",
+    "stack",
+    "violations",
+  ]);
+  assert.strictEqual(report.stack, stack);
+  const urns = new Set(report.resources.map((r) => r.urn));
+  assert.ok(urns.has(stackUrn(stack, "sec1-api-platform")), "the root stack resource is listed");
+  for (const r of report.resources) {
+    assert.deepStrictEqual(
+      Object.keys(r).sort(),
+      ["arn", "dependencies", "id", "inputs", "name", "parent", "type", "urn"],
+      r.urn,
+    );
+    assert.match(r.urn, new RegExp(`^urn:pulumi:${stack}::sec1-api-platform::`));
+    assert.ok(r.urn.endsWith(`::${r.name}`), r.urn);
+    assert.ok(r.id === null || (typeof r.id === "string" && r.id.length > 0), r.urn);
+    assert.ok(r.arn === null || /^arn:aws:/.test(r.arn), `${r.urn}: ${r.arn}`);
+    assert.ok(r.parent === null || urns.has(r.parent), `${r.urn}: parent ${r.parent}`);
+    for (const d of r.dependencies) assert.ok(urns.has(d), `${r.urn}: dependency ${d}`);
+    assert.strictEqual(typeof r.inputs, "object");
+  }
+  assert.strictEqual(typeof report.pack.name, "string");
+  assert.match(report.pack.version, /^\d+\.\d+\.\d+/);
+  assert.strictEqual(typeof report.pack.policies, "number");
+  for (const v of report.violations) {
+    assert.deepStrictEqual(Object.keys(v).sort(), ["level", "message", "policy", "urn"]);
+    assert.ok(v.level === "advisory" || v.level === "mandatory", v.level);
+    assert.ok(v.urn === null || urns.has(v.urn), `violation on unknown urn ${v.urn}`);
+  }
+  // secure: config values are replaced by a placeholder that must never be printed.
+  assert.ok(!JSON.stringify(report).includes(SECRET_PLACEHOLDER));
+}
+
+describe("offline preview (the tool, spawned like npm run preview:offline)", function () {
+  // Each run starts the pack, which type-checks itself with ts-node (seconds on a busy machine).
+  this.timeout(300_000);
+  const runs: Record<string, Promise<Result>> = {};
+
+  before(() => {
+    // Started together: the spawns are independent and each mostly waits on the pack's start.
+    runs.dev = preview("--stack", "dev", "--json");
+    runs.prod = preview("--stack", "prod");
+    runs.failing = preview("--stack", "dev", "--json", "--policy-pack", FAILING_PACK);
+    runs.diagram = preview("--stack", "dev", "--diagram", "mermaid", "--policy-pack", FAILING_PACK);
+  });
+
+  it("previews dev with exit 0 and prints exactly one JSON object in the contract's shape", async () => {
+    const r = await runs.dev;
+    assert.strictEqual(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as PreviewReport;
+    assertReportShape(report, "dev");
+    assert.strictEqual(report.pack.name, "sec1-serverless-api-access");
+    assert.deepStrictEqual(
+      report.violations.filter((v) => v.level === "mandatory"),
+      [],
+      "dev has no mandatory violation",
+    );
+    assert.strictEqual(report.outputs.environment, "dev");
+  });
+
+  it("previews prod with exit 0 as a preview-like tree rooted at the stack", async () => {
+    const r = await runs.prod;
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pulumi:pulumi:Stack\s+sec1-api-platform-prod/);
+    assert.match(r.stdout, /policy pack sec1-serverless-api-access@v\d/);
+    assert.match(r.stdout, /Preview passed/);
+  });
+
+  it("exits 1 and reports the violation with its URN when a mandatory policy fires", async () => {
+    const r = await runs.failing;
+    assert.strictEqual(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as PreviewReport;
+    assertReportShape(report, "dev");
+    assert.deepStrictEqual(report.pack, {
+      name: "always-fails-pack",
+      version: "0.0.1",
+      policies: 1,
+    });
+    // The policy fires on every resource: one violation per resource, each with its URN.
+    assert.deepStrictEqual(
+      report.violations.map((v) => [v.policy, v.level, v.urn]),
+      report.resources.map((res) => ["always-fails", "mandatory", res.urn]),
+    );
+    assert.match(report.violations[0].message, /always rejected/);
+  });
+
+  it("prints a Mermaid flowchart with --diagram mermaid and still exits on the pack's verdict", async () => {
+    const r = await runs.diagram;
+    assert.strictEqual(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^flowchart LR\n/);
+    assert.match(r.stderr, /always-fails-pack@v0\.0\.1: \d+ mandatory/);
+  });
+
+  it("exits 2 naming an unknown stack, with no stack trace", async () => {
+    const r = await preview("--stack", "staging", "--json");
+    assert.strictEqual(r.code, 2);
+    assert.strictEqual(r.stdout, "");
+    assert.match(r.stderr, /no stack 'staging'/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it("exits 2 naming each bad config key, with no stack trace", async () => {
+    const r = await preview(
+      "--stack",
+      "dev",
+      "--json",
+      "--config",
+      "logRetentionDays=4",
+      "--config",
+      "vpcCidrBlock=10.0.0.0/33",
+    );
+    assert.strictEqual(r.code, 2, r.stdout);
+    assert.strictEqual(r.stdout, "");
+    assert.match(r.stderr, /sec1-api-platform:logRetentionDays/);
+    assert.match(r.stderr, /sec1-api-platform:vpcCidrBlock/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it("exits 2 when the policy pack cannot start, naming the pack", async () => {
+    const r = await preview("--stack", "dev", "--policy-pack", "test/fixtures/no-such-pack");
+    assert.strictEqual(r.code, 2);
+    assert.match(r.stderr, /no-such-pack/);
+    assert.match(r.stderr, /failed to start|PulumiPolicy\.yaml is missing/);
+  });
+});
+
+describe("offline preview: command line and report", () => {
+  it("parses the contract's flags and defaults the pack to ./policy-pack", () => {
+    const o = parseArgs(["--stack", "dev", "--json", "--config", "a=b=c"]);
+    assert.strictEqual(o.stack, "dev");
+    assert.strictEqual(o.json, true);
+    assert.strictEqual(o.policyPack, path.join(REPO, "policy-pack"));
+    assert.deepStrictEqual(o.config, [["a", "b=c"]]);
+    assert.strictEqual(parseArgs(["--stack=prod", "--diagram", "mermaid"]).diagram, "mermaid");
+  });
+
+  it("rejects a missing stack, unknown flags and diagram kinds other than mermaid", () => {
+    assert.throws(() => parseArgs(["--json"]), UsageError);
+    assert.throws(() => parseArgs(["--stack", "dev", "--yes"]), /unknown argument '--yes'/);
+    assert.throws(() => parseArgs(["--stack", "dev", "--diagram", "dot"]), /only 'mermaid'/);
+  });
+
+  const report = (levels: string[]): PreviewReport => ({
+    stack: "dev",
+    resources: [
+      {
+        urn: "urn:s",
+        type: "pulumi:pulumi:Stack",
+        name: "s",
+        id: null,
+        arn: null,
+        parent: null,
+        dependencies: [],
+        inputs: {},
+      },
+      {
+        urn: "urn:a",
+        type: "aws:apigateway/restApi:RestApi",
+        name: "a",
+        id: "a1b2c3d4e5",
+        arn: null,
+        parent: "urn:s",
+        dependencies: [],
+        inputs: {},
+      },
+    ],
+    outputs: {},
+    pack: { name: "p", version: "1.0.0", policies: 1 },
+    violations: levels.map((level) => ({ policy: "x", level, urn: "urn:a", message: "m" })),
+  });
+
+  it("exits 1 only when a violation is mandatory", () => {
+    assert.strictEqual(exitCodeOf(report([])), 0);
+    assert.strictEqual(exitCodeOf(report(["advisory"])), 0);
+    assert.strictEqual(exitCodeOf(report(["advisory", "mandatory"])), 1);
+  });
+
+  it("draws children under their parent and marks the resource a violation is about", () => {
+    const text = renderTree(report(["mandatory"]));
+    assert.match(
+      text,
+      /pulumi:pulumi:Stack\s+s\n.*└─ aws:apigateway\/restApi:RestApi\s+a\s+1 mandatory/,
+    );
+    assert.match(text, /\[mandatory\]\s+x\s+\(urn:a\)/);
+    assert.match(text, /Preview failed: 1 mandatory/);
+  });
+});
+
+describe("diagram: who may call what, derived from the registered resources", function () {
+  this.timeout(60_000);
+  let run: ProgramRun;
+
+  before(async () => {
+    run = await runComponents(() => {
+      const parent = new pulumi.ComponentResource("sec1:test:Platform", "plat");
+      const opts = { parent };
+      const pool = new aws.cognito.UserPool("users", {}, opts);
+      const http = new aws.apigatewayv2.Api("bookings", { protocolType: "HTTP" }, opts);
+      const jwt = new aws.apigatewayv2.Authorizer(
+        "jwt",
+        {
+          apiId: http.id,
+          authorizerType: "JWT",
+          identitySources: ["$request.header.Authorization"],
+          jwtConfiguration: {
+            issuer: pulumi.interpolate`https://${pool.endpoint}`,
+            audiences: ["client"],
+          },
+        },
+        opts,
+      );
+      new aws.apigatewayv2.Route(
+        "get-bookings",
+        {
+          apiId: http.id,
+          routeKey: "GET /bookings",
+          authorizationType: "JWT",
+          authorizerId: jwt.id,
+          authorizationScopes: ["bookings/read"],
+        },
+        opts,
+      );
+      const vpce = new aws.ec2.VpcEndpoint(
+        "endpoint",
+        {
+          vpcId: "vpc-1",
+          serviceName: "com.amazonaws.eu-west-1.execute-api",
+          privateDnsEnabled: true,
+        },
+        opts,
+      );
+      const api = new aws.apigateway.RestApi(
+        "loyalty",
+        { endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce.id] } },
+        opts,
+      );
+      const loyalty = new aws.apigateway.Resource(
+        "loyalty-res",
+        { restApi: api.id, parentId: api.rootResourceId, pathPart: "loyalty" },
+        opts,
+      );
+      const customer = new aws.apigateway.Resource(
+        "customer-res",
+        { restApi: api.id, parentId: loyalty.id, pathPart: "{customerId}" },
+        opts,
+      );
+      for (const method of ["GET", "DELETE"]) {
+        new aws.apigateway.Method(
+          `${method.toLowerCase()}-customer`,
+          {
+            restApi: api.id,
+            resourceId: customer.id,
+            httpMethod: method,
+            authorization: "AWS_IAM",
+          },
+          opts,
+        );
+      }
+      const role = new aws.iam.Role(
+        "invoker",
+        {
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        },
+        opts,
+      );
+      new aws.iam.RolePolicy(
+        "invoke",
+        {
+          role: role.id,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "execute-api:Invoke",
+                Resource: pulumi.interpolate`${api.executionArn}/*/GET/loyalty/*`,
+              },
+            ],
+          }),
+        },
+        opts,
+      );
+    });
+  });
+
+  it("links the invoker role only to the private routes its grant names, and its caller to the role", () => {
+    const text = mermaidDiagram(run);
+    const idOf = (label: RegExp) => {
+      const m = new RegExp(`(n\\d+)\\W+"${label.source}`).exec(text);
+      assert.ok(m, `no node ${label} in\n${text}`);
+      return m[1];
+    };
+    const role = idOf(/Invoker role<br\/>invoker/);
+    const get = idOf(/GET \/loyalty\/\{customerId\}<br\/>AWS_IAM/);
+    const del = idOf(/DELETE \/loyalty\/\{customerId\}<br\/>AWS_IAM/);
+    assert.match(text, new RegExp(`${role} -->\\|"execute-api:Invoke"\\| ${get}\\b`));
+    assert.doesNotMatch(text, new RegExp(`${role} -->\\|"execute-api:Invoke"\\| ${del}\\b`));
+    const caller = idOf(/service lambda\.amazonaws\.com/);
+    assert.match(text, new RegExp(`${caller} -->\\|"sts:AssumeRole"\\| ${role}\\b`));
+  });
+
+  it("draws users → user pool → JWT authorizer → route, and the VPC endpoint → private API", () => {
+    const text = mermaidDiagram(run);
+    assert.match(text, /^flowchart LR\n {2}users\(\("Users"\)\)/);
+    assert.match(text, /users -->\|"sign in"\| n\d+/);
+    assert.match(text, /JWT authorizer<br\/>jwt/);
+    assert.match(text, /GET \/bookings<br\/>JWT bookings\/read/);
+    assert.match(text, /n\d+ ==>\|"vpcEndpointIds"\| n\d+/);
+    assert.match(text, /subgraph n\d+\["Platform plat"\]/);
+    assert.match(text, /subgraph n\d+\["REST API loyalty \(PRIVATE\)"\]/);
+  });
+
+  it("is deterministic, so a README copy can be checked for drift", () => {
+    assert.strictEqual(mermaidDiagram(run), mermaidDiagram(run));
+  });
+
+  it("evaluates grants: wildcards match, an unconditional Deny wins, other actions do not count", () => {
+    const arn = "arn:aws:execute-api:eu-west-1:123456789012:abc/v1/GET/loyalty/42";
+    const allow = {
+      Effect: "Allow",
+      Action: "execute-api:Invoke",
+      Resource: "arn:aws:execute-api:*:*:abc/*/GET/*",
+    };
+    assert.ok(allowsInvoke([allow], arn));
+    assert.ok(!allowsInvoke([{ ...allow, Action: "execute-api:ManageConnections" }], arn));
+    assert.ok(!allowsInvoke([allow, { ...allow, Effect: "Deny" }], arn));
+    assert.ok(allowsInvoke([{ Effect: "Allow", Action: "*", Resource: "*" }], arn));
+  });
+});
