@@ -89,6 +89,7 @@ export interface HttpApiArgs {
 export function accessLogFormat(mode: "jwt" | "lambda"): string {
   return JSON.stringify({
     requestId: "$context.requestId",
+    extendedRequestId: "$context.extendedRequestId",
     ip: "$context.identity.sourceIp",
     userAgent: "$context.identity.userAgent",
     requestTime: "$context.requestTime",
