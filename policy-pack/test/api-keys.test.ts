@@ -151,7 +151,7 @@ describe("sec1-k-stage-throttling", () => {
     propertyDependencies: { restApi: [apiUrn] },
   };
   const settings = (
-    limits: Record<string, unknown>,
+    limits: unknown,
     extra: Partial<StackResourceInput> = {},
   ): StackResourceInput => ({
     type: TYPES.methodSettings,
