@@ -1,0 +1,348 @@
+/**
+ * The policy pack's two costs, each against a baseline measured in the same run:
+ *
+ * 1. Start-up, spawn to port printed, started the way the CLI starts it (run-policy-pack, which
+ *    registers ts-node WITH type checking for a TypeScript pack), against a one-policy pack built
+ *    the same way (TypeScript, same imports: @pulumi/policy and @pulumi/aws). Target <= 1.3x.
+ * 2. 5,000 resources (a realistic mix of the types the pack checks: REST APIs, resources,
+ *    methods, stages, method settings, resource policies, HTTP APIs, JWT authorizers, routes,
+ *    roles, role and managed policies, Lambda permissions, AppSync APIs, usage plans, API keys,
+ *    VPC endpoints) through Analyze, one call per resource as the CLI does, then AnalyzeStack with
+ *    all of them, against a pack with one no-op policy. Target <= 1.5x.
+ *
+ * Starts alternate between the two packs so a noisy neighbour hits both alike; medians reported.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AnalyzerResource, PackClient, startPack } from "../tools/analyzer-client";
+import { Benchmark, Figure, lowerIsBetter, median } from "./figure";
+
+const REPO = path.resolve(__dirname, "..");
+const PACK = path.join(REPO, "policy-pack");
+const STARTS = 3;
+const RESOURCES = 5_000;
+
+/** One no-op policy, TypeScript, the same imports as the real pack's policies. */
+const ONE_POLICY_PACK = `import * as aws from "@pulumi/aws";
+import { PolicyPack, validateResourceOfType } from "@pulumi/policy";
+
+new PolicyPack("one-policy-baseline", {
+  policies: [
+    {
+      name: "no-op",
+      description: "Looks at every REST method and finds nothing.",
+      enforcementLevel: "mandatory",
+      validateResource: validateResourceOfType(aws.apigateway.Method, () => undefined),
+    },
+  ],
+});
+`;
+
+/** Writes the baseline pack in a temp dir; node_modules links to the repository's. */
+function writeBaselinePack(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "one-policy-pack-"));
+  fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "one-policy-baseline", version: "0.0.1", main: "index.ts" }),
+  );
+  fs.writeFileSync(path.join(dir, "index.ts"), ONE_POLICY_PACK);
+  // TypeScript resolves modules by walking up from the file: give it the same node_modules.
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+const REGION = "eu-west-1";
+const ACCOUNT = "123456789012";
+const STACK = "urn:pulumi:bench::sec1-api-platform::pulumi:pulumi:Stack::sec1-api-platform-bench";
+
+/**
+ * A realistic stack of `count` resources: units of a private REST API, a public HTTP API, an
+ * AppSync API and the IAM, usage-plan and network pieces around them, mostly compliant.
+ */
+export function syntheticStack(count: number): AnalyzerResource[] {
+  const out: AnalyzerResource[] = [];
+  const add = (
+    type: string,
+    name: string,
+    properties: Record<string, unknown>,
+    dependencies: string[] = [],
+  ) => {
+    const urn = `urn:pulumi:bench::sec1-api-platform::${type}::${name}`;
+    out.push({
+      urn,
+      type,
+      name,
+      properties,
+      parent: STACK,
+      dependencies,
+      propertyDependencies: Object.fromEntries(
+        Object.keys(properties)
+          .filter((k) => /Id$|^restApi$|^role$/.test(k))
+          .map((k) => [k, dependencies]),
+      ),
+      provider: {
+        type: "pulumi:providers:aws",
+        name: "default_7_48_0",
+        urn: "urn:pulumi:bench::sec1-api-platform::pulumi:providers:aws::default_7_48_0",
+        properties: { region: REGION, version: "7.48.0" },
+      },
+      options: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [] },
+    });
+    return urn;
+  };
+  for (let u = 0; out.length < count; u++) {
+    const api = `a${String(u).padStart(9, "0")}`;
+    const vpce = `vpce-0${String(u).padStart(16, "0")}`;
+    const exec = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}`;
+    const vpceUrn = add("aws:ec2/vpcEndpoint:VpcEndpoint", `u${u}-endpoint`, {
+      vpcId: "vpc-0a1b2c3d4e5f60718",
+      serviceName: `com.amazonaws.${REGION}.execute-api`,
+      vpcEndpointType: "Interface",
+      privateDnsEnabled: true,
+      securityGroupIds: ["sg-0a1b2c3d4e5f60aaa"],
+      subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+    });
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/u${u}-invoker` },
+          Action: "execute-api:Invoke",
+          Resource: `${exec}/v1/GET/loyalty/*`,
+        },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "execute-api:Invoke",
+          Resource: `${exec}/*`,
+          Condition: { StringNotEquals: { "aws:SourceVpce": vpce } },
+        },
+      ],
+    });
+    const apiUrn = add(
+      "aws:apigateway/restApi:RestApi",
+      `u${u}-loyalty`,
+      {
+        name: `u${u}-loyalty`,
+        endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce] },
+      },
+      [vpceUrn],
+    );
+    add("aws:apigateway/restApiPolicy:RestApiPolicy", `u${u}-policy`, { restApiId: api, policy }, [
+      apiUrn,
+    ]);
+    const res = add(
+      "aws:apigateway/resource:Resource",
+      `u${u}-customer`,
+      { restApi: api, parentId: "root", pathPart: "{customerId}" },
+      [apiUrn],
+    );
+    for (const [m, auth] of [
+      ["GET", "AWS_IAM"],
+      ["POST", "AWS_IAM"],
+      ["OPTIONS", "NONE"],
+    ]) {
+      add(
+        "aws:apigateway/method:Method",
+        `u${u}-${m.toLowerCase()}`,
+        {
+          restApi: api,
+          resourceId: "res",
+          httpMethod: m,
+          authorization: auth,
+          requestValidatorId: m === "POST" ? "val" : undefined,
+        },
+        [apiUrn, res],
+      );
+    }
+    const stageUrn = add(
+      "aws:apigateway/stage:Stage",
+      `u${u}-stage`,
+      {
+        restApi: api,
+        stageName: "v1",
+        deployment: "dep",
+        xrayTracingEnabled: true,
+        accessLogSettings: {
+          destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:u${u}`,
+          format: "{}",
+        },
+      },
+      [apiUrn],
+    );
+    add(
+      "aws:apigateway/methodSettings:MethodSettings",
+      `u${u}-settings`,
+      {
+        restApi: api,
+        stageName: "v1",
+        methodPath: "*/*",
+        settings: { throttlingRateLimit: 20, throttlingBurstLimit: 40, loggingLevel: "ERROR" },
+      },
+      [stageUrn],
+    );
+    const http = `h${String(u).padStart(9, "0")}`;
+    const httpUrn = add("aws:apigatewayv2/api:Api", `u${u}-bookings`, {
+      name: `u${u}-bookings`,
+      protocolType: "HTTP",
+    });
+    add(
+      "aws:apigatewayv2/authorizer:Authorizer",
+      `u${u}-jwt`,
+      {
+        apiId: http,
+        authorizerType: "JWT",
+        identitySources: ["$request.header.Authorization"],
+        jwtConfiguration: {
+          issuer: "https://login.example.com/oauth2/default",
+          audiences: ["api"],
+        },
+      },
+      [httpUrn],
+    );
+    for (const key of ["GET /bookings", "POST /bookings"]) {
+      add(
+        "aws:apigatewayv2/route:Route",
+        `u${u}-${key.split(" ")[0].toLowerCase()}-bookings`,
+        { apiId: http, routeKey: key, authorizationType: "JWT", authorizerId: "jwt" },
+        [httpUrn],
+      );
+    }
+    add(
+      "aws:apigatewayv2/stage:Stage",
+      `u${u}-http-stage`,
+      {
+        apiId: http,
+        name: "$default",
+        autoDeploy: true,
+        defaultRouteSettings: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+        accessLogSettings: {
+          destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:h${u}`,
+          format: "{}",
+        },
+      },
+      [httpUrn],
+    );
+    const roleUrn = add("aws:iam/role:Role", `u${u}-invoker`, {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+    });
+    const grant = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "execute-api:Invoke", Resource: `${exec}/v1/GET/loyalty/*` },
+      ],
+    });
+    add("aws:iam/rolePolicy:RolePolicy", `u${u}-invoke`, { role: `u${u}-invoker`, policy: grant }, [
+      roleUrn,
+    ]);
+    add("aws:iam/policy:Policy", `u${u}-managed`, { policy: grant });
+    add("aws:lambda/permission:Permission", `u${u}-permission`, {
+      action: "lambda:InvokeFunction",
+      function: `u${u}-fn`,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${http}/*/*`,
+    });
+    add("aws:appsync/graphQLApi:GraphQLApi", `u${u}-graphql`, {
+      name: `u${u}-graphql`,
+      authenticationType: "AMAZON_COGNITO_USER_POOLS",
+      userPoolConfig: {
+        userPoolId: `${REGION}_abcdefghi`,
+        awsRegion: REGION,
+        defaultAction: "ALLOW",
+      },
+      additionalAuthenticationProviders: [{ authenticationType: "AWS_IAM" }],
+      logConfig: {
+        fieldLogLevel: "ERROR",
+        cloudwatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/logs`,
+      },
+      introspectionConfig: "DISABLED",
+      queryDepthLimit: 8,
+    });
+    const planUrn = add("aws:apigateway/usagePlan:UsagePlan", `u${u}-plan`, {
+      apiStages: [{ apiId: api, stage: "v1" }],
+      throttleSettings: { rateLimit: 10, burstLimit: 20 },
+      quotaSettings: { limit: 100000, period: "DAY" },
+    });
+    const keyUrn = add("aws:apigateway/apiKey:ApiKey", `u${u}-key`, { name: `u${u}-key` });
+    add(
+      "aws:apigateway/usagePlanKey:UsagePlanKey",
+      `u${u}-plan-key`,
+      { keyId: "key", keyType: "API_KEY", usagePlanId: "plan" },
+      [planUrn, keyUrn],
+    );
+  }
+  const stack: AnalyzerResource = {
+    urn: STACK,
+    type: "pulumi:pulumi:Stack",
+    name: "sec1-api-platform-bench",
+    properties: {},
+  };
+  // Undefined properties are dropped on the wire, as the engine drops them.
+  return [stack, ...out.slice(0, count - 1)];
+}
+
+async function timeAnalysis(pack: PackClient, resources: AnalyzerResource[]): Promise<number> {
+  await pack.info();
+  await pack.configure();
+  await pack.configureStack({ stack: "bench", project: "sec1-api-platform", dryRun: true });
+  const started = process.hrtime.bigint();
+  for (const r of resources) await pack.analyze(r);
+  await pack.analyzeStack(resources);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const bench: Benchmark = {
+  name: "pack",
+  async run(): Promise<Figure[]> {
+    const baselineDir = writeBaselinePack();
+    const resources = syntheticStack(RESOURCES);
+    const starts = { pack: [] as number[], baseline: [] as number[] };
+    const analysis = { pack: [] as number[], baseline: [] as number[] };
+    try {
+      for (let i = 0; i < STARTS; i++) {
+        const order: ("pack" | "baseline")[] = i % 2 ? ["baseline", "pack"] : ["pack", "baseline"];
+        for (const which of order) {
+          const client = await startPack(which === "pack" ? PACK : baselineDir);
+          try {
+            starts[which].push(client.startupMs);
+            analysis[which].push(await timeAnalysis(client, resources));
+          } finally {
+            await client.stop();
+          }
+        }
+      }
+    } finally {
+      fs.rmSync(baselineDir, { recursive: true, force: true });
+    }
+    return [
+      lowerIsBetter(
+        "policy pack start, spawn to port (ts-node type-checks) vs one-policy pack",
+        median(starts.pack),
+        median(starts.baseline),
+        1.3,
+        "ms",
+      ),
+      lowerIsBetter(
+        `${RESOURCES} resources through Analyze + AnalyzeStack vs one no-op policy`,
+        median(analysis.pack),
+        median(analysis.baseline),
+        1.5,
+        "ms",
+      ),
+    ];
+  },
+};
+
+export default bench;
