@@ -24,6 +24,15 @@ export const HTTP_API_ROUTES = [
   "POST /bookings",
 ] as const;
 
+/**
+ * The internal caller the GraphQL loyalty resolver runs as: its invoker role is the resolver
+ * function's execution role, so it must be a Lambda service principal granted the read route.
+ */
+export const APPSYNC_LOYALTY_CALLER = "appsync-loyalty-resolver";
+
+/** Handlers whose reserved concurrency config may set. */
+export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
+
 /** Retention values CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -182,13 +191,16 @@ const schema = z.strictObject({
   privateApiDataTrace: z.boolean().default(false),
 
   usagePlans: z.array(usagePlanTier).min(1, "expected at least one usage plan tier"),
-  internalCallers: z.array(internalCaller).default([]),
+  internalCallers: z.array(internalCaller),
 
   appsyncFieldLogLevel: z.enum(["NONE", "ERROR", "INFO", "DEBUG", "ALL"]).default("ERROR"),
   appsyncIntrospection: z.boolean().default(true),
   appsyncQueryDepthLimit: z.number().int().min(0).max(75).default(0),
   wafEnabled: z.boolean().default(false),
   wafRateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
+  reservedConcurrency: z
+    .partialRecord(z.enum(HANDLER_NAMES), z.number().int().min(1).max(1000))
+    .default({}),
 });
 
 /** The validated stack configuration. */
@@ -275,6 +287,19 @@ function crossFieldProblems(
         message: `expected one of the usagePlans tiers (${[...tiers].join(", ")}), found '${caller.usagePlan}'`,
       });
   });
+  if (c.internalCallers && c.usagePlans) {
+    const resolver = c.internalCallers.find((x) => x.name === APPSYNC_LOYALTY_CALLER);
+    const fits =
+      resolver &&
+      "service" in resolver.principal &&
+      resolver.principal.service === "lambda.amazonaws.com" &&
+      resolver.routes.includes("GET /loyalty/{customerId}");
+    if (!fits)
+      problems.push({
+        path: ["internalCallers"],
+        message: `expected a caller named ${APPSYNC_LOYALTY_CALLER} with principal { service: lambda.amazonaws.com } granted GET /loyalty/{customerId}: the GraphQL loyalty resolver runs as its invoker role`,
+      });
+  }
   if (c.environment === "prod") {
     const safeguard = (key: string, what: string) => need(key, `prod safeguard: ${what}`);
     if (c.protectResources === false) safeguard("protectResources", "must be true in prod");

@@ -89,6 +89,8 @@ export interface AppSyncApiArgs {
   logRetentionDays: number;
   /** The user group that may read any customer's loyalty (default "admin"). */
   adminGroup?: string;
+  /** Reserved concurrency of the loyalty resolver: caps what it can take from the account. */
+  reservedConcurrency?: number;
   /** The schema file (default `components/schema.graphql`). */
   schemaFile?: string;
   /** Tags for every taggable child. */
@@ -445,6 +447,7 @@ export class AppSyncApi extends pulumi.ComponentResource {
         description: `AppSync ${name}: loyalty resolver calling the private loyalty API with SigV4`,
         logRetentionDays: args.logRetentionDays,
         role: args.loyaltyInvokerRole,
+        reservedConcurrency: args.reservedConcurrency,
         vpc: { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds },
         environment: {
           LOYALTY_API_URL: pulumi.interpolate`https://${args.loyaltyApi.restApiId}.execute-api.${region}.${dnsSuffix}/${args.loyaltyApi.stageName}`,

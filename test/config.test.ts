@@ -282,6 +282,14 @@ describe("stack config", () => {
       [`${PROJECT}:cognitoDomainPrefix`]: "x-y",
       [`${PROJECT}:cognitoCallbackUrls`]: '["https://a.example.com/cb"]',
       [`${PROJECT}:usagePlans`]: JSON.stringify([tier]),
+      [`${PROJECT}:internalCallers`]: JSON.stringify([
+        {
+          name: "appsync-loyalty-resolver",
+          principal: { service: "lambda.amazonaws.com" },
+          routes: ["GET /loyalty/{customerId}"],
+          usagePlan: "standard",
+        },
+      ]),
     }) as unknown as Record<string, unknown>;
     for (const [key, decl] of Object.entries(declared)) {
       assert.ok(
