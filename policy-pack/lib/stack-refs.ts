@@ -61,17 +61,25 @@ export function hasUnknown(value: unknown, depth = 0): boolean {
  * calls). Never throws; anything that is not an object reads as an empty bag.
  */
 export function rawProps(props: unknown): Record<string, unknown> {
+  if (props === null || typeof props !== "object") return {};
+  const cached = rawPropsCache.get(props);
+  if (cached) return cached;
+  let result: Record<string, unknown> | undefined;
   try {
-    const target = (props as Record<string, unknown> | null | undefined)?.[
-      "__getSpecialProxyTarget"
-    ];
-    const unwrapped = asRecord(target);
-    if (unwrapped) return unwrapped;
+    result = asRecord((props as Record<string, unknown>)["__getSpecialProxyTarget"]);
   } catch {
     // not a proxy, or a hostile getter: fall through to the value itself
   }
-  return asRecord(props) ?? {};
+  result ??= asRecord(props) ?? {};
+  rawPropsCache.set(props, result);
+  return result;
 }
+
+/**
+ * Stack policies look at the same resources many times (every stage against every settings
+ * resource); unwrapping a proxy is the costly part, so it is done once per props object.
+ */
+const rawPropsCache = new WeakMap<object, Record<string, unknown>>();
 
 /** A known string (not unknown), trimmed of nothing; undefined otherwise. */
 export function knownString(value: unknown): string | undefined {
