@@ -2,9 +2,10 @@
  * Bundling of Lambda handlers with esbuild, shared by the program (components/function.ts),
  * `npm run build:handlers` and the bundle benchmark, so measured sizes are deployed sizes.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { buildSync, BuildFailure, BuildOptions } from "esbuild";
+import { buildSync, BuildFailure, BuildOptions, version as esbuildVersion } from "esbuild";
 
 /** The folder that holds one sub-folder per handler. */
 export const HANDLERS_DIR = path.join(__dirname, "..", "handlers");
@@ -22,6 +23,8 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
   minify: true,
   sourcemap: false,
   legalComments: "none",
+  // The runtime ships SDK v3 with its @smithy/* packages (SigV4 signing included). Bundling
+  // @smithy/signature-v4 would pull @smithy/core in whole (~130 KB minified).
   external: ["@aws-sdk/*", "@smithy/*"],
   logLevel: "silent",
 };
@@ -62,19 +65,91 @@ export function handlerNames(dir: string = HANDLERS_DIR): string[] {
     .sort();
 }
 
-const cache = new Map<string, string>();
+/** Bundles kept between runs, keyed by entry and options, valid while no input file changed. */
+const CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "sec1-handler-bundles");
+
+interface CachedBundle {
+  /** Every file esbuild read, with the size and modification time it had. */
+  inputs: Record<string, [number, number]>;
+  text: string;
+}
+
+const memory = new Map<string, string>();
+
+function cacheFile(entry: string): string {
+  const key = createHash("sha256")
+    .update(JSON.stringify([path.resolve(entry), HANDLER_BUILD_OPTIONS, esbuildVersion]))
+    .digest("hex")
+    .slice(0, 32);
+  return path.join(CACHE_DIR, `${key}.json`);
+}
+
+function stamp(file: string): [number, number] | undefined {
+  try {
+    const st = fs.statSync(file);
+    return [st.size, st.mtimeMs];
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file: string): string | undefined {
+  try {
+    const cached = JSON.parse(fs.readFileSync(file, "utf8")) as CachedBundle;
+    for (const [input, [size, mtime]] of Object.entries(cached.inputs)) {
+      const now = stamp(input);
+      if (!now || now[0] !== size || now[1] !== mtime) return undefined;
+    }
+    return cached.text;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, inputs: string[], text: string): void {
+  const stamps: Record<string, [number, number]> = {};
+  for (const input of inputs) {
+    const s = stamp(input);
+    if (!s) return; // a virtual or vanished input: do not cache what cannot be checked
+    stamps[input] = s;
+  }
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ inputs: stamps, text } satisfies CachedBundle));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only tree just means no cache.
+  }
+}
 
 /**
  * Bundles one handler entry point to a single minified CommonJS file and returns its text.
  * Throws {@link BundleError} (file:line:column of every error) when it does not build.
+ * A bundle is reused (in memory, then from node_modules/.cache) while none of the files esbuild
+ * read has changed size or modification time: previews of an unchanged tree skip esbuild.
  */
 export function bundleHandler(entry: string): string {
-  const cached = cache.get(entry);
-  if (cached !== undefined) return cached;
+  const inMemory = memory.get(entry);
+  if (inMemory !== undefined) return inMemory;
+  const file = cacheFile(entry);
+  const onDisk = readCache(file);
+  if (onDisk !== undefined) {
+    memory.set(entry, onDisk);
+    return onDisk;
+  }
   try {
-    const result = buildSync({ ...HANDLER_BUILD_OPTIONS, entryPoints: [entry], write: false });
+    const result = buildSync({
+      ...HANDLER_BUILD_OPTIONS,
+      entryPoints: [entry],
+      write: false,
+      metafile: true,
+    });
     const text = result.outputFiles[0].text;
-    cache.set(entry, text);
+    const cwd = process.cwd();
+    const inputs = Object.keys(result.metafile?.inputs ?? {}).map((i) => path.resolve(cwd, i));
+    writeCache(file, inputs, text);
+    memory.set(entry, text);
     return text;
   } catch (err) {
     if (err && typeof err === "object" && "errors" in err) {
