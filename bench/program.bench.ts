@@ -1,7 +1,7 @@
 /**
  * The whole program under the SDK's mock engine for one stack (dev), against a floor program
  * (import @pulumi/aws, create one resource under setMocks), each in a fresh node process with the
- * same flags the tools use (ts-node transpile-only), spawn to exit. Runs alternate between the two
+ * same loader the offline preview uses (tools/esbuild-register.js: transpile only), spawn to exit. Runs alternate between the two
  * so a noisy neighbour on the shared CPU hits both alike; the median of each is reported.
  * Target: the program costs at most 1.3x the floor, i.e. our code adds little to loading the SDK
  * and provider, which dominate.
@@ -14,6 +14,7 @@ import { Benchmark, lowerIsBetter, median } from "./figure";
 
 const REPO = path.resolve(__dirname, "..");
 const RUNS = 7;
+const REGISTER = path.join(REPO, "tools", "esbuild-register.js");
 
 const PROGRAM_JS = `
 const { loadStackConfig, runProgram } = require("./tools/mock-engine");
@@ -24,7 +25,7 @@ runProgram({ stack: "dev", config: loadStackConfig("dev").config }).then(
 `;
 
 /**
- * The floor is a TypeScript module too, loaded through the same ts-node hook, as the Pulumi CLI
+ * The floor is a TypeScript module too, loaded through the same hook, as the Pulumi CLI
  * loads any TypeScript program: so both sides pay for the TypeScript compiler's start.
  */
 const FLOOR_TS = `
@@ -50,11 +51,11 @@ pulumi.runtime
   });
 `;
 
-/** Milliseconds from spawn to a clean exit of `node -r ts-node/register/transpile-only -e <script>`. */
+/** Milliseconds from spawn to a clean exit of `node -r ./tools/esbuild-register.js <args>`. */
 function timeProcess(args: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], {
+    const child = spawn(process.execPath, ["-r", REGISTER, ...args], {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ["ignore", "ignore", "pipe"],

@@ -29,7 +29,7 @@ function preview(...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "tools/preview-offline.ts", ...args],
+      ["-r", "./tools/esbuild-register.js", "tools/preview-offline.ts", ...args],
       { cwd: REPO, env: { ...process.env, AWS_ACCESS_KEY_ID: "", PULUMI_ACCESS_TOKEN: "" } },
     );
     let stdout = "";
