@@ -275,13 +275,12 @@ export function mockOutputs(
       id = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
       state.arn = arnOf("kms", `key/${id}`);
       break;
-    default: {
-      const [pkg, mod] = args.type.split(":");
-      if (pkg === "aws" && inputs.arn === undefined) {
-        const service = (mod ?? "").split("/")[0];
-        state.arn = arnOf(service, `${args.type.split(":").pop()?.toLowerCase()}/${id}`);
-      }
-    }
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+      id = `sgr-0${hex(seed, 16)}`;
+      state.arn = arnOf("ec2", `security-group-rule/${id}`);
+      break;
+    // Other types (methods, routes, policies, permissions, ...) have no ARN in AWS: none is made up.
   }
   return { id, state: { ...inputs, ...state } };
 }
