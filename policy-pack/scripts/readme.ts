@@ -3,7 +3,7 @@
  * checks and its config keys with defaults, grouped by SEC1 practice, plus how to use the pack.
  * policy-pack/test/readme.test.ts fails when the checked-in README differs from this output.
  *
- *   npx ts-node --transpile-only policy-pack/scripts/readme.ts
+ *   npm run readme:pack   (node -r ./tools/esbuild-register.js policy-pack/scripts/readme.ts)
  */
 import * as fs from "fs";
 import * as path from "path";
