@@ -5,11 +5,14 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AppSyncResolverEvent } from "aws-lambda";
+import { CUSTOMER_ID } from "../shared/ids";
+import { captureStdout, malformedEvents } from "../shared/testing";
 import {
   createResolver,
   customerFor,
   envSigner,
   FORBIDDEN,
+  handler,
   Log,
   ResolverDeps,
   ResolverError,
@@ -59,16 +62,20 @@ const json =
     res.end(JSON.stringify(body));
   };
 
-const silent: Log & { lines: string[] } = {
+const silent: Log & { lines: string[]; entries: Record<string, unknown>[] } = {
   lines: [],
-  info(m) {
+  entries: [],
+  info(m, extra) {
     this.lines.push(m);
+    this.entries.push({ level: "info", message: m, ...extra });
   },
-  warn(m) {
+  warn(m, extra) {
     this.lines.push(m);
+    this.entries.push({ level: "warn", message: m, ...extra });
   },
-  error(m) {
+  error(m, extra) {
     this.lines.push(m);
+    this.entries.push({ level: "error", message: m, ...extra });
   },
 };
 
@@ -160,6 +167,10 @@ async function expectedAuthorization(seen: Seen, host: string): Promise<string> 
 
 describe("loyalty resolver", () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  beforeEach(() => {
+    silent.lines = [];
+    silent.entries = [];
+  });
   afterEach(async () => {
     await server?.close();
     server = undefined;
@@ -274,6 +285,135 @@ describe("loyalty resolver", () => {
     const resolve = createResolver(deps(server.url));
     await assert.rejects(resolve(event({ customerId: "someone-else" })), { message: FORBIDDEN });
     assert.strictEqual(server.seen.length, 0);
+  });
+
+  it("forwards the caller's correlation id to the API, signed, and logs it on every line", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    const ev = event();
+    ev.request.headers["x-correlation-id"] = "corr-graphql-1";
+    await resolve(ev, { awsRequestId: "aws-req-1" });
+    const seen = server.seen[0];
+    assert.strictEqual(seen.headers["x-correlation-id"], "corr-graphql-1");
+    assert.match(String(seen.headers.authorization), /SignedHeaders=[^,]*x-correlation-id/);
+    assert.strictEqual(
+      seen.headers.authorization,
+      await expectedAuthorization(seen, new URL(server.url).host),
+    );
+    assert.ok(silent.entries.length > 0);
+    for (const entry of silent.entries) {
+      assert.strictEqual(entry.correlationId, "corr-graphql-1");
+      assert.strictEqual(entry.requestId, "aws-req-1");
+    }
+  });
+
+  it("uses the Lambda request id as correlation id when the header is missing or malformed", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    const ev = event();
+    ev.request.headers["x-correlation-id"] = "evil\ninjected";
+    await resolve(ev, { awsRequestId: "aws-req-2" });
+    assert.strictEqual(server.seen[0].headers["x-correlation-id"], "aws-req-2");
+    assert.ok(silent.entries.every((e) => e.correlationId === "aws-req-2"));
+  });
+
+  it("refuses a customerId the loyalty service would reject (65 characters) as a bad request, without calling the API", async () => {
+    server = await startServer(json(400, { error: "invalid_request" }));
+    const resolve = createResolver(deps(server.url));
+    const tooLong = "c".repeat(65);
+    await assert.rejects(
+      resolve(event({ customerId: tooLong, identity: null })),
+      (err: ResolverError) => err.errorType === "BadRequest" && /customerId/.test(err.message),
+    );
+    assert.strictEqual(server.seen.length, 0);
+  });
+
+  it("answers myLoyalty with null, without calling the API, for a sub that cannot be a customer id", async () => {
+    server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    const resolve = createResolver(deps(server.url));
+    const identity = { sub: "auth0|42", issuer: "https://login.example.com", claims: {} };
+    assert.strictEqual(await resolve(event({ fieldName: "myLoyalty", identity })), null);
+    assert.strictEqual(server.seen.length, 0);
+  });
+
+  it("answers 300 malformed events with a result or a ResolverError, never a TypeError, and sends only valid ids", async () => {
+    const paths = [
+      "arguments",
+      "arguments.customerId",
+      "identity",
+      "identity.sub",
+      "identity.claims",
+      "identity.claims.groups",
+      "identity.groups",
+      "identity.userArn",
+      "info",
+      "info.fieldName",
+      "request",
+      "request.headers",
+      "request.headers.x-correlation-id",
+    ];
+    const admin = event({
+      customerId: "c-42",
+      identity: { sub: USER, issuer: "https://idp", claims: { sub: USER }, groups: ["admin"] },
+    });
+    const events = [
+      ...malformedEvents(event() as never, paths, [], 100, 31),
+      ...malformedEvents(event({ fieldName: "myLoyalty" }) as never, paths, [], 100, 32),
+      ...malformedEvents(admin as never, paths, [], 100, 33),
+    ];
+    const urls: string[] = [];
+    const resolve = createResolver(
+      deps("https://abc123.execute-api.eu-west-1.amazonaws.com/v1", {
+        fetch: async (input) => {
+          urls.push(String(input));
+          return new Response(JSON.stringify({ points: 7, tier: "gold" }), { status: 200 });
+        },
+      }),
+    );
+    const outcomes = new Map<string, number>();
+    for (const ev of events) {
+      let outcome: string;
+      try {
+        const result = await resolve(ev as AppSyncResolverEvent<Record<string, unknown>>);
+        outcome = result === null ? "null" : "ok";
+      } catch (err) {
+        assert.ok(
+          err instanceof ResolverError,
+          `${String(err)} for ${JSON.stringify(ev)?.slice(0, 300)}`,
+        );
+        assert.ok(
+          [FORBIDDEN, UNAVAILABLE, "Unknown field"].includes(err.message) ||
+            /^customerId must be /.test(err.message),
+          err.message,
+        );
+        outcome = err.errorType;
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    assert.strictEqual(events.length, 300);
+    // The fuzz exercised refusals as well as calls.
+    for (const kind of ["ok", "BadRequest", "Forbidden"]) {
+      assert.ok((outcomes.get(kind) ?? 0) > 10, `${kind}: ${JSON.stringify([...outcomes])}`);
+    }
+    for (const url of urls) {
+      const id = /\/v1\/loyalty\/([^/?]+)$/.exec(url)?.[1];
+      assert.ok(id !== undefined && CUSTOMER_ID.test(decodeURIComponent(id)), url);
+    }
+  });
+
+  it("the Lambda entry point logs JSON lines with its service and correlation id", async () => {
+    const ev = event({ customerId: "someone-else" });
+    ev.request.headers["x-correlation-id"] = "corr-entry-1";
+    const { lines } = await captureStdout(() =>
+      assert.rejects(handler(ev, { awsRequestId: "aws-entry-1" }), { message: FORBIDDEN }),
+    );
+    assert.strictEqual(lines.length, 1, lines.join("\n"));
+    const entry = JSON.parse(lines[0]) as Record<string, unknown>;
+    assert.strictEqual(entry.level, "WARN");
+    assert.strictEqual(entry.service, "loyalty-resolver");
+    assert.strictEqual(entry.correlationId, "corr-entry-1");
+    assert.strictEqual(entry.requestId, "aws-entry-1");
+    assert.strictEqual(entry.reason, "Forbidden");
   });
 
   it("refuses an unsafe customerId as a bad request naming the field", async () => {

@@ -7,16 +7,22 @@
  * this resolver lets a user read only their own loyalty (their `sub`) unless they are in the
  * admin group; IAM (service) callers were already authorized by their IAM policy.
  *
+ * Every log line carries a correlation id (the GraphQL request's well-formed `x-correlation-id`
+ * header, else the Lambda request id), and the call to the REST API forwards it, so the loyalty
+ * service's log lines for the same request carry it too.
+ *
  * Environment: LOYALTY_API_URL (`https://<apiId>.execute-api.<region>.amazonaws.com/<stage>`,
  * resolved to the VPC endpoint by its private DNS), LOYALTY_API_KEY (the usage plan's key),
  * AWS_REGION, ADMIN_GROUP (default "admin"), LOYALTY_TIMEOUT_MS (default 3000), and the
  * function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { AppSyncIdentity, AppSyncResolverEvent, Context } from "aws-lambda";
+import type { AppSyncResolverEvent, Context } from "aws-lambda";
+import { correlationIdOf } from "../shared/http";
+import { CUSTOMER_ID, CUSTOMER_ID_RULE } from "../shared/ids";
+import { createLogger } from "../shared/logger";
 
 /** What the API returns to AppSync for a `Loyalty`. */
 export interface Loyalty {
@@ -79,45 +85,63 @@ export function envSigner(region: string, env: NodeJS.ProcessEnv = process.env):
   return (request) => signer.sign(request) as Promise<HttpRequest>;
 }
 
-const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TIERS = new Set(["BRONZE", "SILVER", "GOLD"]);
+const IAM_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$/;
 
-function groupsOf(identity: AppSyncIdentity): string[] {
-  if (!identity || !("claims" in identity)) return [];
-  const fromPool = "groups" in identity ? identity.groups : undefined;
-  const claims = (identity.claims ?? {}) as Record<string, unknown>;
-  const raw = fromPool ?? claims["cognito:groups"] ?? claims.groups;
+type Obj = Record<string, unknown>;
+const isObject = (value: unknown): value is Obj =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+function groupsOf(identity: Obj): string[] {
+  const claims = isObject(identity.claims) ? identity.claims : {};
+  const raw = identity.groups ?? claims["cognito:groups"] ?? claims.groups;
   if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === "string");
   return typeof raw === "string" ? raw.split(/[\s,]+/).filter(Boolean) : [];
 }
 
 /** A service caller signed with SigV4: AppSync checked its IAM policy for this field. */
-function isIamCaller(identity: AppSyncIdentity): boolean {
-  return !!identity && "userArn" in identity && !("sub" in identity && identity.sub);
+function isIamCaller(identity: Obj): boolean {
+  return typeof identity.userArn === "string" && IAM_ARN.test(identity.userArn) && !identity.sub;
 }
 
 /**
  * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins and
- * service callers. Throws {@link ResolverError} otherwise.
+ * service callers. Throws {@link ResolverError} otherwise. Returns null for `myLoyalty` when the
+ * caller's `sub` is not a possible loyalty customer id (e.g. an OIDC subject such as
+ * `auth0|42`): no account can exist for it, so there is nothing to ask the service.
+ *
+ * The event comes from AppSync, but it is read defensively: a field of an unexpected shape is a
+ * refusal, never a TypeError whose message would reach the caller.
  */
 export function customerFor(
   event: Pick<AppSyncResolverEvent<Record<string, unknown>>, "arguments" | "identity" | "info">,
   adminGroup: string,
-): string {
-  const identity = event.identity;
-  const sub =
-    identity && "sub" in identity && typeof identity.sub === "string" ? identity.sub : undefined;
-  if (event.info?.fieldName === "myLoyalty") {
+): string | null {
+  const ev: Obj = isObject(event) ? (event as unknown as Obj) : {};
+  const identity: Obj = isObject(ev.identity) ? ev.identity : {};
+  const fieldName = isObject(ev.info) ? ev.info.fieldName : undefined;
+  const sub = typeof identity.sub === "string" && identity.sub !== "" ? identity.sub : undefined;
+  if (fieldName === "myLoyalty") {
     if (!sub) throw new ResolverError(FORBIDDEN, "Forbidden");
-    return sub;
+    return CUSTOMER_ID.test(sub) ? sub : null;
   }
-  if (event.info?.fieldName !== "loyalty") throw new ResolverError("Unknown field", "BadRequest");
-  const customerId = event.arguments?.customerId;
+  if (fieldName !== "loyalty") throw new ResolverError("Unknown field", "BadRequest");
+  const customerId = isObject(ev.arguments) ? ev.arguments.customerId : undefined;
   if (typeof customerId !== "string" || !CUSTOMER_ID.test(customerId))
-    throw new ResolverError("customerId must be 1-128 letters, digits, '-' or '_'", "BadRequest");
+    throw new ResolverError(`customerId must be ${CUSTOMER_ID_RULE}`, "BadRequest");
   if (isIamCaller(identity)) return customerId;
   if (sub && (sub === customerId || groupsOf(identity).includes(adminGroup))) return customerId;
   throw new ResolverError(FORBIDDEN, "Forbidden");
+}
+
+/**
+ * The correlation id of a GraphQL request: its well-formed `x-correlation-id` header (AppSync
+ * passes the request headers to the resolver), else the Lambda request id.
+ */
+export function correlationIdOfEvent(event: unknown, awsRequestId: string | undefined): string {
+  const request = isObject(event) && isObject(event.request) ? event.request : {};
+  const headers = isObject(request.headers) ? (request.headers as Record<string, string>) : {};
+  return correlationIdOf(headers, awsRequestId ?? "unknown");
 }
 
 /** Maps the REST API's JSON to `Loyalty`; anything else is a fault of the service. */
@@ -143,25 +167,31 @@ export function createResolver(deps: ResolverDeps) {
     event: AppSyncResolverEvent<Record<string, unknown>>,
     context?: Pick<Context, "awsRequestId">,
   ): Promise<Loyalty | null> => {
-    const fieldName = event.info?.fieldName;
-    const requestId = context?.awsRequestId;
-    let customerId: string;
+    const info: unknown = isObject(event) ? event.info : undefined;
+    const field = isObject(info) ? info.fieldName : undefined;
+    const fieldName = typeof field === "string" ? field.slice(0, 64) : undefined;
+    const requestId = typeof context?.awsRequestId === "string" ? context.awsRequestId : undefined;
+    const correlationId = correlationIdOfEvent(event, requestId);
+    const ids = { fieldName, requestId, correlationId };
+    let customerId: string | null;
     try {
       customerId = customerFor(event, deps.adminGroup);
     } catch (err) {
-      deps.log.warn("loyalty request refused", {
-        fieldName,
-        requestId,
-        reason: (err as ResolverError).errorType,
-      });
-      throw err;
+      const refusal =
+        err instanceof ResolverError ? err : new ResolverError(FORBIDDEN, "Forbidden");
+      deps.log.warn("loyalty request refused", { ...ids, reason: refusal.errorType });
+      throw refusal;
+    }
+    if (customerId === null) {
+      deps.log.warn("caller's sub cannot hold a loyalty account", ids);
+      return null;
     }
 
     let base: URL;
     try {
       base = new URL(deps.apiUrl);
     } catch {
-      deps.log.error("LOYALTY_API_URL is not a URL", { fieldName, requestId });
+      deps.log.error("LOYALTY_API_URL is not a URL", ids);
       throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
     }
     const request = new HttpRequest({
@@ -176,6 +206,8 @@ export function createResolver(deps: ResolverDeps) {
         // The private API's usage plan meters callers by key. It is a quota, not identity: the
         // caller is authenticated by the SigV4 signature and authorized by its IAM policy.
         "x-api-key": deps.apiKey,
+        // The loyalty service logs with the caller's correlation id (signed like every header).
+        "x-correlation-id": correlationId,
       },
     });
 
@@ -200,8 +232,7 @@ export function createResolver(deps: ResolverDeps) {
     } catch (err) {
       const timedOut = controller.signal.aborted;
       deps.log.error("loyalty service call failed", {
-        fieldName,
-        requestId,
+        ...ids,
         timedOut,
         durationMs: Date.now() - started,
         error: (err as Error).name,
@@ -212,20 +243,22 @@ export function createResolver(deps: ResolverDeps) {
     }
 
     const durationMs = Date.now() - started;
-    deps.log.info("loyalty service answered", { fieldName, requestId, status, durationMs });
+    deps.log.info("loyalty service answered", { ...ids, status, durationMs });
     if (status === 404) return null;
     if (status === 401 || status === 403) throw new ResolverError(FORBIDDEN, "Forbidden");
     if (status !== 200) throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
     try {
       return toLoyalty(customerId, body);
     } catch {
-      deps.log.error("loyalty service sent an unexpected body", { fieldName, requestId });
+      deps.log.error("loyalty service sent an unexpected body", ids);
       throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
     }
   };
 }
 
-const logger = new Logger({ serviceName: "loyalty-resolver" });
+// One JSON line per entry with level, timestamp and service, like the other handlers; the
+// function's log level (AWS_LAMBDA_LOG_LEVEL) filters them.
+const logger = createLogger({ service: "loyalty-resolver" });
 
 /** The deployed resolver: configured from the environment once per execution environment. */
 export const handler = createResolver({
@@ -235,9 +268,5 @@ export const handler = createResolver({
   timeoutMs: Number(process.env.LOYALTY_TIMEOUT_MS) || 3000,
   sign: envSigner(process.env.AWS_REGION ?? "us-east-1"),
   fetch: (input, init) => fetch(input, init),
-  log: {
-    info: (m, extra) => logger.info(m, extra ?? {}),
-    warn: (m, extra) => logger.warn(m, extra ?? {}),
-    error: (m, extra) => logger.error(m, extra ?? {}),
-  },
+  log: logger,
 });

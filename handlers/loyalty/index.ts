@@ -17,6 +17,7 @@ import {
   requestIdOf,
   text,
 } from "../shared/http";
+import { CUSTOMER_ID } from "../shared/ids";
 import { createLogger, Logger } from "../shared/logger";
 import { parseInput } from "../shared/validation";
 
@@ -36,7 +37,7 @@ export function tierFor(points: number): Tier {
 /** The most points one request may add. */
 export const MAX_POINTS_PER_REQUEST = 100_000;
 
-const customerId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+const customerId = z.string().check(z.regex(CUSTOMER_ID));
 
 /** An IAM caller ARN as API Gateway reports it (user, role, assumed-role session). */
 const IAM_CALLER = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]{1,512}$/;

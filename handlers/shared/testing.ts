@@ -124,3 +124,30 @@ export function malformedEvents(
   }
   return events;
 }
+
+/**
+ * Runs `fn` with `process.stdout.write` captured: the lines a Lambda entry point logs (its
+ * module-scope logger writes to stdout) come back for assertions instead of cluttering the test
+ * output.
+ */
+export async function captureStdout<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
+  const original = process.stdout.write;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    lines.push(
+      ...String(chunk)
+        .split("\n")
+        .filter((l) => l.length > 0),
+    );
+    const done = rest.find((r): r is () => void => typeof r === "function");
+    done?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { result: await fn(), lines };
+  } finally {
+    process.stdout.write = original;
+  }
+}
