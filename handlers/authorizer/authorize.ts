@@ -26,6 +26,7 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import { correlationIdOf, requestIdOf } from "../shared/http";
 import type { AuthorizerSettings } from "./settings";
 import type { TokenVerifier } from "./verifier";
 
@@ -213,11 +214,15 @@ function denied(
   detail?: string,
 ): APIGatewaySimpleAuthorizerResult {
   try {
+    // The same correlation id the integration will log (the caller's well-formed
+    // x-correlation-id, else the API Gateway request id), so a denial can be traced.
+    const requestId = requestIdOf(event?.requestContext);
     deps.log("warn", "request denied", {
       reason,
       ...(detail ? { detail } : {}),
       routeKey: event?.routeKey,
-      requestId: event?.requestContext?.requestId,
+      correlationId: correlationIdOf(event?.headers, requestId),
+      requestId,
       sourceIp: event?.requestContext?.http?.sourceIp,
     });
   } catch {

@@ -5,6 +5,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { FetchError } from "aws-jwt-verify/error";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { Jwk } from "aws-jwt-verify/jwk";
+import { captureStdout } from "../shared/testing";
 import { authorize, AuthorizerDeps, AuthorizerResult, DenialReason } from "./authorize";
 import { AuthorizerConfigError, parseAuthorizerEnv } from "./settings";
 import { createTokenVerifier } from "./verifier";
@@ -370,6 +371,18 @@ describe("handlers/authorizer", () => {
       assertDenied(h, await decide(h, "   "), "missing_token");
     });
 
+    it("logs a denial with the caller's correlation id, else the request id", async () => {
+      const h = harness();
+      const ev = event("Bearer not-a-jwt");
+      ev.headers = { ...ev.headers, "x-correlation-id": "corr-77" };
+      await authorize(ev, h.deps);
+      assert.strictEqual(h.logs[0].fields.correlationId, "corr-77");
+      assert.strictEqual(h.logs[0].fields.requestId, "req-1");
+      const h2 = harness();
+      await decide(h2, "Bearer not-a-jwt");
+      assert.strictEqual(h2.logs[0].fields.correlationId, "req-1");
+    });
+
     it("denies a request without an Authorization header", async () => {
       const h = harness();
       assertDenied(h, await decide(h, undefined), "missing_token");
@@ -456,15 +469,28 @@ describe("handlers/authorizer", () => {
 
     it("the bundled-entry handler denies (not throws) when its environment is invalid", async () => {
       const saved = { ...process.env };
-      process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
       delete process.env.JWT_ISSUER;
       delete process.env.JWT_AUDIENCE;
       const entry = path.join(__dirname, "index.ts");
       delete require.cache[require.resolve(entry)];
       try {
         const { handler } = (await import(entry)) as typeof import("./index");
-        const result = await handler(event(`Bearer ${signJwt(claims())}`));
+        const { result, lines } = await captureStdout(() =>
+          handler(event(`Bearer ${signJwt(claims())}`)),
+        );
         assert.deepStrictEqual(result, { isAuthorized: false });
+        // Loudly: the fault as an ERROR line naming the variables, then the denial.
+        const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.deepStrictEqual(
+          entries.map((e) => [e.level, e.service, e.message]),
+          [
+            ["ERROR", "http-api-authorizer", "authorizer misconfigured; denying every request"],
+            ["WARN", "http-api-authorizer", "request denied"],
+          ],
+        );
+        assert.match(String(entries[0].error), /JWT_ISSUER is required/);
+        assert.strictEqual(entries[1].reason, "misconfigured");
+        assert.strictEqual(entries[1].correlationId, "req-1");
       } finally {
         process.env = saved;
         delete require.cache[require.resolve(entry)];

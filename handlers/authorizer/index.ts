@@ -5,13 +5,15 @@
  * (see ./settings.ts). The settings and the verifiers (with their JWKS and key caches) live at
  * module scope, so a warm container verifies a token without any network call.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
+import { createLogger } from "../shared/logger";
 import { authorize, AuthorizerDeps, AuthorizerResult } from "./authorize";
 import { AuthorizerSettings, parseAuthorizerEnv } from "./settings";
 import { createTokenVerifier, TokenVerifier } from "./verifier";
 
-const logger = new Logger({ serviceName: "http-api-authorizer" });
+// JSON lines like the other handlers (level, timestamp, service, correlationId); the function's
+// log level (AWS_LAMBDA_LOG_LEVEL) filters them.
+const logger = createLogger({ service: "http-api-authorizer" });
 
 let deps: AuthorizerDeps | undefined;
 

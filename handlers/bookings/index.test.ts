@@ -9,7 +9,7 @@ import {
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
-import { malformedEvents } from "../shared/testing";
+import { captureStdout, malformedEvents } from "../shared/testing";
 import { BookingsEvent, handle, handler } from "./index";
 
 const TABLE = "bookings-table";
@@ -268,9 +268,19 @@ describe("handlers/bookings", () => {
     process.env.BOOKINGS_TABLE_NAME = "from-env";
     try {
       ddb.on(QueryCommand).resolves({ Items: [] });
-      const res = await handler(jwtEvent(), { awsRequestId: "aws-9" });
+      const { result: res, lines } = await captureStdout(() =>
+        handler(jwtEvent(), { awsRequestId: "aws-9" }),
+      );
       assert.strictEqual(typeof res === "object" && res.statusCode, 200);
       assert.strictEqual(ddb.commandCalls(QueryCommand)[0].args[0].input.TableName, "from-env");
+      // The module-scope logger writes one JSON line per entry to stdout, with the ids.
+      assert.ok(lines.length > 0);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        assert.strictEqual(entry.service, "bookings");
+        assert.strictEqual(entry.awsRequestId, "aws-9");
+        assert.strictEqual(entry.correlationId, "corr-9");
+      }
     } finally {
       if (before === undefined) delete process.env.BOOKINGS_TABLE_NAME;
       else process.env.BOOKINGS_TABLE_NAME = before;

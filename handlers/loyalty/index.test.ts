@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
-import { malformedEvents } from "../shared/testing";
+import { captureStdout, malformedEvents } from "../shared/testing";
 import { handle, handler, tierFor } from "./index";
 
 const TABLE = "loyalty-table";
@@ -202,9 +202,19 @@ describe("handlers/loyalty", () => {
     process.env.LOYALTY_TABLE_NAME = "from-env";
     try {
       ddb.on(GetCommand).resolves({ Item: { points: 3 } });
-      const res = (await handler(getEvent(), { awsRequestId: "aws-1" })) as APIGatewayProxyResult;
+      const { result: res, lines } = await captureStdout(() =>
+        handler(getEvent(), { awsRequestId: "aws-1" }),
+      );
       assert.strictEqual(res.statusCode, 200);
       assert.strictEqual(ddb.commandCalls(GetCommand)[0].args[0].input.TableName, "from-env");
+      // The module-scope logger writes one JSON line per entry to stdout, with the ids.
+      assert.ok(lines.length > 0);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        assert.strictEqual(entry.service, "loyalty");
+        assert.strictEqual(entry.awsRequestId, "aws-1");
+        assert.strictEqual(entry.correlationId, "corr-123");
+      }
     } finally {
       if (before === undefined) delete process.env.LOYALTY_TABLE_NAME;
       else process.env.LOYALTY_TABLE_NAME = before;
