@@ -4,11 +4,8 @@
  * the resource policies that belong to a REST API across the stack.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { hasUnknown, matchesGlob, ofType, rawProps, resolveReference, TYPES } from "./stack-refs";
-import { asRecord } from "./values";
-
-/** The type token of a separate REST API resource policy. */
-export const REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy";
+import { matchesGlob, ofType, rawProps, resolveReference, TYPES } from "./stack-refs";
+import { asRecord, hasUnknown } from "./values";
 
 /**
  * The endpoint types of a REST API's inputs, upper-cased: EDGE when `endpointConfiguration` (or
@@ -133,7 +130,7 @@ export function restApiPolicies(resources: PolicyResource[]): {
       documents.push({ api, holder: api, document: inline });
     }
   }
-  for (const holder of ofType(resources, REST_API_POLICY)) {
+  for (const holder of ofType(resources, TYPES.restApiPolicy)) {
     const ref = resolveReference(holder, "restApiId", apis);
     const document = rawProps(holder.props).policy;
     if (ref.kind === "found") {

@@ -4,7 +4,8 @@
  * Stage through `stageName`, or names the same stage of the same REST API.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { isUnknownValue, knownString, rawProps, Reference, resolveReference } from "./stack-refs";
+import { rawProps, Reference, resolveReference } from "./stack-refs";
+import { isUnknownValue, knownString } from "./values";
 
 const apiRefs = new WeakMap<PolicyResource[], Map<PolicyResource, Reference>>();
 

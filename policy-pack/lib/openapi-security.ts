@@ -8,8 +8,7 @@
  * is the API key, which is not authentication; other schemes are ignored on import. The security
  * requirements of an operation are alternatives: one that needs no identity opens the operation.
  */
-import { asRecord } from "./values";
-import { hasUnknown, isUnknownValue } from "./stack-refs";
+import { asRecord, hasUnknown, isUnknownValue } from "./values";
 
 const METHODS = [
   "get",

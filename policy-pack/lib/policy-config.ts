@@ -52,3 +52,27 @@ export function readConfig<T>(
   }
   return config as T;
 }
+
+/** A list-of-strings setting (exempt methods, exempt logical names, allowed types, ...). */
+export function stringListProperty(
+  defaultValue: string[],
+  description: string,
+  allowed?: string[],
+): ConfigProperty {
+  return {
+    type: "array",
+    items: allowed ? { type: "string", enum: allowed } : { type: "string" },
+    default: defaultValue,
+    description,
+  };
+}
+
+/** The usual CORS-preflight exemption: OPTIONS cannot carry credentials or a signature. */
+export function exemptHttpMethodsProperty(description: string): ConfigProperty {
+  return stringListProperty(["OPTIONS"], description);
+}
+
+/** Logical names (`*` wildcards) of resources a policy leaves alone. */
+export function exemptResourcesProperty(what: string): ConfigProperty {
+  return stringListProperty([], `Logical names of ${what} (\`*\` wildcards).`);
+}

@@ -7,7 +7,7 @@
  * "maybe", and a decision that hinges on a "maybe" is "Unknown", so a policy never turns a guess
  * into a verdict. Cross-checked in tests against @cloud-copilot/iam-simulate (AGPL, tests only).
  */
-import { hasUnknown } from "./stack-refs";
+import { hasUnknown } from "./values";
 import {
   accountOfArn,
   arnLike,
@@ -602,6 +602,15 @@ export type InvokeScope = "any" | "api" | "stage" | "method" | "path";
 
 /** The order of {@link InvokeScope}s, broadest first. */
 export const INVOKE_SCOPES: InvokeScope[] = ["any", "api", "stage", "method", "path"];
+
+/** What a grant of each scope lets its caller invoke, for messages. */
+export const SCOPE_WORDS: Record<InvokeScope, string> = {
+  any: "every API",
+  api: "the whole API",
+  stage: "a whole stage",
+  method: "every path of a method",
+  path: "a method and path",
+};
 
 /** The scope of what follows `<apiId>/` in an execute-api resource. */
 function scopeOfRest(rest: string | undefined): InvokeScope {

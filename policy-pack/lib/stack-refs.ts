@@ -6,7 +6,7 @@
  * policy decides per property and stays silent only where it really cannot know.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { asRecord, containsUnknown, UNKNOWN_SENTINEL } from "./values";
+import { asRecord, hasUnknown } from "./values";
 
 /** Type tokens of the resources these policies follow across the stack. */
 export const TYPES = {
@@ -29,32 +29,14 @@ export const TYPES = {
   identityPool: "aws:cognito/identityPool:IdentityPool",
   functionUrl: "aws:lambda/functionUrl:FunctionUrl",
   webAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
+  restApiPolicy: "aws:apigateway/restApiPolicy:RestApiPolicy",
+  restIntegration: "aws:apigateway/integration:Integration",
+  httpIntegration: "aws:apigatewayv2/integration:Integration",
+  appsyncDataSource: "aws:appsync/dataSource:DataSource",
+  vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+  lambdaFunction: "aws:lambda/function:Function",
+  lambdaPermission: "aws:lambda/permission:Permission",
 } as const;
-
-/** Every sentinel the engine uses for a value unknown during preview (one per value kind). */
-const SENTINELS = new Set([
-  UNKNOWN_SENTINEL, // string
-  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
-  "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
-  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
-  "030794c1-ac77-496b-92df-f27374a8bd58", // asset
-  "e48ece36-62e2-4504-bad9-02848725956a", // archive
-  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
-]);
-
-/** True for any of the engine's unknown sentinels, or a string with an interpolated unknown. */
-export function isUnknownValue(value: unknown): boolean {
-  return typeof value === "string" && (SENTINELS.has(value) || value.includes(UNKNOWN_SENTINEL));
-}
-
-/** True when the value or anything nested in it is unknown, whatever its kind. */
-export function hasUnknown(value: unknown, depth = 0): boolean {
-  if (depth > 32) return false;
-  if (isUnknownValue(value) || containsUnknown(value)) return true;
-  if (Array.isArray(value)) return value.some((v) => hasUnknown(v, depth + 1));
-  const record = asRecord(value);
-  return record !== undefined && Object.values(record).some((v) => hasUnknown(v, depth + 1));
-}
 
 /**
  * The plain property bag behind the SDK's unknown-checking proxy (or the bag itself in direct
@@ -81,20 +63,6 @@ export function rawProps(props: unknown): Record<string, unknown> {
  */
 const rawPropsCache = new WeakMap<object, Record<string, unknown>>();
 
-/** A known string (not unknown), trimmed of nothing; undefined otherwise. */
-export function knownString(value: unknown): string | undefined {
-  return typeof value === "string" && !isUnknownValue(value) ? value : undefined;
-}
-
-/** A list of known non-empty strings, undefined if the list (or any element) is unknown. */
-export function knownStrings(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return [];
-  if (isUnknownValue(value)) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  if (list.some((v) => isUnknownValue(v))) return undefined;
-  return list.filter((v): v is string => typeof v === "string" && v.trim() !== "");
-}
-
 /** The stack name in a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`), or undefined. */
 export function stackOfUrn(urn: unknown): string | undefined {
   if (typeof urn !== "string" || !urn.startsWith("urn:pulumi:")) return undefined;
@@ -102,18 +70,50 @@ export function stackOfUrn(urn: unknown): string | undefined {
   return head.slice("urn:pulumi:".length) || undefined;
 }
 
-/** True when `text` matches a pattern in which `*` stands for any run of characters. */
+const globs = new Map<string, RegExp>();
+
+/**
+ * True when `text` matches a pattern in which `*` stands for any run of characters
+ * (case-insensitive). Patterns come from policy config and are few: compiled once each.
+ */
 export function matchesGlob(text: string, pattern: string): boolean {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`, "i").test(text);
+  let re = globs.get(pattern);
+  if (!re) {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+    re = new RegExp(`^${escaped}$`, "i");
+    if (globs.size >= 1_000) globs.clear();
+    globs.set(pattern, re);
+  }
+  return re.test(text);
 }
 
-/** Resources of one type token in a stack, tolerant of a malformed list. */
+/** True when `name` matches one of the patterns (`*` wildcards, case-insensitive). */
+export function matchesAnyGlob(name: string, patterns: string[]): boolean {
+  return patterns.some((p) => matchesGlob(name, p));
+}
+
+const byTypeCache = new WeakMap<object, Map<string, PolicyResource[]>>();
+
+/**
+ * Resources of one type token in a stack, tolerant of a malformed list. The stack is grouped by
+ * type once (stack policies ask for the same types many times, per resource they look at).
+ */
 export function ofType(resources: unknown, type: string): PolicyResource[] {
   if (!Array.isArray(resources)) return [];
-  return resources.filter(
-    (r): r is PolicyResource => asRecord(r) !== undefined && (r as PolicyResource).type === type,
-  );
+  let byType = byTypeCache.get(resources);
+  if (!byType) {
+    byType = new Map();
+    for (const r of resources) {
+      if (asRecord(r) === undefined) continue;
+      const t = (r as PolicyResource).type;
+      if (typeof t !== "string") continue;
+      const list = byType.get(t);
+      if (list) list.push(r as PolicyResource);
+      else byType.set(t, [r as PolicyResource]);
+    }
+    byTypeCache.set(resources, byType);
+  }
+  return byType.get(type) ?? [];
 }
 
 /** What a reference from one resource to others resolved to. */

@@ -7,22 +7,29 @@
 /** The engine's sentinel for a value that is unknown during preview. */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** True for the unknown sentinel, or for a string that contains it (interpolated unknowns). */
-export function isUnknown(value: unknown): boolean {
-  return typeof value === "string" && value.includes(UNKNOWN_SENTINEL);
+/** Every sentinel the engine uses for a value unknown during preview (one per value kind). */
+const SENTINELS = new Set([
+  UNKNOWN_SENTINEL, // string
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
+  "030794c1-ac77-496b-92df-f27374a8bd58", // asset
+  "e48ece36-62e2-4504-bad9-02848725956a", // archive
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
+]);
+
+/** True for any of the engine's unknown sentinels, or a string with an interpolated unknown. */
+export function isUnknownValue(value: unknown): boolean {
+  return typeof value === "string" && (SENTINELS.has(value) || value.includes(UNKNOWN_SENTINEL));
 }
 
-/** True when the value, or anything nested in it, is unknown. */
-export function containsUnknown(value: unknown, depth = 0): boolean {
+/** True when the value or anything nested in it is unknown, whatever its kind. */
+export function hasUnknown(value: unknown, depth = 0): boolean {
   if (depth > 32) return false;
-  if (isUnknown(value)) return true;
-  if (Array.isArray(value)) return value.some((v) => containsUnknown(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    return Object.values(value as Record<string, unknown>).some((v) =>
-      containsUnknown(v, depth + 1),
-    );
-  }
-  return false;
+  if (isUnknownValue(value)) return true;
+  if (Array.isArray(value)) return value.some((v) => hasUnknown(v, depth + 1));
+  const record = asRecord(value);
+  return record !== undefined && Object.values(record).some((v) => hasUnknown(v, depth + 1));
 }
 
 /** A plain object, or undefined. */
@@ -32,24 +39,14 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** A known string, or undefined (unknown and non-strings are both "don't know"). */
-export function asString(value: unknown): string | undefined {
-  return typeof value === "string" && !isUnknown(value) ? value : undefined;
-}
-
 /** A finite number, or undefined. */
 export function asNumber(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-/** A boolean, or undefined. */
-export function asBoolean(value: unknown): boolean | undefined {
-  return typeof value === "boolean" ? value : undefined;
-}
-
 /** An array (a lone value becomes a one-element array); undefined for missing or unknown. */
 export function asList(value: unknown): unknown[] | undefined {
-  if (value === undefined || value === null || isUnknown(value)) return undefined;
+  if (value === undefined || value === null || isUnknownValue(value)) return undefined;
   return Array.isArray(value) ? value : [value];
 }
 
@@ -62,17 +59,26 @@ export function nameOf(args: { name?: unknown; urn?: unknown }): string {
       : "?";
 }
 
-/**
- * The plain value behind the SDK's unknown-checking proxy. The analyzer server wraps `props`
- * (and every stack resource's props) in a proxy that THROWS when code touches an unknown value;
- * the server then reports an advisory "can't run policy during preview" instead of letting the
- * policy stay silent. Policies read `unwrapProps(args.props)` and test values with `isUnknown`
- * instead. Non-proxies are returned as they are.
- */
-export function unwrapProps<T>(value: T): T {
-  if (value === null || typeof value !== "object") return value;
-  const target = (value as Record<string, unknown>)["__getSpecialProxyTarget"];
-  return target !== undefined && target !== null && typeof target === "object"
-    ? (target as T)
-    : value;
+/** A known string (not unknown); undefined otherwise. */
+export function knownString(value: unknown): string | undefined {
+  return typeof value === "string" && !isUnknownValue(value) ? value : undefined;
+}
+
+/** A known string, upper-cased (enum-like inputs such as "aws_iam"); undefined otherwise. */
+export function upperString(value: unknown): string | undefined {
+  return knownString(value)?.toUpperCase();
+}
+
+/** True for a string with something other than white space in it. */
+export function nonEmptyString(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "";
+}
+
+/** A list of known non-empty strings, undefined if the list (or any element) is unknown. */
+export function knownStrings(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (isUnknownValue(value)) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  if (list.some((v) => isUnknownValue(v))) return undefined;
+  return list.filter(nonEmptyString);
 }

@@ -13,18 +13,9 @@ import {
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
 import { settingsForStage } from "../lib/method-settings";
-import { configSchema, readConfig } from "../lib/policy-config";
-import {
-  hasUnknown,
-  isUnknownValue,
-  knownString,
-  matchesGlob,
-  ofType,
-  rawProps,
-  resolveReference,
-  TYPES,
-} from "../lib/stack-refs";
-import { asNumber, asRecord, nameOf } from "../lib/values";
+import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
+import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
+import { asNumber, asRecord, hasUnknown, isUnknownValue, knownString, nameOf } from "../lib/values";
 
 const DOCS = {
   usagePlans:
@@ -158,12 +149,7 @@ export interface ApiKeyValueSourceArgs {
 }
 
 const keyValueSchema = configSchema({
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of keys whose literal value is reviewed (`*` wildcards).",
-  },
+  exemptResources: exemptResourcesProperty("keys whose literal value is reviewed"),
 });
 
 /**
@@ -188,13 +174,8 @@ export const apiKeyValueSource: ResourceValidationPolicy = {
     const name = nameOf(args);
     const value = props.value;
     if (typeof value !== "string" || hasUnknown(value)) return;
-    if (
-      readConfig<ApiKeyValueSourceArgs>(args, keyValueSchema).exemptResources.some((p) =>
-        matchesGlob(name, p),
-      )
-    ) {
-      return;
-    }
+    const { exemptResources } = readConfig<ApiKeyValueSourceArgs>(args, keyValueSchema);
+    if (matchesAnyGlob(name, exemptResources)) return;
     report(
       `API Gateway ApiKey '${name}' must not carry a value written in the program; set value to undefined (API Gateway generates one) or to a generated secret.`,
     );

@@ -13,19 +13,24 @@ import {
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
 import { validateEachType } from "../lib/typed-validation";
-import { configSchema, readConfig } from "../lib/policy-config";
-import { openOperations } from "../lib/openapi-security";
 import {
+  configSchema,
+  exemptHttpMethodsProperty,
+  exemptResourcesProperty,
+  readConfig,
+  stringListProperty,
+} from "../lib/policy-config";
+import { openOperations } from "../lib/openapi-security";
+import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
+import {
+  asNumber,
+  asRecord,
   isUnknownValue,
   knownString,
   knownStrings,
-  matchesGlob,
-  ofType,
-  rawProps,
-  resolveReference,
-  TYPES,
-} from "../lib/stack-refs";
-import { asNumber, asRecord, nameOf } from "../lib/values";
+  nameOf,
+  upperString as upper,
+} from "../lib/values";
 
 const DOCS = {
   restAccess:
@@ -45,13 +50,6 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html",
 };
 
-/** True when `name` matches one of the exemption patterns (`*` is a wildcard). */
-function exempted(name: string, patterns: string[]): boolean {
-  return patterns.some((p) => matchesGlob(name, p));
-}
-
-const upper = (value: unknown): string | undefined => knownString(value)?.toUpperCase();
-
 // ---------------------------------------------------------------------------------------------
 // A1. REST methods
 
@@ -64,18 +62,8 @@ export interface RestMethodAuthorizationArgs {
 }
 
 const restMethodSchema = configSchema({
-  exemptHttpMethods: {
-    type: "array",
-    items: { type: "string" },
-    default: ["OPTIONS"],
-    description: "HTTP methods that may be open (CORS preflight).",
-  },
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of Method resources that may be open (`*` wildcards).",
-  },
+  exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
+  exemptResources: exemptResourcesProperty("Method resources that may be open"),
 });
 
 /** A1: a REST method requires IAM, Cognito or a Lambda authorizer; an API key is not enough. */
@@ -99,7 +87,7 @@ export const restMethodAuthorization: ResourceValidationPolicy = {
     const httpMethod = upper(props.httpMethod);
     if (httpMethod === undefined) return;
     if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (exempted(name, config.exemptResources)) return;
+    if (matchesAnyGlob(name, config.exemptResources)) return;
     const authorization = upper(props.authorization);
     if (authorization === undefined) return;
     if (authorization === "NONE") {
@@ -260,18 +248,13 @@ export interface HttpRouteAuthorizationArgs {
 }
 
 const routeSchema = configSchema({
-  exemptHttpMethods: {
-    type: "array",
-    items: { type: "string" },
-    default: ["OPTIONS"],
-    description: "HTTP methods whose routes may be open (CORS preflight).",
-  },
-  exemptRouteKeys: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: 'Route keys that may be open, e.g. "GET /health" (`*` wildcards).',
-  },
+  exemptHttpMethods: exemptHttpMethodsProperty(
+    "HTTP methods whose routes may be open (CORS preflight).",
+  ),
+  exemptRouteKeys: stringListProperty(
+    [],
+    'Route keys that may be open, e.g. "GET /health" (`*` wildcards).',
+  ),
 });
 
 type Protocol = "HTTP" | "WEBSOCKET" | undefined;
@@ -320,7 +303,7 @@ export const httpRouteAuthorization: StackValidationPolicy = {
       if (protocol === "HTTP") {
         const method = routeKey.split(" ")[0].toUpperCase();
         if (config.exemptHttpMethods.some((m) => m.toUpperCase() === method)) continue;
-        if (exempted(routeKey, config.exemptRouteKeys)) continue;
+        if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) continue;
       }
       const rawType = props.authorizationType;
       if (isUnknownValue(rawType)) continue;
@@ -575,13 +558,10 @@ export interface IdentityPoolUnauthenticatedArgs {
 }
 
 const identityPoolSchema = configSchema({
-  allowedPools: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description:
-      "Logical names of identity pools that may hand out guest identities (`*` wildcards).",
-  },
+  allowedPools: stringListProperty(
+    [],
+    "Logical names of identity pools that may hand out guest identities (`*` wildcards).",
+  ),
 });
 
 /** A6: identity pools hand out AWS credentials only to authenticated users. */
@@ -602,7 +582,7 @@ export const cognitoIdentityPoolUnauthenticated: ResourceValidationPolicy = {
     const props = rawProps(pool);
     const name = nameOf(args);
     const config = readConfig<IdentityPoolUnauthenticatedArgs>(args, identityPoolSchema);
-    if (props.allowUnauthenticatedIdentities !== true || exempted(name, config.allowedPools))
+    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
       return;
     report(
       `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`,
@@ -620,12 +600,7 @@ export interface FunctionUrlAuthArgs {
 }
 
 const functionUrlSchema = configSchema({
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of function URLs that may be open (`*` wildcards).",
-  },
+  exemptResources: exemptResourcesProperty("function URLs that may be open"),
 });
 
 /** A7: function URLs are an API too: they require IAM (SigV4) authentication. */
@@ -646,7 +621,9 @@ export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
     const props = rawProps(url);
     const name = nameOf(args);
     if (upper(props.authorizationType) !== "NONE") return;
-    if (exempted(name, readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema).exemptResources))
+    if (
+      matchesAnyGlob(name, readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema).exemptResources)
+    )
       return;
     report(
       `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`,
@@ -666,18 +643,10 @@ export interface OpenApiBodySecurityArgs {
 }
 
 const openApiSchema = configSchema({
-  exemptHttpMethods: {
-    type: "array",
-    items: { type: "string" },
-    default: ["OPTIONS"],
-    description: "HTTP methods that may be open in a body (CORS preflight).",
-  },
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of APIs whose bodies are not checked (`*` wildcards).",
-  },
+  exemptHttpMethods: exemptHttpMethodsProperty(
+    "HTTP methods that may be open in a body (CORS preflight).",
+  ),
+  exemptResources: exemptResourcesProperty("APIs whose bodies are not checked"),
 });
 
 function checkBody(
@@ -687,7 +656,7 @@ function checkBody(
   config: OpenApiBodySecurityArgs,
   report: (message: string) => void,
 ): void {
-  if (body === undefined || body === null || exempted(name, config.exemptResources)) return;
+  if (body === undefined || body === null || matchesAnyGlob(name, config.exemptResources)) return;
   const verdict = openOperations(body, config.exemptHttpMethods);
   if (verdict.kind !== "known" || verdict.open.length === 0) return;
   const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
@@ -731,12 +700,7 @@ export interface HttpApiQuickCreateArgs {
 }
 
 const quickCreateSchema = configSchema({
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of HTTP APIs allowed to use quick create (`*` wildcards).",
-  },
+  exemptResources: exemptResourcesProperty("HTTP APIs allowed to use quick create"),
 });
 
 /** A8: quick create makes a default route with no authorizer, out of the program's reach. */
@@ -759,7 +723,12 @@ export const httpApiQuickCreate: ResourceValidationPolicy = {
     if (upper(props.protocolType) !== "HTTP") return;
     const quick = ["routeKey", "target"].filter((k) => props[k] !== undefined && props[k] !== null);
     if (quick.length === 0) return;
-    if (exempted(name, readConfig<HttpApiQuickCreateArgs>(args, quickCreateSchema).exemptResources))
+    if (
+      matchesAnyGlob(
+        name,
+        readConfig<HttpApiQuickCreateArgs>(args, quickCreateSchema).exemptResources,
+      )
+    )
       return;
     report(
       `API Gateway v2 Api '${name}' must not be quick-created (its default route has no authorizer); set ${quick.join(" and ")} to undefined and define routes with aws.apigatewayv2.Route and an authorizationType.`,

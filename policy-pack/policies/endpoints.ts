@@ -27,11 +27,12 @@ import {
   INVOKE_SCOPES,
   invokeGrants,
   InvokeScope,
+  SCOPE_WORDS,
   parsePolicyDocument,
   statementLabel,
 } from "../lib/policy-document";
-import { hasUnknown, knownString, ofType, rawProps, TYPES } from "../lib/stack-refs";
-import { asList, nameOf } from "../lib/values";
+import { ofType, rawProps, TYPES } from "../lib/stack-refs";
+import { asList, hasUnknown, knownString, nameOf } from "../lib/values";
 
 const DOCS = {
   endpointTypes:
@@ -44,9 +45,6 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html",
   appsyncPrivate: "https://docs.aws.amazon.com/appsync/latest/devguide/using-private-apis.html",
 };
-
-/** Message name of a resource: the logical name. */
-const label = (r: { name?: unknown; urn?: unknown }) => nameOf(r);
 
 // ---------------------------------------------------------------------------------------------
 // E1. REST endpoint type
@@ -102,13 +100,13 @@ export const restEndpointType: ResourceValidationPolicy = {
     const allowed = config.allowedTypes.map((t) => t.toUpperCase());
     for (const type of types.filter((t) => !allowed.includes(t))) {
       report(
-        `API Gateway REST API '${label(args)}' must use an allowed endpoint type (${allowed.join(", ")}), not ${type}; set endpointConfiguration.types to ${allowed.map((t) => `"${t}"`).join(" or ")}.`,
+        `API Gateway REST API '${nameOf(args)}' must use an allowed endpoint type (${allowed.join(", ")}), not ${type}; set endpointConfiguration.types to ${allowed.map((t) => `"${t}"`).join(" or ")}.`,
       );
     }
     if (config.requirePrivateForInternal && !types.includes("PRIVATE")) {
       if (isInternal(props, args.name, config) === true) {
         report(
-          `API Gateway REST API '${label(args)}' must be PRIVATE because it is marked internal (tag ${config.internalTagKey}=${config.internalTagValue} or name rule); set endpointConfiguration.types to "PRIVATE".`,
+          `API Gateway REST API '${nameOf(args)}' must be PRIVATE because it is marked internal (tag ${config.internalTagKey}=${config.internalTagValue} or name rule); set endpointConfiguration.types to "PRIVATE".`,
         );
       }
     }
@@ -138,7 +136,7 @@ export const privateApiResourcePolicy: StackValidationPolicy = {
       const own = documents.filter((d) => d.api === api);
       if (own.length > 0) continue;
       report(
-        `API Gateway REST API '${label(api)}' must have a resource policy because it is PRIVATE; set policy (or add an aws.apigateway.RestApiPolicy with restApiId set to this API) to a document that allows execute-api:Invoke from your VPC endpoint.`,
+        `API Gateway REST API '${nameOf(api)}' must have a resource policy because it is PRIVATE; set policy (or add an aws.apigateway.RestApiPolicy with restApiId set to this API) to a document that allows execute-api:Invoke from your VPC endpoint.`,
         api.urn,
       );
     }
@@ -175,8 +173,8 @@ function checkedDocuments(resources: PolicyResource[], applyTo: string) {
 
 function holderLabel(d: { api: PolicyResource; holder: PolicyResource }): string {
   return d.holder === d.api
-    ? `API Gateway REST API '${label(d.api)}' resource policy`
-    : `API Gateway RestApiPolicy '${label(d.holder)}' (of REST API '${label(d.api)}')`;
+    ? `API Gateway REST API '${nameOf(d.api)}' resource policy`
+    : `API Gateway RestApiPolicy '${nameOf(d.holder)}' (of REST API '${nameOf(d.api)}')`;
 }
 
 /** E3: an Allow for `*` is limited to VPC endpoints / VPCs, by evaluation of the document. */
@@ -239,14 +237,6 @@ const scopeSchema = configSchema({
     description: "Also check Allows for `*`, not only Allows for named principals.",
   },
 });
-
-const SCOPE_WORDS: Record<InvokeScope, string> = {
-  any: "every API",
-  api: "the whole API",
-  stage: "a whole stage",
-  method: "every path of a method",
-  path: "a method and path",
-};
 
 /** E3 (advisory): resource-policy Allows for named callers name stage, method and path. */
 export const resourcePolicyScope: StackValidationPolicy = {
@@ -312,13 +302,13 @@ export const vpcEndpointExecuteApi: ResourceValidationPolicy = {
     const type = props.vpcEndpointType;
     if (!hasUnknown(type) && type !== "Interface") {
       report(
-        `VPC Endpoint '${label(args)}' must be an Interface endpoint for execute-api, not ${typeof type === "string" ? type : "Gateway (the default)"}; set vpcEndpointType to "Interface".`,
+        `VPC Endpoint '${nameOf(args)}' must be an Interface endpoint for execute-api, not ${typeof type === "string" ? type : "Gateway (the default)"}; set vpcEndpointType to "Interface".`,
       );
     }
     const groups = props.securityGroupIds;
     if (!hasUnknown(groups) && (asList(groups) ?? []).length === 0) {
       report(
-        `VPC Endpoint '${label(args)}' must have security groups that limit who reaches execute-api; set securityGroupIds to a group allowing HTTPS (443) from your callers.`,
+        `VPC Endpoint '${nameOf(args)}' must have security groups that limit who reaches execute-api; set securityGroupIds to a group allowing HTTPS (443) from your callers.`,
       );
     }
   }),
@@ -344,7 +334,7 @@ export const vpcEndpointPrivateDns: ResourceValidationPolicy = {
     if (props.vpcEndpointType !== "Interface") return; // E4 reports the type first
     if (props.privateDnsEnabled !== true) {
       report(
-        `VPC Endpoint '${label(args)}' must enable private DNS so callers can use the API's default host name; set privateDnsEnabled to true.`,
+        `VPC Endpoint '${nameOf(args)}' must enable private DNS so callers can use the API's default host name; set privateDnsEnabled to true.`,
       );
     }
   }),
@@ -380,7 +370,7 @@ export const appsyncInternalVisibility: ResourceValidationPolicy = {
     if (visibility.toUpperCase() === "PRIVATE") return;
     if (isInternal(props, args.name, config) === true) {
       report(
-        `AppSync GraphQL API '${label(args)}' must be PRIVATE because it is marked internal (tag ${config.internalTagKey}=${config.internalTagValue} or name rule); set visibility to "PRIVATE".`,
+        `AppSync GraphQL API '${nameOf(args)}' must be PRIVATE because it is marked internal (tag ${config.internalTagKey}=${config.internalTagValue} or name rule); set visibility to "PRIVATE".`,
       );
     }
   }),

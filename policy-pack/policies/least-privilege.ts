@@ -18,24 +18,24 @@ import {
 import { parseArn, hasWildcard } from "../lib/arn";
 import { isPrivateRestApi } from "../lib/endpoint";
 import { sec1Metadata } from "../lib/metadata";
-import { configSchema, readConfig } from "../lib/policy-config";
+import {
+  configSchema,
+  exemptHttpMethodsProperty,
+  readConfig,
+  stringListProperty,
+} from "../lib/policy-config";
 import {
   INVOKE_SCOPES,
   InvokeGrant,
   invokeGrants,
   InvokeScope,
+  SCOPE_WORDS as RESOURCE_POLICY_SCOPE_WORDS,
   parsePolicyDocument,
   statementLabel,
 } from "../lib/policy-document";
-import {
-  hasUnknown,
-  knownString,
-  ofType,
-  rawProps,
-  resolveReference,
-  TYPES,
-} from "../lib/stack-refs";
-import { asRecord, nameOf } from "../lib/values";
+import { ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
+import { validateEachType } from "../lib/typed-validation";
+import { asRecord, hasUnknown, knownString, nameOf } from "../lib/values";
 
 const DOCS = {
   invokePolicies:
@@ -44,8 +44,6 @@ const DOCS = {
   lambdaPermissions:
     "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
 };
-
-const label = (r: { name?: unknown; urn?: unknown }) => nameOf(r);
 
 // ---------------------------------------------------------------------------------------------
 // I1. IAM policies that reach execute-api:Invoke
@@ -85,20 +83,6 @@ function roleDocuments(props: Record<string, unknown>): { where: string; value: 
   }));
 }
 
-/**
- * One validation over several types, dispatching on the type token: the server runs every entry
- * of a validateResource array for every resource (each deserializing the props and throwing
- * "not applicable" for the other types), which costs 5x on a large stack.
- */
-function dispatchByType(validations: ResourceValidation[]): ResourceValidation {
-  const byType = new Map<string, ResourceValidation>();
-  for (const v of validations) {
-    const type = (v as { __pulumiType?: unknown }).__pulumiType;
-    if (typeof type === "string") byType.set(type, v);
-  }
-  return (args, report) => byType.get(args.type)?.(args, report);
-}
-
 /** Validations over every IAM resource type that carries a document. */
 function overIamDocuments(
   check: (
@@ -108,7 +92,7 @@ function overIamDocuments(
     report: ReportViolation,
   ) => void,
 ): ResourceValidation {
-  return dispatchByType([
+  return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(({ cls, service }) =>
       validateResourceOfType(cls as typeof aws.iam.Policy, (resource, args, report) => {
         const props = rawProps(resource);
@@ -118,8 +102,14 @@ function overIamDocuments(
     validateResourceOfType(aws.iam.Role, (role, args, report) => {
       check("IAM Role", grantsOf(roleDocuments(rawProps(role))), args, report);
     }),
-  ]);
+  );
 }
+
+/** An identity policy names some API, not the one it is attached to. */
+const SCOPE_WORDS: Record<InvokeScope, string> = {
+  ...RESOURCE_POLICY_SCOPE_WORDS,
+  api: "a whole API",
+};
 
 const INVOKE_ARN_HINT =
   "arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>";
@@ -142,16 +132,16 @@ export const executeApiInvokeScope: ResourceValidationPolicy = {
       const s = statementLabel(grant.statement);
       if (grant.viaNotAction) {
         report(
-          `${service} '${label(args)}' must not allow execute-api:Invoke through NotAction (${where}, ${s}); set Action to the actions the caller needs instead of NotAction.`,
+          `${service} '${nameOf(args)}' must not allow execute-api:Invoke through NotAction (${where}, ${s}); set Action to the actions the caller needs instead of NotAction.`,
         );
       }
       if (grant.viaNotResource) {
         report(
-          `${service} '${label(args)}' must not allow execute-api:Invoke on everything but a list (NotResource in ${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
+          `${service} '${nameOf(args)}' must not allow execute-api:Invoke on everything but a list (NotResource in ${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
         );
       } else if (grant.scope === "any") {
         report(
-          `${service} '${label(args)}' must name specific APIs when it allows execute-api:Invoke, not '${grant.broadest}' (${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
+          `${service} '${nameOf(args)}' must name specific APIs when it allows execute-api:Invoke, not '${grant.broadest}' (${where}, ${s}); set Resource to ${INVOKE_ARN_HINT}.`,
         );
       }
     }
@@ -176,14 +166,6 @@ const pathScopeSchema = configSchema({
   },
 });
 
-const SCOPE_WORDS: Record<InvokeScope, string> = {
-  any: "every API",
-  api: "a whole API",
-  stage: "a whole stage",
-  method: "every path of a method",
-  path: "a method and path",
-};
-
 /** I1 (advisory): grants name stage, method and path, not a whole API. */
 export const executeApiInvokePathScope: ResourceValidationPolicy = {
   name: "sec1-i-execute-api-invoke-path-scope",
@@ -207,7 +189,7 @@ export const executeApiInvokePathScope: ResourceValidationPolicy = {
       if (grant.scope === "any" || grant.viaNotResource) continue;
       if (INVOKE_SCOPES.indexOf(grant.scope) >= minimum) continue;
       report(
-        `${service} '${label(args)}' must scope execute-api:Invoke to the operations its caller needs, not ${SCOPE_WORDS[grant.scope]} ('${grant.broadest}' in ${where}, ${statementLabel(grant.statement)}); set Resource to ${INVOKE_ARN_HINT}.`,
+        `${service} '${nameOf(args)}' must scope execute-api:Invoke to the operations its caller needs, not ${SCOPE_WORDS[grant.scope]} ('${grant.broadest}' in ${where}, ${statementLabel(grant.statement)}); set Resource to ${INVOKE_ARN_HINT}.`,
       );
     }
   }),
@@ -231,18 +213,13 @@ export interface PrivateApiIamAuthArgs {
 }
 
 const iamAuthSchema = configSchema({
-  allowedAuthorizations: {
-    type: "array",
-    items: { type: "string" },
-    default: ["AWS_IAM"],
-    description: "Authorization types a method of a PRIVATE API may use.",
-  },
-  exemptHttpMethods: {
-    type: "array",
-    items: { type: "string" },
-    default: ["OPTIONS"],
-    description: "HTTP methods exempt from the rule (CORS preflight cannot be signed).",
-  },
+  allowedAuthorizations: stringListProperty(
+    ["AWS_IAM"],
+    "Authorization types a method of a PRIVATE API may use.",
+  ),
+  exemptHttpMethods: exemptHttpMethodsProperty(
+    "HTTP methods exempt from the rule (CORS preflight cannot be signed).",
+  ),
 });
 
 /** I2: every method of a PRIVATE REST API uses AWS_IAM (stack). */
@@ -277,7 +254,7 @@ export const privateApiIamAuth: StackValidationPolicy = {
       const privateApi = ref.resources.find((api) => isPrivateRestApi(api) === true);
       if (!privateApi) continue;
       report(
-        `API Gateway Method '${label(method)}' (${httpMethod} on PRIVATE REST API '${label(privateApi)}') must use ${allowed.join(" or ")} authorization, not ${auth}; set authorization to "${allowed[0] ?? "AWS_IAM"}".`,
+        `API Gateway Method '${nameOf(method)}' (${httpMethod} on PRIVATE REST API '${nameOf(privateApi)}') must use ${allowed.join(" or ")} authorization, not ${auth}; set authorization to "${allowed[0] ?? "AWS_IAM"}".`,
         method.urn,
       );
     }
@@ -331,7 +308,7 @@ export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
     if (principal === undefined) return;
     if (principal === "*") {
       report(
-        `Lambda Permission '${label(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`,
+        `Lambda Permission '${nameOf(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`,
       );
       return;
     }
@@ -342,14 +319,14 @@ export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
     const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
     if (typeof sourceArn !== "string" || sourceArn === "") {
       report(
-        `Lambda Permission '${label(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
+        `Lambda Permission '${nameOf(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
       );
       return;
     }
     const problem = sourceArnProblem(sourceArn, service);
     if (problem) {
       report(
-        `Lambda Permission '${label(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
+        `Lambda Permission '${nameOf(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
       );
     }
   }),
@@ -358,27 +335,24 @@ export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
 /** The integrations that can call a Lambda function, and the property naming their API. */
 const INTEGRATIONS = [
   {
-    type: "aws:apigateway/integration:Integration",
+    type: TYPES.restIntegration,
     fn: "uri",
     api: "restApi",
     apis: TYPES.restApi,
   },
   {
-    type: "aws:apigatewayv2/integration:Integration",
+    type: TYPES.httpIntegration,
     fn: "integrationUri",
     api: "apiId",
     apis: TYPES.httpApi,
   },
   {
-    type: "aws:appsync/dataSource:DataSource",
+    type: TYPES.appsyncDataSource,
     fn: "lambdaConfig",
     api: "apiId",
     apis: TYPES.graphQLApi,
   },
 ] as const;
-
-const LAMBDA_FUNCTION = "aws:lambda/function:Function";
-const PERMISSION = "aws:lambda/permission:Permission";
 
 /** The APIs whose integrations call `fn`, by property dependencies; undefined when unknown. */
 function apisCalling(
@@ -411,9 +385,9 @@ export const lambdaPermissionSourceApi: StackValidationPolicy = {
     ["lambda", "resource-policy"],
   ),
   validateStack: (args, report) => {
-    const functions = ofType(args.resources, LAMBDA_FUNCTION);
+    const functions = ofType(args.resources, TYPES.lambdaFunction);
     const apiTypes = new Set<string>([TYPES.restApi, TYPES.httpApi, TYPES.graphQLApi]);
-    for (const permission of ofType(args.resources, PERMISSION)) {
+    for (const permission of ofType(args.resources, TYPES.lambdaPermission)) {
       const props = rawProps(permission.props);
       const principal = knownString(props.principal);
       if (principal === undefined || !API_PRINCIPALS[principal]) continue;
@@ -428,7 +402,7 @@ export const lambdaPermissionSourceApi: StackValidationPolicy = {
         if (callers === undefined || callers.length === 0) continue;
         if (named.some((api) => callers.includes(api))) continue;
         report(
-          `Lambda Permission '${label(permission)}' must name the API that calls function '${label(fn)}' (${callers.map((c) => `'${label(c)}'`).join(", ")}), not ${named.map((c) => `'${label(c)}'`).join(", ")}; set sourceArn to that API's ${callers[0].type === TYPES.graphQLApi ? "arn" : "executionArn"}.`,
+          `Lambda Permission '${nameOf(permission)}' must name the API that calls function '${nameOf(fn)}' (${callers.map((c) => `'${nameOf(c)}'`).join(", ")}), not ${named.map((c) => `'${nameOf(c)}'`).join(", ")}; set sourceArn to that API's ${callers[0].type === TYPES.graphQLApi ? "arn" : "executionArn"}.`,
           permission.urn,
         );
       }

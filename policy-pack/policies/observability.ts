@@ -15,19 +15,31 @@ import {
 import { sec1Metadata } from "../lib/metadata";
 import { validateEachType } from "../lib/typed-validation";
 import { settingsForStage } from "../lib/method-settings";
-import { configSchema, readConfig } from "../lib/policy-config";
 import {
-  hasUnknown,
-  isUnknownValue,
-  knownString,
-  matchesGlob,
+  configSchema,
+  exemptResourcesProperty,
+  readConfig,
+  stringListProperty,
+} from "../lib/policy-config";
+import { endpointTypes } from "../lib/endpoint";
+import {
+  matchesAnyGlob,
   ofType,
   rawProps,
   resolveReference,
   stackOfUrn,
   TYPES,
 } from "../lib/stack-refs";
-import { asNumber, asRecord, nameOf } from "../lib/values";
+import {
+  asNumber,
+  asRecord,
+  hasUnknown,
+  isUnknownValue,
+  knownString,
+  nameOf,
+  nonEmptyString as present,
+  upperString as upper,
+} from "../lib/values";
 
 const DOCS = {
   restLogging: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
@@ -39,9 +51,6 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html",
   appsyncLimits: "https://docs.aws.amazon.com/appsync/latest/devguide/configuration-limits.html",
 };
-
-const upper = (value: unknown): string | undefined => knownString(value)?.toUpperCase();
-const present = (value: unknown) => typeof value === "string" && value.trim() !== "";
 
 // ---------------------------------------------------------------------------------------------
 
@@ -250,15 +259,14 @@ const wafSchema = configSchema({
   },
 });
 
-/** "public", "private" or undefined (unknown) for a REST API's endpoint configuration. */
+/**
+ * "public", "private" or undefined (unknown) for a REST API: EDGE when the endpoint configuration
+ * or its types are unset, as API Gateway does (the same reading as the E policies).
+ */
 function restApiReach(api: PolicyResource): "public" | "private" | undefined {
-  const endpoint = rawProps(api.props).endpointConfiguration;
-  if (endpoint === undefined || endpoint === null) return "public"; // EDGE by default
-  if (hasUnknown(endpoint)) return undefined;
-  const types = asRecord(endpoint)?.types;
-  const list = Array.isArray(types) ? types : [types];
-  if (list.length === 0 || list.some((t) => typeof t !== "string")) return undefined;
-  return list.every((t) => (t as string).toUpperCase() === "PRIVATE") ? "private" : "public";
+  const types = endpointTypes(rawProps(api.props));
+  if (types === undefined) return undefined;
+  return types.every((t) => t === "PRIVATE") ? "private" : "public";
 }
 
 /** X: public REST API stages and AppSync APIs sit behind an AWS WAF web ACL (stack). */
@@ -374,18 +382,11 @@ export interface RestRequestValidationArgs {
 }
 
 const validationSchema = configSchema({
-  methodsWithBody: {
-    type: "array",
-    items: { type: "string" },
-    default: ["POST", "PUT", "PATCH"],
-    description: "HTTP methods that carry a body and need a request validator.",
-  },
-  exemptResources: {
-    type: "array",
-    items: { type: "string" },
-    default: [],
-    description: "Logical names of Method resources exempt (`*` wildcards).",
-  },
+  methodsWithBody: stringListProperty(
+    ["POST", "PUT", "PATCH"],
+    "HTTP methods that carry a body and need a request validator.",
+  ),
+  exemptResources: exemptResourcesProperty("Method resources exempt"),
 });
 
 /** X: REST methods with a body validate it before the integration runs. */
@@ -409,7 +410,7 @@ export const restRequestValidation: ResourceValidationPolicy = {
     const httpMethod = upper(props.httpMethod);
     if (httpMethod === undefined) return;
     if (!config.methodsWithBody.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (config.exemptResources.some((p) => matchesGlob(name, p))) return;
+    if (matchesAnyGlob(name, config.exemptResources)) return;
     const validator = props.requestValidatorId;
     if (isUnknownValue(validator) || present(validator)) return;
     report(
@@ -429,12 +430,10 @@ export interface AppSyncHardeningArgs {
 }
 
 const hardeningSchema = configSchema({
-  productionStacks: {
-    type: "array",
-    items: { type: "string" },
-    default: ["prod", "prod-*", "*-prod", "production"],
-    description: "Stack names (from the URN; `*` wildcards) that count as production.",
-  },
+  productionStacks: stringListProperty(
+    ["prod", "prod-*", "*-prod", "production"],
+    "Stack names (from the URN; `*` wildcards) that count as production.",
+  ),
   maxQueryDepth: {
     type: "integer",
     minimum: 1,
@@ -461,7 +460,7 @@ export const appsyncHardening: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(aws.appsync.GraphQLApi, (api, args, report) => {
     const config = readConfig<AppSyncHardeningArgs>(args, hardeningSchema);
     const stack = stackOfUrn(args.urn);
-    if (stack === undefined || !config.productionStacks.some((p) => matchesGlob(stack, p))) {
+    if (stack === undefined || !matchesAnyGlob(stack, config.productionStacks)) {
       return;
     }
     const props = rawProps(api);

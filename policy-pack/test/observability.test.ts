@@ -258,6 +258,14 @@ describe("sec1-x-waf-association", () => {
       /Stage 'stage' of public REST API 'api' must be behind AWS WAF/,
     );
   });
+  it("reads an endpoint configuration without types as EDGE, a public API (as API Gateway does)", async () => {
+    for (const config of [{}, { vpcEndpointIds: [] }, { types: [] }]) {
+      assertOne(
+        await runStackPolicy(wafAssociation, [restApi(config), stage]),
+        /Stage 'stage' of public REST API 'api' must be behind AWS WAF/,
+      );
+    }
+  });
   it("stays silent when the endpoint type or an association target is unknown", async () => {
     assertSilent(await runStackPolicy(wafAssociation, [restApi({ types: UNKNOWN }), stage]));
     assertSilent(
