@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BundleError, bundleHandler, handlerEntry } from "./bundle";
+import { autonameProblems, NAME_LIMITS } from "./names";
 
 /** One IAM policy statement, as the function's role needs it. */
 export interface PolicyStatement {
@@ -95,10 +96,23 @@ const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v 
 
 /**
  * Checks function args and returns every problem (empty when valid), each naming its field.
- * Pure apart from checking that the entry point exists.
+ * Pure apart from checking that the entry point exists. With the component's `name`, also
+ * checks that the function's and its role's autonames fit their 64-character limits.
  */
-export function validateFunctionArgs(args: FunctionArgs): string[] {
+export function validateFunctionArgs(args: FunctionArgs, name?: string): string[] {
   const problems: string[] = [];
+  if (name !== undefined) {
+    problems.push(
+      ...autonameProblems(
+        "name",
+        "Lambda function",
+        [`${name}-function`],
+        NAME_LIMITS.lambdaFunction,
+      ),
+    );
+    if (!args.role)
+      problems.push(...autonameProblems("name", "IAM role", [`${name}-role`], NAME_LIMITS.iamRole));
+  }
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(args.handler ?? "")) {
     problems.push(
       `handler: expected a handler folder name (lowercase letters, digits, dashes), found '${args.handler}'`,
@@ -196,7 +210,7 @@ export class Function extends pulumi.ComponentResource {
   constructor(name: string, args: FunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:lambda:Function", name, {}, opts);
     this.name = name;
-    const problems = validateFunctionArgs(args);
+    const problems = validateFunctionArgs(args, name);
     if (problems.length > 0) {
       throw new pulumi.ResourceError(
         `Function '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,

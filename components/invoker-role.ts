@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { autonameProblems, NAME_LIMITS } from "./names";
 
 /** HTTP methods a REST API route may use. */
 export const HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -101,10 +102,14 @@ export interface InvokerRoleArgs {
 
 /**
  * Every problem with the args, each naming its field; empty when they are fine.
- * Run before any child is created.
+ * Run before any child is created. With the component's `name`, also checks that the role's
+ * autoname fits IAM's 64 characters.
  */
-export function validateInvokerRoleArgs(args: InvokerRoleArgs): string[] {
-  const problems: string[] = [];
+export function validateInvokerRoleArgs(args: InvokerRoleArgs, name?: string): string[] {
+  const problems: string[] =
+    name === undefined
+      ? []
+      : autonameProblems("name", "IAM role", [`${name}-role`], NAME_LIMITS.iamRole);
   const p = args.principal as Record<string, unknown> | undefined;
   const kinds = p ? Object.keys(p).filter((k) => p[k] !== undefined) : [];
   if (kinds.length !== 1 || !["service", "accountId", "roleArn"].includes(kinds[0])) {
@@ -198,7 +203,7 @@ export class InvokerRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: InvokerRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:InvokerRole", name, {}, opts);
-    assertValid("InvokerRole", name, validateInvokerRoleArgs(args));
+    assertValid("InvokerRole", name, validateInvokerRoleArgs(args, name));
     const tags = args.tags ?? {};
     const granted = args.routes.map((r) => parseRoute(r) as ParsedRoute);
     const all = (args.apiRoutes ?? args.routes).map((r) => parseRoute(r) as ParsedRoute);

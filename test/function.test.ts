@@ -265,6 +265,26 @@ describe("components/function", () => {
     ]);
   });
 
+  it("refuses a name whose function or role would be autonamed past 64 characters", () => {
+    const args = {
+      handler: "loyalty",
+      description: "Loyalty",
+      logRetentionDays: 14,
+    };
+    assert.deepStrictEqual(validateFunctionArgs(args, "bookings-api-authorizer"), []);
+    const name = "f".repeat(52);
+    assert.deepStrictEqual(
+      validateFunctionArgs(args, name).map((p) => p.split("'")[1]),
+      [`${name}-function`, `${name}-role`],
+    );
+    // A role passed in is not autonamed here.
+    const role = Object.create(aws.iam.Role.prototype) as aws.iam.Role;
+    assert.deepStrictEqual(
+      validateFunctionArgs({ ...args, role }, name).map((p) => p.split("'")[1]),
+      [`${name}-function`],
+    );
+  });
+
   it("accepts the args index.ts passes", () => {
     assert.deepStrictEqual(
       validateFunctionArgs({

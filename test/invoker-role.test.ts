@@ -203,6 +203,18 @@ describe("InvokerRole", () => {
       );
     });
 
+    it("refuses a name whose role would be autonamed past IAM's 64 characters", () => {
+      assert.deepStrictEqual(
+        validateInvokerRoleArgs(args(), "loyalty-api-points-accrual-batch"),
+        [],
+      );
+      const long = `loyalty-api-${"c".repeat(40)}`;
+      const problems = validateInvokerRoleArgs(args(), long);
+      assert.deepStrictEqual(problems, [
+        `name: the IAM role '${long}-role' would be autonamed to 65 characters (limit 64); shorten the component or name`,
+      ]);
+    });
+
     it("requires at least one granted route", () => {
       assert.deepStrictEqual(validateInvokerRoleArgs(args({ routes: [] })), [
         "routes: expected at least one granted route",
