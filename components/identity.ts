@@ -61,8 +61,10 @@ export interface IdentityArgs {
   /** OIDC: the JWKS URL, when it is not `<issuer>/.well-known/jwks.json`. */
   oidcJwksUri?: string;
   /**
-   * Prod: deletion protection on the user pool, the `protect` resource option, and Cognito
-   * threat protection (the Plus feature plan) unless `threatProtection` says otherwise.
+   * Prod: deletion protection on the user pool, the `protect` resource option on the pool, its
+   * domain, resource server and app clients (a replaced client gets a new id and secret, which
+   * every app and API audience would have to follow), and Cognito threat protection (the Plus
+   * feature plan) unless `threatProtection` says otherwise.
    */
   protect: boolean;
   /** Cognito threat protection (compromised credentials, adaptive auth). Default: ENFORCED when protect, else OFF. */
@@ -206,10 +208,12 @@ export class Identity extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
+    // The prefix is unique across Cognito in the region: a domain replaced create-first (for a
+    // replaced pool) would ask for the prefix the old domain still holds.
     const domain = new aws.cognito.UserPoolDomain(
       `${name}-domain`,
       { domain: args.cognitoDomainPrefix as string, userPoolId: this.userPool.id },
-      { parent: this },
+      { parent: this, protect: args.protect, deleteBeforeReplace: true },
     );
 
     const resourceServer = new aws.cognito.ResourceServer(
@@ -223,7 +227,7 @@ export class Identity extends pulumi.ComponentResource {
           scopeDescription: API_SCOPES[scope],
         })),
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
     // Built from the resource server's output, so each client waits for the scopes to exist
     // (Cognito rejects a client that names an unknown scope).
@@ -258,7 +262,7 @@ export class Identity extends pulumi.ComponentResource {
         authSessionValidity: 3,
         ...tokenValidity,
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
 
     // Service-to-service: client credentials with a secret, limited to the scopes it needs.
@@ -279,7 +283,8 @@ export class Identity extends pulumi.ComponentResource {
         accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
         tokenValidityUnits: { accessToken: "minutes" },
       },
-      { parent: this },
+      // @pulumi/aws marks clientSecret as a secret output itself (a test keeps it so).
+      { parent: this, protect: args.protect },
     );
 
     this.userPoolId = this.userPool.id;

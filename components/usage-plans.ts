@@ -169,6 +169,8 @@ export class UsagePlans extends pulumi.ComponentResource {
         },
         { parent: this, additionalSecretOutputs: ["value"] },
       );
+      // A key may be in only one usage plan per API stage: when a caller moves to another tier
+      // the association is replaced, and the new one is refused while the old one exists.
       new aws.apigateway.UsagePlanKey(
         `${name}-${caller.name}`,
         {
@@ -176,7 +178,7 @@ export class UsagePlans extends pulumi.ComponentResource {
           keyType: "API_KEY",
           usagePlanId: this.plans[caller.usagePlan].id,
         },
-        { parent: this },
+        { parent: this, deleteBeforeReplace: true },
       );
     }
 

@@ -98,6 +98,9 @@ describe("components/identity", () => {
       assert.strictEqual(pool.options.protect, true);
       assert.strictEqual(pool.inputs.userPoolTier, "PLUS");
       assert.deepStrictEqual(pool.inputs.userPoolAddOns, { advancedSecurityMode: "ENFORCED" });
+      // A replaced client gets a new id (every app and API audience) and a new secret.
+      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN])
+        for (const r of ofType(prod, type)) assert.strictEqual(r.options.protect, true, r.name);
     });
 
     it("leaves a dev pool deletable and unprotected", () => {
@@ -105,6 +108,8 @@ describe("components/identity", () => {
       assert.strictEqual(pool.inputs.deletionProtection, "INACTIVE");
       assert.strictEqual(pool.options.protect, false);
       assert.strictEqual(pool.inputs.userPoolAddOns, undefined);
+      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN])
+        for (const r of ofType(dev, type)) assert.strictEqual(r.options.protect, false, r.name);
     });
 
     it("issues tokens as https://cognito-idp.<region>.amazonaws.com/<poolId>", () => {
@@ -169,6 +174,12 @@ describe("components/identity", () => {
       assert.strictEqual(machine.preventUserExistenceErrors, "ENABLED");
       assert.ok(dev.secretOutputs.includes("machineClientSecret"));
       assert.strictEqual(dev.outputs.machineClientSecret, "[secret]");
+      // Secret in the state too, not only in this output.
+      assert.ok(
+        one(dev, CLIENT, "-machine-client").options.additionalSecretOutputs.includes(
+          "clientSecret",
+        ),
+      );
     });
 
     it("creates each client after the resource server that defines its scopes", () => {
@@ -185,6 +196,10 @@ describe("components/identity", () => {
       const domain = one(dev, DOMAIN).inputs;
       assert.strictEqual(domain.domain, "sec1-airline-dev");
       assert.strictEqual(domain.userPoolId, one(dev, USER_POOL).id);
+    });
+
+    it("replaces the domain delete-first: its prefix is unique in the region", () => {
+      assert.strictEqual(one(dev, DOMAIN).options.deleteBeforeReplace, true);
     });
 
     it("parents every child to the component and tags the user pool", () => {

@@ -109,6 +109,12 @@ describe("UsagePlans", () => {
     );
   });
 
+  it("re-attaches a key delete-first when its caller changes tier (one plan per key and stage)", () => {
+    const links = ofType(run, "aws:apigateway/usagePlanKey:UsagePlanKey");
+    assert.strictEqual(links.length, 2);
+    for (const k of links) assert.strictEqual(k.options.deleteBeforeReplace, true, k.name);
+  });
+
   it("exports key values only as a secret", () => {
     assert.ok(run.secretOutputs.includes("apiKeyValues"));
     assert.ok(!run.secretOutputs.includes("apiKeyIds"));
