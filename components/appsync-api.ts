@@ -8,7 +8,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_RETENTION_DAYS } from "../config";
 import { Function } from "./function";
-import { DEFAULT_SCHEMA_FILE, loadSchemaFile, providersFor, UserAuth } from "./graphql-schema";
+import {
+  DEFAULT_SCHEMA_FILE,
+  loadSchemaFile,
+  PreparedSchema,
+  providersFor,
+  UserAuth,
+} from "./graphql-schema";
+import { autonameProblems, NAME_LIMITS } from "./names";
 
 /** Who the API's users are: the default provider. */
 export type AppSyncIdentity =
@@ -25,9 +32,25 @@ export type AppSyncIdentity =
       kind: "oidc";
       /** The issuer, an https:// URL; AppSync appends /.well-known/openid-configuration. */
       issuer: pulumi.Input<string>;
-      /** The audience (`aud`) AppSync requires; AppSync reads it as a regex (`a|b` for several). */
+      /**
+       * The accepted audiences (`aud`, e.g. Identity.audiences). AppSync takes one client id
+       * that it reads as a regular expression: they are escaped and joined (see
+       * {@link audienceRegex}), so `api.example.com` cannot also match `apiXexample.com`.
+       */
+      audiences?: pulumi.Input<pulumi.Input<string>[]>;
+      /** A client-id regular expression written by hand; prefer `audiences`. Not with `audiences`. */
       clientId?: pulumi.Input<string>;
     };
+
+/**
+ * AppSync's OIDC `clientId` for a list of audiences: each escaped as a regular-expression literal,
+ * joined by `|`. Plain ids (letters, digits, `:`, `/`, `-`) come out unchanged, so a single
+ * audience is also its own literal. Undefined for none.
+ */
+export function audienceRegex(audiences: string[]): string | undefined {
+  if (audiences.length === 0) return undefined;
+  return audiences.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+}
 
 /** Where bookings live: the table (APPSYNC_JS resolvers) or a function (direct Lambda resolvers). */
 export type BookingsBackend =
@@ -119,22 +142,44 @@ function isHttpsUrl(v: string): boolean {
   }
 }
 
-/** Every problem of the args, each naming its field; empty when they are fine. */
-export function validateAppSyncApiArgs(args: AppSyncApiArgs): string[] {
+/**
+ * Every problem of the args, each naming its field; empty when they are fine. With the
+ * component's `name`, also checks that the roles and the resolver function named after it fit
+ * their 64-character limits once autonamed.
+ */
+export function validateAppSyncApiArgs(args: AppSyncApiArgs, name?: string): string[] {
   const problems: string[] = [];
+  if (name !== undefined)
+    problems.push(
+      ...autonameProblems(
+        "name",
+        "IAM role",
+        [`${name}-logs-role`, `${name}-loyalty-ds-role`, `${name}-bookings-ds-role`],
+        NAME_LIMITS.iamRole,
+      ),
+      ...autonameProblems(
+        "name",
+        "Lambda function",
+        [`${name}-loyalty-function`],
+        NAME_LIMITS.lambdaFunction,
+      ),
+    );
   const identity = args.identity as { kind?: unknown; issuer?: unknown } | undefined;
   if (!identity || (identity.kind !== "cognito" && identity.kind !== "oidc"))
     problems.push(
       `identity.kind: expected "cognito" or "oidc", found ${JSON.stringify(identity?.kind)}`,
     );
-  else if (
-    identity.kind === "oidc" &&
-    typeof identity.issuer === "string" &&
-    !isHttpsUrl(identity.issuer)
-  )
-    problems.push(
-      `identity.issuer: expected an https:// URL, found ${JSON.stringify(identity.issuer)}`,
-    );
+  else if (identity.kind === "oidc") {
+    if (typeof identity.issuer === "string" && !isHttpsUrl(identity.issuer))
+      problems.push(
+        `identity.issuer: expected an https:// URL, found ${JSON.stringify(identity.issuer)}`,
+      );
+    const oidc = identity as { audiences?: unknown; clientId?: unknown };
+    if (oidc.audiences !== undefined && oidc.clientId !== undefined)
+      problems.push("identity.audiences: give audiences or clientId, not both");
+    if (Array.isArray(oidc.audiences) && oidc.audiences.length === 0)
+      problems.push("identity.audiences: expected at least one audience");
+  }
   const bookings = args.bookings as { kind?: unknown; partitionKey?: unknown; sortKey?: unknown };
   if (!bookings || (bookings.kind !== "dynamodb" && bookings.kind !== "lambda"))
     problems.push(
@@ -278,20 +323,26 @@ export class AppSyncApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppSyncApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:appsync:AppSyncApi", name, {}, opts);
-    const problems = validateAppSyncApiArgs(args);
-    if (problems.length > 0) throw new AppSyncApiArgsError(name, problems);
-    // A bad schema fails here, with file, line and column, before any child exists.
-    const userAuth: UserAuth = args.identity.kind;
-    const schema = loadSchemaFile(args.schemaFile ?? DEFAULT_SCHEMA_FILE, userAuth);
-    const unresolved = schema.rootFields.filter((f) => !(f in RESOLVED_FIELDS));
-    const missing = Object.keys(RESOLVED_FIELDS).filter((f) => !schema.rootFields.includes(f));
-    if (unresolved.length > 0 || missing.length > 0)
-      throw new AppSyncApiArgsError(name, [
-        ...unresolved.map((f) => `schemaFile: ${f} has no resolver in this component`),
-        ...missing.map(
-          (f) => `schemaFile: ${f} is resolved by this component but missing from the schema`,
-        ),
-      ]);
+    const problems = validateAppSyncApiArgs(args, name);
+    // A bad schema is reported here, with file, line and column, together with every other
+    // problem of the args, before any child exists.
+    const userAuth = args.identity?.kind as UserAuth;
+    let schema: PreparedSchema | undefined;
+    if (userAuth === "cognito" || userAuth === "oidc") {
+      try {
+        schema = loadSchemaFile(args.schemaFile ?? DEFAULT_SCHEMA_FILE, userAuth);
+      } catch (err) {
+        problems.push(`schemaFile: ${(err as Error).message.replace(/\n/g, "\n    ")}`);
+      }
+    }
+    if (schema) {
+      const fields = schema.rootFields;
+      for (const f of fields.filter((x) => !(x in RESOLVED_FIELDS)))
+        problems.push(`schemaFile: ${f} has no resolver in this component`);
+      for (const f of Object.keys(RESOLVED_FIELDS).filter((x) => !fields.includes(x)))
+        problems.push(`schemaFile: ${f} is resolved by this component but missing from the schema`);
+    }
+    if (problems.length > 0 || !schema) throw new AppSyncApiArgsError(name, problems);
 
     const tags = args.tags ?? {};
     const parent = { parent: this };
@@ -342,7 +393,13 @@ export class AppSyncApi extends pulumi.ComponentResource {
           }
         : {
             authenticationType: "OPENID_CONNECT",
-            openidConnectConfig: { issuer: args.identity.issuer, clientId: args.identity.clientId },
+            openidConnectConfig: {
+              issuer: args.identity.issuer,
+              clientId:
+                args.identity.audiences !== undefined
+                  ? pulumi.output(args.identity.audiences).apply((a) => audienceRegex(a) as string)
+                  : args.identity.clientId,
+            },
           };
 
     this.api = new aws.appsync.GraphQLApi(
@@ -587,10 +644,13 @@ export class AppSyncApi extends pulumi.ComponentResource {
         },
         parent,
       );
+      // An API has at most one web ACL and deleting an association disassociates whatever ACL
+      // the API has: replaced create-first, the old association's delete would strip the new
+      // one and leave the API without WAF. Delete first (a moment without WAF, then protected).
       new aws.wafv2.WebAclAssociation(
         `${name}-waf-association`,
         { resourceArn: this.api.arn, webAclArn: acl.arn },
-        parent,
+        { parent: this, deleteBeforeReplace: true },
       );
       webAclArn = acl.arn;
     }

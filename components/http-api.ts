@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Function as LambdaFunction } from "./function";
 import type { ApiScope } from "./identity";
+import { autonameProblems, NAME_LIMITS } from "./names";
 
 /** The handlers the public API routes to, by key. */
 export type HandlerKey = "bookings";
@@ -81,6 +82,11 @@ export interface HttpApiArgs {
   logRetentionDays: number;
   /** Lambda mode: how long API Gateway caches a decision per token and route (default 300 s). */
   authorizerCacheTtlSeconds?: number;
+  /**
+   * Lambda mode: reserved concurrency of the authorizer function (config
+   * `reservedConcurrency.authorizer`), so a flood of bad tokens cannot take the account's pool.
+   */
+  authorizerReservedConcurrency?: number;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -110,9 +116,23 @@ export function accessLogFormat(mode: "jwt" | "lambda"): string {
 /**
  * Checks the args that are known at construction. Returns every problem, each naming its field;
  * values still unknown (outputs of other components) are checked by the policy pack instead.
+ * With the component's `name`, also checks that the Lambda authorizer's function and role
+ * autonames fit their 64-character limits (before the API is created, not halfway through).
  */
-export function validateHttpApiArgs(args: HttpApiArgs): string[] {
+export function validateHttpApiArgs(args: HttpApiArgs, name?: string): string[] {
   const problems: string[] = [];
+  if (name !== undefined && args.authorizerMode === "lambda") {
+    const fn = `${name}-authorizer`;
+    problems.push(
+      ...autonameProblems(
+        "name",
+        "Lambda function",
+        [`${fn}-function`],
+        NAME_LIMITS.lambdaFunction,
+      ),
+      ...autonameProblems("name", "IAM role", [`${fn}-role`], NAME_LIMITS.iamRole),
+    );
+  }
   const origins = args.corsAllowOrigins ?? [];
   if (origins.includes("*")) {
     if (args.environment === "prod") {
@@ -178,7 +198,7 @@ export class HttpApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: HttpApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:api:HttpApi", name, {}, opts);
-    const problems = validateHttpApiArgs(args);
+    const problems = validateHttpApiArgs(args, name);
     if (problems.length > 0) {
       throw new pulumi.ResourceError(
         `HttpApi '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
@@ -238,6 +258,7 @@ export class HttpApi extends pulumi.ComponentResource {
           logRetentionDays: args.logRetentionDays,
           environment,
           timeout: 5,
+          reservedConcurrency: args.authorizerReservedConcurrency,
           tags,
         },
         { parent: this },

@@ -16,6 +16,7 @@ import {
   ParsedRoute,
   validateInvokerRoleArgs,
 } from "./invoker-role";
+import { autonameProblems, NAME_LIMITS } from "./names";
 import { throttleProblems, UsagePlans, validateUsagePlanTiers } from "./usage-plans";
 
 /** One route of the API and how its requests are validated. */
@@ -105,9 +106,17 @@ const VPCE_ID = /^vpce-[0-9a-f]{8,17}$/;
 const BODY_METHODS = ["POST", "PUT", "PATCH"];
 const LOGGING_LEVELS = ["OFF", "ERROR", "INFO"];
 
-/** Every problem with the args, each naming its field; empty when they are fine. */
-export function validatePrivateRestApiArgs(args: PrivateRestApiArgs): string[] {
+/**
+ * Every problem with the args, each naming its field; empty when they are fine. With the
+ * component's `name`, also checks that the IAM roles named after it and each caller fit IAM's
+ * 64 characters once autonamed.
+ */
+export function validatePrivateRestApiArgs(args: PrivateRestApiArgs, name?: string): string[] {
   const problems: string[] = [];
+  if (name !== undefined && (args.manageAccountCloudWatchRole ?? true))
+    problems.push(
+      ...autonameProblems("name", "IAM role", [`${name}-cloudwatch-role`], NAME_LIMITS.iamRole),
+    );
   const apiRoutes = (args.routes ?? []).map((r) => r.route);
   if (apiRoutes.length === 0) problems.push("routes: expected at least one route");
   const seen = new Set<string>();
@@ -156,6 +165,16 @@ export function validatePrivateRestApiArgs(args: PrivateRestApiArgs): string[] {
       stageName: "",
     });
     problems.push(...roleProblems.map((p) => `${at}.${p}`));
+    // The caller's InvokerRole is `${name}-${caller}`; its role `${name}-${caller}-role`.
+    if (name !== undefined)
+      problems.push(
+        ...autonameProblems(
+          `${at}.name`,
+          "invoker role",
+          [`${name}-${c.name}-role`],
+          NAME_LIMITS.iamRole,
+        ),
+      );
     if (!tiers.has(c.usagePlan))
       problems.push(
         `${at}.usagePlan: unknown tier '${c.usagePlan}' (expected one of ${[...tiers].join(", ")})`,
@@ -292,7 +311,7 @@ export class PrivateRestApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateRestApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:PrivateRestApi", name, {}, opts);
-    assertValid("PrivateRestApi", name, validatePrivateRestApiArgs(args));
+    assertValid("PrivateRestApi", name, validatePrivateRestApiArgs(args, name));
     const tags = args.tags ?? {};
     const protect = args.protect ?? false;
     const stageName = args.stageName;
@@ -621,5 +640,15 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       apiKeyValues: this.apiKeyValues,
       usagePlanIds: this.usagePlanIds,
     });
+  }
+
+  /** One caller's API key value (a secret). Throws for a caller the API does not have. */
+  public apiKeyValue(caller: string): pulumi.Output<string> {
+    if (!(caller in this.invokerRoles))
+      throw new pulumi.ResourceError(
+        `PrivateRestApi has no caller '${caller}' (callers: ${Object.keys(this.invokerRoles).join(", ")})`,
+        this,
+      );
+    return pulumi.secret(this.apiKeyValues.apply((values) => values[caller]));
   }
 }

@@ -8,6 +8,7 @@ import { transformSync } from "esbuild";
 import {
   AppSyncApi,
   AppSyncApiArgs,
+  audienceRegex,
   bookingsResolverCode,
   RESOLVED_FIELDS,
   validateAppSyncApiArgs,
@@ -63,7 +64,7 @@ function program(
       identity:
         config.identityProvider === "cognito"
           ? { kind: "cognito", userPoolId: pool.id, region: REGION }
-          : { kind: "oidc", issuer: config.oidcIssuer!, clientId: config.oidcAudiences.join("|") },
+          : { kind: "oidc", issuer: config.oidcIssuer!, audiences: config.oidcAudiences },
       bookings: { kind: "dynamodb", tableName: table.name, tableArn: table.arn },
       loyaltyApi: { restApiId: restApi.id, stageName: config.privateApiStageName },
       loyaltyInvokerRole: invoker.role,
@@ -380,6 +381,11 @@ describe("AppSyncApi", () => {
       for (const r of rules) assert.strictEqual(r.visibilityConfig.cloudwatchMetricsEnabled, true);
     });
 
+    it("replaces the WAF association delete-first, so the old one's removal cannot strip the new ACL", () => {
+      const assoc = one(run, "aws:wafv2/webAclAssociation:WebAclAssociation");
+      assert.strictEqual(assoc.options.deleteBeforeReplace, true);
+    });
+
     it("keeps prod logs for the stack's retention", () => {
       assert.strictEqual(
         one(run, "aws:cloudwatch/logGroup:LogGroup", "graphql-logs").inputs.retentionInDays,
@@ -434,6 +440,64 @@ describe("AppSyncApi", () => {
   });
 });
 
+describe("OIDC audiences", () => {
+  it("become one client-id regex that matches exactly those audiences", () => {
+    const regex = audienceRegex(["api://bookings", "https://api.example.com", "a+b"])!;
+    assert.strictEqual(regex, "api://bookings|https://api\\.example\\.com|a\\+b");
+    const whole = new RegExp(`^(?:${regex})$`);
+    for (const aud of ["api://bookings", "https://api.example.com", "a+b"])
+      assert.ok(whole.test(aud), aud);
+    for (const aud of ["https://apiXexample.com", "aab", "api://bookingsX", ""])
+      assert.ok(!whole.test(aud), aud);
+  });
+
+  it("leave a single plain audience unchanged, and none as no client id", () => {
+    assert.strictEqual(audienceRegex(["api://bookings"]), "api://bookings");
+    assert.strictEqual(audienceRegex(["0oa1b2c3d4e5f6g7h8i9"]), "0oa1b2c3d4e5f6g7h8i9");
+    assert.strictEqual(audienceRegex([]), undefined);
+  });
+
+  it("reach the API escaped when the stack has several", async () => {
+    const config = parsePlatformConfig(
+      stackConfig("prod", { oidcAudiences: ["api://bookings", "https://api.example-airline.com"] }),
+    );
+    const run = await runComponents(program(config), {
+      stack: "prod",
+      config: stackConfig("prod"),
+    });
+    assert.strictEqual(
+      graphqlApi(run).openidConnectConfig.clientId,
+      "api://bookings|https://api\\.example-airline\\.com",
+    );
+  });
+});
+
+it("AppSyncApi reports bad args and a broken schema together, before any AppSync child", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "appsync-schema-"));
+  const file = path.join(dir, "broken.graphql");
+  fs.writeFileSync(file, "type Query { booking(id: ID!): Bookng }\n");
+  try {
+    let error: Error | undefined;
+    const run = await runComponents(() => {
+      try {
+        program(dev(), (a) => ({ ...a, schemaFile: file, fieldLogLevel: "VERBOSE" as never }))();
+      } catch (e) {
+        error = e as Error;
+      }
+    });
+    assert.ok(error, "expected an error");
+    assert.match(error.message, /fieldLogLevel: expected one of/);
+    assert.match(error.message, /- schemaFile: Invalid GraphQL schema [^\n]*broken\.graphql/);
+    assert.match(error.message, /\n {6}- [^\n]*broken\.graphql:1:\d+: Unknown type "Bookng"/);
+    assert.deepStrictEqual(
+      run.resources.filter((r) => r.type.startsWith("aws:appsync/")).map((r) => r.name),
+      [],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe("validateAppSyncApiArgs", () => {
   const valid = (): AppSyncApiArgs =>
     ({
@@ -484,6 +548,39 @@ describe("validateAppSyncApiArgs", () => {
         `${field} in ${problems.join("; ")}`,
       );
     assert.strictEqual(problems.length, 6);
+  });
+
+  it("refuses OIDC audiences and a hand-written client id together, and an empty audience list", () => {
+    const identity = { kind: "oidc", issuer: "https://login.example.com" } as const;
+    assert.deepStrictEqual(
+      validateAppSyncApiArgs({
+        ...valid(),
+        identity: { ...identity, audiences: ["a"], clientId: "a" },
+      }),
+      ["identity.audiences: give audiences or clientId, not both"],
+    );
+    assert.deepStrictEqual(
+      validateAppSyncApiArgs({ ...valid(), identity: { ...identity, audiences: [] } }),
+      ["identity.audiences: expected at least one audience"],
+    );
+  });
+
+  it("refuses a component name whose roles or resolver function would pass 64 characters", () => {
+    assert.deepStrictEqual(validateAppSyncApiArgs(valid(), "graphql"), []);
+    const name = "g".repeat(40);
+    const problems = validateAppSyncApiArgs(valid(), name);
+    assert.ok(
+      problems.some((p) => p.includes(`'${name}-bookings-ds-role'`)),
+      problems.join("; "),
+    );
+    assert.ok(
+      problems.some((p) => p.includes(`'${name}-loyalty-function'`)),
+      problems.join("; "),
+    );
+    assert.ok(
+      problems.every((p) => p.startsWith("name: ")),
+      problems.join("; "),
+    );
   });
 });
 

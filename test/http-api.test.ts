@@ -312,6 +312,14 @@ describe("components/http-api", () => {
       });
     });
 
+    it("caps the authorizer function with the configured reserved concurrency", async () => {
+      const capped = await build(config("dev", { authorizerMode: "lambda" }), {
+        authorizerReservedConcurrency: 25,
+      });
+      const fn = one(capped, LAMBDA, "bookings-authorizer-function").inputs;
+      assert.strictEqual(fn.reservedConcurrentExecutions, 25);
+    });
+
     it("gives the authorizer function a log group with the configured retention", () => {
       const group = one(run, LOG_GROUP, "bookings-authorizer-logs");
       assert.strictEqual(group.inputs.retentionInDays, 14);
@@ -353,6 +361,20 @@ describe("components/http-api", () => {
         ],
       );
     });
+  });
+
+  it("refuses, before the API exists, a name whose Lambda authorizer would be autonamed past 64 characters", () => {
+    const name = "b".repeat(42);
+    assert.deepStrictEqual(validateHttpApiArgs(plainArgs(), name), []);
+    const problems = validateHttpApiArgs(plainArgs({ authorizerMode: "lambda" }), name);
+    assert.deepStrictEqual(
+      problems.map((p) => p.split("'")[1]),
+      [`${name}-authorizer-function`, `${name}-authorizer-role`],
+    );
+    assert.deepStrictEqual(
+      validateHttpApiArgs(plainArgs({ authorizerMode: "lambda" }), "bookings-api"),
+      [],
+    );
   });
 
   it("scopes a path parameter as * in the permission's sourceArn", () => {

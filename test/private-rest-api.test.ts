@@ -462,6 +462,27 @@ describe("PrivateRestApi", () => {
       for (const v of Object.values(values)) assert.ok(v.length >= 20);
     });
 
+    it("hands out one caller's API key as a secret, and refuses a caller it does not have", async () => {
+      let unknownCaller: Error | undefined;
+      const keyRun = await runComponents(() => {
+        const api = new PrivateRestApi("loyalty", apiArgs());
+        try {
+          api.apiKeyValue("nobody");
+        } catch (e) {
+          unknownCaller = e as Error;
+        }
+        return {
+          resolverKey: api.apiKeyValue("appsync-loyalty-resolver"),
+          all: api.apiKeyValues,
+        };
+      });
+      assert.ok(keyRun.secretOutputs.includes("resolverKey"));
+      const all = keyRun.rawOutputs.all as Record<string, string>;
+      assert.strictEqual(keyRun.rawOutputs.resolverKey, all["appsync-loyalty-resolver"]);
+      assert.notStrictEqual(all["appsync-loyalty-resolver"], all["points-accrual-batch"]);
+      assert.match(String(unknownCaller?.message), /no caller 'nobody'/);
+    });
+
     it("exports one usage plan id per tier and one invoker role ARN per caller", () => {
       assert.deepStrictEqual(Object.keys(run.outputs.usagePlanIds as object).sort(), [
         "batch",
@@ -504,6 +525,49 @@ describe("PrivateRestApi", () => {
     it("accepts the dev and prod stacks' args", () => {
       assert.deepStrictEqual(validatePrivateRestApiArgs(apiArgs("dev")), []);
       assert.deepStrictEqual(validatePrivateRestApiArgs(apiArgs("prod")), []);
+    });
+
+    it("refuses a caller whose invoker role would be autonamed past IAM's 64 characters, before any child", async () => {
+      const args = apiArgs("dev");
+      // 40 characters: a valid caller name in config, too long under "loyalty-api-".
+      const name = "points-accrual-batch-for-the-eu-partners";
+      assert.strictEqual(name.length, 40);
+      const callers = args.callers.map((c, i) => (i === 1 ? { ...c, name } : c));
+      assert.deepStrictEqual(validatePrivateRestApiArgs({ ...args, callers }), []);
+      let error: Error | undefined;
+      const run = await runComponents(() => {
+        try {
+          new PrivateRestApi("loyalty-api", { ...args, callers });
+        } catch (e) {
+          error = e as Error;
+        }
+      });
+      assert.ok(error, "expected a validation error");
+      assert.match(
+        error.message,
+        new RegExp(
+          `callers\\[1\\]\\.name: the invoker role 'loyalty-api-${name}-role' would be autonamed to 65 characters \\(limit 64\\)`,
+        ),
+      );
+      assert.deepStrictEqual(
+        run.resources.filter((r) => r.custom).map((r) => r.type),
+        [],
+      );
+    });
+
+    it("refuses a component name that makes its CloudWatch role too long, unless the account setting is left alone", () => {
+      const name = "x".repeat(41);
+      const problems = validatePrivateRestApiArgs({ ...apiArgs(), callers: [] }, name);
+      assert.deepStrictEqual(problems, [
+        `name: the IAM role '${name}-cloudwatch-role' would be autonamed to 65 characters (limit 64); shorten the component or name`,
+      ]);
+      assert.deepStrictEqual(
+        validatePrivateRestApiArgs(
+          { ...apiArgs(), callers: [], manageAccountCloudWatchRole: false },
+          name,
+        ),
+        [],
+      );
     });
 
     it("reports every problem at once, naming each field, before creating any child", async () => {

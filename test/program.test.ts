@@ -1,6 +1,24 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parsePlatformConfig } from "../config";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
-import { ofType, policyDocument, runStack } from "./helpers/harness";
+import { ofType, one, policyDocument, runStack, stackConfig } from "./helpers/harness";
+
+/**
+ * Whether @pulumi/aws accepts `tags` for a type token (`aws:<module>/<file>:<Type>`): read from
+ * the SDK's own declaration of `<Type>Args`, so a new resource type is judged without a list.
+ */
+function isTaggable(type: string): boolean {
+  const m = /^aws:([^/]+)\/([^:]+):(\w+)$/.exec(type);
+  if (!m) return false;
+  const file = path.join(__dirname, "..", "node_modules", "@pulumi", "aws", m[1], `${m[2]}.d.ts`);
+  const text = fs.readFileSync(file, "utf8");
+  const start = text.indexOf(`export interface ${m[3]}Args {`);
+  assert.ok(start >= 0, `no ${m[3]}Args in ${file}`);
+  const body = text.slice(start, text.indexOf("\n}", start));
+  return /\n\s+tags\?:/.test(body);
+}
 
 describe("program", () => {
   for (const stack of ["dev", "prod"] as const) {
@@ -57,6 +75,73 @@ describe("program", () => {
       });
     });
   }
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: tags every taggable resource with the stack's tags and environment`, async () => {
+      const run = await runStack(stack);
+      const config = parsePlatformConfig(stackConfig(stack));
+      const expected = { ...config.tags, environment: stack };
+      const taggable = run.resources.filter((r) => r.custom && isTaggable(r.type));
+      assert.ok(taggable.length >= 30, `only ${taggable.length} taggable resources`);
+      for (const r of taggable) {
+        const tags = (r.inputs.tags ?? {}) as Record<string, string>;
+        for (const [k, v] of Object.entries(expected))
+          assert.strictEqual(tags[k], v, `${r.type} ${r.name} tag ${k}`);
+      }
+    });
+  }
+
+  it("isTaggable reads the SDK: a stage takes tags, a deployment does not", () => {
+    assert.strictEqual(isTaggable("aws:apigateway/stage:Stage"), true);
+    assert.strictEqual(isTaggable("aws:apigateway/deployment:Deployment"), false);
+    assert.strictEqual(isTaggable("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), true);
+  });
+
+  it("prod: the GraphQL API trusts the identity tier's issuer and audiences", async () => {
+    const run = await runStack("prod");
+    const api = one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs;
+    assert.deepStrictEqual(api.openidConnectConfig, {
+      issuer: run.outputs.identityIssuerUrl,
+      clientId: (run.outputs.identityAudiences as string[]).join("|"),
+    });
+  });
+
+  it("dev: gives the GraphQL loyalty resolver its caller's API key, as a secret", async () => {
+    const run = await runStack("dev");
+    const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+    const variables = (fn.inputs.environment as { variables: Record<string, unknown> }).variables;
+    assert.strictEqual(variables.LOYALTY_API_KEY, "[secret]");
+    const keys = run.rawOutputs.privateApiKeyValues as Record<string, string>;
+    const wire = JSON.stringify(fn.wireInputs);
+    assert.ok(wire.includes(keys["appsync-loyalty-resolver"]), "the resolver caller's key");
+    assert.ok(!wire.includes(keys["points-accrual-batch"]), "not another caller's key");
+  });
+
+  it("exports the ids apps and operators need, for both identity providers", async () => {
+    const dev = await runStack("dev");
+    for (const key of [
+      "webClientId",
+      "machineClientId",
+      "userPoolId",
+      "hostedUiUrl",
+      "identityScopes",
+      "bookingsApiId",
+      "graphqlApiId",
+      "privateApiId",
+    ])
+      assert.ok(dev.outputs[key] !== undefined, key);
+    assert.strictEqual(dev.outputs.privateApiId, one(dev, "aws:apigateway/restApi:RestApi").id);
+    assert.deepStrictEqual(dev.outputs.identityScopes, {
+      "bookings.read": "airline/bookings.read",
+      "bookings.write": "airline/bookings.write",
+      "loyalty.read": "airline/loyalty.read",
+    });
+    const prod = await runStack("prod");
+    assert.deepStrictEqual(
+      (prod.outputs.identityScopes as Record<string, string>)["bookings.read"],
+      "bookings.read",
+    );
+  });
 
   it("refuses a stack whose GraphQL resolver has no invoker role", async () => {
     const failure = await runStack("dev", { internalCallers: [] }).then(
