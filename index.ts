@@ -66,6 +66,7 @@ const loyaltyFunction = new Function("loyalty", {
   environment: { LOYALTY_TABLE_NAME: loyaltyTable.tableName },
   statements: loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
   reservedConcurrency: config.reservedConcurrency.loyalty,
+  protect,
   tags,
 });
 const bookingsFunction = new Function("bookings", {
@@ -78,6 +79,7 @@ const bookingsFunction = new Function("bookings", {
     "BookingsTable",
   ),
   reservedConcurrency: config.reservedConcurrency.bookings,
+  protect,
   tags,
 });
 
@@ -110,6 +112,7 @@ const bookingsApi = new HttpApi("bookings-api", {
   routeThrottles: config.httpApiRouteThrottles,
   logRetentionDays: config.logRetentionDays,
   authorizerReservedConcurrency: config.reservedConcurrency.authorizer,
+  protect,
   tags,
 });
 
@@ -136,6 +139,7 @@ const graphql = new AppSyncApi("graphql", {
   wafRateLimit: config.wafRateLimit,
   logRetentionDays: config.logRetentionDays,
   reservedConcurrency: config.reservedConcurrency["loyalty-resolver"],
+  protect,
   tags,
 });
 

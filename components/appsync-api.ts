@@ -114,6 +114,11 @@ export interface AppSyncApiArgs {
   adminGroup?: string;
   /** Reserved concurrency of the loyalty resolver: caps what it can take from the account. */
   reservedConcurrency?: number;
+  /**
+   * Protect the API (its URL is in every client) and the API's and resolver's log groups from
+   * deletion (prod).
+   */
+  protect?: boolean;
   /** The schema file (default `components/schema.graphql`). */
   schemaFile?: string;
   /** Tags for every taggable child. */
@@ -345,6 +350,7 @@ export class AppSyncApi extends pulumi.ComponentResource {
     if (problems.length > 0 || !schema) throw new AppSyncApiArgsError(name, problems);
 
     const tags = args.tags ?? {};
+    const protect = args.protect ?? false;
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const partition = aws.getPartitionOutput({}, parent);
@@ -422,7 +428,7 @@ export class AppSyncApi extends pulumi.ComponentResource {
         },
         tags,
       },
-      parent,
+      { parent: this, protect },
     );
     this.apiId = this.api.id;
     this.arn = this.api.arn;
@@ -437,7 +443,7 @@ export class AppSyncApi extends pulumi.ComponentResource {
         retentionInDays: args.logRetentionDays,
         tags,
       },
-      parent,
+      { parent: this, protect },
     );
     this.logGroupName = logGroup.name;
     new aws.iam.RolePolicy(
@@ -505,6 +511,7 @@ export class AppSyncApi extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays,
         role: args.loyaltyInvokerRole,
         reservedConcurrency: args.reservedConcurrency,
+        protect,
         vpc: { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds },
         environment: {
           LOYALTY_API_URL: pulumi.interpolate`https://${args.loyaltyApi.restApiId}.execute-api.${region}.${dnsSuffix}/${args.loyaltyApi.stageName}`,

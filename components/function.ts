@@ -54,6 +54,11 @@ export interface FunctionArgs {
   timeout?: number;
   /** Reserved concurrency (>= 1); caps what one function can take from the account's pool. */
   reservedConcurrency?: number;
+  /**
+   * Protect the log group (what the function logged: requests, callers, errors) from deletion,
+   * so a `pulumi destroy` or a replacement cannot drop it before its retention ends (prod).
+   */
+  protect?: boolean;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -233,7 +238,7 @@ export class Function extends pulumi.ComponentResource {
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { retentionInDays: args.logRetentionDays, tags },
-      { parent: this },
+      { parent: this, protect: args.protect ?? false },
     );
 
     this.role =

@@ -87,6 +87,11 @@ export interface HttpApiArgs {
    * `reservedConcurrency.authorizer`), so a flood of bad tokens cannot take the account's pool.
    */
   authorizerReservedConcurrency?: number;
+  /**
+   * Protect the API (its id is in every client's URL) and the access and authorizer log groups
+   * (who called what) from deletion (prod).
+   */
+  protect?: boolean;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -206,6 +211,7 @@ export class HttpApi extends pulumi.ComponentResource {
       );
     }
     const tags = args.tags ?? {};
+    const protect = args.protect ?? false;
     const origins = args.corsAllowOrigins ?? [];
     const methods = [...new Set(BOOKINGS_API_ROUTES.map((r) => r.method))];
 
@@ -230,7 +236,7 @@ export class HttpApi extends pulumi.ComponentResource {
               },
         tags,
       },
-      { parent: this },
+      { parent: this, protect },
     );
 
     if (args.authorizerMode === "lambda") {
@@ -259,6 +265,7 @@ export class HttpApi extends pulumi.ComponentResource {
           environment,
           timeout: 5,
           reservedConcurrency: args.authorizerReservedConcurrency,
+          protect,
           tags,
         },
         { parent: this },
@@ -349,7 +356,7 @@ export class HttpApi extends pulumi.ComponentResource {
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
       { retentionInDays: args.logRetentionDays, tags },
-      { parent: this },
+      { parent: this, protect },
     );
 
     const routeSettings = Object.entries(args.routeThrottles ?? {}).map(([routeKey, t]) => ({

@@ -91,6 +91,33 @@ describe("program", () => {
     });
   }
 
+  it("prod protects what holds data, identities or a public address, and nothing that must be replaced", async () => {
+    const run = await runStack("prod");
+    const mustProtect = [
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:dynamodb/table:Table",
+      "aws:apigateway/restApi:RestApi",
+      "aws:apigateway/apiKey:ApiKey",
+      "aws:apigatewayv2/api:Api",
+      "aws:appsync/graphQLApi:GraphQLApi",
+    ];
+    for (const type of mustProtect) {
+      const found = ofType(run, type);
+      assert.ok(found.length > 0, type);
+      for (const r of found) assert.strictEqual(r.options.protect, true, `${type} ${r.name}`);
+    }
+    // Replaced whenever the API changes: protecting it would fail every such update.
+    assert.strictEqual(one(run, "aws:apigateway/deployment:Deployment").options.protect, false);
+  });
+
+  it("dev protects nothing, so a dev stack can be destroyed", async () => {
+    const run = await runStack("dev");
+    assert.deepStrictEqual(
+      run.resources.filter((r) => r.options.protect).map((r) => r.name),
+      [],
+    );
+  });
+
   it("isTaggable reads the SDK: a stage takes tags, a deployment does not", () => {
     assert.strictEqual(isTaggable("aws:apigateway/stage:Stage"), true);
     assert.strictEqual(isTaggable("aws:apigateway/deployment:Deployment"), false);
