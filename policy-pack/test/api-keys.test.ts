@@ -8,25 +8,15 @@ import {
 } from "../policies/api-keys";
 import { TYPES } from "../lib/stack-refs";
 import {
+  assertOne,
+  assertSilent,
   messagesOf,
-  PolicyRun,
   runResourcePolicy,
   runStackPolicy,
   StackResourceInput,
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
-
-function assertSilent(run: PolicyRun): void {
-  assert.deepStrictEqual(messagesOf(run), []);
-  assert.strictEqual(run.previewError, undefined);
-}
-
-function assertOne(run: PolicyRun, pattern: RegExp): void {
-  const messages = messagesOf(run);
-  assert.strictEqual(messages.length, 1, `expected one violation, got ${JSON.stringify(messages)}`);
-  assert.match(messages[0], pattern);
-}
 
 describe("sec1-k-usage-plan-limits", () => {
   const plan = (props: Record<string, unknown> = {}) => ({

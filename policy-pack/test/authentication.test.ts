@@ -14,26 +14,15 @@ import {
 } from "../policies/authentication";
 import { TYPES } from "../lib/stack-refs";
 import {
+  assertOne,
+  assertSilent,
   messagesOf,
-  PolicyRun,
   runResourcePolicy,
   runStackPolicy,
   StackResourceInput,
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
-
-/** No violation and no "can't run during preview" advisory. */
-function assertSilent(run: PolicyRun): void {
-  assert.deepStrictEqual(messagesOf(run), []);
-  assert.strictEqual(run.previewError, undefined);
-}
-
-function assertOne(run: PolicyRun, pattern: RegExp): void {
-  const messages = messagesOf(run);
-  assert.strictEqual(messages.length, 1, `expected one violation, got ${JSON.stringify(messages)}`);
-  assert.match(messages[0], pattern);
-}
 
 describe("type tokens the stack policies follow", () => {
   it("match the @pulumi/aws classes", () => {

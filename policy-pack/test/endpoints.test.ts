@@ -140,7 +140,7 @@ describe("sec1-e-rest-endpoint-type", () => {
     ]) {
       const result = await run(props);
       assert.deepStrictEqual(result.violations, []);
-      assert.strictEqual(result.previewError, undefined);
+      assert.deepStrictEqual(result.previewErrors, []);
     }
   });
 });
@@ -189,7 +189,7 @@ describe("sec1-e-private-api-resource-policy", () => {
     stack[1].propertyDependencies = {};
     const result = await run(stack);
     assert.deepStrictEqual(result.violations, []);
-    assert.strictEqual(result.previewError, undefined);
+    assert.deepStrictEqual(result.previewErrors, []);
   });
 });
 
@@ -244,7 +244,7 @@ describe("sec1-e-resource-policy-source-vpce", () => {
     ]) {
       const result = await run(privateStack({}, { policy }));
       assert.deepStrictEqual(result.violations, [], JSON.stringify(policy));
-      assert.strictEqual(result.previewError, undefined);
+      assert.deepStrictEqual(result.previewErrors, []);
     }
   });
 });
@@ -337,7 +337,7 @@ describe("sec1-e-vpc-endpoint-execute-api", () => {
     assert.deepStrictEqual(messagesOf(await run({ serviceName: UNKNOWN })), []);
     const result = await run({ ...good, vpcEndpointType: UNKNOWN, securityGroupIds: UNKNOWN });
     assert.deepStrictEqual(result.violations, []);
-    assert.strictEqual(result.previewError, undefined);
+    assert.deepStrictEqual(result.previewErrors, []);
   });
 });
 

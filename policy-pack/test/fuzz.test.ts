@@ -1,29 +1,25 @@
 /**
  * Fuzz: every policy of the pack against generated property bags (nulls, wrong types, unknown
- * sentinels nested anywhere, broken JSON policy strings, huge strings), through validateResource
- * and validateStack the way the analyzer server calls them: props wrapped in the SDK's
- * unknown-checking proxy, one try/catch per validation. A policy may report, may call
- * notApplicable, and may (for other practices) touch an unknown value, which the server turns into
- * an advisory; it must never throw anything else. Seeded, so a failure replays.
+ * sentinels nested anywhere, broken JSON policy strings, huge strings) and against config values
+ * of the wrong type, through the harness that calls validateResource and validateStack exactly as
+ * the analyzer server does (helpers/run-policy.ts, checked against the server in
+ * harness.test.ts). A policy may report or call notApplicable; it must never throw, and never
+ * touch an unknown value (the server would turn that into a "can't run during preview"
+ * advisory instead of the policy staying silent). Seeded, so a failure replays.
  */
 import * as assert from "assert";
-import {
-  Policy,
-  PolicyResource,
-  ResourceValidation,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../policies";
 import { TYPES } from "../lib/stack-refs";
-import { UNKNOWN } from "./helpers/run-policy";
-
-const sdkProxy = require("@pulumi/policy/proxy") as {
-  unknownCheckingProxy<T extends object>(value: T): T;
-  UnknownValueError: new (...args: unknown[]) => Error;
-};
+import {
+  PolicyConfig,
+  PolicyRun,
+  runResourcePolicy,
+  runStackPolicy,
+  StackResourceInput,
+  UNKNOWN,
+  urnOf,
+} from "./helpers/run-policy";
 
 const SEED = 0x5ec1;
 const BAGS_PER_TYPE = 300;
@@ -320,60 +316,13 @@ class Fuzzer {
   }
 }
 
-/** What went wrong: only exceptions other than notApplicable / UnknownValueError count. */
+/** What went wrong: any exception (the harness lets only notApplicable and unknowns through). */
 interface Failure {
   policy: string;
   type: string;
   error: string;
   props: string;
-}
-
-class NotApplicable extends Error {}
-
-const OPTS = {
-  protect: false,
-  ignoreChanges: [],
-  aliases: [],
-  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-  additionalSecretOutputs: [],
-};
-
-function urnOf(type: string, name: string, stack = "prod"): string {
-  return `urn:pulumi:${stack}::sec1-api-platform::${type}::${name}`;
-}
-
-function isTypeOf(type: string, cls: unknown): boolean {
-  const c = cls as { __pulumiType?: unknown; isInstance?: (o: unknown) => boolean };
-  if (typeof c?.__pulumiType === "string") return c.__pulumiType === type;
-  return typeof c?.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
-}
-
-async function guarded(
-  policy: Policy,
-  type: string,
-  props: unknown,
-  previewErrors: Map<string, number>,
-  failures: Failure[],
-  body: () => Promise<void> | void,
-): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    if (e instanceof NotApplicable) return;
-    if (e instanceof sdkProxy.UnknownValueError) {
-      previewErrors.set(policy.name, (previewErrors.get(policy.name) ?? 0) + 1);
-      return;
-    }
-    if (failures.length < 20) {
-      const text = JSON.stringify(props);
-      failures.push({
-        policy: policy.name,
-        type,
-        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
-        props: text.length > 400 ? `${text.slice(0, 400)}...` : text,
-      });
-    }
-  }
+  config: string;
 }
 
 const resourcePolicies = allPolicies.filter(
@@ -384,97 +333,109 @@ const stackPolicies = allPolicies.filter(
     typeof (p as StackValidationPolicy).validateStack === "function",
 );
 
-function validationsOf(policy: ResourceValidationPolicy): ResourceValidation[] {
-  const v = policy.validateResource;
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+/**
+ * Config as a careless org file or an old CLI might send it through Configure: each key of the
+ * policy's schema, sometimes missing, sometimes of the wrong type (the CLI validates against the
+ * schema; the offline preview and hand-written files may not).
+ */
+function fuzzConfig(fuzz: Fuzzer, policy: Policy): PolicyConfig {
+  const config: PolicyConfig = {};
+  for (const key of Object.keys(policy.configSchema?.properties ?? {})) {
+    if (fuzz.chance(0.5)) continue;
+    config[key] = fuzz.pick<unknown>([
+      null,
+      "",
+      "all",
+      7,
+      -1,
+      1.5,
+      true,
+      [],
+      ["*"],
+      ["OPTIONS", 5],
+      [null],
+      { nested: true },
+      UNKNOWN,
+    ]);
+  }
+  return config;
 }
 
-const getConfig = <T extends object>() => ({}) as T;
-const notApplicable = (reason?: string): never => {
-  throw new NotApplicable(reason);
-};
+async function guarded(
+  failures: Failure[],
+  what: { policy: string; type: string; props: unknown; config: PolicyConfig },
+  body: () => Promise<PolicyRun>,
+): Promise<PolicyRun | undefined> {
+  try {
+    return await body();
+  } catch (e) {
+    if (failures.length < 20) {
+      const text = JSON.stringify(what.props);
+      failures.push({
+        policy: what.policy,
+        type: what.type,
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        props: text.length > 400 ? `${text.slice(0, 400)}...` : text,
+        config: JSON.stringify(what.config),
+      });
+    }
+    return undefined;
+  }
+}
 
 describe("fuzz: every policy against malformed and unknown property bags", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
   it("has policies and templates to fuzz", () => {
     assert.ok(resourcePolicies.length > 0 && stackPolicies.length > 0);
     assert.ok(TYPE_LIST.length >= 20);
   });
 
-  it(`validateResource never throws (${BAGS_PER_TYPE} bags per resource type)`, async () => {
+  it(`validateResource never throws (${BAGS_PER_TYPE} bags per resource type, fuzzed config)`, async () => {
     const fuzz = new Fuzzer(SEED);
     const failures: Failure[] = [];
     const previewErrors = new Map<string, number>();
     let calls = 0;
     for (const type of TYPE_LIST) {
-      const applicable = resourcePolicies
-        .map((p) => ({
-          policy: p,
-          validations: validationsOf(p).filter((v) => {
-            const t = (v as { __pulumiType?: string }).__pulumiType;
-            return t === undefined || t === type;
-          }),
-        }))
-        .filter((x) => x.validations.length > 0);
       for (let i = 0; i < BAGS_PER_TYPE; i++) {
-        const raw = fuzz.props(type);
+        const props = fuzz.props(type);
         const stack = fuzz.pick(["prod", "dev"]);
-        for (const { policy, validations } of applicable) {
-          for (const validation of validations) {
-            const props = sdkProxy.unknownCheckingProxy(JSON.parse(JSON.stringify(raw)));
-            const args: ResourceValidationArgs = {
-              type,
-              props,
-              urn: urnOf(type, `r${i}`, stack),
-              name: `r${i}`,
-              opts: { ...OPTS },
-              stackTags: new Map(),
-              isType: (cls) => isTypeOf(type, cls),
-              asType: ((cls: unknown) => (isTypeOf(type, cls) ? props : undefined)) as never,
-              getConfig,
-              notApplicable,
-            };
-            calls++;
-            await guarded(policy, type, raw, previewErrors, failures, () =>
-              validation(args, () => undefined),
-            );
+        const name = `r${i}`;
+        for (const policy of resourcePolicies) {
+          const config = fuzz.chance(0.3) ? fuzzConfig(fuzz, policy) : {};
+          const urn = `urn:pulumi:${stack}::sec1-api-platform::${type}::${name}`;
+          const run = await guarded(failures, { policy: policy.name, type, props, config }, () =>
+            runResourcePolicy(policy, { type, name, urn, props }, config),
+          );
+          calls++;
+          if (run && run.previewErrors.length > 0) {
+            previewErrors.set(policy.name, (previewErrors.get(policy.name) ?? 0) + 1);
           }
         }
       }
     }
     assert.ok(calls > 1000, `only ${calls} calls`);
     assert.deepStrictEqual(failures, []);
-    assertNoPreviewErrorsInOwnPractices(previewErrors);
+    assert.deepStrictEqual([...previewErrors], []);
   });
 
-  it(`validateStack never throws (${STACKS} generated stacks)`, async () => {
+  it(`validateStack never throws (${STACKS} generated stacks, fuzzed config)`, async () => {
     const fuzz = new Fuzzer(SEED + 1);
     const failures: Failure[] = [];
     const previewErrors = new Map<string, number>();
     for (let s = 0; s < STACKS; s++) {
       const count = 5 + fuzz.int(30);
-      const resources: PolicyResource[] = [];
+      const resources: StackResourceInput[] = [];
       for (let i = 0; i < count; i++) {
         const type = fuzz.pick(TYPE_LIST);
-        const raw = fuzz.props(type);
-        const props = sdkProxy.unknownCheckingProxy(raw);
-        resources.push({
-          type,
-          props,
-          urn: urnOf(type, `r${i}`),
-          name: `r${i}`,
-          opts: { ...OPTS },
-          dependencies: [],
-          propertyDependencies: {},
-          isType: (cls) => isTypeOf(type, cls),
-          asType: ((cls: unknown) => (isTypeOf(type, cls) ? props : undefined)) as never,
-        });
+        resources.push({ type, name: `r${i}`, props: fuzz.props(type) });
       }
       // Random references: parents, dependencies and property dependencies (even nonsense ones).
+      const urns = resources.map((r) => urnOf(r.type, r.name ?? ""));
       for (const r of resources) {
-        if (fuzz.chance(0.3)) r.parent = fuzz.pick(resources);
-        r.dependencies = resources.filter(() => fuzz.chance(0.1));
+        if (fuzz.chance(0.3)) r.parent = fuzz.pick(urns);
+        r.dependencies = urns.filter(() => fuzz.chance(0.1));
+        r.propertyDependencies = {};
         for (const key of [
           "restApi",
           "restApiId",
@@ -485,33 +446,28 @@ describe("fuzz: every policy against malformed and unknown property bags", funct
           "resourceArn",
           "policy",
           "role",
+          "function",
+          "sourceArn",
+          "uri",
         ]) {
-          if (fuzz.chance(0.3))
-            r.propertyDependencies[key] = resources.filter(() => fuzz.chance(0.2));
+          if (fuzz.chance(0.3)) r.propertyDependencies[key] = urns.filter(() => fuzz.chance(0.2));
         }
       }
-      const args: StackValidationArgs = {
-        resources,
-        getConfig,
-        stackTags: new Map(),
-        notApplicable,
-      };
       for (const policy of stackPolicies) {
-        await guarded(policy, "stack", `stack #${s}`, previewErrors, failures, () =>
-          policy.validateStack(args, () => undefined),
+        const config = fuzz.chance(0.3) ? fuzzConfig(fuzz, policy) : {};
+        const run = await guarded(
+          failures,
+          { policy: policy.name, type: "stack", props: `stack #${s}`, config },
+          () => runStackPolicy(policy, resources, config),
         );
+        if (run && run.previewErrors.length > 0) {
+          previewErrors.set(policy.name, (previewErrors.get(policy.name) ?? 0) + 1);
+        }
       }
     }
     assert.deepStrictEqual(failures, []);
-    assertNoPreviewErrorsInOwnPractices(previewErrors);
+    // Every policy reads unknowns itself and stays silent: none may fall back on the SDK's
+    // "can't run during preview" advisory.
+    assert.deepStrictEqual([...previewErrors], []);
   });
 });
-
-/**
- * Policies of practices A, K and X read unknowns themselves and stay silent; they must never
- * fall back on the SDK's "can't run during preview" advisory.
- */
-function assertNoPreviewErrorsInOwnPractices(previewErrors: Map<string, number>): void {
-  const own = [...previewErrors].filter(([name]) => /^sec1-[akx]-/.test(name));
-  assert.deepStrictEqual(own, []);
-}

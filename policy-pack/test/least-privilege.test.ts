@@ -124,7 +124,7 @@ describe("sec1-i-execute-api-invoke-scope", () => {
     for (const document of [UNKNOWN, invokePolicy(`${API}/${UNKNOWN}`), "{not json"]) {
       const result = await policy(document);
       assert.deepStrictEqual(result.violations, []);
-      assert.strictEqual(result.previewError, undefined);
+      assert.deepStrictEqual(result.previewErrors, []);
     }
   });
 });
@@ -232,7 +232,7 @@ describe("sec1-i-private-api-iam-auth", () => {
     unlinked[1].propertyDependencies = {};
     const result = await run(unlinked);
     assert.deepStrictEqual(result.violations, []);
-    assert.strictEqual(result.previewError, undefined);
+    assert.deepStrictEqual(result.previewErrors, []);
   });
 });
 
@@ -335,6 +335,6 @@ describe("sec1-i-lambda-permission-source-api", () => {
     resources[3].propertyDependencies = { uri: [urnOf(FUNCTION, "loyalty-fn")] };
     const result = await runStackPolicy(lambdaPermissionSourceApi, resources);
     assert.deepStrictEqual(result.violations, []);
-    assert.strictEqual(result.previewError, undefined);
+    assert.deepStrictEqual(result.previewErrors, []);
   });
 });

@@ -11,25 +11,15 @@ import {
 } from "../policies/observability";
 import { TYPES } from "../lib/stack-refs";
 import {
+  assertOne,
+  assertSilent,
   messagesOf,
-  PolicyRun,
   runResourcePolicy,
   runStackPolicy,
   StackResourceInput,
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
-
-function assertSilent(run: PolicyRun): void {
-  assert.deepStrictEqual(messagesOf(run), []);
-  assert.strictEqual(run.previewError, undefined);
-}
-
-function assertOne(run: PolicyRun, pattern: RegExp): void {
-  const messages = messagesOf(run);
-  assert.strictEqual(messages.length, 1, `expected one violation, got ${JSON.stringify(messages)}`);
-  assert.match(messages[0], pattern);
-}
 
 const logs = {
   destinationArn: "arn:aws:logs:eu-west-1:123456789012:log-group:access",

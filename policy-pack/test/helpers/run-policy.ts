@@ -1,22 +1,28 @@
 /**
  * Runs one policy's validate function the way the SDK's analyzer server does
- * (node_modules/@pulumi/policy/server.js), without starting a server:
+ * (node_modules/@pulumi/policy/server.js, makeAnalyzeRpcFun / makeAnalyzeStackRpcFun), without
+ * starting a server:
+ * - a policy whose config sets `enforcementLevel: "disabled"` does not run at all;
+ * - Analyze: a `validateResource` that is ONE function tagged with a type (validateResourceOfType)
+ *   and does not match the resource is not called and counts as one not-applicable entry; every
+ *   other function, and EVERY member of an array, is called, each with its own deserialized
+ *   props. Each member that calls `notApplicable(reason)` adds an entry (the server keeps them
+ *   all, even when another member applied), each member that touches an unknown value adds a
+ *   "can't run policy during preview" advisory, and the next member still runs;
+ * - AnalyzeStack: a `validateStack` tagged with a type (validateStackResourcesOfType) is skipped
+ *   as not applicable when the stack has no resource of that type;
  * - props are deep-copied (the server deserializes them from protobuf: no `undefined` keys) and
  *   wrapped in the SDK's own unknown-checking proxy, so touching an unknown value throws the
- *   SDK's UnknownValueError exactly as in a real preview (the server turns that into an advisory
- *   "can't run policy during preview" diagnostic; this helper reports it as `previewError`);
+ *   SDK's UnknownValueError exactly as in a real preview (reported here in `previewErrors`);
  * - `getConfig()` returns the policy's config without `enforcementLevel` ({} when none), like the
  *   server after `Configure`; config keys are checked against the policy's `configSchema`, so a
  *   misspelled key in a test fails instead of silently testing the defaults;
- * - `notApplicable(reason)` throws and is reported as `notApplicable`;
  * - stack resources get `parent`, `dependencies` and `propertyDependencies` as resource objects,
  *   resolved from URNs like the server does.
- * Any other exception propagates: a policy that throws is a bug the test must see.
- *
- * For the other pack engineer (practices A, K, X, the fuzz test): import `runResourcePolicy`,
- * `runStackPolicy`, `urnOf` and `UNKNOWN` from here; `messagesOf` is a shorthand for the list
- * of violation messages.
+ * Any other exception propagates: a policy that throws is a bug the test must see (the server
+ * fails the whole Analyze call with it).
  */
+import * as assert from "node:assert";
 import {
   Policy,
   PolicyResourceOptions,
@@ -55,10 +61,23 @@ export interface ReportedViolation {
 /** What a run of one policy produced. */
 export interface PolicyRun {
   violations: ReportedViolation[];
-  /** The reason given to args.notApplicable(...), if the policy called it. */
-  notApplicable?: string;
-  /** The SDK's UnknownValueError message, if the policy touched an unknown value. */
-  previewError?: string;
+  /** One not-applicable reason per skipped or not-applicable validation, as the server lists them. */
+  notApplicable: string[];
+  /** One message per validation that touched an unknown value (the server's preview advisory). */
+  previewErrors: string[];
+}
+
+/** No violation and no "can't run during preview" advisory. */
+export function assertSilent(run: PolicyRun): void {
+  assert.deepStrictEqual(messagesOf(run), []);
+  assert.deepStrictEqual(run.previewErrors, []);
+}
+
+/** Exactly one violation, matching `pattern`. */
+export function assertOne(run: PolicyRun, pattern: RegExp): void {
+  const messages = messagesOf(run);
+  assert.strictEqual(messages.length, 1, `expected one violation, got ${JSON.stringify(messages)}`);
+  assert.match(messages[0], pattern);
 }
 
 /** A policy's config as a user would set it (without enforcementLevel). */
@@ -77,10 +96,25 @@ const DEFAULT_OPTS: PolicyResourceOptions = {
   additionalSecretOutputs: [],
 };
 
-class NotApplicable extends Error {
+/** What `args.notApplicable(reason)` throws here (the server throws its own, alike). */
+export class NotApplicable extends Error {
   constructor(public readonly reason: string) {
     super(reason);
   }
+}
+
+/** True for the SDK's error for an unknown value touched through the props proxy. */
+export function isUnknownValueError(e: unknown): boolean {
+  return e instanceof sdkProxy.UnknownValueError;
+}
+
+/** Wraps plain props in the SDK's unknown-checking proxy, as the server hands them over. */
+export function proxied(props: Record<string, unknown>): Record<string, unknown> {
+  return sdkProxy.unknownCheckingProxy(copyProps(props));
+}
+
+function disabled(config: PolicyConfig): boolean {
+  return config.enforcementLevel === "disabled";
 }
 
 function copyProps(props: Record<string, unknown>): Record<string, unknown> {
@@ -120,8 +154,8 @@ async function capture(
   try {
     await body(report);
   } catch (e) {
-    if (e instanceof NotApplicable) run.notApplicable = e.reason;
-    else if (e instanceof sdkProxy.UnknownValueError) run.previewError = (e as Error).message;
+    if (e instanceof NotApplicable) run.notApplicable.push(e.reason);
+    else if (e instanceof sdkProxy.UnknownValueError) run.previewErrors.push((e as Error).message);
     else throw e;
   }
   return run;
@@ -140,8 +174,8 @@ export interface ResourceInput {
 }
 
 /**
- * Runs every validateResource function of `policy` over one resource, as the server's Analyze
- * does (including the fast type filter of validateResourceOfType).
+ * Runs the validateResource function(s) of `policy` over one resource, as the server's Analyze
+ * does (including the fast type filter for one validateResourceOfType function).
  */
 export async function runResourcePolicy(
   policy: ResourceValidationPolicy,
@@ -149,41 +183,48 @@ export async function runResourcePolicy(
   config: PolicyConfig = {},
 ): Promise<PolicyRun> {
   checkConfig(policy, config);
-  const validations = policy.validateResource
-    ? Array.isArray(policy.validateResource)
-      ? policy.validateResource
-      : [policy.validateResource]
-    : [];
-  const run: PolicyRun = { violations: [] };
-  const name = resource.name ?? "test-resource";
-  for (const validation of validations) {
-    const pulumiType = (validation as { __pulumiType?: string }).__pulumiType;
-    if (!Array.isArray(policy.validateResource) && pulumiType && pulumiType !== resource.type) {
-      run.notApplicable = `Policy only applies to resources of type '${pulumiType}'`;
+  const run: PolicyRun = { violations: [], notApplicable: [], previewErrors: [] };
+  if (disabled(config)) return run;
+  const validateResource = policy.validateResource;
+  if (!validateResource) {
+    run.notApplicable.push("Policy does not implement validateResource");
+    return run;
+  }
+  if (!Array.isArray(validateResource)) {
+    const pulumiType = (validateResource as { __pulumiType?: unknown }).__pulumiType;
+    if (typeof pulumiType === "string" && pulumiType !== "" && pulumiType !== resource.type) {
+      run.notApplicable.push(`Policy only applies to resources of type '${pulumiType}'`);
       return run;
     }
-    const props = sdkProxy.unknownCheckingProxy(copyProps(resource.props));
-    const args: ResourceValidationArgs = {
-      type: resource.type,
-      props,
-      urn: resource.urn ?? urnOf(resource.type, name),
-      name,
-      opts: { ...DEFAULT_OPTS },
-      stackTags: new Map<string, string>(),
-      isType: (cls) => isTypeOf(resource.type, cls),
-      asType: ((cls: unknown) => (isTypeOf(resource.type, cls) ? props : undefined)) as never,
-      getConfig: makeGetConfig(config),
-      notApplicable: throwNotApplicable,
-    };
+  }
+  const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
+  for (const validation of validations) {
+    const args = resourceArgs(resource, config);
     // Like the server: each validation of an array runs, whatever the previous one did.
     await capture(run, (report) => validation(args, report));
   }
-  // An array of validateResourceOfType reports "not applicable" for each other type: only a
-  // run where no validation applied counts as not applicable.
-  if (Array.isArray(policy.validateResource) && run.notApplicable !== undefined) {
-    if (applied(validations, resource.type)) delete run.notApplicable;
-  }
   return run;
+}
+
+/** The args the server builds for one validation call (fresh props each time, as it does). */
+export function resourceArgs(
+  resource: ResourceInput,
+  config: PolicyConfig = {},
+): ResourceValidationArgs {
+  const name = resource.name ?? "test-resource";
+  const props = proxied(resource.props);
+  return {
+    type: resource.type,
+    props,
+    urn: resource.urn ?? urnOf(resource.type, name),
+    name,
+    opts: { ...DEFAULT_OPTS },
+    stackTags: new Map<string, string>(),
+    isType: (cls) => isTypeOf(resource.type, cls),
+    asType: ((cls: unknown) => (isTypeOf(resource.type, cls) ? props : undefined)) as never,
+    getConfig: makeGetConfig(config),
+    notApplicable: throwNotApplicable,
+  };
 }
 
 /** A resource of a stack handed to a stack policy. */
@@ -196,7 +237,8 @@ export interface StackResourceInput extends ResourceInput {
   propertyDependencies?: Record<string, string[]>;
 }
 
-type PolicyResourceLike = StackValidationArgs["resources"][number];
+/** A resource as a stack policy sees it. */
+export type PolicyResourceLike = StackValidationArgs["resources"][number];
 
 /** Runs a stack policy over `resources`, as the server's AnalyzeStack does. */
 export async function runStackPolicy(
@@ -205,9 +247,29 @@ export async function runStackPolicy(
   config: PolicyConfig = {},
 ): Promise<PolicyRun> {
   checkConfig(policy, config);
+  const run: PolicyRun = { violations: [], notApplicable: [], previewErrors: [] };
+  if (disabled(config)) return run;
+  const pulumiType = (policy.validateStack as { __pulumiType?: unknown }).__pulumiType;
+  if (typeof pulumiType === "string" && pulumiType !== "") {
+    if (!resources.some((r) => r.type === pulumiType)) {
+      run.notApplicable.push(`Policy only applies to resources of type '${pulumiType}'`);
+      return run;
+    }
+  }
+  const args: StackValidationArgs = {
+    resources: stackResources(resources),
+    getConfig: makeGetConfig(config),
+    stackTags: new Map<string, string>(),
+    notApplicable: throwNotApplicable,
+  };
+  return capture(run, (report) => policy.validateStack(args, report));
+}
+
+/** The resources the server hands a stack policy: proxied props, references resolved from URNs. */
+export function stackResources(resources: StackResourceInput[]): PolicyResourceLike[] {
   const built = resources.map((r, i) => {
     const name = r.name ?? `test-resource-${i}`;
-    const props = sdkProxy.unknownCheckingProxy(copyProps(r.props));
+    const props = proxied(r.props);
     const resource = {
       type: r.type,
       props,
@@ -236,23 +298,11 @@ export async function runStackPolicy(
       mutable.propertyDependencies[k] = resolve(urns);
     }
   }
-  const args: StackValidationArgs = {
-    resources: built.map((b) => b.resource),
-    getConfig: makeGetConfig(config),
-    stackTags: new Map<string, string>(),
-    notApplicable: throwNotApplicable,
-  };
-  return capture({ violations: [] }, (report) => policy.validateStack(args, report));
+  return built.map((b) => b.resource);
 }
 
-function applied(validations: unknown[], type: string): boolean {
-  return validations.some((v) => {
-    const t = (v as { __pulumiType?: string }).__pulumiType;
-    return t === undefined || t === type;
-  });
-}
-
-function isTypeOf(type: string, cls: unknown): boolean {
+/** The server's isTypeOf: the class's type token, else its isInstance. */
+export function isTypeOf(type: string, cls: unknown): boolean {
   const c = cls as { __pulumiType?: unknown; isInstance?: (o: unknown) => boolean };
   if (typeof c?.__pulumiType === "string") return c.__pulumiType === type;
   return typeof c?.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
