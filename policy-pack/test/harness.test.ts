@@ -26,7 +26,6 @@ import {
   urnOf,
 } from "./helpers/run-policy";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 // Internal modules of the SDK (no typings): the server's RPC functions and its wire types.
 const server = require("@pulumi/policy/server") as {
   makeAnalyzeRpcFun(...a: unknown[]): (call: unknown, cb: (e: unknown, r: unknown) => void) => void;
@@ -40,7 +39,6 @@ const { Struct } = require(
     paths: [require.resolve("@pulumi/pulumi")],
   }),
 );
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface WireResponse {
   getDiagnosticsList(): { getPolicyname(): string; getMessage(): string; getUrn(): string }[];
