@@ -22,6 +22,155 @@ const PRACTICES: [string, string][] = [
   ["X", "Observability and hardening that SEC1 relies on"],
 ];
 
+/** One numbered check of ../shared/SEC1-CHECKS.md and the policies that implement it. */
+export interface CoverageRow {
+  check: string;
+  what: string;
+  policies: string[];
+  /** Where the check stops short, if anywhere. */
+  limits?: string;
+}
+
+/** The catalogue, check by check (test/readme.test.ts keeps it in step with the policies). */
+export const COVERAGE: CoverageRow[] = [
+  {
+    check: "A1",
+    what: "REST methods authenticate (not NONE; OPTIONS and configured exemptions; CUSTOM/COGNITO need an authorizer; an API key is not authentication)",
+    policies: ["sec1-a-rest-method-authorization"],
+  },
+  {
+    check: "A2",
+    what: "REST authorizers complete (Cognito provider ARNs; TOKEN/REQUEST URI and identity source); result TTL within bounds (A)",
+    policies: ["sec1-a-rest-authorizer-config", "sec1-a-authorizer-result-ttl"],
+  },
+  {
+    check: "A3",
+    what: "HTTP routes and WebSocket $connect authenticate (missing type = NONE); JWT/CUSTOM name an authorizer of the same API",
+    policies: ["sec1-a-http-route-authorization"],
+  },
+  {
+    check: "A4",
+    what: "HTTP API JWT authorizers: https issuer, audiences; REQUEST authorizers: URI and identity sources",
+    policies: ["sec1-a-jwt-authorizer-config", "sec1-a-authorizer-result-ttl"],
+  },
+  {
+    check: "A5",
+    what: "AppSync providers allowed, API_KEY never default nor the only public provider, provider configs complete",
+    policies: ["sec1-a-appsync-auth-providers"],
+  },
+  {
+    check: "A6",
+    what: "Cognito identity pools without unauthenticated identities (unless configured)",
+    policies: ["sec1-a-cognito-identity-pool-unauthenticated"],
+  },
+  {
+    check: "A7",
+    what: "Lambda function URLs not NONE",
+    policies: ["sec1-a-lambda-function-url-auth"],
+  },
+  {
+    check: "A8",
+    what: "APIs without method/route resources: OpenAPI bodies (REST and HTTP) and HTTP API quick create",
+    policies: ["sec1-a-openapi-body-security", "sec1-a-http-api-quick-create"],
+    limits: "JSON bodies are evaluated; YAML bodies are not (the policy stays silent).",
+  },
+  {
+    check: "K1",
+    what: "Usage plans throttle (rate, burst), cap (quota limit, period) and apply to a stage",
+    policies: ["sec1-k-usage-plan-limits"],
+  },
+  {
+    check: "K2",
+    what: "Every API key in a usage plan (stack); key values not hard-coded",
+    policies: ["sec1-k-api-key-usage-plan", "sec1-k-api-key-value-source"],
+    limits:
+      "Hard-coded values are advisory: the analyzer receives secrets unwrapped, so a value from a config secret looks like a literal.",
+  },
+  {
+    check: "K3",
+    what: "Stages throttle by default: REST `*/*` method settings, HTTP/WebSocket defaultRouteSettings",
+    policies: ["sec1-k-stage-throttling"],
+  },
+  {
+    check: "K4",
+    what: "AppSync API keys expire within bounds (A)",
+    policies: ["sec1-k-appsync-api-key-expiry"],
+  },
+  {
+    check: "E1",
+    what: "REST endpoint type allowed (string or array; unset = EDGE); internal APIs PRIVATE",
+    policies: ["sec1-e-rest-endpoint-type"],
+  },
+  {
+    check: "E2",
+    what: "PRIVATE REST APIs have a resource policy, inline or a RestApiPolicy (stack)",
+    policies: ["sec1-e-private-api-resource-policy"],
+  },
+  {
+    check: "E3",
+    what: "Resource policy evaluated: no Allow for `*` outside aws:SourceVpce/aws:SourceVpc (or a covering Deny); Allows for named callers scoped (A)",
+    policies: ["sec1-e-resource-policy-source-vpce", "sec1-e-resource-policy-scope"],
+    limits:
+      "Condition operators the evaluator does not know make a statement undecided: the policy stays silent rather than guess.",
+  },
+  {
+    check: "E4",
+    what: "execute-api VPC endpoint: Interface, security groups; private DNS (A)",
+    policies: ["sec1-e-vpc-endpoint-execute-api", "sec1-e-vpc-endpoint-private-dns"],
+  },
+  {
+    check: "E5",
+    what: "Internal AppSync APIs use visibility PRIVATE (tag or name rule)",
+    policies: ["sec1-e-appsync-internal-visibility"],
+  },
+  {
+    check: "I1",
+    what: "IAM grants of execute-api:Invoke name specific APIs (no `*`, account-wide wildcards, NotAction/NotResource); stage/method/path scoping (A)",
+    policies: ["sec1-i-execute-api-invoke-scope", "sec1-i-execute-api-invoke-path-scope"],
+  },
+  {
+    check: "I2",
+    what: "Methods of a PRIVATE REST API use AWS_IAM (stack)",
+    policies: ["sec1-i-private-api-iam-auth"],
+  },
+  {
+    check: "I3",
+    what: "Lambda permissions for API Gateway/AppSync: sourceArn names the API (the one that integrates the function); never principal `*`",
+    policies: ["sec1-i-lambda-permission-source-arn", "sec1-i-lambda-permission-source-api"],
+  },
+  {
+    check: "X",
+    what: "Access logs on API stages",
+    policies: ["sec1-x-stage-access-logging"],
+  },
+  {
+    check: "X",
+    what: "Execution logging (without data trace) and X-Ray on REST stages",
+    policies: ["sec1-x-rest-execution-logging", "sec1-x-rest-stage-tracing"],
+  },
+  { check: "X", what: "AppSync logConfig", policies: ["sec1-x-appsync-logging"] },
+  {
+    check: "X",
+    what: "WAF on public REST APIs and AppSync",
+    policies: ["sec1-x-waf-association"],
+  },
+  {
+    check: "X",
+    what: "TLS 1.2 security policy on custom domains",
+    policies: ["sec1-x-custom-domain-tls"],
+  },
+  {
+    check: "X",
+    what: "Request validators on REST methods with bodies",
+    policies: ["sec1-x-rest-request-validation"],
+  },
+  {
+    check: "X",
+    what: "AppSync introspection off and query depth limit in production",
+    policies: ["sec1-x-appsync-hardening"],
+  },
+];
+
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").trim();
 }
@@ -57,7 +206,7 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     `# ${pkg.name}`,
     "",
     "<!-- Generated by policy-pack/scripts/readme.ts from the policies' own metadata. Do not edit:",
-    "     run `npx ts-node --transpile-only policy-pack/scripts/readme.ts` (a test checks it). -->",
+    "     run `npm run readme:pack` (a test checks it). -->",
     "",
     "CrossGuard policy pack for the AWS Well-Architected Serverless Lens, SEC1: *How do you control",
     "access to your serverless API?* It checks REST, HTTP and WebSocket APIs, AppSync, Cognito",
@@ -77,6 +226,10 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     "pulumi policy publish <org>",
     `pulumi policy enable <org>/${pkg.name} latest --config <file>`,
     "```",
+    "",
+    "The CLI runs `dist/index.js`, the pack compiled to one JavaScript file (a TypeScript `main` would",
+    "be type-checked at every start). After changing a policy run `npm run -w policy-pack build`;",
+    "a test fails while the compiled file differs from the sources.",
     "",
     "The config file sets each policy's level (`advisory`, `mandatory`, `disabled`) and its keys:",
     "",
@@ -102,6 +255,20 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
         `| ${name} | ${p.enforcementLevel ?? "advisory"} | ${p.severity ?? "-"} | ${cell(p.description)} | ${configCell(p)} |`,
       );
     }
+  }
+  lines.push(
+    "",
+    "## Catalogue coverage",
+    "",
+    "Every numbered check of the SEC1 catalogue (`shared/SEC1-CHECKS.md`) and the policies that implement it.",
+    "",
+    "| Check | What | Policies | Limits |",
+    "|---|---|---|---|",
+  );
+  for (const row of COVERAGE) {
+    lines.push(
+      `| ${row.check} | ${cell(row.what)} | ${row.policies.map((p) => `\`${p}\``).join("<br>")} | ${cell(row.limits ?? "-")} |`,
+    );
   }
   const others = policies.filter((p) => !PRACTICES.some(([k]) => k === practiceOf(p)));
   if (others.length > 0) {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { Policy } from "@pulumi/policy";
 import { allPolicies } from "../policies";
-import { README_PATH, renderMarkdown, renderReadme } from "../scripts/readme";
+import { COVERAGE, README_PATH, renderMarkdown, renderReadme } from "../scripts/readme";
 
 describe("policy-pack/README.md", () => {
   it("is exactly what scripts/readme.ts generates (run it after changing a policy)", async () => {
@@ -22,6 +22,29 @@ describe("policy-pack/README.md", () => {
       assert.ok(row.includes(`| ${p.severity} |`), `${p.name}: severity`);
       for (const key of Object.keys(p.configSchema?.properties ?? {})) {
         assert.ok(row.includes(`\`${key}\``), `${p.name}: config key ${key}`);
+      }
+    }
+  });
+
+  it("maps every numbered check of the catalogue to policies that exist, and every policy to a check", () => {
+    const names = new Set((allPolicies as Policy[]).map((p) => p.name));
+    const checks = new Set(COVERAGE.map((row) => row.check));
+    for (const [practice, count] of [
+      ["A", 8],
+      ["K", 4],
+      ["E", 5],
+      ["I", 3],
+    ] as const) {
+      for (let i = 1; i <= count; i++) assert.ok(checks.has(`${practice}${i}`), `${practice}${i}`);
+    }
+    assert.ok(checks.has("X"));
+    const mapped = new Set(COVERAGE.flatMap((row) => row.policies));
+    for (const name of mapped) assert.ok(names.has(name), `${name} is not a policy of the pack`);
+    for (const name of names) assert.ok(mapped.has(name), `${name} covers no catalogue check`);
+    for (const row of COVERAGE) {
+      for (const name of row.policies) {
+        const practice = /^sec1-([a-z])-/.exec(name)?.[1].toUpperCase();
+        assert.strictEqual(practice, row.check[0], `${name} listed under ${row.check}`);
       }
     }
   });
