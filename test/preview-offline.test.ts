@@ -1,11 +1,14 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { mermaidDiagram, allowsInvoke } from "../tools/diagram";
-import { SECRET_PLACEHOLDER } from "../tools/mock-engine";
+import { loadStackConfig, SECRET_PLACEHOLDER } from "../tools/mock-engine";
 import {
+  engineView,
   exitCodeOf,
   parseArgs,
   PreviewReport,
@@ -13,7 +16,7 @@ import {
   stackUrn,
   UsageError,
 } from "../tools/preview-offline";
-import { ProgramRun, runComponents } from "./helpers/harness";
+import { ProgramRun, runComponents, stackConfig } from "./helpers/harness";
 
 const REPO = path.resolve(__dirname, "..");
 const FAILING_PACK = path.join(REPO, "test/fixtures/always-fails-pack");
@@ -89,6 +92,17 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
     runs.prod = preview("--stack", "prod");
     runs.failing = preview("--stack", "dev", "--json", "--policy-pack", FAILING_PACK);
     runs.diagram = preview("--stack", "dev", "--diagram", "mermaid", "--policy-pack", FAILING_PACK);
+    runs.unknownStack = preview("--stack", "staging", "--json");
+    runs.badConfig = preview(
+      "--stack",
+      "dev",
+      "--json",
+      "--config",
+      "logRetentionDays=4",
+      "--config",
+      "vpcCidrBlock=10.0.0.0/33",
+    );
+    runs.noPack = preview("--stack", "dev", "--policy-pack", "test/fixtures/no-such-pack");
   });
 
   it("previews dev with exit 0 and prints exactly one JSON object in the contract's shape", async () => {
@@ -103,6 +117,11 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
       "dev has no mandatory violation",
     );
     assert.strictEqual(report.outputs.environment, "dev");
+    // The engine's default AWS provider is a resource of the deployment, analyzed like the others.
+    const provider = report.resources.find((r) => r.type === "pulumi:providers:aws");
+    assert.ok(provider, "the default aws provider is listed");
+    assert.match(provider.name, /^default_\d+_\d+_\d+$/);
+    assert.strictEqual(provider.inputs.region, "eu-west-1");
   });
 
   it("previews prod with exit 0 as a preview-like tree rooted at the stack", async () => {
@@ -139,7 +158,7 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
   });
 
   it("exits 2 naming an unknown stack, with no stack trace", async () => {
-    const r = await preview("--stack", "staging", "--json");
+    const r = await runs.unknownStack;
     assert.strictEqual(r.code, 2);
     assert.strictEqual(r.stdout, "");
     assert.match(r.stderr, /no stack 'staging'/);
@@ -147,15 +166,7 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
   });
 
   it("exits 2 naming each bad config key, with no stack trace", async () => {
-    const r = await preview(
-      "--stack",
-      "dev",
-      "--json",
-      "--config",
-      "logRetentionDays=4",
-      "--config",
-      "vpcCidrBlock=10.0.0.0/33",
-    );
+    const r = await runs.badConfig;
     assert.strictEqual(r.code, 2, r.stdout);
     assert.strictEqual(r.stdout, "");
     assert.match(r.stderr, /sec1-api-platform:logRetentionDays/);
@@ -164,10 +175,129 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
   });
 
   it("exits 2 when the policy pack cannot start, naming the pack", async () => {
-    const r = await preview("--stack", "dev", "--policy-pack", "test/fixtures/no-such-pack");
+    const r = await runs.noPack;
     assert.strictEqual(r.code, 2);
     assert.match(r.stderr, /no-such-pack/);
     assert.match(r.stderr, /failed to start|PulumiPolicy\.yaml is missing/);
+  });
+});
+
+describe("offline preview: stack config like the CLI loads it", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-config-"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: demo\nruntime: nodejs\nconfig:\n  retention:\n    type: integer\n    default: 7\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.test.yaml"),
+      [
+        "encryptionsalt: v1:abc",
+        "config:",
+        "  aws:region: eu-west-1",
+        "  demo:apiToken:",
+        "    secure: v1:CIPHERTEXT-TOP",
+        "  demo:callers:",
+        "    - name: batch",
+        "      token:",
+        "        secure: v1:CIPHERTEXT-NESTED",
+        "  demo:plain:",
+        "    secure: false",
+        "    other: 1",
+        "",
+      ].join("\n"),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("replaces secure values, nested ones too, by the placeholder and marks their keys secret", () => {
+    const { config, secretKeys } = loadStackConfig("test", dir);
+    assert.ok(!JSON.stringify(config).includes("CIPHERTEXT"), JSON.stringify(config));
+    assert.strictEqual(config["demo:apiToken"], SECRET_PLACEHOLDER);
+    assert.deepStrictEqual(JSON.parse(config["demo:callers"]), [
+      { name: "batch", token: SECRET_PLACEHOLDER },
+    ]);
+    assert.deepStrictEqual(secretKeys.sort(), ["demo:apiToken", "demo:callers"]);
+    // An object that merely has a `secure` key among others is plain config.
+    assert.deepStrictEqual(JSON.parse(config["demo:plain"]), { secure: false, other: 1 });
+    assert.strictEqual(config["demo:retention"], "7", "Pulumi.yaml defaults apply");
+    assert.strictEqual(config["aws:region"], "eu-west-1");
+  });
+
+  it("never prints the placeholder: a secure value read with get() shows as [secret]", async () => {
+    const run = await runComponents(
+      () => {
+        const token = new pulumi.Config("sec1-api-platform").get("apiToken");
+        new aws.ssm.Parameter("token", { type: "String", value: token ?? "" });
+        return { token, url: `https://x.example.com/?t=${token}` };
+      },
+      {
+        config: { ...stackConfig("dev"), "sec1-api-platform:apiToken": SECRET_PLACEHOLDER },
+        secretKeys: ["sec1-api-platform:apiToken"],
+      },
+    );
+    const param = run.resources.find((r) => r.type === "aws:ssm/parameter:Parameter");
+    assert.strictEqual(param?.inputs.value, "[secret]");
+    assert.deepStrictEqual(run.outputs, { token: "[secret]", url: "[secret]" });
+    assert.deepStrictEqual(run.secretOutputs.sort(), ["token", "url"]);
+  });
+});
+
+describe("offline preview: what the engine sends the pack", function () {
+  this.timeout(60_000);
+  let run: ProgramRun;
+  before(async () => {
+    run = await runComponents(() => {
+      class Holder extends pulumi.ComponentResource {
+        constructor(name: string) {
+          super("sec1:test:Holder", name);
+          const key = new aws.apigateway.ApiKey(`${name}-key`, {}, { parent: this });
+          this.registerOutputs({ keyId: key.id });
+        }
+      }
+      new Holder("holder");
+      new aws.apigateway.RestApi("api", { endpointConfiguration: { types: "PRIVATE" } });
+    });
+  });
+
+  it("analyzes each resource's inputs, and the stack's final outputs (ARNs, registered outputs)", () => {
+    const view = engineView(run, { "aws:region": "eu-west-1" });
+    const urnOf = (type: string) => run.resources.find((r) => r.type === type)!.urn;
+    const at = (list: typeof view.analyzer, urn: string) => list.find((r) => r.urn === urn)!;
+    const api = urnOf("aws:apigateway/restApi:RestApi");
+    assert.strictEqual(at(view.analyzer, api).properties.arn, undefined, "Analyze: inputs");
+    assert.match(String(at(view.stack, api).properties.executionArn), /^arn:aws:execute-api:/);
+    const holder = urnOf("sec1:test:Holder");
+    assert.deepStrictEqual(at(view.stack, holder).properties, {
+      keyId: run.resources.find((r) => r.type === "aws:apigateway/apiKey:ApiKey")!.id,
+    });
+  });
+
+  it("registers the default provider before its first resource and names it on each", () => {
+    const view = engineView(run, { "aws:region": "eu-west-1", "other:x": "y" });
+    const types = view.resources.map((r) => r.type);
+    assert.strictEqual(types[0], "pulumi:pulumi:Stack");
+    const first = types.findIndex((t) => t.startsWith("aws:"));
+    assert.strictEqual(types[first - 1], "pulumi:providers:aws");
+    assert.strictEqual(types.filter((t) => t === "pulumi:providers:aws").length, 1);
+    const provider = view.analyzer[first - 1];
+    assert.deepStrictEqual(provider.properties, {
+      region: "eu-west-1",
+      version: provider.properties.version,
+    });
+    for (const r of view.analyzer.filter((a) => a.type.startsWith("aws:"))) {
+      assert.strictEqual(r.provider?.urn, provider.urn, r.urn);
+      assert.strictEqual(r.provider?.properties?.region, "eu-west-1");
+    }
+    for (const r of view.analyzer.filter((a) => !a.type.startsWith("aws:"))) {
+      assert.strictEqual(r.provider, undefined, r.urn);
+    }
+    assert.deepStrictEqual(
+      view.stack.map((r) => r.urn),
+      view.analyzer.map((r) => r.urn),
+      "AnalyzeStack gets every resource Analyze got",
+    );
   });
 });
 

@@ -43,6 +43,8 @@ export interface RegisteredResource {
   wireInputs: Record<string, unknown>;
   /** Outputs the mock returned, in wire form. */
   wireOutputs: Record<string, unknown>;
+  /** What a component passed to `registerOutputs`, in wire form (undefined if it did not). */
+  registeredOutputs?: Record<string, unknown>;
   /** Inputs made readable: references → the referenced id, secrets → "[secret]". */
   inputs: Record<string, unknown>;
   options: {
@@ -73,6 +75,8 @@ export interface RunOptions {
   stack: string;
   /** The `project:key` → string map, as the engine hands it to the program. */
   config: Record<string, string>;
+  /** Keys of `config` whose values are secret (the CLI tells the program, as here). */
+  secretKeys?: string[];
   /** Run as a preview: outputs the mocks do not return are unknown. */
   preview?: boolean;
   /** Module to load (default `index.ts` in projectDir). */
@@ -330,9 +334,17 @@ export function mockCall(
   }
 }
 
+/** A value in the engine's wire form for a secret. */
+export function wireSecret(value: unknown): Record<string, unknown> {
+  return { [SIG]: SIG_SECRET, value };
+}
+
 /** Makes a wire value readable: references → id, secrets → "[secret]", assets summarised. */
 export function readable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(readable);
+  // A `secure:` config value the program read with `get` instead of `getSecret` is not marked
+  // secret; it is still never printed (not even the placeholder standing in for it).
+  if (typeof value === "string" && value.includes(SECRET_PLACEHOLDER)) return "[secret]";
   if (value === null || typeof value !== "object") return value;
   const obj = value as Record<string, unknown>;
   switch (obj[SIG]) {
@@ -408,7 +420,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const projectDir = path.resolve(opts.projectDir ?? path.join(__dirname, ".."));
   const project = readProjectName(projectDir);
   const region = opts.config["aws:region"] ?? "us-east-1";
-  pulumi.runtime.setAllConfig(opts.config);
+  pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
   const captured: Promise<RegisteredResource | undefined>[] = [];
   await pulumi.runtime.setMocks(
@@ -471,13 +483,31 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     });
   };
 
-  let exports: Record<string, unknown>;
+  // A component's `registerOutputs` reaches the engine separately; the engine's state (and so
+  // AnalyzeStack) holds those as the component's outputs.
+  const registeredOutputs = new Map<string, Record<string, unknown>>();
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: any) => void) => {
+    registeredOutputs.set(
+      req.getUrn(),
+      (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    );
+    registerOutputs(req, callback);
+  };
+  const withOutputs = (resources: RegisteredResource[]) =>
+    resources.map((r) =>
+      registeredOutputs.has(r.urn) ? { ...r, registeredOutputs: registeredOutputs.get(r.urn) } : r,
+    );
+
+  // Not named `exports`: in CommonJS output that would shadow this module's own exports, which
+  // the compiled code reads its exported constants from (SECRET_PLACEHOLDER was undefined here).
+  let programExports: Record<string, unknown>;
   try {
     if (opts.program) {
-      exports = opts.program() ?? {};
+      programExports = opts.program() ?? {};
     } else {
       forgetProjectModules(projectDir);
-      exports = require(path.resolve(projectDir, opts.entry ?? "index.ts"));
+      programExports = require(path.resolve(projectDir, opts.entry ?? "index.ts"));
     }
   } catch (err) {
     // Tell callers what had been registered before the program failed (bad config must leave
@@ -494,16 +524,17 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const outputs: Record<string, unknown> = {};
   const rawOutputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
-  for (const [key, value] of Object.entries(exports)) {
+  for (const [key, value] of Object.entries(programExports)) {
     if (key === "__esModule" || typeof value === "function") continue;
     const s = await settle(value);
+    const secret = s.secret || JSON.stringify(s.value ?? null).includes(SECRET_PLACEHOLDER);
     rawOutputs[key] = s.value;
-    outputs[key] = s.secret ? "[secret]" : s.value;
-    if (s.secret) secretOutputs.push(key);
+    outputs[key] = secret ? "[secret]" : s.value;
+    if (secret) secretOutputs.push(key);
   }
   await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-  const resources = (await Promise.all(captured)).filter(
-    (r): r is RegisteredResource => r !== undefined,
+  const resources = withOutputs(
+    (await Promise.all(captured)).filter((r): r is RegisteredResource => r !== undefined),
   );
   return { stack: opts.stack, project, resources, outputs, rawOutputs, secretOutputs };
 }
@@ -570,14 +601,39 @@ export function loadStackConfig(
   }
   for (const [key, value] of Object.entries(doc?.config ?? {})) {
     const qualified = key.includes(":") ? key : `${project}:${key}`;
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      config[qualified] = SECRET_PLACEHOLDER;
-      secretKeys.push(qualified);
-    } else {
-      config[qualified] = encode(value);
-    }
+    // Like the CLI, a key is secret when its value, or any value nested in it, is `secure:`.
+    const { value: plain, secure } = withoutCiphertexts(value);
+    config[qualified] = encode(plain);
+    if (secure) secretKeys.push(qualified);
   }
   return { config, secretKeys };
+}
+
+const isSecure = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === "object" &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 1 &&
+  typeof (value as { secure?: unknown }).secure === "string";
+
+/** Replaces every `{ secure: <ciphertext> }` in a config value by the placeholder. */
+export function withoutCiphertexts(value: unknown): { value: unknown; secure: boolean } {
+  if (isSecure(value)) return { value: SECRET_PLACEHOLDER, secure: true };
+  if (Array.isArray(value)) {
+    const items = value.map(withoutCiphertexts);
+    return { value: items.map((i) => i.value), secure: items.some((i) => i.secure) };
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    let secure = false;
+    for (const [k, v] of Object.entries(value)) {
+      const item = withoutCiphertexts(v);
+      out[k] = item.value;
+      secure = secure || item.secure;
+    }
+    return { value: out, secure };
+  }
+  return { value, secure: false };
 }
 
 function encode(value: unknown): string {

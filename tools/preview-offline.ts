@@ -22,7 +22,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-  AnalyzerProvider,
   AnalyzerResource,
   Diagnostic,
   PackClient,
@@ -35,9 +34,11 @@ import { mermaidDiagram } from "./diagram";
 import {
   loadStackConfig,
   ProgramRun,
+  readable,
   RegisteredResource,
   runProgram,
   StackError,
+  wireSecret,
 } from "./mock-engine";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -166,16 +167,49 @@ function packageVersion(pkg: string): string | undefined {
   }
 }
 
+/** The run as the engine holds it, and what the engine sends a policy pack about it. */
+export interface EngineView {
+  /**
+   * Every resource of the deployment: the root stack first, then the program's in registration
+   * order, each default provider just before the first resource that uses it (where the engine
+   * registers it). Top-level resources have the stack as parent, as in a real deployment.
+   */
+  resources: RegisteredResource[];
+  /** What Analyze receives, one per resource in that order: its inputs. */
+  analyzer: AnalyzerResource[];
+  /**
+   * What AnalyzeStack receives: the same resources with their outputs (the engine's state:
+   * "AnalyzeStack is called on the final outputs of each resource"): a custom resource's
+   * outputs as the mocks return them, a component's registered outputs, the stack's exports.
+   */
+  stack: AnalyzerResource[];
+}
+
+const NO_OPTIONS: RegisteredResource["options"] = {
+  protect: false,
+  ignoreChanges: [],
+  deleteBeforeReplace: false,
+  replaceOnChanges: [],
+  additionalSecretOutputs: [],
+  aliases: [],
+};
+
+/** Whether a resource is a default provider (the engine's own; the CLI's tree does not show it). */
+export function isDefaultProvider(r: Pick<ReportResource, "type" | "name">): boolean {
+  return r.type.startsWith("pulumi:providers:") && /^default(_|$)/.test(r.name);
+}
+
 /**
- * The run as the engine holds it: the root stack resource first, then every registered resource
- * with the stack as parent of the top level (as in a real deployment, where the stack is not
- * part of child URNs), and the default provider the engine would use for each custom resource.
+ * The run as the engine holds it: the root stack resource, every registered resource, and the
+ * default provider the engine would create for each package whose custom resources name no
+ * provider (with the stack's `<package>:` config and the SDK's version as its inputs).
  */
-export function engineView(
-  run: ProgramRun,
-  config: Record<string, string>,
-): { resources: RegisteredResource[]; analyzer: AnalyzerResource[] } {
+export function engineView(run: ProgramRun, config: Record<string, string>): EngineView {
   const root = stackUrn(run.stack, run.project);
+  const stackOutputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(run.rawOutputs)) {
+    stackOutputs[key] = run.secretOutputs.includes(key) ? wireSecret(value) : value;
+  }
   const stackResource: RegisteredResource = {
     urn: root,
     type: "pulumi:pulumi:Stack",
@@ -189,71 +223,100 @@ export function engineView(
     provider: null,
     wireInputs: {},
     wireOutputs: {},
+    registeredOutputs: stackOutputs,
     inputs: {},
-    options: {
-      protect: false,
-      ignoreChanges: [],
-      deleteBeforeReplace: false,
-      replaceOnChanges: [],
-      additionalSecretOutputs: [],
-      aliases: [],
-    },
+    options: NO_OPTIONS,
   };
-  const resources = [
-    stackResource,
-    ...run.resources.map((r) => ({ ...r, parent: r.parent ?? root })),
-  ];
-  const providers = new Map<string, AnalyzerProvider | undefined>();
-  const defaultProvider = (type: string): AnalyzerProvider | undefined => {
-    const pkg = type.split(":")[0];
-    if (!providers.has(pkg)) {
-      const version = packageVersion(pkg);
-      const properties: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(config)) {
-        if (k.startsWith(`${pkg}:`)) properties[k.slice(pkg.length + 1)] = v;
+  const providers = new Map<string, RegisteredResource | undefined>();
+  const resources: RegisteredResource[] = [stackResource];
+  const providerOf = new Map<string, RegisteredResource>();
+  for (const r of run.resources) {
+    const pkg = r.type.split(":")[0];
+    if (r.custom && !r.provider && pkg !== "pulumi") {
+      if (!providers.has(pkg)) {
+        const provider = defaultProvider(run, pkg, config);
+        providers.set(pkg, provider);
+        if (provider) resources.push(provider);
       }
-      if (version) properties.version = version;
-      const name = `default${version ? `_${version.replace(/[.-]/g, "_")}` : ""}`;
-      providers.set(
-        pkg,
-        pkg === "pulumi"
-          ? undefined
-          : {
-              type: `pulumi:providers:${pkg}`,
-              name,
-              urn: `urn:pulumi:${run.stack}::${run.project}::pulumi:providers:${pkg}::${name}`,
-              properties,
-            },
-      );
+      const provider = providers.get(pkg);
+      if (provider) providerOf.set(r.urn, provider);
     }
-    return providers.get(pkg);
+    resources.push({ ...r, parent: r.parent ?? root });
+  }
+  const toAnalyzer = (r: RegisteredResource, wire: Record<string, unknown>): AnalyzerResource => {
+    const provider = providerOf.get(r.urn);
+    return {
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      properties: toAnalyzerProperties(wire),
+      parent: r.parent,
+      dependencies: r.dependencies,
+      propertyDependencies: r.propertyDependencies,
+      provider: provider
+        ? {
+            type: provider.type,
+            name: provider.name,
+            urn: provider.urn,
+            properties: provider.wireInputs,
+          }
+        : undefined,
+      options: {
+        protect: r.options.protect,
+        ignoreChanges: r.options.ignoreChanges,
+        deleteBeforeReplace: r.options.deleteBeforeReplace || undefined,
+        additionalSecretOutputs: r.options.additionalSecretOutputs,
+        aliases: r.options.aliases,
+        parent: r.parent ?? undefined,
+      },
+    };
   };
-  const analyzer = resources.map((r): AnalyzerResource => ({
-    urn: r.urn,
-    type: r.type,
-    name: r.name,
-    properties: toAnalyzerProperties(r.wireInputs),
-    parent: r.parent,
-    dependencies: r.dependencies,
-    propertyDependencies: r.propertyDependencies,
-    provider: r.custom && !r.provider ? defaultProvider(r.type) : undefined,
-    options: {
-      protect: r.options.protect,
-      ignoreChanges: r.options.ignoreChanges,
-      deleteBeforeReplace: r.options.deleteBeforeReplace || undefined,
-      additionalSecretOutputs: r.options.additionalSecretOutputs,
-      aliases: r.options.aliases,
-      parent: r.parent ?? undefined,
-    },
-  }));
-  return { resources, analyzer };
+  return {
+    resources,
+    analyzer: resources.map((r) => toAnalyzer(r, r.wireInputs)),
+    stack: resources.map((r) =>
+      toAnalyzer(r, r.custom ? r.wireOutputs : (r.registeredOutputs ?? r.wireOutputs)),
+    ),
+  };
+}
+
+/** The default provider of a package, as the engine registers it; undefined for `pulumi`. */
+function defaultProvider(
+  run: ProgramRun,
+  pkg: string,
+  config: Record<string, string>,
+): RegisteredResource | undefined {
+  const version = packageVersion(pkg);
+  const properties: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (k.startsWith(`${pkg}:`)) properties[k.slice(pkg.length + 1)] = v;
+  }
+  if (version) properties.version = version;
+  const name = `default${version ? `_${version.replace(/[.-]/g, "_")}` : ""}`;
+  return {
+    urn: `urn:pulumi:${run.stack}::${run.project}::pulumi:providers:${pkg}::${name}`,
+    type: `pulumi:providers:${pkg}`,
+    name,
+    custom: true,
+    // A provider not created yet has no id during a preview.
+    id: null,
+    arn: null,
+    parent: null,
+    dependencies: [],
+    propertyDependencies: {},
+    provider: null,
+    wireInputs: properties,
+    wireOutputs: properties,
+    inputs: readable(properties) as Record<string, unknown>,
+    options: NO_OPTIONS,
+  };
 }
 
 /** Drives the pack in the CLI's order and returns every diagnostic, URNs filled in. */
 export async function analyzeRun(
   pack: PackClient,
   run: ProgramRun,
-  analyzer: AnalyzerResource[],
+  view: Pick<EngineView, "analyzer" | "stack">,
   ctx: {
     config: Record<string, string>;
     secretKeys: string[];
@@ -271,12 +334,12 @@ export async function analyzeRun(
     secretKeys: ctx.secretKeys,
   });
   const diagnostics: Diagnostic[] = [];
-  for (const r of analyzer) {
+  for (const r of view.analyzer) {
     const result = await pack.analyze(r);
     // A resource policy's violation is about the analyzed resource; the CLI attaches its URN.
     diagnostics.push(...result.diagnostics.map((d) => ({ ...d, urn: d.urn ?? r.urn })));
   }
-  diagnostics.push(...(await pack.analyzeStack(analyzer)).diagnostics);
+  diagnostics.push(...(await pack.analyzeStack(view.stack)).diagnostics);
   return { info, diagnostics };
 }
 
@@ -314,7 +377,9 @@ export function buildReport(
 export function renderTree(report: PreviewReport): string {
   const children = new Map<string | null, ReportResource[]>();
   const urns = new Set(report.resources.map((r) => r.urn));
-  for (const r of report.resources) {
+  // Like the CLI's tree, default providers are not shown (the JSON report lists them).
+  const shown = report.resources.filter((r) => !isDefaultProvider(r));
+  for (const r of shown) {
     const parent = r.parent && urns.has(r.parent) ? r.parent : null;
     children.set(parent, [...(children.get(parent) ?? []), r]);
   }
@@ -376,7 +441,7 @@ export function renderTree(report: PreviewReport): string {
   lines.push(
     "",
     "Resources:",
-    `    + ${report.resources.length} to create`,
+    `    + ${shown.length} to create`,
     "",
     mandatory
       ? `Preview failed: ${mandatory} mandatory policy violation${mandatory === 1 ? "" : "s"}.`
@@ -453,7 +518,12 @@ export async function main(argv: string[]): Promise<number> {
   packStart.catch(() => undefined); // handled below, after the program
   let run: ProgramRun;
   try {
-    run = await runProgram({ projectDir: REPO_ROOT, stack: opts.stack, config });
+    run = await runProgram({
+      projectDir: REPO_ROOT,
+      stack: opts.stack,
+      config,
+      secretKeys: loaded.secretKeys,
+    });
   } catch (err) {
     abort.abort();
     await packStart.then((p) => p.stop()).catch(() => undefined);
@@ -468,8 +538,9 @@ export async function main(argv: string[]): Promise<number> {
     return fail((err as Error).message);
   }
   try {
-    const { resources, analyzer } = engineView(run, config);
-    const { info, diagnostics } = await analyzeRun(pack, run, analyzer, {
+    const view = engineView(run, config);
+    const { resources } = view;
+    const { info, diagnostics } = await analyzeRun(pack, run, view, {
       config,
       secretKeys: loaded.secretKeys,
       policyConfig,
