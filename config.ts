@@ -189,6 +189,12 @@ const schema = z.strictObject({
   privateApiBurstLimit: z.number().int().positive().max(5_000).default(40),
   privateApiLoggingLevel: z.enum(["ERROR", "INFO"]).default("ERROR"),
   privateApiDataTrace: z.boolean().default(false),
+  /**
+   * Whether this stack sets the account-and-region-wide API Gateway CloudWatch role. Exactly one
+   * stack per account and region should (the others would overwrite it, and destroying one would
+   * break the others' logging).
+   */
+  manageApiGatewayAccount: z.boolean().default(true),
 
   usagePlans: z.array(usagePlanTier).min(1, "expected at least one usage plan tier"),
   internalCallers: z.array(internalCaller),

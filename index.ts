@@ -91,6 +91,7 @@ const loyaltyApi = new PrivateRestApi("loyalty-api", {
   throttle: { rateLimit: config.privateApiRateLimit, burstLimit: config.privateApiBurstLimit },
   loggingLevel: config.privateApiLoggingLevel,
   dataTraceEnabled: config.privateApiDataTrace,
+  manageAccountCloudWatchRole: config.manageApiGatewayAccount,
   logRetentionDays: config.logRetentionDays,
   callers: config.internalCallers,
   usagePlans: config.usagePlans,

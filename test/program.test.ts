@@ -170,6 +170,15 @@ describe("program", () => {
     );
   });
 
+  it("leaves the region's API Gateway CloudWatch role to another stack when told to", async () => {
+    const account = "aws:apigateway/account:Account";
+    assert.strictEqual(ofType(await runStack("dev"), account).length, 1);
+    assert.strictEqual(
+      ofType(await runStack("dev", { manageApiGatewayAccount: "false" }), account).length,
+      0,
+    );
+  });
+
   it("refuses a stack whose GraphQL resolver has no invoker role", async () => {
     const failure = await runStack("dev", { internalCallers: [] }).then(
       () => undefined,
