@@ -23,9 +23,12 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
   minify: true,
   sourcemap: false,
   legalComments: "none",
-  // The runtime ships SDK v3 with its @smithy/* packages (SigV4 signing included). Bundling
-  // @smithy/signature-v4 would pull @smithy/core in whole (~130 KB minified).
-  external: ["@aws-sdk/*", "@smithy/*"],
+  // Only the SDK clients the runtime ships stay out. @smithy/* packages a handler imports itself
+  // (SigV4 signing) are bundled: the runtime's copies are internals of its SDK, not an API.
+  external: ["@aws-sdk/*"],
+  // ES module builds first, so esbuild can drop what a handler does not use (@smithy/core alone
+  // is ~130 KB as CommonJS, ~5 KB of it is used).
+  mainFields: ["module", "main"],
   logLevel: "silent",
 };
 
