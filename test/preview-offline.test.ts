@@ -386,6 +386,17 @@ describe("diagram: who may call what, derived from the registered resources", fu
         },
         opts,
       );
+      const backendRole = new aws.iam.Role("backend-role", { assumeRolePolicy: "{}" }, opts);
+      const backend = new aws.lambda.Function(
+        "backend",
+        { role: backendRole.arn, runtime: "nodejs22.x", handler: "index.handler" },
+        opts,
+      );
+      const integration = new aws.apigatewayv2.Integration(
+        "bookings-integration",
+        { apiId: http.id, integrationType: "AWS_PROXY", integrationUri: backend.invokeArn },
+        opts,
+      );
       new aws.apigatewayv2.Route(
         "get-bookings",
         {
@@ -394,6 +405,7 @@ describe("diagram: who may call what, derived from the registered resources", fu
           authorizationType: "JWT",
           authorizerId: jwt.id,
           authorizationScopes: ["bookings/read"],
+          target: pulumi.interpolate`integrations/${integration.id}`,
         },
         opts,
       );
@@ -422,6 +434,18 @@ describe("diagram: who may call what, derived from the registered resources", fu
         opts,
       );
       for (const method of ["GET", "DELETE"]) {
+        new aws.apigateway.Integration(
+          `${method.toLowerCase()}-customer-integration`,
+          {
+            restApi: api.id,
+            resourceId: customer.id,
+            httpMethod: method,
+            type: "AWS_PROXY",
+            integrationHttpMethod: "POST",
+            uri: backend.invokeArn,
+          },
+          opts,
+        );
         new aws.apigateway.Method(
           `${method.toLowerCase()}-customer`,
           {
@@ -447,6 +471,12 @@ describe("diagram: who may call what, derived from the registered resources", fu
             ],
           }),
         },
+        opts,
+      );
+      // The function that runs as the invoker role (like the AppSync loyalty resolver).
+      new aws.lambda.Function(
+        "resolver",
+        { role: role.arn, runtime: "nodejs22.x", handler: "index.handler" },
         opts,
       );
       new aws.iam.RolePolicy(
@@ -494,6 +524,28 @@ describe("diagram: who may call what, derived from the registered resources", fu
     assert.match(text, /n\d+ ==>\|"vpcEndpointIds"\| n\d+/);
     assert.match(text, /subgraph n\d+\["Platform plat"\]/);
     assert.match(text, /subgraph n\d+\["REST API loyalty \(PRIVATE\)"\]/);
+  });
+
+  it("draws the function behind each route and method, and the function running as the invoker role", () => {
+    const text = mermaidDiagram(run);
+    const idOf = (label: RegExp) => {
+      const m = new RegExp(`(n\\d+)\\W+"${label.source}`).exec(text);
+      assert.ok(m, `no node ${label} in\n${text}`);
+      return m[1];
+    };
+    const backend = idOf(/λ backend/);
+    const resolver = idOf(/λ resolver/);
+    const role = idOf(/Invoker role<br\/>invoker/);
+    for (const route of [
+      /GET \/bookings<br\/>JWT/,
+      /GET \/loyalty\/\{customerId\}<br\/>AWS_IAM/,
+      /DELETE \/loyalty\/\{customerId\}<br\/>AWS_IAM/,
+    ]) {
+      assert.match(text, new RegExp(`${idOf(route)} -->\\|"invokes"\\| ${backend}\\b`));
+    }
+    assert.match(text, new RegExp(`${resolver} -->\\|"runs as"\\| ${role}\\b`));
+    // The backend's role may invoke nothing: it is not drawn as an invoker role.
+    assert.doesNotMatch(text, new RegExp(`${backend} -->\\|"runs as"`));
   });
 
   it("is deterministic, so a README copy can be checked for drift", () => {

@@ -3,7 +3,10 @@
  * (never hard-coded): components as subgraphs; REST, HTTP and AppSync APIs with their methods and
  * routes; authorizers and the identity providers behind them (users → IdP → authorizer → route);
  * internal callers → the invoker roles they assume → the private API routes the role's
- * execute-api:Invoke grants reach; and the execute-api VPC endpoint a private API is pinned to.
+ * execute-api:Invoke grants reach; the Lambda functions behind methods, routes, authorizers and
+ * AppSync data sources, the role each function runs as (so the AppSync loyalty resolver is drawn
+ * running as the invoker role that may call one REST route) and the tables its role may use;
+ * and the execute-api VPC endpoint a private API is pinned to.
  *
  * A pure function of the run, so the offline preview prints it and a README drift test can
  * regenerate it from `runStack(...)` and compare.
@@ -35,6 +38,11 @@ const T = {
   attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   vpce: "aws:ec2/vpcEndpoint:VpcEndpoint",
   lambda: "aws:lambda/function:Function",
+  restIntegration: "aws:apigateway/integration:Integration",
+  v2Integration: "aws:apigatewayv2/integration:Integration",
+  dataSource: "aws:appsync/dataSource:DataSource",
+  resolver: "aws:appsync/resolver:Resolver",
+  table: "aws:dynamodb/table:Table",
 } as const;
 
 type Obj = Record<string, any>;
@@ -80,10 +88,23 @@ export function wildcard(pattern: string, value: string, ignoreCase = false): bo
   return re.test(value);
 }
 
-const grantsInvoke = (s: Statement) =>
+const grantsAction = (s: Statement, action: string) =>
   s.Action !== undefined
-    ? strings(s.Action).some((a) => wildcard(a, "execute-api:Invoke", true))
-    : strings(s.NotAction).every((a) => !wildcard(a, "execute-api:Invoke", true));
+    ? strings(s.Action).some((a) => wildcard(a, action, true))
+    : strings(s.NotAction).every((a) => !wildcard(a, action, true));
+const grantsInvoke = (s: Statement) => grantsAction(s, "execute-api:Invoke");
+
+/** The DynamoDB actions an identity policy allows on a table ARN (short names, e.g. "Query"). */
+export function tableActions(statements: Statement[], tableArn: string): string[] {
+  const actions = new Set<string>();
+  for (const s of statements) {
+    if (s.Effect !== "Allow" || !resourceMatches(s, tableArn)) continue;
+    for (const a of strings(s.Action)) {
+      if (/^dynamodb:/i.test(a)) actions.add(a.slice("dynamodb:".length));
+    }
+  }
+  return [...actions].sort();
+}
 
 const resourceMatches = (s: Statement, arn: string) =>
   s.Resource !== undefined
@@ -151,13 +172,18 @@ export function mermaidDiagram(run: DiagramInput): string {
     while (p && p.custom) p = p.parent ? byUrn.get(p.parent) : undefined;
     return p ? p.urn : "";
   };
+  const drawn = new Set<string>();
   const node = (r: RegisteredResource, label: string, shape: "box" | "round" | "hex" = "box") => {
     const id = nodeId(r.urn);
+    if (drawn.has(id)) return id;
+    drawn.add(id);
     const [open, close] =
       shape === "round" ? ["(", ")"] : shape === "hex" ? ["{{", "}}"] : ["[", "]"];
     place(componentOf(r), `${id}${open}"${esc(label)}"${close}`);
     return id;
   };
+  /** Extra label lines of component nodes (a Function component shows its function). */
+  const functionLabel = new Map<string, string>();
 
   // --- Identity providers: user pools in the stack, external OIDC issuers by URL.
   const users = "users";
@@ -301,6 +327,7 @@ export function mermaidDiagram(run: DiagramInput): string {
   }
 
   // --- Invoker roles: what their identity policies let them invoke, and who assumes them.
+  const roleNode = new Map<string, string>();
   const stagesOf = (api: RegisteredResource): string[] => {
     const names = [
       ...ofType("aws:apigateway/stage:Stage")
@@ -337,6 +364,7 @@ export function mermaidDiagram(run: DiagramInput): string {
     });
     if (reachable.length === 0) continue;
     const rid = node(role, `Invoker role\n${role.name}`, "round");
+    roleNode.set(role.urn, rid);
     for (const [urn] of reachable) edge(rid, nodeId(urn), "execute-api:Invoke");
     for (const s of statementsOf(I(role).assumeRolePolicy)) {
       if (s.Effect !== "Allow") continue;
@@ -356,6 +384,101 @@ export function mermaidDiagram(run: DiagramInput): string {
         edge(cid, rid, "sts:AssumeRole");
       }
     }
+  }
+
+  // --- Lambda functions: what invokes them, the role they run as, the tables they may use.
+  // A function inside its own Function component is drawn as that component's node.
+  const functionNode = new Map<string, string>();
+  for (const fn of ofType(T.lambda)) {
+    const owner = fn.parent ? byUrn.get(fn.parent) : undefined;
+    const alone =
+      owner && !owner.custom && ofType(T.lambda).filter((f) => f.parent === owner.urn).length === 1;
+    if (alone && owner) {
+      functionNode.set(fn.urn, nodeId(owner.urn));
+      functionLabel.set(owner.urn, `λ ${fn.name}`);
+    } else {
+      functionNode.set(fn.urn, node(fn, `λ ${fn.name}`));
+    }
+  }
+  const fnByArnIn = (text: unknown) =>
+    typeof text === "string" && text !== ""
+      ? ofType(T.lambda).find((f) => f.arn && (text === f.arn || text.includes(`${f.arn}/`)))
+      : undefined;
+  const invokes = (from: string, target: unknown, label = "invokes") => {
+    const fn = fnByArnIn(target);
+    if (fn) edge(from, functionNode.get(fn.urn)!, label);
+  };
+  for (const [urn, { api }] of routeOf) {
+    const r = byUrn.get(urn)!;
+    if (r.type === T.restMethod) {
+      const integration = ofType(T.restIntegration).find(
+        (x) =>
+          I(x).restApi === api.id &&
+          I(x).resourceId === I(r).resourceId &&
+          I(x).httpMethod === I(r).httpMethod,
+      );
+      if (integration) invokes(nodeId(urn), I(integration).uri);
+    } else {
+      const target = /^integrations\/(.+)$/.exec(String(I(r).target ?? ""))?.[1];
+      const integration = byId(T.v2Integration, target);
+      if (integration) invokes(nodeId(urn), I(integration).integrationUri);
+    }
+  }
+  for (const a of [...ofType(T.restAuthorizer), ...ofType(T.v2Authorizer)]) {
+    invokes(nodeId(a.urn), I(a).authorizerUri, "runs");
+  }
+  const statementsOfRole = (role: RegisteredResource): Statement[] => {
+    const statements: Statement[] = [];
+    for (const p of list(I(role).inlinePolicies)) {
+      statements.push(...statementsOf((p as Obj)?.policy));
+    }
+    for (const rp of ofType(T.rolePolicy)) {
+      if (I(rp).role === role.id || I(rp).role === I(role).name) {
+        statements.push(...statementsOf(I(rp).policy));
+      }
+    }
+    for (const att of ofType(T.attachment)) {
+      if (I(att).role !== role.id && I(att).role !== I(role).name) continue;
+      const managed = ofType(T.policy).find((p) => p.arn === I(att).policyArn);
+      if (managed) statements.push(...statementsOf(I(managed).policy));
+    }
+    return statements;
+  };
+  for (const ds of ofType(T.dataSource)) {
+    const api = byId(T.appsync, I(ds).apiId);
+    if (!api) continue;
+    const kind = String(I(ds).type ?? "");
+    const dsid = node(ds, `data source ${I(ds).name ?? ds.name}\n${kind}`, "round");
+    const fields = ofType(T.resolver)
+      .filter((x) => I(x).apiId === api.id && I(x).dataSource === I(ds).name)
+      .map((x) => `${I(x).type}.${I(x).field}`)
+      .sort();
+    if (fields.length) edge(nodeId(api.urn), dsid, fields.join(", "));
+    invokes(dsid, I(ds).lambdaConfig?.functionArn);
+    const table = ofType(T.table).find(
+      (t) => t.id === I(ds).dynamodbConfig?.tableName || t.name === I(ds).dynamodbConfig?.tableName,
+    );
+    if (table) {
+      const role = ofType(T.role).find((r) => r.arn !== null && r.arn === I(ds).serviceRoleArn);
+      const actions = role && table.arn ? tableActions(statementsOfRole(role), table.arn) : [];
+      edge(dsid, node(table, `DynamoDB ${table.name}`, "round"), actions.join(" ") || "DynamoDB");
+    }
+  }
+  for (const fn of ofType(T.lambda)) {
+    const role = ofType(T.role).find((r) => r.arn !== null && r.arn === I(fn).role);
+    if (!role) continue;
+    const statements = statementsOfRole(role);
+    for (const table of ofType(T.table)) {
+      const actions = table.arn ? tableActions(statements, table.arn) : [];
+      if (actions.length === 0) continue;
+      edge(
+        functionNode.get(fn.urn)!,
+        node(table, `DynamoDB ${table.name}`, "round"),
+        actions.join(" "),
+      );
+    }
+    // Only a role drawn for what it may invoke is worth an arrow (an invoker role).
+    if (roleNode.has(role.urn)) edge(functionNode.get(fn.urn)!, roleNode.get(role.urn)!, "runs as");
   }
 
   // --- The execute-api VPC endpoint and the private APIs pinned to it.
@@ -391,7 +514,8 @@ export function mermaidDiagram(run: DiagramInput): string {
     for (const c of components.filter((x) => componentOf(x) === container)) {
       const inner = members.get(c.urn) ?? [];
       const hasChildren = inner.length > 0 || components.some((x) => componentOf(x) === c.urn);
-      const label = `${shortType(c.type)} ${c.name}`;
+      const extra = functionLabel.get(c.urn);
+      const label = `${shortType(c.type)} ${c.name}${extra ? `\n${extra}` : ""}`;
       if (!hasChildren) {
         lines.push(`${indent}${nodeId(c.urn)}["${esc(label)}"]`);
         continue;
