@@ -584,6 +584,11 @@ function notApplicableQuietly(args, reason) {
     Error.stackTraceLimit = limit;
   }
 }
+function shortType(type) {
+  const slash = type.indexOf("/");
+  const colon = type.lastIndexOf(":");
+  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
+}
 function validateEachType(...validations) {
   const byType = /* @__PURE__ */ new Map();
   for (const v of validations) {
@@ -593,7 +598,7 @@ function validateEachType(...validations) {
     }
     byType.set(type, v);
   }
-  const reason = `Policy only applies to resources of type ${[...byType.keys()].map((t) => `'${t}'`).join(", ")}`;
+  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
   return (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);

@@ -26,6 +26,13 @@ export function notApplicableQuietly(args: ResourceValidationArgs, reason: strin
   }
 }
 
+/** "aws:iam/rolePolicy:RolePolicy" → "aws:iam RolePolicy". */
+function shortType(type: string): string {
+  const slash = type.indexOf("/");
+  const colon = type.lastIndexOf(":");
+  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
+}
+
 /** A validation that dispatches to the `validateResourceOfType(...)` member for the type. */
 export function validateEachType(...validations: ResourceValidation[]): ResourceValidation {
   const byType = new Map<string, ResourceValidation>();
@@ -36,7 +43,8 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
     }
     byType.set(type, v);
   }
-  const reason = `Policy only applies to resources of type ${[...byType.keys()].map((t) => `'${t}'`).join(", ")}`;
+  // Short: the server sends one such entry per resource and policy back to the CLI.
+  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
   return (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);
