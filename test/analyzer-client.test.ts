@@ -50,6 +50,13 @@ new PolicyPack("echo-pack", {
         })))),
     },
     {
+      name: "mark-remediated",
+      description: "Adds a property to REST APIs, at the remediate level.",
+      enforcementLevel: "remediate",
+      remediateResource: (args) =>
+        args.type === "aws:apigateway/restApi:RestApi" ? { ...args.props, remediated: true } : undefined,
+    },
+    {
       name: "threshold",
       description: "Reports its configured threshold.",
       enforcementLevel: "mandatory",
@@ -170,10 +177,11 @@ describe("analyzer client: a pack started like the CLI starts it", function () {
       [
         ["echo-resource", "resource", "advisory"],
         ["echo-stack", "stack", "advisory"],
+        ["mark-remediated", "resource", "remediate"],
         ["threshold", "resource", "mandatory"],
       ],
     );
-    assert.strictEqual(info.policies[2].severity, "high");
+    assert.strictEqual(info.policies.find((p) => p.name === "threshold")?.severity, "high");
   });
 
   it("collects what the pack logs through the Engine service", async () => {
@@ -215,6 +223,23 @@ describe("analyzer client: a pack started like the CLI starts it", function () {
     assert.deepStrictEqual(seen.opts.ignoreChanges, ["tags"]);
     assert.strictEqual(seen.opts.parent, "urn:pulumi:dev::proj::sec1:x:Y::c");
     assert.strictEqual(seen.provider, "urn:prov");
+  });
+
+  it("calls Remediate like the CLI and returns the remediated properties", async () => {
+    await pack.configure();
+    await pack.configureStack({ stack: "dev", project: "proj" });
+    const fixes = await pack.remediate(resource());
+    assert.deepStrictEqual(
+      fixes.map((f) => [f.policy, f.properties]),
+      [
+        [
+          "mark-remediated",
+          { name: "api", endpointConfiguration: { types: "PRIVATE" }, remediated: true },
+        ],
+      ],
+    );
+    const other = resource({ type: "aws:apigateway/method:Method", urn: "urn:m", name: "m" });
+    assert.deepStrictEqual(await pack.remediate(other), []);
   });
 
   it("reports levels per policy and lets Configure change a policy's level and properties", async () => {

@@ -195,9 +195,23 @@ export interface PackClient {
     secretKeys?: string[];
     tags?: Record<string, string>;
   }): Promise<void>;
+  /**
+   * Remediate, which the CLI calls for each resource before Analyze: policies at the
+   * `remediate` level may return new properties for it.
+   */
+  remediate(resource: AnalyzerResource): Promise<Remediation[]>;
   analyze(resource: AnalyzerResource): Promise<AnalyzeResult>;
   analyzeStack(resources: AnalyzerResource[]): Promise<AnalyzeResult>;
   stop(): Promise<void>;
+}
+
+/** A policy's change to a resource's properties (enforcement level `remediate`). */
+export interface Remediation {
+  policy: string;
+  description: string;
+  /** The resource's new properties, or undefined when the policy reported a diagnostic instead. */
+  properties?: Record<string, unknown>;
+  diagnostic: string;
 }
 
 /** Raised when the pack exits or never prints its port; the message carries what it said. */
@@ -641,6 +655,19 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
       const tags = req.getTagsMap();
       for (const [k, v] of Object.entries(s.tags ?? {})) tags.set(k, v);
       await unary(client.configureStack.bind(client), req, "ConfigureStack");
+    },
+    async remediate(resource) {
+      const resp = await unary<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
+        client.remediate.bind(client),
+        toAnalyzeRequest(resource),
+        `Remediate(${resource.urn})`,
+      );
+      return resp.getRemediationsList().map((r) => ({
+        policy: r.getPolicyname(),
+        description: r.getDescription(),
+        properties: r.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
+        diagnostic: r.getDiagnostic(),
+      }));
     },
     async analyze(resource) {
       const resp = await unary<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(

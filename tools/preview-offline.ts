@@ -334,7 +334,12 @@ export async function analyzeRun(
     secretKeys: ctx.secretKeys,
   });
   const diagnostics: Diagnostic[] = [];
-  for (const r of view.analyzer) {
+  for (const original of view.analyzer) {
+    // The CLI's order: Remediate, then Analyze on what the remediations left.
+    let r = original;
+    for (const fix of await pack.remediate(r)) {
+      if (fix.properties) r = { ...r, properties: fix.properties };
+    }
     const result = await pack.analyze(r);
     // A resource policy's violation is about the analyzed resource; the CLI attaches its URN.
     diagnostics.push(...result.diagnostics.map((d) => ({ ...d, urn: d.urn ?? r.urn })));
