@@ -2,18 +2,7 @@
  * Test helpers for handlers (never imported by a handler's index.ts, so never bundled):
  * a seeded random source and a generator of malformed events for fuzzing.
  */
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same fuzz cases. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../../test/helpers/random";
 
 /** Values of the wrong type or shape, huge strings and hostile text. */
 export const BAD_VALUES: unknown[] = [

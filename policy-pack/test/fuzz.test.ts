@@ -20,22 +20,11 @@ import {
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
+import { seeded } from "../../test/helpers/random";
 
 const SEED = 0x5ec1;
 const BAGS_PER_TYPE = 300;
 const STACKS = 200;
-
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SENTINELS = [
   UNKNOWN,
@@ -221,7 +210,7 @@ const TYPE_LIST = Object.keys(TEMPLATES);
 class Fuzzer {
   private readonly random: () => number;
   constructor(seed: number) {
-    this.random = prng(seed);
+    this.random = seeded(seed);
   }
   int(n: number): number {
     return Math.floor(this.random() * n);
