@@ -41,6 +41,21 @@ export const routeKeyOf = (route: Pick<HttpRoute, "method" | "path">): string =>
 export const permissionPathOf = (route: Pick<HttpRoute, "method" | "path">): string =>
   `/*/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`;
 
+/**
+ * The request headers a browser may send: the bearer token, the JSON body's type, and the two
+ * headers the bookings handler reads (`idempotency-key` on POST, `x-correlation-id` on every
+ * route; handlers/bookings, handlers/shared/http.ts).
+ */
+export const CORS_ALLOW_HEADERS = [
+  "authorization",
+  "content-type",
+  "idempotency-key",
+  "x-correlation-id",
+] as const;
+
+/** The response headers a browser script may read: the correlation id every answer carries. */
+export const CORS_EXPOSE_HEADERS = ["x-correlation-id"] as const;
+
 /** A Lambda function the API invokes (another component's outputs). */
 export interface LambdaTarget {
   functionArn: pulumi.Input<string>;
@@ -228,7 +243,12 @@ export class HttpApi extends pulumi.ComponentResource {
             : {
                 allowOrigins: origins,
                 allowMethods: methods,
-                allowHeaders: ["authorization", "content-type"],
+                // Every request header the handlers read: a browser's preflight fails for any
+                // header not listed, so an unlisted one would be unusable from the app.
+                allowHeaders: [...CORS_ALLOW_HEADERS],
+                // Cross-origin scripts see only safelisted response headers unless exposed: the
+                // correlation id is what a user quotes to support.
+                exposeHeaders: [...CORS_EXPOSE_HEADERS],
                 allowCredentials: origins.includes("*")
                   ? false
                   : (args.corsAllowCredentials ?? false),

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { HTTP_API_ROUTES, parsePlatformConfig, PlatformConfig } from "../config";
 import {
   BOOKINGS_API_ROUTES,
@@ -165,7 +167,27 @@ describe("components/http-api", () => {
       const cors = one(run, API).inputs.corsConfiguration as Record<string, unknown>;
       assert.deepStrictEqual(cors.allowOrigins, config("dev").corsAllowOrigins);
       assert.strictEqual(cors.allowCredentials, false);
-      assert.deepStrictEqual(cors.allowHeaders, ["authorization", "content-type"]);
+      assert.deepStrictEqual(cors.allowHeaders, [
+        "authorization",
+        "content-type",
+        "idempotency-key",
+        "x-correlation-id",
+      ]);
+      assert.deepStrictEqual(cors.exposeHeaders, ["x-correlation-id"]);
+    });
+
+    it("lets a browser send every request header the bookings handler reads (else its preflight fails)", () => {
+      const cors = one(run, API).inputs.corsConfiguration as { allowHeaders: string[] };
+      // Header names the handler looks up: `header(headers, "<name>")` in the handler and the
+      // shared helpers it uses (correlation id), read from the source, not from the component.
+      const read = new Set<string>();
+      for (const file of ["handlers/bookings/index.ts", "handlers/shared/http.ts"]) {
+        const source = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+        for (const m of source.matchAll(/\bheader\([^,()]+,\s*"([^"]+)"\)/g))
+          read.add(m[1].toLowerCase());
+      }
+      assert.deepStrictEqual([...read].sort(), ["idempotency-key", "x-correlation-id"]);
+      for (const name of read) assert.ok(cors.allowHeaders.includes(name), name);
     });
 
     it("throttles the $default stage and POST /bookings with the dev config's limits", () => {
