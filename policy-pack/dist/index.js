@@ -2463,6 +2463,7 @@ var restExecutionLogging = {
     const settings = ofType(args.resources, TYPES.methodSettings);
     for (const stage of ofType(args.resources, TYPES.restStage)) {
       const { covering, undecided } = settingsForStage(stage, settings, restApis);
+      if (covering.some((s) => isUnknownValue(rawProps(s.props).settings))) continue;
       const values = covering.map((s) => asRecord(rawProps(s.props).settings) ?? {});
       if (values.some((v) => hasUnknown(v.loggingLevel))) continue;
       const logged = values.some((v) => allowed.has(upperString(v.loggingLevel) ?? "OFF"));

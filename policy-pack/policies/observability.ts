@@ -160,6 +160,8 @@ export const restExecutionLogging: StackValidationPolicy = {
     const settings = ofType(args.resources, TYPES.methodSettings);
     for (const stage of ofType(args.resources, TYPES.restStage)) {
       const { covering, undecided } = settingsForStage(stage, settings, restApis);
+      // A settings block computed from an unknown value (preview) may hold any level.
+      if (covering.some((s) => isUnknownValue(rawProps(s.props).settings))) continue;
       const values = covering.map((s) => asRecord(rawProps(s.props).settings) ?? {});
       if (values.some((v) => hasUnknown(v.loggingLevel))) continue;
       const logged = values.some((v) => allowed.has(upper(v.loggingLevel) ?? "OFF"));

@@ -136,6 +136,9 @@ describe("sec1-x-rest-execution-logging", () => {
       await runStackPolicy(restExecutionLogging, [...base, settings({ loggingLevel: UNKNOWN })]),
     );
   });
+  it("stays silent when the whole settings block is unknown (an apply over an unknown value)", async () => {
+    assertSilent(await runStackPolicy(restExecutionLogging, [...base, settings(UNKNOWN)]));
+  });
 });
 
 describe("sec1-x-appsync-logging", () => {
