@@ -171,8 +171,19 @@ export const COVERAGE: CoverageRow[] = [
   },
 ];
 
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").trim();
+/**
+ * Text for a table cell: pipes escaped, one line, and `*` escaped outside code spans, so
+ * a description saying "method settings for *\/*" is not read as emphasis (Prettier would turn
+ * it into "_/_").
+ */
+export function cell(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\*/g, "\\*")))
+    .join("")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n/g, " ")
+    .trim();
 }
 
 function configCell(policy: Policy): string {

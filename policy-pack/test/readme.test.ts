@@ -49,6 +49,21 @@ describe("policy-pack/README.md", () => {
     }
   });
 
+  it("keeps asterisks in descriptions literal (a method path */* is not emphasis)", async () => {
+    const text = await renderReadme([
+      {
+        name: "sec1-x-demo",
+        description: "method settings for */* and `*/*` in code",
+        enforcementLevel: "advisory",
+        tags: ["SEC1-X"],
+      },
+    ]);
+    const row = text.split("\n").find((l) => l.includes("`sec1-x-demo`"));
+    assert.ok(row);
+    assert.match(row, /method settings for \\\*\/\\\* and `\*\/\*` in code/);
+    assert.doesNotMatch(row, /_\/_/);
+  });
+
   it("escapes table separators in descriptions", () => {
     const text = renderMarkdown([
       { name: "sec1-x-demo", description: "a | b", enforcementLevel: "advisory", tags: ["SEC1-X"] },
