@@ -20,6 +20,43 @@ function isTaggable(type: string): boolean {
   return /\n\s+tags\?:/.test(body);
 }
 
+/** DynamoDB actions of the document-client commands a handler's source sends. */
+const COMMAND_ACTIONS: Record<string, string> = {
+  Get: "dynamodb:GetItem",
+  Put: "dynamodb:PutItem",
+  Update: "dynamodb:UpdateItem",
+  Delete: "dynamodb:DeleteItem",
+  Query: "dynamodb:Query",
+  Scan: "dynamodb:Scan",
+  BatchGet: "dynamodb:BatchGetItem",
+  BatchWrite: "dynamodb:BatchWriteItem",
+  TransactGet: "dynamodb:GetItem",
+  TransactWrite: "dynamodb:PutItem",
+};
+
+/**
+ * The handler folder that reads an environment variable (`process.env.LOYALTY_TABLE_NAME`) and
+ * the DynamoDB actions its source sends (`new GetCommand(` → GetItem): read from handlers/, not
+ * from the program, so a grant in index.ts that drifts from the code is caught.
+ */
+function handlerUsing(variable: string): { handler: string; actions: string[] } {
+  const dir = path.join(__dirname, "..", "handlers");
+  const found = fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, "index.ts")))
+    .filter((d) =>
+      fs.readFileSync(path.join(dir, d, "index.ts"), "utf8").includes(`process.env.${variable}`),
+    );
+  assert.strictEqual(found.length, 1, `one handler reads ${variable}: ${found.join(", ")}`);
+  const source = fs.readFileSync(path.join(dir, found[0], "index.ts"), "utf8");
+  const actions = new Set<string>();
+  for (const m of source.matchAll(/\bnew (\w+)Command\(/g)) {
+    assert.ok(m[1] in COMMAND_ACTIONS, `unknown command ${m[1]}Command in ${found[0]}`);
+    actions.add(COMMAND_ACTIONS[m[1]]);
+  }
+  return { handler: found[0], actions: [...actions].sort() };
+}
+
 describe("program", () => {
   for (const stack of ["dev", "prod"] as const) {
     describe(`${stack} stack`, () => {
@@ -87,6 +124,100 @@ describe("program", () => {
         const tags = (r.inputs.tags ?? {}) as Record<string, string>;
         for (const [k, v] of Object.entries(expected))
           assert.strictEqual(tags[k], v, `${r.type} ${r.name} tag ${k}`);
+      }
+    });
+  }
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: gives each function only its own table, with exactly the DynamoDB actions its handler sends`, async () => {
+      const run = await runStack(stack);
+      const tables = ofType(run, "aws:dynamodb/table:Table");
+      const functions = ofType(run, "aws:lambda/function:Function");
+      assert.ok(tables.length >= 2 && functions.length >= 3, "tables and functions exist");
+      let withTable = 0;
+      for (const fn of functions) {
+        const role = ofType(run, "aws:iam/role:Role").find((r) => r.arn === fn.inputs.role);
+        assert.ok(role, `${fn.name}: its role is in the stack`);
+        const statements = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+          .filter((p) => p.inputs.role === role.id || p.inputs.role === role.inputs.name)
+          .flatMap((p) => policyDocument(p.inputs.policy).Statement);
+        const dynamo = statements.filter((st) =>
+          [st.Action ?? []].flat().some((a: string) => /^dynamodb:/i.test(a)),
+        );
+        const variables = ((fn.inputs.environment as { variables?: Record<string, string> })
+          ?.variables ?? {}) as Record<string, string>;
+        const tableVars = Object.keys(variables).filter((k) => k.endsWith("_TABLE_NAME"));
+        if (tableVars.length === 0) {
+          assert.deepStrictEqual(dynamo, [], `${fn.name} has no table, so no DynamoDB grant`);
+          continue;
+        }
+        withTable++;
+        assert.strictEqual(tableVars.length, 1, fn.name);
+        const table = tables.find((t) => t.id === variables[tableVars[0]]);
+        assert.ok(table?.arn, `${fn.name}: ${tableVars[0]} names a table of the stack`);
+        const { handler, actions } = handlerUsing(tableVars[0]);
+        assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
+        assert.strictEqual(dynamo.length, 1, `${fn.name}: one DynamoDB statement`);
+        assert.strictEqual(dynamo[0].Effect, "Allow");
+        assert.deepStrictEqual([dynamo[0].Resource].flat(), [table.arn], `${fn.name}: its table`);
+        assert.deepStrictEqual(
+          [dynamo[0].Action].flat().sort(),
+          actions,
+          `${fn.name}: the actions handlers/${handler} sends`,
+        );
+        for (const other of tables.filter((t) => t !== table))
+          assert.ok(!JSON.stringify(statements).includes(String(other.arn)), other.name);
+      }
+      assert.strictEqual(withTable, 2, "the loyalty and bookings functions");
+    });
+
+    it(`${stack}: logs every function to its own log group with the stack's retention`, async () => {
+      const run = await runStack(stack);
+      const retention = parsePlatformConfig(stackConfig(stack)).logRetentionDays;
+      const functions = ofType(run, "aws:lambda/function:Function");
+      assert.ok(functions.length >= 3);
+      const groups = new Set<string>();
+      for (const fn of functions) {
+        const logGroup = (fn.inputs.loggingConfig as { logGroup?: string })?.logGroup;
+        const group = ofType(run, "aws:cloudwatch/logGroup:LogGroup").find(
+          (g) => g.id === logGroup,
+        );
+        assert.ok(group, `${fn.name} logs to a group of the stack`);
+        assert.strictEqual(group.inputs.retentionInDays, retention, group.name);
+        assert.ok(fn.dependencies.includes(group.urn), `${fn.name} is created after its group`);
+        groups.add(group.urn);
+      }
+      assert.strictEqual(groups.size, functions.length, "one group per function");
+    });
+
+    it(`${stack}: lets API Gateway invoke a function only from a named route or authorizer of an API in the stack`, async () => {
+      const run = await runStack(stack);
+      const apis = [
+        ...ofType(run, "aws:apigateway/restApi:RestApi"),
+        ...ofType(run, "aws:apigatewayv2/api:Api"),
+      ].map((a) => String(a.wireOutputs.executionArn));
+      const functionNames = ofType(run, "aws:lambda/function:Function").map(
+        (f) => f.wireOutputs.name,
+      );
+      const permissions = ofType(run, "aws:lambda/permission:Permission");
+      assert.ok(permissions.length >= 5, `only ${permissions.length} permissions`);
+      for (const p of permissions) {
+        const { principal, sourceArn, function: fn } = p.inputs as Record<string, string>;
+        assert.ok(
+          principal === "apigateway.amazonaws.com" || principal === "appsync.amazonaws.com",
+          `${p.name}: ${principal}`,
+        );
+        assert.ok(functionNames.includes(fn), `${p.name}: a function of the stack`);
+        const api = apis.find(
+          (a) => typeof sourceArn === "string" && sourceArn.startsWith(`${a}/`),
+        );
+        assert.ok(api, `${p.name}: ${sourceArn} names an API of the stack`);
+        // A stage, method and path (`v1/GET/loyalty/*`, `*/POST/bookings`) or one authorizer.
+        assert.match(
+          sourceArn.slice(api.length),
+          /^\/(authorizers\/\w+|[\w*$]+\/(GET|POST|PUT|PATCH|DELETE)\/[\w*{}/-]+)$/,
+          p.name,
+        );
       }
     });
   }
