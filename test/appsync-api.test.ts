@@ -308,14 +308,18 @@ describe("AppSyncApi", () => {
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:lambda/function:Function",
       ]) {
-        for (const r of ofType(run, type).filter((x) => x.name.startsWith("graphql")))
+        const children = ofType(run, type).filter((x) => x.name.startsWith("graphql"));
+        assert.ok(children.length > 0, type);
+        for (const r of children)
           assert.deepStrictEqual(
             r.inputs.tags,
             { team: "platform", "cost-center": "4711" },
             r.name,
           );
       }
-      for (const r of ofType(run, "aws:iam/role:Role").filter((x) => x.name.startsWith("graphql-")))
+      const roles = ofType(run, "aws:iam/role:Role").filter((x) => x.name.startsWith("graphql-"));
+      assert.ok(roles.length >= 3, "log and data-source roles");
+      for (const r of roles)
         assert.deepStrictEqual(r.inputs.tags, { team: "platform", "cost-center": "4711" }, r.name);
     });
   });
@@ -411,8 +415,9 @@ describe("AppSyncApi", () => {
         Resource: functionArn,
       },
     ]);
-    for (const r of ofType(run, "aws:appsync/resolver:Resolver"))
-      assert.strictEqual(r.inputs.code, undefined);
+    const resolvers = ofType(run, "aws:appsync/resolver:Resolver");
+    assert.strictEqual(resolvers.length, Object.keys(RESOLVED_FIELDS).length);
+    for (const r of resolvers) assert.strictEqual(r.inputs.code, undefined);
     assert.strictEqual(
       ofType(run, "aws:dynamodb/table:Table").length,
       1,

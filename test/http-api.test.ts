@@ -12,6 +12,7 @@ import {
 } from "../components/http-api";
 import { Identity } from "../components/identity";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
+import { registeredBeforeFailure } from "../tools/mock-engine";
 import { one, ofType, ProgramRun, runComponents, stackConfig } from "./helpers/harness";
 
 const API = "aws:apigatewayv2/api:Api";
@@ -211,6 +212,7 @@ describe("components/http-api", () => {
 
     it("creates the stage after the routes its routeSettings name", () => {
       const stage = one(run, STAGE);
+      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API_ROUTES.length);
       for (const route of ofType(run, ROUTE))
         assert.ok(stage.dependencies.includes(route.urn), route.name);
     });
@@ -267,9 +269,23 @@ describe("components/http-api", () => {
     });
 
     it("refuses a '*' CORS origin in prod before creating anything", async () => {
+      let failure: unknown;
       await assert.rejects(
-        build(config("prod"), { corsAllowOrigins: ["*"] }),
+        build(config("prod"), { corsAllowOrigins: ["*"] }).catch((e: unknown) => {
+          failure = e;
+          throw e;
+        }),
         /corsAllowOrigins must not contain '\*' in prod/,
+      );
+      // The identity tier (external OIDC in prod) registers nothing of its own; the API none.
+      const registered = registeredBeforeFailure(failure) ?? [];
+      assert.deepStrictEqual(
+        registered.filter((r) => r.name.startsWith("bookings-")).map((r) => r.name),
+        [],
+      );
+      assert.ok(
+        registered.some((r) => r.type === "sec1:api:HttpApi"),
+        "the failure is recorded",
       );
     });
   });
@@ -308,6 +324,7 @@ describe("components/http-api", () => {
 
     it("gives every route CUSTOM authorization by the Lambda authorizer", () => {
       const authorizerId = one(run, AUTHORIZER).id;
+      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API_ROUTES.length);
       for (const route of ofType(run, ROUTE)) {
         assert.strictEqual(route.inputs.authorizationType, "CUSTOM");
         assert.strictEqual(route.inputs.authorizerId, authorizerId);

@@ -99,8 +99,10 @@ describe("components/identity", () => {
       assert.strictEqual(pool.inputs.userPoolTier, "PLUS");
       assert.deepStrictEqual(pool.inputs.userPoolAddOns, { advancedSecurityMode: "ENFORCED" });
       // A replaced client gets a new id (every app and API audience) and a new secret.
-      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN])
+      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN]) {
+        assert.ok(ofType(prod, type).length > 0, type);
         for (const r of ofType(prod, type)) assert.strictEqual(r.options.protect, true, r.name);
+      }
     });
 
     it("leaves a dev pool deletable and unprotected", () => {
@@ -108,8 +110,10 @@ describe("components/identity", () => {
       assert.strictEqual(pool.inputs.deletionProtection, "INACTIVE");
       assert.strictEqual(pool.options.protect, false);
       assert.strictEqual(pool.inputs.userPoolAddOns, undefined);
-      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN])
+      for (const type of [CLIENT, RESOURCE_SERVER, DOMAIN]) {
+        assert.ok(ofType(dev, type).length > 0, type);
         for (const r of ofType(dev, type)) assert.strictEqual(r.options.protect, false, r.name);
+      }
     });
 
     it("issues tokens as https://cognito-idp.<region>.amazonaws.com/<poolId>", () => {

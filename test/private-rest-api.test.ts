@@ -302,14 +302,17 @@ describe("PrivateRestApi", () => {
     }
 
     it("grants no wildcard stage, method or API: every Allow names stage, method and path", () => {
+      let grants = 0;
       for (const caller of Object.keys(roleArns))
         for (const doc of identityOf(caller))
           for (const s of doc.Statement.filter((st: any) => st.Effect === "Allow"))
             for (const r of [s.Resource].flat() as string[]) {
+              grants++;
               const [, stage, method, ...path] = r.slice(executionArn.length).split("/");
               assert.ok(r.startsWith(`${executionArn}/`), r);
               assert.ok(stage === "v1" && /^[A-Z]+$/.test(method) && path[0] === "loyalty", r);
             }
+      assert.strictEqual(grants, 2, "one granted route per caller");
     });
 
     it("creates the invoker roles as children of their InvokerRole components under the API", () => {
@@ -502,17 +505,21 @@ describe("PrivateRestApi", () => {
     it("protects the API, its log groups, invoker roles and API keys", () => {
       const isProtected = (r: RegisteredResource) => r.options.protect;
       assert.ok(isProtected(one(prod, "aws:apigateway/restApi:RestApi")));
-      for (const type of ["aws:cloudwatch/logGroup:LogGroup", "aws:apigateway/apiKey:ApiKey"])
+      for (const type of ["aws:cloudwatch/logGroup:LogGroup", "aws:apigateway/apiKey:ApiKey"]) {
+        assert.strictEqual(ofType(prod, type).length, 2, type);
         for (const r of ofType(prod, type)) assert.ok(isProtected(r), r.name);
-      for (const r of ofType(prod, "aws:iam/role:Role").filter(
+      }
+      const invokers = ofType(prod, "aws:iam/role:Role").filter(
         (r) => !r.name.includes("cloudwatch"),
-      ))
-        assert.ok(isProtected(r), r.name);
+      );
+      assert.strictEqual(invokers.length, 2, "one invoker role per caller");
+      for (const r of invokers) assert.ok(isProtected(r), r.name);
     });
 
     it("uses prod's retention, throttle and logging level", () => {
-      for (const g of ofType(prod, "aws:cloudwatch/logGroup:LogGroup"))
-        assert.strictEqual(g.inputs.retentionInDays, 365);
+      const groups = ofType(prod, "aws:cloudwatch/logGroup:LogGroup");
+      assert.strictEqual(groups.length, 2, "access and execution logs");
+      for (const g of groups) assert.strictEqual(g.inputs.retentionInDays, 365);
       const settings = one(prod, "aws:apigateway/methodSettings:MethodSettings").inputs
         .settings as Record<string, unknown>;
       assert.strictEqual(settings.throttlingRateLimit, 100);
