@@ -2081,6 +2081,43 @@ var policies3 = [
 // policies/least-privilege.ts
 var aws4 = __toESM(require("@pulumi/aws"));
 var import_policy4 = require("@pulumi/policy");
+
+// lib/aws-managed-policies.ts
+var ALL_DOCUMENTS = {
+  // "Provides full access to invoke APIs in Amazon API Gateway."
+  AmazonAPIGatewayInvokeFullAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
+        Resource: "arn:aws:execute-api:*:*:*"
+      }
+    ]
+  },
+  AdministratorAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
+  },
+  PowerUserAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        NotAction: ["iam:*", "organizations:*", "account:*"],
+        Resource: "*"
+      }
+    ]
+  }
+};
+function managedPolicy(arn) {
+  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
+  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return { kind: "customer" };
+  return { kind: "aws", name: m[1], document: ALL_DOCUMENTS[m[1]] };
+}
+
+// policies/least-privilege.ts
 var DOCS4 = {
   invokePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html",
   iamAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
@@ -2097,10 +2134,49 @@ function grantsOf(documents) {
   for (const d of documents) {
     const parsed = parsePolicyDocument(d.value);
     if (parsed.status !== "ok") continue;
-    for (const grant of invokeGrants(parsed.document)) out.push({ grant, where: d.where });
+    for (const grant of invokeGrants(parsed.document)) {
+      out.push({ grant, where: d.where, managed: d.managed });
+    }
   }
   return out;
 }
+function attachedDocuments(props, property) {
+  const value = props[property];
+  const arns = Array.isArray(value) ? value : [value];
+  const out = [];
+  arns.forEach((arn, i) => {
+    const ref = managedPolicy(arn);
+    if (ref.kind !== "aws" || ref.document === void 0) return;
+    const where = Array.isArray(value) ? `${property}[${i}]` : property;
+    out.push({ where, value: ref.document, managed: ref.name });
+  });
+  return out;
+}
+var ATTACHMENT_TYPES = [
+  { cls: aws4.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
+  { cls: aws4.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
+  {
+    cls: aws4.iam.GroupPolicyAttachment,
+    service: "IAM GroupPolicyAttachment",
+    property: "policyArn"
+  },
+  { cls: aws4.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
+  {
+    cls: aws4.iam.RolePolicyAttachmentsExclusive,
+    service: "IAM RolePolicyAttachmentsExclusive",
+    property: "policyArns"
+  },
+  {
+    cls: aws4.iam.UserPolicyAttachmentsExclusive,
+    service: "IAM UserPolicyAttachmentsExclusive",
+    property: "policyArns"
+  },
+  {
+    cls: aws4.iam.GroupPolicyAttachmentsExclusive,
+    service: "IAM GroupPolicyAttachmentsExclusive",
+    property: "policyArns"
+  }
+];
 function roleDocuments(props) {
   const inline = props.inlinePolicies;
   if (!Array.isArray(inline)) return [];
@@ -2117,8 +2193,18 @@ function overIamDocuments(check) {
         check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
+    ...ATTACHMENT_TYPES.map(
+      ({ cls, service, property }) => (0, import_policy4.validateResourceOfType)(
+        cls,
+        (resource, args, report) => {
+          check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
+        }
+      )
+    ),
     (0, import_policy4.validateResourceOfType)(aws4.iam.Role, (role, args, report) => {
-      check("IAM Role", grantsOf(roleDocuments(rawProps(role))), args, report);
+      const props = rawProps(role);
+      const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
+      check("IAM Role", grantsOf(documents), args, report);
     })
   );
 }
@@ -2129,18 +2215,24 @@ var SCOPE_WORDS2 = {
 var INVOKE_ARN_HINT = "arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>";
 var executeApiInvokeScope = {
   name: "sec1-i-execute-api-invoke-scope",
-  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, so an internal consumer can call only the APIs it is meant to.',
+  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
     "high",
-    `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn.`,
+    `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn; attach such a customer managed policy instead of AmazonAPIGatewayInvokeFullAccess.`,
     DOCS4.invokePolicies,
     ["iam", "execute-api"]
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
-    for (const { grant, where } of grants) {
+    for (const { grant, where, managed } of grants) {
       const s = statementLabel(grant.statement);
+      if (managed !== void 0) {
+        report(
+          `${service} '${nameOf(args)}' must not attach the AWS managed policy ${managed} (${where}), which allows execute-api:Invoke on every API ('${grant.broadest}'${grant.viaNotAction ? " through NotAction" : ""}); attach a customer managed policy whose Resource names the APIs the caller needs (${INVOKE_ARN_HINT}) instead.`
+        );
+        continue;
+      }
       if (grant.viaNotAction) {
         report(
           `${service} '${nameOf(args)}' must not allow execute-api:Invoke through NotAction (${where}, ${s}); set Action to the actions the caller needs instead of NotAction.`

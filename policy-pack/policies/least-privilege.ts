@@ -16,6 +16,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { parseArn, hasWildcard } from "../lib/arn";
+import { managedPolicy } from "../lib/aws-managed-policies";
 import { isPrivateRestApi } from "../lib/endpoint";
 import { sec1Metadata } from "../lib/metadata";
 import {
@@ -61,17 +62,73 @@ interface LocatedGrant {
   grant: InvokeGrant;
   /** The property holding the document, e.g. "policy" or "inlinePolicies[0].policy". */
   where: string;
+  /** The AWS managed policy the grant comes from, when it is an attached one. */
+  managed?: string;
 }
 
-function grantsOf(documents: { where: string; value: unknown }[]): LocatedGrant[] {
+/** A policy document a resource carries or attaches. */
+interface LocatedDocument {
+  where: string;
+  value: unknown;
+  managed?: string;
+}
+
+function grantsOf(documents: LocatedDocument[]): LocatedGrant[] {
   const out: LocatedGrant[] = [];
   for (const d of documents) {
     const parsed = parsePolicyDocument(d.value);
     if (parsed.status !== "ok") continue; // unknown in preview or unreadable: cannot tell
-    for (const grant of invokeGrants(parsed.document)) out.push({ grant, where: d.where });
+    for (const grant of invokeGrants(parsed.document)) {
+      out.push({ grant, where: d.where, managed: d.managed });
+    }
   }
   return out;
 }
+
+/**
+ * The documents of the AWS managed policies a resource attaches (`policyArn`, or a list such as
+ * `managedPolicyArns`), for those that grant execute-api:Invoke. Customer managed policies are
+ * aws.iam.Policy resources, checked on their own; unknown ARNs are skipped.
+ */
+function attachedDocuments(props: Record<string, unknown>, property: string): LocatedDocument[] {
+  const value = props[property];
+  const arns = Array.isArray(value) ? value : [value];
+  const out: LocatedDocument[] = [];
+  arns.forEach((arn, i) => {
+    const ref = managedPolicy(arn);
+    if (ref.kind !== "aws" || ref.document === undefined) return;
+    const where = Array.isArray(value) ? `${property}[${i}]` : property;
+    out.push({ where, value: ref.document, managed: ref.name });
+  });
+  return out;
+}
+
+/** IAM resources that attach managed policies, and the property naming them. */
+const ATTACHMENT_TYPES = [
+  { cls: aws.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
+  { cls: aws.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
+  {
+    cls: aws.iam.GroupPolicyAttachment,
+    service: "IAM GroupPolicyAttachment",
+    property: "policyArn",
+  },
+  { cls: aws.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
+  {
+    cls: aws.iam.RolePolicyAttachmentsExclusive,
+    service: "IAM RolePolicyAttachmentsExclusive",
+    property: "policyArns",
+  },
+  {
+    cls: aws.iam.UserPolicyAttachmentsExclusive,
+    service: "IAM UserPolicyAttachmentsExclusive",
+    property: "policyArns",
+  },
+  {
+    cls: aws.iam.GroupPolicyAttachmentsExclusive,
+    service: "IAM GroupPolicyAttachmentsExclusive",
+    property: "policyArns",
+  },
+] as const;
 
 /** The documents of a Role's inline policies. */
 function roleDocuments(props: Record<string, unknown>): { where: string; value: unknown }[] {
@@ -99,8 +156,18 @@ function overIamDocuments(
         check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       }),
     ),
+    ...ATTACHMENT_TYPES.map(({ cls, service, property }) =>
+      validateResourceOfType(
+        cls as typeof aws.iam.RolePolicyAttachment,
+        (resource, args, report) => {
+          check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
+        },
+      ),
+    ),
     validateResourceOfType(aws.iam.Role, (role, args, report) => {
-      check("IAM Role", grantsOf(roleDocuments(rawProps(role))), args, report);
+      const props = rawProps(role);
+      const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
+      check("IAM Role", grantsOf(documents), args, report);
     }),
   );
 }
@@ -118,18 +185,24 @@ const INVOKE_ARN_HINT =
 export const executeApiInvokeScope: ResourceValidationPolicy = {
   name: "sec1-i-execute-api-invoke-scope",
   description:
-    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, so an internal consumer can call only the APIs it is meant to.',
+    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
     "high",
-    `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn.`,
+    `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn; attach such a customer managed policy instead of AmazonAPIGatewayInvokeFullAccess.`,
     DOCS.invokePolicies,
     ["iam", "execute-api"],
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
-    for (const { grant, where } of grants) {
+    for (const { grant, where, managed } of grants) {
       const s = statementLabel(grant.statement);
+      if (managed !== undefined) {
+        report(
+          `${service} '${nameOf(args)}' must not attach the AWS managed policy ${managed} (${where}), which allows execute-api:Invoke on every API ('${grant.broadest}'${grant.viaNotAction ? " through NotAction" : ""}); attach a customer managed policy whose Resource names the APIs the caller needs (${INVOKE_ARN_HINT}) instead.`,
+        );
+        continue;
+      }
       if (grant.viaNotAction) {
         report(
           `${service} '${nameOf(args)}' must not allow execute-api:Invoke through NotAction (${where}, ${s}); set Action to the actions the caller needs instead of NotAction.`,

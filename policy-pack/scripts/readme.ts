@@ -125,7 +125,7 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "I1",
-    what: "IAM grants of execute-api:Invoke name specific APIs (no `*`, account-wide wildcards, NotAction/NotResource); stage/method/path scoping (A)",
+    what: "IAM grants of execute-api:Invoke name specific APIs (no `*`, account-wide wildcards, NotAction/NotResource, attached AWS managed policies that invoke every API); stage/method/path scoping (A)",
     policies: ["sec1-i-execute-api-invoke-scope", "sec1-i-execute-api-invoke-path-scope"],
   },
   {

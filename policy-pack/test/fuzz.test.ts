@@ -198,6 +198,14 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   "aws:iam/userPolicy:UserPolicy": { user: "u", policy: POLICY_DOC },
   "aws:iam/groupPolicy:GroupPolicy": { group: "g", policy: JSON.stringify(POLICY_DOC) },
   "aws:iam/policy:Policy": { policy: JSON.stringify(POLICY_DOC) },
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+    role: "r",
+    policyArn: "arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess",
+  },
+  "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": {
+    roleName: "r",
+    policyArns: ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::1:policy/x"],
+  },
   "aws:lambda/permission:Permission": {
     action: "lambda:InvokeFunction",
     function: "fn",

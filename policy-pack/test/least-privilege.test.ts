@@ -120,6 +120,71 @@ describe("sec1-i-execute-api-invoke-scope", () => {
     assert.match(messagesOf(role)[0], /^IAM Role 'caller' .*inlinePolicies\[1\]\.policy/);
   });
 
+  it("reports an attached AWS managed policy that invokes every API (any partition, any path)", async () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess" },
+        /^IAM RolePolicyAttachment 'caller' must not attach the AWS managed policy AmazonAPIGatewayInvokeFullAccess \(policyArn\), which allows execute-api:Invoke on every API \('arn:aws:execute-api:\*:\*:\*'\)/,
+      ],
+      [
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        { user: "u", policyArn: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess" },
+        /^IAM UserPolicyAttachment 'caller' must not attach the AWS managed policy AdministratorAccess/,
+      ],
+      [
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        { group: "g", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" },
+        /PowerUserAccess .*through NotAction/,
+      ],
+      [
+        "aws:iam/policyAttachment:PolicyAttachment",
+        { roles: ["r"], policyArn: "arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess" },
+        /^IAM PolicyAttachment 'caller'/,
+      ],
+      [
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+        {
+          roleName: "r",
+          policyArns: [
+            "arn:aws:iam::123456789012:policy/mine",
+            "arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess",
+          ],
+        },
+        /policyArns\[1\]/,
+      ],
+      [
+        "aws:iam/role:Role",
+        {
+          assumeRolePolicy: "{}",
+          managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess"],
+        },
+        /^IAM Role 'caller' .*managedPolicyArns\[0\]/,
+      ],
+    ];
+    for (const [type, props, pattern] of cases) {
+      const messages = messagesOf(await run(type, props));
+      assert.strictEqual(messages.length, 1, `${type}: ${JSON.stringify(messages)}`);
+      assert.match(messages[0], pattern);
+    }
+  });
+
+  it("accepts attachments of managed policies that do not invoke APIs, and unknown ARNs", async () => {
+    for (const policyArn of [
+      "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      "arn:aws:iam::123456789012:policy/AmazonAPIGatewayInvokeFullAccess",
+      UNKNOWN,
+    ]) {
+      const result = await run("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
+        role: "r",
+        policyArn,
+      });
+      assert.deepStrictEqual(result.violations, [], policyArn);
+      assert.deepStrictEqual(result.previewErrors, [], policyArn);
+    }
+  });
+
   it("stays silent when the policy is unknown (preview) or not valid JSON", async () => {
     for (const document of [UNKNOWN, invokePolicy(`${API}/${UNKNOWN}`), "{not json"]) {
       const result = await policy(document);
