@@ -171,6 +171,8 @@ export class UsagePlans extends pulumi.ComponentResource {
       );
       // A key may be in only one usage plan per API stage: when a caller moves to another tier
       // the association is replaced, and the new one is refused while the old one exists.
+      // Never protected (a protect on this component would otherwise reach it): it holds no
+      // data, and a protected association could not be replaced, so no caller could change tier.
       new aws.apigateway.UsagePlanKey(
         `${name}-${caller.name}`,
         {
@@ -178,7 +180,7 @@ export class UsagePlans extends pulumi.ComponentResource {
           keyType: "API_KEY",
           usagePlanId: this.plans[caller.usagePlan].id,
         },
-        { parent: this, deleteBeforeReplace: true },
+        { parent: this, deleteBeforeReplace: true, protect: false },
       );
     }
 

@@ -239,6 +239,10 @@ describe("program", () => {
     }
     // Replaced whenever the API changes: protecting it would fail every such update.
     assert.strictEqual(one(run, "aws:apigateway/deployment:Deployment").options.protect, false);
+    // Replaced when a caller moves to another usage-plan tier (a config change).
+    const links = ofType(run, "aws:apigateway/usagePlanKey:UsagePlanKey");
+    assert.strictEqual(links.length, 2);
+    for (const r of links) assert.strictEqual(r.options.protect, false, r.name);
   });
 
   it("dev protects nothing, so a dev stack can be destroyed", async () => {

@@ -115,6 +115,18 @@ describe("UsagePlans", () => {
     for (const k of links) assert.strictEqual(k.options.deleteBeforeReplace, true, k.name);
   });
 
+  it("protects plans and keys when the component is protected, but never the key's plan association (a caller changing tier replaces it)", async () => {
+    const prod = await runComponents(() => {
+      new UsagePlans("loyalty-usage", args(), { protect: true });
+    });
+    const keys = ofType(prod, "aws:apigateway/apiKey:ApiKey");
+    const plans = ofType(prod, "aws:apigateway/usagePlan:UsagePlan");
+    const links = ofType(prod, "aws:apigateway/usagePlanKey:UsagePlanKey");
+    assert.ok(keys.length === 2 && plans.length === 2 && links.length === 2);
+    for (const r of [...keys, ...plans]) assert.strictEqual(r.options.protect, true, r.name);
+    for (const r of links) assert.strictEqual(r.options.protect, false, r.name);
+  });
+
   it("exports key values only as a secret", () => {
     assert.ok(run.secretOutputs.includes("apiKeyValues"));
     assert.ok(!run.secretOutputs.includes("apiKeyIds"));
