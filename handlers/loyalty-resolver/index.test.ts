@@ -5,7 +5,9 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AppSyncResolverEvent } from "aws-lambda";
+import { handle as handleLoyalty } from "../loyalty";
 import { CUSTOMER_ID } from "../shared/ids";
+import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
 import {
   createResolver,
@@ -217,6 +219,40 @@ describe("loyalty resolver", () => {
     assert.strictEqual(result?.remainingPoints, 995);
     assert.strictEqual(server.seen[0].headers["x-amz-security-token"], undefined);
     assert.match(String(server.seen[0].headers.authorization), /^AWS4-HMAC-SHA256 Credential=/);
+  });
+
+  it("maps what the loyalty service really answers, remainingPoints included (the contract between the two)", async () => {
+    // The loyalty handler itself answers the GET, with a stub table: no hand-written body.
+    const rest = await handleLoyalty(
+      {
+        httpMethod: "GET",
+        resource: "/loyalty/{customerId}",
+        path: `/loyalty/${USER}`,
+        pathParameters: { customerId: USER },
+        headers: {},
+        requestContext: {
+          requestId: "rest-1",
+          identity: { userArn: "arn:aws:sts::123456789012:assumed-role/invoker/resolver" },
+        },
+      } as never,
+      {
+        db: { send: async () => ({ Item: { customerId: USER, points: 62_000 } }) },
+        tableName: "loyalty",
+        logger: createLogger({}, { write: () => undefined }),
+      },
+    );
+    assert.strictEqual(rest.statusCode, 200);
+    server = await startServer((_, res) => {
+      res.writeHead(rest.statusCode, { "content-type": "application/json" });
+      res.end(rest.body);
+    });
+    const resolve = createResolver(deps(server.url));
+    assert.deepStrictEqual(await resolve(event()), {
+      customerId: USER,
+      points: 62_000,
+      tier: "SILVER",
+      remainingPoints: 38_000,
+    });
   });
 
   it("asks for the caller's own sub for myLoyalty, whatever the arguments", async () => {

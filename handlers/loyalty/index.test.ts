@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
-import { handle, handler, tierFor } from "./index";
+import { handle, handler, remainingPointsFor, tierFor } from "./index";
 
 const TABLE = "loyalty-table";
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -74,11 +74,27 @@ describe("handlers/loyalty", () => {
     ]);
   });
 
+  it("counts the points still needed for the next tier, none at gold", () => {
+    assert.deepStrictEqual([0, 49_999, 50_000, 99_999, 100_000, 250_000].map(remainingPointsFor), [
+      50_000,
+      1,
+      50_000,
+      1,
+      null,
+      null,
+    ]);
+  });
+
   it("answers GET with the customer's points and tier, reading the key from the path", async () => {
     ddb.on(GetCommand).resolves({ Item: { customerId: "cust-1", points: 62_000 } });
     const res = await handle(getEvent(), deps());
     assert.strictEqual(res.statusCode, 200);
-    assert.deepStrictEqual(bodyOf(res), { customerId: "cust-1", points: 62_000, tier: "silver" });
+    assert.deepStrictEqual(bodyOf(res), {
+      customerId: "cust-1",
+      points: 62_000,
+      tier: "silver",
+      remainingPoints: 38_000,
+    });
     const input = ddb.commandCalls(GetCommand)[0].args[0].input;
     assert.strictEqual(input.TableName, TABLE);
     assert.deepStrictEqual(input.Key, { customerId: "cust-1" });
@@ -94,7 +110,12 @@ describe("handlers/loyalty", () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { customerId: "cust-1", points: 100_400 } });
     const res = await handle(postEvent(), deps());
     assert.strictEqual(res.statusCode, 200);
-    assert.deepStrictEqual(bodyOf(res), { customerId: "cust-1", points: 100_400, tier: "gold" });
+    assert.deepStrictEqual(bodyOf(res), {
+      customerId: "cust-1",
+      points: 100_400,
+      tier: "gold",
+      remainingPoints: null,
+    });
     const input = ddb.commandCalls(UpdateCommand)[0].args[0].input;
     assert.strictEqual(input.TableName, TABLE);
     assert.deepStrictEqual(input.Key, { customerId: "cust-1" });

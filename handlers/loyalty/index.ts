@@ -60,6 +60,16 @@ export interface LoyaltyView {
   customerId: string;
   points: number;
   tier: Tier;
+  /** Points still needed for the next tier; null at the top tier (GraphQL `remainingPoints`). */
+  remainingPoints: number | null;
+}
+
+/** Points still needed for the next tier, or null when there is none (gold). */
+export function remainingPointsFor(points: number): number | null {
+  if (points >= TIER_THRESHOLDS.gold) return null;
+  return (
+    (points >= TIER_THRESHOLDS.silver ? TIER_THRESHOLDS.gold : TIER_THRESHOLDS.silver) - points
+  );
 }
 
 /** The narrow DynamoDB client the handler needs (a DynamoDBDocumentClient, or a test double). */
@@ -80,7 +90,12 @@ export interface LoyaltyDeps {
 /** The view of a stored item (points default to 0 for a malformed item). */
 export function viewOf(id: string, item: Record<string, unknown>): LoyaltyView {
   const points = typeof item.points === "number" && Number.isFinite(item.points) ? item.points : 0;
-  return { customerId: id, points, tier: tierFor(points) };
+  return {
+    customerId: id,
+    points,
+    tier: tierFor(points),
+    remainingPoints: remainingPointsFor(points),
+  };
 }
 
 /**
