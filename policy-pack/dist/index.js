@@ -1731,23 +1731,29 @@ function probeResources(doc) {
   }
   return out;
 }
-function findUnrestrictedInvoke(doc) {
+function findUnrestrictedInvoke(doc, options = {}) {
   const assume = (clause, s) => VPC_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
   const open = /* @__PURE__ */ new Map();
   let maybe = false;
+  const contexts = [
+    { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC }
+  ];
+  if (options.fromOutsideAnyVpc) contexts.push({});
   for (const resource of probeResources(doc)) {
-    const request = {
-      principal: { arn: PROBE_PRINCIPAL },
-      action: INVOKE,
-      resource,
-      context: { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC }
-    };
-    const decision = evaluatePolicy(doc, request, { assume });
-    if (decision === "Unknown") maybe = true;
-    if (decision !== "Allow") continue;
-    for (const s of doc.statements) {
-      if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-        open.set(s.index, s);
+    for (const context of contexts) {
+      const request = {
+        principal: { arn: PROBE_PRINCIPAL },
+        action: INVOKE,
+        resource,
+        context
+      };
+      const decision = evaluatePolicy(doc, request, { assume });
+      if (decision === "Unknown") maybe = true;
+      if (decision !== "Allow") continue;
+      for (const s of doc.statements) {
+        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
+          open.set(s.index, s);
+        }
       }
     }
   }
@@ -1930,7 +1936,9 @@ var resourcePolicySourceVpce = {
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
       const parsed = parsePolicyDocument(d.document);
       if (parsed.status !== "ok") continue;
-      const result = findUnrestrictedInvoke(parsed.document);
+      const result = findUnrestrictedInvoke(parsed.document, {
+        fromOutsideAnyVpc: isPrivateRestApi(d.api) === false
+      });
       for (const s of result.statements) {
         report(
           `${holderLabel(d)} must limit ${statementLabel(s)} (Allow execute-api:Invoke) to your VPC endpoints; set its Condition to {"StringEquals": {"aws:SourceVpce": "<vpce id>"}} or add a Deny with StringNotEquals on aws:SourceVpce that covers it.`,

@@ -572,24 +572,41 @@ function probeResources(doc: PolicyDocument): string[] {
  * Deny with StringNotEquals on them that covers the Allows, is "restricted"; anything else that
  * lets the probe in is "open".
  */
-export function findUnrestrictedInvoke(doc: PolicyDocument): UnrestrictedInvoke {
+export function findUnrestrictedInvoke(
+  doc: PolicyDocument,
+  options: {
+    /**
+     * Also probe a request that comes through no VPC endpoint (no aws:SourceVpce/aws:SourceVpc
+     * keys at all), as a public (EDGE/REGIONAL) API receives from the internet; then an Allow
+     * limited only by `...IfExists` on those keys lets it in. A PRIVATE API is reached only
+     * through interface endpoints, so its requests always carry the keys.
+     */
+    fromOutsideAnyVpc?: boolean;
+  } = {},
+): UnrestrictedInvoke {
   const assume = (clause: ConditionClause, s: Statement) =>
     VPC_KEYS.includes(clause.key) ? undefined : s.effect === "Allow";
   const open = new Map<number, Statement>();
   let maybe = false;
+  const contexts: RequestContext["context"][] = [
+    { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC },
+  ];
+  if (options.fromOutsideAnyVpc) contexts.push({});
   for (const resource of probeResources(doc)) {
-    const request: RequestContext = {
-      principal: { arn: PROBE_PRINCIPAL },
-      action: INVOKE,
-      resource,
-      context: { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC },
-    };
-    const decision = evaluatePolicy(doc, request, { assume });
-    if (decision === "Unknown") maybe = true;
-    if (decision !== "Allow") continue;
-    for (const s of doc.statements) {
-      if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-        open.set(s.index, s);
+    for (const context of contexts) {
+      const request: RequestContext = {
+        principal: { arn: PROBE_PRINCIPAL },
+        action: INVOKE,
+        resource,
+        context,
+      };
+      const decision = evaluatePolicy(doc, request, { assume });
+      if (decision === "Unknown") maybe = true;
+      if (decision !== "Allow") continue;
+      for (const s of doc.statements) {
+        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
+          open.set(s.index, s);
+        }
       }
     }
   }

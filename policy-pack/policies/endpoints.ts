@@ -196,7 +196,9 @@ export const resourcePolicySourceVpce: StackValidationPolicy = {
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
       const parsed = parsePolicyDocument(d.document);
       if (parsed.status !== "ok") continue; // unknown in preview, or unreadable: cannot tell
-      const result = findUnrestrictedInvoke(parsed.document);
+      const result = findUnrestrictedInvoke(parsed.document, {
+        fromOutsideAnyVpc: isPrivateRestApi(d.api) === false,
+      });
       for (const s of result.statements) {
         report(
           `${holderLabel(d)} must limit ${statementLabel(s)} (Allow execute-api:Invoke) to your VPC endpoints; set its Condition to {"StringEquals": {"aws:SourceVpce": "<vpce id>"}} or add a Deny with StringNotEquals on aws:SourceVpce that covers it.`,

@@ -236,6 +236,34 @@ describe("sec1-e-resource-policy-source-vpce", () => {
     assert.strictEqual(messagesOf(await run(stack, { applyTo: "all" })).length, 1);
   });
 
+  it("reports an Allow limited only by ...IfExists on aws:SourceVpce on a public API (internet requests carry no such key)", async () => {
+    const policy = {
+      Statement: [
+        {
+          ...openPolicy.Statement[0],
+          Condition: { StringEqualsIfExists: { "aws:SourceVpce": VPCE } },
+        },
+      ],
+    };
+    const regional = privateStack({ endpointConfiguration: { types: "REGIONAL" } }, { policy });
+    const messages = messagesOf(await run(regional, { applyTo: "all" }));
+    assert.strictEqual(messages.length, 1, JSON.stringify(messages));
+    assert.match(messages[0], /must limit statement 'Everyone'/);
+    // Every request to a PRIVATE API comes through an interface endpoint: the key is present.
+    assert.deepStrictEqual(messagesOf(await run(privateStack({}, { policy }))), []);
+    // A plain StringEquals is a limit for both: a request without the key does not match it.
+    const strict = {
+      Statement: [
+        { ...openPolicy.Statement[0], Condition: { StringEquals: { "aws:SourceVpce": VPCE } } },
+      ],
+    };
+    const regionalStrict = privateStack(
+      { endpointConfiguration: { types: "REGIONAL" } },
+      { policy: strict },
+    );
+    assert.deepStrictEqual(messagesOf(await run(regionalStrict, { applyTo: "all" })), []);
+  });
+
   it("stays silent for an unknown (preview) or broken policy document", async () => {
     for (const policy of [
       UNKNOWN,
