@@ -5,7 +5,8 @@ import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { FetchError } from "aws-jwt-verify/error";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { Jwk } from "aws-jwt-verify/jwk";
-import { captureStdout } from "../shared/testing";
+import { seeded } from "../../test/helpers/random";
+import { captureStdout, malformedEvents } from "../shared/testing";
 import { authorize, AuthorizerDeps, AuthorizerResult, DenialReason } from "./authorize";
 import { AuthorizerConfigError, parseAuthorizerEnv } from "./settings";
 import { createTokenVerifier } from "./verifier";
@@ -459,6 +460,60 @@ describe("handlers/authorizer", () => {
       };
       const result = await decide(h, "Bearer not-a-jwt");
       assert.deepStrictEqual(result, { isAuthorized: false });
+    });
+
+    it("denies 300 malformed events and mangled tokens, each exactly { isAuthorized: false }, never throwing", async () => {
+      const h = harness();
+      const valid = signJwt(claims());
+      const rand = seeded(11);
+      // Mangled tokens: one character changed, parts dropped or repeated, huge, odd schemes.
+      const tokens: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const at = Math.floor(rand() * valid.length);
+        const c = "A-_.=/+ \u0000é"[Math.floor(rand() * 12)];
+        tokens.push(`Bearer ${valid.slice(0, at)}${c}${valid.slice(at + 1)}`);
+      }
+      const [head, body, sig] = valid.split(".");
+      tokens.push(
+        `Bearer ${head}.${body}`,
+        `Bearer ${head}.${body}.${sig}.${sig}`,
+        `Bearer ${head}..${sig}`,
+        `Bearer .${body}.${sig}`,
+        `Bearer ${valid} ${valid}`,
+        `Bearer ${"a".repeat(100_000)}.${body}.${sig}`,
+        `Token ${valid}`,
+        `${valid}`,
+        "Bearer",
+        "Bearer ",
+      );
+      const base = event(`Bearer ${valid}`) as unknown as Record<string, unknown>;
+      const events = [
+        ...tokens.map((t) => event(t)),
+        ...malformedEvents(
+          base,
+          ["headers", "headers.authorization", "routeKey", "requestContext", "requestContext.http"],
+          [],
+          300 - tokens.length,
+        ),
+      ];
+      assert.strictEqual(events.length, 300);
+      let allowed = 0;
+      for (const ev of events) {
+        h.logs.length = 0;
+        const result = await authorize(ev as APIGatewayRequestAuthorizerEventV2, h.deps);
+        if (result.isAuthorized) {
+          // Only an event that still carries the untouched valid token on a known route.
+          allowed++;
+          const e = ev as { headers?: { authorization?: unknown }; routeKey?: unknown };
+          assert.strictEqual(e.headers?.authorization, `Bearer ${valid}`);
+          assert.ok(typeof e.routeKey === "string" && e.routeKey in ROUTE_SCOPES);
+          continue;
+        }
+        assert.deepStrictEqual(result, { isAuthorized: false }, JSON.stringify(ev)?.slice(0, 200));
+        assert.strictEqual(h.logs.length, 1, "one log entry per denial");
+      }
+      // Half the generated events change only the body, which an authorizer never reads.
+      assert.ok(300 - allowed >= 120, `only ${300 - allowed} of 300 denied`);
     });
 
     it("denies an event without headers or request context", async () => {
