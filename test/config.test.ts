@@ -225,12 +225,8 @@ describe("stack config", () => {
           () => undefined,
           (err: unknown) => err,
         );
-        // The program loads its own copy of config.ts, so compare by name, not by class.
-        assert.ok(
-          failure instanceof Error && failure.name === "ConfigError",
-          `expected a ConfigError, got ${String(failure)}`,
-        );
-        const problems = (failure as ConfigError).problems;
+        assert.ok(failure instanceof ConfigError, `expected a ConfigError, got ${String(failure)}`);
+        const problems = failure.problems;
         const qualified = c.key.includes(":") ? c.key : `${PROJECT}:${c.key}`;
         assert.ok(
           problems.some(

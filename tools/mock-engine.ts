@@ -397,18 +397,13 @@ async function settle(value: unknown): Promise<{ value: unknown; secret: boolean
   return { value, secret: false };
 }
 
-/** Project modules are loaded afresh for each run; the SDK and providers stay cached. */
-function forgetProjectModules(projectDir: string) {
-  const root = path.resolve(projectDir) + path.sep;
-  for (const key of Object.keys(require.cache)) {
-    if (
-      key.startsWith(root) &&
-      !key.includes(`${path.sep}node_modules${path.sep}`) &&
-      !key.includes(`${path.sep}tools${path.sep}`)
-    ) {
-      delete require.cache[key];
-    }
-  }
+/**
+ * The entry module is evaluated afresh for each run (its top level builds the stack). Components,
+ * config and the SDK stay cached: they only define classes and functions, so a second run
+ * reuses them instead of transpiling every file again.
+ */
+function forgetEntryModule(entry: string) {
+  delete require.cache[require.resolve(entry)];
 }
 
 /**
@@ -506,8 +501,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     if (opts.program) {
       programExports = opts.program() ?? {};
     } else {
-      forgetProjectModules(projectDir);
-      programExports = require(path.resolve(projectDir, opts.entry ?? "index.ts"));
+      const entry = path.resolve(projectDir, opts.entry ?? "index.ts");
+      forgetEntryModule(entry);
+      programExports = require(entry);
     }
   } catch (err) {
     // Tell callers what had been registered before the program failed (bad config must leave
