@@ -327,8 +327,6 @@ export class PrivateRestApi extends pulumi.ComponentResource {
           vpcEndpointIds: [args.vpcEndpointId],
           ipAddressType: "dualstack",
         },
-        // Keep the endpoint binding's Route 53 aliases when the API is updated in place.
-        putRestApiMode: "merge",
         apiKeySource: "HEADER",
         tags,
       },

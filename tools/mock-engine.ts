@@ -158,7 +158,25 @@ export function mockOutputs(
       state.createdDate = "2026-01-01T00:00:00Z";
       break;
     case "aws:apigateway/resource:Resource":
+    case "aws:apigateway/requestValidator:RequestValidator":
+    case "aws:apigateway/model:Model":
       id = alnum(seed, 6);
+      break;
+    // Ids the AWS provider composes from the API, resource and method.
+    case "aws:apigateway/method:Method":
+      id = `agm-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`;
+      break;
+    case "aws:apigateway/integration:Integration":
+      id = `agi-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`;
+      break;
+    case "aws:apigateway/methodSettings:MethodSettings":
+      id = `${inputs.restApi}-${inputs.stageName}-${inputs.methodPath}`;
+      break;
+    case "aws:apigateway/usagePlanKey:UsagePlanKey":
+      id = String(inputs.keyId);
+      break;
+    case "aws:lambda/permission:Permission":
+      id = String(inputs.statementId ?? `terraform-${hex(seed, 26)}`);
       break;
     case "aws:apigateway/deployment:Deployment":
       id = alnum(seed, 6);
@@ -523,6 +541,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   for (const [key, value] of Object.entries(programExports)) {
     if (key === "__esModule" || typeof value === "function") continue;
     const s = await settle(value);
+    // Like the engine, a stack output whose value is undefined is not an output.
+    if (s.value === undefined) continue;
     const secret = s.secret || JSON.stringify(s.value ?? null).includes(SECRET_PLACEHOLDER);
     rawOutputs[key] = s.value;
     outputs[key] = secret ? "[secret]" : s.value;
