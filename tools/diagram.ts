@@ -339,7 +339,8 @@ export function mermaidDiagram(run: DiagramInput): string {
     ].filter((n): n is string => typeof n === "string");
     return names.length ? names : ["stage"];
   };
-  for (const role of ofType(T.role)) {
+  // Everything a role's identity policies say: inline, role policies and attached managed ones.
+  const statementsOfRole = (role: RegisteredResource): Statement[] => {
     const statements: Statement[] = [];
     for (const p of list(I(role).inlinePolicies)) {
       statements.push(...statementsOf((p as Obj)?.policy));
@@ -354,6 +355,10 @@ export function mermaidDiagram(run: DiagramInput): string {
       const managed = ofType(T.policy).find((p) => p.arn === I(att).policyArn);
       if (managed) statements.push(...statementsOf(I(managed).policy));
     }
+    return statements;
+  };
+  for (const role of ofType(T.role)) {
+    const statements = statementsOfRole(role);
     if (statements.length === 0) continue;
     const reachable = [...routeOf.entries()].filter(([, { api, method, path }]) => {
       // The execute-api ARN of a route: arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/<path>
@@ -427,23 +432,6 @@ export function mermaidDiagram(run: DiagramInput): string {
   for (const a of [...ofType(T.restAuthorizer), ...ofType(T.v2Authorizer)]) {
     invokes(nodeId(a.urn), I(a).authorizerUri, "runs");
   }
-  const statementsOfRole = (role: RegisteredResource): Statement[] => {
-    const statements: Statement[] = [];
-    for (const p of list(I(role).inlinePolicies)) {
-      statements.push(...statementsOf((p as Obj)?.policy));
-    }
-    for (const rp of ofType(T.rolePolicy)) {
-      if (I(rp).role === role.id || I(rp).role === I(role).name) {
-        statements.push(...statementsOf(I(rp).policy));
-      }
-    }
-    for (const att of ofType(T.attachment)) {
-      if (I(att).role !== role.id && I(att).role !== I(role).name) continue;
-      const managed = ofType(T.policy).find((p) => p.arn === I(att).policyArn);
-      if (managed) statements.push(...statementsOf(I(managed).policy));
-    }
-    return statements;
-  };
   for (const ds of ofType(T.dataSource)) {
     const api = byId(T.appsync, I(ds).apiId);
     if (!api) continue;
