@@ -22,6 +22,7 @@ import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { SIG, SIG_OUTPUT, SIG_RESOURCE, SIG_SECRET, UNKNOWN } from "./wire";
 
 /** The repository root (this file lives in tools/). */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -221,12 +222,6 @@ export class PackStartError extends Error {
     this.name = "PackStartError";
   }
 }
-
-const SIG = "4dabf18193072939515e22adb298388d";
-const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * Turns a program's wire-form inputs into what the CLI sends an analyzer: it marshals with

@@ -11,18 +11,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { SIG, SIG_ARCHIVE, SIG_ASSET, SIG_OUTPUT, SIG_RESOURCE, SIG_SECRET, UNKNOWN } from "./wire";
+
+export { UNKNOWN };
 
 /** The fixed AWS account the mocks pretend to deploy into. */
 export const MOCK_ACCOUNT_ID = "123456789012";
-
-/** The engine's sentinel for a value not known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SIG = "4dabf18193072939515e22adb298388d";
-const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
-const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
-const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 /** The placeholder a `secure:` config value becomes offline; it is never decrypted. */
 export const SECRET_PLACEHOLDER = "offline-preview-secret-placeholder";
