@@ -37,13 +37,23 @@ export function stackConfig(
   return config;
 }
 
-/** Runs the whole program (index.ts) for a stack, with optional config overrides. */
+const stackRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * Runs the whole program (index.ts) for a stack, with optional config overrides. A run without
+ * options is deterministic (same config, same mocks), so it is made once per process and shared:
+ * tests only read what it registered.
+ */
 export function runStack(
   stack: "dev" | "prod",
   overrides: Record<string, unknown> = {},
   options: Partial<RunOptions> = {},
 ): Promise<ProgramRun> {
-  return runProgram({ stack, config: stackConfig(stack, overrides), ...options });
+  const run = () => runProgram({ stack, config: stackConfig(stack, overrides), ...options });
+  if (Object.keys(options).length > 0) return run();
+  const key = `${stack}\0${JSON.stringify(overrides)}`;
+  if (!stackRuns.has(key)) stackRuns.set(key, run());
+  return stackRuns.get(key) as Promise<ProgramRun>;
 }
 
 /** Runs `build` (which creates components) under mocks with the dev stack's config. */
