@@ -33,7 +33,7 @@ const BOOKINGS = {
 };
 
 /** The validated config of a checked-in stack, with overrides (as `pulumi config set` would). */
-function config(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): PlatformConfig {
+function config(stack: string, overrides: Record<string, unknown> = {}): PlatformConfig {
   return parsePlatformConfig(stackConfig(stack, overrides));
 }
 
@@ -54,7 +54,7 @@ function build(c: PlatformConfig, overrides: Partial<HttpApiArgs> = {}): Promise
     });
     const api = new HttpApi("bookings", {
       routes: BOOKINGS_API.routes,
-      allowWildcardOrigin: c.environment !== "prod",
+      allowWildcardOrigin: c.posture === "development",
       corsAllowHeaders: BOOKINGS_API.corsAllowHeaders,
       corsExposeHeaders: BOOKINGS_API.corsExposeHeaders,
       authorizerMode: c.authorizerMode,

@@ -19,7 +19,7 @@ import {
 } from "./helpers/harness";
 
 /** Runs one PrivateRestApi (the happy-path args with `overrides`) under mocks. */
-function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack: "dev" | "prod" = "dev") {
+function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack = "dev") {
   return runComponents(() => {
     const api = new PrivateRestApi("loyalty", apiArgs(stack, overrides));
     return {

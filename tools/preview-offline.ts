@@ -46,6 +46,8 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** Parsed command line. */
 export interface PreviewOptions {
   stack: string;
+  /** A stack file to read instead of `Pulumi.<stack>.yaml` in the repository (`--stack-file`). */
+  stackFile?: string;
   json: boolean;
   diagram?: "mermaid";
   policyPack: string;
@@ -63,7 +65,7 @@ export class UsageError extends Error {
 }
 
 const USAGE =
-  "usage: preview-offline --stack <name> [--json] [--diagram mermaid] [--policy-pack <dir>] " +
+  "usage: preview-offline --stack <name> | --stack-file <Pulumi.name.yaml> [--json] [--diagram mermaid] [--policy-pack <dir>] " +
   "[--policy-pack-config <file.json>] [--config <key>=<value> ...]";
 
 /** Parses the command line; throws {@link UsageError} naming what is wrong. */
@@ -88,6 +90,16 @@ export function parseArgs(argv: string[]): PreviewOptions {
       case "-s":
         opts.stack = take();
         break;
+      case "--stack-file": {
+        // A stack file kept elsewhere (a new environment before it is checked in): the stack
+        // is named after the file, as the CLI names Pulumi.<stack>.yaml.
+        const file = path.resolve(take());
+        const name = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(path.basename(file))?.[1];
+        if (!name) throw new UsageError(`--stack-file expects a Pulumi.<stack>.yaml, got '${file}'`);
+        opts.stackFile = file;
+        opts.stack ??= name;
+        break;
+      }
       case "--json":
         opts.json = true;
         break;
@@ -488,7 +500,7 @@ export async function main(argv: string[]): Promise<number> {
   let policyConfig: Record<string, PolicyConfig> | undefined;
   try {
     opts = parseArgs(argv);
-    loaded = loadStackConfig(opts.stack, REPO_ROOT);
+    loaded = loadStackConfig(opts.stack, REPO_ROOT, opts.stackFile);
     policyConfig = readPolicyConfig(opts.policyPackConfig);
   } catch (err) {
     if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
