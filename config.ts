@@ -205,62 +205,83 @@ export type UsagePlanTier = PlatformConfig["usagePlans"][number];
 /** One internal caller of the private API. */
 export type InternalCaller = PlatformConfig["internalCallers"][number];
 
+/** One problem of a rule that relates several keys: the path of the key at fault. */
+type Problem = { path: PropertyKey[]; message: string };
+
 /**
  * Rules that relate several keys. They run on whatever keys parsed, so one run reports every
  * problem; a rule whose keys did not parse stays silent (the key's own problem is reported).
  */
-function crossFieldProblems(
-  c: Partial<PlatformConfig>,
-): { path: PropertyKey[]; message: string }[] {
-  const problems: { path: PropertyKey[]; message: string }[] = [];
-  const ctx = {
-    addIssue: (i: { code: string; path: PropertyKey[]; message: string }) => problems.push(i),
-  };
-  const need = (key: string, what: string) =>
-    ctx.addIssue({ code: "custom", path: [key], message: what });
+function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
+  return [
+    ...sourceProblems(c),
+    ...throttleProblems(c),
+    ...callerProblems(c),
+    ...(c.posture === "production" ? postureProblems(c) : []),
+  ];
+}
+
+const need = (key: string, message: string): Problem => ({ path: [key], message });
+
+/** The VPC and the identity provider: the keys each mode requires. */
+function sourceProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
   if (c.vpcMode === "existing") {
-    if (!c.existingVpcId) need("existingVpcId", "required when vpcMode is existing");
+    if (!c.existingVpcId) problems.push(need("existingVpcId", "required when vpcMode is existing"));
     if (!c.existingPrivateSubnetIds || c.existingPrivateSubnetIds.length < 2)
-      need(
-        "existingPrivateSubnetIds",
-        "expected at least two private subnet ids (two AZs) when vpcMode is existing",
+      problems.push(
+        need(
+          "existingPrivateSubnetIds",
+          "expected at least two private subnet ids (two AZs) when vpcMode is existing",
+        ),
       );
   }
   if (c.identityProvider === "cognito" || c.identityProvider === undefined) {
     if (!c.cognitoDomainPrefix)
-      need("cognitoDomainPrefix", "required when identityProvider is cognito");
+      problems.push(need("cognitoDomainPrefix", "required when identityProvider is cognito"));
     if (c.cognitoCallbackUrls?.length === 0)
-      need(
-        "cognitoCallbackUrls",
-        "expected at least one callback URL when identityProvider is cognito",
+      problems.push(
+        need(
+          "cognitoCallbackUrls",
+          "expected at least one callback URL when identityProvider is cognito",
+        ),
       );
   } else {
-    if (!c.oidcIssuer) need("oidcIssuer", "required when identityProvider is oidc");
+    if (!c.oidcIssuer) problems.push(need("oidcIssuer", "required when identityProvider is oidc"));
     if (c.oidcAudiences?.length === 0)
-      need("oidcAudiences", "expected at least one audience when identityProvider is oidc");
+      problems.push(
+        need("oidcAudiences", "expected at least one audience when identityProvider is oidc"),
+      );
   }
-  if (
-    c.httpApiBurstLimit !== undefined &&
-    c.httpApiRateLimit !== undefined &&
-    c.httpApiBurstLimit < c.httpApiRateLimit
-  )
-    need("httpApiBurstLimit", "must be at least httpApiRateLimit");
-  if (
-    c.privateApiBurstLimit !== undefined &&
-    c.privateApiRateLimit !== undefined &&
-    c.privateApiBurstLimit < c.privateApiRateLimit
-  )
-    need("privateApiBurstLimit", "must be at least privateApiRateLimit");
-  const tiers = new Set<string>();
+  return problems;
+}
+
+/** A burst below its rate would throttle every burst: API Gateway wants burst >= rate. */
+function throttleProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
+  const below = (burst?: number, rate?: number) =>
+    burst !== undefined && rate !== undefined && burst < rate;
+  if (below(c.httpApiBurstLimit, c.httpApiRateLimit))
+    problems.push(need("httpApiBurstLimit", "must be at least httpApiRateLimit"));
+  if (below(c.privateApiBurstLimit, c.privateApiRateLimit))
+    problems.push(need("privateApiBurstLimit", "must be at least privateApiRateLimit"));
   c.usagePlans?.forEach((t, i) => {
     if (t.burstLimit < t.rateLimit)
       problems.push({
         path: ["usagePlans", i, "burstLimit"],
         message: `must be at least rateLimit (${t.rateLimit})`,
       });
+  });
+  return problems;
+}
+
+/** Tiers and callers: unique names, each caller on a tier, and the GraphQL resolver's caller. */
+function callerProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
+  const tiers = new Set<string>();
+  c.usagePlans?.forEach((t, i) => {
     if (tiers.has(t.name))
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["usagePlans", i, "name"],
         message: `duplicate tier name '${t.name}'`,
       });
@@ -269,15 +290,13 @@ function crossFieldProblems(
   const callers = new Set<string>();
   c.internalCallers?.forEach((caller, i) => {
     if (callers.has(caller.name))
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["internalCallers", i, "name"],
         message: `duplicate caller name '${caller.name}'`,
       });
     callers.add(caller.name);
     if (c.usagePlans && !tiers.has(caller.usagePlan))
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["internalCallers", i, "usagePlan"],
         message: `expected one of the usagePlans tiers (${[...tiers].join(", ")}), found '${caller.usagePlan}'`,
       });
@@ -296,37 +315,41 @@ function crossFieldProblems(
         message: `expected a caller named ${name} with principal { service: ${service} } granted ${route}: the GraphQL loyalty resolver runs as its invoker role`,
       });
   }
-  if (c.posture === "production") {
-    const safeguard = (key: string, what: string) => need(key, `production posture: ${what}`);
-    if (c.protectResources === false) safeguard("protectResources", "must be true in production");
-    if (c.logRetentionDays !== undefined && c.logRetentionDays < 90)
-      safeguard("logRetentionDays", "must be at least 90 in production");
-    if (c.cognitoMfa === "OPTIONAL" && c.identityProvider === "cognito")
-      safeguard("cognitoMfa", "must be ON in production");
-    c.corsAllowOrigins?.forEach((o, i) => {
-      if (!o.startsWith("https://"))
-        ctx.addIssue({
-          code: "custom",
-          path: ["corsAllowOrigins", i],
-          message: `production posture: expected an https:// origin, found '${o}'`,
-        });
-    });
-    if (c.privateApiDataTrace)
-      safeguard(
-        "privateApiDataTrace",
-        "must be false in production (it logs full request and response bodies)",
-      );
-    if (c.appsyncIntrospection === true)
-      safeguard("appsyncIntrospection", "must be false in production");
-    if (c.appsyncQueryDepthLimit === 0)
-      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in production");
-    if (c.appsyncFieldLogLevel === "ALL" || c.appsyncFieldLogLevel === "DEBUG")
-      safeguard(
-        "appsyncFieldLogLevel",
-        "must be NONE, ERROR or INFO in production (ALL and DEBUG log field values)",
-      );
-    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in production");
-  }
+  return problems;
+}
+
+/** The production posture: every safeguard a requirement. */
+function postureProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
+  const safeguard = (key: string, what: string) =>
+    problems.push(need(key, `production posture: ${what}`));
+  if (c.protectResources === false) safeguard("protectResources", "must be true in production");
+  if (c.logRetentionDays !== undefined && c.logRetentionDays < 90)
+    safeguard("logRetentionDays", "must be at least 90 in production");
+  if (c.cognitoMfa === "OPTIONAL" && c.identityProvider === "cognito")
+    safeguard("cognitoMfa", "must be ON in production");
+  c.corsAllowOrigins?.forEach((o, i) => {
+    if (!o.startsWith("https://"))
+      problems.push({
+        path: ["corsAllowOrigins", i],
+        message: `production posture: expected an https:// origin, found '${o}'`,
+      });
+  });
+  if (c.privateApiDataTrace)
+    safeguard(
+      "privateApiDataTrace",
+      "must be false in production (it logs full request and response bodies)",
+    );
+  if (c.appsyncIntrospection === true)
+    safeguard("appsyncIntrospection", "must be false in production");
+  if (c.appsyncQueryDepthLimit === 0)
+    safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in production");
+  if (c.appsyncFieldLogLevel === "ALL" || c.appsyncFieldLogLevel === "DEBUG")
+    safeguard(
+      "appsyncFieldLogLevel",
+      "must be NONE, ERROR or INFO in production (ALL and DEBUG log field values)",
+    );
+  if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in production");
   return problems;
 }
 

@@ -197,6 +197,49 @@ export function validateInvokePermission(args: InvokePermissionArgs): string[] {
 }
 
 /**
+ * What every function may do besides its own `statements`: write its own logs and traces and, in
+ * a VPC, manage its network interfaces.
+ */
+export function baseStatements(
+  logGroupArn: pulumi.Input<string>,
+  inVpc: boolean,
+): PolicyStatement[] {
+  const base: PolicyStatement[] = [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroupArn}:*`,
+    },
+    // X-Ray accepts no resource-level scoping for these actions.
+    {
+      Sid: "WriteTraces",
+      Effect: "Allow",
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      Resource: "*",
+    },
+  ];
+  if (inVpc) {
+    // What AWSLambdaVPCAccessExecutionRole grants: Lambda creates the function's ENIs with
+    // the execution role, and EC2 does not scope Describe* (or these creates) by resource.
+    base.push({
+      Sid: "ManageVpcNetworkInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      Resource: "*",
+    });
+  }
+  return base;
+}
+
+/**
  * One Lambda function: its handler bundled with esbuild, its own role with only what it is
  * given, a log group with retention created before it, X-Ray tracing, arm64 on Node.js 22.
  */
@@ -238,60 +281,12 @@ export class Function extends pulumi.ComponentResource {
       { parent: this, protect: args.protect ?? false },
     );
 
-    this.role =
-      args.role ??
-      new aws.iam.Role(
-        `${name}-role`,
-        {
-          description: `Execution role of ${name}`,
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "lambda.amazonaws.com" },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          }),
-          tags,
-        },
-        { parent: this },
-      );
+    this.role = args.role ?? this.executionRole(tags);
 
-    const base: PolicyStatement[] = [
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: pulumi.interpolate`${this.logGroup.arn}:*`,
-      },
-      // X-Ray accepts no resource-level scoping for these actions.
-      {
-        Sid: "WriteTraces",
-        Effect: "Allow",
-        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        Resource: "*",
-      },
+    const statements = [
+      ...baseStatements(this.logGroup.arn, args.vpc !== undefined),
+      ...(args.statements ?? []),
     ];
-    if (args.vpc) {
-      // What AWSLambdaVPCAccessExecutionRole grants: Lambda creates the function's ENIs with
-      // the execution role, and EC2 does not scope Describe* (or these creates) by resource.
-      base.push({
-        Sid: "ManageVpcNetworkInterfaces",
-        Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
-        Resource: "*",
-      });
-    }
-    const statements = [...base, ...(args.statements ?? [])];
     // An inline policy of this component, also on a role passed in: it is deleted with the
     // function and never widens what other users of that role may do beyond this function's needs.
     this.policy = new aws.iam.RolePolicy(
@@ -303,7 +298,54 @@ export class Function extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.function = new aws.lambda.Function(
+    this.function = this.lambdaFunction(args, bundle, tags);
+
+    this.arn = this.function.arn;
+    this.functionArn = this.function.arn;
+    this.invokeArn = this.function.invokeArn;
+    this.functionName = this.function.name;
+    this.roleArn = this.role.arn;
+    this.logGroupName = this.logGroup.name;
+    this.registerOutputs({
+      arn: this.arn,
+      invokeArn: this.invokeArn,
+      functionName: this.functionName,
+      roleArn: this.roleArn,
+      logGroupName: this.logGroupName,
+    });
+  }
+
+  /** The function's own execution role, trusted by Lambda only. */
+  private executionRole(tags: Record<string, string>): aws.iam.Role {
+    const name = this.name;
+    return new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Execution role of ${name}`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+  }
+
+  /** The Lambda function: the bundle, JSON logs to its group, tracing, the given role. */
+  private lambdaFunction(
+    args: FunctionArgs,
+    bundle: string,
+    tags: Record<string, string>,
+  ): aws.lambda.Function {
+    const name = this.name;
+    return new aws.lambda.Function(
       `${name}-function`,
       {
         description: args.description,
@@ -332,20 +374,6 @@ export class Function extends pulumi.ComponentResource {
       // log group before Lambda would create an unmanaged one.
       { parent: this, dependsOn: [this.policy, this.logGroup] },
     );
-
-    this.arn = this.function.arn;
-    this.functionArn = this.function.arn;
-    this.invokeArn = this.function.invokeArn;
-    this.functionName = this.function.name;
-    this.roleArn = this.role.arn;
-    this.logGroupName = this.logGroup.name;
-    this.registerOutputs({
-      arn: this.arn,
-      invokeArn: this.invokeArn,
-      functionName: this.functionName,
-      roleArn: this.roleArn,
-      logGroupName: this.logGroupName,
-    });
   }
 
   /**

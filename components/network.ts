@@ -117,8 +117,36 @@ export class Network extends pulumi.ComponentResource {
     super("sec1:network:Network", name, {}, opts);
     assertValidArgs("Network", name, validateNetworkArgs(args), this);
     const tags = args.tags ?? {};
-    const allowed = args.allowedSecurityGroupIds ?? [];
+    const vpc = this.vpc(name, args, tags);
+    this.vpcId = vpc.vpcId;
+    this.privateSubnetIds = vpc.privateSubnetIds;
+    this.vpcCidrBlock = vpc.cidrBlock;
+    const groups = this.securityGroups(name, args.allowedSecurityGroupIds ?? [], tags);
+    const endpoint = this.endpoint(name, groups.endpointGroup, tags);
 
+    this.vpcEndpointId = endpoint.id;
+    this.endpointSecurityGroupId = groups.endpointGroup.id;
+    this.clientSecurityGroupId = groups.clients.id;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      vpcCidrBlock: this.vpcCidrBlock,
+      vpcEndpointId: this.vpcEndpointId,
+      endpointSecurityGroupId: this.endpointSecurityGroupId,
+      clientSecurityGroupId: this.clientSecurityGroupId,
+    });
+  }
+
+  /** The VPC: a new one (awsx) or the existing one's ids. */
+  private vpc(
+    name: string,
+    args: NetworkArgs,
+    tags: Record<string, string>,
+  ): {
+    vpcId: pulumi.Output<string>;
+    privateSubnetIds: pulumi.Output<string[]>;
+    cidrBlock: pulumi.Output<string>;
+  } {
     if (args.create) {
       const c = args.create;
       // Private subnets only, unless NAT gateways need public subnets to live in. awsx builds
@@ -141,20 +169,27 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.vpcId = vpc.vpcId;
-      this.privateSubnetIds = vpc.privateSubnetIds;
-      this.vpcCidrBlock = pulumi.output(c.cidrBlock);
+      return {
+        vpcId: vpc.vpcId,
+        privateSubnetIds: vpc.privateSubnetIds,
+        cidrBlock: pulumi.output(c.cidrBlock),
+      };
     } else {
       const e = args.existing!;
-      this.vpcId = pulumi.output(e.vpcId);
-      this.privateSubnetIds = pulumi.output(e.privateSubnetIds);
-      this.vpcCidrBlock = aws.ec2.getVpcOutput({ id: e.vpcId }, { parent: this }).cidrBlock;
+      return {
+        vpcId: pulumi.output(e.vpcId),
+        privateSubnetIds: pulumi.output(e.privateSubnetIds),
+        cidrBlock: aws.ec2.getVpcOutput({ id: e.vpcId }, { parent: this }).cidrBlock,
+      };
     }
+  }
 
-    const region = aws.getRegionOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const account = aws.getCallerIdentityOutput({}, { parent: this });
-
+  /** The callers' group and the endpoint's group, which admit each other on 443 only. */
+  private securityGroups(
+    name: string,
+    allowed: pulumi.Input<string>[],
+    tags: Record<string, string>,
+  ): { clients: aws.ec2.SecurityGroup; endpointGroup: aws.ec2.SecurityGroup } {
     // Callers attach this group; its only rule lets them open HTTPS to the endpoint.
     const clients = new aws.ec2.SecurityGroup(
       `${name}-api-clients`,
@@ -220,8 +255,19 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    return { clients, endpointGroup };
+  }
 
-    const endpoint = new aws.ec2.VpcEndpoint(
+  /** The execute-api interface endpoint: private DNS, its own group, this account's APIs only. */
+  private endpoint(
+    name: string,
+    endpointGroup: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+  ): aws.ec2.VpcEndpoint {
+    const region = aws.getRegionOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
+    return new aws.ec2.VpcEndpoint(
       `${name}-execute-api`,
       {
         vpcId: this.vpcId,
@@ -249,17 +295,5 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    this.vpcEndpointId = endpoint.id;
-    this.endpointSecurityGroupId = endpointGroup.id;
-    this.clientSecurityGroupId = clients.id;
-    this.registerOutputs({
-      vpcId: this.vpcId,
-      privateSubnetIds: this.privateSubnetIds,
-      vpcCidrBlock: this.vpcCidrBlock,
-      vpcEndpointId: this.vpcEndpointId,
-      endpointSecurityGroupId: this.endpointSecurityGroupId,
-      clientSecurityGroupId: this.clientSecurityGroupId,
-    });
   }
 }
