@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError, parsePlatformConfig, PROJECT } from "../config";
-import { registeredBeforeFailure } from "../tools/mock-engine";
-import { runStack, stackConfig } from "./helpers/harness";
+import { loadStackConfig, registeredBeforeFailure } from "../tools/mock-engine";
+import { PROD_OIDC, runStack, stackConfig } from "./helpers/harness";
 
 const tier = {
   name: "standard",
@@ -78,13 +78,13 @@ const badConfigs: {
   {
     what: "http:// OIDC issuer",
     stack: "prod",
-    set: { oidcIssuer: "http://login.example.com" },
+    set: { ...PROD_OIDC, oidcIssuer: "http://login.example.com" },
     key: "oidcIssuer",
   },
   {
     what: "OIDC without audiences",
     stack: "prod",
-    set: { oidcAudiences: [] },
+    set: { ...PROD_OIDC, oidcAudiences: [] },
     key: "oidcAudiences",
   },
   {
@@ -294,5 +294,112 @@ describe("stack config", () => {
       );
       if ("default" in decl) assert.deepStrictEqual(parsed[key], decl.default, `default of ${key}`);
     }
+  });
+});
+
+describe("stack config: identityProviders", () => {
+  const saml = {
+    type: "SAML",
+    name: "Workforce",
+    metadataUrl: "https://login.example-airline.com/saml/metadata",
+  };
+  const google = { type: "Google", clientId: "g.apps", clientSecret: "plain-google-secret" };
+  const key = (k: string) => `${PROJECT}:identityProviders${k}`;
+  /** Parses dev with these providers, the key marked secret or not; the error, if any. */
+  function problemsOf(providers: unknown[], secret: boolean, extra: Record<string, unknown> = {}) {
+    try {
+      parsePlatformConfig(
+        stackConfig("dev", { identityProviders: providers, ...extra }),
+        secret ? [key("")] : [],
+      );
+      return undefined;
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e;
+    }
+  }
+
+  it("accepts the checked-in stacks' providers, the dev Google secret as a secure: value", () => {
+    const { config, secretKeys } = loadStackConfig("dev");
+    assert.deepStrictEqual(secretKeys, [key("")]);
+    const dev = parsePlatformConfig(config, secretKeys);
+    assert.deepStrictEqual(
+      dev.identityProviders.map((p) => [p.type, p.name]),
+      [["Google", "Google"]],
+    );
+    const prod = parsePlatformConfig(...(Object.values(loadStackConfig("prod")) as [never, never]));
+    assert.deepStrictEqual(
+      prod.identityProviders.map((p) => [p.type, p.name]),
+      [["SAML", "Workforce"]],
+    );
+  });
+
+  it("reports a plain-text secret, an http:// metadata URL, a duplicate name and an unknown attribute in one error, never showing the secret", () => {
+    const err = problemsOf(
+      [
+        { ...saml, metadataUrl: "http://login.example-airline.com/saml/metadata" },
+        { ...saml, attributeMapping: { "custom:tier": "tier" } },
+        google,
+      ],
+      false,
+    );
+    assert.ok(err);
+    assert.deepStrictEqual(err.problems.map((p) => p.key).sort(), [
+      key("[0].metadataUrl"),
+      key("[1].attributeMapping.custom:tier"),
+      key("[1].name"),
+      key("[2].clientSecret"),
+    ]);
+    assert.ok(!err.message.includes("plain-google-secret"), err.message);
+    assert.match(err.message, /pulumi config set --secret --path/);
+  });
+
+  it("takes the same secret when the engine marks the key secret", () => {
+    assert.strictEqual(problemsOf([saml, google], true), undefined);
+  });
+
+  it("never shows a secret in a shape error either", () => {
+    const err = problemsOf([{ ...google, colour: "blue" }], true);
+    assert.ok(err);
+    assert.match(err.message, /identityProviders\[0\]: Unrecognized key: "colour"/);
+    assert.ok(!err.message.includes("plain-google-secret"), err.message);
+  });
+
+  it("names a social provider after its type, and refuses another name", () => {
+    const err = problemsOf([{ ...google, name: "Gmail" }], true);
+    assert.ok(err);
+    assert.deepStrictEqual(
+      err.problems.map((p) => p.key),
+      [key("[0].name")],
+    );
+  });
+
+  it("refuses providers without a user pool, and local users off without providers", () => {
+    const oidc = {
+      identityProvider: "oidc",
+      oidcIssuer: "https://login.example.com",
+      oidcAudiences: ["api://x"],
+    };
+    assert.deepStrictEqual(
+      problemsOf([saml], true, oidc)?.problems.map((p) => p.key),
+      [key("")],
+    );
+    assert.deepStrictEqual(
+      problemsOf([], true, { cognitoLocalUsers: "false" })?.problems.map((p) => p.key),
+      [`${PROJECT}:cognitoLocalUsers`],
+    );
+  });
+
+  it("fails the program on a plain-text secret before any resource is registered", async () => {
+    const failure = await runStack("dev", { identityProviders: [google] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ConfigError, String(failure));
+    assert.deepStrictEqual(
+      failure.problems.map((p) => p.key),
+      [key("[0].clientSecret")],
+    );
+    assert.deepStrictEqual(registeredBeforeFailure(failure), []);
   });
 });

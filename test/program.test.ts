@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../config";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
-import { ofType, one, policyDocument, runStack, stackConfig } from "./helpers/harness";
+import { ofType, one, policyDocument, PROD_OIDC, runStack, stackConfig } from "./helpers/harness";
 
 /**
  * Whether @pulumi/aws accepts `tags` for a type token (`aws:<module>/<file>:<Type>`): read from
@@ -259,8 +259,8 @@ describe("program", () => {
     assert.strictEqual(isTaggable("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), true);
   });
 
-  it("prod: the GraphQL API trusts the identity tier's issuer and audiences", async () => {
-    const run = await runStack("prod");
+  it("prod with an external OIDC issuer: the GraphQL API trusts its issuer and audiences", async () => {
+    const run = await runStack("prod", PROD_OIDC);
     const api = one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs;
     assert.deepStrictEqual(api.openidConnectConfig, {
       issuer: run.outputs.identityIssuerUrl,
@@ -298,7 +298,7 @@ describe("program", () => {
       "bookings.write": "airline/bookings.write",
       "loyalty.read": "airline/loyalty.read",
     });
-    const prod = await runStack("prod");
+    const prod = await runStack("prod", PROD_OIDC);
     assert.deepStrictEqual(
       (prod.outputs.identityScopes as Record<string, string>)["bookings.read"],
       "bookings.read",
