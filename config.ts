@@ -8,37 +8,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { SECRET_FIELDS, validateIdentityProviders } from "./components/identity-providers";
+import {
+  BOOKINGS_ROUTE_KEYS,
+  HANDLER_NAMES,
+  LOYALTY_RESOLVER_CALLER,
+  LOYALTY_ROUTE_KEYS,
+} from "./app/airline/contract";
+import { LOG_RETENTION_DAYS } from "./components/args";
 
 /** The project name of Pulumi.yaml; config keys are qualified with it. */
 export const PROJECT = "sec1-api-platform";
-
-/** The routes of the private loyalty REST API, as "METHOD /path". Callers are granted these. */
-export const PRIVATE_API_ROUTES = [
-  "GET /loyalty/{customerId}",
-  "POST /loyalty/{customerId}/points",
-] as const;
-
-/** The routes of the public bookings HTTP API, as "METHOD /path". Throttles may name these. */
-export const HTTP_API_ROUTES = [
-  "GET /bookings",
-  "GET /bookings/{bookingId}",
-  "POST /bookings",
-] as const;
-
-/**
- * The internal caller the GraphQL loyalty resolver runs as: its invoker role is the resolver
- * function's execution role, so it must be a Lambda service principal granted the read route.
- */
-export const APPSYNC_LOYALTY_CALLER = "appsync-loyalty-resolver";
-
-/** Handlers whose reserved concurrency config may set. */
-export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
-
-/** Retention values CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
 
 const IPV4_CIDR =
   /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -102,7 +81,7 @@ const usagePlanTier = z.strictObject({
     period: z.enum(["DAY", "WEEK", "MONTH"]),
   }),
   /** Per-route throttles, keyed by "METHOD /path" of the private API. */
-  methodThrottles: z.record(routeKey(PRIVATE_API_ROUTES), throttle).optional(),
+  methodThrottles: z.record(routeKey(LOYALTY_ROUTE_KEYS), throttle).optional(),
 });
 
 /** Who an internal caller is: a service (its invoker role is assumed by the service), an account or a role. */
@@ -119,7 +98,7 @@ const callerPrincipal = z.union([
 const internalCaller = z.strictObject({
   name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
   principal: callerPrincipal,
-  routes: z.array(routeKey(PRIVATE_API_ROUTES)).min(1, "expected at least one granted route"),
+  routes: z.array(routeKey(LOYALTY_ROUTE_KEYS)).min(1, "expected at least one granted route"),
   usagePlan: z.string(),
 });
 
@@ -288,7 +267,7 @@ const schema = z.strictObject({
   corsAllowOrigins: z.array(corsOrigin).default([]),
   httpApiRateLimit: z.number().positive().max(10_000).default(50),
   httpApiBurstLimit: z.number().int().positive().max(5_000).default(100),
-  httpApiRouteThrottles: z.record(routeKey(HTTP_API_ROUTES), throttle).default({}),
+  httpApiRouteThrottles: z.record(routeKey(BOOKINGS_ROUTE_KEYS), throttle).default({}),
 
   privateApiStageName: z
     .string()
@@ -403,16 +382,17 @@ function crossFieldProblems(
       });
   });
   if (c.internalCallers && c.usagePlans) {
-    const resolver = c.internalCallers.find((x) => x.name === APPSYNC_LOYALTY_CALLER);
+    const { name, service, route } = LOYALTY_RESOLVER_CALLER;
+    const resolver = c.internalCallers.find((x) => x.name === name);
     const fits =
       resolver &&
       "service" in resolver.principal &&
-      resolver.principal.service === "lambda.amazonaws.com" &&
-      resolver.routes.includes("GET /loyalty/{customerId}");
+      resolver.principal.service === service &&
+      resolver.routes.includes(route);
     if (!fits)
       problems.push({
         path: ["internalCallers"],
-        message: `expected a caller named ${APPSYNC_LOYALTY_CALLER} with principal { service: lambda.amazonaws.com } granted GET /loyalty/{customerId}: the GraphQL loyalty resolver runs as its invoker role`,
+        message: `expected a caller named ${name} with principal { service: ${service} } granted ${route}: the GraphQL loyalty resolver runs as its invoker role`,
       });
   }
   if (c.environment === "prod") {

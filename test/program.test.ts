@@ -2,8 +2,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../config";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
-import { ofType, one, policyDocument, PROD_OIDC, runStack, stackConfig } from "./helpers/harness";
+import {
+  ofType,
+  one,
+  policyDocument,
+  ProgramRun,
+  PROD_OIDC,
+  RegisteredResource,
+  runStack,
+  stackConfig,
+} from "./helpers/harness";
+
+/** Every inline policy attached to a role (by the role's id). */
+function rolePolicies(run: ProgramRun, role: RegisteredResource) {
+  return ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.id);
+}
 
 /**
  * Whether @pulumi/aws accepts `tags` for a type token (`aws:<module>/<file>:<Type>`): read from
@@ -268,9 +283,88 @@ describe("program", () => {
     });
   });
 
+  describe("dev: the GraphQL loyalty resolver", () => {
+    let run: ProgramRun;
+    before(async () => {
+      run = await runStack("dev");
+    });
+
+    it("runs the loyalty resolver as the invoker role, in the private subnets with the client security group", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const invoker = one(run, "aws:iam/role:Role", "loyalty-api-appsync-loyalty-resolver-role");
+      const sg = one(run, "aws:ec2/securityGroup:SecurityGroup", "network-api-clients");
+      const vpc = one(run, "awsx:ec2:Vpc");
+      assert.strictEqual(fn.inputs.role, invoker.arn);
+      assert.deepStrictEqual(fn.inputs.vpcConfig, {
+        subnetIds: vpc.wireOutputs.privateSubnetIds,
+        securityGroupIds: [sg.id],
+      });
+    });
+
+    it("points the resolver at the private API's default host name and stage, with the key as a secret", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const restApi = one(run, "aws:apigateway/restApi:RestApi");
+      const env = (fn.inputs.environment as any).variables;
+      assert.strictEqual(
+        env.LOYALTY_API_URL,
+        `https://${restApi.id}.execute-api.eu-west-1.amazonaws.com/v1`,
+      );
+      assert.strictEqual(env.LOYALTY_API_KEY, "[secret]");
+    });
+
+    it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {
+      const invoker = one(run, "aws:iam/role:Role", "loyalty-api-appsync-loyalty-resolver-role");
+      const restApi = one(run, "aws:apigateway/restApi:RestApi");
+      const policies = rolePolicies(run, invoker).map((p, i) => ({
+        name: `p${i}`,
+        policy: policyDocument(p.inputs.policy),
+      }));
+      assert.ok(policies.length >= 2, "the invoker's policy and the function's own");
+      const decide = async (action: string, resource: string) => {
+        const result = await runSimulation(
+          {
+            request: {
+              principal: invoker.arn!,
+              action,
+              resource: { resource, accountId: MOCK_ACCOUNT_ID },
+              contextVariables: {},
+            },
+            identityPolicies: policies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: undefined,
+          },
+          {},
+        );
+        assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
+        return (result as { overallResult: string }).overallResult;
+      };
+      const api = `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:${restApi.id}`;
+      const invoke = (r: string) => decide("execute-api:Invoke", r);
+      assert.strictEqual(await invoke(`${api}/v1/GET/loyalty/c-123`), "Allowed");
+      assert.notStrictEqual(await invoke(`${api}/v1/POST/loyalty/c-123/points`), "Allowed");
+      assert.notStrictEqual(await invoke(`${api}/v2/GET/loyalty/c-123`), "Allowed");
+      assert.notStrictEqual(await invoke(`${api}/v1/DELETE/loyalty/c-123`), "Allowed");
+      assert.notStrictEqual(
+        await invoke(
+          `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:zzzzzzzzzz/v1/GET/loyalty/c-123`,
+        ),
+        "Allowed",
+      );
+      assert.notStrictEqual(await invoke(`${api}/v1/GET/bookings`), "Allowed");
+      assert.notStrictEqual(
+        await decide(
+          "lambda:InvokeFunction",
+          `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:anything`,
+        ),
+        "Allowed",
+      );
+    });
+  });
+
   it("dev: gives the GraphQL loyalty resolver its caller's API key, as a secret", async () => {
     const run = await runStack("dev");
-    const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+    const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
     const variables = (fn.inputs.environment as { variables: Record<string, unknown> }).variables;
     assert.strictEqual(variables.LOYALTY_API_KEY, "[secret]");
     const keys = run.rawOutputs.privateApiKeyValues as Record<string, string>;
