@@ -234,6 +234,13 @@ describe("components/identity", () => {
       });
     });
 
+    it("offers only COGNITO on the web client without identity providers", () => {
+      assert.deepStrictEqual(one(dev, CLIENT, "-web-client").inputs.supportedIdentityProviders, [
+        "COGNITO",
+      ]);
+      assert.deepStrictEqual(ofType(dev, IDP), []);
+    });
+
     it("limits the machine client to client credentials with a secret and loyalty.read only", () => {
       const machine = one(dev, CLIENT, "-machine-client").inputs;
       assert.strictEqual(machine.generateSecret, true);
@@ -445,13 +452,6 @@ describe("components/identity", () => {
       assert.deepStrictEqual(
         one(federatedOnly, CLIENT, "-web-client").inputs.supportedIdentityProviders,
         ["Workforce"],
-      );
-    });
-
-    it("leaves the web client on COGNITO alone without providers", async () => {
-      assert.deepStrictEqual(
-        one(await build(cognitoArgs()), CLIENT, "-web-client").inputs.supportedIdentityProviders,
-        ["COGNITO"],
       );
     });
   });
