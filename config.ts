@@ -209,7 +209,17 @@ function federationProblems(
 // ---- end of identityProviders
 
 const schema = z.strictObject({
-  environment: z.enum(["dev", "prod"]),
+  /** The environment's name: a label for tags and outputs, never a code path. */
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a lowercase name such as dev, staging or prod"),
+  /**
+   * What the stack must guarantee: `production` turns every safeguard (protection, retention,
+   * MFA, https origins, no data trace, no introspection, a depth limit, WAF) into a requirement;
+   * `development` leaves them to the stack's own keys. Default production: a new stack is safe
+   * until it says otherwise.
+   */
+  posture: z.enum(["production", "development"]).default("production"),
   protectResources: z.boolean().default(false),
   logRetentionDays: z
     .number()
@@ -395,35 +405,36 @@ function crossFieldProblems(
         message: `expected a caller named ${name} with principal { service: ${service} } granted ${route}: the GraphQL loyalty resolver runs as its invoker role`,
       });
   }
-  if (c.environment === "prod") {
-    const safeguard = (key: string, what: string) => need(key, `prod safeguard: ${what}`);
-    if (c.protectResources === false) safeguard("protectResources", "must be true in prod");
+  if (c.posture === "production") {
+    const safeguard = (key: string, what: string) => need(key, `production posture: ${what}`);
+    if (c.protectResources === false) safeguard("protectResources", "must be true in production");
     if (c.logRetentionDays !== undefined && c.logRetentionDays < 90)
-      safeguard("logRetentionDays", "must be at least 90 in prod");
+      safeguard("logRetentionDays", "must be at least 90 in production");
     if (c.cognitoMfa === "OPTIONAL" && c.identityProvider === "cognito")
-      safeguard("cognitoMfa", "must be ON in prod");
+      safeguard("cognitoMfa", "must be ON in production");
     c.corsAllowOrigins?.forEach((o, i) => {
       if (!o.startsWith("https://"))
         ctx.addIssue({
           code: "custom",
           path: ["corsAllowOrigins", i],
-          message: `prod safeguard: expected an https:// origin, found '${o}'`,
+          message: `production posture: expected an https:// origin, found '${o}'`,
         });
     });
     if (c.privateApiDataTrace)
       safeguard(
         "privateApiDataTrace",
-        "must be false in prod (it logs full request and response bodies)",
+        "must be false in production (it logs full request and response bodies)",
       );
-    if (c.appsyncIntrospection === true) safeguard("appsyncIntrospection", "must be false in prod");
+    if (c.appsyncIntrospection === true)
+      safeguard("appsyncIntrospection", "must be false in production");
     if (c.appsyncQueryDepthLimit === 0)
-      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in prod");
+      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in production");
     if (c.appsyncFieldLogLevel === "ALL" || c.appsyncFieldLogLevel === "DEBUG")
       safeguard(
         "appsyncFieldLogLevel",
-        "must be NONE, ERROR or INFO in prod (ALL and DEBUG log field values)",
+        "must be NONE, ERROR or INFO in production (ALL and DEBUG log field values)",
       );
-    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in prod");
+    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in production");
   }
   return problems;
 }

@@ -119,7 +119,7 @@ const bookingsApi = new HttpApi("bookings-api", {
   jwksUri: identity.jwksUri,
   handlers: { bookings: bookingsFunction },
   corsAllowOrigins: config.corsAllowOrigins,
-  allowWildcardOrigin: config.environment !== "prod",
+  allowWildcardOrigin: config.posture === "development",
   corsAllowHeaders: BOOKINGS_API.corsAllowHeaders,
   corsExposeHeaders: BOOKINGS_API.corsExposeHeaders,
   rateLimit: config.httpApiRateLimit,

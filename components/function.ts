@@ -1,3 +1,5 @@
+// One Lambda function: its handler bundled with esbuild, its own least-privilege role (or a given
+// one), a log group with retention, tracing, and invoke permissions always tied to a source.
 import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

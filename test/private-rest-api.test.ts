@@ -1,3 +1,5 @@
+// PrivateRestApi: endpoint, methods, resource policy evaluated as AWS does, deployment, stage,
+// usage plans and argument validation.
 import * as assert from "assert";
 import * as z from "zod";
 import { addPointsSchema } from "../handlers/loyalty";
@@ -19,7 +21,7 @@ import {
 } from "./helpers/harness";
 
 /** Runs one PrivateRestApi (the happy-path args with `overrides`) under mocks. */
-function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack: "dev" | "prod" = "dev") {
+function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack = "dev") {
   return runComponents(() => {
     const api = new PrivateRestApi("loyalty", apiArgs(stack, overrides));
     return {

@@ -1,3 +1,5 @@
+// The whole program (index.ts) under mocks, for every stack file: tiers, grants, tags, logs,
+// protection and outputs.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -13,6 +15,7 @@ import {
   RegisteredResource,
   runStack,
   stackConfig,
+  stackNames,
 } from "./helpers/harness";
 
 /** Every inline policy attached to a role (by the role's id). */
@@ -73,7 +76,7 @@ function handlerUsing(variable: string): { handler: string; actions: string[] } 
 }
 
 describe("program", () => {
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     describe(`${stack} stack`, () => {
       it("builds every tier and exports its endpoints", async () => {
         const run = await runStack(stack);
@@ -128,7 +131,7 @@ describe("program", () => {
     });
   }
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     it(`${stack}: tags every taggable resource with the stack's tags and environment`, async () => {
       const run = await runStack(stack);
       const config = parsePlatformConfig(stackConfig(stack));
@@ -143,7 +146,7 @@ describe("program", () => {
     });
   }
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     it(`${stack}: gives each function only its own table, with exactly the DynamoDB actions its handler sends`, async () => {
       const run = await runStack(stack);
       const tables = ofType(run, "aws:dynamodb/table:Table");
