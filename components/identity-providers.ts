@@ -5,6 +5,7 @@
  * component creates the resources, config.ts reports bad entries with their keys.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isHttpsUrl } from "./args";
 
 /** The provider types of `aws.cognito.IdentityProvider`, as Cognito spells them. */
 export const IDENTITY_PROVIDER_TYPES = [
@@ -186,16 +187,6 @@ export interface ProviderProblem {
 const PROVIDER_NAME = /^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$/u;
 const IDP_IDENTIFIER = /^[\w\s+=.@-]{1,40}$/;
 
-function isHttps(value: unknown): boolean {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The provider's part of its resource's logical name: lower case, punctuation as dashes. Two
  * providers with the same slug would be one resource, so validation refuses that too.
@@ -259,7 +250,7 @@ function typeProblems(p: IdentityProviderConfig): ProviderProblem[] {
   if (p.type === "SAML") {
     if ((p.metadataUrl === undefined) === (p.metadataFile === undefined))
       need("metadataUrl", "expected exactly one of metadataUrl and metadataFile");
-    if (p.metadataUrl !== undefined && !isHttps(p.metadataUrl))
+    if (p.metadataUrl !== undefined && !isHttpsUrl(p.metadataUrl))
       need("metadataUrl", "expected an https:// URL (metadata carries the IdP's signing keys)");
     if (p.metadataFile !== undefined && !/^\s*<[\s\S]*EntityDescriptor/.test(p.metadataFile))
       need("metadataFile", "expected a SAML metadata document (an EntityDescriptor)");
@@ -268,10 +259,10 @@ function typeProblems(p: IdentityProviderConfig): ProviderProblem[] {
   if (p.type === "SignInWithApple") required(["clientId", "teamId", "keyId", "privateKey"]);
   else required(["clientId", "clientSecret"]);
   if (p.type === "OIDC") {
-    if (!isHttps(p.issuer)) need("issuer", "expected an https:// issuer URL");
+    if (!isHttpsUrl(p.issuer)) need("issuer", "expected an https:// issuer URL");
     const endpoints = ["authorizeUrl", "tokenUrl", "attributesUrl", "jwksUri"] as const;
     const given = endpoints.filter((e) => p[e] !== undefined);
-    for (const e of given) if (!isHttps(p[e])) need(e, "expected an https:// URL");
+    for (const e of given) if (!isHttpsUrl(p[e])) need(e, "expected an https:// URL");
     if (given.length > 0 && given.length < endpoints.length)
       for (const e of endpoints.filter((x) => p[x] === undefined))
         need(e, "required when any of authorizeUrl, tokenUrl, attributesUrl, jwksUri is set");
