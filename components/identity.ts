@@ -375,7 +375,13 @@ export class Identity extends pulumi.ComponentResource {
             attributeMapping: attributeMappingOf(p),
             idpIdentifiers: p.idpIdentifiers,
           },
-          { parent: this, protect: args.protect },
+          {
+            parent: this,
+            protect: args.protect,
+            // Cognito adds its current encryption certificate to a SAML provider's details and
+            // rotates it; read back, it would show as a change on every update.
+            ignoreChanges: p.type === "SAML" ? ["providerDetails.ActiveEncryptionCertificate"] : [],
+          },
         ),
     );
   }

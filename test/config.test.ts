@@ -376,6 +376,24 @@ describe("stack config: identityProviders", () => {
     assert.match(err.message, /pulumi config set --secret --path/);
   });
 
+  it("keeps every provider secret of every stack file secure: (the engine marks only the whole key)", () => {
+    let checked = 0;
+    for (const stack of stackNames()) {
+      const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+      const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+      const providers = (doc.config?.[key("")] ?? []) as Record<string, unknown>[];
+      providers.forEach((p, i) => {
+        for (const field of ["clientSecret", "privateKey"]) {
+          if (!(field in p)) continue;
+          checked++;
+          const value = p[field] as { secure?: unknown };
+          assert.strictEqual(typeof value?.secure, "string", `${stack}: [${i}].${field}`);
+        }
+      });
+    }
+    assert.ok(checked >= 1, "the dev stack's Google secret is checked");
+  });
+
   it("takes the same secret when the engine marks the key secret", () => {
     assert.strictEqual(problemsOf([saml, google], true), undefined);
   });

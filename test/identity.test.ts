@@ -440,6 +440,17 @@ describe("components/identity", () => {
       }
     });
 
+    it("ignores only the encryption certificate Cognito adds to a SAML provider's details", () => {
+      for (const r of ofType(run, IDP)) {
+        const saml = r.inputs.providerType === "SAML";
+        assert.deepStrictEqual(
+          r.options.ignoreChanges,
+          saml ? ["providerDetails.ActiveEncryptionCertificate"] : [],
+          r.name,
+        );
+      }
+    });
+
     it("passes idpIdentifiers through", () => {
       assert.deepStrictEqual(one(run, IDP, "-idp-workforce").inputs.idpIdentifiers, [
         "example-airline.com",
