@@ -1,3 +1,8 @@
+/**
+ * Who callers are: the Identity component (a Cognito user pool with its resource server, app
+ * clients and federated identity providers, or an external OIDC issuer) and the scope names the
+ * APIs check.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -358,8 +363,8 @@ export class Identity extends pulumi.ComponentResource {
   }
 
   /**
-   * One `aws.cognito.IdentityProvider` per configured provider. Protected with the pool: deleting
-   * a provider locks its users out, and re-creating it does not bring their links back.
+   * One `aws.cognito.IdentityProvider` per configured provider, protected with the pool: deleting
+   * a provider stops every user of it signing in.
    */
   private federate(name: string, args: IdentityArgs): aws.cognito.IdentityProvider[] {
     const pool = this.userPool as aws.cognito.UserPool;

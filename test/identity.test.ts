@@ -1,4 +1,4 @@
-// The Identity component: Cognito user pool or external OIDC issuer.
+// The Identity component: Cognito user pool (with federated identity providers) or external OIDC issuer.
 import * as assert from "assert";
 import {
   API_SCOPES,
