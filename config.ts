@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { SECRET_FIELDS, validateIdentityProviders } from "./components/identity-providers";
 import {
   BOOKINGS_ROUTE_KEYS,
   HANDLER_NAMES,
@@ -101,6 +102,112 @@ const internalCaller = z.strictObject({
   usagePlan: z.string(),
 });
 
+// ---- Federated identity providers (identityProviders): shapes here, meaning in
+// components/identity-providers.ts, secrets checked against the keys the engine marks secret.
+const attributeMapping = z.record(z.string(), z.string()).optional();
+const idpIdentifiers = z.array(z.string()).optional();
+const oauthFields = <T extends "Google" | "Facebook" | "LoginWithAmazon">(type: T) => ({
+  type: z.literal(type),
+  // Cognito names a social provider after its type: the name may be left out.
+  name: z.literal(type).default(type),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  scopes: z.array(z.string().min(1)).optional(),
+  attributeMapping,
+  idpIdentifiers,
+});
+const identityProviderEntry = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("SAML"),
+    name: z.string(),
+    metadataUrl: z.string().optional(),
+    metadataFile: z.string().optional(),
+    idpInitiated: z.boolean().optional(),
+    idpSignout: z.boolean().optional(),
+    signRequests: z.boolean().optional(),
+    encryptedResponses: z.boolean().optional(),
+    attributeMapping,
+    idpIdentifiers,
+  }),
+  z.strictObject({
+    type: z.literal("OIDC"),
+    name: z.string(),
+    issuer: z.string(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    scopes: z.array(z.string().min(1)).optional(),
+    attributesRequestMethod: z.enum(["GET", "POST"]).optional(),
+    authorizeUrl: z.string().optional(),
+    tokenUrl: z.string().optional(),
+    attributesUrl: z.string().optional(),
+    jwksUri: z.string().optional(),
+    attributeMapping,
+    idpIdentifiers,
+  }),
+  z.strictObject(oauthFields("Google")),
+  z.strictObject({
+    ...oauthFields("Facebook"),
+    apiVersion: z
+      .string()
+      .regex(/^v\d+\.\d+$/, "expected a Graph API version such as v17.0")
+      .optional(),
+  }),
+  z.strictObject(oauthFields("LoginWithAmazon")),
+  z.strictObject({
+    type: z.literal("SignInWithApple"),
+    name: z.literal("SignInWithApple").default("SignInWithApple"),
+    clientId: z.string().min(1),
+    teamId: z.string().min(1),
+    keyId: z.string().min(1),
+    privateKey: z.string().min(1),
+    scopes: z.array(z.string().min(1)).optional(),
+    attributeMapping,
+    idpIdentifiers,
+  }),
+]);
+
+/**
+ * The federation rules that need more than one entry or key: each entry's meaning (validated by
+ * the Identity component's own validator), providers only with a user pool, local users off only
+ * with a provider, and client secrets only as Pulumi secrets. The engine marks a structured key
+ * secret when any value in it is `secure:`; a secret in a key it does not mark was written in
+ * plain text. `secretKeys` undefined: the caller cannot tell, so that rule is not judged.
+ */
+function federationProblems(
+  c: Partial<PlatformConfig>,
+  secretKeys: readonly string[] | undefined,
+): { path: PropertyKey[]; message: string }[] {
+  const providers = c.identityProviders ?? [];
+  const problems = validateIdentityProviders(providers).map((p) => ({
+    path: ["identityProviders", ...p.path],
+    message: p.message,
+  }));
+  if (providers.length > 0 && c.identityProvider === "oidc")
+    problems.push({
+      path: ["identityProviders"],
+      message:
+        "expected no providers when identityProvider is oidc (they federate into the user pool)",
+    });
+  if (c.cognitoLocalUsers === false && providers.length === 0)
+    problems.push({
+      path: ["cognitoLocalUsers"],
+      message: "may be false only with identityProviders (nobody could sign in)",
+    });
+  if (secretKeys && !secretKeys.includes(`${PROJECT}:identityProviders`)) {
+    providers.forEach((p, i) => {
+      for (const field of SECRET_FIELDS[p.type]) {
+        if ((p as Record<string, unknown>)[field] === undefined) continue;
+        problems.push({
+          path: ["identityProviders", i, field],
+          message: `must be a Pulumi secret, not plain text in the stack file: pulumi config set --secret --path '${PROJECT}:identityProviders[${i}].${field}' <value>`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+// ---- end of identityProviders
+
 const schema = z.strictObject({
   /** The environment's name: a label for tags and outputs, never a code path. */
   environment: z
@@ -160,6 +267,8 @@ const schema = z.strictObject({
   cognitoCallbackUrls: z.array(httpsUrl("cognitoCallbackUrls", true)).default([]),
   cognitoLogoutUrls: z.array(httpsUrl("cognitoLogoutUrls", true)).default([]),
   cognitoMfa: z.enum(["OPTIONAL", "ON"]).default("OPTIONAL"),
+  identityProviders: z.array(identityProviderEntry).default([]),
+  cognitoLocalUsers: z.boolean().default(true),
   oidcIssuer: httpsUrl("oidcIssuer").optional(),
   oidcAudiences: z.array(z.string().min(1)).default([]),
   oidcJwksUri: httpsUrl("oidcJwksUri").optional(),
@@ -378,9 +487,13 @@ export class ConfigError extends Error {
   }
 }
 
-function describe(value: unknown): string {
+/** Fields whose values error messages never show (they may be real, decrypted secrets). */
+const SECRET_VALUE_FIELDS = new Set(["clientSecret", "privateKey"]);
+
+function describe(value: unknown, path: readonly PropertyKey[] = []): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
+  if (SECRET_VALUE_FIELDS.has(String(path[path.length - 1]))) return "a value (not shown)";
+  const text = JSON.stringify(value, (k, v) => (SECRET_VALUE_FIELDS.has(k) ? "[not shown]" : v));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -404,7 +517,10 @@ function keyOf(path: readonly PropertyKey[]): string {
  * returns the typed config, or throws one {@link ConfigError} listing every bad key.
  * Keys of other namespaces (`aws:region`, ...) are ignored.
  */
-export function parsePlatformConfig(raw: Record<string, string>): PlatformConfig {
+export function parsePlatformConfig(
+  raw: Record<string, string>,
+  secretKeys?: readonly string[],
+): PlatformConfig {
   const problems: { key: string; message: string }[] = [];
   const values: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(raw)) {
@@ -430,20 +546,24 @@ export function parsePlatformConfig(raw: Record<string, string>): PlatformConfig
     }
     for (const issue of result.error.issues) {
       const path = [key, ...issue.path];
-      const found = values[key] === undefined ? "nothing" : describe(at(values, path));
+      const found = values[key] === undefined ? "nothing" : describe(at(values, path), path);
       const message = values[key] === undefined ? "required" : issue.message;
       problems.push({ key: keyOf(path), message: `${message} (found ${found})` });
     }
   }
-  for (const p of crossFieldProblems(parsed as Partial<PlatformConfig>)) {
+  const rules = [
+    ...crossFieldProblems(parsed as Partial<PlatformConfig>),
+    ...federationProblems(parsed as Partial<PlatformConfig>, secretKeys),
+  ];
+  for (const p of rules) {
     const raw = at(values, p.path);
     const fallback = at(parsed, p.path);
     const found =
       raw !== undefined
-        ? describe(raw)
+        ? describe(raw, p.path)
         : fallback === undefined
           ? "nothing"
-          : `the default ${describe(fallback)}`;
+          : `the default ${describe(fallback, p.path)}`;
     problems.push({ key: keyOf(p.path), message: `${p.message} (found ${found})` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -468,7 +588,17 @@ function decode(text: string, kind: ReturnType<typeof kindOf>): unknown {
   return text;
 }
 
-/** Reads and validates the running stack's config. Throws {@link ConfigError} before anything is registered. */
+/** Reads and validates the running stack's config (and which keys the engine marked secret). Throws {@link ConfigError} before anything is registered. */
 export function loadPlatformConfig(): PlatformConfig {
-  return parsePlatformConfig(pulumi.runtime.allConfig());
+  const all = pulumi.runtime.allConfig();
+  return parsePlatformConfig(
+    all,
+    Object.keys(all).filter((key) => runtimeConfig.isConfigSecret(key)),
+  );
 }
+
+// The SDK's own test of the keys the engine marked secret (PULUMI_CONFIG_SECRET_KEYS, or the
+// secret keys given to setAllConfig under mocks); exported by the module, left out of its typings.
+const runtimeConfig = require("@pulumi/pulumi/runtime/config") as {
+  isConfigSecret(key: string): boolean;
+};

@@ -45,6 +45,8 @@ const identity = new Identity("identity", {
   cognitoCallbackUrls: config.cognitoCallbackUrls,
   cognitoLogoutUrls: config.cognitoLogoutUrls,
   cognitoMfa: config.cognitoMfa,
+  identityProviders: config.identityProviders,
+  localUsers: config.cognitoLocalUsers,
   oidcIssuer: config.oidcIssuer,
   oidcAudiences: config.oidcAudiences,
   oidcJwksUri: config.oidcJwksUri,
@@ -198,6 +200,8 @@ export const userPoolId = identity.userPoolId;
 export const hostedUiUrl = identity.hostedUiUrl;
 export const webClientId = identity.webClientId;
 export const machineClientId = identity.machineClientId;
+/** The federated providers the web client offers (names for the hosted UI's identity_provider). */
+export const identityProviderNames = identity.identityProviderNames;
 export const bookingsApiUrl = bookingsApi.url;
 export const bookingsApiId = bookingsApi.apiId;
 export const graphqlUrl = graphql.graphqlUrl;

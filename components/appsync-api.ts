@@ -9,7 +9,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildFailure, buildSync } from "esbuild";
-import { assertValidArgs, logRetentionProblems } from "./args";
+import { assertValidArgs, isHttpsUrl, logRetentionProblems } from "./args";
 import { loadSchemaFile, PreparedSchema, providersFor, UserAuth } from "./graphql-schema";
 import { autonameProblems, NAME_LIMITS } from "./names";
 
@@ -115,15 +115,6 @@ export interface AppSyncApiArgs {
 const FIELD_LOG_LEVELS = ["NONE", "ERROR", "INFO", "DEBUG", "ALL"];
 const DATA_SOURCE_KEY = /^[a-z][a-z0-9-]{0,30}$/;
 const DYNAMODB_ACTION = /^dynamodb:[A-Za-z]+$/;
-
-function isHttpsUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return u.protocol === "https:" && u.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
 
 /** AppSync's data source name for a key: `loyalty-resolver` → `LoyaltyResolver`. */
 export function dataSourceName(key: string): string {

@@ -50,3 +50,14 @@ export function logRetentionProblems(field: string, days: unknown): string[] {
         `${field}: expected a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(", ")}), found ${JSON.stringify(days)}`,
       ];
 }
+
+/** True for an absolute https:// URL with a host (issuers, metadata and endpoint URLs). */
+export function isHttpsUrl(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

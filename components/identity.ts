@@ -1,5 +1,17 @@
+/**
+ * Who callers are: the Identity component (a Cognito user pool with its resource server, app
+ * clients and federated identity providers, or an external OIDC issuer) and the scope names the
+ * APIs check.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  attributeMappingOf,
+  IdentityProviderConfig,
+  providerDetailsOf,
+  providerSlug,
+  validateIdentityProviders,
+} from "./identity-providers";
 import { assertValidArgs } from "./args";
 
 /** The Cognito resource server's identifier: scopes in tokens read `airline/<scope>`. */
@@ -53,6 +65,16 @@ export interface IdentityArgs {
   cognitoCallbackUrls?: string[];
   /** Cognito: where the hosted UI may send the browser after sign-out. */
   cognitoLogoutUrls?: string[];
+  /**
+   * Cognito: federated identity providers (SAML, OIDC, social). Each becomes an
+   * `aws.cognito.IdentityProvider` and a sign-in option of the web client.
+   */
+  identityProviders?: IdentityProviderConfig[];
+  /**
+   * Cognito: whether the web client also signs in the pool's own users (`COGNITO`). Default true;
+   * false leaves sign-in to the identity providers (at least one is then required).
+   */
+  localUsers?: boolean;
   /** Cognito: `OPTIONAL` lets users enrol in TOTP MFA; `ON` requires it (prod). */
   cognitoMfa?: "OPTIONAL" | "ON";
   /** OIDC: the issuer URL, exactly as in the tokens' `iss` claim (https). */
@@ -97,7 +119,20 @@ export function validateIdentityArgs(args: IdentityArgs): string[] {
     if (!args.cognitoCallbackUrls || args.cognitoCallbackUrls.length === 0) {
       problems.push("cognitoCallbackUrls needs at least one URL when identityProvider is cognito");
     }
+    if (args.localUsers === false && (args.identityProviders ?? []).length === 0) {
+      problems.push(
+        "localUsers false needs at least one of identityProviders (nobody could sign in)",
+      );
+    }
+    for (const p of validateIdentityProviders(args.identityProviders ?? [])) {
+      problems.push(`${providerPath(p.path)}: ${p.message}`);
+    }
   } else if (args.identityProvider === "oidc") {
+    if ((args.identityProviders ?? []).length > 0) {
+      problems.push(
+        "identityProviders need identityProvider cognito (they federate into its user pool)",
+      );
+    }
     if (!args.oidcIssuer) {
       problems.push("oidcIssuer is required when identityProvider is oidc");
     } else if (!args.oidcIssuer.startsWith("https://")) {
@@ -117,9 +152,18 @@ export function validateIdentityArgs(args: IdentityArgs): string[] {
   return problems;
 }
 
+/** `identityProviders[0].attributeMapping.email` from a problem's path. */
+function providerPath(path: (string | number)[]): string {
+  return path.reduce<string>(
+    (key, p) => key + (typeof p === "number" ? `[${p}]` : `.${p}`),
+    "identityProviders",
+  );
+}
+
 /**
  * Who callers are: a Cognito user pool (strong passwords, TOTP MFA, email sign-in, a hosted UI,
- * a resource server with the API scopes, a public web client and a machine client), or an
+ * a resource server with the API scopes, a public web client and a machine client, and the
+ * federated SAML, OIDC and social providers the web client offers beside local users), or an
  * external OIDC issuer. Either way it exposes the issuer, audiences, JWKS URL and scope strings
  * the APIs' authorizers need.
  */
@@ -146,6 +190,8 @@ export class Identity extends pulumi.ComponentResource {
   public readonly machineClientSecret?: pulumi.Output<string>;
   /** Cognito only: the hosted UI's base URL. */
   public readonly hostedUiUrl?: pulumi.Output<string>;
+  /** Cognito only: the federated providers' names, as the web client's sign-in options. */
+  public readonly identityProviderNames?: pulumi.Output<string[]>;
 
   constructor(name: string, args: IdentityArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:identity:Identity", name, {}, opts);
@@ -232,6 +278,9 @@ export class Identity extends pulumi.ComponentResource {
     const clientScopes = (names: readonly ApiScope[]) =>
       scopeIds.apply((ids) => names.map((n) => ids[n]));
 
+    const providers = this.federate(name, args);
+    this.identityProviderNames = pulumi.output(providers.map((p) => p.providerName));
+
     const tokenValidity = {
       accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
       idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
@@ -250,7 +299,11 @@ export class Identity extends pulumi.ComponentResource {
         allowedOauthScopes: clientScopes(WEB_CLIENT_SCOPES).apply((s) => ["openid", "email", ...s]),
         callbackUrls: args.cognitoCallbackUrls ?? [],
         logoutUrls: args.cognitoLogoutUrls ?? [],
-        supportedIdentityProviders: ["COGNITO"],
+        // From the providers' outputs: the client waits for them (Cognito refuses a client that
+        // names a provider the pool does not have yet).
+        supportedIdentityProviders: pulumi
+          .all(providers.map((p) => p.providerName))
+          .apply((names) => [...(args.localUsers === false ? [] : ["COGNITO"]), ...names]),
         // SRP keeps the password off the wire; no USER_PASSWORD_AUTH.
         explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         preventUserExistenceErrors: "ENABLED",
@@ -305,6 +358,36 @@ export class Identity extends pulumi.ComponentResource {
       webClientId: this.webClientId,
       machineClientId: this.machineClientId,
       hostedUiUrl: this.hostedUiUrl,
+      identityProviderNames: this.identityProviderNames,
     });
+  }
+
+  /**
+   * One `aws.cognito.IdentityProvider` per configured provider, protected with the pool: deleting
+   * a provider stops every user of it signing in.
+   */
+  private federate(name: string, args: IdentityArgs): aws.cognito.IdentityProvider[] {
+    const pool = this.userPool as aws.cognito.UserPool;
+    return (args.identityProviders ?? []).map(
+      (p) =>
+        new aws.cognito.IdentityProvider(
+          `${name}-idp-${providerSlug(p.name)}`,
+          {
+            userPoolId: pool.id,
+            providerName: p.name,
+            providerType: p.type,
+            providerDetails: providerDetailsOf(p),
+            attributeMapping: attributeMappingOf(p),
+            idpIdentifiers: p.idpIdentifiers,
+          },
+          {
+            parent: this,
+            protect: args.protect,
+            // Cognito adds its current encryption certificate to a SAML provider's details and
+            // rotates it; read back, it would show as a change on every update.
+            ignoreChanges: p.type === "SAML" ? ["providerDetails.ActiveEncryptionCertificate"] : [],
+          },
+        ),
+    );
   }
 }

@@ -21,6 +21,7 @@ import {
   ofType,
   policyDocument,
   ProgramRun,
+  PROD_OIDC,
   RegisteredResource,
   runComponents,
   stackConfig,
@@ -80,7 +81,7 @@ function program(
 }
 
 const dev = () => parsePlatformConfig(stackConfig("dev"));
-const prod = () => parsePlatformConfig(stackConfig("prod"));
+const prod = () => parsePlatformConfig(stackConfig("prod", PROD_OIDC));
 
 function graphqlApi(run: ProgramRun) {
   return one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs as Record<string, any>;
@@ -248,7 +249,10 @@ describe("AppSyncApi", () => {
   describe("with the prod stack (external OIDC issuer)", () => {
     let run: ProgramRun;
     before(async () => {
-      run = await runComponents(program(prod()), { stack: "prod", config: stackConfig("prod") });
+      run = await runComponents(program(prod()), {
+        stack: "prod",
+        config: stackConfig("prod", PROD_OIDC),
+      });
     });
 
     it("uses the configured https issuer and audience as the default provider, AWS_IAM as the only additional one", () => {
@@ -391,11 +395,14 @@ describe("OIDC audiences", () => {
 
   it("reach the API escaped when the stack has several", async () => {
     const config = parsePlatformConfig(
-      stackConfig("prod", { oidcAudiences: ["api://bookings", "https://api.example-airline.com"] }),
+      stackConfig("prod", {
+        ...PROD_OIDC,
+        oidcAudiences: ["api://bookings", "https://api.example-airline.com"],
+      }),
     );
     const run = await runComponents(program(config), {
       stack: "prod",
-      config: stackConfig("prod"),
+      config: stackConfig("prod", PROD_OIDC),
     });
     assert.strictEqual(
       graphqlApi(run).openidConnectConfig.clientId,

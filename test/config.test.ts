@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError, parsePlatformConfig, PROJECT } from "../config";
-import { registeredBeforeFailure } from "../tools/mock-engine";
-import { runStack, stackConfig, stackNames } from "./helpers/harness";
+import { loadStackConfig, registeredBeforeFailure } from "../tools/mock-engine";
+import { PROD_OIDC, runStack, stackConfig, stackNames } from "./helpers/harness";
 
 const tier = {
   name: "standard",
@@ -92,13 +92,13 @@ const badConfigs: {
   {
     what: "http:// OIDC issuer",
     stack: "prod",
-    set: { oidcIssuer: "http://login.example.com" },
+    set: { ...PROD_OIDC, oidcIssuer: "http://login.example.com" },
     key: "oidcIssuer",
   },
   {
     what: "OIDC without audiences",
     stack: "prod",
-    set: { oidcAudiences: [] },
+    set: { ...PROD_OIDC, oidcAudiences: [] },
     key: "oidcAudiences",
   },
   {
@@ -315,5 +315,131 @@ describe("stack config", () => {
     }
     // The one key set above: its default is production, which is what a new stack gets.
     assert.strictEqual(declared.posture.default, "production");
+  });
+});
+
+describe("stack config: identityProviders", () => {
+  const saml = {
+    type: "SAML",
+    name: "Workforce",
+    metadataUrl: "https://login.example-airline.com/saml/metadata",
+  };
+  const google = { type: "Google", clientId: "g.apps", clientSecret: "plain-google-secret" };
+  const key = (k: string) => `${PROJECT}:identityProviders${k}`;
+  /** Parses dev with these providers, the key marked secret or not; the error, if any. */
+  function problemsOf(providers: unknown[], secret: boolean, extra: Record<string, unknown> = {}) {
+    try {
+      parsePlatformConfig(
+        stackConfig("dev", { identityProviders: providers, ...extra }),
+        secret ? [key("")] : [],
+      );
+      return undefined;
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e;
+    }
+  }
+
+  it("accepts the checked-in stacks' providers, the dev Google secret as a secure: value", () => {
+    const { config, secretKeys } = loadStackConfig("dev");
+    assert.deepStrictEqual(secretKeys, [key("")]);
+    const dev = parsePlatformConfig(config, secretKeys);
+    assert.deepStrictEqual(
+      dev.identityProviders.map((p) => [p.type, p.name]),
+      [["Google", "Google"]],
+    );
+    const prodStack = loadStackConfig("prod");
+    const prod = parsePlatformConfig(prodStack.config, prodStack.secretKeys);
+    assert.deepStrictEqual(
+      prod.identityProviders.map((p) => [p.type, p.name]),
+      [["SAML", "Workforce"]],
+    );
+  });
+
+  it("reports a plain-text secret, an http:// metadata URL, a duplicate name and an unknown attribute in one error, never showing the secret", () => {
+    const err = problemsOf(
+      [
+        { ...saml, metadataUrl: "http://login.example-airline.com/saml/metadata" },
+        { ...saml, attributeMapping: { "custom:tier": "tier" } },
+        google,
+      ],
+      false,
+    );
+    assert.ok(err);
+    assert.deepStrictEqual(err.problems.map((p) => p.key).sort(), [
+      key("[0].metadataUrl"),
+      key("[1].attributeMapping.custom:tier"),
+      key("[1].name"),
+      key("[2].clientSecret"),
+    ]);
+    assert.ok(!err.message.includes("plain-google-secret"), err.message);
+    assert.match(err.message, /pulumi config set --secret --path/);
+  });
+
+  it("keeps every provider secret of every stack file secure: (the engine marks only the whole key)", () => {
+    let checked = 0;
+    for (const stack of stackNames()) {
+      const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+      const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+      const providers = (doc.config?.[key("")] ?? []) as Record<string, unknown>[];
+      providers.forEach((p, i) => {
+        for (const field of ["clientSecret", "privateKey"]) {
+          if (!(field in p)) continue;
+          checked++;
+          const value = p[field] as { secure?: unknown };
+          assert.strictEqual(typeof value?.secure, "string", `${stack}: [${i}].${field}`);
+        }
+      });
+    }
+    assert.ok(checked >= 1, "the dev stack's Google secret is checked");
+  });
+
+  it("takes the same secret when the engine marks the key secret", () => {
+    assert.strictEqual(problemsOf([saml, google], true), undefined);
+  });
+
+  it("never shows a secret in a shape error either", () => {
+    const err = problemsOf([{ ...google, colour: "blue" }], true);
+    assert.ok(err);
+    assert.match(err.message, /identityProviders\[0\]: Unrecognized key: "colour"/);
+    assert.ok(!err.message.includes("plain-google-secret"), err.message);
+  });
+
+  it("names a social provider after its type, and refuses another name", () => {
+    const err = problemsOf([{ ...google, name: "Gmail" }], true);
+    assert.ok(err);
+    assert.deepStrictEqual(
+      err.problems.map((p) => p.key),
+      [key("[0].name")],
+    );
+  });
+
+  it("refuses providers without a user pool, and local users off without providers", () => {
+    const oidc = {
+      identityProvider: "oidc",
+      oidcIssuer: "https://login.example.com",
+      oidcAudiences: ["api://x"],
+    };
+    assert.deepStrictEqual(
+      problemsOf([saml], true, oidc)?.problems.map((p) => p.key),
+      [key("")],
+    );
+    assert.deepStrictEqual(
+      problemsOf([], true, { cognitoLocalUsers: "false" })?.problems.map((p) => p.key),
+      [`${PROJECT}:cognitoLocalUsers`],
+    );
+  });
+
+  it("fails the program on a plain-text secret before any resource is registered", async () => {
+    const failure = await runStack("dev", { identityProviders: [google] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ConfigError, String(failure));
+    assert.deepStrictEqual(
+      failure.problems.map((p) => p.key),
+      [key("[0].clientSecret")],
+    );
+    assert.deepStrictEqual(registeredBeforeFailure(failure), []);
   });
 });

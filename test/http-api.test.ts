@@ -15,7 +15,7 @@ import {
 import { Identity } from "../components/identity";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
 import { registeredBeforeFailure } from "../tools/mock-engine";
-import { one, ofType, ProgramRun, runComponents, stackConfig } from "./helpers/harness";
+import { one, ofType, ProgramRun, PROD_OIDC, runComponents, stackConfig } from "./helpers/harness";
 
 const API = "aws:apigatewayv2/api:Api";
 const AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer";
@@ -246,7 +246,7 @@ describe("components/http-api", () => {
   describe("JWT mode with an external OIDC issuer (prod)", () => {
     let run: ProgramRun;
     before(async () => {
-      run = await build(config("prod"));
+      run = await build(config("prod", PROD_OIDC));
     });
 
     it("trusts the configured issuer and audiences, with the bare scope names", () => {

@@ -11,6 +11,7 @@ import {
   one,
   policyDocument,
   ProgramRun,
+  PROD_OIDC,
   RegisteredResource,
   runStack,
   stackConfig,
@@ -276,8 +277,8 @@ describe("program", () => {
     assert.strictEqual(isTaggable("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), true);
   });
 
-  it("prod: the GraphQL API trusts the identity tier's issuer and audiences", async () => {
-    const run = await runStack("prod");
+  it("prod with an external OIDC issuer: the GraphQL API trusts its issuer and audiences", async () => {
+    const run = await runStack("prod", PROD_OIDC);
     const api = one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs;
     assert.deepStrictEqual(api.openidConnectConfig, {
       issuer: run.outputs.identityIssuerUrl,
@@ -394,7 +395,7 @@ describe("program", () => {
       "bookings.write": "airline/bookings.write",
       "loyalty.read": "airline/loyalty.read",
     });
-    const prod = await runStack("prod");
+    const prod = await runStack("prod", PROD_OIDC);
     assert.deepStrictEqual(
       (prod.outputs.identityScopes as Record<string, string>)["bookings.read"],
       "bookings.read",

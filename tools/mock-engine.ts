@@ -69,7 +69,10 @@ export interface RunOptions {
   stack: string;
   /** The `project:key` → string map, as the engine hands it to the program. */
   config: Record<string, string>;
-  /** Keys of `config` whose values are secret (the CLI tells the program, as here). */
+  /**
+   * Keys of `config` whose values are secret (the CLI tells the program, as here). Default: the
+   * keys whose value holds the placeholder of a `secure:` value.
+   */
   secretKeys?: string[];
   /** Run as a preview: outputs the mocks do not return are unknown. */
   preview?: boolean;
@@ -427,7 +430,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const projectDir = path.resolve(opts.projectDir ?? path.join(__dirname, ".."));
   const project = readProjectName(projectDir);
   const region = opts.config["aws:region"] ?? "us-east-1";
-  pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+  // Without an explicit list, the keys loadStackConfig filled from `secure:` values are secret.
+  const secretKeys =
+    opts.secretKeys ??
+    Object.keys(opts.config).filter((k) => opts.config[k].includes(SECRET_PLACEHOLDER));
+  pulumi.runtime.setAllConfig(opts.config, secretKeys);
 
   const captured: Promise<RegisteredResource | undefined>[] = [];
   await pulumi.runtime.setMocks(

@@ -26,7 +26,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // index.ts
-var import_policy6 = require("@pulumi/policy");
+var import_policy7 = require("@pulumi/policy");
 
 // policies/api-keys.ts
 var aws = __toESM(require("@pulumi/aws"));
@@ -2086,9 +2086,117 @@ var policies3 = [
   appsyncInternalVisibility
 ];
 
-// policies/least-privilege.ts
+// policies/identity-providers.ts
 var aws4 = __toESM(require("@pulumi/aws"));
 var import_policy4 = require("@pulumi/policy");
+var DOCS4 = {
+  saml: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html",
+  oidc: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html",
+  samlHardening: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html"
+};
+var ENDPOINT_DETAILS = {
+  SAML: ["MetadataURL"],
+  OIDC: ["oidc_issuer", "authorize_url", "token_url", "attributes_url", "jwks_uri"]
+};
+function providerOf(props) {
+  const raw = rawProps(props);
+  const type = knownString(raw.providerType);
+  const details = asRecord(raw.providerDetails);
+  return type && details ? { type: type.toUpperCase(), details } : void 0;
+}
+var httpsSchema = configSchema({
+  exemptResources: exemptResourcesProperty("identity providers left alone")
+});
+var identityProviderHttps = {
+  name: "sec1-a-identity-provider-https",
+  description: "A Cognito user pool's SAML and OIDC identity providers must publish their metadata, issuer and endpoints over https: whoever can alter them in transit can swap the IdP's signing keys and sign in as any user the APIs trust.",
+  enforcementLevel: "mandatory",
+  configSchema: httpsSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set providerDetails.MetadataURL (SAML) and providerDetails.oidc_issuer, authorize_url, token_url, attributes_url and jwks_uri (OIDC) to https:// URLs, or give a SAML provider its metadata document (MetadataFile).",
+    DOCS4.saml,
+    ["cognito", "federation"]
+  ),
+  validateResource: (0, import_policy4.validateResourceOfType)(aws4.cognito.IdentityProvider, (idp, args, report) => {
+    const provider = providerOf(idp);
+    if (!provider) return;
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, readConfig(args, httpsSchema).exemptResources))
+      return;
+    for (const key of ENDPOINT_DETAILS[provider.type] ?? []) {
+      const url = knownString(provider.details[key]);
+      if (url === void 0 || /^https:\/\/[^/\s]/i.test(url.trim())) continue;
+      report(
+        `Cognito IdentityProvider '${name}' must fetch ${key} over https; set providerDetails.${key} to an https:// URL (not ${url}).`
+      );
+    }
+  })
+};
+var hardeningSchema = configSchema({
+  allowIdpInitiated: {
+    type: "boolean",
+    default: false,
+    description: "Accept IdP-initiated (unsolicited) SAML responses."
+  },
+  requireSignedRequests: {
+    type: "boolean",
+    default: true,
+    description: "Require Cognito to sign its SAML authentication requests."
+  },
+  requireEncryptedResponses: {
+    type: "boolean",
+    default: true,
+    description: "Require the IdP to encrypt its assertions to Cognito."
+  },
+  exemptResources: exemptResourcesProperty("SAML providers left alone")
+});
+function isTrue(value) {
+  if (value === void 0 || value === null) return false;
+  if (isUnknownValue(value)) return void 0;
+  return value === true || typeof value === "string" && value.trim().toLowerCase() === "true";
+}
+var samlProviderHardening = {
+  name: "sec1-a-saml-provider-hardening",
+  description: "SAML identity providers should accept only sign-ins Cognito asked for, sign its requests and receive encrypted assertions: unsolicited responses open login CSRF and replay, clear assertions expose user attributes in the browser. None of these changes who may sign in, so the policy is advisory by default.",
+  enforcementLevel: "advisory",
+  configSchema: hardeningSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    `Set providerDetails.IDPInit to "false", RequestSigningAlgorithm to "rsa-sha256" and EncryptedResponses to "true", and give the IdP the user pool's signing and encryption certificates.`,
+    DOCS4.samlHardening,
+    ["cognito", "federation", "saml"]
+  ),
+  validateResource: (0, import_policy4.validateResourceOfType)(aws4.cognito.IdentityProvider, (idp, args, report) => {
+    const provider = providerOf(idp);
+    if (!provider || provider.type !== "SAML") return;
+    const name = nameOf(args);
+    const config = readConfig(args, hardeningSchema);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const { details } = provider;
+    const subject = `Cognito IdentityProvider '${name}'`;
+    if (!config.allowIdpInitiated && isTrue(details.IDPInit) === true)
+      report(
+        `${subject} must not accept IdP-initiated SAML sign-in; set providerDetails.IDPInit to "false".`
+      );
+    const signing = details.RequestSigningAlgorithm;
+    if (config.requireSignedRequests && !isUnknownValue(signing) && !knownString(signing))
+      report(
+        `${subject} must sign its SAML requests; set providerDetails.RequestSigningAlgorithm to "rsa-sha256".`
+      );
+    if (config.requireEncryptedResponses && isTrue(details.EncryptedResponses) === false)
+      report(
+        `${subject} must take encrypted SAML assertions only; set providerDetails.EncryptedResponses to "true".`
+      );
+  })
+};
+var policies4 = [identityProviderHttps, samlProviderHardening];
+
+// policies/least-privilege.ts
+var aws5 = __toESM(require("@pulumi/aws"));
+var import_policy5 = require("@pulumi/policy");
 
 // lib/aws-managed-policies.ts
 var ALL_DOCUMENTS = {
@@ -2126,16 +2234,16 @@ function managedPolicy(arn) {
 }
 
 // policies/least-privilege.ts
-var DOCS4 = {
+var DOCS5 = {
   invokePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html",
   iamAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
   lambdaPermissions: "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
 };
 var IAM_DOCUMENT_TYPES = [
-  { cls: aws4.iam.Policy, service: "IAM Policy" },
-  { cls: aws4.iam.RolePolicy, service: "IAM RolePolicy" },
-  { cls: aws4.iam.UserPolicy, service: "IAM UserPolicy" },
-  { cls: aws4.iam.GroupPolicy, service: "IAM GroupPolicy" }
+  { cls: aws5.iam.Policy, service: "IAM Policy" },
+  { cls: aws5.iam.RolePolicy, service: "IAM RolePolicy" },
+  { cls: aws5.iam.UserPolicy, service: "IAM UserPolicy" },
+  { cls: aws5.iam.GroupPolicy, service: "IAM GroupPolicy" }
 ];
 function grantsOf(documents) {
   const out = [];
@@ -2161,26 +2269,26 @@ function attachedDocuments(props, property) {
   return out;
 }
 var ATTACHMENT_TYPES = [
-  { cls: aws4.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
-  { cls: aws4.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
+  { cls: aws5.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
+  { cls: aws5.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
   {
-    cls: aws4.iam.GroupPolicyAttachment,
+    cls: aws5.iam.GroupPolicyAttachment,
     service: "IAM GroupPolicyAttachment",
     property: "policyArn"
   },
-  { cls: aws4.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
+  { cls: aws5.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
   {
-    cls: aws4.iam.RolePolicyAttachmentsExclusive,
+    cls: aws5.iam.RolePolicyAttachmentsExclusive,
     service: "IAM RolePolicyAttachmentsExclusive",
     property: "policyArns"
   },
   {
-    cls: aws4.iam.UserPolicyAttachmentsExclusive,
+    cls: aws5.iam.UserPolicyAttachmentsExclusive,
     service: "IAM UserPolicyAttachmentsExclusive",
     property: "policyArns"
   },
   {
-    cls: aws4.iam.GroupPolicyAttachmentsExclusive,
+    cls: aws5.iam.GroupPolicyAttachmentsExclusive,
     service: "IAM GroupPolicyAttachmentsExclusive",
     property: "policyArns"
   }
@@ -2196,20 +2304,20 @@ function roleDocuments(props) {
 function overIamDocuments(check) {
   return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(
-      ({ cls, service }) => (0, import_policy4.validateResourceOfType)(cls, (resource, args, report) => {
+      ({ cls, service }) => (0, import_policy5.validateResourceOfType)(cls, (resource, args, report) => {
         const props = rawProps(resource);
         check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
     ...ATTACHMENT_TYPES.map(
-      ({ cls, service, property }) => (0, import_policy4.validateResourceOfType)(
+      ({ cls, service, property }) => (0, import_policy5.validateResourceOfType)(
         cls,
         (resource, args, report) => {
           check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
         }
       )
     ),
-    (0, import_policy4.validateResourceOfType)(aws4.iam.Role, (role, args, report) => {
+    (0, import_policy5.validateResourceOfType)(aws5.iam.Role, (role, args, report) => {
       const props = rawProps(role);
       const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
       check("IAM Role", grantsOf(documents), args, report);
@@ -2229,7 +2337,7 @@ var executeApiInvokeScope = {
     "I",
     "high",
     `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn; attach such a customer managed policy instead of AmazonAPIGatewayInvokeFullAccess.`,
-    DOCS4.invokePolicies,
+    DOCS5.invokePolicies,
     ["iam", "execute-api"]
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
@@ -2275,7 +2383,7 @@ var executeApiInvokePathScope = {
     "I",
     "medium",
     `Set Resource to one ARN per operation the caller needs: ${INVOKE_ARN_HINT}.`,
-    DOCS4.invokePolicies,
+    DOCS5.invokePolicies,
     ["iam", "execute-api"]
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
@@ -2309,7 +2417,7 @@ var privateApiIamAuth = {
     "I",
     "high",
     'Set `authorization: "AWS_IAM"` on every method of the private API and grant each consumer execute-api:Invoke on exactly the stage, method and path it calls.',
-    DOCS4.iamAuth,
+    DOCS5.iamAuth,
     ["api-gateway", "rest-api", "iam"]
   ),
   validateStack: (args, report) => {
@@ -2358,10 +2466,10 @@ var lambdaPermissionSourceArn = {
     "I",
     "critical",
     "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
-    DOCS4.lambdaPermissions,
+    DOCS5.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
-  validateResource: (0, import_policy4.validateResourceOfType)(aws4.lambda.Permission, (permission, args, report) => {
+  validateResource: (0, import_policy5.validateResourceOfType)(aws5.lambda.Permission, (permission, args, report) => {
     const props = rawProps(permission);
     const principal = knownString(props.principal);
     if (principal === void 0) return;
@@ -2430,7 +2538,7 @@ var lambdaPermissionSourceApi = {
     "I",
     "high",
     "Build the permission's sourceArn from the executionArn (or arn) of the API whose integration or data source targets the function.",
-    DOCS4.lambdaPermissions,
+    DOCS5.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
   validateStack: (args, report) => {
@@ -2458,7 +2566,7 @@ var lambdaPermissionSourceApi = {
     }
   }
 };
-var policies4 = [
+var policies5 = [
   executeApiInvokeScope,
   executeApiInvokePathScope,
   privateApiIamAuth,
@@ -2467,9 +2575,9 @@ var policies4 = [
 ];
 
 // policies/observability.ts
-var aws5 = __toESM(require("@pulumi/aws"));
-var import_policy5 = require("@pulumi/policy");
-var DOCS5 = {
+var aws6 = __toESM(require("@pulumi/aws"));
+var import_policy6 = require("@pulumi/policy");
+var DOCS6 = {
   restLogging: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
   xray: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html",
   appsyncLogging: "https://docs.aws.amazon.com/appsync/latest/devguide/monitoring.html",
@@ -2498,16 +2606,16 @@ var stageAccessLogging = {
     "X",
     "medium",
     "Set `accessLogSettings { destinationArn, format }` on the stage, with a CloudWatch log group ARN and a JSON format that includes $context.requestId, $context.identity.* and $context.authorizer.*.",
-    DOCS5.restLogging,
+    DOCS6.restLogging,
     ["api-gateway", "logging"]
   ),
   validateResource: validateEachType(
-    (0, import_policy5.validateResourceOfType)(
-      aws5.apigateway.Stage,
+    (0, import_policy6.validateResourceOfType)(
+      aws6.apigateway.Stage,
       (stage, args, report) => checkAccessLogs("API Gateway Stage", rawProps(stage), nameOf(args), report)
     ),
-    (0, import_policy5.validateResourceOfType)(
-      aws5.apigatewayv2.Stage,
+    (0, import_policy6.validateResourceOfType)(
+      aws6.apigatewayv2.Stage,
       (stage, args, report) => checkAccessLogs("API Gateway v2 Stage", rawProps(stage), nameOf(args), report)
     )
   )
@@ -2520,10 +2628,10 @@ var restStageTracing = {
     "X",
     "low",
     "Set `xrayTracingEnabled: true` on the aws.apigateway.Stage.",
-    DOCS5.xray,
+    DOCS6.xray,
     ["api-gateway", "tracing"]
   ),
-  validateResource: (0, import_policy5.validateResourceOfType)(aws5.apigateway.Stage, (stage, args, report) => {
+  validateResource: (0, import_policy6.validateResourceOfType)(aws6.apigateway.Stage, (stage, args, report) => {
     const value = rawProps(stage).xrayTracingEnabled;
     if (value === true || isUnknownValue(value)) return;
     report(
@@ -2553,7 +2661,7 @@ var restExecutionLogging = {
     "X",
     "low",
     'Create an aws.apigateway.MethodSettings with `methodPath: "*/*"` and `settings { loggingLevel: "ERROR" (or "INFO"), metricsEnabled: true, dataTraceEnabled: false }` for each stage (the account needs an API Gateway CloudWatch role).',
-    DOCS5.restLogging,
+    DOCS6.restLogging,
     ["api-gateway", "logging"]
   ),
   validateStack: (args, report) => {
@@ -2598,10 +2706,10 @@ var appsyncLogging = {
     "X",
     "medium",
     'Set `logConfig { cloudwatchLogsRoleArn, fieldLogLevel: "ERROR", excludeVerboseContent: true }` on the GraphQL API.',
-    DOCS5.appsyncLogging,
+    DOCS6.appsyncLogging,
     ["appsync", "logging"]
   ),
-  validateResource: (0, import_policy5.validateResourceOfType)(aws5.appsync.GraphQLApi, (api, args, report) => {
+  validateResource: (0, import_policy6.validateResourceOfType)(aws6.appsync.GraphQLApi, (api, args, report) => {
     const props = rawProps(api);
     const name = nameOf(args);
     if (isUnknownValue(props.logConfig)) return;
@@ -2649,7 +2757,7 @@ var wafAssociation = {
     "X",
     "medium",
     "Create an aws.wafv2.WebAclAssociation with `resourceArn` set to the REST stage's `arn` (or the AppSync API's `arn`) and `webAclArn` set to a REGIONAL web ACL with rate-based and managed rules.",
-    DOCS5.waf,
+    DOCS6.waf,
     ["waf", "api-gateway", "appsync"]
   ),
   validateStack: (args, report) => {
@@ -2707,18 +2815,18 @@ var customDomainTls = {
     "X",
     "medium",
     'Set `securityPolicy: "TLS_1_2"` on aws.apigateway.DomainName, and `domainNameConfiguration.securityPolicy: "TLS_1_2"` on aws.apigatewayv2.DomainName.',
-    DOCS5.tls,
+    DOCS6.tls,
     ["api-gateway", "tls"]
   ),
   validateResource: validateEachType(
-    (0, import_policy5.validateResourceOfType)(aws5.apigateway.DomainName, (domain, args, report) => {
+    (0, import_policy6.validateResourceOfType)(aws6.apigateway.DomainName, (domain, args, report) => {
       const policy = rawProps(domain).securityPolicy;
       if (isUnknownValue(policy) || typeof policy === "string" && tlsOk(policy)) return;
       report(
         `API Gateway DomainName '${nameOf(args)}' must refuse TLS 1.0/1.1; set securityPolicy to TLS_1_2${typeof policy === "string" ? ` (not ${policy})` : " explicitly"}.`
       );
     }),
-    (0, import_policy5.validateResourceOfType)(aws5.apigatewayv2.DomainName, (domain, args, report) => {
+    (0, import_policy6.validateResourceOfType)(aws6.apigatewayv2.DomainName, (domain, args, report) => {
       const configRaw = rawProps(domain).domainNameConfiguration;
       if (isUnknownValue(configRaw)) return;
       const policy = asRecord(configRaw)?.securityPolicy;
@@ -2745,10 +2853,10 @@ var restRequestValidation = {
     "X",
     "low",
     "Create an aws.apigateway.RequestValidator (validateRequestBody, validateRequestParameters), set `requestValidatorId` and `requestModels` on the method.",
-    DOCS5.validation,
+    DOCS6.validation,
     ["api-gateway", "validation"]
   ),
-  validateResource: (0, import_policy5.validateResourceOfType)(aws5.apigateway.Method, (method, args, report) => {
+  validateResource: (0, import_policy6.validateResourceOfType)(aws6.apigateway.Method, (method, args, report) => {
     const props = rawProps(method);
     const name = nameOf(args);
     const config = readConfig(args, validationSchema);
@@ -2763,7 +2871,7 @@ var restRequestValidation = {
     );
   })
 };
-var hardeningSchema = configSchema({
+var hardeningSchema2 = configSchema({
   productionStacks: stringListProperty(
     ["prod", "prod-*", "*-prod", "production"],
     "Stack names (from the URN; `*` wildcards) that count as production."
@@ -2780,16 +2888,16 @@ var appsyncHardening = {
   name: "sec1-x-appsync-hardening",
   description: "Production AppSync GraphQL APIs must disable introspection and limit query depth, so callers cannot map the schema or send deeply nested queries.",
   enforcementLevel: "advisory",
-  configSchema: hardeningSchema,
+  configSchema: hardeningSchema2,
   ...sec1Metadata(
     "X",
     "low",
     'Set `introspectionConfig: "DISABLED"` and `queryDepthLimit` (1 to `maxQueryDepth`) on production GraphQL APIs; production stacks are matched by `productionStacks`.',
-    DOCS5.appsyncLimits,
+    DOCS6.appsyncLimits,
     ["appsync", "graphql"]
   ),
-  validateResource: (0, import_policy5.validateResourceOfType)(aws5.appsync.GraphQLApi, (api, args, report) => {
-    const config = readConfig(args, hardeningSchema);
+  validateResource: (0, import_policy6.validateResourceOfType)(aws6.appsync.GraphQLApi, (api, args, report) => {
+    const config = readConfig(args, hardeningSchema2);
     const stack = stackOfUrn(args.urn);
     if (stack === void 0 || !matchesAnyGlob(stack, config.productionStacks)) {
       return;
@@ -2812,7 +2920,7 @@ var appsyncHardening = {
     }
   })
 };
-var policies5 = [
+var policies6 = [
   stageAccessLogging,
   restStageTracing,
   restExecutionLogging,
@@ -2826,14 +2934,15 @@ var policies5 = [
 // policies/index.ts
 var allPolicies = [
   ...policies2,
+  ...policies4,
   ...policies,
   ...policies3,
-  ...policies4,
-  ...policies5
+  ...policies5,
+  ...policies6
 ];
 
 // index.ts
-new import_policy6.PolicyPack("sec1-serverless-api-access", {
+new import_policy7.PolicyPack("sec1-serverless-api-access", {
   description: "AWS Well-Architected Serverless Lens SEC1: how do you control access to your serverless API?",
   provider: "aws",
   tags: ["SEC1", "serverless", "api-gateway", "appsync"],

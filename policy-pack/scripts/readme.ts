@@ -75,6 +75,12 @@ export const COVERAGE: CoverageRow[] = [
     limits: "JSON bodies are evaluated; YAML bodies are not (the policy stays silent).",
   },
   {
+    check: "A9",
+    what: "Federated identity providers of a user pool: https SAML metadata, OIDC issuer and endpoints; SAML sign-in hardened (no IdP-initiated sign-in, signed requests, encrypted assertions) (A)",
+    policies: ["sec1-a-identity-provider-https", "sec1-a-saml-provider-hardening"],
+    limits: "A SAML metadata document (MetadataFile) is not parsed: only a MetadataURL is judged.",
+  },
+  {
     check: "K1",
     what: "Usage plans throttle (rate, burst), cap (quota limit, period) and apply to a stage",
     policies: ["sec1-k-usage-plan-limits"],

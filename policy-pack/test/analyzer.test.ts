@@ -180,4 +180,33 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     await pack.configure({ "sec1-x-appsync-hardening": { productionStacks: ["live"] } });
     assert.deepStrictEqual(of(await pack.analyze(gql), "sec1-x-appsync-hardening"), []);
   });
+  it("judges a federated SAML provider: http metadata mandatory, IdP-initiated sign-in advisory", async () => {
+    await pack.configure();
+    const idp = resource(
+      "aws:cognito/identityProvider:IdentityProvider",
+      "identity-idp-workforce",
+      {
+        userPoolId: "eu-west-1_AbCdEf123",
+        providerName: "Workforce",
+        providerType: "SAML",
+        providerDetails: {
+          MetadataURL: "http://login.example-airline.com/saml/metadata",
+          IDPInit: "true",
+          EncryptedResponses: "true",
+          RequestSigningAlgorithm: "rsa-sha256",
+        },
+      },
+    );
+    const result = await pack.analyze(idp);
+    assert.deepStrictEqual(
+      result.diagnostics
+        .filter((d) => /^sec1-a-(identity-provider|saml)/.test(d.policy))
+        .map((d) => [d.policy, d.level])
+        .sort(),
+      [
+        ["sec1-a-identity-provider-https", "mandatory"],
+        ["sec1-a-saml-provider-hardening", "advisory"],
+      ],
+    );
+  });
 });

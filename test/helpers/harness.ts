@@ -104,3 +104,14 @@ export function policyDocument(value: unknown): { Version?: string; Statement: a
   const statement = (doc as { Statement: unknown }).Statement;
   return { ...(doc as object), Statement: Array.isArray(statement) ? statement : [statement] };
 }
+
+/**
+ * Overrides that give the prod stack an external OIDC issuer instead of its user pool (and its
+ * federated providers), for tests of the OIDC path with prod's other settings.
+ */
+export const PROD_OIDC: Record<string, unknown> = {
+  identityProvider: "oidc",
+  oidcIssuer: "https://login.example-airline.com/oauth2/default",
+  oidcAudiences: ["api://bookings"],
+  identityProviders: [],
+};
