@@ -36,8 +36,21 @@ export interface IdentityDocument {
   roles: PolicyResource[] | "unknown";
 }
 
+/**
+ * Parsed documents by their JSON text: a stack policy sees the same documents on every run, and
+ * parsing them dominated its cost. Parsed documents are never modified.
+ */
+const parsedByText = new Map<string, ReturnType<typeof parsePolicyDocument>>();
+
 function parsed(value: unknown): { document?: PolicyDocument; unknown: boolean } {
-  const p = parsePolicyDocument(value);
+  let p = typeof value === "string" ? parsedByText.get(value) : undefined;
+  if (!p) {
+    p = parsePolicyDocument(value);
+    if (typeof value === "string") {
+      if (parsedByText.size >= 2_000) parsedByText.clear();
+      parsedByText.set(value, p);
+    }
+  }
   if (p.status === "ok") return { document: p.document, unknown: false };
   return { unknown: p.status === "unknown" };
 }

@@ -8,6 +8,7 @@
 import { Policies, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
+import { stackValidationFor } from "../lib/typed-validation";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, isUnknownValue, nameOf } from "../lib/values";
 
@@ -97,7 +98,7 @@ export const wafWebAclRules: StackValidationPolicy = {
     DOCS.rules,
     ["waf"],
   ),
-  validateStack: (args, report) => {
+  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig<WafWebAclRulesArgs>(args, rulesSchema);
     const acls = ofType(args.resources, WAF_TYPES.webAcl);
     const reported = new Set<PolicyResource>();
@@ -116,7 +117,7 @@ export const wafWebAclRules: StackValidationPolicy = {
         }
       }
     }
-  },
+  }),
 };
 
 /** Config of sec1-x-waf-logging. */
@@ -143,7 +144,7 @@ export const wafLogging: StackValidationPolicy = {
     DOCS.logging,
     ["waf", "logging"],
   ),
-  validateStack: (args, report) => {
+  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig<WafLoggingArgs>(args, loggingSchema);
     const configs = ofType(args.resources, WAF_TYPES.logging);
     for (const acl of ofType(args.resources, WAF_TYPES.webAcl)) {
@@ -155,7 +156,7 @@ export const wafLogging: StackValidationPolicy = {
         acl.urn,
       );
     }
-  },
+  }),
 };
 
 /** Every policy of this file. */

@@ -135,7 +135,10 @@ describe("sec1-i-api-function-direct-invoke", () => {
       ...integration,
       props: {
         ...integration.props,
-        integrationUri: integration.props.integrationUri.replace("orders-fn-1a2b", "bookings-fn"),
+        integrationUri: String(integration.props.integrationUri).replace(
+          "orders-fn-1a2b",
+          "bookings-fn",
+        ),
       },
     };
     const grant = {

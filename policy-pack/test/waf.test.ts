@@ -157,3 +157,15 @@ describe("sec1-x-waf-logging", () => {
     assertSilent(await runStackPolicy(wafLogging, [acl({})], { exemptResources: ["api-waf"] }));
   });
 });
+
+describe("WAF policies on stacks without a web ACL", () => {
+  it("are skipped as not applicable, as the server does for a type it does not find", async () => {
+    for (const policy of [wafWebAclRules, wafLogging]) {
+      const run = await runStackPolicy(policy, [association]);
+      assert.deepStrictEqual(run.notApplicable, [
+        `Policy only applies to resources of type '${WAF_TYPES.webAcl}'`,
+      ]);
+      assertSilent(run);
+    }
+  });
+});
