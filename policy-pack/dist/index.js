@@ -1188,6 +1188,43 @@ function rolesNamedBy(from, prop, roles) {
   return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
 }
 
+// lib/typed-validation.ts
+function notApplicableQuietly(args, reason) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    args.notApplicable(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+function shortType(type) {
+  const slash = type.indexOf("/");
+  const colon = type.lastIndexOf(":");
+  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
+}
+function validateEachType(...validations) {
+  const byType = /* @__PURE__ */ new Map();
+  for (const v of validations) {
+    const type = v.__pulumiType;
+    if (typeof type !== "string" || type === "") {
+      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
+    }
+    byType.set(type, v);
+  }
+  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
+  return (args, reportViolation) => {
+    const validation = byType.get(args.type);
+    if (validation) return validation(args, reportViolation);
+    notApplicableQuietly(args, reason);
+  };
+}
+function stackValidationFor(type, validation) {
+  const tagged = ((args, report) => validation(args, report));
+  tagged.__pulumiType = type;
+  return tagged;
+}
+
 // policies/appsync-iam-callers.ts
 var DOCS2 = {
   iam: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#aws-iam-authorization"
@@ -1229,7 +1266,7 @@ var appsyncIamCallers = {
     DOCS2.iam,
     ["appsync", "iam"]
   ),
-  validateStack: (args, report) => {
+  validateStack: stackValidationFor(TYPES.graphQLApi, (args, report) => {
     const config = readConfig(args, schema);
     const documents = identityDocuments(args.resources);
     if (documents.some((d) => d.unknown)) return;
@@ -1248,50 +1285,13 @@ var appsyncIamCallers = {
         api.urn
       );
     }
-  }
+  })
 };
 var policies2 = [appsyncIamCallers];
 
 // policies/authentication.ts
 var aws2 = __toESM(require("@pulumi/aws"));
 var import_policy2 = require("@pulumi/policy");
-
-// lib/typed-validation.ts
-function notApplicableQuietly(args, reason) {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    args.notApplicable(reason);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-function shortType(type) {
-  const slash = type.indexOf("/");
-  const colon = type.lastIndexOf(":");
-  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
-}
-function validateEachType(...validations) {
-  const byType = /* @__PURE__ */ new Map();
-  for (const v of validations) {
-    const type = v.__pulumiType;
-    if (typeof type !== "string" || type === "") {
-      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
-    }
-    byType.set(type, v);
-  }
-  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
-    const validation = byType.get(args.type);
-    if (validation) return validation(args, reportViolation);
-    notApplicableQuietly(args, reason);
-  };
-}
-function stackValidationFor(type, validation) {
-  const tagged = ((args, report) => validation(args, report));
-  tagged.__pulumiType = type;
-  return tagged;
-}
 
 // lib/openapi-security.ts
 var METHODS = [
