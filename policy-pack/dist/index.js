@@ -3696,7 +3696,7 @@ var policies12 = [
 
 // policies/waf.ts
 var DOCS13 = {
-  rules: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-rules.html",
+  rules: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl.html",
   logging: "https://docs.aws.amazon.com/waf/latest/developerguide/logging.html"
 };
 var WAF_TYPES = {

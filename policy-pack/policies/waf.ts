@@ -13,7 +13,7 @@ import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../li
 import { asRecord, hasUnknown, isUnknownValue, nameOf } from "../lib/values";
 
 const DOCS = {
-  rules: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-rules.html",
+  rules: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl.html",
   logging: "https://docs.aws.amazon.com/waf/latest/developerguide/logging.html",
 };
 
