@@ -26,7 +26,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // index.ts
-var import_policy7 = require("@pulumi/policy");
+var import_policy12 = require("@pulumi/policy");
 
 // policies/api-keys.ts
 var aws = __toESM(require("@pulumi/aws"));
@@ -305,9 +305,9 @@ function settingsForStage(stage, settings, restApis, methodPath = "*/*") {
 function configSchema(properties) {
   return { properties };
 }
-function defaultsOf(schema) {
+function defaultsOf(schema4) {
   const defaults = {};
-  for (const [key, property] of Object.entries(schema.properties)) {
+  for (const [key, property] of Object.entries(schema4.properties)) {
     defaults[key] = structuredClone(property.default);
   }
   return defaults;
@@ -319,8 +319,8 @@ function sameKind(value, fallback) {
   if (typeof fallback === "number") return typeof value === "number" && Number.isFinite(value);
   return typeof value === typeof fallback && value !== null;
 }
-function readConfig(args, schema) {
-  const config = defaultsOf(schema);
+function readConfig(args, schema4) {
+  const config = defaultsOf(schema4);
   let given = {};
   try {
     const value = args.getConfig?.();
@@ -569,738 +569,6 @@ var policies = [
   stageThrottling,
   appsyncApiKeyExpiry
 ];
-
-// policies/authentication.ts
-var aws2 = __toESM(require("@pulumi/aws"));
-var import_policy2 = require("@pulumi/policy");
-
-// lib/typed-validation.ts
-function notApplicableQuietly(args, reason) {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    args.notApplicable(reason);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-function shortType(type) {
-  const slash = type.indexOf("/");
-  const colon = type.lastIndexOf(":");
-  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
-}
-function validateEachType(...validations) {
-  const byType = /* @__PURE__ */ new Map();
-  for (const v of validations) {
-    const type = v.__pulumiType;
-    if (typeof type !== "string" || type === "") {
-      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
-    }
-    byType.set(type, v);
-  }
-  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
-    const validation = byType.get(args.type);
-    if (validation) return validation(args, reportViolation);
-    notApplicableQuietly(args, reason);
-  };
-}
-
-// lib/openapi-security.ts
-var METHODS = [
-  "get",
-  "put",
-  "post",
-  "delete",
-  "options",
-  "head",
-  "patch",
-  "trace",
-  "x-amazon-apigateway-any-method"
-];
-var AUTH_TYPES = /* @__PURE__ */ new Set(["awssigv4", "cognito_user_pools", "custom", "jwt", "request", "token"]);
-function schemeAuthenticates(scheme) {
-  if (asRecord(scheme["x-amazon-apigateway-authorizer"])) return true;
-  const authType = scheme["x-amazon-apigateway-authtype"];
-  return typeof authType === "string" && AUTH_TYPES.has(authType.toLowerCase());
-}
-function requirementVerdict(requirement, schemes) {
-  const names = asRecord(requirement);
-  if (!names) return "undecided";
-  const keys = Object.keys(names);
-  if (keys.length === 0) return "open";
-  let undecided = false;
-  for (const key of keys) {
-    const scheme = asRecord(schemes?.[key]);
-    if (!scheme || hasUnknown(scheme)) undecided = true;
-    else if (schemeAuthenticates(scheme)) return "authenticated";
-  }
-  return undecided ? "undecided" : "open";
-}
-function operationVerdict(operation, rootSecurity, schemes) {
-  const auth = operation["x-amazon-apigateway-auth"];
-  if (hasUnknown(auth) || hasUnknown(operation.security)) return "undecided";
-  const authType = asRecord(auth)?.type;
-  if (typeof authType === "string" && authType.toUpperCase() === "AWS_IAM") return "authenticated";
-  const security = "security" in operation ? operation.security : rootSecurity;
-  if (security === void 0 || security === null) return "open";
-  if (!Array.isArray(security)) return "undecided";
-  if (security.length === 0) return "open";
-  const verdicts = security.map((r) => requirementVerdict(r, schemes));
-  if (verdicts.includes("open")) return "open";
-  return verdicts.includes("undecided") ? "undecided" : "authenticated";
-}
-function openOperations(body, exemptMethods) {
-  if (typeof body !== "string") {
-    return { kind: "unknown", reason: "the body is not a string" };
-  }
-  if (isUnknownValue(body) && body.trim().length <= 36) {
-    return { kind: "unknown", reason: "the body is unknown during preview" };
-  }
-  let doc;
-  try {
-    doc = asRecord(JSON.parse(body));
-  } catch {
-    return { kind: "unknown", reason: "the body is not JSON (YAML bodies are not evaluated)" };
-  }
-  if (!doc) return { kind: "unknown", reason: "the body is not an OpenAPI document" };
-  const components = asRecord(doc.components);
-  const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
-  const exempt = new Set(exemptMethods.map((m) => m.toLowerCase()));
-  const open = [];
-  const undecided = [];
-  for (const [path, item] of Object.entries(asRecord(doc.paths) ?? {})) {
-    const pathItem = asRecord(item);
-    if (!pathItem) continue;
-    for (const method of METHODS) {
-      const operation = asRecord(pathItem[method]);
-      if (!operation || exempt.has(method)) continue;
-      const label = `${method === "x-amazon-apigateway-any-method" ? "ANY" : method.toUpperCase()} ${path}`;
-      const verdict = operationVerdict(operation, doc.security, schemes);
-      if (verdict === "open") open.push(label);
-      else if (verdict === "undecided") undecided.push(label);
-    }
-  }
-  return { kind: "known", open, undecided };
-}
-
-// policies/authentication.ts
-var DOCS2 = {
-  restAccess: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
-  lambdaAuthorizer: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html",
-  httpAccess: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
-  jwtAuthorizer: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
-  appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
-  identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html",
-  functionUrlAuth: "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
-  openApiAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
-  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html"
-};
-var restMethodSchema = configSchema({
-  exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
-  exemptResources: exemptResourcesProperty("Method resources that may be open")
-});
-var restMethodAuthorization = {
-  name: "sec1-a-rest-method-authorization",
-  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
-  enforcementLevel: "mandatory",
-  configSchema: restMethodSchema,
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Set `authorization` to AWS_IAM, COGNITO_USER_POOLS or CUSTOM on every method, and give COGNITO_USER_POOLS and CUSTOM methods an `authorizerId`. Exempt only CORS preflight (OPTIONS) or methods listed in the policy config.",
-    DOCS2.restAccess,
-    ["api-gateway", "rest"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.apigateway.Method, (method, args, report) => {
-    const props = rawProps(method);
-    const config = readConfig(args, restMethodSchema);
-    const name = nameOf(args);
-    const httpMethod = upperString(props.httpMethod);
-    if (httpMethod === void 0) return;
-    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (matchesAnyGlob(name, config.exemptResources)) return;
-    const authorization = upperString(props.authorization);
-    if (authorization === void 0) return;
-    if (authorization === "NONE") {
-      const keyNote = props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
-      report(
-        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`
-      );
-      return;
-    }
-    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
-      const authorizerId = props.authorizerId;
-      if (isUnknownValue(authorizerId)) return;
-      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
-        report(
-          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`
-        );
-      }
-    }
-  })
-};
-var restAuthorizerConfig = {
-  name: "sec1-a-rest-authorizer-config",
-  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
-  enforcementLevel: "mandatory",
-  ...sec1Metadata(
-    "A",
-    "high",
-    "For COGNITO_USER_POOLS set `providerArns` to the user pool ARNs; for TOKEN and REQUEST set `authorizerUri` to the Lambda invoke ARN and `identitySource` to the header(s) carrying the credential.",
-    DOCS2.lambdaAuthorizer,
-    ["api-gateway", "rest"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(
-    aws2.apigateway.Authorizer,
-    (authorizer, args, report) => {
-      const props = rawProps(authorizer);
-      const name = nameOf(args);
-      const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
-      if (type === void 0) return;
-      if (type === "COGNITO_USER_POOLS") {
-        const arns = knownStrings(props.providerArns);
-        if (arns !== void 0 && arns.length === 0) {
-          report(
-            `API Gateway Authorizer '${name}' must name the Cognito user pools it trusts; set providerArns to the user pool ARNs.`
-          );
-        }
-        return;
-      }
-      if (type !== "TOKEN" && type !== "REQUEST") return;
-      const uri = props.authorizerUri;
-      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
-        report(
-          `API Gateway Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`
-        );
-      }
-      const sources = props.identitySource;
-      if (type === "REQUEST" && !isUnknownValue(sources)) {
-        if (typeof sources !== "string" || sources.trim() === "") {
-          report(
-            `API Gateway Authorizer '${name}' must read the caller's credential; set identitySource to e.g. "method.request.header.Authorization".`
-          );
-        }
-      }
-    }
-  )
-};
-var ttlSchema = configSchema({
-  maxResultTtlSeconds: {
-    type: "integer",
-    minimum: 0,
-    maximum: 3600,
-    default: 300,
-    description: "Longest time an authorization decision may be cached, in seconds."
-  },
-  minResultTtlSeconds: {
-    type: "integer",
-    minimum: 0,
-    maximum: 3600,
-    default: 0,
-    description: "Shortest cache time, in seconds (0 allows no caching)."
-  }
-});
-function checkTtl(service, props, name, config, report) {
-  const raw = props.authorizerResultTtlInSeconds;
-  if (isUnknownValue(raw)) return;
-  const ttl = raw === void 0 ? 300 : asNumber(raw);
-  if (ttl === void 0) return;
-  if (ttl > config.maxResultTtlSeconds || ttl < config.minResultTtlSeconds) {
-    report(
-      `${service} Authorizer '${name}' must cache authorization decisions for ${config.minResultTtlSeconds}-${config.maxResultTtlSeconds} seconds (revoked credentials stay valid while cached); set authorizerResultTtlInSeconds to a value in that range (now ${ttl}).`
-    );
-  }
-}
-var authorizerResultTtl = {
-  name: "sec1-a-authorizer-result-ttl",
-  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
-  enforcementLevel: "advisory",
-  configSchema: ttlSchema,
-  ...sec1Metadata(
-    "A",
-    "medium",
-    "Set `authorizerResultTtlInSeconds` within the configured bounds (default 0-300 s; AWS caches for 300 s when unset).",
-    DOCS2.lambdaAuthorizer,
-    ["api-gateway"]
-  ),
-  validateResource: validateEachType(
-    (0, import_policy2.validateResourceOfType)(aws2.apigateway.Authorizer, (authorizer, args, report) => {
-      const props = rawProps(authorizer);
-      const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
-      if (type !== "TOKEN" && type !== "REQUEST") return;
-      checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
-    }),
-    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Authorizer, (authorizer, args, report) => {
-      const props = rawProps(authorizer);
-      if (upperString(props.authorizerType) !== "REQUEST") return;
-      checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
-    })
-  )
-};
-var routeSchema = configSchema({
-  exemptHttpMethods: exemptHttpMethodsProperty(
-    "HTTP methods whose routes may be open (CORS preflight)."
-  ),
-  exemptRouteKeys: stringListProperty(
-    [],
-    'Route keys that may be open, e.g. "GET /health" (`*` wildcards).'
-  )
-});
-function protocolOf(route, apis) {
-  const ref = resolveReference(route, "apiId", apis);
-  if (ref.kind !== "found") return void 0;
-  const protocols = new Set(ref.resources.map((a) => upperString(rawProps(a.props).protocolType)));
-  if (protocols.size !== 1) return void 0;
-  const [protocol] = [...protocols];
-  return protocol === "HTTP" || protocol === "WEBSOCKET" ? protocol : void 0;
-}
-var httpRouteAuthorization = {
-  name: "sec1-a-http-route-authorization",
-  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
-  enforcementLevel: "mandatory",
-  configSchema: routeSchema,
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Set `authorizationType` to AWS_IAM, JWT or CUSTOM on every HTTP route and on the WebSocket `$connect` route, and set `authorizerId` to an authorizer created for the same `apiId`.",
-    DOCS2.httpAccess,
-    ["api-gateway", "http-api", "websocket"]
-  ),
-  validateStack: (args, report) => {
-    const config = readConfig(args, routeSchema);
-    const apis = ofType(args.resources, TYPES.httpApi);
-    const authorizers = ofType(args.resources, TYPES.httpAuthorizer);
-    for (const route of ofType(args.resources, TYPES.httpRoute)) {
-      const props = rawProps(route.props);
-      const name = nameOf(route);
-      const routeKey = knownString(props.routeKey);
-      if (routeKey === void 0) continue;
-      let protocol = protocolOf(route, apis);
-      if (protocol === void 0) {
-        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
-        else if (routeKey !== "$default") protocol = "WEBSOCKET";
-        else continue;
-      }
-      if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
-      if (protocol === "HTTP") {
-        const method = routeKey.split(" ")[0].toUpperCase();
-        if (config.exemptHttpMethods.some((m) => m.toUpperCase() === method)) continue;
-        if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) continue;
-      }
-      const rawType = props.authorizationType;
-      if (isUnknownValue(rawType)) continue;
-      const type = rawType === void 0 || rawType === null ? "NONE" : upperString(rawType);
-      if (type === void 0) continue;
-      const service = protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
-      if (type === "NONE") {
-        const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
-        report(
-          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
-          route.urn
-        );
-        continue;
-      }
-      if (type !== "JWT" && type !== "CUSTOM") continue;
-      const authorizerId = props.authorizerId;
-      if (!isUnknownValue(authorizerId) && (typeof authorizerId !== "string" || authorizerId.trim() === "")) {
-        report(
-          `${service} '${name}' (${routeKey}) must name its ${type} authorizer; set authorizerId to an aws.apigatewayv2.Authorizer of the same API.`,
-          route.urn
-        );
-        continue;
-      }
-      const authorizerRef = resolveReference(route, "authorizerId", authorizers);
-      const routeApi = resolveReference(route, "apiId", apis);
-      if (authorizerRef.kind !== "found") continue;
-      for (const authorizer of authorizerRef.resources) {
-        const authorizerApi = resolveReference(authorizer, "apiId", apis);
-        const sameByRef = routeApi.kind === "found" && authorizerApi.kind === "found" && authorizerApi.resources.some((a) => routeApi.resources.includes(a));
-        const routeApiId = knownString(props.apiId);
-        const authorizerApiId = knownString(rawProps(authorizer.props).apiId);
-        const sameById = routeApiId !== void 0 && routeApiId === authorizerApiId;
-        const decidable = routeApi.kind === "found" && authorizerApi.kind === "found" || routeApiId !== void 0 && authorizerApiId !== void 0;
-        if (decidable && !sameByRef && !sameById) {
-          report(
-            `${service} '${name}' (${routeKey}) must use an authorizer of its own API; set authorizerId to an authorizer whose apiId is the route's apiId (authorizer '${nameOf(authorizer)}' belongs to another API).`,
-            route.urn
-          );
-        }
-      }
-    }
-  }
-};
-var jwtAuthorizerConfig = {
-  name: "sec1-a-jwt-authorizer-config",
-  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
-  enforcementLevel: "mandatory",
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Set `jwtConfiguration.issuer` to the https:// issuer URL and `jwtConfiguration.audiences` to the app client ids; for REQUEST authorizers set `authorizerUri` and `identitySources`.",
-    DOCS2.jwtAuthorizer,
-    ["api-gateway", "http-api", "jwt"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(
-    aws2.apigatewayv2.Authorizer,
-    (authorizer, args, report) => {
-      const props = rawProps(authorizer);
-      const name = nameOf(args);
-      const type = upperString(props.authorizerType);
-      if (type === "JWT") {
-        const jwt = props.jwtConfiguration;
-        if (isUnknownValue(jwt)) return;
-        const config = asRecord(jwt) ?? {};
-        const issuer = config.issuer;
-        if (!isUnknownValue(issuer) && !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))) {
-          report(
-            `API Gateway v2 Authorizer '${name}' must trust an https:// token issuer; set jwtConfiguration.issuer to the issuer URL (e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>).`
-          );
-        }
-        const audiences = knownStrings(config.audiences);
-        if (audiences !== void 0 && audiences.length === 0) {
-          report(
-            `API Gateway v2 Authorizer '${name}' must accept tokens only for named audiences; set jwtConfiguration.audiences to the app client ids.`
-          );
-        }
-        return;
-      }
-      if (type !== "REQUEST") return;
-      const uri = props.authorizerUri;
-      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
-        report(
-          `API Gateway v2 Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`
-        );
-      }
-      const sources = knownStrings(props.identitySources);
-      if (sources !== void 0 && sources.length === 0) {
-        report(
-          `API Gateway v2 Authorizer '${name}' must read the caller's credential; set identitySources to e.g. ["$request.header.Authorization"].`
-        );
-      }
-    }
-  )
-};
-var appsyncSchema = configSchema({
-  allowedAuthenticationTypes: {
-    type: "array",
-    items: {
-      type: "string",
-      enum: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA", "API_KEY"]
-    },
-    default: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA"],
-    description: "Authentication types allowed as default or additional providers (API_KEY is never allowed as the default or the only public provider)."
-  }
-});
-function providerGaps(type, provider) {
-  const gaps = [];
-  const missing = (v) => !isUnknownValue(v) && (typeof v !== "string" || v.trim() === "");
-  if (type === "AMAZON_COGNITO_USER_POOLS") {
-    const pool = provider.userPoolConfig;
-    if (isUnknownValue(pool)) return gaps;
-    const config = asRecord(pool) ?? {};
-    if (missing(config.userPoolId)) gaps.push("userPoolConfig.userPoolId to the user pool id");
-    if (missing(config.awsRegion)) gaps.push("userPoolConfig.awsRegion to the user pool's region");
-  } else if (type === "OPENID_CONNECT") {
-    const oidc = provider.openidConnectConfig;
-    if (isUnknownValue(oidc)) return gaps;
-    const config = asRecord(oidc) ?? {};
-    const issuer = config.issuer;
-    if (!isUnknownValue(issuer) && !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))) {
-      gaps.push("openidConnectConfig.issuer to the https:// issuer URL");
-    }
-    if (missing(config.clientId))
-      gaps.push("openidConnectConfig.clientId to the client id tokens must be issued for");
-  } else if (type === "AWS_LAMBDA") {
-    const lambda3 = provider.lambdaAuthorizerConfig;
-    if (isUnknownValue(lambda3)) return gaps;
-    if (missing((asRecord(lambda3) ?? {}).authorizerUri)) {
-      gaps.push("lambdaAuthorizerConfig.authorizerUri to the authorizer function's ARN");
-    }
-  }
-  return gaps;
-}
-var appsyncAuthProviders = {
-  name: "sec1-a-appsync-auth-providers",
-  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
-  enforcementLevel: "mandatory",
-  configSchema: appsyncSchema,
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Use AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM as `authenticationType`; add API_KEY only as an additional provider next to an identity provider, and complete each provider's config block.",
-    DOCS2.appsyncAuth,
-    ["appsync", "graphql"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.appsync.GraphQLApi, (api, args, report) => {
-    const props = rawProps(api);
-    const name = nameOf(args);
-    const config = readConfig(args, appsyncSchema);
-    const allowed = new Set(config.allowedAuthenticationTypes.map((t) => t.toUpperCase()));
-    const defaultType = upperString(props.authenticationType);
-    const rawExtra = props.additionalAuthenticationProviders;
-    const extra = isUnknownValue(rawExtra) ? void 0 : (Array.isArray(rawExtra) ? rawExtra : []).map((p) => asRecord(p) ?? {});
-    if (defaultType !== void 0) {
-      if (defaultType === "API_KEY") {
-        report(
-          `AppSync GraphQLApi '${name}' must not use an API key as its default authentication (a key identifies no caller); set authenticationType to AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM.`
-        );
-      } else if (!allowed.has(defaultType)) {
-        report(
-          `AppSync GraphQLApi '${name}' must use an allowed authentication type; set authenticationType to one of ${[...allowed].join(", ")} (not ${defaultType}).`
-        );
-      }
-      for (const gap of providerGaps(defaultType, props)) {
-        report(
-          `AppSync GraphQLApi '${name}' must configure its ${defaultType} provider completely; set ${gap}.`
-        );
-      }
-    }
-    if (extra === void 0) return;
-    const extraTypes = [];
-    extra.forEach((provider, i) => {
-      const type = upperString(provider.authenticationType);
-      extraTypes.push(type);
-      if (type === void 0) return;
-      if (!allowed.has(type)) {
-        report(
-          `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`
-        );
-      }
-      for (const gap of providerGaps(type, provider)) {
-        report(
-          `AppSync GraphQLApi '${name}' must configure additional provider ${i} (${type}) completely; set additionalAuthenticationProviders[${i}].${gap}.`
-        );
-      }
-    });
-    if (defaultType === void 0 || extraTypes.includes(void 0)) return;
-    const publicTypes = [defaultType, ...extraTypes].filter((t) => t !== "AWS_IAM");
-    if (defaultType !== "API_KEY" && publicTypes.length > 0 && publicTypes.every((t) => t === "API_KEY")) {
-      report(
-        `AppSync GraphQLApi '${name}' must not leave an API key as the only provider for public callers; set authenticationType or additionalAuthenticationProviders to include AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_LAMBDA.`
-      );
-    }
-  })
-};
-var identityPoolSchema = configSchema({
-  allowedPools: stringListProperty(
-    [],
-    "Logical names of identity pools that may hand out guest identities (`*` wildcards)."
-  )
-});
-var cognitoIdentityPoolUnauthenticated = {
-  name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
-  enforcementLevel: "mandatory",
-  configSchema: identityPoolSchema,
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
-    DOCS2.identityPools,
-    ["cognito"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.cognito.IdentityPool, (pool, args, report) => {
-    const props = rawProps(pool);
-    const name = nameOf(args);
-    const config = readConfig(args, identityPoolSchema);
-    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
-      return;
-    report(
-      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`
-    );
-  })
-};
-var functionUrlSchema = configSchema({
-  exemptResources: exemptResourcesProperty("function URLs that may be open")
-});
-var lambdaFunctionUrlAuth = {
-  name: "sec1-a-lambda-function-url-auth",
-  description: "Lambda function URLs must require IAM authentication: with NONE the function is an unauthenticated public API that bypasses API Gateway and its authorizers.",
-  enforcementLevel: "mandatory",
-  configSchema: functionUrlSchema,
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Set `authorizationType` to AWS_IAM and grant `lambda:InvokeFunctionUrl` to the callers, or put the function behind an authenticated API Gateway route.",
-    DOCS2.functionUrlAuth,
-    ["lambda"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.lambda.FunctionUrl, (url, args, report) => {
-    const props = rawProps(url);
-    const name = nameOf(args);
-    if (upperString(props.authorizationType) !== "NONE") return;
-    if (matchesAnyGlob(name, readConfig(args, functionUrlSchema).exemptResources))
-      return;
-    report(
-      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`
-    );
-  })
-};
-var openApiSchema = configSchema({
-  exemptHttpMethods: exemptHttpMethodsProperty(
-    "HTTP methods that may be open in a body (CORS preflight)."
-  ),
-  exemptResources: exemptResourcesProperty("APIs whose bodies are not checked")
-});
-function checkBody(service, body, name, config, report) {
-  if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) return;
-  const verdict = openOperations(body, config.exemptHttpMethods);
-  if (verdict.kind !== "known" || verdict.open.length === 0) return;
-  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
-  report(
-    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`
-  );
-}
-var openApiBodySecurity = {
-  name: "sec1-a-openapi-body-security",
-  description: "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
-  enforcementLevel: "mandatory",
-  configSchema: openApiSchema,
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Give every operation (or the document root) a `security` requirement naming a scheme with `x-amazon-apigateway-authorizer` (Lambda, Cognito or JWT) or `x-amazon-apigateway-authtype: awsSigv4`; never an empty requirement `{}`.",
-    DOCS2.openApiAuth,
-    ["api-gateway", "openapi"]
-  ),
-  validateResource: validateEachType(
-    (0, import_policy2.validateResourceOfType)(aws2.apigateway.RestApi, (api, args, report) => {
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
-    }),
-    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
-      const props = rawProps(api);
-      if (upperString(props.protocolType) !== "HTTP") return;
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
-    })
-  )
-};
-var quickCreateSchema = configSchema({
-  exemptResources: exemptResourcesProperty("HTTP APIs allowed to use quick create")
-});
-var httpApiQuickCreate = {
-  name: "sec1-a-http-api-quick-create",
-  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
-  enforcementLevel: "mandatory",
-  configSchema: quickCreateSchema,
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Remove `routeKey` and `target` from the Api and create an aws.apigatewayv2.Integration, an aws.apigatewayv2.Route with `authorizationType`, and an aws.apigatewayv2.Stage.",
-    DOCS2.httpApiDevelop,
-    ["api-gateway", "http-api"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
-    const props = rawProps(api);
-    const name = nameOf(args);
-    if (upperString(props.protocolType) !== "HTTP") return;
-    const quick = ["routeKey", "target"].filter((k) => props[k] !== void 0 && props[k] !== null);
-    if (quick.length === 0) return;
-    if (matchesAnyGlob(
-      name,
-      readConfig(args, quickCreateSchema).exemptResources
-    ))
-      return;
-    report(
-      `API Gateway v2 Api '${name}' must not be quick-created (its default route has no authorizer); set ${quick.join(" and ")} to undefined and define routes with aws.apigatewayv2.Route and an authorizationType.`
-    );
-  })
-};
-var policies2 = [
-  restMethodAuthorization,
-  restAuthorizerConfig,
-  authorizerResultTtl,
-  httpRouteAuthorization,
-  jwtAuthorizerConfig,
-  appsyncAuthProviders,
-  cognitoIdentityPoolUnauthenticated,
-  lambdaFunctionUrlAuth,
-  openApiBodySecurity,
-  httpApiQuickCreate
-];
-
-// policies/endpoints.ts
-var aws3 = __toESM(require("@pulumi/aws"));
-var import_policy3 = require("@pulumi/policy");
-
-// lib/endpoint.ts
-function endpointTypes(props) {
-  const config = props.endpointConfiguration;
-  if (config === void 0 || config === null) return ["EDGE"];
-  if (hasUnknown(config)) return void 0;
-  const record = asRecord(config);
-  if (!record) return void 0;
-  const types = record.types;
-  if (types === void 0 || types === null) return ["EDGE"];
-  const list = Array.isArray(types) ? types : [types];
-  if (list.length === 0) return ["EDGE"];
-  if (!list.every((t) => typeof t === "string")) return void 0;
-  return list.map((t) => t.toUpperCase());
-}
-function isPrivateRestApi(resource) {
-  const types = endpointTypes(rawProps(resource.props));
-  return types === void 0 ? void 0 : types.includes("PRIVATE");
-}
-var INTERNAL_RULE_SCHEMA = {
-  internalTagKey: {
-    type: "string",
-    default: "api-visibility",
-    description: "Tag key that marks an API as internal."
-  },
-  internalTagValue: {
-    type: "string",
-    default: "internal",
-    description: "Value of that tag (case-insensitive) that marks an API as internal."
-  },
-  internalNamePattern: {
-    type: "string",
-    default: "",
-    description: "Glob on the API name (`*` wildcards) that marks it internal; empty: none."
-  }
-};
-function isInternal(props, logicalName, rule) {
-  let unknown = false;
-  const tags = props.tags;
-  if (rule.internalTagKey !== "" && tags !== void 0 && tags !== null) {
-    if (hasUnknown(tags) && !asRecord(tags)) unknown = true;
-    else {
-      const value = asRecord(tags)?.[rule.internalTagKey];
-      if (typeof value === "string" && hasUnknown(value)) unknown = true;
-      else if (typeof value === "string" && value.toLowerCase() === rule.internalTagValue.toLowerCase()) {
-        return true;
-      }
-    }
-  }
-  if (rule.internalNamePattern !== "") {
-    const name = props.name === void 0 ? logicalName : props.name;
-    if (typeof name !== "string" || hasUnknown(name)) unknown = true;
-    else if (matchesGlob(name, rule.internalNamePattern)) return true;
-  }
-  return unknown ? void 0 : false;
-}
-function restApiPolicies(resources) {
-  const apis = ofType(resources, TYPES.restApi);
-  const documents = [];
-  const maybe = /* @__PURE__ */ new Set();
-  for (const api of apis) {
-    const inline = rawProps(api.props).policy;
-    if (inline !== void 0 && inline !== null && inline !== "") {
-      documents.push({ api, holder: api, document: inline });
-    }
-  }
-  for (const holder of ofType(resources, TYPES.restApiPolicy)) {
-    const ref = resolveReference(holder, "restApiId", apis);
-    const document = rawProps(holder.props).policy;
-    if (ref.kind === "found") {
-      for (const api of ref.resources) documents.push({ api, holder, document });
-    } else if (ref.kind === "unknown") {
-      for (const api of apis) maybe.add(api);
-    }
-  }
-  return { documents, maybe };
-}
 
 // lib/arn.ts
 var cache = /* @__PURE__ */ new Map();
@@ -1826,8 +1094,903 @@ function statementLabel(s) {
   return s.sid ? `statement '${s.sid}'` : `statement ${s.index + 1}`;
 }
 
-// policies/endpoints.ts
+// lib/identity-documents.ts
+var IAM_TYPES = {
+  role: "aws:iam/role:Role",
+  policy: "aws:iam/policy:Policy",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  userPolicy: "aws:iam/userPolicy:UserPolicy",
+  groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+};
+var parsedByText = /* @__PURE__ */ new Map();
+function parsed(value) {
+  let p = typeof value === "string" ? parsedByText.get(value) : void 0;
+  if (!p) {
+    p = parsePolicyDocument(value);
+    if (typeof value === "string") {
+      if (parsedByText.size >= 2e3) parsedByText.clear();
+      parsedByText.set(value, p);
+    }
+  }
+  if (p.status === "ok") return { document: p.document, unknown: false };
+  return { unknown: p.status === "unknown" };
+}
+function roleOf(policy, roles) {
+  const ref = resolveReference(policy, "role", roles, ["name", "id"]);
+  if (ref.kind === "found") return ref.resources;
+  return ref.kind === "unknown" ? "unknown" : [];
+}
+function attachedRoles(policy, attachments, roles) {
+  const out = [];
+  for (const a of attachments) {
+    const arn = knownString(rawProps(a.props).policyArn);
+    if (arn !== void 0 && /^arn:[^:]+:iam::aws:policy\//.test(arn)) continue;
+    const ref = resolveReference(a, "policyArn", [policy], ["arn"]);
+    if (ref.kind === "unknown") return "unknown";
+    if (ref.kind === "none") continue;
+    const role = roleOf(a, roles);
+    if (role === "unknown") return "unknown";
+    out.push(...role);
+  }
+  return out;
+}
+var cache2 = /* @__PURE__ */ new WeakMap();
+function identityDocuments(resources) {
+  if (!Array.isArray(resources)) return [];
+  const cached = cache2.get(resources);
+  if (cached) return cached;
+  const roles = ofType(resources, IAM_TYPES.role);
+  const out = [];
+  for (const role of roles) {
+    const inline = rawProps(role.props).inlinePolicies;
+    if (!Array.isArray(inline)) continue;
+    inline.forEach((p, i) => {
+      out.push({
+        source: role,
+        where: `inlinePolicies[${i}].policy`,
+        ...parsed(asRecord(p)?.policy),
+        roles: [role]
+      });
+    });
+  }
+  for (const rp of ofType(resources, IAM_TYPES.rolePolicy)) {
+    out.push({
+      source: rp,
+      where: "policy",
+      ...parsed(rawProps(rp.props).policy),
+      roles: roleOf(rp, roles)
+    });
+  }
+  const attachments = ofType(resources, IAM_TYPES.rolePolicyAttachment);
+  for (const p of ofType(resources, IAM_TYPES.policy)) {
+    out.push({
+      source: p,
+      where: "policy",
+      ...parsed(rawProps(p.props).policy),
+      roles: attachedRoles(p, attachments, roles)
+    });
+  }
+  for (const type of [IAM_TYPES.userPolicy, IAM_TYPES.groupPolicy]) {
+    for (const r of ofType(resources, type)) {
+      out.push({ source: r, where: "policy", ...parsed(rawProps(r.props).policy), roles: [] });
+    }
+  }
+  cache2.set(resources, out);
+  return out;
+}
+function rolesNamedBy(from, prop, roles) {
+  const ref = resolveReference(from, prop, roles, ["arn"], (value, role) => {
+    const name = knownString(rawProps(role.props).name);
+    return name !== void 0 && /:role\/(.+\/)?[^/]+$/.test(value) && value.endsWith(`/${name}`);
+  });
+  if (ref.kind === "found") return ref.resources;
+  return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
+}
+
+// lib/typed-validation.ts
+function notApplicableQuietly(args, reason) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    args.notApplicable(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+function shortType(type) {
+  const slash = type.indexOf("/");
+  const colon = type.lastIndexOf(":");
+  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
+}
+function validateEachType(...validations) {
+  const byType = /* @__PURE__ */ new Map();
+  for (const v of validations) {
+    const type = v.__pulumiType;
+    if (typeof type !== "string" || type === "") {
+      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
+    }
+    byType.set(type, v);
+  }
+  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
+  return (args, reportViolation) => {
+    const validation = byType.get(args.type);
+    if (validation) return validation(args, reportViolation);
+    notApplicableQuietly(args, reason);
+  };
+}
+function stackValidationFor(type, validation) {
+  const tagged = ((args, report) => validation(args, report));
+  tagged.__pulumiType = type;
+  return tagged;
+}
+
+// policies/appsync-iam-callers.ts
+var DOCS2 = {
+  iam: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#aws-iam-authorization"
+};
+var GRAPHQL = "appsync:GraphQL";
+function offersIam(props) {
+  if (hasUnknown(props.authenticationType)) return void 0;
+  if (upperString(props.authenticationType) === "AWS_IAM") return true;
+  const extra = props.additionalAuthenticationProviders;
+  if (hasUnknown(extra)) return void 0;
+  return (Array.isArray(extra) ? extra : []).some(
+    (p) => upperString(asRecord(p)?.authenticationType) === "AWS_IAM"
+  );
+}
+function grantsGraphQL(s, api, fromApi) {
+  if (s.effect !== "Allow") return false;
+  const action = s.action ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true)) : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
+  if (!action) return false;
+  if (s.notResource || fromApi) return true;
+  const arn = knownString(rawProps(api.props).arn);
+  return (s.resource ?? []).some(
+    (r) => r === "*" || arn !== void 0 && wildcardMatch(r, `${arn}/types/Query/fields/x`)
+  );
+}
+var schema = configSchema({
+  exemptResources: exemptResourcesProperty(
+    "GraphQL APIs whose IAM callers are granted outside this stack"
+  )
+});
+var appsyncIamCallers = {
+  name: "sec1-a-appsync-iam-callers",
+  description: "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is.",
+  enforcementLevel: "advisory",
+  configSchema: schema,
+  ...sec1Metadata(
+    "A",
+    "low",
+    "Grant `appsync:GraphQL` on `<api arn>/types/<Type>/fields/<field>` to the roles meant to call the API, in this stack; or remove the AWS_IAM provider; or list the API in `exemptResources` when its callers are granted in another stack or account.",
+    DOCS2.iam,
+    ["appsync", "iam"]
+  ),
+  validateStack: stackValidationFor(TYPES.graphQLApi, (args, report) => {
+    const config = readConfig(args, schema);
+    const documents = identityDocuments(args.resources);
+    if (documents.some((d) => d.unknown)) return;
+    for (const api of ofType(args.resources, TYPES.graphQLApi)) {
+      if (matchesAnyGlob(nameOf(api), config.exemptResources)) continue;
+      if (offersIam(rawProps(api.props)) !== true) continue;
+      const granted = documents.some((d) => {
+        const fromApi = Object.values(asRecord(d.source.propertyDependencies) ?? {}).some(
+          (deps) => Array.isArray(deps) && deps.includes(api)
+        );
+        return d.document?.statements.some((s) => grantsGraphQL(s, api, fromApi)) === true;
+      });
+      if (granted) continue;
+      report(
+        `AppSync GraphQLApi '${nameOf(api)}' accepts AWS_IAM but the stack grants no caller appsync:GraphQL on it; set an IAM policy for its callers, or list it in exemptResources when they are granted elsewhere.`,
+        api.urn
+      );
+    }
+  })
+};
+var policies2 = [appsyncIamCallers];
+
+// policies/authentication.ts
+var aws2 = __toESM(require("@pulumi/aws"));
+var import_policy2 = require("@pulumi/policy");
+
+// lib/openapi-security.ts
+var METHODS = [
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+  "x-amazon-apigateway-any-method"
+];
+var AUTH_TYPES = /* @__PURE__ */ new Set(["awssigv4", "cognito_user_pools", "custom", "jwt", "request", "token"]);
+function schemeAuthenticates(scheme) {
+  if (asRecord(scheme["x-amazon-apigateway-authorizer"])) return true;
+  const authType = scheme["x-amazon-apigateway-authtype"];
+  return typeof authType === "string" && AUTH_TYPES.has(authType.toLowerCase());
+}
+function requirementVerdict(requirement, schemes) {
+  const names = asRecord(requirement);
+  if (!names) return "undecided";
+  const keys = Object.keys(names);
+  if (keys.length === 0) return "open";
+  let undecided = false;
+  for (const key of keys) {
+    const scheme = asRecord(schemes?.[key]);
+    if (!scheme || hasUnknown(scheme)) undecided = true;
+    else if (schemeAuthenticates(scheme)) return "authenticated";
+  }
+  return undecided ? "undecided" : "open";
+}
+function operationVerdict(operation, rootSecurity, schemes) {
+  const auth = operation["x-amazon-apigateway-auth"];
+  if (hasUnknown(auth) || hasUnknown(operation.security)) return "undecided";
+  const authType = asRecord(auth)?.type;
+  if (typeof authType === "string" && authType.toUpperCase() === "AWS_IAM") return "authenticated";
+  const security = "security" in operation ? operation.security : rootSecurity;
+  if (security === void 0 || security === null) return "open";
+  if (!Array.isArray(security)) return "undecided";
+  if (security.length === 0) return "open";
+  const verdicts = security.map((r) => requirementVerdict(r, schemes));
+  if (verdicts.includes("open")) return "open";
+  return verdicts.includes("undecided") ? "undecided" : "authenticated";
+}
+function openOperations(body, exemptMethods) {
+  if (typeof body !== "string") {
+    return { kind: "unknown", reason: "the body is not a string" };
+  }
+  if (isUnknownValue(body) && body.trim().length <= 36) {
+    return { kind: "unknown", reason: "the body is unknown during preview" };
+  }
+  let doc;
+  try {
+    doc = asRecord(JSON.parse(body));
+  } catch {
+    return { kind: "unknown", reason: "the body is not JSON (YAML bodies are not evaluated)" };
+  }
+  if (!doc) return { kind: "unknown", reason: "the body is not an OpenAPI document" };
+  const components = asRecord(doc.components);
+  const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
+  const exempt = new Set(exemptMethods.map((m) => m.toLowerCase()));
+  const open = [];
+  const undecided = [];
+  for (const [path, item] of Object.entries(asRecord(doc.paths) ?? {})) {
+    const pathItem = asRecord(item);
+    if (!pathItem) continue;
+    for (const method of METHODS) {
+      const operation = asRecord(pathItem[method]);
+      if (!operation || exempt.has(method)) continue;
+      const label = `${method === "x-amazon-apigateway-any-method" ? "ANY" : method.toUpperCase()} ${path}`;
+      const verdict = operationVerdict(operation, doc.security, schemes);
+      if (verdict === "open") open.push(label);
+      else if (verdict === "undecided") undecided.push(label);
+    }
+  }
+  return { kind: "known", open, undecided };
+}
+
+// policies/authentication.ts
 var DOCS3 = {
+  restAccess: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
+  lambdaAuthorizer: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html",
+  httpAccess: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
+  jwtAuthorizer: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
+  appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
+  identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html",
+  functionUrlAuth: "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
+  openApiAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
+  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html"
+};
+var restMethodSchema = configSchema({
+  exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
+  exemptResources: exemptResourcesProperty("Method resources that may be open")
+});
+var restMethodAuthorization = {
+  name: "sec1-a-rest-method-authorization",
+  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
+  enforcementLevel: "mandatory",
+  configSchema: restMethodSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorization` to AWS_IAM, COGNITO_USER_POOLS or CUSTOM on every method, and give COGNITO_USER_POOLS and CUSTOM methods an `authorizerId`. Exempt only CORS preflight (OPTIONS) or methods listed in the policy config.",
+    DOCS3.restAccess,
+    ["api-gateway", "rest"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(aws2.apigateway.Method, (method, args, report) => {
+    const props = rawProps(method);
+    const config = readConfig(args, restMethodSchema);
+    const name = nameOf(args);
+    const httpMethod = upperString(props.httpMethod);
+    if (httpMethod === void 0) return;
+    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const authorization = upperString(props.authorization);
+    if (authorization === void 0) return;
+    if (authorization === "NONE") {
+      const keyNote = props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
+      report(
+        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`
+      );
+      return;
+    }
+    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
+      const authorizerId = props.authorizerId;
+      if (isUnknownValue(authorizerId)) return;
+      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+        report(
+          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`
+        );
+      }
+    }
+  })
+};
+var restAuthorizerConfig = {
+  name: "sec1-a-rest-authorizer-config",
+  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "high",
+    "For COGNITO_USER_POOLS set `providerArns` to the user pool ARNs; for TOKEN and REQUEST set `authorizerUri` to the Lambda invoke ARN and `identitySource` to the header(s) carrying the credential.",
+    DOCS3.lambdaAuthorizer,
+    ["api-gateway", "rest"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(
+    aws2.apigateway.Authorizer,
+    (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const name = nameOf(args);
+      const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
+      if (type === void 0) return;
+      if (type === "COGNITO_USER_POOLS") {
+        const arns = knownStrings(props.providerArns);
+        if (arns !== void 0 && arns.length === 0) {
+          report(
+            `API Gateway Authorizer '${name}' must name the Cognito user pools it trusts; set providerArns to the user pool ARNs.`
+          );
+        }
+        return;
+      }
+      if (type !== "TOKEN" && type !== "REQUEST") return;
+      const uri = props.authorizerUri;
+      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
+        report(
+          `API Gateway Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`
+        );
+      }
+      const sources = props.identitySource;
+      if (type === "REQUEST" && !isUnknownValue(sources)) {
+        if (typeof sources !== "string" || sources.trim() === "") {
+          report(
+            `API Gateway Authorizer '${name}' must read the caller's credential; set identitySource to e.g. "method.request.header.Authorization".`
+          );
+        }
+      }
+    }
+  )
+};
+var ttlSchema = configSchema({
+  maxResultTtlSeconds: {
+    type: "integer",
+    minimum: 0,
+    maximum: 3600,
+    default: 300,
+    description: "Longest time an authorization decision may be cached, in seconds."
+  },
+  minResultTtlSeconds: {
+    type: "integer",
+    minimum: 0,
+    maximum: 3600,
+    default: 0,
+    description: "Shortest cache time, in seconds (0 allows no caching)."
+  }
+});
+function checkTtl(service, props, name, config, report) {
+  const raw = props.authorizerResultTtlInSeconds;
+  if (isUnknownValue(raw)) return;
+  const ttl = raw === void 0 ? 300 : asNumber(raw);
+  if (ttl === void 0) return;
+  if (ttl > config.maxResultTtlSeconds || ttl < config.minResultTtlSeconds) {
+    report(
+      `${service} Authorizer '${name}' must cache authorization decisions for ${config.minResultTtlSeconds}-${config.maxResultTtlSeconds} seconds (revoked credentials stay valid while cached); set authorizerResultTtlInSeconds to a value in that range (now ${ttl}).`
+    );
+  }
+}
+var authorizerResultTtl = {
+  name: "sec1-a-authorizer-result-ttl",
+  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
+  enforcementLevel: "advisory",
+  configSchema: ttlSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Set `authorizerResultTtlInSeconds` within the configured bounds (default 0-300 s; AWS caches for 300 s when unset).",
+    DOCS3.lambdaAuthorizer,
+    ["api-gateway"]
+  ),
+  validateResource: validateEachType(
+    (0, import_policy2.validateResourceOfType)(aws2.apigateway.Authorizer, (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
+      if (type !== "TOKEN" && type !== "REQUEST") return;
+      checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
+    }),
+    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Authorizer, (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      if (upperString(props.authorizerType) !== "REQUEST") return;
+      checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
+    })
+  )
+};
+var routeSchema = configSchema({
+  exemptHttpMethods: exemptHttpMethodsProperty(
+    "HTTP methods whose routes may be open (CORS preflight)."
+  ),
+  exemptRouteKeys: stringListProperty(
+    [],
+    'Route keys that may be open, e.g. "GET /health" (`*` wildcards).'
+  )
+});
+function protocolOf(route, apis) {
+  const ref = resolveReference(route, "apiId", apis);
+  if (ref.kind !== "found") return void 0;
+  const protocols = new Set(ref.resources.map((a) => upperString(rawProps(a.props).protocolType)));
+  if (protocols.size !== 1) return void 0;
+  const [protocol] = [...protocols];
+  return protocol === "HTTP" || protocol === "WEBSOCKET" ? protocol : void 0;
+}
+var httpRouteAuthorization = {
+  name: "sec1-a-http-route-authorization",
+  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
+  enforcementLevel: "mandatory",
+  configSchema: routeSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationType` to AWS_IAM, JWT or CUSTOM on every HTTP route and on the WebSocket `$connect` route, and set `authorizerId` to an authorizer created for the same `apiId`.",
+    DOCS3.httpAccess,
+    ["api-gateway", "http-api", "websocket"]
+  ),
+  validateStack: (args, report) => {
+    const config = readConfig(args, routeSchema);
+    const apis = ofType(args.resources, TYPES.httpApi);
+    const authorizers = ofType(args.resources, TYPES.httpAuthorizer);
+    for (const route of ofType(args.resources, TYPES.httpRoute)) {
+      const props = rawProps(route.props);
+      const name = nameOf(route);
+      const routeKey = knownString(props.routeKey);
+      if (routeKey === void 0) continue;
+      let protocol = protocolOf(route, apis);
+      if (protocol === void 0) {
+        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
+        else if (routeKey !== "$default") protocol = "WEBSOCKET";
+        else continue;
+      }
+      if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
+      if (protocol === "HTTP") {
+        const method = routeKey.split(" ")[0].toUpperCase();
+        if (config.exemptHttpMethods.some((m) => m.toUpperCase() === method)) continue;
+        if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) continue;
+      }
+      const rawType = props.authorizationType;
+      if (isUnknownValue(rawType)) continue;
+      const type = rawType === void 0 || rawType === null ? "NONE" : upperString(rawType);
+      if (type === void 0) continue;
+      const service = protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
+      if (type === "NONE") {
+        const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
+        report(
+          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
+          route.urn
+        );
+        continue;
+      }
+      if (type !== "JWT" && type !== "CUSTOM") continue;
+      const authorizerId = props.authorizerId;
+      if (!isUnknownValue(authorizerId) && (typeof authorizerId !== "string" || authorizerId.trim() === "")) {
+        report(
+          `${service} '${name}' (${routeKey}) must name its ${type} authorizer; set authorizerId to an aws.apigatewayv2.Authorizer of the same API.`,
+          route.urn
+        );
+        continue;
+      }
+      const authorizerRef = resolveReference(route, "authorizerId", authorizers);
+      const routeApi = resolveReference(route, "apiId", apis);
+      if (authorizerRef.kind !== "found") continue;
+      for (const authorizer of authorizerRef.resources) {
+        const authorizerApi = resolveReference(authorizer, "apiId", apis);
+        const sameByRef = routeApi.kind === "found" && authorizerApi.kind === "found" && authorizerApi.resources.some((a) => routeApi.resources.includes(a));
+        const routeApiId = knownString(props.apiId);
+        const authorizerApiId = knownString(rawProps(authorizer.props).apiId);
+        const sameById = routeApiId !== void 0 && routeApiId === authorizerApiId;
+        const decidable = routeApi.kind === "found" && authorizerApi.kind === "found" || routeApiId !== void 0 && authorizerApiId !== void 0;
+        if (decidable && !sameByRef && !sameById) {
+          report(
+            `${service} '${name}' (${routeKey}) must use an authorizer of its own API; set authorizerId to an authorizer whose apiId is the route's apiId (authorizer '${nameOf(authorizer)}' belongs to another API).`,
+            route.urn
+          );
+        }
+      }
+    }
+  }
+};
+var jwtAuthorizerConfig = {
+  name: "sec1-a-jwt-authorizer-config",
+  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `jwtConfiguration.issuer` to the https:// issuer URL and `jwtConfiguration.audiences` to the app client ids; for REQUEST authorizers set `authorizerUri` and `identitySources`.",
+    DOCS3.jwtAuthorizer,
+    ["api-gateway", "http-api", "jwt"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(
+    aws2.apigatewayv2.Authorizer,
+    (authorizer, args, report) => {
+      const props = rawProps(authorizer);
+      const name = nameOf(args);
+      const type = upperString(props.authorizerType);
+      if (type === "JWT") {
+        const jwt = props.jwtConfiguration;
+        if (isUnknownValue(jwt)) return;
+        const config = asRecord(jwt) ?? {};
+        const issuer = config.issuer;
+        if (!isUnknownValue(issuer) && !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))) {
+          report(
+            `API Gateway v2 Authorizer '${name}' must trust an https:// token issuer; set jwtConfiguration.issuer to the issuer URL (e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>).`
+          );
+        }
+        const audiences = knownStrings(config.audiences);
+        if (audiences !== void 0 && audiences.length === 0) {
+          report(
+            `API Gateway v2 Authorizer '${name}' must accept tokens only for named audiences; set jwtConfiguration.audiences to the app client ids.`
+          );
+        }
+        return;
+      }
+      if (type !== "REQUEST") return;
+      const uri = props.authorizerUri;
+      if (!isUnknownValue(uri) && (typeof uri !== "string" || uri.trim() === "")) {
+        report(
+          `API Gateway v2 Authorizer '${name}' must invoke a Lambda function; set authorizerUri to the function's invokeArn.`
+        );
+      }
+      const sources = knownStrings(props.identitySources);
+      if (sources !== void 0 && sources.length === 0) {
+        report(
+          `API Gateway v2 Authorizer '${name}' must read the caller's credential; set identitySources to e.g. ["$request.header.Authorization"].`
+        );
+      }
+    }
+  )
+};
+var appsyncSchema = configSchema({
+  allowedAuthenticationTypes: {
+    type: "array",
+    items: {
+      type: "string",
+      enum: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA", "API_KEY"]
+    },
+    default: ["AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT", "AWS_IAM", "AWS_LAMBDA"],
+    description: "Authentication types allowed as default or additional providers (API_KEY is never allowed as the default or the only public provider)."
+  }
+});
+function providerGaps(type, provider) {
+  const gaps = [];
+  const missing = (v) => !isUnknownValue(v) && (typeof v !== "string" || v.trim() === "");
+  if (type === "AMAZON_COGNITO_USER_POOLS") {
+    const pool = provider.userPoolConfig;
+    if (isUnknownValue(pool)) return gaps;
+    const config = asRecord(pool) ?? {};
+    if (missing(config.userPoolId)) gaps.push("userPoolConfig.userPoolId to the user pool id");
+    if (missing(config.awsRegion)) gaps.push("userPoolConfig.awsRegion to the user pool's region");
+  } else if (type === "OPENID_CONNECT") {
+    const oidc = provider.openidConnectConfig;
+    if (isUnknownValue(oidc)) return gaps;
+    const config = asRecord(oidc) ?? {};
+    const issuer = config.issuer;
+    if (!isUnknownValue(issuer) && !(typeof issuer === "string" && /^https:\/\/[^\s/]+/i.test(issuer))) {
+      gaps.push("openidConnectConfig.issuer to the https:// issuer URL");
+    }
+    if (missing(config.clientId))
+      gaps.push("openidConnectConfig.clientId to the client id tokens must be issued for");
+  } else if (type === "AWS_LAMBDA") {
+    const lambda5 = provider.lambdaAuthorizerConfig;
+    if (isUnknownValue(lambda5)) return gaps;
+    if (missing((asRecord(lambda5) ?? {}).authorizerUri)) {
+      gaps.push("lambdaAuthorizerConfig.authorizerUri to the authorizer function's ARN");
+    }
+  }
+  return gaps;
+}
+var appsyncAuthProviders = {
+  name: "sec1-a-appsync-auth-providers",
+  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
+  enforcementLevel: "mandatory",
+  configSchema: appsyncSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Use AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM as `authenticationType`; add API_KEY only as an additional provider next to an identity provider, and complete each provider's config block.",
+    DOCS3.appsyncAuth,
+    ["appsync", "graphql"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(aws2.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    const config = readConfig(args, appsyncSchema);
+    const allowed = new Set(config.allowedAuthenticationTypes.map((t) => t.toUpperCase()));
+    const defaultType = upperString(props.authenticationType);
+    const rawExtra = props.additionalAuthenticationProviders;
+    const extra = isUnknownValue(rawExtra) ? void 0 : (Array.isArray(rawExtra) ? rawExtra : []).map((p) => asRecord(p) ?? {});
+    if (defaultType !== void 0) {
+      if (defaultType === "API_KEY") {
+        report(
+          `AppSync GraphQLApi '${name}' must not use an API key as its default authentication (a key identifies no caller); set authenticationType to AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT, AWS_LAMBDA or AWS_IAM.`
+        );
+      } else if (!allowed.has(defaultType)) {
+        report(
+          `AppSync GraphQLApi '${name}' must use an allowed authentication type; set authenticationType to one of ${[...allowed].join(", ")} (not ${defaultType}).`
+        );
+      }
+      for (const gap of providerGaps(defaultType, props)) {
+        report(
+          `AppSync GraphQLApi '${name}' must configure its ${defaultType} provider completely; set ${gap}.`
+        );
+      }
+    }
+    if (extra === void 0) return;
+    const extraTypes = [];
+    extra.forEach((provider, i) => {
+      const type = upperString(provider.authenticationType);
+      extraTypes.push(type);
+      if (type === void 0) return;
+      if (!allowed.has(type)) {
+        report(
+          `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`
+        );
+      }
+      for (const gap of providerGaps(type, provider)) {
+        report(
+          `AppSync GraphQLApi '${name}' must configure additional provider ${i} (${type}) completely; set additionalAuthenticationProviders[${i}].${gap}.`
+        );
+      }
+    });
+    if (defaultType === void 0 || extraTypes.includes(void 0)) return;
+    const publicTypes = [defaultType, ...extraTypes].filter((t) => t !== "AWS_IAM");
+    if (defaultType !== "API_KEY" && publicTypes.length > 0 && publicTypes.every((t) => t === "API_KEY")) {
+      report(
+        `AppSync GraphQLApi '${name}' must not leave an API key as the only provider for public callers; set authenticationType or additionalAuthenticationProviders to include AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_LAMBDA.`
+      );
+    }
+  })
+};
+var identityPoolSchema = configSchema({
+  allowedPools: stringListProperty(
+    [],
+    "Logical names of identity pools that may hand out guest identities (`*` wildcards)."
+  )
+});
+var cognitoIdentityPoolUnauthenticated = {
+  name: "sec1-a-cognito-identity-pool-unauthenticated",
+  description: "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
+  enforcementLevel: "mandatory",
+  configSchema: identityPoolSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
+    DOCS3.identityPools,
+    ["cognito"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(aws2.cognito.IdentityPool, (pool, args, report) => {
+    const props = rawProps(pool);
+    const name = nameOf(args);
+    const config = readConfig(args, identityPoolSchema);
+    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
+      return;
+    report(
+      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`
+    );
+  })
+};
+var functionUrlSchema = configSchema({
+  exemptResources: exemptResourcesProperty("function URLs that may be open")
+});
+var lambdaFunctionUrlAuth = {
+  name: "sec1-a-lambda-function-url-auth",
+  description: "Lambda function URLs must require IAM authentication: with NONE the function is an unauthenticated public API that bypasses API Gateway and its authorizers.",
+  enforcementLevel: "mandatory",
+  configSchema: functionUrlSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationType` to AWS_IAM and grant `lambda:InvokeFunctionUrl` to the callers, or put the function behind an authenticated API Gateway route.",
+    DOCS3.functionUrlAuth,
+    ["lambda"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(aws2.lambda.FunctionUrl, (url, args, report) => {
+    const props = rawProps(url);
+    const name = nameOf(args);
+    if (upperString(props.authorizationType) !== "NONE") return;
+    if (matchesAnyGlob(name, readConfig(args, functionUrlSchema).exemptResources))
+      return;
+    report(
+      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`
+    );
+  })
+};
+var openApiSchema = configSchema({
+  exemptHttpMethods: exemptHttpMethodsProperty(
+    "HTTP methods that may be open in a body (CORS preflight)."
+  ),
+  exemptResources: exemptResourcesProperty("APIs whose bodies are not checked")
+});
+function checkBody(service, body, name, config, report) {
+  if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) return;
+  const verdict = openOperations(body, config.exemptHttpMethods);
+  if (verdict.kind !== "known" || verdict.open.length === 0) return;
+  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
+  report(
+    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`
+  );
+}
+var openApiBodySecurity = {
+  name: "sec1-a-openapi-body-security",
+  description: "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+  enforcementLevel: "mandatory",
+  configSchema: openApiSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Give every operation (or the document root) a `security` requirement naming a scheme with `x-amazon-apigateway-authorizer` (Lambda, Cognito or JWT) or `x-amazon-apigateway-authtype: awsSigv4`; never an empty requirement `{}`.",
+    DOCS3.openApiAuth,
+    ["api-gateway", "openapi"]
+  ),
+  validateResource: validateEachType(
+    (0, import_policy2.validateResourceOfType)(aws2.apigateway.RestApi, (api, args, report) => {
+      const config = readConfig(args, openApiSchema);
+      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
+    }),
+    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
+      const props = rawProps(api);
+      if (upperString(props.protocolType) !== "HTTP") return;
+      const config = readConfig(args, openApiSchema);
+      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
+    })
+  )
+};
+var quickCreateSchema = configSchema({
+  exemptResources: exemptResourcesProperty("HTTP APIs allowed to use quick create")
+});
+var httpApiQuickCreate = {
+  name: "sec1-a-http-api-quick-create",
+  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
+  enforcementLevel: "mandatory",
+  configSchema: quickCreateSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Remove `routeKey` and `target` from the Api and create an aws.apigatewayv2.Integration, an aws.apigatewayv2.Route with `authorizationType`, and an aws.apigatewayv2.Stage.",
+    DOCS3.httpApiDevelop,
+    ["api-gateway", "http-api"]
+  ),
+  validateResource: (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    if (upperString(props.protocolType) !== "HTTP") return;
+    const quick = ["routeKey", "target"].filter((k) => props[k] !== void 0 && props[k] !== null);
+    if (quick.length === 0) return;
+    if (matchesAnyGlob(
+      name,
+      readConfig(args, quickCreateSchema).exemptResources
+    ))
+      return;
+    report(
+      `API Gateway v2 Api '${name}' must not be quick-created (its default route has no authorizer); set ${quick.join(" and ")} to undefined and define routes with aws.apigatewayv2.Route and an authorizationType.`
+    );
+  })
+};
+var policies3 = [
+  restMethodAuthorization,
+  restAuthorizerConfig,
+  authorizerResultTtl,
+  httpRouteAuthorization,
+  jwtAuthorizerConfig,
+  appsyncAuthProviders,
+  cognitoIdentityPoolUnauthenticated,
+  lambdaFunctionUrlAuth,
+  openApiBodySecurity,
+  httpApiQuickCreate
+];
+
+// policies/endpoints.ts
+var aws3 = __toESM(require("@pulumi/aws"));
+var import_policy3 = require("@pulumi/policy");
+
+// lib/endpoint.ts
+function endpointTypes(props) {
+  const config = props.endpointConfiguration;
+  if (config === void 0 || config === null) return ["EDGE"];
+  if (hasUnknown(config)) return void 0;
+  const record = asRecord(config);
+  if (!record) return void 0;
+  const types = record.types;
+  if (types === void 0 || types === null) return ["EDGE"];
+  const list = Array.isArray(types) ? types : [types];
+  if (list.length === 0) return ["EDGE"];
+  if (!list.every((t) => typeof t === "string")) return void 0;
+  return list.map((t) => t.toUpperCase());
+}
+function isPrivateRestApi(resource) {
+  const types = endpointTypes(rawProps(resource.props));
+  return types === void 0 ? void 0 : types.includes("PRIVATE");
+}
+var INTERNAL_RULE_SCHEMA = {
+  internalTagKey: {
+    type: "string",
+    default: "api-visibility",
+    description: "Tag key that marks an API as internal."
+  },
+  internalTagValue: {
+    type: "string",
+    default: "internal",
+    description: "Value of that tag (case-insensitive) that marks an API as internal."
+  },
+  internalNamePattern: {
+    type: "string",
+    default: "",
+    description: "Glob on the API name (`*` wildcards) that marks it internal; empty: none."
+  }
+};
+function isInternal(props, logicalName, rule) {
+  let unknown = false;
+  const tags = props.tags;
+  if (rule.internalTagKey !== "" && tags !== void 0 && tags !== null) {
+    if (hasUnknown(tags) && !asRecord(tags)) unknown = true;
+    else {
+      const value = asRecord(tags)?.[rule.internalTagKey];
+      if (typeof value === "string" && hasUnknown(value)) unknown = true;
+      else if (typeof value === "string" && value.toLowerCase() === rule.internalTagValue.toLowerCase()) {
+        return true;
+      }
+    }
+  }
+  if (rule.internalNamePattern !== "") {
+    const name = props.name === void 0 ? logicalName : props.name;
+    if (typeof name !== "string" || hasUnknown(name)) unknown = true;
+    else if (matchesGlob(name, rule.internalNamePattern)) return true;
+  }
+  return unknown ? void 0 : false;
+}
+function restApiPolicies(resources) {
+  const apis = ofType(resources, TYPES.restApi);
+  const documents = [];
+  const maybe = /* @__PURE__ */ new Set();
+  for (const api of apis) {
+    const inline = rawProps(api.props).policy;
+    if (inline !== void 0 && inline !== null && inline !== "") {
+      documents.push({ api, holder: api, document: inline });
+    }
+  }
+  for (const holder of ofType(resources, TYPES.restApiPolicy)) {
+    const ref = resolveReference(holder, "restApiId", apis);
+    const document = rawProps(holder.props).policy;
+    if (ref.kind === "found") {
+      for (const api of ref.resources) documents.push({ api, holder, document });
+    } else if (ref.kind === "unknown") {
+      for (const api of apis) maybe.add(api);
+    }
+  }
+  return { documents, maybe };
+}
+
+// policies/endpoints.ts
+var DOCS4 = {
   endpointTypes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html",
   privateApis: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html",
   resourcePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html",
@@ -1857,7 +2020,7 @@ var restEndpointType = {
     "E",
     "high",
     'Set `endpointConfiguration: { types: "PRIVATE" }` (internal callers, reached through an execute-api VPC endpoint) or `"REGIONAL"` (public, behind your own CloudFront/WAF) on the REST API.',
-    DOCS3.endpointTypes,
+    DOCS4.endpointTypes,
     ["api-gateway", "rest-api"]
   ),
   validateResource: (0, import_policy3.validateResourceOfType)(aws3.apigateway.RestApi, (api, args, report) => {
@@ -1888,7 +2051,7 @@ var privateApiResourcePolicy = {
     "E",
     "high",
     "Attach a resource policy that allows execute-api:Invoke only from your VPC endpoint (Condition StringEquals aws:SourceVpce), inline as `policy` on the REST API or as an `aws.apigateway.RestApiPolicy` whose restApiId is the API; make the deployment depend on it.",
-    DOCS3.privateApis,
+    DOCS4.privateApis,
     ["api-gateway", "rest-api", "resource-policy"]
   ),
   validateStack: (args, report) => {
@@ -1928,15 +2091,15 @@ var resourcePolicySourceVpce = {
     "E",
     "critical",
     'Add `"Condition": {"StringEquals": {"aws:SourceVpce": "<vpce id>"}}` to each Allow for `*`, or add a Deny for `*` on execute-api:Invoke with `"Condition": {"StringNotEquals": {"aws:SourceVpce": "<vpce id>"}}` covering the same resources.',
-    DOCS3.resourcePolicies,
+    DOCS4.resourcePolicies,
     ["api-gateway", "resource-policy", "vpc-endpoint"]
   ),
   validateStack: (args, report) => {
     const config = readConfig(args, sourceVpceSchema);
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
-      const parsed = parsePolicyDocument(d.document);
-      if (parsed.status !== "ok") continue;
-      const result = findUnrestrictedInvoke(parsed.document, {
+      const parsed2 = parsePolicyDocument(d.document);
+      if (parsed2.status !== "ok") continue;
+      const result = findUnrestrictedInvoke(parsed2.document, {
         fromOutsideAnyVpc: isPrivateRestApi(d.api) === false
       });
       for (const s of result.statements) {
@@ -1971,7 +2134,7 @@ var resourcePolicyScope = {
     "E",
     "medium",
     "Replace `execute-api:/*` in Allows for named principals with the stage, method and path they call, e.g. `execute-api:/prod/GET/loyalty/*`.",
-    DOCS3.resourcePolicies,
+    DOCS4.resourcePolicies,
     ["api-gateway", "resource-policy", "least-privilege"]
   ),
   validateStack: (args, report) => {
@@ -1979,9 +2142,9 @@ var resourcePolicyScope = {
     const minimum = INVOKE_SCOPES.indexOf(config.minimumScope);
     if (minimum < 0) return;
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
-      const parsed = parsePolicyDocument(d.document);
-      if (parsed.status !== "ok") continue;
-      for (const g of invokeGrants(parsed.document)) {
+      const parsed2 = parsePolicyDocument(d.document);
+      if (parsed2.status !== "ok") continue;
+      for (const g of invokeGrants(parsed2.document)) {
         const p = g.statement.principal;
         const wildcard = g.statement.notPrincipal !== void 0 || p === void 0 || p.wildcard;
         if (wildcard && !config.includeWildcardPrincipal) continue;
@@ -2007,7 +2170,7 @@ var vpcEndpointExecuteApi = {
     "E",
     "high",
     'Create the endpoint with `vpcEndpointType: "Interface"`, `serviceName: "com.amazonaws.<region>.execute-api"`, subnets in each AZ and `securityGroupIds` allowing HTTPS (443) from the callers only.',
-    DOCS3.vpcEndpoint,
+    DOCS4.vpcEndpoint,
     ["vpc-endpoint", "private-api"]
   ),
   validateResource: (0, import_policy3.validateResourceOfType)(aws3.ec2.VpcEndpoint, (endpoint, args, report) => {
@@ -2035,7 +2198,7 @@ var vpcEndpointPrivateDns = {
     "E",
     "low",
     "Set `privateDnsEnabled: true` on the execute-api endpoint (the VPC needs DNS support and DNS host names), or call the API through the endpoint-specific host name.",
-    DOCS3.vpcEndpoint,
+    DOCS4.vpcEndpoint,
     ["vpc-endpoint", "private-api", "dns"]
   ),
   validateResource: (0, import_policy3.validateResourceOfType)(aws3.ec2.VpcEndpoint, (endpoint, args, report) => {
@@ -2060,7 +2223,7 @@ var appsyncInternalVisibility = {
     "E",
     "high",
     'Set `visibility: "PRIVATE"` on the GraphQL API (it can only be set at creation: the API is replaced) and call it through an AppSync interface VPC endpoint.',
-    DOCS3.appsyncPrivate,
+    DOCS4.appsyncPrivate,
     ["appsync", "private-api"]
   ),
   validateResource: (0, import_policy3.validateResourceOfType)(aws3.appsync.GraphQLApi, (api, args, report) => {
@@ -2076,7 +2239,7 @@ var appsyncInternalVisibility = {
     }
   })
 };
-var policies3 = [
+var policies4 = [
   restEndpointType,
   privateApiResourcePolicy,
   resourcePolicySourceVpce,
@@ -2089,7 +2252,7 @@ var policies3 = [
 // policies/identity-providers.ts
 var aws4 = __toESM(require("@pulumi/aws"));
 var import_policy4 = require("@pulumi/policy");
-var DOCS4 = {
+var DOCS5 = {
   saml: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html",
   oidc: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html",
   samlHardening: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html"
@@ -2116,7 +2279,7 @@ var identityProviderHttps = {
     "A",
     "critical",
     "Set providerDetails.MetadataURL (SAML) and providerDetails.oidc_issuer, authorize_url, token_url, attributes_url and jwks_uri (OIDC) to https:// URLs, or give a SAML provider its metadata document (MetadataFile).",
-    DOCS4.saml,
+    DOCS5.saml,
     ["cognito", "federation"]
   ),
   validateResource: (0, import_policy4.validateResourceOfType)(aws4.cognito.IdentityProvider, (idp, args, report) => {
@@ -2166,7 +2329,7 @@ var samlProviderHardening = {
     "A",
     "medium",
     `Set providerDetails.IDPInit to "false", RequestSigningAlgorithm to "rsa-sha256" and EncryptedResponses to "true", and give the IdP the user pool's signing and encryption certificates.`,
-    DOCS4.samlHardening,
+    DOCS5.samlHardening,
     ["cognito", "federation", "saml"]
   ),
   validateResource: (0, import_policy4.validateResourceOfType)(aws4.cognito.IdentityProvider, (idp, args, report) => {
@@ -2192,11 +2355,173 @@ var samlProviderHardening = {
       );
   })
 };
-var policies4 = [identityProviderHttps, samlProviderHardening];
+var policies5 = [identityProviderHttps, samlProviderHardening];
 
-// policies/least-privilege.ts
+// policies/function-invoke.ts
+var DOCS6 = {
+  lambdaIdentity: "https://docs.aws.amazon.com/lambda/latest/dg/permissions-user-function.html"
+};
+var INVOKE2 = "lambda:InvokeFunction";
+var FUNCTION_ARN = /arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+/;
+var INTEGRATIONS = [
+  { type: TYPES.restIntegration, fn: (p) => p.uri, role: "credentials" },
+  {
+    type: TYPES.httpIntegration,
+    fn: (p) => p.integrationUri,
+    role: "credentialsArn"
+  },
+  {
+    type: TYPES.appsyncDataSource,
+    fn: (p) => asRecord(p.lambdaConfig)?.functionArn,
+    role: "serviceRoleArn"
+  }
+];
+function backingFunctions(resources) {
+  const roles = ofType(resources, IAM_TYPES.role);
+  const out = [];
+  for (const kind of INTEGRATIONS) {
+    for (const integration of ofType(resources, kind.type)) {
+      const value = kind.fn(rawProps(integration.props));
+      if (typeof value !== "string" || isUnknownValue(value)) continue;
+      const arn = FUNCTION_ARN.exec(value)?.[0];
+      if (!arn) continue;
+      const named = rolesNamedBy(integration, kind.role, roles);
+      out.push({ arn, via: integration, roles: named === "unknown" ? [] : named });
+    }
+  }
+  return out;
+}
+function invokeStatements(statements, arn) {
+  const request = {
+    principal: { arn: "arn:aws:iam::000000000000:role/sec1-probe" },
+    action: INVOKE2,
+    resource: arn
+  };
+  const assume = (_c, s) => s.effect === "Allow";
+  if (evaluatePolicy({ statements }, request, { assume }) !== "Allow") return [];
+  return statements.filter(
+    (s) => s.effect === "Allow" && statementApplies(s, request, { assume }) === true
+  );
+}
+var schema2 = configSchema({
+  exemptResources: exemptResourcesProperty(
+    "IAM policies or roles allowed to invoke an API's functions directly"
+  )
+});
+var apiFunctionDirectInvoke = {
+  name: "sec1-i-api-function-direct-invoke",
+  description: "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event.",
+  enforcementLevel: "mandatory",
+  configSchema: schema2,
+  ...sec1Metadata(
+    "I",
+    "high",
+    "Remove lambda:InvokeFunction on the API's functions from the policy (or narrow its Resource to other functions); callers go through the API, where the authorizer runs. Exempt a deliberate internal caller through `exemptResources`.",
+    DOCS6.lambdaIdentity,
+    ["lambda", "iam"]
+  ),
+  validateStack: (args, report) => {
+    const config = readConfig(args, schema2);
+    const functions = backingFunctions(args.resources);
+    if (functions.length === 0) return;
+    for (const doc of identityDocuments(args.resources)) {
+      if (!doc.document || doc.roles === "unknown") continue;
+      const names = [nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))];
+      if (names.some((n) => matchesAnyGlob(n, config.exemptResources))) continue;
+      const reported = /* @__PURE__ */ new Set();
+      for (const fn of functions) {
+        if (reported.has(fn.arn)) continue;
+        const roles = doc.roles;
+        if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
+        const statements = invokeStatements(doc.document.statements, fn.arn);
+        if (statements.length === 0) continue;
+        reported.add(fn.arn);
+        report(
+          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${fn.arn.split(":").pop()} directly (${statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
+          doc.source.urn
+        );
+      }
+    }
+  }
+};
+var policies6 = [apiFunctionDirectInvoke];
+
+// policies/function-urls.ts
 var aws5 = __toESM(require("@pulumi/aws"));
 var import_policy5 = require("@pulumi/policy");
+var DOCS7 = {
+  cors: "https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors"
+};
+function corsOf(props) {
+  const cors = props.cors;
+  if (cors === void 0 || cors === null || isUnknownValue(cors)) return void 0;
+  const record = asRecord(cors);
+  if (!record) return void 0;
+  const origins = knownStrings(record.allowOrigins);
+  if (origins === void 0) return void 0;
+  const credentials = isUnknownValue(record.allowCredentials) ? void 0 : record.allowCredentials === true;
+  return { anyOrigin: origins.some((o) => o.trim() === "*"), credentials };
+}
+var credentialsSchema = configSchema({
+  exemptResources: exemptResourcesProperty("FunctionUrl resources exempt")
+});
+var functionUrlCorsCredentials = {
+  name: "sec1-e-function-url-cors-credentials",
+  description: "Lambda function URLs must not allow credentials for every origin: with allowCredentials and `*` origins, any web site a signed-in user visits can call the function with the user's credentials and read the answer.",
+  enforcementLevel: "mandatory",
+  configSchema: credentialsSchema,
+  ...sec1Metadata(
+    "E",
+    "high",
+    "List the web origins that call the URL in `cors.allowOrigins` (e.g. `https://app.example.com`), or set `cors.allowCredentials` to false.",
+    DOCS7.cors,
+    ["lambda", "function-url", "cors"]
+  ),
+  validateResource: (0, import_policy5.validateResourceOfType)(aws5.lambda.FunctionUrl, (url, args, report) => {
+    const name = nameOf(args);
+    const config = readConfig(args, credentialsSchema);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const cors = corsOf(rawProps(url));
+    if (!cors?.anyOrigin || cors.credentials !== true) return;
+    report(
+      `Lambda FunctionUrl '${name}' must not allow credentials from every origin; set cors.allowOrigins to the origins of your web apps (not "*").`
+    );
+  })
+};
+var originsSchema = configSchema({
+  publicResources: stringListProperty(
+    [],
+    "Logical names of FunctionUrl resources that are public by design (`*` wildcards) and may allow any origin."
+  )
+});
+var functionUrlCorsOrigins = {
+  name: "sec1-e-function-url-cors-origins",
+  description: "Lambda function URLs that are not public by design must name the web origins allowed to call them, so browsers on other sites cannot read their answers.",
+  enforcementLevel: "advisory",
+  configSchema: originsSchema,
+  ...sec1Metadata(
+    "E",
+    "medium",
+    "Set `cors.allowOrigins` to the origins of your web apps, or list the URL in `publicResources` when it is meant for every web site.",
+    DOCS7.cors,
+    ["lambda", "function-url", "cors"]
+  ),
+  validateResource: (0, import_policy5.validateResourceOfType)(aws5.lambda.FunctionUrl, (url, args, report) => {
+    const name = nameOf(args);
+    const config = readConfig(args, originsSchema);
+    if (matchesAnyGlob(name, config.publicResources)) return;
+    const cors = corsOf(rawProps(url));
+    if (!cors?.anyOrigin || cors.credentials !== false) return;
+    report(
+      `Lambda FunctionUrl '${name}' must name the web origins that call it; set cors.allowOrigins to them (not "*"), or list it in publicResources.`
+    );
+  })
+};
+var policies7 = [functionUrlCorsCredentials, functionUrlCorsOrigins];
+
+// policies/least-privilege.ts
+var aws6 = __toESM(require("@pulumi/aws"));
+var import_policy6 = require("@pulumi/policy");
 
 // lib/aws-managed-policies.ts
 var ALL_DOCUMENTS = {
@@ -2234,23 +2559,23 @@ function managedPolicy(arn) {
 }
 
 // policies/least-privilege.ts
-var DOCS5 = {
+var DOCS8 = {
   invokePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html",
   iamAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
   lambdaPermissions: "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
 };
 var IAM_DOCUMENT_TYPES = [
-  { cls: aws5.iam.Policy, service: "IAM Policy" },
-  { cls: aws5.iam.RolePolicy, service: "IAM RolePolicy" },
-  { cls: aws5.iam.UserPolicy, service: "IAM UserPolicy" },
-  { cls: aws5.iam.GroupPolicy, service: "IAM GroupPolicy" }
+  { cls: aws6.iam.Policy, service: "IAM Policy" },
+  { cls: aws6.iam.RolePolicy, service: "IAM RolePolicy" },
+  { cls: aws6.iam.UserPolicy, service: "IAM UserPolicy" },
+  { cls: aws6.iam.GroupPolicy, service: "IAM GroupPolicy" }
 ];
 function grantsOf(documents) {
   const out = [];
   for (const d of documents) {
-    const parsed = parsePolicyDocument(d.value);
-    if (parsed.status !== "ok") continue;
-    for (const grant of invokeGrants(parsed.document)) {
+    const parsed2 = parsePolicyDocument(d.value);
+    if (parsed2.status !== "ok") continue;
+    for (const grant of invokeGrants(parsed2.document)) {
       out.push({ grant, where: d.where, managed: d.managed });
     }
   }
@@ -2269,26 +2594,26 @@ function attachedDocuments(props, property) {
   return out;
 }
 var ATTACHMENT_TYPES = [
-  { cls: aws5.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
-  { cls: aws5.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
+  { cls: aws6.iam.RolePolicyAttachment, service: "IAM RolePolicyAttachment", property: "policyArn" },
+  { cls: aws6.iam.UserPolicyAttachment, service: "IAM UserPolicyAttachment", property: "policyArn" },
   {
-    cls: aws5.iam.GroupPolicyAttachment,
+    cls: aws6.iam.GroupPolicyAttachment,
     service: "IAM GroupPolicyAttachment",
     property: "policyArn"
   },
-  { cls: aws5.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
+  { cls: aws6.iam.PolicyAttachment, service: "IAM PolicyAttachment", property: "policyArn" },
   {
-    cls: aws5.iam.RolePolicyAttachmentsExclusive,
+    cls: aws6.iam.RolePolicyAttachmentsExclusive,
     service: "IAM RolePolicyAttachmentsExclusive",
     property: "policyArns"
   },
   {
-    cls: aws5.iam.UserPolicyAttachmentsExclusive,
+    cls: aws6.iam.UserPolicyAttachmentsExclusive,
     service: "IAM UserPolicyAttachmentsExclusive",
     property: "policyArns"
   },
   {
-    cls: aws5.iam.GroupPolicyAttachmentsExclusive,
+    cls: aws6.iam.GroupPolicyAttachmentsExclusive,
     service: "IAM GroupPolicyAttachmentsExclusive",
     property: "policyArns"
   }
@@ -2304,20 +2629,20 @@ function roleDocuments(props) {
 function overIamDocuments(check) {
   return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(
-      ({ cls, service }) => (0, import_policy5.validateResourceOfType)(cls, (resource, args, report) => {
+      ({ cls, service }) => (0, import_policy6.validateResourceOfType)(cls, (resource, args, report) => {
         const props = rawProps(resource);
         check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
     ...ATTACHMENT_TYPES.map(
-      ({ cls, service, property }) => (0, import_policy5.validateResourceOfType)(
+      ({ cls, service, property }) => (0, import_policy6.validateResourceOfType)(
         cls,
         (resource, args, report) => {
           check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
         }
       )
     ),
-    (0, import_policy5.validateResourceOfType)(aws5.iam.Role, (role, args, report) => {
+    (0, import_policy6.validateResourceOfType)(aws6.iam.Role, (role, args, report) => {
       const props = rawProps(role);
       const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
       check("IAM Role", grantsOf(documents), args, report);
@@ -2337,7 +2662,7 @@ var executeApiInvokeScope = {
     "I",
     "high",
     `List the actions in Action (not NotAction) and set Resource to the execute-api ARN of each API, stage, method and path the caller needs (${INVOKE_ARN_HINT}), built from the API's executionArn; attach such a customer managed policy instead of AmazonAPIGatewayInvokeFullAccess.`,
-    DOCS5.invokePolicies,
+    DOCS8.invokePolicies,
     ["iam", "execute-api"]
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
@@ -2383,7 +2708,7 @@ var executeApiInvokePathScope = {
     "I",
     "medium",
     `Set Resource to one ARN per operation the caller needs: ${INVOKE_ARN_HINT}.`,
-    DOCS5.invokePolicies,
+    DOCS8.invokePolicies,
     ["iam", "execute-api"]
   ),
   validateResource: overIamDocuments((service, grants, args, report) => {
@@ -2417,7 +2742,7 @@ var privateApiIamAuth = {
     "I",
     "high",
     'Set `authorization: "AWS_IAM"` on every method of the private API and grant each consumer execute-api:Invoke on exactly the stage, method and path it calls.',
-    DOCS5.iamAuth,
+    DOCS8.iamAuth,
     ["api-gateway", "rest-api", "iam"]
   ),
   validateStack: (args, report) => {
@@ -2466,10 +2791,10 @@ var lambdaPermissionSourceArn = {
     "I",
     "critical",
     "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
-    DOCS5.lambdaPermissions,
+    DOCS8.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
-  validateResource: (0, import_policy5.validateResourceOfType)(aws5.lambda.Permission, (permission, args, report) => {
+  validateResource: (0, import_policy6.validateResourceOfType)(aws6.lambda.Permission, (permission, args, report) => {
     const props = rawProps(permission);
     const principal = knownString(props.principal);
     if (principal === void 0) return;
@@ -2498,7 +2823,7 @@ var lambdaPermissionSourceArn = {
     }
   })
 };
-var INTEGRATIONS = [
+var INTEGRATIONS2 = [
   {
     type: TYPES.restIntegration,
     fn: "uri",
@@ -2520,7 +2845,7 @@ var INTEGRATIONS = [
 ];
 function apisCalling(resources, fn) {
   const found = /* @__PURE__ */ new Set();
-  for (const kind of INTEGRATIONS) {
+  for (const kind of INTEGRATIONS2) {
     for (const integration of ofType(resources, kind.type)) {
       if (!(integration.propertyDependencies?.[kind.fn] ?? []).includes(fn)) continue;
       const ref = resolveReference(integration, kind.api, ofType(resources, kind.apis));
@@ -2538,7 +2863,7 @@ var lambdaPermissionSourceApi = {
     "I",
     "high",
     "Build the permission's sourceArn from the executionArn (or arn) of the API whose integration or data source targets the function.",
-    DOCS5.lambdaPermissions,
+    DOCS8.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
   validateStack: (args, report) => {
@@ -2566,7 +2891,7 @@ var lambdaPermissionSourceApi = {
     }
   }
 };
-var policies5 = [
+var policies8 = [
   executeApiInvokeScope,
   executeApiInvokePathScope,
   privateApiIamAuth,
@@ -2575,9 +2900,9 @@ var policies5 = [
 ];
 
 // policies/observability.ts
-var aws6 = __toESM(require("@pulumi/aws"));
-var import_policy6 = require("@pulumi/policy");
-var DOCS6 = {
+var aws7 = __toESM(require("@pulumi/aws"));
+var import_policy7 = require("@pulumi/policy");
+var DOCS9 = {
   restLogging: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
   xray: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html",
   appsyncLogging: "https://docs.aws.amazon.com/appsync/latest/devguide/monitoring.html",
@@ -2606,16 +2931,16 @@ var stageAccessLogging = {
     "X",
     "medium",
     "Set `accessLogSettings { destinationArn, format }` on the stage, with a CloudWatch log group ARN and a JSON format that includes $context.requestId, $context.identity.* and $context.authorizer.*.",
-    DOCS6.restLogging,
+    DOCS9.restLogging,
     ["api-gateway", "logging"]
   ),
   validateResource: validateEachType(
-    (0, import_policy6.validateResourceOfType)(
-      aws6.apigateway.Stage,
+    (0, import_policy7.validateResourceOfType)(
+      aws7.apigateway.Stage,
       (stage, args, report) => checkAccessLogs("API Gateway Stage", rawProps(stage), nameOf(args), report)
     ),
-    (0, import_policy6.validateResourceOfType)(
-      aws6.apigatewayv2.Stage,
+    (0, import_policy7.validateResourceOfType)(
+      aws7.apigatewayv2.Stage,
       (stage, args, report) => checkAccessLogs("API Gateway v2 Stage", rawProps(stage), nameOf(args), report)
     )
   )
@@ -2628,10 +2953,10 @@ var restStageTracing = {
     "X",
     "low",
     "Set `xrayTracingEnabled: true` on the aws.apigateway.Stage.",
-    DOCS6.xray,
+    DOCS9.xray,
     ["api-gateway", "tracing"]
   ),
-  validateResource: (0, import_policy6.validateResourceOfType)(aws6.apigateway.Stage, (stage, args, report) => {
+  validateResource: (0, import_policy7.validateResourceOfType)(aws7.apigateway.Stage, (stage, args, report) => {
     const value = rawProps(stage).xrayTracingEnabled;
     if (value === true || isUnknownValue(value)) return;
     report(
@@ -2661,7 +2986,7 @@ var restExecutionLogging = {
     "X",
     "low",
     'Create an aws.apigateway.MethodSettings with `methodPath: "*/*"` and `settings { loggingLevel: "ERROR" (or "INFO"), metricsEnabled: true, dataTraceEnabled: false }` for each stage (the account needs an API Gateway CloudWatch role).',
-    DOCS6.restLogging,
+    DOCS9.restLogging,
     ["api-gateway", "logging"]
   ),
   validateStack: (args, report) => {
@@ -2706,10 +3031,10 @@ var appsyncLogging = {
     "X",
     "medium",
     'Set `logConfig { cloudwatchLogsRoleArn, fieldLogLevel: "ERROR", excludeVerboseContent: true }` on the GraphQL API.',
-    DOCS6.appsyncLogging,
+    DOCS9.appsyncLogging,
     ["appsync", "logging"]
   ),
-  validateResource: (0, import_policy6.validateResourceOfType)(aws6.appsync.GraphQLApi, (api, args, report) => {
+  validateResource: (0, import_policy7.validateResourceOfType)(aws7.appsync.GraphQLApi, (api, args, report) => {
     const props = rawProps(api);
     const name = nameOf(args);
     if (isUnknownValue(props.logConfig)) return;
@@ -2757,7 +3082,7 @@ var wafAssociation = {
     "X",
     "medium",
     "Create an aws.wafv2.WebAclAssociation with `resourceArn` set to the REST stage's `arn` (or the AppSync API's `arn`) and `webAclArn` set to a REGIONAL web ACL with rate-based and managed rules.",
-    DOCS6.waf,
+    DOCS9.waf,
     ["waf", "api-gateway", "appsync"]
   ),
   validateStack: (args, report) => {
@@ -2815,18 +3140,18 @@ var customDomainTls = {
     "X",
     "medium",
     'Set `securityPolicy: "TLS_1_2"` on aws.apigateway.DomainName, and `domainNameConfiguration.securityPolicy: "TLS_1_2"` on aws.apigatewayv2.DomainName.',
-    DOCS6.tls,
+    DOCS9.tls,
     ["api-gateway", "tls"]
   ),
   validateResource: validateEachType(
-    (0, import_policy6.validateResourceOfType)(aws6.apigateway.DomainName, (domain, args, report) => {
+    (0, import_policy7.validateResourceOfType)(aws7.apigateway.DomainName, (domain, args, report) => {
       const policy = rawProps(domain).securityPolicy;
       if (isUnknownValue(policy) || typeof policy === "string" && tlsOk(policy)) return;
       report(
         `API Gateway DomainName '${nameOf(args)}' must refuse TLS 1.0/1.1; set securityPolicy to TLS_1_2${typeof policy === "string" ? ` (not ${policy})` : " explicitly"}.`
       );
     }),
-    (0, import_policy6.validateResourceOfType)(aws6.apigatewayv2.DomainName, (domain, args, report) => {
+    (0, import_policy7.validateResourceOfType)(aws7.apigatewayv2.DomainName, (domain, args, report) => {
       const configRaw = rawProps(domain).domainNameConfiguration;
       if (isUnknownValue(configRaw)) return;
       const policy = asRecord(configRaw)?.securityPolicy;
@@ -2853,10 +3178,10 @@ var restRequestValidation = {
     "X",
     "low",
     "Create an aws.apigateway.RequestValidator (validateRequestBody, validateRequestParameters), set `requestValidatorId` and `requestModels` on the method.",
-    DOCS6.validation,
+    DOCS9.validation,
     ["api-gateway", "validation"]
   ),
-  validateResource: (0, import_policy6.validateResourceOfType)(aws6.apigateway.Method, (method, args, report) => {
+  validateResource: (0, import_policy7.validateResourceOfType)(aws7.apigateway.Method, (method, args, report) => {
     const props = rawProps(method);
     const name = nameOf(args);
     const config = readConfig(args, validationSchema);
@@ -2893,10 +3218,10 @@ var appsyncHardening = {
     "X",
     "low",
     'Set `introspectionConfig: "DISABLED"` and `queryDepthLimit` (1 to `maxQueryDepth`) on production GraphQL APIs; production stacks are matched by `productionStacks`.',
-    DOCS6.appsyncLimits,
+    DOCS9.appsyncLimits,
     ["appsync", "graphql"]
   ),
-  validateResource: (0, import_policy6.validateResourceOfType)(aws6.appsync.GraphQLApi, (api, args, report) => {
+  validateResource: (0, import_policy7.validateResourceOfType)(aws7.appsync.GraphQLApi, (api, args, report) => {
     const config = readConfig(args, hardeningSchema2);
     const stack = stackOfUrn(args.urn);
     if (stack === void 0 || !matchesAnyGlob(stack, config.productionStacks)) {
@@ -2920,7 +3245,7 @@ var appsyncHardening = {
     }
   })
 };
-var policies6 = [
+var policies9 = [
   stageAccessLogging,
   restStageTracing,
   restExecutionLogging,
@@ -2931,18 +3256,686 @@ var policies6 = [
   appsyncHardening
 ];
 
+// policies/secrets.ts
+var aws8 = __toESM(require("@pulumi/aws"));
+var import_policy8 = require("@pulumi/policy");
+var DOCS10 = {
+  envSecrets: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html"
+};
+var CREDENTIAL_FORMATS = [
+  ["an AWS access key id", /\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/],
+  ["a private key", /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/],
+  ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
+  ["a Slack token", /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
+  ["a Stripe live key", /\b[rs]k_live_[A-Za-z0-9]{16,}\b/],
+  ["a Google API key", /\bAIza[0-9A-Za-z_-]{35}\b/],
+  ["a password inside a URL", /^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:[^\s@/]+@/i]
+];
+function credentialFormat(value) {
+  return CREDENTIAL_FORMATS.find(([, re]) => re.test(value))?.[0];
+}
+function entropy(value) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+function looksSecret(value) {
+  const v = value.trim();
+  if (v.length < 16 || /\s/.test(v)) return false;
+  if (/^(arn:|https?:\/\/|\/)/i.test(v)) return false;
+  if (!/[A-Za-z]/.test(v) || !/[0-9]/.test(v)) return false;
+  return entropy(v) >= 3.5;
+}
+var VARIABLE_SOURCES = {
+  [TYPES.lambdaFunction]: {
+    service: "Lambda Function",
+    path: ["environment", "variables"],
+    prop: "environment.variables"
+  },
+  [TYPES.restStage]: { service: "API Gateway Stage", path: ["variables"], prop: "variables" },
+  [TYPES.httpStage]: {
+    service: "API Gateway v2 Stage",
+    path: ["stageVariables"],
+    prop: "stageVariables"
+  }
+};
+function variablesOf(type, props) {
+  const source = VARIABLE_SOURCES[type];
+  if (!source) return [];
+  let node = props;
+  for (const key of source.path) node = asRecord(node)?.[key];
+  const vars = asRecord(node) ?? {};
+  return Object.entries(vars).filter(
+    (e) => typeof e[1] === "string" && !isUnknownValue(e[1])
+  );
+}
+var literalSchema = configSchema({
+  exemptResources: exemptResourcesProperty("functions and stages exempt")
+});
+function checkLiteral(type) {
+  return (resource, args, report) => {
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, readConfig(args, literalSchema).exemptResources))
+      return;
+    const source = VARIABLE_SOURCES[type];
+    for (const [key, value] of variablesOf(type, rawProps(resource))) {
+      const format = credentialFormat(value);
+      if (!format) continue;
+      report(
+        `${source.service} '${name}' must not hold credentials in ${source.prop}.${key}, which holds ${format} readable by anyone who may read its configuration; set ${key} to the name or ARN of a Secrets Manager secret and read it at run time.`
+      );
+    }
+  };
+}
+var literalCredentials = {
+  name: "sec1-k-literal-credentials",
+  description: "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them.",
+  enforcementLevel: "mandatory",
+  configSchema: literalSchema,
+  ...sec1Metadata(
+    "K",
+    "critical",
+    "Store the credential in AWS Secrets Manager (or SSM Parameter Store SecureString), pass only its name or ARN, grant the function `secretsmanager:GetSecretValue` on it, and rotate the exposed credential.",
+    DOCS10.envSecrets,
+    ["secrets", "lambda", "api-gateway"]
+  ),
+  validateResource: validateEachType(
+    (0, import_policy8.validateResourceOfType)(aws8.lambda.Function, checkLiteral(TYPES.lambdaFunction)),
+    (0, import_policy8.validateResourceOfType)(aws8.apigateway.Stage, checkLiteral(TYPES.restStage)),
+    (0, import_policy8.validateResourceOfType)(aws8.apigatewayv2.Stage, checkLiteral(TYPES.httpStage))
+  )
+};
+var CREDENTIAL_HOLDERS = {
+  [TYPES.apiKey]: { what: "API Gateway ApiKey", prop: "value" },
+  [TYPES.appsyncApiKey]: { what: "AppSync ApiKey", prop: "key" },
+  "aws:secretsmanager/secretVersion:SecretVersion": {
+    what: "Secrets Manager SecretVersion",
+    prop: "secretString"
+  },
+  "aws:iam/accessKey:AccessKey": { what: "IAM AccessKey", prop: "secret" },
+  "aws:cognito/userPoolClient:UserPoolClient": {
+    what: "Cognito UserPoolClient",
+    prop: "clientSecret"
+  },
+  "random:index/randomPassword:RandomPassword": { what: "RandomPassword", prop: "result" },
+  "aws:ssm/parameter:Parameter": { what: "SSM Parameter", prop: "value" }
+};
+var environmentSchema = configSchema({
+  secretNames: stringListProperty(
+    ["*SECRET", "*PASSWORD", "*PASSWD", "*TOKEN", "*KEY", "*CREDENTIAL", "*CREDENTIALS"],
+    "Name patterns (`*` wildcards, case-insensitive) of variables whose secret-looking values are reported."
+  ),
+  exemptResources: exemptResourcesProperty("functions and stages exempt")
+});
+function holdersBehind(r, prop) {
+  const deps = asRecord(r.propertyDependencies)?.[prop];
+  if (!Array.isArray(deps)) return [];
+  return deps.filter((d) => d && CREDENTIAL_HOLDERS[d.type] !== void 0);
+}
+function holderValue(holder) {
+  const v = rawProps(holder.props)[CREDENTIAL_HOLDERS[holder.type].prop];
+  return typeof v === "string" && v !== "" && !isUnknownValue(v) ? v : void 0;
+}
+var environmentSecrets = {
+  name: "sec1-k-environment-secrets",
+  description: "Lambda environments and API stage variables should not carry secrets, even Pulumi secrets or generated keys: they are returned in clear to anyone allowed lambda:GetFunctionConfiguration or to read the stage, unlike a secret read at run time.",
+  enforcementLevel: "advisory",
+  configSchema: environmentSchema,
+  ...sec1Metadata(
+    "K",
+    "medium",
+    "Keep the secret in AWS Secrets Manager, pass its ARN in the environment and read it at run time (the Parameters and Secrets Lambda extension caches it); or drop it when the caller's identity already authorizes the call.",
+    DOCS10.envSecrets,
+    ["secrets", "lambda", "api-gateway"]
+  ),
+  validateStack: (args, report) => {
+    const config = readConfig(args, environmentSchema);
+    const holders = Object.keys(CREDENTIAL_HOLDERS).flatMap((t) => ofType(args.resources, t));
+    for (const [type, source] of Object.entries(VARIABLE_SOURCES)) {
+      for (const r of ofType(args.resources, type)) {
+        const name = nameOf(r);
+        if (matchesAnyGlob(name, config.exemptResources)) continue;
+        const vars = variablesOf(type, rawProps(r.props));
+        const behind = holdersBehind(r, source.path[0]);
+        for (const [key, value] of vars) {
+          if (credentialFormat(value)) continue;
+          const holder = holders.find((h) => holderValue(h) === value) ?? (matchesAnyGlob(key, config.secretNames) ? behind.find((h) => holderValue(h) === void 0) : void 0);
+          const why = holder ? `the secret of ${CREDENTIAL_HOLDERS[holder.type].what} '${nameOf(holder)}'` : matchesAnyGlob(key, config.secretNames) && looksSecret(value) ? "a secret-looking value" : void 0;
+          if (!why) continue;
+          report(
+            `${source.service} '${name}' should not carry ${why} in ${source.prop}.${key}, readable by anyone who may read its configuration; set ${key} to the ARN of a Secrets Manager secret and read it at run time.`,
+            r.urn
+          );
+        }
+      }
+    }
+  }
+};
+var policies10 = [literalCredentials, environmentSecrets];
+
+// policies/service-roles.ts
+var aws9 = __toESM(require("@pulumi/aws"));
+var import_policy9 = require("@pulumi/policy");
+var DOCS11 = {
+  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"
+};
+var SOURCE_KEYS = /* @__PURE__ */ new Set([
+  "aws:sourcearn",
+  "aws:sourceaccount",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths"
+]);
+var RESTRICTING = /* @__PURE__ */ new Set([
+  "StringEquals",
+  "StringLike",
+  "ArnEquals",
+  "ArnLike",
+  "StringEqualsIgnoreCase"
+]);
+var schema3 = configSchema({
+  servicePrincipals: stringListProperty(
+    [
+      "appsync.amazonaws.com",
+      "apigateway.amazonaws.com",
+      "events.amazonaws.com",
+      "scheduler.amazonaws.com",
+      "pipes.amazonaws.com",
+      "states.amazonaws.com",
+      "firehose.amazonaws.com",
+      "sns.amazonaws.com",
+      "cloudtrail.amazonaws.com",
+      "delivery.logs.amazonaws.com"
+    ],
+    "Service principals (`*` wildcards) that act for other accounts and document aws:SourceArn / aws:SourceAccount for confused-deputy prevention."
+  ),
+  exemptResources: exemptResourcesProperty("roles exempt")
+});
+function assumes(s) {
+  if (s.notAction) return !s.notAction.some((a) => wildcardMatch(a, "sts:AssumeRole", true));
+  return (s.action ?? []).some((a) => wildcardMatch(a, "sts:AssumeRole", true));
+}
+function pinned(s) {
+  return s.conditions.some(
+    (c) => SOURCE_KEYS.has(c.key) && RESTRICTING.has(c.base) && !c.ifExists && c.setOperator === void 0 && c.values.length > 0 && c.values.every((v) => v !== "*" && v !== "")
+  );
+}
+function asIdentityShaped(value) {
+  let doc = value;
+  if (typeof value === "string") {
+    try {
+      doc = JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  const record = asRecord(doc);
+  if (!record || record.Statement === void 0) return value;
+  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  const Statement3 = list.map((s) => {
+    const st = asRecord(s);
+    return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
+  });
+  return { ...record, Statement: Statement3 };
+}
+var serviceRoleConfusedDeputy = {
+  name: "sec1-i-service-role-confused-deputy",
+  description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
+  enforcementLevel: "mandatory",
+  configSchema: schema3,
+  ...sec1Metadata(
+    "I",
+    "high",
+    'Add a Condition to the trust statement: `{"StringEquals": {"aws:SourceAccount": "<account>"}, "ArnLike": {"aws:SourceArn": "<the API or resource ARN>"}}`.',
+    DOCS11.confusedDeputy,
+    ["iam", "confused-deputy"]
+  ),
+  validateResource: (0, import_policy9.validateResourceOfType)(aws9.iam.Role, (role, args, report) => {
+    const config = readConfig(args, schema3);
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const parsed2 = parsePolicyDocument(asIdentityShaped(rawProps(role).assumeRolePolicy));
+    if (parsed2.status !== "ok") return;
+    for (const s of parsed2.document.statements) {
+      if (s.effect !== "Allow" || !s.principal || !assumes(s) || pinned(s)) continue;
+      const services = s.principal.service.filter(
+        (p) => config.servicePrincipals.some((pattern) => wildcardMatch(pattern, p, true))
+      );
+      if (services.length === 0) continue;
+      report(
+        `IAM Role '${name}' must limit what ${services.join(", ")} may use it for (${statementLabel(s)} of assumeRolePolicy); set a Condition with aws:SourceAccount (your account) and aws:SourceArn (the resource that uses the role).`
+      );
+    }
+  })
+};
+var policies11 = [serviceRoleConfusedDeputy];
+
+// policies/token-scopes.ts
+var aws10 = __toESM(require("@pulumi/aws"));
+var import_policy10 = require("@pulumi/policy");
+var DOCS12 = {
+  jwtScopes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
+  appsyncCognito: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization"
+};
+var jwtScopesSchema = configSchema({
+  exemptRouteKeys: stringListProperty(
+    [],
+    "Route keys (`*` wildcards) that may accept any token of the audience, e.g. `GET /me`."
+  ),
+  exemptResources: exemptResourcesProperty("Route resources exempt")
+});
+var jwtRouteScopes = {
+  name: "sec1-a-jwt-route-scopes",
+  description: "HTTP API routes with a JWT authorizer must require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted.",
+  enforcementLevel: "mandatory",
+  configSchema: jwtScopesSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `authorizationScopes` on each JWT route to the scopes of its operation (e.g. `airline/bookings.read`), defined on the Cognito resource server or your IdP; exempt routes that any signed-in user may call through `exemptRouteKeys`.",
+    DOCS12.jwtScopes,
+    ["api-gateway", "jwt", "oauth-scopes"]
+  ),
+  validateResource: (0, import_policy10.validateResourceOfType)(aws10.apigatewayv2.Route, (route, args, report) => {
+    const props = rawProps(route);
+    if (upperString(props.authorizationType) !== "JWT") return;
+    const name = nameOf(args);
+    const config = readConfig(args, jwtScopesSchema);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const routeKey = props.routeKey;
+    if (typeof routeKey !== "string" || isUnknownValue(routeKey)) return;
+    if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) return;
+    const scopes = knownStrings(props.authorizationScopes);
+    if (scopes === void 0 || scopes.length > 0) return;
+    report(
+      `API Gateway v2 Route '${name}' (${routeKey}) must require OAuth scopes, or every token of the audience (ID tokens too) passes; set authorizationScopes to the scopes of this operation.`
+    );
+  })
+};
+var clientRegexSchema = configSchema({
+  exemptResources: exemptResourcesProperty("GraphQL APIs exempt")
+});
+var MATCH_ALL = /* @__PURE__ */ new Set([".*", ".+", "^.*$", "^.+$", "*"]);
+function cognitoConfigs(props) {
+  const out = [];
+  if (upperString(props.authenticationType) === "AMAZON_COGNITO_USER_POOLS") {
+    out.push({ where: "userPoolConfig", config: props.userPoolConfig });
+  }
+  const extra = props.additionalAuthenticationProviders;
+  if (Array.isArray(extra)) {
+    extra.forEach((p, i) => {
+      const provider = asRecord(p);
+      if (upperString(provider?.authenticationType) !== "AMAZON_COGNITO_USER_POOLS") return;
+      out.push({
+        where: `additionalAuthenticationProviders[${i}].userPoolConfig`,
+        config: provider?.userPoolConfig
+      });
+    });
+  }
+  return out;
+}
+var appsyncCognitoClientRegex = {
+  name: "sec1-a-appsync-cognito-client-regex",
+  description: "AppSync Cognito user pool providers must name the app clients they accept (appIdClientRegex): without it, a token from any app client of the pool, including ones made for other applications, calls the API.",
+  enforcementLevel: "mandatory",
+  configSchema: clientRegexSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `appIdClientRegex` in each Cognito `userPoolConfig` (default and additional providers) to the ids of the app clients that call this API, e.g. `^(<webClientId>|<mobileClientId>)$`.",
+    DOCS12.appsyncCognito,
+    ["appsync", "cognito"]
+  ),
+  validateResource: (0, import_policy10.validateResourceOfType)(aws10.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    if (matchesAnyGlob(
+      name,
+      readConfig(args, clientRegexSchema).exemptResources
+    )) {
+      return;
+    }
+    if (hasUnknown(props.authenticationType) || isUnknownValue(props.additionalAuthenticationProviders)) {
+      return;
+    }
+    for (const { where, config } of cognitoConfigs(props)) {
+      if (isUnknownValue(config)) continue;
+      const regex = asRecord(config)?.appIdClientRegex;
+      if (isUnknownValue(regex)) continue;
+      if (typeof regex === "string" && regex.trim() !== "" && !MATCH_ALL.has(regex.trim()))
+        continue;
+      report(
+        `AppSync GraphQLApi '${name}' must accept tokens only from its own app clients; set ${where}.appIdClientRegex to their client ids${typeof regex === "string" && regex.trim() !== "" ? ` (not '${regex}')` : ""}.`
+      );
+    }
+  })
+};
+var policies12 = [jwtRouteScopes, appsyncCognitoClientRegex];
+
+// policies/user-pools.ts
+var aws11 = __toESM(require("@pulumi/aws"));
+var import_policy11 = require("@pulumi/policy");
+var DOCS13 = {
+  mfa: "https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa.html",
+  threat: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-threat-protection.html",
+  password: "https://docs.aws.amazon.com/cognito/latest/developerguide/managing-users-passwords.html",
+  signUp: "https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html"
+};
+var SERVICE = "Cognito UserPool";
+var mfaSchema = configSchema({
+  acceptOptional: {
+    type: "boolean",
+    default: false,
+    description: "Accept mfaConfiguration OPTIONAL (users choose) as well as ON."
+  },
+  exemptResources: exemptResourcesProperty("user pools exempt")
+});
+var userPoolMfa = {
+  name: "sec1-a-user-pool-mfa",
+  description: "Cognito user pools whose tokens authorize API calls must require multi-factor authentication, so a leaked password alone does not yield a token.",
+  enforcementLevel: "advisory",
+  configSchema: mfaSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    'Set `mfaConfiguration: "ON"` with `softwareTokenMfaConfiguration { enabled: true }` (or SMS / email MFA); set `acceptOptional` where users may choose.',
+    DOCS13.mfa,
+    ["cognito", "mfa"]
+  ),
+  validateResource: (0, import_policy11.validateResourceOfType)(aws11.cognito.UserPool, (pool, args, report) => {
+    const config = readConfig(args, mfaSchema);
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const raw = rawProps(pool).mfaConfiguration;
+    if (isUnknownValue(raw)) return;
+    const mfa = upperString(raw) ?? "OFF";
+    if (mfa === "ON" || mfa === "OPTIONAL" && config.acceptOptional) return;
+    report(
+      `${SERVICE} '${name}' must require a second factor at sign-in; set mfaConfiguration to ON (now ${mfa}).`
+    );
+  })
+};
+var threatSchema = configSchema({
+  acceptAudit: {
+    type: "boolean",
+    default: false,
+    description: "Accept advancedSecurityMode AUDIT (risks measured, not acted on) as well as ENFORCED."
+  },
+  exemptResources: exemptResourcesProperty("user pools exempt")
+});
+var userPoolThreatProtection = {
+  name: "sec1-a-user-pool-threat-protection",
+  description: "Cognito user pools must enforce threat protection (advanced security ENFORCED), which blocks sign-ins with compromised credentials and risky sign-ins before a token is issued.",
+  enforcementLevel: "advisory",
+  configSchema: threatSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    'Set `userPoolTier: "PLUS"` and `userPoolAddOns { advancedSecurityMode: "ENFORCED" }` on the user pool (threat protection needs the Plus feature plan).',
+    DOCS13.threat,
+    ["cognito", "threat-protection"]
+  ),
+  validateResource: (0, import_policy11.validateResourceOfType)(aws11.cognito.UserPool, (pool, args, report) => {
+    const config = readConfig(args, threatSchema);
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const addOns = rawProps(pool).userPoolAddOns;
+    if (isUnknownValue(addOns)) return;
+    const raw = asRecord(addOns)?.advancedSecurityMode;
+    if (isUnknownValue(raw)) return;
+    const mode = upperString(raw) ?? "OFF";
+    if (mode === "ENFORCED" || mode === "AUDIT" && config.acceptAudit) return;
+    report(
+      `${SERVICE} '${name}' must block risky sign-ins; set userPoolAddOns.advancedSecurityMode to ENFORCED (now ${mode}) and userPoolTier to PLUS.`
+    );
+  })
+};
+var CLASSES = {
+  lowercase: "requireLowercase",
+  uppercase: "requireUppercase",
+  numbers: "requireNumbers",
+  symbols: "requireSymbols"
+};
+var passwordSchema = configSchema({
+  minimumLength: {
+    type: "integer",
+    minimum: 6,
+    maximum: 99,
+    default: 8,
+    description: "Shortest password allowed (Cognito accepts 6-99)."
+  },
+  requiredClasses: stringListProperty(
+    Object.keys(CLASSES),
+    "Character classes every password must contain.",
+    Object.keys(CLASSES)
+  ),
+  exemptResources: exemptResourcesProperty("user pools exempt")
+});
+var userPoolPasswordPolicy = {
+  name: "sec1-a-user-pool-password-policy",
+  description: "Cognito user pools must require passwords of a minimum length with upper case, lower case, numbers and symbols, so passwords resist guessing and credential stuffing.",
+  enforcementLevel: "advisory",
+  configSchema: passwordSchema,
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Set `passwordPolicy { minimumLength, requireLowercase, requireUppercase, requireNumbers, requireSymbols }` (or leave `passwordPolicy` unset: Cognito's default is 8 characters with all four classes).",
+    DOCS13.password,
+    ["cognito", "password-policy"]
+  ),
+  validateResource: (0, import_policy11.validateResourceOfType)(aws11.cognito.UserPool, (pool, args, report) => {
+    const config = readConfig(args, passwordSchema);
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const raw = rawProps(pool).passwordPolicy;
+    if (isUnknownValue(raw)) return;
+    const policy = asRecord(raw);
+    const length = policy ? asNumber(policy.minimumLength) : 8;
+    const gaps = [];
+    if (!policy || !isUnknownValue(policy.minimumLength)) {
+      if ((length ?? 8) < config.minimumLength)
+        gaps.push(`minimumLength to ${config.minimumLength} or more`);
+    }
+    for (const cls of config.requiredClasses) {
+      const key = CLASSES[cls];
+      if (!key || !policy || isUnknownValue(policy[key])) continue;
+      if (policy[key] !== true) gaps.push(`${key} to true`);
+    }
+    if (gaps.length === 0) return;
+    report(
+      `${SERVICE} '${name}' must require strong passwords; set passwordPolicy.${gaps.join(", passwordPolicy.")}.`
+    );
+  })
+};
+var signUpSchema = configSchema({
+  workforceResources: stringListProperty(
+    [],
+    "Logical names of workforce user pools (`*` wildcards): only administrators create their users."
+  ),
+  workforceTags: stringListProperty(
+    ["audience=workforce"],
+    "Tags (`key=value`) that mark a user pool as workforce."
+  )
+});
+function isWorkforce(name, tags, config) {
+  if (matchesAnyGlob(name, config.workforceResources)) return true;
+  const record = asRecord(tags) ?? {};
+  return config.workforceTags.some((t) => {
+    const eq = t.indexOf("=");
+    return eq > 0 && record[t.slice(0, eq)] === t.slice(eq + 1);
+  });
+}
+var userPoolSelfSignUp = {
+  name: "sec1-a-user-pool-self-sign-up",
+  description: "Cognito user pools of a workforce (employees, partners) must not let people sign themselves up: with self sign-up anyone on the internet gets a valid token for the APIs that trust the pool.",
+  enforcementLevel: "mandatory",
+  configSchema: signUpSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `adminCreateUserConfig { allowAdminCreateUserOnly: true }` on workforce user pools (marked by `workforceTags` or `workforceResources`) and create users through your onboarding process or a federated IdP.",
+    DOCS13.signUp,
+    ["cognito", "sign-up"]
+  ),
+  validateResource: (0, import_policy11.validateResourceOfType)(aws11.cognito.UserPool, (pool, args, report) => {
+    const config = readConfig(args, signUpSchema);
+    const props = rawProps(pool);
+    const name = nameOf(args);
+    if (isUnknownValue(props.tags) || !isWorkforce(name, props.tags, config)) return;
+    const admin = props.adminCreateUserConfig;
+    if (isUnknownValue(admin)) return;
+    const only = asRecord(admin)?.allowAdminCreateUserOnly;
+    if (only === true || isUnknownValue(only)) return;
+    report(
+      `${SERVICE} '${name}' is a workforce pool and must not accept self sign-up; set adminCreateUserConfig.allowAdminCreateUserOnly to true.`
+    );
+  })
+};
+var policies13 = [
+  userPoolMfa,
+  userPoolThreatProtection,
+  userPoolPasswordPolicy,
+  userPoolSelfSignUp
+];
+
+// policies/waf.ts
+var DOCS14 = {
+  rules: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl.html",
+  logging: "https://docs.aws.amazon.com/waf/latest/developerguide/logging.html"
+};
+var WAF_TYPES = {
+  webAcl: "aws:wafv2/webAcl:WebAcl",
+  logging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+  distribution: "aws:cloudfront/distribution:Distribution"
+};
+function setKeys(value) {
+  const record = asRecord(value) ?? {};
+  return new Set(
+    Object.entries(record).filter(([, v]) => v !== void 0 && v !== null).map(([k]) => k.toLowerCase())
+  );
+}
+function rulesOf(props) {
+  if (hasUnknown(props.rules) || isUnknownValue(props.ruleJson)) return void 0;
+  if (typeof props.ruleJson === "string" && props.ruleJson.trim() !== "") {
+    try {
+      const parsed2 = JSON.parse(props.ruleJson);
+      return Array.isArray(parsed2) ? parsed2 : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  return Array.isArray(props.rules) ? props.rules : [];
+}
+function canBlock(rule) {
+  const r = asRecord(rule) ?? {};
+  const get = (k) => Object.entries(r).find(([key]) => key.toLowerCase() === k)?.[1];
+  const action = setKeys(get("action"));
+  if (action.has("block") || action.has("captcha") || action.has("challenge")) return true;
+  return setKeys(get("overrideaction")).has("none");
+}
+function webAclFilters(acl) {
+  const props = rawProps(acl.props);
+  if (hasUnknown(props.defaultAction)) return void 0;
+  if (setKeys(props.defaultAction).has("block")) return "filters";
+  const rules = rulesOf(props);
+  if (rules === void 0 || rules.some((r) => hasUnknown(r))) return void 0;
+  return rules.some(canBlock) ? "filters" : "no";
+}
+var rulesSchema = configSchema({
+  exemptResources: exemptResourcesProperty("web ACLs exempt")
+});
+var ACL_REFERENCES = [
+  { type: TYPES.webAclAssociation, prop: "webAclArn", what: "WebAclAssociation" },
+  { type: WAF_TYPES.distribution, prop: "webAclId", what: "CloudFront Distribution" }
+];
+var wafWebAclRules = {
+  name: "sec1-x-waf-web-acl-rules",
+  description: "A web ACL associated with an API (or a CloudFront distribution in front of one) must be able to block: with a default action of allow and no rule that blocks, challenges or runs a rule group, it lets every request through.",
+  enforcementLevel: "advisory",
+  configSchema: rulesSchema,
+  ...sec1Metadata(
+    "X",
+    "medium",
+    "Add rules that block: a rate-based rule (`action { block {} }`) and AWS managed rule groups with `overrideAction { none {} }` (AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet); or make the default action block with rules that allow known callers.",
+    DOCS14.rules,
+    ["waf"]
+  ),
+  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+    const config = readConfig(args, rulesSchema);
+    const acls = ofType(args.resources, WAF_TYPES.webAcl);
+    const reported = /* @__PURE__ */ new Set();
+    for (const { type, prop, what } of ACL_REFERENCES) {
+      for (const ref of ofType(args.resources, type)) {
+        const found = resolveReference(ref, prop, acls, ["arn"]);
+        if (found.kind !== "found") continue;
+        for (const acl of found.resources) {
+          if (reported.has(acl) || matchesAnyGlob(nameOf(acl), config.exemptResources)) continue;
+          if (webAclFilters(acl) !== "no") continue;
+          reported.add(acl);
+          report(
+            `WAFv2 WebAcl '${nameOf(acl)}' (used by ${what} '${nameOf(ref)}') must be able to block requests; set rules with action block (or rule groups with overrideAction none), or defaultAction to block.`,
+            acl.urn
+          );
+        }
+      }
+    }
+  })
+};
+var loggingSchema = configSchema({
+  exemptResources: exemptResourcesProperty("web ACLs exempt")
+});
+var wafLogging = {
+  name: "sec1-x-waf-logging",
+  description: "Web ACLs must log their decisions (an aws.wafv2.WebAclLoggingConfiguration), so blocked and allowed requests to the API can be investigated.",
+  enforcementLevel: "advisory",
+  configSchema: loggingSchema,
+  ...sec1Metadata(
+    "X",
+    "low",
+    "Create an aws.wafv2.WebAclLoggingConfiguration with `resourceArn` set to the web ACL's `arn` and `logDestinationConfigs` set to a CloudWatch log group named `aws-waf-logs-...` (or a Firehose stream or S3 bucket); redact the `authorization` header with `redactedFields`.",
+    DOCS14.logging,
+    ["waf", "logging"]
+  ),
+  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+    const config = readConfig(args, loggingSchema);
+    const configs = ofType(args.resources, WAF_TYPES.logging);
+    for (const acl of ofType(args.resources, WAF_TYPES.webAcl)) {
+      if (matchesAnyGlob(nameOf(acl), config.exemptResources)) continue;
+      const refs = configs.map((c) => resolveReference(c, "resourceArn", [acl], ["arn"]).kind);
+      if (refs.includes("found") || refs.includes("unknown")) continue;
+      report(
+        `WAFv2 WebAcl '${nameOf(acl)}' must log its decisions; set an aws.wafv2.WebAclLoggingConfiguration with resourceArn to this web ACL's arn.`,
+        acl.urn
+      );
+    }
+  })
+};
+var policies14 = [wafWebAclRules, wafLogging];
+
 // policies/index.ts
 var allPolicies = [
-  ...policies2,
-  ...policies4,
-  ...policies,
   ...policies3,
   ...policies5,
-  ...policies6
+  ...policies12,
+  ...policies13,
+  ...policies2,
+  ...policies,
+  ...policies10,
+  ...policies4,
+  ...policies7,
+  ...policies8,
+  ...policies11,
+  ...policies6,
+  ...policies9,
+  ...policies14
 ];
 
 // index.ts
-new import_policy7.PolicyPack("sec1-serverless-api-access", {
+new import_policy12.PolicyPack("sec1-serverless-api-access", {
   description: "AWS Well-Architected Serverless Lens SEC1: how do you control access to your serverless API?",
   provider: "aws",
   tags: ["SEC1", "serverless", "api-gateway", "appsync"],

@@ -8,7 +8,7 @@
  * and runs only the member for the resource's type; every other resource is reported not
  * applicable once, as the server would for a single-type policy.
  */
-import { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { ResourceValidation, ResourceValidationArgs, StackValidation } from "@pulumi/policy";
 
 /**
  * Calls `args.notApplicable(reason)` without paying for a stack trace: the server throws its own
@@ -50,4 +50,18 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+}
+
+/**
+ * A stack validation the server skips (as not applicable, before deserializing anything) when the
+ * stack holds no resource of `type`, while the validation still sees every resource of the stack
+ * (`validateStackResourcesOfType` would hand it only those of the type). For policies about one
+ * kind of resource that must follow references to others, e.g. a web ACL and what uses it.
+ */
+export function stackValidationFor(type: string, validation: StackValidation): StackValidation {
+  const tagged = ((args, report) => validation(args, report)) as StackValidation & {
+    __pulumiType?: string;
+  };
+  tagged.__pulumiType = type;
+  return tagged;
 }

@@ -1,17 +1,33 @@
 import { Policies } from "@pulumi/policy";
 import { policies as apiKeys } from "./api-keys";
+import { policies as appsyncIamCallers } from "./appsync-iam-callers";
 import { policies as authentication } from "./authentication";
 import { policies as endpoints } from "./endpoints";
 import { policies as identityProviders } from "./identity-providers";
+import { policies as functionInvoke } from "./function-invoke";
+import { policies as functionUrls } from "./function-urls";
 import { policies as leastPrivilege } from "./least-privilege";
 import { policies as observability } from "./observability";
+import { policies as secrets } from "./secrets";
+import { policies as serviceRoles } from "./service-roles";
+import { policies as tokenScopes } from "./token-scopes";
+import { policies as userPools } from "./user-pools";
+import { policies as waf } from "./waf";
 
 /** Every policy of the pack, by practice: A, K, E, I, X. */
 export const allPolicies: Policies = [
   ...authentication,
   ...identityProviders,
+  ...tokenScopes,
+  ...userPools,
+  ...appsyncIamCallers,
   ...apiKeys,
+  ...secrets,
   ...endpoints,
+  ...functionUrls,
   ...leastPrivilege,
+  ...serviceRoles,
+  ...functionInvoke,
   ...observability,
+  ...waf,
 ];

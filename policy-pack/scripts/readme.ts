@@ -10,6 +10,7 @@ import * as path from "path";
 import { Policy } from "@pulumi/policy";
 import * as prettier from "prettier";
 import { allPolicies } from "../policies";
+import { BEYOND_PEERS, PARITY_COVERAGE, PEER_RULES, PeerRule } from "../lib/peer-rules";
 
 /** Where the README lives. */
 export const README_PATH = path.resolve(__dirname, "..", "README.md");
@@ -175,6 +176,7 @@ export const COVERAGE: CoverageRow[] = [
     what: "AppSync introspection off and query depth limit in production",
     policies: ["sec1-x-appsync-hardening"],
   },
+  ...PARITY_COVERAGE,
 ];
 
 /**
@@ -208,6 +210,37 @@ function configCell(policy: Policy): string {
 function practiceOf(policy: Policy): string {
   const tag = (policy.tags ?? []).find((t) => /^SEC1-[A-Z]$/.test(t));
   return tag ? tag.slice(-1) : (/^sec1-([a-z])-/.exec(policy.name)?.[1] ?? "?").toUpperCase();
+}
+
+/** The coverage cell of a peer rule: its policies (and what they leave out), or the reason. */
+function coverageCells(rule: PeerRule): [string, string] {
+  const c = rule.coverage;
+  if ("outside" in c) return ["outside SEC1", cell(c.outside)];
+  const names = c.policies.map((p) => `\`${p}\``).join("<br>");
+  return "partial" in c ? [names, `partial: ${cell(c.partial)}`] : [names, "-"];
+}
+
+/** The peer-parity section: each peer rule and what covers it, then the checks no peer makes. */
+export function peerParity(): string[] {
+  const count = (f: (r: PeerRule) => boolean) => PEER_RULES.filter(f).length;
+  const lines = [
+    "",
+    "## Peer parity",
+    "",
+    `How the pack compares, rule by rule, with the checkers a platform team may already run (${PEER_RULES.length} rules about API Gateway, AppSync, Cognito, Lambda permissions and URLs, and WAF): ${count((r) => "policies" in r.coverage && !("partial" in r.coverage))} covered, ${count((r) => "partial" in r.coverage)} covered in part, ${count((r) => "outside" in r.coverage)} outside SEC1. Rule ids are the checkers' own; cdk-nag has no APIG5, COG5, COG6, ASC1 or ASC2.`,
+    "",
+    "| Checker | Rule | What it checks | Covered by | Notes |",
+    "|---|---|---|---|---|",
+  ];
+  for (const rule of PEER_RULES) {
+    const [covered, notes] = coverageCells(rule);
+    lines.push(`| ${rule.tool} | \`${rule.id}\` | ${cell(rule.checks)} | ${covered} | ${notes} |`);
+  }
+  lines.push("", "Checks no peer makes:", "", "| What | Policies |", "|---|---|");
+  for (const row of BEYOND_PEERS) {
+    lines.push(`| ${cell(row.checks)} | ${row.policies.map((p) => `\`${p}\``).join("<br>")} |`);
+  }
+  return lines;
 }
 
 /** The README text for the given policies (default: the whole pack), before formatting. */
@@ -287,6 +320,7 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
       `| ${row.check} | ${cell(row.what)} | ${row.policies.map((p) => `\`${p}\``).join("<br>")} | ${cell(row.limits ?? "-")} |`,
     );
   }
+  lines.push(...peerParity());
   const others = policies.filter((p) => !PRACTICES.some(([k]) => k === practiceOf(p)));
   if (others.length > 0) {
     lines.push(

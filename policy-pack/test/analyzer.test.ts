@@ -209,4 +209,48 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       ],
     );
   });
+  it("serves the peer-parity policies: a mandatory resource verdict, a config flip, a stack verdict skipped without its type", async () => {
+    await pack.configure();
+    const route = resource(TYPES.httpRoute, "get-bookings", {
+      apiId: "h1",
+      routeKey: "GET /bookings",
+      authorizationType: "JWT",
+      authorizerId: "a1",
+    });
+    const scopes = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
+    assert.deepStrictEqual(
+      scopes.map((d) => d.level),
+      ["mandatory"],
+    );
+    assert.match(scopes[0].message, /must require OAuth scopes/);
+    assert.deepStrictEqual(
+      of(
+        await pack.analyze({
+          ...route,
+          properties: { ...route.properties, authorizationScopes: UNKNOWN },
+        }),
+        "sec1-a-jwt-route-scopes",
+      ),
+      [],
+    );
+    await pack.configure({ "sec1-a-jwt-route-scopes": { exemptRouteKeys: ["GET /bookings"] } });
+    assert.deepStrictEqual(of(await pack.analyze(route), "sec1-a-jwt-route-scopes"), []);
+
+    await pack.configure();
+    const acl = resource("aws:wafv2/webAcl:WebAcl", "api-waf", {
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+    });
+    const stack = await pack.analyzeStack([acl, route]);
+    assert.deepStrictEqual(
+      of(stack, "sec1-x-waf-logging").map((d) => [d.urn, d.level]),
+      [[acl.urn, "advisory"]],
+    );
+    const withoutAcl = await pack.analyzeStack([route]);
+    assert.deepStrictEqual(of(withoutAcl, "sec1-x-waf-logging"), []);
+    assert.ok(
+      withoutAcl.notApplicable.some((n) => n.policy === "sec1-x-waf-logging"),
+      JSON.stringify(withoutAcl.notApplicable),
+    );
+  });
 });

@@ -206,6 +206,44 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
     roleName: "r",
     policyArns: ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::1:policy/x"],
   },
+  "aws:cognito/userPool:UserPool": {
+    mfaConfiguration: "OPTIONAL",
+    userPoolAddOns: { advancedSecurityMode: "AUDIT" },
+    passwordPolicy: { minimumLength: 6, requireSymbols: false },
+    adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+    tags: { audience: "workforce" },
+  },
+  "aws:wafv2/webAcl:WebAcl": {
+    arn: "arn:w",
+    defaultAction: { allow: {} },
+    rules: [{ name: "r", priority: 0, action: { count: {} }, overrideAction: { none: {} } }],
+    ruleJson: JSON.stringify([{ Name: "r", Action: { Block: {} } }]),
+  },
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {
+    resourceArn: "arn:w",
+    logDestinationConfigs: ["arn:aws:logs:eu-west-1:1:log-group:aws-waf-logs-x"],
+  },
+  "aws:lambda/function:Function": {
+    role: "arn:aws:iam::1:role/r",
+    environment: {
+      variables: {
+        API_TOKEN: "q8ZrT2mXw4Lk9PvB3nYc7HsA1dEf6GjK",
+        KEY: ["AKIA", "IOSFODNN7EXAMPLF"].join(""),
+      },
+    },
+  },
+  "aws:appsync/dataSource:DataSource": {
+    apiId: "g1",
+    type: "AWS_LAMBDA",
+    lambdaConfig: { functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:fn" },
+    serviceRoleArn: "arn:aws:iam::123456789012:role/r",
+  },
+  "aws:apigatewayv2/integration:Integration": {
+    apiId: "h1",
+    integrationType: "AWS_PROXY",
+    integrationUri: "arn:aws:lambda:eu-west-1:123456789012:function:fn",
+    credentialsArn: "arn:aws:iam::123456789012:role/r",
+  },
   "aws:lambda/permission:Permission": {
     action: "lambda:InvokeFunction",
     function: "fn",

@@ -227,6 +227,23 @@ export function resourceArgs(
   };
 }
 
+/**
+ * The deep copy of a stack resource's props, made once per props object: a stack policy sees
+ * every resource of the stack, and tests that vary one resource at a time (own-stacks) run every
+ * stack policy over the same unchanged resources hundreds of times. Policies never write to
+ * props, so sharing the copy (each run still gets its own proxy) changes nothing they see.
+ */
+function stackCopy(props: Record<string, unknown>): Record<string, unknown> {
+  let copy = stackCopies.get(props);
+  if (!copy) {
+    copy = copyProps(props);
+    stackCopies.set(props, copy);
+  }
+  return copy;
+}
+
+const stackCopies = new WeakMap<object, Record<string, unknown>>();
+
 /** A resource of a stack handed to a stack policy. */
 export interface StackResourceInput extends ResourceInput {
   /** The parent's URN. */
@@ -269,7 +286,7 @@ export async function runStackPolicy(
 export function stackResources(resources: StackResourceInput[]): PolicyResourceLike[] {
   const built = resources.map((r, i) => {
     const name = r.name ?? `test-resource-${i}`;
-    const props = proxied(r.props);
+    const props = sdkProxy.unknownCheckingProxy(stackCopy(r.props));
     const resource = {
       type: r.type,
       props,

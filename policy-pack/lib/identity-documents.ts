@@ -1,0 +1,148 @@
+/**
+ * The identity policies of a stack, for stack policies that ask "may anyone in this stack call
+ * X?": every document an IAM Policy, RolePolicy, UserPolicy, GroupPolicy or a Role's inline
+ * policies carries, with the role it is attached to when there is one (so a policy can tell a
+ * sanctioned caller, such as an AppSync data source's service role, from any other).
+ *
+ * Documents unknown during preview are kept as "unknown" so a policy can stay silent instead of
+ * concluding "nobody may call".
+ */
+import { PolicyResource } from "@pulumi/policy";
+import { parsePolicyDocument, PolicyDocument } from "./policy-document";
+import { ofType, rawProps, resolveReference } from "./stack-refs";
+import { asRecord, hasUnknown, knownString } from "./values";
+
+/** Type tokens of the IAM resources that carry identity policy documents. */
+export const IAM_TYPES = {
+  role: "aws:iam/role:Role",
+  policy: "aws:iam/policy:Policy",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  userPolicy: "aws:iam/userPolicy:UserPolicy",
+  groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+} as const;
+
+/** One identity policy document of the stack. */
+export interface IdentityDocument {
+  /** The resource that carries it. */
+  source: PolicyResource;
+  /** Where in that resource, e.g. "policy" or "inlinePolicies[0].policy". */
+  where: string;
+  /** The parsed document, or undefined when it is unknown (preview) or unreadable. */
+  document?: PolicyDocument;
+  /** True when the document is not known yet (preview). */
+  unknown: boolean;
+  /** The roles it is attached to: found, none, or unknown (preview). */
+  roles: PolicyResource[] | "unknown";
+}
+
+/**
+ * Parsed documents by their JSON text: a stack policy sees the same documents on every run, and
+ * parsing them dominated its cost. Parsed documents are never modified.
+ */
+const parsedByText = new Map<string, ReturnType<typeof parsePolicyDocument>>();
+
+function parsed(value: unknown): { document?: PolicyDocument; unknown: boolean } {
+  let p = typeof value === "string" ? parsedByText.get(value) : undefined;
+  if (!p) {
+    p = parsePolicyDocument(value);
+    if (typeof value === "string") {
+      if (parsedByText.size >= 2_000) parsedByText.clear();
+      parsedByText.set(value, p);
+    }
+  }
+  if (p.status === "ok") return { document: p.document, unknown: false };
+  return { unknown: p.status === "unknown" };
+}
+
+/** The role a RolePolicy names (`role` is a role name, or an id that is the name). */
+function roleOf(policy: PolicyResource, roles: PolicyResource[]): PolicyResource[] | "unknown" {
+  const ref = resolveReference(policy, "role", roles, ["name", "id"]);
+  if (ref.kind === "found") return ref.resources;
+  return ref.kind === "unknown" ? "unknown" : [];
+}
+
+/** The roles a customer managed policy is attached to through RolePolicyAttachments. */
+function attachedRoles(
+  policy: PolicyResource,
+  attachments: PolicyResource[],
+  roles: PolicyResource[],
+): PolicyResource[] | "unknown" {
+  const out: PolicyResource[] = [];
+  for (const a of attachments) {
+    const arn = knownString(rawProps(a.props).policyArn);
+    if (arn !== undefined && /^arn:[^:]+:iam::aws:policy\//.test(arn)) continue; // AWS managed
+    const ref = resolveReference(a, "policyArn", [policy], ["arn"]);
+    if (ref.kind === "unknown") return "unknown";
+    if (ref.kind === "none") continue;
+    const role = roleOf(a, roles);
+    if (role === "unknown") return "unknown";
+    out.push(...role);
+  }
+  return out;
+}
+
+const cache = new WeakMap<object, IdentityDocument[]>();
+
+/** Every identity policy document of the stack (computed once per stack). */
+export function identityDocuments(resources: unknown): IdentityDocument[] {
+  if (!Array.isArray(resources)) return [];
+  const cached = cache.get(resources);
+  if (cached) return cached;
+  const roles = ofType(resources, IAM_TYPES.role);
+  const out: IdentityDocument[] = [];
+  for (const role of roles) {
+    const inline = rawProps(role.props).inlinePolicies;
+    if (!Array.isArray(inline)) continue;
+    inline.forEach((p, i) => {
+      out.push({
+        source: role,
+        where: `inlinePolicies[${i}].policy`,
+        ...parsed(asRecord(p)?.policy),
+        roles: [role],
+      });
+    });
+  }
+  for (const rp of ofType(resources, IAM_TYPES.rolePolicy)) {
+    out.push({
+      source: rp,
+      where: "policy",
+      ...parsed(rawProps(rp.props).policy),
+      roles: roleOf(rp, roles),
+    });
+  }
+  const attachments = ofType(resources, IAM_TYPES.rolePolicyAttachment);
+  for (const p of ofType(resources, IAM_TYPES.policy)) {
+    out.push({
+      source: p,
+      where: "policy",
+      ...parsed(rawProps(p.props).policy),
+      roles: attachedRoles(p, attachments, roles),
+    });
+  }
+  for (const type of [IAM_TYPES.userPolicy, IAM_TYPES.groupPolicy]) {
+    for (const r of ofType(resources, type)) {
+      out.push({ source: r, where: "policy", ...parsed(rawProps(r.props).policy), roles: [] });
+    }
+  }
+  cache.set(resources, out);
+  return out;
+}
+
+/**
+ * The roles of the stack a property holding a role ARN refers to (a data source's
+ * `serviceRoleArn`, an integration's `credentials`): by property dependency, by the role's
+ * `arn`, or by an ARN ending in `role/<name>` or `role/<path>/<name>`.
+ */
+export function rolesNamedBy(
+  from: PolicyResource,
+  prop: string,
+  roles: PolicyResource[],
+): PolicyResource[] | "unknown" {
+  const ref = resolveReference(from, prop, roles, ["arn"], (value, role) => {
+    const name = knownString(rawProps(role.props).name);
+    return name !== undefined && /:role\/(.+\/)?[^/]+$/.test(value) && value.endsWith(`/${name}`);
+  });
+  if (ref.kind === "found") return ref.resources;
+  return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
+}

@@ -1,0 +1,149 @@
+/**
+ * SEC1 practice I, service roles and the confused deputy. A role that trusts a service principal
+ * which acts for many accounts (AppSync, API Gateway, EventBridge...) can be used by that service
+ * on behalf of any account that names the role, unless the trust policy pins the caller with
+ * `aws:SourceArn` or `aws:SourceAccount`. That changes who can reach what the role may do, so
+ * it is mandatory. Lambda execution roles are exempt by default: AWS documents no such keys for
+ * them (Lambda assumes the role only for functions of the role's own account).
+ */
+import * as aws from "@pulumi/aws";
+import { Policies, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { sec1Metadata } from "../lib/metadata";
+import { parsePolicyDocument, Statement, statementLabel } from "../lib/policy-document";
+import { wildcardMatch } from "../lib/arn";
+import {
+  configSchema,
+  exemptResourcesProperty,
+  readConfig,
+  stringListProperty,
+} from "../lib/policy-config";
+import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
+import { asRecord, nameOf } from "../lib/values";
+
+const DOCS = {
+  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+};
+
+/** Condition keys that pin the account or resource a service acts for. */
+const SOURCE_KEYS = new Set([
+  "aws:sourcearn",
+  "aws:sourceaccount",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths",
+]);
+
+/** Operators that restrict a key to the values listed (the negated ones do not). */
+const RESTRICTING = new Set([
+  "StringEquals",
+  "StringLike",
+  "ArnEquals",
+  "ArnLike",
+  "StringEqualsIgnoreCase",
+]);
+
+/** Config of sec1-i-service-role-confused-deputy. */
+export interface ServiceRoleConfusedDeputyArgs {
+  /** Service principals that act for other accounts and support aws:SourceArn / aws:SourceAccount. */
+  servicePrincipals: string[];
+  /** Logical names of roles exempt (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const schema = configSchema({
+  servicePrincipals: stringListProperty(
+    [
+      "appsync.amazonaws.com",
+      "apigateway.amazonaws.com",
+      "events.amazonaws.com",
+      "scheduler.amazonaws.com",
+      "pipes.amazonaws.com",
+      "states.amazonaws.com",
+      "firehose.amazonaws.com",
+      "sns.amazonaws.com",
+      "cloudtrail.amazonaws.com",
+      "delivery.logs.amazonaws.com",
+    ],
+    "Service principals (`*` wildcards) that act for other accounts and document aws:SourceArn / aws:SourceAccount for confused-deputy prevention.",
+  ),
+  exemptResources: exemptResourcesProperty("roles exempt"),
+});
+
+/** True when a statement lets the principal assume the role (sts:AssumeRole, or a wildcard). */
+function assumes(s: Statement): boolean {
+  if (s.notAction) return !s.notAction.some((a) => wildcardMatch(a, "sts:AssumeRole", true));
+  return (s.action ?? []).some((a) => wildcardMatch(a, "sts:AssumeRole", true));
+}
+
+/** True when the statement restricts a source key to values that are not just `*`. */
+function pinned(s: Statement): boolean {
+  return s.conditions.some(
+    (c) =>
+      SOURCE_KEYS.has(c.key) &&
+      RESTRICTING.has(c.base) &&
+      !c.ifExists &&
+      c.setOperator === undefined &&
+      c.values.length > 0 &&
+      c.values.every((v) => v !== "*" && v !== ""),
+  );
+}
+
+/**
+ * A trust policy with `Resource: "*"` on each statement that has none (trust policies name no
+ * resource: the role is it), so the identity-policy parser reads it. Anything else unchanged.
+ */
+function asIdentityShaped(value: unknown): unknown {
+  let doc: unknown = value;
+  if (typeof value === "string") {
+    try {
+      doc = JSON.parse(value);
+    } catch {
+      return value; // the parser reports it unreadable
+    }
+  }
+  const record = asRecord(doc);
+  if (!record || record.Statement === undefined) return value;
+  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  const Statement = list.map((s) => {
+    const st = asRecord(s);
+    return st && st.Resource === undefined && st.NotResource === undefined
+      ? { ...st, Resource: "*" }
+      : s;
+  });
+  return { ...record, Statement };
+}
+
+/** I: service roles pin the account or resource the service acts for. */
+export const serviceRoleConfusedDeputy: ResourceValidationPolicy = {
+  name: "sec1-i-service-role-confused-deputy",
+  description:
+    "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
+  enforcementLevel: "mandatory",
+  configSchema: schema,
+  ...sec1Metadata(
+    "I",
+    "high",
+    'Add a Condition to the trust statement: `{"StringEquals": {"aws:SourceAccount": "<account>"}, "ArnLike": {"aws:SourceArn": "<the API or resource ARN>"}}`.',
+    DOCS.confusedDeputy,
+    ["iam", "confused-deputy"],
+  ),
+  validateResource: validateResourceOfType(aws.iam.Role, (role, args, report) => {
+    const config = readConfig<ServiceRoleConfusedDeputyArgs>(args, schema);
+    const name = nameOf(args);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const parsed = parsePolicyDocument(asIdentityShaped(rawProps(role).assumeRolePolicy));
+    if (parsed.status !== "ok") return;
+    for (const s of parsed.document.statements) {
+      if (s.effect !== "Allow" || !s.principal || !assumes(s) || pinned(s)) continue;
+      const services = s.principal.service.filter((p) =>
+        config.servicePrincipals.some((pattern) => wildcardMatch(pattern, p, true)),
+      );
+      if (services.length === 0) continue;
+      report(
+        `IAM Role '${name}' must limit what ${services.join(", ")} may use it for (${statementLabel(s)} of assumeRolePolicy); set a Condition with aws:SourceAccount (your account) and aws:SourceArn (the resource that uses the role).`,
+      );
+    }
+  }),
+};
+
+/** Every policy of this file. */
+export const policies: Policies = [serviceRoleConfusedDeputy];

@@ -1,0 +1,159 @@
+/**
+ * SEC1 practice A, which tokens an authorizer lets through. A JWT authorizer checks issuer and
+ * audience; without `authorizationScopes` on the route, every token of that audience passes
+ * (a Cognito ID token too, and tokens of every app client the audience lists). An AppSync
+ * Cognito provider without `appIdClientRegex` accepts tokens of every app client of the pool.
+ * No peer checker looks at either; both change who can call, so both are mandatory.
+ */
+import * as aws from "@pulumi/aws";
+import { Policies, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { sec1Metadata } from "../lib/metadata";
+import {
+  configSchema,
+  exemptResourcesProperty,
+  readConfig,
+  stringListProperty,
+} from "../lib/policy-config";
+import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
+import {
+  asRecord,
+  hasUnknown,
+  isUnknownValue,
+  knownStrings,
+  nameOf,
+  upperString as upper,
+} from "../lib/values";
+
+const DOCS = {
+  jwtScopes:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
+  appsyncCognito:
+    "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization",
+};
+
+/** Config of sec1-a-jwt-route-scopes. */
+export interface JwtRouteScopesArgs {
+  /** Route keys (`*` wildcards) that may accept any token of the audience. Default: []. */
+  exemptRouteKeys: string[];
+  /** Logical names of Route resources exempt (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const jwtScopesSchema = configSchema({
+  exemptRouteKeys: stringListProperty(
+    [],
+    "Route keys (`*` wildcards) that may accept any token of the audience, e.g. `GET /me`.",
+  ),
+  exemptResources: exemptResourcesProperty("Route resources exempt"),
+});
+
+/** A: JWT routes name the scopes a token must carry. */
+export const jwtRouteScopes: ResourceValidationPolicy = {
+  name: "sec1-a-jwt-route-scopes",
+  description:
+    "HTTP API routes with a JWT authorizer must require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted.",
+  enforcementLevel: "mandatory",
+  configSchema: jwtScopesSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `authorizationScopes` on each JWT route to the scopes of its operation (e.g. `airline/bookings.read`), defined on the Cognito resource server or your IdP; exempt routes that any signed-in user may call through `exemptRouteKeys`.",
+    DOCS.jwtScopes,
+    ["api-gateway", "jwt", "oauth-scopes"],
+  ),
+  validateResource: validateResourceOfType(aws.apigatewayv2.Route, (route, args, report) => {
+    const props = rawProps(route);
+    if (upper(props.authorizationType) !== "JWT") return;
+    const name = nameOf(args);
+    const config = readConfig<JwtRouteScopesArgs>(args, jwtScopesSchema);
+    if (matchesAnyGlob(name, config.exemptResources)) return;
+    const routeKey = props.routeKey;
+    if (typeof routeKey !== "string" || isUnknownValue(routeKey)) return;
+    if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) return;
+    const scopes = knownStrings(props.authorizationScopes);
+    if (scopes === undefined || scopes.length > 0) return;
+    report(
+      `API Gateway v2 Route '${name}' (${routeKey}) must require OAuth scopes, or every token of the audience (ID tokens too) passes; set authorizationScopes to the scopes of this operation.`,
+    );
+  }),
+};
+
+/** Config of sec1-a-appsync-cognito-client-regex. */
+export interface AppSyncClientRegexArgs {
+  /** Logical names of GraphQL APIs exempt (`*` wildcards). Default: []. */
+  exemptResources: string[];
+}
+
+const clientRegexSchema = configSchema({
+  exemptResources: exemptResourcesProperty("GraphQL APIs exempt"),
+});
+
+/** Regexes that accept any app client, which is the same as none. */
+const MATCH_ALL = new Set([".*", ".+", "^.*$", "^.+$", "*"]);
+
+/** The Cognito provider configs of an API: the default one and each additional one. */
+function cognitoConfigs(props: Record<string, unknown>): { where: string; config: unknown }[] {
+  const out: { where: string; config: unknown }[] = [];
+  if (upper(props.authenticationType) === "AMAZON_COGNITO_USER_POOLS") {
+    out.push({ where: "userPoolConfig", config: props.userPoolConfig });
+  }
+  const extra = props.additionalAuthenticationProviders;
+  if (Array.isArray(extra)) {
+    extra.forEach((p, i) => {
+      const provider = asRecord(p);
+      if (upper(provider?.authenticationType) !== "AMAZON_COGNITO_USER_POOLS") return;
+      out.push({
+        where: `additionalAuthenticationProviders[${i}].userPoolConfig`,
+        config: provider?.userPoolConfig,
+      });
+    });
+  }
+  return out;
+}
+
+/** A: AppSync Cognito providers accept only the app clients meant to call the API. */
+export const appsyncCognitoClientRegex: ResourceValidationPolicy = {
+  name: "sec1-a-appsync-cognito-client-regex",
+  description:
+    "AppSync Cognito user pool providers must name the app clients they accept (appIdClientRegex): without it, a token from any app client of the pool, including ones made for other applications, calls the API.",
+  enforcementLevel: "mandatory",
+  configSchema: clientRegexSchema,
+  ...sec1Metadata(
+    "A",
+    "high",
+    "Set `appIdClientRegex` in each Cognito `userPoolConfig` (default and additional providers) to the ids of the app clients that call this API, e.g. `^(<webClientId>|<mobileClientId>)$`.",
+    DOCS.appsyncCognito,
+    ["appsync", "cognito"],
+  ),
+  validateResource: validateResourceOfType(aws.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    const name = nameOf(args);
+    if (
+      matchesAnyGlob(
+        name,
+        readConfig<AppSyncClientRegexArgs>(args, clientRegexSchema).exemptResources,
+      )
+    ) {
+      return;
+    }
+    if (
+      hasUnknown(props.authenticationType) ||
+      isUnknownValue(props.additionalAuthenticationProviders)
+    ) {
+      return;
+    }
+    for (const { where, config } of cognitoConfigs(props)) {
+      if (isUnknownValue(config)) continue;
+      const regex = asRecord(config)?.appIdClientRegex;
+      if (isUnknownValue(regex)) continue;
+      if (typeof regex === "string" && regex.trim() !== "" && !MATCH_ALL.has(regex.trim()))
+        continue;
+      report(
+        `AppSync GraphQLApi '${name}' must accept tokens only from its own app clients; set ${where}.appIdClientRegex to their client ids${typeof regex === "string" && regex.trim() !== "" ? ` (not '${regex}')` : ""}.`,
+      );
+    }
+  }),
+};
+
+/** Every policy of this file. */
+export const policies: Policies = [jwtRouteScopes, appsyncCognitoClientRegex];
