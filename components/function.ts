@@ -244,17 +244,24 @@ export function baseStatements(
  * given, a log group with retention created before it, X-Ray tracing, arm64 on Node.js 22.
  */
 export class Function extends pulumi.ComponentResource {
+  /** The Lambda function resource. */
   public readonly function: aws.lambda.Function;
+  /** Its execution role (its own, or the one passed in `role`). */
   public readonly role: aws.iam.Role;
   /** The inline policy with the function's permissions (on its own role or the given one). */
   public readonly policy: aws.iam.RolePolicy;
+  /** The function's log group (with retention). */
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly arn: pulumi.Output<string>;
   /** The same ARN under the name the API components' `LambdaTarget` uses. */
   public readonly functionArn: pulumi.Output<string>;
+  /** The API Gateway invoke ARN of the function. */
   public readonly invokeArn: pulumi.Output<string>;
+  /** The function's name (for invoke permissions). */
   public readonly functionName: pulumi.Output<string>;
+  /** The execution role's ARN. */
   public readonly roleArn: pulumi.Output<string>;
+  /** The log group's name. */
   public readonly logGroupName: pulumi.Output<string>;
   private readonly name: string;
 

@@ -217,17 +217,27 @@ const slugOf = (route: HttpRoute) =>
  * `$default` stage that throttles every route and writes JSON access logs.
  */
 export class HttpApi extends pulumi.ComponentResource {
+  /** The HTTP API resource. */
   public readonly api: aws.apigatewayv2.Api;
+  /** The `$default` stage (auto-deployed, throttled, access-logged). */
   public readonly stage: aws.apigatewayv2.Stage;
+  /** The authorizer every route uses (JWT, or REQUEST in Lambda mode). */
   public readonly authorizer: aws.apigatewayv2.Authorizer;
   /** Lambda mode only: the authorizer function. */
   public readonly authorizerFunction?: LambdaFunction;
+  /** The API's id. */
   public readonly apiId: pulumi.Output<string>;
+  /** `https://<id>.execute-api.<region>.amazonaws.com`. */
   public readonly apiEndpoint: pulumi.Output<string>;
+  /** `arn:<partition>:execute-api:<region>:<account>:<id>`, for invoke permissions. */
   public readonly executionArn: pulumi.Output<string>;
+  /** The stage's invoke URL. */
   public readonly url: pulumi.Output<string>;
+  /** The authorizer's id. */
   public readonly authorizerId: pulumi.Output<string>;
+  /** Every route key ("GET /orders"), in the order of `routes`. */
   public readonly routeKeys: string[];
+  /** The access log group's name. */
   public readonly accessLogGroupName: pulumi.Output<string>;
 
   private readonly ctx: { name: string; args: HttpApiArgs; tags: Record<string, string> };

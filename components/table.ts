@@ -198,8 +198,11 @@ export function tableStatements(
  * server-side encryption with KMS, deletion protection (and Pulumi `protect`) when asked.
  */
 export class Table extends pulumi.ComponentResource {
+  /** The DynamoDB table resource. */
   public readonly table: aws.dynamodb.Table;
+  /** The table's ARN (grants name it). */
   public readonly arn: pulumi.Output<string>;
+  /** The table's name (handlers read it from their environment). */
   public readonly tableName: pulumi.Output<string>;
   private readonly indexNames: string[];
   private readonly kmsKeyArn?: pulumi.Input<string>;
