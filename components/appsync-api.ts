@@ -576,7 +576,35 @@ export class AppSyncApi extends pulumi.ComponentResource {
       { resourceArn: this.api.arn, webAclArn: acl.arn },
       { parent: this, deleteBeforeReplace: true },
     );
+    this.wafLogging(name, acl, args);
     return acl.arn;
+  }
+
+  /**
+   * The web ACL's request log: without it, what WAF blocked or let through leaves no record.
+   * WAF writes only to log groups named `aws-waf-logs-*` and adds the group's resource policy
+   * itself; the authorization header (a bearer token) is redacted before it is written.
+   */
+  private wafLogging(name: string, acl: aws.wafv2.WebAcl, args: AppSyncApiArgs): void {
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-waf-logs`,
+      {
+        // A prefix, not a name: two stacks in one account and region never collide.
+        namePrefix: `aws-waf-logs-${name}-`,
+        retentionInDays: args.logRetentionDays,
+        tags: this.tags,
+      },
+      { parent: this, protect: args.protect ?? false },
+    );
+    new aws.wafv2.WebAclLoggingConfiguration(
+      `${name}-waf-logging`,
+      {
+        resourceArn: acl.arn,
+        logDestinationConfigs: [logGroup.arn],
+        redactedFields: [{ singleHeader: { name: "authorization" } }],
+      },
+      { parent: this },
+    );
   }
 }
 

@@ -105,7 +105,9 @@ export function mockOutputs(
   const seed = `${args.type}::${args.name}`;
   const inputs = (args.inputs ?? {}) as Record<string, any>;
   const acct = MOCK_ACCOUNT_ID;
-  const physicalName: string = inputs.name ?? `${args.name}-${hex(seed, 7)}`;
+  const physicalName: string =
+    inputs.name ??
+    (inputs.namePrefix ? `${inputs.namePrefix}${hex(seed, 7)}` : `${args.name}-${hex(seed, 7)}`);
   const arnOf = (service: string, resource: string, withAccount = true) =>
     `arn:aws:${service}:${region}:${withAccount ? acct : ""}:${resource}`;
   const state: Record<string, unknown> = {};
