@@ -1,5 +1,5 @@
 /**
- * SEC1 practice A: every operation is authenticated and authorized (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice A: every operation is authenticated and authorized.
  * REST methods, HTTP and WebSocket routes, their authorizers, AppSync providers, Cognito identity
  * pools, Lambda function URLs, and APIs defined without separate method or route resources.
  */
@@ -21,6 +21,7 @@ import {
   stringListProperty,
 } from "../lib/policy-config";
 import { openOperations } from "../lib/openapi-security";
+import { accessModel, describePath, EntryKind, EntryPoint } from "../lib/access-model";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import {
   asNumber,
@@ -66,11 +67,28 @@ const restMethodSchema = configSchema({
   exemptResources: exemptResourcesProperty("Method resources that may be open"),
 });
 
+/** The model's REST entry points by method resource (to quote a method's path). */
+function entryOf(
+  kind: EntryKind,
+  resources: unknown,
+  resource: PolicyResource,
+): EntryPoint | undefined {
+  return accessModel(resources)
+    .entries(kind)
+    .find((e) => e.resource === resource);
+}
+
+/** "(anyone on the internet → GET /orders (NONE) → function orders → ...)" for a message. */
+function pathNote(entry: EntryPoint | undefined): string {
+  if (!entry || entry.callers.length === 0) return "";
+  return ` (${entry.callers.map((c) => describePath(c, entry)).join("; ")})`;
+}
+
 /** A1: a REST method requires IAM, Cognito or a Lambda authorizer; an API key is not enough. */
-export const restMethodAuthorization: ResourceValidationPolicy = {
+export const restMethodAuthorization: StackValidationPolicy = {
   name: "sec1-a-rest-method-authorization",
   description:
-    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
+    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -80,34 +98,43 @@ export const restMethodAuthorization: ResourceValidationPolicy = {
     DOCS.restAccess,
     ["api-gateway", "rest"],
   ),
-  validateResource: validateResourceOfType(aws.apigateway.Method, (method, args, report) => {
-    const props = rawProps(method);
+  validateStack: (args, report) => {
     const config = readConfig<RestMethodAuthorizationArgs>(args, restMethodSchema);
-    const name = nameOf(args);
-    const httpMethod = upper(props.httpMethod);
-    if (httpMethod === undefined) return;
-    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (matchesAnyGlob(name, config.exemptResources)) return;
-    const authorization = upper(props.authorization);
-    if (authorization === undefined) return;
-    if (authorization === "NONE") {
-      const keyNote =
-        props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
-      report(
-        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
-      );
-      return;
-    }
-    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
-      const authorizerId = props.authorizerId;
-      if (isUnknownValue(authorizerId)) return;
-      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+    const entries = new Map(
+      accessModel(args.resources)
+        .entries("rest-method")
+        .map((e) => [e.resource, e]),
+    );
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      const name = nameOf(method);
+      const httpMethod = upper(props.httpMethod);
+      if (httpMethod === undefined) continue;
+      if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) continue;
+      if (matchesAnyGlob(name, config.exemptResources)) continue;
+      const authorization = upper(props.authorization);
+      if (authorization === undefined) continue;
+      if (authorization === "NONE") {
+        const keyNote =
+          props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
         report(
-          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entries.get(method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+          method.urn,
         );
+        continue;
+      }
+      if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
+        const authorizerId = props.authorizerId;
+        if (isUnknownValue(authorizerId)) continue;
+        if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+          report(
+            `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+            method.urn,
+          );
+        }
       }
     }
-  }),
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -313,8 +340,13 @@ export const httpRouteAuthorization: StackValidationPolicy = {
         protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
       if (type === "NONE") {
         const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
+        const entry = entryOf(
+          protocol === "HTTP" ? "http-route" : "websocket-route",
+          args.resources,
+          route,
+        );
         report(
-          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
+          `${service} '${name}' (${routeKey}) must authenticate callers${pathNote(entry)}; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
           route.urn,
         );
         continue;
@@ -522,7 +554,8 @@ export const appsyncAuthProviders: ResourceValidationPolicy = {
       const type = upper(provider.authenticationType);
       extraTypes.push(type);
       if (type === undefined) return;
-      if (!allowed.has(type)) {
+      // An additional API_KEY is judged on what it reaches (sec1-a-appsync-api-key-reach).
+      if (!allowed.has(type) && type !== "API_KEY") {
         report(
           `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`,
         );
@@ -549,46 +582,7 @@ export const appsyncAuthProviders: ResourceValidationPolicy = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// A6. Cognito identity pools
-
-/** Config of sec1-a-cognito-identity-pool-unauthenticated. */
-export interface IdentityPoolUnauthenticatedArgs {
-  /** Logical names of identity pools that may hand out guest identities (`*` wildcards). Default: []. */
-  allowedPools: string[];
-}
-
-const identityPoolSchema = configSchema({
-  allowedPools: stringListProperty(
-    [],
-    "Logical names of identity pools that may hand out guest identities (`*` wildcards).",
-  ),
-});
-
-/** A6: identity pools hand out AWS credentials only to authenticated users. */
-export const cognitoIdentityPoolUnauthenticated: ResourceValidationPolicy = {
-  name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description:
-    "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
-  enforcementLevel: "mandatory",
-  configSchema: identityPoolSchema,
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
-    DOCS.identityPools,
-    ["cognito"],
-  ),
-  validateResource: validateResourceOfType(aws.cognito.IdentityPool, (pool, args, report) => {
-    const props = rawProps(pool);
-    const name = nameOf(args);
-    const config = readConfig<IdentityPoolUnauthenticatedArgs>(args, identityPoolSchema);
-    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
-      return;
-    report(
-      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`,
-    );
-  }),
-};
+// A6. Cognito identity pools: judged on what their roles reach, in ./reach.ts.
 
 // ---------------------------------------------------------------------------------------------
 // A7. Lambda function URLs
@@ -604,7 +598,7 @@ const functionUrlSchema = configSchema({
 });
 
 /** A7: function URLs are an API too: they require IAM (SigV4) authentication. */
-export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
+export const lambdaFunctionUrlAuth: StackValidationPolicy = {
   name: "sec1-a-lambda-function-url-auth",
   description:
     "Lambda function URLs must require IAM authentication: with NONE the function is an unauthenticated public API that bypasses API Gateway and its authorizers.",
@@ -617,18 +611,18 @@ export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
     DOCS.functionUrlAuth,
     ["lambda"],
   ),
-  validateResource: validateResourceOfType(aws.lambda.FunctionUrl, (url, args, report) => {
-    const props = rawProps(url);
-    const name = nameOf(args);
-    if (upper(props.authorizationType) !== "NONE") return;
-    if (
-      matchesAnyGlob(name, readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema).exemptResources)
-    )
-      return;
-    report(
-      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`,
-    );
-  }),
+  validateStack: (args, report) => {
+    const { exemptResources } = readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema);
+    for (const url of ofType(args.resources, TYPES.functionUrl)) {
+      const name = nameOf(url);
+      if (upper(rawProps(url.props).authorizationType) !== "NONE") continue;
+      if (matchesAnyGlob(name, exemptResources)) continue;
+      report(
+        `Lambda FunctionUrl '${name}' must authenticate callers${pathNote(entryOf("function-url", args.resources, url))}; set authorizationType to AWS_IAM.`,
+        url.urn,
+      );
+    }
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -744,7 +738,6 @@ export const policies: Policies = [
   httpRouteAuthorization,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
-  cognitoIdentityPoolUnauthenticated,
   lambdaFunctionUrlAuth,
   openApiBodySecurity,
   httpApiQuickCreate,

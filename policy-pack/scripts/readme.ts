@@ -55,13 +55,17 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "A5",
-    what: "AppSync providers allowed, API_KEY never default nor the only public provider, provider configs complete",
-    policies: ["sec1-a-appsync-auth-providers"],
+    what: "AppSync providers allowed, API_KEY never default nor the only public provider, provider configs complete; an additional API_KEY judged on the fields its directives reach (M beyond declared public reads, A within them)",
+    policies: [
+      "sec1-a-appsync-auth-providers",
+      "sec1-a-appsync-api-key-reach",
+      "sec1-a-appsync-api-key-public",
+    ],
   },
   {
     check: "A6",
-    what: "Cognito identity pools without unauthenticated identities (unless configured)",
-    policies: ["sec1-a-cognito-identity-pool-unauthenticated"],
+    what: "Cognito identity pools judged on what their guest and authenticated roles reach (M when they invoke an API, AppSync, a function or touch data; A for a telemetry-only guest role)",
+    policies: ["sec1-a-cognito-identity-pool-unauthenticated", "sec1-a-identity-pool-guest-scope"],
   },
   {
     check: "A7",
@@ -72,7 +76,7 @@ export const COVERAGE: CoverageRow[] = [
     check: "A8",
     what: "APIs without method/route resources: OpenAPI bodies (REST and HTTP) and HTTP API quick create",
     policies: ["sec1-a-openapi-body-security", "sec1-a-http-api-quick-create"],
-    limits: "JSON bodies are evaluated; YAML bodies are not (the policy stays silent).",
+    limits: "JSON and YAML bodies are evaluated; a body that is neither stays unjudged.",
   },
   {
     check: "K1",
