@@ -13095,9 +13095,6 @@ var restMethodAuthorization = {
   ),
   validateStack: (args, report) => {
     const config = readConfig(args, restMethodSchema);
-    const entries = new Map(
-      accessModel(args.resources).entries("rest-method").map((e) => [e.resource, e])
-    );
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
       const name = nameOf(method);
@@ -13110,7 +13107,7 @@ var restMethodAuthorization = {
       if (authorization === "NONE") {
         const keyNote = props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
         report(
-          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entries.get(method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entryOf("rest-method", args.resources, method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
           method.urn
         );
         continue;
@@ -14559,9 +14556,19 @@ var apiKeySchema = configSchema({
     'Root fields API-key holders may call, e.g. "Query.listPosts" (`*` wildcards); mutations never.'
   )
 });
-function apiKeyFields(model) {
+function anyApiKeyProvider(resources) {
+  return ofType(resources, TYPES.graphQLApi).some((api) => {
+    const props = rawProps(api.props);
+    const extra = Array.isArray(props.additionalAuthenticationProviders) ? props.additionalAuthenticationProviders : [];
+    return [props, ...extra].some(
+      (p) => upperString(asRecord(p)?.authenticationType) === "API_KEY"
+    );
+  });
+}
+function apiKeyFields(resources) {
   const out = /* @__PURE__ */ new Map();
-  for (const entry of model.entries("appsync-field")) {
+  if (!anyApiKeyProvider(resources)) return out;
+  for (const entry of accessModel(resources).entries("appsync-field")) {
     if (!entry.callers.includes(API_KEY_HOLDERS)) continue;
     out.set(entry.resource, [...out.get(entry.resource) ?? [], entry]);
   }
@@ -14590,7 +14597,7 @@ var appsyncApiKeyReach = {
   ),
   validateStack: (args, report) => {
     const { publicFields } = readConfig(args, apiKeySchema);
-    for (const [api, entries] of apiKeyFields(accessModel(args.resources))) {
+    for (const [api, entries] of apiKeyFields(args.resources)) {
       const exposed = entries.filter((e) => isExposure(e, publicFields));
       if (exposed.length === 0) continue;
       report(
@@ -14614,7 +14621,7 @@ var appsyncApiKeyPublic = {
   ),
   validateStack: (args, report) => {
     const { publicFields } = readConfig(args, apiKeySchema);
-    for (const [api, entries] of apiKeyFields(accessModel(args.resources))) {
+    for (const [api, entries] of apiKeyFields(args.resources)) {
       if (entries.some((e) => isExposure(e, publicFields))) continue;
       report(
         `AppSync GraphQLApi '${nameOf(api)}' must keep API-key access to the declared public reads ${entries.map((e) => e.operation).join(", ")} (advisory, not mandatory: API-key holders reach no mutation and no undeclared field; ${pathsText(entries)}); set publicFields to exactly the fields meant to be public.`,
@@ -14628,6 +14635,7 @@ var ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleA
 function poolRoles(model) {
   const { index } = model;
   const out = [];
+  if (index.ofType(IDENTITY_POOL).length === 0) return out;
   for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
     const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
     if (!Array.isArray(poolRef)) continue;
@@ -14683,6 +14691,7 @@ var cognitoIdentityPoolUnauthenticated = {
   ),
   validateStack: (args, report) => {
     const { allowedPools } = readConfig(args, poolSchema);
+    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     for (const r of poolRoles(accessModel(args.resources))) {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
@@ -14705,6 +14714,7 @@ var cognitoIdentityPoolGuestTelemetry = {
     ["cognito", "identity-pool"]
   ),
   validateStack: (args, report) => {
+    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     const model = accessModel(args.resources);
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {

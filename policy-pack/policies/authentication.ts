@@ -100,11 +100,6 @@ export const restMethodAuthorization: StackValidationPolicy = {
   ),
   validateStack: (args, report) => {
     const config = readConfig<RestMethodAuthorizationArgs>(args, restMethodSchema);
-    const entries = new Map(
-      accessModel(args.resources)
-        .entries("rest-method")
-        .map((e) => [e.resource, e]),
-    );
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
       const name = nameOf(method);
@@ -118,7 +113,7 @@ export const restMethodAuthorization: StackValidationPolicy = {
         const keyNote =
           props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
         report(
-          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entries.get(method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entryOf("rest-method", args.resources, method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
           method.urn,
         );
         continue;

@@ -15,8 +15,8 @@ import {
 import { sec1Metadata } from "../lib/metadata";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
 import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
-import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
-import { asRecord, nameOf } from "../lib/values";
+import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
+import { asRecord, nameOf, upperString } from "../lib/values";
 
 const DOCS = {
   appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
@@ -39,10 +39,24 @@ const apiKeySchema = configSchema({
   ),
 });
 
+/** True when some GraphQL API of the stack has API_KEY among its providers (a cheap first look). */
+function anyApiKeyProvider(resources: unknown): boolean {
+  return ofType(resources, TYPES.graphQLApi).some((api) => {
+    const props = rawProps(api.props);
+    const extra = Array.isArray(props.additionalAuthenticationProviders)
+      ? props.additionalAuthenticationProviders
+      : [];
+    return [props, ...extra].some(
+      (p) => upperString(asRecord(p)?.authenticationType) === "API_KEY",
+    );
+  });
+}
+
 /** The AppSync root fields an API key reaches, per API. */
-function apiKeyFields(model: AccessModel): Map<PolicyResource, EntryPoint[]> {
+function apiKeyFields(resources: unknown): Map<PolicyResource, EntryPoint[]> {
   const out = new Map<PolicyResource, EntryPoint[]>();
-  for (const entry of model.entries("appsync-field")) {
+  if (!anyApiKeyProvider(resources)) return out;
+  for (const entry of accessModel(resources).entries("appsync-field")) {
     if (!entry.callers.includes(API_KEY_HOLDERS)) continue;
     out.set(entry.resource, [...(out.get(entry.resource) ?? []), entry]);
   }
@@ -77,7 +91,7 @@ export const appsyncApiKeyReach: StackValidationPolicy = {
   ),
   validateStack: (args, report) => {
     const { publicFields } = readConfig<AppSyncApiKeyArgs>(args, apiKeySchema);
-    for (const [api, entries] of apiKeyFields(accessModel(args.resources))) {
+    for (const [api, entries] of apiKeyFields(args.resources)) {
       const exposed = entries.filter((e) => isExposure(e, publicFields));
       if (exposed.length === 0) continue;
       report(
@@ -104,7 +118,7 @@ export const appsyncApiKeyPublic: StackValidationPolicy = {
   ),
   validateStack: (args, report) => {
     const { publicFields } = readConfig<AppSyncApiKeyArgs>(args, apiKeySchema);
-    for (const [api, entries] of apiKeyFields(accessModel(args.resources))) {
+    for (const [api, entries] of apiKeyFields(args.resources)) {
       if (entries.some((e) => isExposure(e, publicFields))) continue;
       report(
         `AppSync GraphQLApi '${nameOf(api)}' must keep API-key access to the declared public reads ${entries.map((e) => e.operation).join(", ")} (advisory, not mandatory: API-key holders reach no mutation and no undeclared field; ${pathsText(entries)}); set publicFields to exactly the fields meant to be public.`,
@@ -133,6 +147,7 @@ interface PoolRole {
 function poolRoles(model: AccessModel): PoolRole[] {
   const { index } = model;
   const out: PoolRole[] = [];
+  if (index.ofType(IDENTITY_POOL).length === 0) return out;
   for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
     const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
     if (!Array.isArray(poolRef)) continue;
@@ -204,6 +219,7 @@ export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
   ),
   validateStack: (args, report) => {
     const { allowedPools } = readConfig<IdentityPoolReachArgs>(args, poolSchema);
+    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     for (const r of poolRoles(accessModel(args.resources))) {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
@@ -229,6 +245,7 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
     ["cognito", "identity-pool"],
   ),
   validateStack: (args, report) => {
+    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     const model = accessModel(args.resources);
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {

@@ -265,11 +265,29 @@ export async function runStackPolicy(
   return capture(run, (report) => policy.validateStack(args, report));
 }
 
+/**
+ * Deserialized copies of props, per props object: the server deserializes a stack once per
+ * stack policy, and tests run many policies over stacks that share most of their resources
+ * (one changed property per variant). Policies never write to props (the SDK's proxy is
+ * read-only in effect), so one copy per props object gives the same results for far less work.
+ */
+const stackCopies = new WeakMap<object, Record<string, unknown>>();
+
+function stackCopy(props: Record<string, unknown>): Record<string, unknown> {
+  if (props === null || typeof props !== "object") return copyProps(props);
+  let copy = stackCopies.get(props);
+  if (!copy) {
+    copy = copyProps(props);
+    stackCopies.set(props, copy);
+  }
+  return copy;
+}
+
 /** The resources the server hands a stack policy: proxied props, references resolved from URNs. */
 export function stackResources(resources: StackResourceInput[]): PolicyResourceLike[] {
   const built = resources.map((r, i) => {
     const name = r.name ?? `test-resource-${i}`;
-    const props = proxied(r.props);
+    const props = sdkProxy.unknownCheckingProxy(stackCopy(r.props));
     const resource = {
       type: r.type,
       props,
