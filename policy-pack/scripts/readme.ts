@@ -22,7 +22,7 @@ const PRACTICES: [string, string][] = [
   ["X", "Observability and hardening that SEC1 relies on"],
 ];
 
-/** One numbered check of ../shared/SEC1-CHECKS.md and the policies that implement it. */
+/** One numbered check of the SEC1 catalogue and the policies that implement it. */
 export interface CoverageRow {
   check: string;
   what: string;
@@ -230,6 +230,14 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     "",
     `Version ${pkg.version}: ${policies.length} policies, ${count("mandatory")} mandatory and ${count("advisory")} advisory by default.`,
     "",
+    "**Levels.** Mandatory means a real exposure, judged on reach: who can get to which operation,",
+    "function and data store (an open method or route, an API key beyond declared public reads,",
+    "identity-pool guests whose role reaches an API, a function or data). Each such diagnostic names",
+    "its path, e.g. `anyone on the internet → GET /orders (NONE) → function orders → table orders",
+    "(GetItem, PutItem)`. Hardening that does not change who may call (endpoint type, stage",
+    "throttling, logging, tracing, WAF) is advisory by default; set it to `mandatory` in the config",
+    "to enforce it (see `config/org-policy-config.json`).",
+    "",
     "## Use",
     "",
     "```sh",
@@ -275,7 +283,7 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     "",
     "## Catalogue coverage",
     "",
-    "Every numbered check of the SEC1 catalogue (`shared/SEC1-CHECKS.md`) and the policies that implement it.",
+    "Every numbered check of the SEC1 catalogue and the policies that implement it.",
     "",
     "| Check | What | Policies | Limits |",
     "|---|---|---|---|",
