@@ -12677,6 +12677,7 @@ function buildModel(index) {
   const kinds = /* @__PURE__ */ new Map();
   const hops = /* @__PURE__ */ new Map();
   let roleMap;
+  let federation;
   const model = {
     index,
     entries(kind) {
@@ -12701,6 +12702,17 @@ function buildModel(index) {
       }
       return hop;
     },
+    dataSourceHop: (ds) => dataSourceHop(model, ds),
+    iamEntries(role) {
+      const statements = model.roles().get(role)?.statements ?? [];
+      return iamRouteHops(model, statements).flatMap(
+        (h) => model.allEntries().filter((e) => e.resource === h.resource && e.auth === "AWS_IAM")
+      );
+    },
+    federatedProviders(pool) {
+      federation ??= federationOf(index);
+      return federation.get(pool) ?? [];
+    },
     functionsIn(from, prop, text) {
       const deps = from.propertyDependencies?.[prop];
       const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
@@ -12719,7 +12731,9 @@ function buildModel(index) {
       const text = knownString(issuer);
       const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
       const pool = fromDeps.length === 1 ? fromDeps[0] : text ? index.ofType(USER_POOL).find((p) => endsWithId(text, p)) : void 0;
-      const who = pool ? `user pool ${nameOf(pool)}` : text ? `issuer ${text.replace(/^https:\/\//, "")}` : "an issuer not known yet";
+      const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
+      const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
+      const who = pool ? `user pool ${nameOf(pool)}${also}` : text ? `issuer ${text.replace(/^https:\/\//, "")}` : "an issuer not known yet";
       return {
         kind: "signed-in",
         label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`
@@ -12727,6 +12741,22 @@ function buildModel(index) {
     }
   };
   return model;
+}
+var IDENTITY_PROVIDER = "aws:cognito/identityProvider:IdentityProvider";
+function federationOf(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const idp of index.ofType(IDENTITY_PROVIDER)) {
+    const ref = index.ref(idp, "userPoolId", [USER_POOL]);
+    if (!Array.isArray(ref)) continue;
+    for (const pool of ref) out.set(pool, [...out.get(pool) ?? [], idp]);
+  }
+  return out;
+}
+function providerName(idp) {
+  const props = rawProps(idp.props);
+  const name = knownString(props.providerName) ?? nameOf(idp);
+  const type = knownString(props.providerType);
+  return type && type !== name ? `${name} (${type})` : name;
 }
 function depsOf(r, prop) {
   const deps = r?.propertyDependencies?.[prop];
@@ -12777,6 +12807,7 @@ function dataHops(index, statements) {
       out.push({
         label: `table ${nameOf(table)} (${actions.join(", ")})`,
         resource: table,
+        actions,
         next: []
       });
     }
@@ -12789,6 +12820,7 @@ function dataHops(index, statements) {
       out.push({
         label: `bucket ${nameOf(bucket)} (${actions.join(", ")})`,
         resource: bucket,
+        actions,
         next: []
       });
     }
@@ -12796,11 +12828,8 @@ function dataHops(index, statements) {
   return out;
 }
 function iamRouteHops(model, statements) {
-  if (!statements.some(
-    (s) => s.effect === "Allow" && allowedActions([s], "execute-api", ["*"]).length > 0 || (s.resource ?? []).some((r) => r.includes("execute-api"))
-  )) {
-    return [];
-  }
+  const mayInvoke = (s) => s.effect === "Allow" && (s.notAction !== void 0 || (s.action ?? []).some((a) => a === "*" || /^execute-api:/i.test(a)));
+  if (!statements.some(mayInvoke)) return [];
   const out = [];
   for (const entry of [...model.entries("rest-method"), ...model.entries("http-route")]) {
     if (entry.auth !== "AWS_IAM") continue;
@@ -12816,16 +12845,31 @@ function iamRouteHops(model, statements) {
   }
   return out;
 }
+var stageNames = /* @__PURE__ */ new WeakMap();
+function stagesByApi(index) {
+  let out = stageNames.get(index);
+  if (out) return out;
+  out = /* @__PURE__ */ new Map();
+  for (const stage of [...index.ofType(TYPES.restStage), ...index.ofType(TYPES.httpStage)]) {
+    const rest = stage.type === TYPES.restStage;
+    const ref = index.ref(stage, rest ? "restApi" : "apiId", [
+      rest ? TYPES.restApi : TYPES.httpApi
+    ]);
+    const props = rawProps(stage.props);
+    const name = knownString(rest ? props.stageName : props.name);
+    if (!Array.isArray(ref) || name === void 0) continue;
+    for (const api of ref) out.set(api, [...out.get(api) ?? [], name]);
+  }
+  stageNames.set(index, out);
+  return out;
+}
 function invokeArns(index, entry) {
   if (!entry.api || entry.method === void 0) return [];
   const base = knownString(rawProps(entry.api.props).executionArn);
   if (!base) return [];
   const path = entry.operation.slice(entry.operation.indexOf(" ") + 1);
-  const stages = [...index.ofType(TYPES.restStage), ...index.ofType(TYPES.httpStage)].filter((s) => {
-    const ref = index.ref(s, s.type === TYPES.restStage ? "restApi" : "apiId", [entry.api.type]);
-    return Array.isArray(ref) && ref.includes(entry.api);
-  }).map((s) => knownString(rawProps(s.props).stageName) ?? knownString(rawProps(s.props).name)).filter((n) => n !== void 0);
-  return (stages.length > 0 ? stages : ["*"]).map((st) => `${base}/${st}/${entry.method}${path}`);
+  const stages = stagesByApi(index).get(entry.api) ?? ["*"];
+  return stages.map((st) => `${base}/${st}/${entry.method}${path}`);
 }
 function httpEntries(model) {
   const { index } = model;

@@ -39,6 +39,8 @@ export interface Hop {
   label: string;
   /** The resource this step is (absent for things outside the stack). */
   resource?: PolicyResource;
+  /** The actions a role allows on this step's resource (tables, buckets), short names. */
+  actions?: string[];
   next: Hop[];
 }
 
@@ -90,6 +92,12 @@ export interface AccessModel {
   roles(): Map<PolicyResource, RoleStatements>;
   /** What a function reaches (its role's tables, buckets, functions, private routes). */
   functionHop(fn: PolicyResource): Hop;
+  /** What an AppSync data source reaches (its function, or its service role's tables). */
+  dataSourceHop(ds: PolicyResource): Hop;
+  /** The IAM-authorized REST methods and HTTP routes a role's identity policies may invoke. */
+  iamEntries(role: PolicyResource): EntryPoint[];
+  /** The federated identity providers (SAML, OIDC, social) of a user pool. */
+  federatedProviders(pool: PolicyResource): PolicyResource[];
   /** The functions a property of a resource names (property dependency, or ARN in the text). */
   functionsIn(from: PolicyResource, prop: string, text?: unknown): Ref;
   /**
@@ -118,6 +126,7 @@ function buildModel(index: StackIndex): AccessModel {
   const kinds = new Map<EntryKind, EntryPoint[]>();
   const hops = new Map<PolicyResource, Hop>();
   let roleMap: Map<PolicyResource, RoleStatements> | undefined;
+  let federation: Map<PolicyResource, PolicyResource[]> | undefined;
   const model: AccessModel = {
     index,
     entries(kind) {
@@ -141,6 +150,17 @@ function buildModel(index: StackIndex): AccessModel {
         hop.next.push(...functionReach(model, fn));
       }
       return hop;
+    },
+    dataSourceHop: (ds) => dataSourceHop(model, ds),
+    iamEntries(role) {
+      const statements = model.roles().get(role)?.statements ?? [];
+      return iamRouteHops(model, statements).flatMap((h) =>
+        model.allEntries().filter((e) => e.resource === h.resource && e.auth === "AWS_IAM"),
+      );
+    },
+    federatedProviders(pool) {
+      federation ??= federationOf(index);
+      return federation.get(pool) ?? [];
     },
     functionsIn(from, prop, text) {
       const deps = (from.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.[
@@ -167,8 +187,10 @@ function buildModel(index: StackIndex): AccessModel {
           : text
             ? index.ofType(USER_POOL).find((p) => endsWithId(text, p))
             : undefined;
+      const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
+      const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
       const who = pool
-        ? `user pool ${nameOf(pool)}`
+        ? `user pool ${nameOf(pool)}${also}`
         : text
           ? `issuer ${text.replace(/^https:\/\//, "")}`
           : "an issuer not known yet";
@@ -179,6 +201,27 @@ function buildModel(index: StackIndex): AccessModel {
     },
   };
   return model;
+}
+
+const IDENTITY_PROVIDER = "aws:cognito/identityProvider:IdentityProvider";
+
+/** Each user pool's federated identity providers (resource type → pool, by userPoolId). */
+function federationOf(index: StackIndex): Map<PolicyResource, PolicyResource[]> {
+  const out = new Map<PolicyResource, PolicyResource[]>();
+  for (const idp of index.ofType(IDENTITY_PROVIDER)) {
+    const ref = index.ref(idp, "userPoolId", [USER_POOL]);
+    if (!Array.isArray(ref)) continue;
+    for (const pool of ref) out.set(pool, [...(out.get(pool) ?? []), idp]);
+  }
+  return out;
+}
+
+/** "Google (Google)" or "corp-saml (SAML)": a federated provider's name and type. */
+export function providerName(idp: PolicyResource): string {
+  const props = rawProps(idp.props);
+  const name = knownString(props.providerName) ?? nameOf(idp);
+  const type = knownString(props.providerType);
+  return type && type !== name ? `${name} (${type})` : name;
 }
 
 /** The resources a property of `r` came from (its property dependencies). */
@@ -241,6 +284,7 @@ export function dataHops(index: StackIndex, statements: RoleStatements["statemen
       out.push({
         label: `table ${nameOf(table)} (${actions.join(", ")})`,
         resource: table,
+        actions,
         next: [],
       });
     }
@@ -253,6 +297,7 @@ export function dataHops(index: StackIndex, statements: RoleStatements["statemen
       out.push({
         label: `bucket ${nameOf(bucket)} (${actions.join(", ")})`,
         resource: bucket,
+        actions,
         next: [],
       });
     }
@@ -262,15 +307,11 @@ export function dataHops(index: StackIndex, statements: RoleStatements["statemen
 
 /** The IAM-authorized REST methods and HTTP routes `statements` may invoke (by their ARNs). */
 function iamRouteHops(model: AccessModel, statements: RoleStatements["statements"]): Hop[] {
-  if (
-    !statements.some(
-      (s) =>
-        (s.effect === "Allow" && allowedActions([s], "execute-api", ["*"]).length > 0) ||
-        (s.resource ?? []).some((r) => r.includes("execute-api")),
-    )
-  ) {
-    return [];
-  }
+  const mayInvoke = (s: RoleStatements["statements"][number]) =>
+    s.effect === "Allow" &&
+    (s.notAction !== undefined ||
+      (s.action ?? []).some((a) => a === "*" || /^execute-api:/i.test(a)));
+  if (!statements.some(mayInvoke)) return [];
   const out: Hop[] = [];
   for (const entry of [...model.entries("rest-method"), ...model.entries("http-route")]) {
     if (entry.auth !== "AWS_IAM") continue;
@@ -287,20 +328,35 @@ function iamRouteHops(model: AccessModel, statements: RoleStatements["statements
   return out;
 }
 
+const stageNames = new WeakMap<StackIndex, Map<PolicyResource, string[]>>();
+
+/** The stage names of every API, in one pass over the stages. */
+function stagesByApi(index: StackIndex): Map<PolicyResource, string[]> {
+  let out = stageNames.get(index);
+  if (out) return out;
+  out = new Map();
+  for (const stage of [...index.ofType(TYPES.restStage), ...index.ofType(TYPES.httpStage)]) {
+    const rest = stage.type === TYPES.restStage;
+    const ref = index.ref(stage, rest ? "restApi" : "apiId", [
+      rest ? TYPES.restApi : TYPES.httpApi,
+    ]);
+    const props = rawProps(stage.props);
+    const name = knownString(rest ? props.stageName : props.name);
+    if (!Array.isArray(ref) || name === undefined) continue;
+    for (const api of ref) out.set(api, [...(out.get(api) ?? []), name]);
+  }
+  stageNames.set(index, out);
+  return out;
+}
+
 /** The execute-api ARNs of an entry point, one per stage of its API (or `*` for the stage). */
 export function invokeArns(index: StackIndex, entry: EntryPoint): string[] {
   if (!entry.api || entry.method === undefined) return [];
   const base = knownString(rawProps(entry.api.props).executionArn);
   if (!base) return [];
   const path = entry.operation.slice(entry.operation.indexOf(" ") + 1);
-  const stages = [...index.ofType(TYPES.restStage), ...index.ofType(TYPES.httpStage)]
-    .filter((s) => {
-      const ref = index.ref(s, s.type === TYPES.restStage ? "restApi" : "apiId", [entry.api!.type]);
-      return Array.isArray(ref) && ref.includes(entry.api!);
-    })
-    .map((s) => knownString(rawProps(s.props).stageName) ?? knownString(rawProps(s.props).name))
-    .filter((n): n is string => n !== undefined);
-  return (stages.length > 0 ? stages : ["*"]).map((st) => `${base}/${st}/${entry.method}${path}`);
+  const stages = stagesByApi(index).get(entry.api) ?? ["*"];
+  return stages.map((st) => `${base}/${st}/${entry.method}${path}`);
 }
 
 // ---------------------------------------------------------------------------------------------
