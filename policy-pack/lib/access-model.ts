@@ -261,7 +261,7 @@ function functionReach(model: AccessModel, fn: PolicyResource): Hop[] {
     const statements = model.roles().get(role)?.statements ?? [];
     if (statements.length === 0) continue;
     out.push(...dataHops(model.index, statements));
-    for (const other of model.index.ofType(LAMBDA)) {
+    for (const other of candidates(model.index, statements, "lambda", [LAMBDA])) {
       const arn = arnOf(other);
       if (other === fn || !arn) continue;
       if (allowedActions(statements, "lambda", [arn]).some((a) => /^(\*|Invoke)/i.test(a))) {
@@ -273,10 +273,43 @@ function functionReach(model: AccessModel, fn: PolicyResource): Hop[] {
   return out;
 }
 
+/**
+ * The resources of `types` that Allows naming `service` actions might cover: the ones a literal
+ * ARN names (a map lookup; `/index/...` and `/*` suffixes stripped), or every one of them when a
+ * statement uses wildcards or NotResource. Keeps the model linear for stacks of literal grants.
+ */
+function candidates(
+  index: StackIndex,
+  statements: RoleStatements["statements"],
+  service: string,
+  types: readonly string[],
+): Set<PolicyResource> {
+  const out = new Set<PolicyResource>();
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    const names = s.action ?? [];
+    if (
+      !s.notAction &&
+      !names.some((a) => a === "*" || a.toLowerCase().startsWith(`${service}:`))
+    ) {
+      continue;
+    }
+    for (const pattern of s.resource ?? ["*"]) {
+      const literal = pattern.replace(/(\/index\/.*|\/\*)$/, "");
+      if (/[*?]/.test(literal) || s.notResource) {
+        types.forEach((t) => index.ofType(t).forEach((r) => out.add(r)));
+        return out;
+      }
+      index.byValue(literal, types).forEach((r) => out.add(r));
+    }
+  }
+  return out;
+}
+
 /** The tables and buckets `statements` allow, each with its actions. */
 export function dataHops(index: StackIndex, statements: RoleStatements["statements"]): Hop[] {
   const out: Hop[] = [];
-  for (const table of index.ofType(TABLE)) {
+  for (const table of candidates(index, statements, "dynamodb", [TABLE])) {
     const arn = arnOf(table);
     if (!arn) continue;
     const actions = allowedActions(statements, "dynamodb", [arn, `${arn}/index/x`]);
@@ -289,7 +322,7 @@ export function dataHops(index: StackIndex, statements: RoleStatements["statemen
       });
     }
   }
-  for (const bucket of [...index.ofType(BUCKET), ...index.ofType(BUCKET_V2)]) {
+  for (const bucket of candidates(index, statements, "s3", [BUCKET, BUCKET_V2])) {
     const arn = arnOf(bucket);
     if (!arn) continue;
     const actions = allowedActions(statements, "s3", [arn, `${arn}/x`]);
@@ -607,11 +640,23 @@ function dataSourceHop(model: AccessModel, ds: PolicyResource): Hop {
   return hop;
 }
 
+const routes = new WeakMap<AccessModel, EntryPoint[]>();
+
+/** HTTP and WebSocket routes, built once for both kinds. */
+function routesOf(model: AccessModel): EntryPoint[] {
+  let list = routes.get(model);
+  if (!list) {
+    list = httpEntries(model);
+    routes.set(model, list);
+  }
+  return list;
+}
+
 const BUILDERS: Record<EntryKind, (model: AccessModel) => EntryPoint[]> = {
   "rest-method": (model) => restEntries(model),
   "openapi-operation": openApiEntries,
-  "http-route": (model) => httpEntries(model).filter((e) => e.kind === "http-route"),
-  "websocket-route": (model) => httpEntries(model).filter((e) => e.kind === "websocket-route"),
+  "http-route": (model) => routesOf(model).filter((e) => e.kind === "http-route"),
+  "websocket-route": (model) => routesOf(model).filter((e) => e.kind === "websocket-route"),
   "appsync-field": appsyncEntries,
   "function-url": functionUrlEntries,
 };

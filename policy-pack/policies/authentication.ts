@@ -638,27 +638,24 @@ const openApiSchema = configSchema({
   exemptResources: exemptResourcesProperty("APIs whose bodies are not checked"),
 });
 
-function checkBody(
-  service: string,
-  body: unknown,
-  name: string,
-  config: OpenApiBodySecurityArgs,
-  report: (message: string) => void,
-): void {
-  if (body === undefined || body === null || matchesAnyGlob(name, config.exemptResources)) return;
-  const verdict = openOperations(body, config.exemptHttpMethods);
-  if (verdict.kind !== "known" || verdict.open.length === 0) return;
-  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
-  report(
-    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
-  );
+/** The paths of a body's open operations, from the model (up to `max`, then "and N more"). */
+function openPaths(resources: unknown, api: PolicyResource, open: string[], max = 3): string {
+  const entries = accessModel(resources)
+    .entries("openapi-operation")
+    .filter((e) => e.resource === api && e.auth === "NONE");
+  const paths = open.map((label) => {
+    const entry = entries.find((e) => e.operation === label);
+    return entry ? describePath(entry.callers[0], entry) : label;
+  });
+  const more = paths.length > max ? `; and ${paths.length - max} more` : "";
+  return paths.slice(0, max).join("; ") + more;
 }
 
 /** A8: an API imported from an OpenAPI `body` declares authentication on every operation. */
-export const openApiBodySecurity: ResourceValidationPolicy = {
+export const openApiBodySecurity: StackValidationPolicy = {
   name: "sec1-a-openapi-body-security",
   description:
-    "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+    "REST and HTTP APIs imported from an OpenAPI body (JSON or YAML) must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
   enforcementLevel: "mandatory",
   configSchema: openApiSchema,
   ...sec1Metadata(
@@ -668,18 +665,31 @@ export const openApiBodySecurity: ResourceValidationPolicy = {
     DOCS.openApiAuth,
     ["api-gateway", "openapi"],
   ),
-  validateResource: validateEachType(
-    validateResourceOfType(aws.apigateway.RestApi, (api, args, report) => {
-      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
-      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
-    }),
-    validateResourceOfType(aws.apigatewayv2.Api, (api, args, report) => {
-      const props = rawProps(api);
-      if (upper(props.protocolType) !== "HTTP") return;
-      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
-      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
-    }),
-  ),
+  validateStack: (args, report) => {
+    const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
+    const apis = [
+      ...ofType(args.resources, TYPES.restApi).map((api) => ({
+        api,
+        service: "API Gateway RestApi",
+      })),
+      ...ofType(args.resources, TYPES.httpApi)
+        .filter((api) => upper(rawProps(api.props).protocolType) === "HTTP")
+        .map((api) => ({ api, service: "API Gateway v2 Api" })),
+    ];
+    for (const { api, service } of apis) {
+      const name = nameOf(api);
+      const body = rawProps(api.props).body;
+      if (body === undefined || body === null || matchesAnyGlob(name, config.exemptResources)) {
+        continue;
+      }
+      const verdict = openOperations(body, config.exemptHttpMethods);
+      if (verdict.kind !== "known" || verdict.open.length === 0) continue;
+      report(
+        `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${openPaths(args.resources, api, verdict.open)}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
+        api.urn,
+      );
+    }
+  },
 };
 
 /** Config of sec1-a-http-api-quick-create. */

@@ -126,10 +126,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     );
 
     await pack.configure({ "sec1-a-rest-method-authorization": { enforcementLevel: "advisory" } });
-    const advisory = of(
-      await pack.analyzeStack([openMethod]),
-      "sec1-a-rest-method-authorization",
-    );
+    const advisory = of(await pack.analyzeStack([openMethod]), "sec1-a-rest-method-authorization");
     assert.deepStrictEqual(
       advisory.map((d) => d.level),
       ["advisory"],

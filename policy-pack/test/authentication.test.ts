@@ -552,14 +552,13 @@ describe("sec1-a-openapi-body-security", () => {
         options: {},
       },
     });
-    assertSilent(await runResourcePolicy(openApiBodySecurity, restApi(body)));
+    assertSilent(await runStackPolicy(openApiBodySecurity, [restApi(body)]));
   });
   it("accepts root security inherited by operations", async () => {
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: {} } }, { security: [{ sigv4: [] }] })),
-      ),
+      ]),
     );
   });
   it("reports operations with no security, an empty requirement or only an API key", async () => {
@@ -570,8 +569,8 @@ describe("sec1-a-openapi-body-security", () => {
       "/ok": { get: { security: [{ sigv4: [] }] } },
     });
     assertOne(
-      await runResourcePolicy(openApiBodySecurity, restApi(body)),
-      /RestApi 'imported' must authenticate every operation of its OpenAPI body \(3 open: GET \/open, GET \/anonymous, GET \/keyed\)/,
+      await runStackPolicy(openApiBodySecurity, [restApi(body)]),
+      /RestApi 'imported' must authenticate every operation of its OpenAPI body \(3 open: anyone on the internet → GET \/open \(NONE\); anyone on the internet → GET \/anonymous \(NONE\); anyone on the internet → GET \/keyed \(NONE\)\)/,
     );
   });
   it("checks HTTP API bodies too", async () => {
@@ -580,34 +579,38 @@ describe("sec1-a-openapi-body-security", () => {
       name: "http",
       props: { protocolType: "HTTP", body: doc({ "/x": { get: {} } }) },
     };
-    assertOne(await runResourcePolicy(openApiBodySecurity, api), /API Gateway v2 Api 'http'/);
+    assertOne(await runStackPolicy(openApiBodySecurity, [api]), /API Gateway v2 Api 'http'/);
+  });
+  it("reads YAML bodies as API Gateway does", async () => {
+    const yaml =
+      "openapi: 3.0.1\npaths:\n  /open:\n    get: {}\n  /ok:\n    get:\n      x-amazon-apigateway-auth:\n        type: AWS_IAM\n";
+    assertOne(
+      await runStackPolicy(openApiBodySecurity, [restApi(yaml)]),
+      /\(1 open: anyone on the internet → GET \/open \(NONE\)\)/,
+    );
   });
   it("stays silent on unknown, non-JSON or undecidable bodies", async () => {
-    assertSilent(await runResourcePolicy(openApiBodySecurity, restApi(UNKNOWN)));
+    assertSilent(await runStackPolicy(openApiBodySecurity, [restApi(UNKNOWN)]));
     assertSilent(
-      await runResourcePolicy(openApiBodySecurity, restApi("openapi: 3.0.1\npaths: {}\n")),
+      await runStackPolicy(openApiBodySecurity, [restApi("openapi: 3.0.1\npaths: {}\n")]),
     );
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: { security: [{ undefinedScheme: [] }] } } })),
-      ),
+      ]),
     );
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: { security: UNKNOWN } } })),
-      ),
+      ]),
     );
   });
   it("exempts configured APIs and methods", async () => {
     const body = restApi(doc({ "/x": { get: {} } }));
     assertSilent(
-      await runResourcePolicy(openApiBodySecurity, body, { exemptResources: ["imported"] }),
+      await runStackPolicy(openApiBodySecurity, [body], { exemptResources: ["imported"] }),
     );
-    assertSilent(
-      await runResourcePolicy(openApiBodySecurity, body, { exemptHttpMethods: ["GET"] }),
-    );
+    assertSilent(await runStackPolicy(openApiBodySecurity, [body], { exemptHttpMethods: ["GET"] }));
   });
 });
 

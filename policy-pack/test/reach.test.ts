@@ -15,6 +15,7 @@ import * as assert from "assert";
 import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../policies";
 import { accessModel, describePath } from "../lib/access-model";
+import { schemaAccess } from "../lib/appsync-schema";
 import { TYPES } from "../lib/stack-refs";
 import {
   PolicyConfig,
@@ -224,7 +225,10 @@ describe("reach: a REST API from an OpenAPI body with an authorizer on every ope
   it("violating (one operation without security): mandatory, naming the open operation", async () => {
     const m = mandatory(await verdicts(restProgram(true)));
     assert.deepStrictEqual(policiesOf(m), ["sec1-a-openapi-body-security"]);
-    assert.match(m[0].message, /1 open: POST \/pets/);
+    assert.match(
+      m[0].message,
+      /\(1 open: anyone on the internet → POST \/pets \(NONE\) → function pets → table pets \(GetItem, PutItem\)\)/,
+    );
   });
 
   it("the model quotes the path from the open operation to the table", () => {
@@ -542,5 +546,53 @@ describe("reach: a Cognito identity pool whose guests may only send RUM events",
       "sec1-a-cognito-identity-pool-unauthenticated": { allowedPools: ["rum-*"] },
     });
     assert.deepStrictEqual(mandatory(allowed), []);
+  });
+});
+
+describe("AppSync schema access (lib/appsync-schema.ts)", () => {
+  const configured = new Set(["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM"]);
+  const who = (sdl: string) => {
+    const access = schemaAccess(sdl, "AMAZON_COGNITO_USER_POOLS", configured);
+    assert.strictEqual(access.kind, "known");
+    return Object.fromEntries(
+      access.fields.map((f) => [`${f.type}.${f.field}`, f.providers.map((p) => p.type).join(" ")]),
+    );
+  };
+
+  it("a field's directives replace its type's; a bare field on a bare type gets the default only", () => {
+    assert.deepStrictEqual(
+      who(`type Query @aws_api_key { a: Int  b: Int @aws_iam }
+           type Mutation { c: Int }`),
+      { "Query.a": "API_KEY", "Query.b": "AWS_IAM", "Mutation.c": "AMAZON_COGNITO_USER_POOLS" },
+    );
+  });
+
+  it("a directive for a provider the API does not configure authorizes nothing", () => {
+    assert.deepStrictEqual(who("type Query { a: Int @aws_oidc }"), { "Query.a": "" });
+  });
+
+  it("follows a schema block's own root type names and Cognito groups", () => {
+    const access = schemaAccess(
+      `schema { query: Q mutation: M }
+       type Q { a: Int @aws_cognito_user_pools(cognito_groups: ["admin", "ops"]) }
+       type M { b: Int @aws_api_key }`,
+      "AWS_IAM",
+      configured,
+    );
+    assert.ok(access.kind === "known");
+    assert.deepStrictEqual(
+      access.fields.map((f) => [f.operation, f.field, f.providers[0].groups]),
+      [
+        ["Query", "a", ["admin", "ops"]],
+        ["Mutation", "b", undefined],
+      ],
+    );
+  });
+
+  it("is unknown for an unknown or unparsable schema, never a guess", () => {
+    assert.deepStrictEqual(schemaAccess(UNKNOWN, "API_KEY", configured), { kind: "unknown" });
+    assert.deepStrictEqual(schemaAccess("type Query {", "API_KEY", configured), {
+      kind: "unknown",
+    });
   });
 });
