@@ -11151,21 +11151,21 @@ function ofType(resources, type) {
   }
   return byType.get(type) ?? [];
 }
-function resolveReference(from, prop, candidates, matchProps = ["id"], matches = () => false) {
+function resolveReference(from, prop, candidates2, matchProps = ["id"], matches = () => false) {
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found2 = candidates.filter((c) => deps.includes(c));
+    const found2 = candidates2.filter((c) => deps.includes(c));
     if (found2.length > 0) return { kind: "found", resources: found2 };
   }
   const value = rawProps(from.props)[prop];
   if (value === void 0 || value === null) return { kind: "none" };
   if (hasUnknown(value) || typeof value !== "string") return { kind: "unknown" };
-  const found = candidates.filter((c) => {
+  const found = candidates2.filter((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === value) || matches(value, c);
   });
   if (found.length > 0) return { kind: "found", resources: found };
-  const someUnknown = candidates.some((c) => {
+  const someUnknown = candidates2.some((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === void 0 || hasUnknown(props[m]));
   });
@@ -12786,7 +12786,7 @@ function functionReach(model, fn) {
     const statements = model.roles().get(role)?.statements ?? [];
     if (statements.length === 0) continue;
     out.push(...dataHops(model.index, statements));
-    for (const other of model.index.ofType(LAMBDA)) {
+    for (const other of candidates(model.index, statements, "lambda", [LAMBDA])) {
       const arn = arnOf(other);
       if (other === fn || !arn) continue;
       if (allowedActions(statements, "lambda", [arn]).some((a) => /^(\*|Invoke)/i.test(a))) {
@@ -12797,9 +12797,28 @@ function functionReach(model, fn) {
   }
   return out;
 }
+function candidates(index, statements, service, types) {
+  const out = /* @__PURE__ */ new Set();
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    const names = s.action ?? [];
+    if (!s.notAction && !names.some((a) => a === "*" || a.toLowerCase().startsWith(`${service}:`))) {
+      continue;
+    }
+    for (const pattern of s.resource ?? ["*"]) {
+      const literal = pattern.replace(/(\/index\/.*|\/\*)$/, "");
+      if (/[*?]/.test(literal) || s.notResource) {
+        types.forEach((t) => index.ofType(t).forEach((r) => out.add(r)));
+        return out;
+      }
+      index.byValue(literal, types).forEach((r) => out.add(r));
+    }
+  }
+  return out;
+}
 function dataHops(index, statements) {
   const out = [];
-  for (const table of index.ofType(TABLE)) {
+  for (const table of candidates(index, statements, "dynamodb", [TABLE])) {
     const arn = arnOf(table);
     if (!arn) continue;
     const actions = allowedActions(statements, "dynamodb", [arn, `${arn}/index/x`]);
@@ -12812,7 +12831,7 @@ function dataHops(index, statements) {
       });
     }
   }
-  for (const bucket of [...index.ofType(BUCKET), ...index.ofType(BUCKET_V2)]) {
+  for (const bucket of candidates(index, statements, "s3", [BUCKET, BUCKET_V2])) {
     const arn = arnOf(bucket);
     if (!arn) continue;
     const actions = allowedActions(statements, "s3", [arn, `${arn}/x`]);
@@ -13082,11 +13101,20 @@ function dataSourceHop(model, ds) {
   }
   return hop;
 }
+var routes = /* @__PURE__ */ new WeakMap();
+function routesOf(model) {
+  let list = routes.get(model);
+  if (!list) {
+    list = httpEntries(model);
+    routes.set(model, list);
+  }
+  return list;
+}
 var BUILDERS = {
   "rest-method": (model) => restEntries(model),
   "openapi-operation": openApiEntries,
-  "http-route": (model) => httpEntries(model).filter((e) => e.kind === "http-route"),
-  "websocket-route": (model) => httpEntries(model).filter((e) => e.kind === "websocket-route"),
+  "http-route": (model) => routesOf(model).filter((e) => e.kind === "http-route"),
+  "websocket-route": (model) => routesOf(model).filter((e) => e.kind === "websocket-route"),
   "appsync-field": appsyncEntries,
   "function-url": functionUrlEntries
 };
@@ -13550,18 +13578,18 @@ var openApiSchema = configSchema({
   ),
   exemptResources: exemptResourcesProperty("APIs whose bodies are not checked")
 });
-function checkBody(service, body, name, config, report) {
-  if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) return;
-  const verdict = openOperations(body, config.exemptHttpMethods);
-  if (verdict.kind !== "known" || verdict.open.length === 0) return;
-  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
-  report(
-    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`
-  );
+function openPaths(resources, api, open, max = 3) {
+  const entries = accessModel(resources).entries("openapi-operation").filter((e) => e.resource === api && e.auth === "NONE");
+  const paths = open.map((label) => {
+    const entry = entries.find((e) => e.operation === label);
+    return entry ? describePath(entry.callers[0], entry) : label;
+  });
+  const more = paths.length > max ? `; and ${paths.length - max} more` : "";
+  return paths.slice(0, max).join("; ") + more;
 }
 var openApiBodySecurity = {
   name: "sec1-a-openapi-body-security",
-  description: "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+  description: "REST and HTTP APIs imported from an OpenAPI body (JSON or YAML) must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
   enforcementLevel: "mandatory",
   configSchema: openApiSchema,
   ...sec1Metadata(
@@ -13571,18 +13599,29 @@ var openApiBodySecurity = {
     DOCS2.openApiAuth,
     ["api-gateway", "openapi"]
   ),
-  validateResource: validateEachType(
-    (0, import_policy2.validateResourceOfType)(aws2.apigateway.RestApi, (api, args, report) => {
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
-    }),
-    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
-      const props = rawProps(api);
-      if (upperString(props.protocolType) !== "HTTP") return;
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
-    })
-  )
+  validateStack: (args, report) => {
+    const config = readConfig(args, openApiSchema);
+    const apis = [
+      ...ofType(args.resources, TYPES.restApi).map((api) => ({
+        api,
+        service: "API Gateway RestApi"
+      })),
+      ...ofType(args.resources, TYPES.httpApi).filter((api) => upperString(rawProps(api.props).protocolType) === "HTTP").map((api) => ({ api, service: "API Gateway v2 Api" }))
+    ];
+    for (const { api, service } of apis) {
+      const name = nameOf(api);
+      const body = rawProps(api.props).body;
+      if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) {
+        continue;
+      }
+      const verdict = openOperations(body, config.exemptHttpMethods);
+      if (verdict.kind !== "known" || verdict.open.length === 0) continue;
+      report(
+        `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${openPaths(args.resources, api, verdict.open)}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
+        api.urn
+      );
+    }
+  }
 };
 var quickCreateSchema = configSchema({
   exemptResources: exemptResourcesProperty("HTTP APIs allowed to use quick create")
@@ -14764,8 +14803,13 @@ var cognitoIdentityPoolGuestTelemetry = {
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
       if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
       if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
-      if (model.index.ofType(ROLES_ATTACHMENT).some((a) => model.index.ref(a, "identityPoolId", [IDENTITY_POOL]) === "unknown"))
-        continue;
+      const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
+        const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
+        const mine = ref === "unknown" || ref.includes(pool);
+        const roles2 = asRecord(rawProps(a.props).roles);
+        return mine && (ref === "unknown" || hasUnknown(rawProps(a.props).roles) || roles2?.unauthenticated !== void 0);
+      });
+      if (undecided) continue;
       report(
         `Cognito IdentityPool '${nameOf(pool)}' must give guests a role this stack defines, so what they reach can be judged (advisory, not mandatory: without an unauthenticated role guests get no credentials, but one attached elsewhere is not seen here); set an aws.cognito.IdentityPoolRoleAttachment with roles.unauthenticated, or allowUnauthenticatedIdentities to false.`,
         pool.urn

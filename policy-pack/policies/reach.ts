@@ -16,7 +16,7 @@ import { sec1Metadata } from "../lib/metadata";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
 import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
 import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
-import { asRecord, nameOf, upperString } from "../lib/values";
+import { asRecord, hasUnknown, nameOf, upperString } from "../lib/values";
 
 const DOCS = {
   appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
@@ -251,12 +251,19 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
       if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
       if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
-      if (
-        model.index
-          .ofType(ROLES_ATTACHMENT)
-          .some((a) => model.index.ref(a, "identityPoolId", [IDENTITY_POOL]) === "unknown")
-      )
-        continue;
+      // An attachment that may be this pool's, or whose roles are not known yet: no guess.
+      const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
+        const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
+        const mine = ref === "unknown" || ref.includes(pool);
+        const roles = asRecord(rawProps(a.props).roles);
+        return (
+          mine &&
+          (ref === "unknown" ||
+            hasUnknown(rawProps(a.props).roles) ||
+            roles?.unauthenticated !== undefined)
+        );
+      });
+      if (undecided) continue;
       report(
         `Cognito IdentityPool '${nameOf(pool)}' must give guests a role this stack defines, so what they reach can be judged (advisory, not mandatory: without an unauthenticated role guests get no credentials, but one attached elsewhere is not seen here); set an aws.cognito.IdentityPoolRoleAttachment with roles.unauthenticated, or allowUnauthenticatedIdentities to false.`,
         pool.urn,
