@@ -11562,6 +11562,11 @@ function validateEachType(...validations) {
     notApplicableQuietly(args, reason);
   };
 }
+function validateStackWith(type, validate) {
+  const fn = (args, report) => validate(args, report);
+  fn.__pulumiType = type;
+  return fn;
+}
 
 // lib/openapi-security.ts
 var import_yaml = __toESM(require_dist());
@@ -13165,7 +13170,7 @@ var restMethodAuthorization = {
     DOCS2.restAccess,
     ["api-gateway", "rest"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig(args, restMethodSchema);
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
@@ -13195,7 +13200,7 @@ var restMethodAuthorization = {
         }
       }
     }
-  }
+  })
 };
 var restAuthorizerConfig = {
   name: "sec1-a-rest-authorizer-config",
@@ -13559,7 +13564,7 @@ var lambdaFunctionUrlAuth = {
     DOCS2.functionUrlAuth,
     ["lambda"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.functionUrl, (args, report) => {
     const { exemptResources } = readConfig(args, functionUrlSchema);
     for (const url of ofType(args.resources, TYPES.functionUrl)) {
       const name = nameOf(url);
@@ -13570,7 +13575,7 @@ var lambdaFunctionUrlAuth = {
         url.urn
       );
     }
-  }
+  })
 };
 var openApiSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty(
@@ -14678,7 +14683,7 @@ var appsyncApiKeyReach = {
     DOCS6.appsyncAuth,
     ["appsync", "graphql", "api-key"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const { publicFields } = readConfig(args, apiKeySchema);
     for (const [api, entries] of apiKeyFields(args.resources)) {
       const exposed = entries.filter((e) => isExposure(e, publicFields));
@@ -14688,7 +14693,7 @@ var appsyncApiKeyReach = {
         api.urn
       );
     }
-  }
+  })
 };
 var appsyncApiKeyPublic = {
   name: "sec1-a-appsync-api-key-public",
@@ -14702,7 +14707,7 @@ var appsyncApiKeyPublic = {
     DOCS6.appsyncAuth,
     ["appsync", "graphql", "api-key"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const { publicFields } = readConfig(args, apiKeySchema);
     for (const [api, entries] of apiKeyFields(args.resources)) {
       if (entries.some((e) => isExposure(e, publicFields))) continue;
@@ -14711,7 +14716,7 @@ var appsyncApiKeyPublic = {
         api.urn
       );
     }
-  }
+  })
 };
 var IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool";
 var ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment";
@@ -14772,9 +14777,8 @@ var cognitoIdentityPoolUnauthenticated = {
     DOCS6.identityPools,
     ["cognito", "identity-pool"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
     const { allowedPools } = readConfig(args, poolSchema);
-    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     for (const r of poolRoles(accessModel(args.resources))) {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
@@ -14783,7 +14787,7 @@ var cognitoIdentityPoolUnauthenticated = {
         r.pool.urn
       );
     }
-  }
+  })
 };
 var cognitoIdentityPoolGuestTelemetry = {
   name: "sec1-a-identity-pool-guest-scope",
@@ -14796,8 +14800,7 @@ var cognitoIdentityPoolGuestTelemetry = {
     DOCS6.identityPools,
     ["cognito", "identity-pool"]
   ),
-  validateStack: (args, report) => {
-    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
     const model = accessModel(args.resources);
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
@@ -14822,7 +14825,7 @@ var cognitoIdentityPoolGuestTelemetry = {
         r.pool.urn
       );
     }
-  }
+  })
 };
 var policies6 = [
   appsyncApiKeyReach,

@@ -8,7 +8,7 @@
  * and runs only the member for the resource's type; every other resource is reported not
  * applicable once, as the server would for a single-type policy.
  */
-import { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { ResourceValidation, ResourceValidationArgs, StackValidation } from "@pulumi/policy";
 
 /**
  * Calls `args.notApplicable(reason)` without paying for a stack trace: the server throws its own
@@ -50,4 +50,16 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+}
+
+/**
+ * A stack validation the analyzer server skips, before deserializing the stack, when the stack
+ * holds no resource of `type` (the server reads the same `__pulumiType` tag that
+ * `validateStackResourcesOfType` sets). Unlike that helper, the validation still receives every
+ * resource: the access model follows references across the whole stack.
+ */
+export function validateStackWith(type: string, validate: StackValidation): StackValidation {
+  const fn: StackValidation = (args, report) => validate(args, report);
+  (fn as { __pulumiType?: string }).__pulumiType = type;
+  return fn;
 }

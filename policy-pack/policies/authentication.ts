@@ -12,7 +12,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
-import { validateEachType } from "../lib/typed-validation";
+import { validateEachType, validateStackWith } from "../lib/typed-validation";
 import {
   configSchema,
   exemptHttpMethodsProperty,
@@ -98,7 +98,7 @@ export const restMethodAuthorization: StackValidationPolicy = {
     DOCS.restAccess,
     ["api-gateway", "rest"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig<RestMethodAuthorizationArgs>(args, restMethodSchema);
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
@@ -129,7 +129,7 @@ export const restMethodAuthorization: StackValidationPolicy = {
         }
       }
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -606,7 +606,7 @@ export const lambdaFunctionUrlAuth: StackValidationPolicy = {
     DOCS.functionUrlAuth,
     ["lambda"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.functionUrl, (args, report) => {
     const { exemptResources } = readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema);
     for (const url of ofType(args.resources, TYPES.functionUrl)) {
       const name = nameOf(url);
@@ -617,7 +617,7 @@ export const lambdaFunctionUrlAuth: StackValidationPolicy = {
         url.urn,
       );
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
   EntryPoint,
 } from "../lib/access-model";
 import { sec1Metadata } from "../lib/metadata";
+import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
 import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
 import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
@@ -89,7 +90,7 @@ export const appsyncApiKeyReach: StackValidationPolicy = {
     DOCS.appsyncAuth,
     ["appsync", "graphql", "api-key"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const { publicFields } = readConfig<AppSyncApiKeyArgs>(args, apiKeySchema);
     for (const [api, entries] of apiKeyFields(args.resources)) {
       const exposed = entries.filter((e) => isExposure(e, publicFields));
@@ -99,7 +100,7 @@ export const appsyncApiKeyReach: StackValidationPolicy = {
         api.urn,
       );
     }
-  },
+  }),
 };
 
 /** A5 (advisory): an API key on declared public reads only; kept visible, not blocking. */
@@ -116,7 +117,7 @@ export const appsyncApiKeyPublic: StackValidationPolicy = {
     DOCS.appsyncAuth,
     ["appsync", "graphql", "api-key"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const { publicFields } = readConfig<AppSyncApiKeyArgs>(args, apiKeySchema);
     for (const [api, entries] of apiKeyFields(args.resources)) {
       if (entries.some((e) => isExposure(e, publicFields))) continue;
@@ -125,7 +126,7 @@ export const appsyncApiKeyPublic: StackValidationPolicy = {
         api.urn,
       );
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -217,9 +218,8 @@ export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
     DOCS.identityPools,
     ["cognito", "identity-pool"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
     const { allowedPools } = readConfig<IdentityPoolReachArgs>(args, poolSchema);
-    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
     for (const r of poolRoles(accessModel(args.resources))) {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
@@ -228,7 +228,7 @@ export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
         r.pool.urn,
       );
     }
-  },
+  }),
 };
 
 /** A6 (advisory): guests allowed, with a role that reaches nothing that matters. */
@@ -244,8 +244,7 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
     DOCS.identityPools,
     ["cognito", "identity-pool"],
   ),
-  validateStack: (args, report) => {
-    if (ofType(args.resources, IDENTITY_POOL).length === 0) return;
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
     const model = accessModel(args.resources);
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
@@ -276,7 +275,7 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
         r.pool.urn,
       );
     }
-  },
+  }),
 };
 
 /** The reach-judged policies of practice A. */
