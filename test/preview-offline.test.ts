@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { mermaidDiagram, allowsInvoke } from "../tools/diagram";
+import { mermaidDiagram } from "../tools/diagram";
 import { loadStackConfig, SECRET_PLACEHOLDER } from "../tools/mock-engine";
 import {
   engineView,
@@ -430,6 +430,16 @@ describe("diagram: who may call what, derived from the registered resources", fu
       const parent = new pulumi.ComponentResource("sec1:test:Platform", "plat");
       const opts = { parent };
       const pool = new aws.cognito.UserPool("users", {}, opts);
+      new aws.cognito.IdentityProvider(
+        "google",
+        {
+          userPoolId: pool.id,
+          providerName: "Google",
+          providerType: "Google",
+          providerDetails: { client_id: "c", client_secret: "s", authorize_scopes: "openid" },
+        },
+        opts,
+      );
       const http = new aws.apigatewayv2.Api("bookings", { protocolType: "HTTP" }, opts);
       const jwt = new aws.apigatewayv2.Authorizer(
         "jwt",
@@ -465,6 +475,11 @@ describe("diagram: who may call what, derived from the registered resources", fu
           authorizationScopes: ["bookings/read"],
           target: pulumi.interpolate`integrations/${integration.id}`,
         },
+        opts,
+      );
+      new aws.apigatewayv2.Route(
+        "health",
+        { apiId: http.id, routeKey: "GET /health", authorizationType: "NONE" },
         opts,
       );
       const vpce = new aws.ec2.VpcEndpoint(
@@ -606,20 +621,19 @@ describe("diagram: who may call what, derived from the registered resources", fu
     assert.doesNotMatch(text, new RegExp(`${backend} -->\\|"runs as"`));
   });
 
-  it("is deterministic, so a README copy can be checked for drift", () => {
-    assert.strictEqual(mermaidDiagram(run), mermaidDiagram(run));
+  it("draws a user pool's federated providers and whoever the pack's model says may call without signing in", () => {
+    const text = mermaidDiagram(run);
+    assert.match(text, /(n\d+)\("Federated IdP<br\/>Google"\)/);
+    const idp = /(n\d+)\("Federated IdP/.exec(text)![1];
+    const pool = /(n\d+)\("Cognito user pool<br\/>users"\)/.exec(text)![1];
+    assert.match(text, new RegExp(`${idp} -->\\|"federates"\\| ${pool}\\b`));
+    const health = /(n\d+)\["GET \/health<br\/>NONE"\]/.exec(text);
+    assert.ok(health, text);
+    assert.match(text, new RegExp(`n\\d+ -->\\|"calls"\\| ${health[1]}\\b`));
+    assert.match(text, /\(\("anyone on the internet"\)\)/);
   });
 
-  it("evaluates grants: wildcards match, an unconditional Deny wins, other actions do not count", () => {
-    const arn = "arn:aws:execute-api:eu-west-1:123456789012:abc/v1/GET/loyalty/42";
-    const allow = {
-      Effect: "Allow",
-      Action: "execute-api:Invoke",
-      Resource: "arn:aws:execute-api:*:*:abc/*/GET/*",
-    };
-    assert.ok(allowsInvoke([allow], arn));
-    assert.ok(!allowsInvoke([{ ...allow, Action: "execute-api:ManageConnections" }], arn));
-    assert.ok(!allowsInvoke([allow, { ...allow, Effect: "Deny" }], arn));
-    assert.ok(allowsInvoke([{ Effect: "Allow", Action: "*", Resource: "*" }], arn));
+  it("is deterministic, so a README copy can be checked for drift", () => {
+    assert.strictEqual(mermaidDiagram(run), mermaidDiagram(run));
   });
 });

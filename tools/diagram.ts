@@ -1,16 +1,27 @@
 /**
- * A Mermaid flowchart of who may call what, derived from the resources the program registers
- * (never hard-coded): components as subgraphs; REST, HTTP and AppSync APIs with their methods and
- * routes; authorizers and the identity providers behind them (users → IdP → authorizer → route);
- * internal callers → the invoker roles they assume → the private API routes the role's
- * execute-api:Invoke grants reach; the Lambda functions behind methods, routes, authorizers and
- * AppSync data sources, the role each function runs as (so the AppSync loyalty resolver is drawn
- * running as the invoker role that may call one REST route) and the tables its role may use;
- * and the execute-api VPC endpoint a private API is pinned to.
+ * A Mermaid flowchart of who may call what, drawn from the policy pack's own access model
+ * (policy-pack/lib/access-model.ts), so the diagram and the pack's verdicts can never disagree:
+ * components as subgraphs; REST, HTTP and AppSync APIs with the entry points the model finds
+ * and how each authenticates; authorizers and the identity providers behind them (users → IdP →
+ * authorizer → route), with each user pool's federated providers; internal callers → the invoker
+ * roles they assume → the IAM-only routes the model says those roles may invoke; the functions
+ * behind methods, routes, authorizers and AppSync data sources, the role each function runs as
+ * and the tables its role may use, with the actions; and the execute-api VPC endpoint a private
+ * API is pinned to.
  *
  * A pure function of the run, so the offline preview prints it and a README drift test can
  * regenerate it from `runStack(...)` and compare.
  */
+import type { PolicyResource } from "@pulumi/policy";
+import {
+  accessModel,
+  AccessModel,
+  EntryPoint,
+  Hop,
+  LAMBDA,
+  providerName,
+} from "../policy-pack/lib/access-model";
+import { parsePolicyDocument } from "../policy-pack/lib/policy-document";
 import type { RegisteredResource } from "./mock-engine";
 
 /** What the diagram needs from a run: its stack, project and registered resources. */
@@ -46,81 +57,43 @@ const T = {
 } as const;
 
 type Obj = Record<string, any>;
-type Statement = {
-  Effect?: string;
-  Action?: unknown;
-  NotAction?: unknown;
-  Resource?: unknown;
-  NotResource?: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-};
-
 const list = (v: unknown): unknown[] =>
   v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
 
-/** Parses a policy document given as a JSON string or an object; undefined when unreadable. */
-export function statementsOf(doc: unknown): Statement[] {
-  let d = doc;
-  if (typeof d === "string") {
-    try {
-      d = JSON.parse(d);
-    } catch {
-      return [];
-    }
-  }
-  if (d === null || typeof d !== "object") return [];
-  return list((d as Obj).Statement).filter(
-    (s): s is Statement => s !== null && typeof s === "object",
-  );
-}
-
-/** IAM-style wildcard match (`*` any run, `?` one character), case-sensitive like resources. */
-export function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-    ignoreCase ? "i" : "",
-  );
-  return re.test(value);
-}
-
-const grantsAction = (s: Statement, action: string) =>
-  s.Action !== undefined
-    ? strings(s.Action).some((a) => wildcard(a, action, true))
-    : strings(s.NotAction).every((a) => !wildcard(a, action, true));
-const grantsInvoke = (s: Statement) => grantsAction(s, "execute-api:Invoke");
-
-/** The DynamoDB actions an identity policy allows on a table ARN (short names, e.g. "Query"). */
-export function tableActions(statements: Statement[], tableArn: string): string[] {
-  const actions = new Set<string>();
-  for (const s of statements) {
-    if (s.Effect !== "Allow" || !resourceMatches(s, tableArn)) continue;
-    for (const a of strings(s.Action)) {
-      if (/^dynamodb:/i.test(a)) actions.add(a.slice("dynamodb:".length));
-    }
-  }
-  return [...actions].sort();
-}
-
-const resourceMatches = (s: Statement, arn: string) =>
-  s.Resource !== undefined
-    ? strings(s.Resource).some((r) => wildcard(r, arn))
-    : s.NotResource !== undefined && strings(s.NotResource).every((r) => !wildcard(r, arn));
-
 /**
- * Whether identity-policy statements allow `execute-api:Invoke` on an ARN: an unconditional or
- * conditional Allow matches, and no unconditional Deny does (conditions are not evaluated; a
- * conditional Deny is drawn as not denying).
+ * The run's resources as the pack's stack policies receive them at AnalyzeStack: readable
+ * inputs plus the outputs other resources refer to (id, ARN, execution ARN, root resource id,
+ * endpoint), with parents and property dependencies as resource objects.
  */
-export function allowsInvoke(statements: Statement[], arn: string): boolean {
-  const applies = (s: Statement) => grantsInvoke(s) && resourceMatches(s, arn);
-  const allowed = statements.some((s) => s.Effect === "Allow" && applies(s));
-  const denied = statements.some((s) => s.Effect === "Deny" && !s.Condition && applies(s));
-  return allowed && !denied;
+export function policyResources(resources: RegisteredResource[]): Map<string, PolicyResource> {
+  const byUrn = new Map<string, PolicyResource>();
+  for (const r of resources) {
+    const props: Record<string, unknown> = { ...r.inputs };
+    for (const [k, v] of Object.entries(r.wireOutputs)) {
+      if (typeof v === "string" && !(k in props)) props[k] = v;
+    }
+    if (r.id) props.id = r.id;
+    if (r.arn) props.arn = r.arn;
+    byUrn.set(r.urn, {
+      type: r.type,
+      urn: r.urn,
+      name: r.name,
+      props,
+    } as unknown as PolicyResource);
+  }
+  for (const r of resources) {
+    const p = byUrn.get(r.urn) as unknown as Record<string, unknown>;
+    p.parent = r.parent ? byUrn.get(r.parent) : undefined;
+    p.dependencies = r.dependencies.map((u) => byUrn.get(u)).filter(Boolean);
+    p.propertyDependencies = Object.fromEntries(
+      Object.entries(r.propertyDependencies).map(([k, urns]) => [
+        k,
+        urns.map((u) => byUrn.get(u)).filter(Boolean),
+      ]),
+    );
+  }
+  return byUrn;
 }
 
 /** A resource's readable inputs, loosely typed: the diagram reads many shapes defensively. */
@@ -149,6 +122,10 @@ export function mermaidDiagram(run: DiagramInput): string {
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   const byId = (type: string, id: unknown) =>
     typeof id === "string" ? ofType(type).find((r) => r.id === id) : undefined;
+  // The pack's access model of the same resources: every reach edge below comes from it.
+  const modelResources = policyResources(resources);
+  const model: AccessModel = accessModel([...modelResources.values()]);
+  const asModel = (r: RegisteredResource) => modelResources.get(r.urn)!;
 
   // Node ids are stable per URN; labels are escaped for Mermaid.
   const ids = new Map<string, string>();
@@ -190,7 +167,14 @@ export function mermaidDiagram(run: DiagramInput): string {
   let usersUsed = false;
   const poolNode = new Map<string, string>();
   for (const pool of ofType(T.userPool)) {
-    poolNode.set(String(pool.id), node(pool, `Cognito user pool\n${pool.name}`, "round"));
+    const pid = node(pool, `Cognito user pool\n${pool.name}`, "round");
+    poolNode.set(String(pool.id), pid);
+    // Federated providers (SAML, OIDC, social) sign users in through the pool: drawn generically.
+    for (const idp of model.federatedProviders(asModel(pool))) {
+      const registered = byUrn.get(idp.urn);
+      if (registered)
+        edge(node(registered, `Federated IdP\n${providerName(idp)}`, "round"), pid, "federates");
+    }
   }
   const issuerNodes = new Map<string, string>();
   const idpFor = (issuer: unknown): string | undefined => {
@@ -209,29 +193,30 @@ export function mermaidDiagram(run: DiagramInput): string {
     edge(users, idp, "sign in");
   };
 
-  /** Methods and routes by URN: the API, HTTP method and path a grant must name. */
-  const routeOf = new Map<string, { api: RegisteredResource; method: string; path: string }>();
+  /** Who the model says may call without an identity, drawn as callers of those entry points. */
+  const openCallers = (e: EntryPoint, id: string) => {
+    for (const c of e.callers) {
+      if (c.kind !== "anyone" && c.kind !== "api-key") continue;
+      const cid = nodeId(`caller:${c.label}`);
+      if (!members.get("")?.some((l) => l.startsWith(`${cid}(`))) {
+        place("", `${cid}(("${esc(c.label)}"))`);
+      }
+      edge(cid, id, "calls");
+    }
+  };
+  const entriesOf = (api: RegisteredResource, ...kinds: EntryPoint["kind"][]) =>
+    kinds.flatMap((k) => model.entries(k)).filter((e) => e.api?.urn === api.urn);
 
-  // --- REST APIs, their methods (with full paths) and authorizers.
+  // --- REST APIs, the methods the model finds (with full paths) and authorizers.
   for (const api of ofType(T.restApi)) {
     const types = strings(I(api).endpointConfiguration?.types);
     const id = nodeId(api.urn);
     const apiMembers: string[] = [];
-    const root = api.wireOutputs.rootResourceId;
-    const resourcesOfApi = ofType(T.restResource).filter((r) => I(r).restApi === api.id);
-    const pathOf = (resourceId: unknown, depth = 0): string => {
-      if (resourceId === root || depth > 30) return "";
-      const res = resourcesOfApi.find((r) => r.id === resourceId);
-      if (!res) return "/?";
-      return `${pathOf(I(res).parentId, depth + 1)}/${I(res).pathPart}`;
-    };
-    for (const m of ofType(T.restMethod).filter((x) => I(x).restApi === api.id)) {
-      const path = pathOf(I(m).resourceId) || "/";
-      const auth = String(I(m).authorization ?? "NONE");
-      const mid = nodeId(m.urn);
-      apiMembers.push(`${mid}["${esc(`${I(m).httpMethod} ${path}\n${auth}`)}"]`);
-      routeOf.set(m.urn, { api, method: String(I(m).httpMethod), path });
-      const authorizer = byId(T.restAuthorizer, I(m).authorizerId);
+    for (const e of entriesOf(api, "rest-method")) {
+      const mid = nodeId(e.resource.urn);
+      apiMembers.push(`${mid}["${esc(`${e.operation}\n${e.auth}`)}"]`);
+      openCallers(e, mid);
+      const authorizer = byId(T.restAuthorizer, I(byUrn.get(e.resource.urn)!).authorizerId);
       if (authorizer) edge(nodeId(authorizer.urn), mid, "authorizes");
     }
     for (const a of ofType(T.restAuthorizer).filter((x) => I(x).restApi === api.id)) {
@@ -255,15 +240,14 @@ export function mermaidDiagram(run: DiagramInput): string {
   for (const api of ofType(T.httpApi)) {
     const id = nodeId(api.urn);
     const apiMembers: string[] = [];
-    for (const route of ofType(T.route).filter((x) => I(x).apiId === api.id)) {
-      const auth = String(I(route).authorizationType ?? "NONE");
+    for (const e of entriesOf(api, "http-route", "websocket-route")) {
+      const route = byUrn.get(e.resource.urn)!;
       const scopes = strings(I(route).authorizationScopes);
       const rid = nodeId(route.urn);
       apiMembers.push(
-        `${rid}["${esc(`${I(route).routeKey}\n${auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
+        `${rid}["${esc(`${e.operation}\n${e.auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
       );
-      const [method, path] = String(I(route).routeKey ?? "").split(" ");
-      if (path) routeOf.set(route.urn, { api, method, path });
+      openCallers(e, rid);
       const authorizer = byId(T.v2Authorizer, I(route).authorizerId);
       if (authorizer) edge(nodeId(authorizer.urn), rid, "authorizes");
     }
@@ -326,57 +310,18 @@ export function mermaidDiagram(run: DiagramInput): string {
     }
   }
 
-  // --- Invoker roles: what their identity policies let them invoke, and who assumes them.
+  // --- Invoker roles: the IAM-only routes the model says they may invoke, and who assumes them.
   const roleNode = new Map<string, string>();
-  const stagesOf = (api: RegisteredResource): string[] => {
-    const names = [
-      ...ofType("aws:apigateway/stage:Stage")
-        .filter((st) => I(st).restApi === api.id)
-        .map((st) => I(st).stageName),
-      ...ofType("aws:apigatewayv2/stage:Stage")
-        .filter((st) => I(st).apiId === api.id)
-        .map((st) => I(st).name),
-    ].filter((n): n is string => typeof n === "string");
-    return names.length ? names : ["stage"];
-  };
-  // Everything a role's identity policies say: inline, role policies and attached managed ones.
-  const statementsOfRole = (role: RegisteredResource): Statement[] => {
-    const statements: Statement[] = [];
-    for (const p of list(I(role).inlinePolicies)) {
-      statements.push(...statementsOf((p as Obj)?.policy));
-    }
-    for (const rp of ofType(T.rolePolicy)) {
-      if (I(rp).role === role.id || I(rp).role === I(role).name) {
-        statements.push(...statementsOf(I(rp).policy));
-      }
-    }
-    for (const att of ofType(T.attachment)) {
-      if (I(att).role !== role.id && I(att).role !== I(role).name) continue;
-      const managed = ofType(T.policy).find((p) => p.arn === I(att).policyArn);
-      if (managed) statements.push(...statementsOf(I(managed).policy));
-    }
-    return statements;
-  };
   for (const role of ofType(T.role)) {
-    const statements = statementsOfRole(role);
-    if (statements.length === 0) continue;
-    const reachable = [...routeOf.entries()].filter(([, { api, method, path }]) => {
-      // The execute-api ARN of a route: arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/<path>
-      const base = String(api.wireOutputs.executionArn ?? `arn:aws:execute-api:*:*:${api.id}`);
-      return stagesOf(api).some((stage) =>
-        allowsInvoke(statements, `${base}/${stage}/${method}${path}`),
-      );
-    });
-    if (reachable.length === 0) continue;
+    const entries = model.iamEntries(asModel(role));
+    if (entries.length === 0) continue;
     const rid = node(role, `Invoker role\n${role.name}`, "round");
     roleNode.set(role.urn, rid);
-    for (const [urn] of reachable) edge(rid, nodeId(urn), "execute-api:Invoke");
-    for (const s of statementsOf(I(role).assumeRolePolicy)) {
-      if (s.Effect !== "Allow") continue;
-      const principal = s.Principal as Obj | string | undefined;
+    for (const e of entries) edge(rid, nodeId(e.resource.urn), "execute-api:Invoke");
+    for (const principal of trustedPrincipals(I(role).assumeRolePolicy)) {
       const who: string[] =
         typeof principal === "string"
-          ? [principal]
+          ? [principal === "*" ? "anyone (*)" : principal]
           : [
               ...strings(principal?.Service).map((x) => `service ${x}`),
               ...strings(principal?.AWS).map((x) => describePrincipal(x)),
@@ -405,68 +350,48 @@ export function mermaidDiagram(run: DiagramInput): string {
       functionNode.set(fn.urn, node(fn, `λ ${fn.name}`));
     }
   }
-  const fnByArnIn = (text: unknown) =>
-    typeof text === "string" && text !== ""
-      ? ofType(T.lambda).find((f) => f.arn && (text === f.arn || text.includes(`${f.arn}/`)))
-      : undefined;
-  const invokes = (from: string, target: unknown, label = "invokes") => {
-    const fn = fnByArnIn(target);
-    if (fn) edge(from, functionNode.get(fn.urn)!, label);
-  };
-  for (const [urn, { api }] of routeOf) {
-    const r = byUrn.get(urn)!;
-    if (r.type === T.restMethod) {
-      const integration = ofType(T.restIntegration).find(
-        (x) =>
-          I(x).restApi === api.id &&
-          I(x).resourceId === I(r).resourceId &&
-          I(x).httpMethod === I(r).httpMethod,
-      );
-      if (integration) invokes(nodeId(urn), I(integration).uri);
-    } else {
-      const target = /^integrations\/(.+)$/.exec(String(I(r).target ?? ""))?.[1];
-      const integration = byId(T.v2Integration, target);
-      if (integration) invokes(nodeId(urn), I(integration).integrationUri);
+  const tableNode = (r: PolicyResource) => node(byUrn.get(r.urn)!, `DynamoDB ${r.name}`, "round");
+  /** Edges from a node to the functions and tables the model's hops name. */
+  const hopEdges = (from: string, hops: Hop[], fnLabel = "invokes") => {
+    for (const h of hops) {
+      if (h.resource?.type === LAMBDA) edge(from, functionNode.get(h.resource.urn)!, fnLabel);
+      else if (h.resource?.type === T.table) {
+        edge(from, tableNode(h.resource), (h.actions ?? []).join(" ") || "DynamoDB");
+      }
     }
+  };
+  for (const e of [
+    ...model.entries("rest-method"),
+    ...model.entries("http-route"),
+    ...model.entries("websocket-route"),
+  ]) {
+    hopEdges(nodeId(e.resource.urn), e.reaches);
   }
   for (const a of [...ofType(T.restAuthorizer), ...ofType(T.v2Authorizer)]) {
-    invokes(nodeId(a.urn), I(a).authorizerUri, "runs");
+    const fns = model.functionsIn(asModel(a), "authorizerUri");
+    if (Array.isArray(fns))
+      for (const fn of fns) edge(nodeId(a.urn), functionNode.get(fn.urn)!, "runs");
   }
+  const fields = model.entries("appsync-field");
   for (const ds of ofType(T.dataSource)) {
     const api = byId(T.appsync, I(ds).apiId);
     if (!api) continue;
     const kind = String(I(ds).type ?? "");
     const dsid = node(ds, `data source ${I(ds).name ?? ds.name}\n${kind}`, "round");
-    const fields = ofType(T.resolver)
-      .filter((x) => I(x).apiId === api.id && I(x).dataSource === I(ds).name)
-      .map((x) => `${I(x).type}.${I(x).field}`)
+    const served = fields
+      .filter((e) => e.api?.urn === api.urn && e.reaches.some((h) => h.resource?.urn === ds.urn))
+      .map((e) => e.operation)
       .sort();
-    if (fields.length) edge(nodeId(api.urn), dsid, fields.join(", "));
-    invokes(dsid, I(ds).lambdaConfig?.functionArn);
-    const table = ofType(T.table).find(
-      (t) => t.id === I(ds).dynamodbConfig?.tableName || t.name === I(ds).dynamodbConfig?.tableName,
-    );
-    if (table) {
-      const role = ofType(T.role).find((r) => r.arn !== null && r.arn === I(ds).serviceRoleArn);
-      const actions = role && table.arn ? tableActions(statementsOfRole(role), table.arn) : [];
-      edge(dsid, node(table, `DynamoDB ${table.name}`, "round"), actions.join(" ") || "DynamoDB");
-    }
+    if (served.length) edge(nodeId(api.urn), dsid, served.join(", "));
+    hopEdges(dsid, model.dataSourceHop(asModel(ds)).next);
   }
   for (const fn of ofType(T.lambda)) {
-    const role = ofType(T.role).find((r) => r.arn !== null && r.arn === I(fn).role);
-    if (!role) continue;
-    const statements = statementsOfRole(role);
-    for (const table of ofType(T.table)) {
-      const actions = table.arn ? tableActions(statements, table.arn) : [];
-      if (actions.length === 0) continue;
-      edge(
-        functionNode.get(fn.urn)!,
-        node(table, `DynamoDB ${table.name}`, "round"),
-        actions.join(" "),
-      );
-    }
+    const from = functionNode.get(fn.urn)!;
+    hopEdges(from, model.functionHop(asModel(fn)).next);
     // Only a role drawn for what it may invoke is worth an arrow (an invoker role).
-    if (roleNode.has(role.urn)) edge(functionNode.get(fn.urn)!, roleNode.get(role.urn)!, "runs as");
+    const role = model.index.ref(asModel(fn), "role", [T.role]);
+    if (!Array.isArray(role)) continue;
+    for (const r of role) if (roleNode.has(r.urn)) edge(from, roleNode.get(r.urn)!, "runs as");
   }
 
   // --- The execute-api VPC endpoint and the private APIs pinned to it.
@@ -482,9 +407,10 @@ export function mermaidDiagram(run: DiagramInput): string {
           .filter((p) => I(p).restApiId === api.id)
           .map((p) => I(p).policy),
       ];
-      const pinned = policies.some((p) =>
-        JSON.stringify(statementsOf(p)).includes(String(vpce.id)),
-      );
+      const pinned = policies.some((p) => {
+        const parsed = parsePolicyDocument(p);
+        return parsed.status === "ok" && JSON.stringify(parsed.document).includes(String(vpce.id));
+      });
       if (pinned || ids.includes(String(vpce.id))) {
         edge(vid, nodeId(api.urn), pinned ? "aws:SourceVpce" : "vpcEndpointIds", "==>");
       }
@@ -521,6 +447,28 @@ export function mermaidDiagram(run: DiagramInput): string {
   }
   lines.push(...edges);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The principals a trust policy allows (its Allow statements' Principal), read leniently: a
+ * trust policy has no Resource, so it is not an identity or resource policy the pack's parser
+ * accepts.
+ */
+function trustedPrincipals(doc: unknown): (string | Obj)[] {
+  let d = doc;
+  if (typeof d === "string") {
+    try {
+      d = JSON.parse(d);
+    } catch {
+      return [];
+    }
+  }
+  if (d === null || typeof d !== "object") return [];
+  return list((d as Obj).Statement)
+    .map((s) => s as Obj)
+    .filter((s) => s !== null && typeof s === "object" && s.Effect === "Allow")
+    .map((s) => s.Principal as string | Obj)
+    .filter((p) => p !== undefined);
 }
 
 function describePrincipal(p: string): string {

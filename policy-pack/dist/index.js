@@ -8,6 +8,13 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __commonJS = (cb, mod) => function __require() {
+  try {
+    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+  } catch (e) {
+    throw mod = 0, e;
+  }
+};
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
     for (let key of __getOwnPropNames(from))
@@ -24,6 +31,10956 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+
+// ../node_modules/yaml/dist/nodes/identity.js
+var require_identity = __commonJS({
+  "../node_modules/yaml/dist/nodes/identity.js"(exports2) {
+    "use strict";
+    var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
+    var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
+    var MAP = /* @__PURE__ */ Symbol.for("yaml.map");
+    var PAIR = /* @__PURE__ */ Symbol.for("yaml.pair");
+    var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
+    var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
+    var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
+    var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
+    var isMap = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    function isCollection(node) {
+      if (node && typeof node === "object")
+        switch (node[NODE_TYPE]) {
+          case MAP:
+          case SEQ:
+            return true;
+        }
+      return false;
+    }
+    function isNode(node) {
+      if (node && typeof node === "object")
+        switch (node[NODE_TYPE]) {
+          case ALIAS:
+          case MAP:
+          case SCALAR:
+          case SEQ:
+            return true;
+        }
+      return false;
+    }
+    var hasAnchor = (node) => (isScalar(node) || isCollection(node)) && !!node.anchor;
+    exports2.ALIAS = ALIAS;
+    exports2.DOC = DOC;
+    exports2.MAP = MAP;
+    exports2.NODE_TYPE = NODE_TYPE;
+    exports2.PAIR = PAIR;
+    exports2.SCALAR = SCALAR;
+    exports2.SEQ = SEQ;
+    exports2.hasAnchor = hasAnchor;
+    exports2.isAlias = isAlias;
+    exports2.isCollection = isCollection;
+    exports2.isDocument = isDocument;
+    exports2.isMap = isMap;
+    exports2.isNode = isNode;
+    exports2.isPair = isPair;
+    exports2.isScalar = isScalar;
+    exports2.isSeq = isSeq;
+  }
+});
+
+// ../node_modules/yaml/dist/visit.js
+var require_visit = __commonJS({
+  "../node_modules/yaml/dist/visit.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var BREAK = /* @__PURE__ */ Symbol("break visit");
+    var SKIP = /* @__PURE__ */ Symbol("skip children");
+    var REMOVE = /* @__PURE__ */ Symbol("remove node");
+    function visit(node, visitor) {
+      const visitor_ = initVisitor(visitor);
+      if (identity.isDocument(node)) {
+        const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
+        if (cd === REMOVE)
+          node.contents = null;
+      } else
+        visit_(null, node, visitor_, Object.freeze([]));
+    }
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
+    function visit_(key, node, visitor, path) {
+      const ctrl = callVisitor(key, node, visitor, path);
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+        replaceNode(key, path, ctrl);
+        return visit_(key, ctrl, visitor, path);
+      }
+      if (typeof ctrl !== "symbol") {
+        if (identity.isCollection(node)) {
+          path = Object.freeze(path.concat(node));
+          for (let i = 0; i < node.items.length; ++i) {
+            const ci = visit_(i, node.items[i], visitor, path);
+            if (typeof ci === "number")
+              i = ci - 1;
+            else if (ci === BREAK)
+              return BREAK;
+            else if (ci === REMOVE) {
+              node.items.splice(i, 1);
+              i -= 1;
+            }
+          }
+        } else if (identity.isPair(node)) {
+          path = Object.freeze(path.concat(node));
+          const ck = visit_("key", node.key, visitor, path);
+          if (ck === BREAK)
+            return BREAK;
+          else if (ck === REMOVE)
+            node.key = null;
+          const cv = visit_("value", node.value, visitor, path);
+          if (cv === BREAK)
+            return BREAK;
+          else if (cv === REMOVE)
+            node.value = null;
+        }
+      }
+      return ctrl;
+    }
+    async function visitAsync(node, visitor) {
+      const visitor_ = initVisitor(visitor);
+      if (identity.isDocument(node)) {
+        const cd = await visitAsync_(null, node.contents, visitor_, Object.freeze([node]));
+        if (cd === REMOVE)
+          node.contents = null;
+      } else
+        await visitAsync_(null, node, visitor_, Object.freeze([]));
+    }
+    visitAsync.BREAK = BREAK;
+    visitAsync.SKIP = SKIP;
+    visitAsync.REMOVE = REMOVE;
+    async function visitAsync_(key, node, visitor, path) {
+      const ctrl = await callVisitor(key, node, visitor, path);
+      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+        replaceNode(key, path, ctrl);
+        return visitAsync_(key, ctrl, visitor, path);
+      }
+      if (typeof ctrl !== "symbol") {
+        if (identity.isCollection(node)) {
+          path = Object.freeze(path.concat(node));
+          for (let i = 0; i < node.items.length; ++i) {
+            const ci = await visitAsync_(i, node.items[i], visitor, path);
+            if (typeof ci === "number")
+              i = ci - 1;
+            else if (ci === BREAK)
+              return BREAK;
+            else if (ci === REMOVE) {
+              node.items.splice(i, 1);
+              i -= 1;
+            }
+          }
+        } else if (identity.isPair(node)) {
+          path = Object.freeze(path.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path);
+          if (ck === BREAK)
+            return BREAK;
+          else if (ck === REMOVE)
+            node.key = null;
+          const cv = await visitAsync_("value", node.value, visitor, path);
+          if (cv === BREAK)
+            return BREAK;
+          else if (cv === REMOVE)
+            node.value = null;
+        }
+      }
+      return ctrl;
+    }
+    function initVisitor(visitor) {
+      if (typeof visitor === "object" && (visitor.Collection || visitor.Node || visitor.Value)) {
+        return Object.assign({
+          Alias: visitor.Node,
+          Map: visitor.Node,
+          Scalar: visitor.Node,
+          Seq: visitor.Node
+        }, visitor.Value && {
+          Map: visitor.Value,
+          Scalar: visitor.Value,
+          Seq: visitor.Value
+        }, visitor.Collection && {
+          Map: visitor.Collection,
+          Seq: visitor.Collection
+        }, visitor);
+      }
+      return visitor;
+    }
+    function callVisitor(key, node, visitor, path) {
+      if (typeof visitor === "function")
+        return visitor(key, node, path);
+      if (identity.isMap(node))
+        return visitor.Map?.(key, node, path);
+      if (identity.isSeq(node))
+        return visitor.Seq?.(key, node, path);
+      if (identity.isPair(node))
+        return visitor.Pair?.(key, node, path);
+      if (identity.isScalar(node))
+        return visitor.Scalar?.(key, node, path);
+      if (identity.isAlias(node))
+        return visitor.Alias?.(key, node, path);
+      return void 0;
+    }
+    function replaceNode(key, path, node) {
+      const parent = path[path.length - 1];
+      if (identity.isCollection(parent)) {
+        parent.items[key] = node;
+      } else if (identity.isPair(parent)) {
+        if (key === "key")
+          parent.key = node;
+        else
+          parent.value = node;
+      } else if (identity.isDocument(parent)) {
+        parent.contents = node;
+      } else {
+        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        throw new Error(`Cannot replace node with ${pt} parent`);
+      }
+    }
+    exports2.visit = visit;
+    exports2.visitAsync = visitAsync;
+  }
+});
+
+// ../node_modules/yaml/dist/doc/directives.js
+var require_directives = __commonJS({
+  "../node_modules/yaml/dist/doc/directives.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var visit = require_visit();
+    var escapeChars = {
+      "!": "%21",
+      ",": "%2C",
+      "[": "%5B",
+      "]": "%5D",
+      "{": "%7B",
+      "}": "%7D"
+    };
+    var escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
+    var Directives = class _Directives {
+      constructor(yaml, tags) {
+        this.docStart = null;
+        this.docEnd = false;
+        this.yaml = Object.assign({}, _Directives.defaultYaml, yaml);
+        this.tags = Object.assign({}, _Directives.defaultTags, tags);
+      }
+      clone() {
+        const copy = new _Directives(this.yaml, this.tags);
+        copy.docStart = this.docStart;
+        return copy;
+      }
+      /**
+       * During parsing, get a Directives instance for the current document and
+       * update the stream state according to the current version's spec.
+       */
+      atDocument() {
+        const res = new _Directives(this.yaml, this.tags);
+        switch (this.yaml.version) {
+          case "1.1":
+            this.atNextDocument = true;
+            break;
+          case "1.2":
+            this.atNextDocument = false;
+            this.yaml = {
+              explicit: _Directives.defaultYaml.explicit,
+              version: "1.2"
+            };
+            this.tags = Object.assign({}, _Directives.defaultTags);
+            break;
+        }
+        return res;
+      }
+      /**
+       * @param onError - May be called even if the action was successful
+       * @returns `true` on success
+       */
+      add(line, onError) {
+        if (this.atNextDocument) {
+          this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
+          this.tags = Object.assign({}, _Directives.defaultTags);
+          this.atNextDocument = false;
+        }
+        const parts = line.trim().split(/[ \t]+/);
+        const name = parts.shift();
+        switch (name) {
+          case "%TAG": {
+            if (parts.length !== 2) {
+              onError(0, "%TAG directive should contain exactly two parts");
+              if (parts.length < 2)
+                return false;
+            }
+            const [handle, prefix] = parts;
+            this.tags[handle] = prefix;
+            return true;
+          }
+          case "%YAML": {
+            this.yaml.explicit = true;
+            if (parts.length !== 1) {
+              onError(0, "%YAML directive should contain exactly one part");
+              return false;
+            }
+            const [version] = parts;
+            if (version === "1.1" || version === "1.2") {
+              this.yaml.version = version;
+              return true;
+            } else {
+              const isValid = /^\d+\.\d+$/.test(version);
+              onError(6, `Unsupported YAML version ${version}`, isValid);
+              return false;
+            }
+          }
+          default:
+            onError(0, `Unknown directive ${name}`, true);
+            return false;
+        }
+      }
+      /**
+       * Resolves a tag, matching handles to those defined in %TAG directives.
+       *
+       * @returns Resolved tag, which may also be the non-specific tag `'!'` or a
+       *   `'!local'` tag, or `null` if unresolvable.
+       */
+      tagName(source, onError) {
+        if (source === "!")
+          return "!";
+        if (source[0] !== "!") {
+          onError(`Not a valid tag: ${source}`);
+          return null;
+        }
+        if (source[1] === "<") {
+          const verbatim = source.slice(2, -1);
+          if (verbatim === "!" || verbatim === "!!") {
+            onError(`Verbatim tags aren't resolved, so ${source} is invalid.`);
+            return null;
+          }
+          if (source[source.length - 1] !== ">")
+            onError("Verbatim tags must end with a >");
+          return verbatim;
+        }
+        const [, handle, suffix] = source.match(/^(.*!)([^!]*)$/s);
+        if (!suffix)
+          onError(`The ${source} tag has no suffix`);
+        const prefix = this.tags[handle];
+        if (prefix) {
+          try {
+            return prefix + decodeURIComponent(suffix);
+          } catch (error) {
+            onError(String(error));
+            return null;
+          }
+        }
+        if (handle === "!")
+          return source;
+        onError(`Could not resolve tag: ${source}`);
+        return null;
+      }
+      /**
+       * Given a fully resolved tag, returns its printable string form,
+       * taking into account current tag prefixes and defaults.
+       */
+      tagString(tag) {
+        for (const [handle, prefix] of Object.entries(this.tags)) {
+          if (tag.startsWith(prefix))
+            return handle + escapeTagName(tag.substring(prefix.length));
+        }
+        return tag[0] === "!" ? tag : `!<${tag}>`;
+      }
+      toString(doc) {
+        const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
+        const tagEntries = Object.entries(this.tags);
+        let tagNames;
+        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
+          const tags = {};
+          visit.visit(doc.contents, (_key, node) => {
+            if (identity.isNode(node) && node.tag)
+              tags[node.tag] = true;
+          });
+          tagNames = Object.keys(tags);
+        } else
+          tagNames = [];
+        for (const [handle, prefix] of tagEntries) {
+          if (handle === "!!" && prefix === "tag:yaml.org,2002:")
+            continue;
+          if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
+            lines.push(`%TAG ${handle} ${prefix}`);
+        }
+        return lines.join("\n");
+      }
+    };
+    Directives.defaultYaml = { explicit: false, version: "1.2" };
+    Directives.defaultTags = { "!!": "tag:yaml.org,2002:" };
+    exports2.Directives = Directives;
+  }
+});
+
+// ../node_modules/yaml/dist/doc/anchors.js
+var require_anchors = __commonJS({
+  "../node_modules/yaml/dist/doc/anchors.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var visit = require_visit();
+    function anchorIsValid(anchor) {
+      if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
+        const sa = JSON.stringify(anchor);
+        const msg = `Anchor must not contain whitespace or control characters: ${sa}`;
+        throw new Error(msg);
+      }
+      return true;
+    }
+    function anchorNames(root) {
+      const anchors = /* @__PURE__ */ new Set();
+      visit.visit(root, {
+        Value(_key, node) {
+          if (node.anchor)
+            anchors.add(node.anchor);
+        }
+      });
+      return anchors;
+    }
+    function findNewAnchor(prefix, exclude) {
+      for (let i = 1; true; ++i) {
+        const name = `${prefix}${i}`;
+        if (!exclude.has(name))
+          return name;
+      }
+    }
+    function createNodeAnchors(doc, prefix) {
+      const aliasObjects = [];
+      const sourceObjects = /* @__PURE__ */ new Map();
+      let prevAnchors = null;
+      return {
+        onAnchor: (source) => {
+          aliasObjects.push(source);
+          prevAnchors ?? (prevAnchors = anchorNames(doc));
+          const anchor = findNewAnchor(prefix, prevAnchors);
+          prevAnchors.add(anchor);
+          return anchor;
+        },
+        /**
+         * With circular references, the source node is only resolved after all
+         * of its child nodes are. This is why anchors are set only after all of
+         * the nodes have been created.
+         */
+        setAnchors: () => {
+          for (const source of aliasObjects) {
+            const ref = sourceObjects.get(source);
+            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
+              ref.node.anchor = ref.anchor;
+            } else {
+              const error = new Error("Failed to resolve repeated object (this should not happen)");
+              error.source = source;
+              throw error;
+            }
+          }
+        },
+        sourceObjects
+      };
+    }
+    exports2.anchorIsValid = anchorIsValid;
+    exports2.anchorNames = anchorNames;
+    exports2.createNodeAnchors = createNodeAnchors;
+    exports2.findNewAnchor = findNewAnchor;
+  }
+});
+
+// ../node_modules/yaml/dist/doc/applyReviver.js
+var require_applyReviver = __commonJS({
+  "../node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+    "use strict";
+    function applyReviver(reviver, obj, key, val) {
+      if (val && typeof val === "object") {
+        if (Array.isArray(val)) {
+          for (let i = 0, len = val.length; i < len; ++i) {
+            const v0 = val[i];
+            const v1 = applyReviver(reviver, val, String(i), v0);
+            if (v1 === void 0)
+              delete val[i];
+            else if (v1 !== v0)
+              val[i] = v1;
+          }
+        } else if (val instanceof Map) {
+          for (const k of Array.from(val.keys())) {
+            const v0 = val.get(k);
+            const v1 = applyReviver(reviver, val, k, v0);
+            if (v1 === void 0)
+              val.delete(k);
+            else if (v1 !== v0)
+              val.set(k, v1);
+          }
+        } else if (val instanceof Set) {
+          for (const v0 of Array.from(val)) {
+            const v1 = applyReviver(reviver, val, v0, v0);
+            if (v1 === void 0)
+              val.delete(v0);
+            else if (v1 !== v0) {
+              val.delete(v0);
+              val.add(v1);
+            }
+          }
+        } else {
+          for (const [k, v0] of Object.entries(val)) {
+            const v1 = applyReviver(reviver, val, k, v0);
+            if (v1 === void 0)
+              delete val[k];
+            else if (v1 !== v0)
+              val[k] = v1;
+          }
+        }
+      }
+      return reviver.call(obj, key, val);
+    }
+    exports2.applyReviver = applyReviver;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/toJS.js
+var require_toJS = __commonJS({
+  "../node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    function toJS(value, arg, ctx) {
+      if (Array.isArray(value))
+        return value.map((v, i) => toJS(v, String(i), ctx));
+      if (value && typeof value.toJSON === "function") {
+        if (!ctx || !identity.hasAnchor(value))
+          return value.toJSON(arg, ctx);
+        const data = { aliasCount: 0, count: 1, res: void 0 };
+        ctx.anchors.set(value, data);
+        ctx.onCreate = (res2) => {
+          data.res = res2;
+          delete ctx.onCreate;
+        };
+        const res = value.toJSON(arg, ctx);
+        if (ctx.onCreate)
+          ctx.onCreate(res);
+        return res;
+      }
+      if (typeof value === "bigint" && !ctx?.keep)
+        return Number(value);
+      return value;
+    }
+    exports2.toJS = toJS;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/Node.js
+var require_Node = __commonJS({
+  "../node_modules/yaml/dist/nodes/Node.js"(exports2) {
+    "use strict";
+    var applyReviver = require_applyReviver();
+    var identity = require_identity();
+    var toJS = require_toJS();
+    var NodeBase = class {
+      constructor(type) {
+        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
+      }
+      /** Create a copy of this node.  */
+      clone() {
+        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        if (this.range)
+          copy.range = this.range.slice();
+        return copy;
+      }
+      /** A plain JavaScript representation of this node. */
+      toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+        if (!identity.isDocument(doc))
+          throw new TypeError("A document argument is required");
+        const ctx = {
+          anchors: /* @__PURE__ */ new Map(),
+          doc,
+          keep: true,
+          mapAsMap: mapAsMap === true,
+          mapKeyWarned: false,
+          maxAliasCount: typeof maxAliasCount === "number" ? maxAliasCount : 100
+        };
+        const res = toJS.toJS(this, "", ctx);
+        if (typeof onAnchor === "function")
+          for (const { count, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count);
+        return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
+      }
+    };
+    exports2.NodeBase = NodeBase;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/Alias.js
+var require_Alias = __commonJS({
+  "../node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+    "use strict";
+    var anchors = require_anchors();
+    var visit = require_visit();
+    var identity = require_identity();
+    var Node = require_Node();
+    var toJS = require_toJS();
+    var Alias = class extends Node.NodeBase {
+      constructor(source) {
+        super(identity.ALIAS);
+        this.source = source;
+        Object.defineProperty(this, "tag", {
+          set() {
+            throw new Error("Alias nodes cannot have tags");
+          }
+        });
+      }
+      /**
+       * Resolve the value of this alias within `doc`, finding the last
+       * instance of the `source` anchor before this node.
+       */
+      resolve(doc, ctx) {
+        if (ctx?.maxAliasCount === 0)
+          throw new ReferenceError("Alias resolution is disabled");
+        let nodes;
+        if (ctx?.aliasResolveCache) {
+          nodes = ctx.aliasResolveCache;
+        } else {
+          nodes = [];
+          visit.visit(doc, {
+            Node: (_key, node) => {
+              if (identity.isAlias(node) || identity.hasAnchor(node))
+                nodes.push(node);
+            }
+          });
+          if (ctx)
+            ctx.aliasResolveCache = nodes;
+        }
+        let found = void 0;
+        for (const node of nodes) {
+          if (node === this)
+            break;
+          if (node.anchor === this.source)
+            found = node;
+        }
+        if (found && ctx) {
+          const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
+          let data = anchors2.get(found);
+          if (!data) {
+            toJS.toJS(found, null, ctx);
+            data = anchors2.get(found);
+          }
+          if (data?.res === void 0) {
+            const msg = "This should not happen: Alias anchor was not resolved?";
+            throw new ReferenceError(msg);
+          }
+          if (maxAliasCount >= 0) {
+            data.count += 1;
+            if (data.aliasCount === 0)
+              data.aliasCount = getAliasCount(doc2, found, anchors2);
+            if (data.count * data.aliasCount > maxAliasCount) {
+              const msg = "Excessive alias count indicates a resource exhaustion attack";
+              throw new ReferenceError(msg);
+            }
+          }
+        }
+        return found;
+      }
+      toJSON(_arg, ctx) {
+        if (!ctx)
+          return { source: this.source };
+        const source = this.resolve(ctx.doc, ctx);
+        if (!source) {
+          const msg = `Unresolved alias (the anchor must be set before the alias): ${this.source}`;
+          throw new ReferenceError(msg);
+        }
+        return ctx.anchors.get(source).res;
+      }
+      toString(ctx, _onComment, _onChompKeep) {
+        const src = `*${this.source}`;
+        if (ctx) {
+          anchors.anchorIsValid(this.source);
+          if (ctx.options.verifyAliasOrder && !ctx.anchors.has(this.source)) {
+            const msg = `Unresolved alias (the anchor must be set before the alias): ${this.source}`;
+            throw new Error(msg);
+          }
+          if (ctx.implicitKey)
+            return `${src} `;
+        }
+        return src;
+      }
+    };
+    function getAliasCount(doc, node, anchors2) {
+      if (identity.isAlias(node)) {
+        const source = node.resolve(doc);
+        const anchor = anchors2 && source && anchors2.get(source);
+        return anchor ? anchor.count * anchor.aliasCount : 0;
+      } else if (identity.isCollection(node)) {
+        let count = 0;
+        for (const item of node.items) {
+          const c = getAliasCount(doc, item, anchors2);
+          if (c > count)
+            count = c;
+        }
+        return count;
+      } else if (identity.isPair(node)) {
+        const kc = getAliasCount(doc, node.key, anchors2);
+        const vc = getAliasCount(doc, node.value, anchors2);
+        return Math.max(kc, vc);
+      }
+      return 1;
+    }
+    exports2.Alias = Alias;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/Scalar.js
+var require_Scalar = __commonJS({
+  "../node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Node = require_Node();
+    var toJS = require_toJS();
+    var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
+    var Scalar = class extends Node.NodeBase {
+      constructor(value) {
+        super(identity.SCALAR);
+        this.value = value;
+      }
+      toJSON(arg, ctx) {
+        return ctx?.keep ? this.value : toJS.toJS(this.value, arg, ctx);
+      }
+      toString() {
+        return String(this.value);
+      }
+    };
+    Scalar.BLOCK_FOLDED = "BLOCK_FOLDED";
+    Scalar.BLOCK_LITERAL = "BLOCK_LITERAL";
+    Scalar.PLAIN = "PLAIN";
+    Scalar.QUOTE_DOUBLE = "QUOTE_DOUBLE";
+    Scalar.QUOTE_SINGLE = "QUOTE_SINGLE";
+    exports2.Scalar = Scalar;
+    exports2.isScalarValue = isScalarValue;
+  }
+});
+
+// ../node_modules/yaml/dist/doc/createNode.js
+var require_createNode = __commonJS({
+  "../node_modules/yaml/dist/doc/createNode.js"(exports2) {
+    "use strict";
+    var Alias = require_Alias();
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var defaultTagPrefix = "tag:yaml.org,2002:";
+    function findTagObject(value, tagName, tags) {
+      if (tagName) {
+        const match = tags.filter((t) => t.tag === tagName);
+        const tagObj = match.find((t) => !t.format) ?? match[0];
+        if (!tagObj)
+          throw new Error(`Tag ${tagName} not found`);
+        return tagObj;
+      }
+      return tags.find((t) => t.identify?.(value) && !t.format);
+    }
+    function createNode(value, tagName, ctx) {
+      if (identity.isDocument(value))
+        value = value.contents;
+      if (identity.isNode(value))
+        return value;
+      if (identity.isPair(value)) {
+        const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
+        map.items.push(value);
+        return map;
+      }
+      if (value instanceof String || value instanceof Number || value instanceof Boolean || typeof BigInt !== "undefined" && value instanceof BigInt) {
+        value = value.valueOf();
+      }
+      const { aliasDuplicateObjects, onAnchor, onTagObj, schema: schema4, sourceObjects } = ctx;
+      let ref = void 0;
+      if (aliasDuplicateObjects && value && typeof value === "object") {
+        ref = sourceObjects.get(value);
+        if (ref) {
+          ref.anchor ?? (ref.anchor = onAnchor(value));
+          return new Alias.Alias(ref.anchor);
+        } else {
+          ref = { anchor: null, node: null };
+          sourceObjects.set(value, ref);
+        }
+      }
+      if (tagName?.startsWith("!!"))
+        tagName = defaultTagPrefix + tagName.slice(2);
+      let tagObj = findTagObject(value, tagName, schema4.tags);
+      if (!tagObj) {
+        if (value && typeof value.toJSON === "function") {
+          value = value.toJSON();
+        }
+        if (!value || typeof value !== "object") {
+          const node2 = new Scalar.Scalar(value);
+          if (ref)
+            ref.node = node2;
+          return node2;
+        }
+        tagObj = value instanceof Map ? schema4[identity.MAP] : Symbol.iterator in Object(value) ? schema4[identity.SEQ] : schema4[identity.MAP];
+      }
+      if (onTagObj) {
+        onTagObj(tagObj);
+        delete ctx.onTagObj;
+      }
+      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      if (tagName)
+        node.tag = tagName;
+      else if (!tagObj.default)
+        node.tag = tagObj.tag;
+      if (ref)
+        ref.node = node;
+      return node;
+    }
+    exports2.createNode = createNode;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/Collection.js
+var require_Collection = __commonJS({
+  "../node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+    "use strict";
+    var createNode = require_createNode();
+    var identity = require_identity();
+    var Node = require_Node();
+    function collectionFromPath(schema4, path, value) {
+      let v = value;
+      for (let i = path.length - 1; i >= 0; --i) {
+        const k = path[i];
+        if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
+          const a = [];
+          a[k] = v;
+          v = a;
+        } else {
+          v = /* @__PURE__ */ new Map([[k, v]]);
+        }
+      }
+      return createNode.createNode(v, void 0, {
+        aliasDuplicateObjects: false,
+        keepUndefined: false,
+        onAnchor: () => {
+          throw new Error("This should not happen, please report a bug.");
+        },
+        schema: schema4,
+        sourceObjects: /* @__PURE__ */ new Map()
+      });
+    }
+    var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
+    var Collection = class extends Node.NodeBase {
+      constructor(type, schema4) {
+        super(type);
+        Object.defineProperty(this, "schema", {
+          value: schema4,
+          configurable: true,
+          enumerable: false,
+          writable: true
+        });
+      }
+      /**
+       * Create a copy of this collection.
+       *
+       * @param schema - If defined, overwrites the original's schema
+       */
+      clone(schema4) {
+        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        if (schema4)
+          copy.schema = schema4;
+        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema4) : it);
+        if (this.range)
+          copy.range = this.range.slice();
+        return copy;
+      }
+      /**
+       * Adds a value to the collection. For `!!map` and `!!omap` the value must
+       * be a Pair instance or a `{ key, value }` object, which may not have a key
+       * that already exists in the map.
+       */
+      addIn(path, value) {
+        if (isEmptyPath(path))
+          this.add(value);
+        else {
+          const [key, ...rest] = path;
+          const node = this.get(key, true);
+          if (identity.isCollection(node))
+            node.addIn(rest, value);
+          else if (node === void 0 && this.schema)
+            this.set(key, collectionFromPath(this.schema, rest, value));
+          else
+            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+        }
+      }
+      /**
+       * Removes a value from the collection.
+       * @returns `true` if the item was found and removed.
+       */
+      deleteIn(path) {
+        const [key, ...rest] = path;
+        if (rest.length === 0)
+          return this.delete(key);
+        const node = this.get(key, true);
+        if (identity.isCollection(node))
+          return node.deleteIn(rest);
+        else
+          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+      }
+      /**
+       * Returns item at `key`, or `undefined` if not found. By default unwraps
+       * scalar values from their surrounding node; to disable set `keepScalar` to
+       * `true` (collections are always returned intact).
+       */
+      getIn(path, keepScalar) {
+        const [key, ...rest] = path;
+        const node = this.get(key, true);
+        if (rest.length === 0)
+          return !keepScalar && identity.isScalar(node) ? node.value : node;
+        else
+          return identity.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
+      }
+      hasAllNullValues(allowScalar) {
+        return this.items.every((node) => {
+          if (!identity.isPair(node))
+            return false;
+          const n = node.value;
+          return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
+        });
+      }
+      /**
+       * Checks if the collection includes a value with the key `key`.
+       */
+      hasIn(path) {
+        const [key, ...rest] = path;
+        if (rest.length === 0)
+          return this.has(key);
+        const node = this.get(key, true);
+        return identity.isCollection(node) ? node.hasIn(rest) : false;
+      }
+      /**
+       * Sets a value in this collection. For `!!set`, `value` needs to be a
+       * boolean to add/remove the item from the set.
+       */
+      setIn(path, value) {
+        const [key, ...rest] = path;
+        if (rest.length === 0) {
+          this.set(key, value);
+        } else {
+          const node = this.get(key, true);
+          if (identity.isCollection(node))
+            node.setIn(rest, value);
+          else if (node === void 0 && this.schema)
+            this.set(key, collectionFromPath(this.schema, rest, value));
+          else
+            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+        }
+      }
+    };
+    exports2.Collection = Collection;
+    exports2.collectionFromPath = collectionFromPath;
+    exports2.isEmptyPath = isEmptyPath;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyComment.js
+var require_stringifyComment = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+    "use strict";
+    var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
+    function indentComment(comment, indent) {
+      if (/^\n+$/.test(comment))
+        return comment.substring(1);
+      return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
+    }
+    var lineComment = (str, indent, comment) => str.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str.endsWith(" ") ? "" : " ") + comment;
+    exports2.indentComment = indentComment;
+    exports2.lineComment = lineComment;
+    exports2.stringifyComment = stringifyComment;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/foldFlowLines.js
+var require_foldFlowLines = __commonJS({
+  "../node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+    "use strict";
+    var FOLD_FLOW = "flow";
+    var FOLD_BLOCK = "block";
+    var FOLD_QUOTED = "quoted";
+    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+      if (!lineWidth || lineWidth < 0)
+        return text;
+      if (lineWidth < minContentWidth)
+        minContentWidth = 0;
+      const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
+      if (text.length <= endStep)
+        return text;
+      const folds = [];
+      const escapedFolds = {};
+      let end = lineWidth - indent.length;
+      if (typeof indentAtStart === "number") {
+        if (indentAtStart > lineWidth - Math.max(2, minContentWidth))
+          folds.push(0);
+        else
+          end = lineWidth - indentAtStart;
+      }
+      let split = void 0;
+      let prev = void 0;
+      let overflow = false;
+      let i = -1;
+      let escStart = -1;
+      let escEnd = -1;
+      if (mode === FOLD_BLOCK) {
+        i = consumeMoreIndentedLines(text, i, indent.length);
+        if (i !== -1)
+          end = i + endStep;
+      }
+      for (let ch; ch = text[i += 1]; ) {
+        if (mode === FOLD_QUOTED && ch === "\\") {
+          escStart = i;
+          switch (text[i + 1]) {
+            case "x":
+              i += 3;
+              break;
+            case "u":
+              i += 5;
+              break;
+            case "U":
+              i += 9;
+              break;
+            default:
+              i += 1;
+          }
+          escEnd = i;
+        }
+        if (ch === "\n") {
+          if (mode === FOLD_BLOCK)
+            i = consumeMoreIndentedLines(text, i, indent.length);
+          end = i + indent.length + endStep;
+          split = void 0;
+        } else {
+          if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
+            const next = text[i + 1];
+            if (next && next !== " " && next !== "\n" && next !== "	")
+              split = i;
+          }
+          if (i >= end) {
+            if (split) {
+              folds.push(split);
+              end = split + endStep;
+              split = void 0;
+            } else if (mode === FOLD_QUOTED) {
+              while (prev === " " || prev === "	") {
+                prev = ch;
+                ch = text[i += 1];
+                overflow = true;
+              }
+              const j = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j])
+                return text;
+              folds.push(j);
+              escapedFolds[j] = true;
+              end = j + endStep;
+              split = void 0;
+            } else {
+              overflow = true;
+            }
+          }
+        }
+        prev = ch;
+      }
+      if (overflow && onOverflow)
+        onOverflow();
+      if (folds.length === 0)
+        return text;
+      if (onFold)
+        onFold();
+      let res = text.slice(0, folds[0]);
+      for (let i2 = 0; i2 < folds.length; ++i2) {
+        const fold = folds[i2];
+        const end2 = folds[i2 + 1] || text.length;
+        if (fold === 0)
+          res = `
+${indent}${text.slice(0, end2)}`;
+        else {
+          if (mode === FOLD_QUOTED && escapedFolds[fold])
+            res += `${text[fold]}\\`;
+          res += `
+${indent}${text.slice(fold + 1, end2)}`;
+        }
+      }
+      return res;
+    }
+    function consumeMoreIndentedLines(text, i, indent) {
+      let end = i;
+      let start = i + 1;
+      let ch = text[start];
+      while (ch === " " || ch === "	") {
+        if (i < start + indent) {
+          ch = text[++i];
+        } else {
+          do {
+            ch = text[++i];
+          } while (ch && ch !== "\n");
+          end = i;
+          start = i + 1;
+          ch = text[start];
+        }
+      }
+      return end;
+    }
+    exports2.FOLD_BLOCK = FOLD_BLOCK;
+    exports2.FOLD_FLOW = FOLD_FLOW;
+    exports2.FOLD_QUOTED = FOLD_QUOTED;
+    exports2.foldFlowLines = foldFlowLines;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyString.js
+var require_stringifyString = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var foldFlowLines = require_foldFlowLines();
+    var getFoldOptions = (ctx, isBlock) => ({
+      indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
+      lineWidth: ctx.options.lineWidth,
+      minContentWidth: ctx.options.minContentWidth
+    });
+    var containsDocumentMarker = (str) => /^(%|---|\.\.\.)/m.test(str);
+    function lineLengthOverLimit(str, lineWidth, indentLength) {
+      if (!lineWidth || lineWidth < 0)
+        return false;
+      const limit = lineWidth - indentLength;
+      const strLen = str.length;
+      if (strLen <= limit)
+        return false;
+      for (let i = 0, start = 0; i < strLen; ++i) {
+        if (str[i] === "\n") {
+          if (i - start > limit)
+            return true;
+          start = i + 1;
+          if (strLen - start <= limit)
+            return false;
+        }
+      }
+      return true;
+    }
+    function doubleQuotedString(value, ctx) {
+      const json = JSON.stringify(value);
+      if (ctx.options.doubleQuotedAsJSON)
+        return json;
+      const { implicitKey } = ctx;
+      const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
+      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      let str = "";
+      let start = 0;
+      for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
+        if (ch === " " && json[i + 1] === "\\" && json[i + 2] === "n") {
+          str += json.slice(start, i) + "\\ ";
+          i += 1;
+          start = i;
+          ch = "\\";
+        }
+        if (ch === "\\")
+          switch (json[i + 1]) {
+            case "u":
+              {
+                str += json.slice(start, i);
+                const code = json.substr(i + 2, 4);
+                switch (code) {
+                  case "0000":
+                    str += "\\0";
+                    break;
+                  case "0007":
+                    str += "\\a";
+                    break;
+                  case "000b":
+                    str += "\\v";
+                    break;
+                  case "001b":
+                    str += "\\e";
+                    break;
+                  case "0085":
+                    str += "\\N";
+                    break;
+                  case "00a0":
+                    str += "\\_";
+                    break;
+                  case "2028":
+                    str += "\\L";
+                    break;
+                  case "2029":
+                    str += "\\P";
+                    break;
+                  default:
+                    if (code.substr(0, 2) === "00")
+                      str += "\\x" + code.substr(2);
+                    else
+                      str += json.substr(i, 6);
+                }
+                i += 5;
+                start = i + 1;
+              }
+              break;
+            case "n":
+              if (implicitKey || json[i + 2] === '"' || json.length < minMultiLineLength) {
+                i += 1;
+              } else {
+                str += json.slice(start, i) + "\n\n";
+                while (json[i + 2] === "\\" && json[i + 3] === "n" && json[i + 4] !== '"') {
+                  str += "\n";
+                  i += 2;
+                }
+                str += indent;
+                if (json[i + 2] === " ")
+                  str += "\\";
+                i += 1;
+                start = i + 1;
+              }
+              break;
+            default:
+              i += 1;
+          }
+      }
+      str = start ? str + json.slice(start) : json;
+      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+    }
+    function singleQuotedString(value, ctx) {
+      if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
+        return doubleQuotedString(value, ctx);
+      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&
+${indent}`) + "'";
+      return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+    }
+    function quotedString(value, ctx) {
+      const { singleQuote } = ctx.options;
+      let qs;
+      if (singleQuote === false)
+        qs = doubleQuotedString;
+      else {
+        const hasDouble = value.includes('"');
+        const hasSingle = value.includes("'");
+        if (hasDouble && !hasSingle)
+          qs = singleQuotedString;
+        else if (hasSingle && !hasDouble)
+          qs = doubleQuotedString;
+        else
+          qs = singleQuote ? singleQuotedString : doubleQuotedString;
+      }
+      return qs(value, ctx);
+    }
+    var blockEndNewlines;
+    try {
+      blockEndNewlines = new RegExp("(^|(?<!\n))\n+(?!\n|$)", "g");
+    } catch {
+      blockEndNewlines = /\n+(?!\n|$)/g;
+    }
+    function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
+      const { blockQuote, commentString, lineWidth } = ctx.options;
+      if (!blockQuote || /\n[\t ]+$/.test(value)) {
+        return quotedString(value, ctx);
+      }
+      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
+      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      if (!value)
+        return literal ? "|\n" : ">\n";
+      let chomp;
+      let endStart;
+      for (endStart = value.length; endStart > 0; --endStart) {
+        const ch = value[endStart - 1];
+        if (ch !== "\n" && ch !== "	" && ch !== " ")
+          break;
+      }
+      let end = value.substring(endStart);
+      const endNlPos = end.indexOf("\n");
+      if (endNlPos === -1) {
+        chomp = "-";
+      } else if (value === end || endNlPos !== end.length - 1) {
+        chomp = "+";
+        if (onChompKeep)
+          onChompKeep();
+      } else {
+        chomp = "";
+      }
+      if (end) {
+        value = value.slice(0, -end.length);
+        if (end[end.length - 1] === "\n")
+          end = end.slice(0, -1);
+        end = end.replace(blockEndNewlines, `$&${indent}`);
+      }
+      let startWithSpace = false;
+      let startEnd;
+      let startNlPos = -1;
+      for (startEnd = 0; startEnd < value.length; ++startEnd) {
+        const ch = value[startEnd];
+        if (ch === " ")
+          startWithSpace = true;
+        else if (ch === "\n")
+          startNlPos = startEnd;
+        else
+          break;
+      }
+      let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      if (start) {
+        value = value.substring(start.length);
+        start = start.replace(/\n+/g, `$&${indent}`);
+      }
+      const indentSize = indent ? "2" : "1";
+      let header = (startWithSpace ? indentSize : "") + chomp;
+      if (comment) {
+        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        if (onComment)
+          onComment();
+      }
+      if (!literal) {
+        const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
+        let literalFallback = false;
+        const foldOptions = getFoldOptions(ctx, true);
+        if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
+          foldOptions.onOverflow = () => {
+            literalFallback = true;
+          };
+        }
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        if (!literalFallback)
+          return `>${header}
+${indent}${body}`;
+      }
+      value = value.replace(/\n+/g, `$&${indent}`);
+      return `|${header}
+${indent}${start}${value}${end}`;
+    }
+    function plainString(item, ctx, onComment, onChompKeep) {
+      const { type, value } = item;
+      const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
+      if (implicitKey && value.includes("\n") || inFlow && /[[\]{},]/.test(value)) {
+        return quotedString(value, ctx);
+      }
+      if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
+        return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
+      }
+      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
+        return blockString(item, ctx, onComment, onChompKeep);
+      }
+      if (containsDocumentMarker(value)) {
+        if (indent === "") {
+          ctx.forceBlockIndent = true;
+          return blockString(item, ctx, onComment, onChompKeep);
+        } else if (implicitKey && indent === indentStep) {
+          return quotedString(value, ctx);
+        }
+      }
+      const str = value.replace(/\n+/g, `$&
+${indent}`);
+      if (actualString) {
+        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
+        const { compat, tags } = ctx.doc.schema;
+        if (tags.some(test) || compat?.some(test))
+          return quotedString(value, ctx);
+      }
+      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+    }
+    function stringifyString(item, ctx, onComment, onChompKeep) {
+      const { implicitKey, inFlow } = ctx;
+      const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
+      let { type } = item;
+      if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
+          type = Scalar.Scalar.QUOTE_DOUBLE;
+      }
+      const _stringify = (_type) => {
+        switch (_type) {
+          case Scalar.Scalar.BLOCK_FOLDED:
+          case Scalar.Scalar.BLOCK_LITERAL:
+            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
+          case Scalar.Scalar.QUOTE_DOUBLE:
+            return doubleQuotedString(ss.value, ctx);
+          case Scalar.Scalar.QUOTE_SINGLE:
+            return singleQuotedString(ss.value, ctx);
+          case Scalar.Scalar.PLAIN:
+            return plainString(ss, ctx, onComment, onChompKeep);
+          default:
+            return null;
+        }
+      };
+      let res = _stringify(type);
+      if (res === null) {
+        const { defaultKeyType, defaultStringType } = ctx.options;
+        const t = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t);
+        if (res === null)
+          throw new Error(`Unsupported default string type ${t}`);
+      }
+      return res;
+    }
+    exports2.stringifyString = stringifyString;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringify.js
+var require_stringify = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+    "use strict";
+    var anchors = require_anchors();
+    var identity = require_identity();
+    var stringifyComment = require_stringifyComment();
+    var stringifyString = require_stringifyString();
+    function createStringifyContext(doc, options) {
+      const opt = Object.assign({
+        blockQuote: true,
+        commentString: stringifyComment.stringifyComment,
+        defaultKeyType: null,
+        defaultStringType: "PLAIN",
+        directives: null,
+        doubleQuotedAsJSON: false,
+        doubleQuotedMinMultiLineLength: 40,
+        falseStr: "false",
+        flowCollectionPadding: true,
+        indentSeq: true,
+        lineWidth: 80,
+        minContentWidth: 20,
+        nullStr: "null",
+        simpleKeys: false,
+        singleQuote: null,
+        trailingComma: false,
+        trueStr: "true",
+        verifyAliasOrder: true
+      }, doc.schema.toStringOptions, options);
+      let inFlow;
+      switch (opt.collectionStyle) {
+        case "block":
+          inFlow = false;
+          break;
+        case "flow":
+          inFlow = true;
+          break;
+        default:
+          inFlow = null;
+      }
+      return {
+        anchors: /* @__PURE__ */ new Set(),
+        doc,
+        flowCollectionPadding: opt.flowCollectionPadding ? " " : "",
+        indent: "",
+        indentStep: typeof opt.indent === "number" ? " ".repeat(opt.indent) : "  ",
+        inFlow,
+        options: opt
+      };
+    }
+    function getTagObject(tags, item) {
+      if (item.tag) {
+        const match = tags.filter((t) => t.tag === item.tag);
+        if (match.length > 0)
+          return match.find((t) => t.format === item.format) ?? match[0];
+      }
+      let tagObj = void 0;
+      let obj;
+      if (identity.isScalar(item)) {
+        obj = item.value;
+        let match = tags.filter((t) => t.identify?.(obj));
+        if (match.length > 1) {
+          const testMatch = match.filter((t) => t.test);
+          if (testMatch.length > 0)
+            match = testMatch;
+        }
+        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
+      } else {
+        obj = item;
+        tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
+      }
+      if (!tagObj) {
+        const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
+        throw new Error(`Tag not resolved for ${name} value`);
+      }
+      return tagObj;
+    }
+    function stringifyProps(node, tagObj, { anchors: anchors$1, doc }) {
+      if (!doc.directives)
+        return "";
+      const props = [];
+      const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
+      if (anchor && anchors.anchorIsValid(anchor)) {
+        anchors$1.add(anchor);
+        props.push(`&${anchor}`);
+      }
+      const tag = node.tag ?? (tagObj.default ? null : tagObj.tag);
+      if (tag)
+        props.push(doc.directives.tagString(tag));
+      return props.join(" ");
+    }
+    function stringify(item, ctx, onComment, onChompKeep) {
+      if (identity.isPair(item))
+        return item.toString(ctx, onComment, onChompKeep);
+      if (identity.isAlias(item)) {
+        if (ctx.doc.directives)
+          return item.toString(ctx);
+        if (ctx.resolvedAliases?.has(item)) {
+          throw new TypeError(`Cannot stringify circular structure without alias nodes`);
+        } else {
+          if (ctx.resolvedAliases)
+            ctx.resolvedAliases.add(item);
+          else
+            ctx.resolvedAliases = /* @__PURE__ */ new Set([item]);
+          item = item.resolve(ctx.doc);
+        }
+      }
+      let tagObj = void 0;
+      const node = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
+      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node));
+      const props = stringifyProps(node, tagObj, ctx);
+      if (props.length > 0)
+        ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      if (!props)
+        return str;
+      return identity.isScalar(node) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+${ctx.indent}${str}`;
+    }
+    exports2.createStringifyContext = createStringifyContext;
+    exports2.stringify = stringify;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyPair.js
+var require_stringifyPair = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var stringify = require_stringify();
+    var stringifyComment = require_stringifyComment();
+    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+      const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
+      let keyComment = identity.isNode(key) && key.comment || null;
+      if (simpleKeys) {
+        if (keyComment) {
+          throw new Error("With simple keys, key nodes cannot have comments");
+        }
+        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
+          const msg = "With simple keys, collection cannot be used as a key value";
+          throw new Error(msg);
+        }
+      }
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      ctx = Object.assign({}, ctx, {
+        allNullValues: false,
+        implicitKey: !explicitKey && (simpleKeys || !allNullValues),
+        indent: indent + indentStep
+      });
+      let keyCommentDone = false;
+      let chompKeep = false;
+      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      if (!explicitKey && !ctx.inFlow && str.length > 1024) {
+        if (simpleKeys)
+          throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
+        explicitKey = true;
+      }
+      if (ctx.inFlow) {
+        if (allNullValues || value == null) {
+          if (keyCommentDone && onComment)
+            onComment();
+          return str === "" ? "?" : explicitKey ? `? ${str}` : str;
+        }
+      } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
+        str = `? ${str}`;
+        if (keyComment && !keyCommentDone) {
+          str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+        } else if (chompKeep && onChompKeep)
+          onChompKeep();
+        return str;
+      }
+      if (keyCommentDone)
+        keyComment = null;
+      if (explicitKey) {
+        if (keyComment)
+          str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+        str = `? ${str}
+${indent}:`;
+      } else {
+        str = `${str}:`;
+        if (keyComment)
+          str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+      }
+      let vsb, vcb, valueComment;
+      if (identity.isNode(value)) {
+        vsb = !!value.spaceBefore;
+        vcb = value.commentBefore;
+        valueComment = value.comment;
+      } else {
+        vsb = false;
+        vcb = null;
+        valueComment = null;
+        if (value && typeof value === "object")
+          value = doc.createNode(value);
+      }
+      ctx.implicitKey = false;
+      if (!explicitKey && !keyComment && identity.isScalar(value))
+        ctx.indentAtStart = str.length + 1;
+      chompKeep = false;
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+        ctx.indent = ctx.indent.substring(2);
+      }
+      let valueCommentDone = false;
+      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      let ws = " ";
+      if (keyComment || vsb || vcb) {
+        ws = vsb ? "\n" : "";
+        if (vcb) {
+          const cs = commentString(vcb);
+          ws += `
+${stringifyComment.indentComment(cs, ctx.indent)}`;
+        }
+        if (valueStr === "" && !ctx.inFlow) {
+          if (ws === "\n" && valueComment)
+            ws = "\n\n";
+        } else {
+          ws += `
+${ctx.indent}`;
+        }
+      } else if (!explicitKey && identity.isCollection(value)) {
+        const vs0 = valueStr[0];
+        const nl0 = valueStr.indexOf("\n");
+        const hasNewline = nl0 !== -1;
+        const flow = ctx.inFlow ?? value.flow ?? value.items.length === 0;
+        if (hasNewline || !flow) {
+          let hasPropsLine = false;
+          if (hasNewline && (vs0 === "&" || vs0 === "!")) {
+            let sp0 = valueStr.indexOf(" ");
+            if (vs0 === "&" && sp0 !== -1 && sp0 < nl0 && valueStr[sp0 + 1] === "!") {
+              sp0 = valueStr.indexOf(" ", sp0 + 1);
+            }
+            if (sp0 === -1 || nl0 < sp0)
+              hasPropsLine = true;
+          }
+          if (!hasPropsLine)
+            ws = `
+${ctx.indent}`;
+        }
+      } else if (valueStr === "" || valueStr[0] === "\n") {
+        ws = "";
+      }
+      str += ws + valueStr;
+      if (ctx.inFlow) {
+        if (valueCommentDone && onComment)
+          onComment();
+      } else if (valueComment && !valueCommentDone) {
+        str += stringifyComment.lineComment(str, ctx.indent, commentString(valueComment));
+      } else if (chompKeep && onChompKeep) {
+        onChompKeep();
+      }
+      return str;
+    }
+    exports2.stringifyPair = stringifyPair;
+  }
+});
+
+// ../node_modules/yaml/dist/log.js
+var require_log = __commonJS({
+  "../node_modules/yaml/dist/log.js"(exports2) {
+    "use strict";
+    var node_process = require("process");
+    function debug(logLevel, ...messages) {
+      if (logLevel === "debug")
+        console.log(...messages);
+    }
+    function warn(logLevel, warning) {
+      if (logLevel === "debug" || logLevel === "warn") {
+        if (typeof node_process.emitWarning === "function")
+          node_process.emitWarning(warning);
+        else
+          console.warn(warning);
+      }
+    }
+    exports2.debug = debug;
+    exports2.warn = warn;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/merge.js
+var require_merge = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var MERGE_KEY = "<<";
+    var merge = {
+      identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
+      default: "key",
+      tag: "tag:yaml.org,2002:merge",
+      test: /^<<$/,
+      resolve: () => Object.assign(new Scalar.Scalar(Symbol(MERGE_KEY)), {
+        addToJSMap: addMergeToJSMap
+      }),
+      stringify: () => MERGE_KEY
+    };
+    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    function addMergeToJSMap(ctx, map, value) {
+      const source = resolveAliasValue(ctx, value);
+      if (identity.isSeq(source))
+        for (const it of source.items)
+          mergeValue(ctx, map, it);
+      else if (Array.isArray(source))
+        for (const it of source)
+          mergeValue(ctx, map, it);
+      else
+        mergeValue(ctx, map, source);
+    }
+    function mergeValue(ctx, map, value) {
+      const source = resolveAliasValue(ctx, value);
+      if (!identity.isMap(source))
+        throw new Error("Merge sources must be maps or map aliases");
+      const srcMap = source.toJSON(null, ctx, Map);
+      for (const [key, value2] of srcMap) {
+        if (map instanceof Map) {
+          if (!map.has(key))
+            map.set(key, value2);
+        } else if (map instanceof Set) {
+          map.add(key);
+        } else if (!Object.prototype.hasOwnProperty.call(map, key)) {
+          Object.defineProperty(map, key, {
+            value: value2,
+            writable: true,
+            enumerable: true,
+            configurable: true
+          });
+        }
+      }
+      return map;
+    }
+    function resolveAliasValue(ctx, value) {
+      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+    }
+    exports2.addMergeToJSMap = addMergeToJSMap;
+    exports2.isMergeKey = isMergeKey;
+    exports2.merge = merge;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/addPairToJSMap.js
+var require_addPairToJSMap = __commonJS({
+  "../node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+    "use strict";
+    var log = require_log();
+    var merge = require_merge();
+    var stringify = require_stringify();
+    var identity = require_identity();
+    var toJS = require_toJS();
+    function addPairToJSMap(ctx, map, { key, value }) {
+      if (identity.isNode(key) && key.addToJSMap)
+        key.addToJSMap(ctx, map, value);
+      else if (merge.isMergeKey(ctx, key))
+        merge.addMergeToJSMap(ctx, map, value);
+      else {
+        const jsKey = toJS.toJS(key, "", ctx);
+        if (map instanceof Map) {
+          map.set(jsKey, toJS.toJS(value, jsKey, ctx));
+        } else if (map instanceof Set) {
+          map.add(jsKey);
+        } else {
+          const stringKey = stringifyKey(key, jsKey, ctx);
+          const jsValue = toJS.toJS(value, stringKey, ctx);
+          if (stringKey in map)
+            Object.defineProperty(map, stringKey, {
+              value: jsValue,
+              writable: true,
+              enumerable: true,
+              configurable: true
+            });
+          else
+            map[stringKey] = jsValue;
+        }
+      }
+      return map;
+    }
+    function stringifyKey(key, jsKey, ctx) {
+      if (jsKey === null)
+        return "";
+      if (typeof jsKey !== "object")
+        return String(jsKey);
+      if (identity.isNode(key) && ctx?.doc) {
+        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        strCtx.anchors = /* @__PURE__ */ new Set();
+        for (const node of ctx.anchors.keys())
+          strCtx.anchors.add(node.anchor);
+        strCtx.inFlow = true;
+        strCtx.inStringifyKey = true;
+        const strKey = key.toString(strCtx);
+        if (!ctx.mapKeyWarned) {
+          let jsonStr = JSON.stringify(strKey);
+          if (jsonStr.length > 40)
+            jsonStr = jsonStr.substring(0, 36) + '..."';
+          log.warn(ctx.doc.options.logLevel, `Keys with collection values will be stringified due to JS Object restrictions: ${jsonStr}. Set mapAsMap: true to use object keys.`);
+          ctx.mapKeyWarned = true;
+        }
+        return strKey;
+      }
+      return JSON.stringify(jsKey);
+    }
+    exports2.addPairToJSMap = addPairToJSMap;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/Pair.js
+var require_Pair = __commonJS({
+  "../node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+    "use strict";
+    var createNode = require_createNode();
+    var stringifyPair = require_stringifyPair();
+    var addPairToJSMap = require_addPairToJSMap();
+    var identity = require_identity();
+    function createPair(key, value, ctx) {
+      const k = createNode.createNode(key, void 0, ctx);
+      const v = createNode.createNode(value, void 0, ctx);
+      return new Pair(k, v);
+    }
+    var Pair = class _Pair {
+      constructor(key, value = null) {
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
+        this.key = key;
+        this.value = value;
+      }
+      clone(schema4) {
+        let { key, value } = this;
+        if (identity.isNode(key))
+          key = key.clone(schema4);
+        if (identity.isNode(value))
+          value = value.clone(schema4);
+        return new _Pair(key, value);
+      }
+      toJSON(_, ctx) {
+        const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
+        return addPairToJSMap.addPairToJSMap(ctx, pair, this);
+      }
+      toString(ctx, onComment, onChompKeep) {
+        return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep) : JSON.stringify(this);
+      }
+    };
+    exports2.Pair = Pair;
+    exports2.createPair = createPair;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyCollection.js
+var require_stringifyCollection = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var stringify = require_stringify();
+    var stringifyComment = require_stringifyComment();
+    function stringifyCollection(collection, ctx, options) {
+      const flow = ctx.inFlow ?? collection.flow;
+      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify2(collection, ctx, options);
+    }
+    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+      const { indent, options: { commentString } } = ctx;
+      const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
+      let chompKeep = false;
+      const lines = [];
+      for (let i = 0; i < items.length; ++i) {
+        const item = items[i];
+        let comment2 = null;
+        if (identity.isNode(item)) {
+          if (!chompKeep && item.spaceBefore)
+            lines.push("");
+          addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
+          if (item.comment)
+            comment2 = item.comment;
+        } else if (identity.isPair(item)) {
+          const ik = identity.isNode(item.key) ? item.key : null;
+          if (ik) {
+            if (!chompKeep && ik.spaceBefore)
+              lines.push("");
+            addCommentBefore(ctx, lines, ik.commentBefore, chompKeep);
+          }
+        }
+        chompKeep = false;
+        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        if (comment2)
+          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
+        if (chompKeep && comment2)
+          chompKeep = false;
+        lines.push(blockItemPrefix + str2);
+      }
+      let str;
+      if (lines.length === 0) {
+        str = flowChars.start + flowChars.end;
+      } else {
+        str = lines[0];
+        for (let i = 1; i < lines.length; ++i) {
+          const line = lines[i];
+          str += line ? `
+${indent}${line}` : "\n";
+        }
+      }
+      if (comment) {
+        str += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+        if (onComment)
+          onComment();
+      } else if (chompKeep && onChompKeep)
+        onChompKeep();
+      return str;
+    }
+    function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
+      const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
+      itemIndent += indentStep;
+      const itemCtx = Object.assign({}, ctx, {
+        indent: itemIndent,
+        inFlow: true,
+        type: null
+      });
+      let reqNewline = false;
+      let linesAtValue = 0;
+      const lines = [];
+      for (let i = 0; i < items.length; ++i) {
+        const item = items[i];
+        let comment = null;
+        if (identity.isNode(item)) {
+          if (item.spaceBefore)
+            lines.push("");
+          addCommentBefore(ctx, lines, item.commentBefore, false);
+          if (item.comment)
+            comment = item.comment;
+        } else if (identity.isPair(item)) {
+          const ik = identity.isNode(item.key) ? item.key : null;
+          if (ik) {
+            if (ik.spaceBefore)
+              lines.push("");
+            addCommentBefore(ctx, lines, ik.commentBefore, false);
+            if (ik.comment)
+              reqNewline = true;
+          }
+          const iv = identity.isNode(item.value) ? item.value : null;
+          if (iv) {
+            if (iv.comment)
+              comment = iv.comment;
+            if (iv.commentBefore)
+              reqNewline = true;
+          } else if (item.value == null && ik?.comment) {
+            comment = ik.comment;
+          }
+        }
+        if (comment)
+          reqNewline = true;
+        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
+        if (i < items.length - 1) {
+          str += ",";
+        } else if (ctx.options.trailingComma) {
+          if (ctx.options.lineWidth > 0) {
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+          }
+          if (reqNewline) {
+            str += ",";
+          }
+        }
+        if (comment)
+          str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
+        lines.push(str);
+        linesAtValue = lines.length;
+      }
+      const { start, end } = flowChars;
+      if (lines.length === 0) {
+        return start + end;
+      } else {
+        if (!reqNewline) {
+          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
+        }
+        if (reqNewline) {
+          let str = start;
+          for (const line of lines)
+            str += line ? `
+${indentStep}${indent}${line}` : "\n";
+          return `${str}
+${indent}${end}`;
+        } else {
+          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+        }
+      }
+    }
+    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+      if (comment && chompKeep)
+        comment = comment.replace(/^\n+/, "");
+      if (comment) {
+        const ic = stringifyComment.indentComment(commentString(comment), indent);
+        lines.push(ic.trimStart());
+      }
+    }
+    exports2.stringifyCollection = stringifyCollection;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/YAMLMap.js
+var require_YAMLMap = __commonJS({
+  "../node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+    "use strict";
+    var stringifyCollection = require_stringifyCollection();
+    var addPairToJSMap = require_addPairToJSMap();
+    var Collection = require_Collection();
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var Scalar = require_Scalar();
+    function findPair(items, key) {
+      const k = identity.isScalar(key) ? key.value : key;
+      for (const it of items) {
+        if (identity.isPair(it)) {
+          if (it.key === key || it.key === k)
+            return it;
+          if (identity.isScalar(it.key) && it.key.value === k)
+            return it;
+        }
+      }
+      return void 0;
+    }
+    var YAMLMap = class extends Collection.Collection {
+      static get tagName() {
+        return "tag:yaml.org,2002:map";
+      }
+      constructor(schema4) {
+        super(identity.MAP, schema4);
+        this.items = [];
+      }
+      /**
+       * A generic collection parsing method that can be extended
+       * to other node classes that inherit from YAMLMap
+       */
+      static from(schema4, obj, ctx) {
+        const { keepUndefined, replacer } = ctx;
+        const map = new this(schema4);
+        const add = (key, value) => {
+          if (typeof replacer === "function")
+            value = replacer.call(obj, key, value);
+          else if (Array.isArray(replacer) && !replacer.includes(key))
+            return;
+          if (value !== void 0 || keepUndefined)
+            map.items.push(Pair.createPair(key, value, ctx));
+        };
+        if (obj instanceof Map) {
+          for (const [key, value] of obj)
+            add(key, value);
+        } else if (obj && typeof obj === "object") {
+          for (const key of Object.keys(obj))
+            add(key, obj[key]);
+        }
+        if (typeof schema4.sortMapEntries === "function") {
+          map.items.sort(schema4.sortMapEntries);
+        }
+        return map;
+      }
+      /**
+       * Adds a value to the collection.
+       *
+       * @param overwrite - If not set `true`, using a key that is already in the
+       *   collection will throw. Otherwise, overwrites the previous value.
+       */
+      add(pair, overwrite) {
+        let _pair;
+        if (identity.isPair(pair))
+          _pair = pair;
+        else if (!pair || typeof pair !== "object" || !("key" in pair)) {
+          _pair = new Pair.Pair(pair, pair?.value);
+        } else
+          _pair = new Pair.Pair(pair.key, pair.value);
+        const prev = findPair(this.items, _pair.key);
+        const sortEntries = this.schema?.sortMapEntries;
+        if (prev) {
+          if (!overwrite)
+            throw new Error(`Key ${_pair.key} already set`);
+          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+            prev.value.value = _pair.value;
+          else
+            prev.value = _pair.value;
+        } else if (sortEntries) {
+          const i = this.items.findIndex((item) => sortEntries(_pair, item) < 0);
+          if (i === -1)
+            this.items.push(_pair);
+          else
+            this.items.splice(i, 0, _pair);
+        } else {
+          this.items.push(_pair);
+        }
+      }
+      delete(key) {
+        const it = findPair(this.items, key);
+        if (!it)
+          return false;
+        const del = this.items.splice(this.items.indexOf(it), 1);
+        return del.length > 0;
+      }
+      get(key, keepScalar) {
+        const it = findPair(this.items, key);
+        const node = it?.value;
+        return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
+      }
+      has(key) {
+        return !!findPair(this.items, key);
+      }
+      set(key, value) {
+        this.add(new Pair.Pair(key, value), true);
+      }
+      /**
+       * @param ctx - Conversion context, originally set in Document#toJS()
+       * @param {Class} Type - If set, forces the returned collection type
+       * @returns Instance of Type, Map, or Object
+       */
+      toJSON(_, ctx, Type) {
+        const map = Type ? new Type() : ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
+        if (ctx?.onCreate)
+          ctx.onCreate(map);
+        for (const item of this.items)
+          addPairToJSMap.addPairToJSMap(ctx, map, item);
+        return map;
+      }
+      toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+          return JSON.stringify(this);
+        for (const item of this.items) {
+          if (!identity.isPair(item))
+            throw new Error(`Map items must all be pairs; found ${JSON.stringify(item)} instead`);
+        }
+        if (!ctx.allNullValues && this.hasAllNullValues(false))
+          ctx = Object.assign({}, ctx, { allNullValues: true });
+        return stringifyCollection.stringifyCollection(this, ctx, {
+          blockItemPrefix: "",
+          flowChars: { start: "{", end: "}" },
+          itemIndent: ctx.indent || "",
+          onChompKeep,
+          onComment
+        });
+      }
+    };
+    exports2.YAMLMap = YAMLMap;
+    exports2.findPair = findPair;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/common/map.js
+var require_map = __commonJS({
+  "../node_modules/yaml/dist/schema/common/map.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var YAMLMap = require_YAMLMap();
+    var map = {
+      collection: "map",
+      default: true,
+      nodeClass: YAMLMap.YAMLMap,
+      tag: "tag:yaml.org,2002:map",
+      resolve(map2, onError) {
+        if (!identity.isMap(map2))
+          onError("Expected a mapping for this tag");
+        return map2;
+      },
+      createNode: (schema4, obj, ctx) => YAMLMap.YAMLMap.from(schema4, obj, ctx)
+    };
+    exports2.map = map;
+  }
+});
+
+// ../node_modules/yaml/dist/nodes/YAMLSeq.js
+var require_YAMLSeq = __commonJS({
+  "../node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+    "use strict";
+    var createNode = require_createNode();
+    var stringifyCollection = require_stringifyCollection();
+    var Collection = require_Collection();
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var toJS = require_toJS();
+    var YAMLSeq = class extends Collection.Collection {
+      static get tagName() {
+        return "tag:yaml.org,2002:seq";
+      }
+      constructor(schema4) {
+        super(identity.SEQ, schema4);
+        this.items = [];
+      }
+      add(value) {
+        this.items.push(value);
+      }
+      /**
+       * Removes a value from the collection.
+       *
+       * `key` must contain a representation of an integer for this to succeed.
+       * It may be wrapped in a `Scalar`.
+       *
+       * @returns `true` if the item was found and removed.
+       */
+      delete(key) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== "number")
+          return false;
+        const del = this.items.splice(idx, 1);
+        return del.length > 0;
+      }
+      get(key, keepScalar) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== "number")
+          return void 0;
+        const it = this.items[idx];
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
+      }
+      /**
+       * Checks if the collection includes a value with the key `key`.
+       *
+       * `key` must contain a representation of an integer for this to succeed.
+       * It may be wrapped in a `Scalar`.
+       */
+      has(key) {
+        const idx = asItemIndex(key);
+        return typeof idx === "number" && idx < this.items.length;
+      }
+      /**
+       * Sets a value in this collection. For `!!set`, `value` needs to be a
+       * boolean to add/remove the item from the set.
+       *
+       * If `key` does not contain a representation of an integer, this will throw.
+       * It may be wrapped in a `Scalar`.
+       */
+      set(key, value) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== "number")
+          throw new Error(`Expected a valid index, not ${key}.`);
+        const prev = this.items[idx];
+        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+          prev.value = value;
+        else
+          this.items[idx] = value;
+      }
+      toJSON(_, ctx) {
+        const seq = [];
+        if (ctx?.onCreate)
+          ctx.onCreate(seq);
+        let i = 0;
+        for (const item of this.items)
+          seq.push(toJS.toJS(item, String(i++), ctx));
+        return seq;
+      }
+      toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+          return JSON.stringify(this);
+        return stringifyCollection.stringifyCollection(this, ctx, {
+          blockItemPrefix: "- ",
+          flowChars: { start: "[", end: "]" },
+          itemIndent: (ctx.indent || "") + "  ",
+          onChompKeep,
+          onComment
+        });
+      }
+      static from(schema4, obj, ctx) {
+        const { replacer } = ctx;
+        const seq = new this(schema4);
+        if (obj && Symbol.iterator in Object(obj)) {
+          let i = 0;
+          for (let it of obj) {
+            if (typeof replacer === "function") {
+              const key = obj instanceof Set ? it : String(i++);
+              it = replacer.call(obj, key, it);
+            }
+            seq.items.push(createNode.createNode(it, void 0, ctx));
+          }
+        }
+        return seq;
+      }
+    };
+    function asItemIndex(key) {
+      let idx = identity.isScalar(key) ? key.value : key;
+      if (idx && typeof idx === "string")
+        idx = Number(idx);
+      return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
+    }
+    exports2.YAMLSeq = YAMLSeq;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/common/seq.js
+var require_seq = __commonJS({
+  "../node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var YAMLSeq = require_YAMLSeq();
+    var seq = {
+      collection: "seq",
+      default: true,
+      nodeClass: YAMLSeq.YAMLSeq,
+      tag: "tag:yaml.org,2002:seq",
+      resolve(seq2, onError) {
+        if (!identity.isSeq(seq2))
+          onError("Expected a sequence for this tag");
+        return seq2;
+      },
+      createNode: (schema4, obj, ctx) => YAMLSeq.YAMLSeq.from(schema4, obj, ctx)
+    };
+    exports2.seq = seq;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/common/string.js
+var require_string = __commonJS({
+  "../node_modules/yaml/dist/schema/common/string.js"(exports2) {
+    "use strict";
+    var stringifyString = require_stringifyString();
+    var string = {
+      identify: (value) => typeof value === "string",
+      default: true,
+      tag: "tag:yaml.org,2002:str",
+      resolve: (str) => str,
+      stringify(item, ctx, onComment, onChompKeep) {
+        ctx = Object.assign({ actualString: true }, ctx);
+        return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
+      }
+    };
+    exports2.string = string;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/common/null.js
+var require_null = __commonJS({
+  "../node_modules/yaml/dist/schema/common/null.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var nullTag = {
+      identify: (value) => value == null,
+      createNode: () => new Scalar.Scalar(null),
+      default: true,
+      tag: "tag:yaml.org,2002:null",
+      test: /^(?:~|[Nn]ull|NULL)?$/,
+      resolve: () => new Scalar.Scalar(null),
+      stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
+    };
+    exports2.nullTag = nullTag;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/core/bool.js
+var require_bool = __commonJS({
+  "../node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var boolTag = {
+      identify: (value) => typeof value === "boolean",
+      default: true,
+      tag: "tag:yaml.org,2002:bool",
+      test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+      resolve: (str) => new Scalar.Scalar(str[0] === "t" || str[0] === "T"),
+      stringify({ source, value }, ctx) {
+        if (source && boolTag.test.test(source)) {
+          const sv = source[0] === "t" || source[0] === "T";
+          if (value === sv)
+            return source;
+        }
+        return value ? ctx.options.trueStr : ctx.options.falseStr;
+      }
+    };
+    exports2.boolTag = boolTag;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyNumber.js
+var require_stringifyNumber = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+    "use strict";
+    function stringifyNumber({ format, minFractionDigits, tag, value }) {
+      if (typeof value === "bigint")
+        return String(value);
+      const num = typeof value === "number" ? value : Number(value);
+      if (!isFinite(num))
+        return isNaN(num) ? ".nan" : num < 0 ? "-.inf" : ".inf";
+      let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
+      if (!format && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
+        let i = n.indexOf(".");
+        if (i < 0) {
+          i = n.length;
+          n += ".";
+        }
+        let d = minFractionDigits - (n.length - i - 1);
+        while (d-- > 0)
+          n += "0";
+      }
+      return n;
+    }
+    exports2.stringifyNumber = stringifyNumber;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/core/float.js
+var require_float = __commonJS({
+  "../node_modules/yaml/dist/schema/core/float.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var stringifyNumber = require_stringifyNumber();
+    var floatNaN = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+      resolve: (str) => str.slice(-3).toLowerCase() === "nan" ? NaN : str[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      stringify: stringifyNumber.stringifyNumber
+    };
+    var floatExp = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      format: "EXP",
+      test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+      resolve: (str) => parseFloat(str),
+      stringify(node) {
+        const num = Number(node.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+      }
+    };
+    var float = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+      resolve(str) {
+        const node = new Scalar.Scalar(parseFloat(str));
+        const dot = str.indexOf(".");
+        if (dot !== -1 && str[str.length - 1] === "0")
+          node.minFractionDigits = str.length - dot - 1;
+        return node;
+      },
+      stringify: stringifyNumber.stringifyNumber
+    };
+    exports2.float = float;
+    exports2.floatExp = floatExp;
+    exports2.floatNaN = floatNaN;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/core/int.js
+var require_int = __commonJS({
+  "../node_modules/yaml/dist/schema/core/int.js"(exports2) {
+    "use strict";
+    var stringifyNumber = require_stringifyNumber();
+    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
+    function intStringify(node, radix, prefix) {
+      const { value } = node;
+      if (intIdentify(value) && value >= 0)
+        return prefix + value.toString(radix);
+      return stringifyNumber.stringifyNumber(node);
+    }
+    var intOct = {
+      identify: (value) => intIdentify(value) && value >= 0,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "OCT",
+      test: /^0o[0-7]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
+      stringify: (node) => intStringify(node, 8, "0o")
+    };
+    var int = {
+      identify: intIdentify,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      test: /^[-+]?[0-9]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 0, 10, opt),
+      stringify: stringifyNumber.stringifyNumber
+    };
+    var intHex = {
+      identify: (value) => intIdentify(value) && value >= 0,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "HEX",
+      test: /^0x[0-9a-fA-F]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
+      stringify: (node) => intStringify(node, 16, "0x")
+    };
+    exports2.int = int;
+    exports2.intHex = intHex;
+    exports2.intOct = intOct;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/core/schema.js
+var require_schema = __commonJS({
+  "../node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+    "use strict";
+    var map = require_map();
+    var _null = require_null();
+    var seq = require_seq();
+    var string = require_string();
+    var bool = require_bool();
+    var float = require_float();
+    var int = require_int();
+    var schema4 = [
+      map.map,
+      seq.seq,
+      string.string,
+      _null.nullTag,
+      bool.boolTag,
+      int.intOct,
+      int.int,
+      int.intHex,
+      float.floatNaN,
+      float.floatExp,
+      float.float
+    ];
+    exports2.schema = schema4;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/json/schema.js
+var require_schema2 = __commonJS({
+  "../node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var map = require_map();
+    var seq = require_seq();
+    function intIdentify(value) {
+      return typeof value === "bigint" || Number.isInteger(value);
+    }
+    var stringifyJSON = ({ value }) => JSON.stringify(value);
+    var jsonScalars = [
+      {
+        identify: (value) => typeof value === "string",
+        default: true,
+        tag: "tag:yaml.org,2002:str",
+        resolve: (str) => str,
+        stringify: stringifyJSON
+      },
+      {
+        identify: (value) => value == null,
+        createNode: () => new Scalar.Scalar(null),
+        default: true,
+        tag: "tag:yaml.org,2002:null",
+        test: /^null$/,
+        resolve: () => null,
+        stringify: stringifyJSON
+      },
+      {
+        identify: (value) => typeof value === "boolean",
+        default: true,
+        tag: "tag:yaml.org,2002:bool",
+        test: /^true$|^false$/,
+        resolve: (str) => str === "true",
+        stringify: stringifyJSON
+      },
+      {
+        identify: intIdentify,
+        default: true,
+        tag: "tag:yaml.org,2002:int",
+        test: /^-?(?:0|[1-9][0-9]*)$/,
+        resolve: (str, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str, 10),
+        stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
+      },
+      {
+        identify: (value) => typeof value === "number",
+        default: true,
+        tag: "tag:yaml.org,2002:float",
+        test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
+        resolve: (str) => parseFloat(str),
+        stringify: stringifyJSON
+      }
+    ];
+    var jsonError = {
+      default: true,
+      tag: "",
+      test: /^/,
+      resolve(str, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str)}`);
+        return str;
+      }
+    };
+    var schema4 = [map.map, seq.seq].concat(jsonScalars, jsonError);
+    exports2.schema = schema4;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/binary.js
+var require_binary = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+    "use strict";
+    var node_buffer = require("buffer");
+    var Scalar = require_Scalar();
+    var stringifyString = require_stringifyString();
+    var binary = {
+      identify: (value) => value instanceof Uint8Array,
+      // Buffer inherits from Uint8Array
+      default: false,
+      tag: "tag:yaml.org,2002:binary",
+      /**
+       * Returns a Buffer in node and an Uint8Array in browsers
+       *
+       * To use the resulting buffer as an image, you'll want to do something like:
+       *
+       *   const blob = new Blob([buffer], { type: 'image/jpeg' })
+       *   document.querySelector('#photo').src = URL.createObjectURL(blob)
+       */
+      resolve(src, onError) {
+        if (typeof node_buffer.Buffer === "function") {
+          return node_buffer.Buffer.from(src, "base64");
+        } else if (typeof atob === "function") {
+          const str = atob(src.replace(/[\n\r]/g, ""));
+          const buffer = new Uint8Array(str.length);
+          for (let i = 0; i < str.length; ++i)
+            buffer[i] = str.charCodeAt(i);
+          return buffer;
+        } else {
+          onError("This environment does not support reading binary tags; either Buffer or atob is required");
+          return src;
+        }
+      },
+      stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
+        if (!value)
+          return "";
+        const buf = value;
+        let str;
+        if (typeof node_buffer.Buffer === "function") {
+          str = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+        } else if (typeof btoa === "function") {
+          let s = "";
+          for (let i = 0; i < buf.length; ++i)
+            s += String.fromCharCode(buf[i]);
+          str = btoa(s);
+        } else {
+          throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
+        }
+        type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+          const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
+          const n = Math.ceil(str.length / lineWidth);
+          const lines = new Array(n);
+          for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
+            lines[i] = str.substr(o, lineWidth);
+          }
+          str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+        }
+        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
+      }
+    };
+    exports2.binary = binary;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+var require_pairs = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var Scalar = require_Scalar();
+    var YAMLSeq = require_YAMLSeq();
+    function resolvePairs(seq, onError) {
+      if (identity.isSeq(seq)) {
+        for (let i = 0; i < seq.items.length; ++i) {
+          let item = seq.items[i];
+          if (identity.isPair(item))
+            continue;
+          else if (identity.isMap(item)) {
+            if (item.items.length > 1)
+              onError("Each pair must have its own sequence indicator");
+            const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            if (item.commentBefore)
+              pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
+${pair.key.commentBefore}` : item.commentBefore;
+            if (item.comment) {
+              const cn = pair.value ?? pair.key;
+              cn.comment = cn.comment ? `${item.comment}
+${cn.comment}` : item.comment;
+            }
+            item = pair;
+          }
+          seq.items[i] = identity.isPair(item) ? item : new Pair.Pair(item);
+        }
+      } else
+        onError("Expected a sequence for this tag");
+      return seq;
+    }
+    function createPairs(schema4, iterable, ctx) {
+      const { replacer } = ctx;
+      const pairs2 = new YAMLSeq.YAMLSeq(schema4);
+      pairs2.tag = "tag:yaml.org,2002:pairs";
+      let i = 0;
+      if (iterable && Symbol.iterator in Object(iterable))
+        for (let it of iterable) {
+          if (typeof replacer === "function")
+            it = replacer.call(iterable, String(i++), it);
+          let key, value;
+          if (Array.isArray(it)) {
+            if (it.length === 2) {
+              key = it[0];
+              value = it[1];
+            } else
+              throw new TypeError(`Expected [key, value] tuple: ${it}`);
+          } else if (it && it instanceof Object) {
+            const keys = Object.keys(it);
+            if (keys.length === 1) {
+              key = keys[0];
+              value = it[key];
+            } else {
+              throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
+            }
+          } else {
+            key = it;
+          }
+          pairs2.items.push(Pair.createPair(key, value, ctx));
+        }
+      return pairs2;
+    }
+    var pairs = {
+      collection: "seq",
+      default: false,
+      tag: "tag:yaml.org,2002:pairs",
+      resolve: resolvePairs,
+      createNode: createPairs
+    };
+    exports2.createPairs = createPairs;
+    exports2.pairs = pairs;
+    exports2.resolvePairs = resolvePairs;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/omap.js
+var require_omap = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var toJS = require_toJS();
+    var YAMLMap = require_YAMLMap();
+    var YAMLSeq = require_YAMLSeq();
+    var pairs = require_pairs();
+    var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
+      constructor() {
+        super();
+        this.add = YAMLMap.YAMLMap.prototype.add.bind(this);
+        this.delete = YAMLMap.YAMLMap.prototype.delete.bind(this);
+        this.get = YAMLMap.YAMLMap.prototype.get.bind(this);
+        this.has = YAMLMap.YAMLMap.prototype.has.bind(this);
+        this.set = YAMLMap.YAMLMap.prototype.set.bind(this);
+        this.tag = _YAMLOMap.tag;
+      }
+      /**
+       * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
+       * but TypeScript won't allow widening the signature of a child method.
+       */
+      toJSON(_, ctx) {
+        if (!ctx)
+          return super.toJSON(_);
+        const map = /* @__PURE__ */ new Map();
+        if (ctx?.onCreate)
+          ctx.onCreate(map);
+        for (const pair of this.items) {
+          let key, value;
+          if (identity.isPair(pair)) {
+            key = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key, ctx);
+          } else {
+            key = toJS.toJS(pair, "", ctx);
+          }
+          if (map.has(key))
+            throw new Error("Ordered maps must not include duplicate keys");
+          map.set(key, value);
+        }
+        return map;
+      }
+      static from(schema4, iterable, ctx) {
+        const pairs$1 = pairs.createPairs(schema4, iterable, ctx);
+        const omap2 = new this();
+        omap2.items = pairs$1.items;
+        return omap2;
+      }
+    };
+    YAMLOMap.tag = "tag:yaml.org,2002:omap";
+    var omap = {
+      collection: "seq",
+      identify: (value) => value instanceof Map,
+      nodeClass: YAMLOMap,
+      default: false,
+      tag: "tag:yaml.org,2002:omap",
+      resolve(seq, onError) {
+        const pairs$1 = pairs.resolvePairs(seq, onError);
+        const seenKeys = [];
+        for (const { key } of pairs$1.items) {
+          if (identity.isScalar(key)) {
+            if (seenKeys.includes(key.value)) {
+              onError(`Ordered maps must not include duplicate keys: ${key.value}`);
+            } else {
+              seenKeys.push(key.value);
+            }
+          }
+        }
+        return Object.assign(new YAMLOMap(), pairs$1);
+      },
+      createNode: (schema4, iterable, ctx) => YAMLOMap.from(schema4, iterable, ctx)
+    };
+    exports2.YAMLOMap = YAMLOMap;
+    exports2.omap = omap;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/bool.js
+var require_bool2 = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    function boolStringify({ value, source }, ctx) {
+      const boolObj = value ? trueTag : falseTag;
+      if (source && boolObj.test.test(source))
+        return source;
+      return value ? ctx.options.trueStr : ctx.options.falseStr;
+    }
+    var trueTag = {
+      identify: (value) => value === true,
+      default: true,
+      tag: "tag:yaml.org,2002:bool",
+      test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+      resolve: () => new Scalar.Scalar(true),
+      stringify: boolStringify
+    };
+    var falseTag = {
+      identify: (value) => value === false,
+      default: true,
+      tag: "tag:yaml.org,2002:bool",
+      test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+      resolve: () => new Scalar.Scalar(false),
+      stringify: boolStringify
+    };
+    exports2.falseTag = falseTag;
+    exports2.trueTag = trueTag;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/float.js
+var require_float2 = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var stringifyNumber = require_stringifyNumber();
+    var floatNaN = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+      resolve: (str) => str.slice(-3).toLowerCase() === "nan" ? NaN : str[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      stringify: stringifyNumber.stringifyNumber
+    };
+    var floatExp = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      format: "EXP",
+      test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+      resolve: (str) => parseFloat(str.replace(/_/g, "")),
+      stringify(node) {
+        const num = Number(node.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+      }
+    };
+    var float = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
+      resolve(str) {
+        const node = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
+        const dot = str.indexOf(".");
+        if (dot !== -1) {
+          const f = str.substring(dot + 1).replace(/_/g, "");
+          if (f[f.length - 1] === "0")
+            node.minFractionDigits = f.length;
+        }
+        return node;
+      },
+      stringify: stringifyNumber.stringifyNumber
+    };
+    exports2.float = float;
+    exports2.floatExp = floatExp;
+    exports2.floatNaN = floatNaN;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/int.js
+var require_int2 = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+    "use strict";
+    var stringifyNumber = require_stringifyNumber();
+    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    function intResolve(str, offset, radix, { intAsBigInt }) {
+      const sign = str[0];
+      if (sign === "-" || sign === "+")
+        offset += 1;
+      str = str.substring(offset).replace(/_/g, "");
+      if (intAsBigInt) {
+        switch (radix) {
+          case 2:
+            str = `0b${str}`;
+            break;
+          case 8:
+            str = `0o${str}`;
+            break;
+          case 16:
+            str = `0x${str}`;
+            break;
+        }
+        const n2 = BigInt(str);
+        return sign === "-" ? BigInt(-1) * n2 : n2;
+      }
+      const n = parseInt(str, radix);
+      return sign === "-" ? -1 * n : n;
+    }
+    function intStringify(node, radix, prefix) {
+      const { value } = node;
+      if (intIdentify(value)) {
+        const str = value.toString(radix);
+        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+      }
+      return stringifyNumber.stringifyNumber(node);
+    }
+    var intBin = {
+      identify: intIdentify,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "BIN",
+      test: /^[-+]?0b[0-1_]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 2, 2, opt),
+      stringify: (node) => intStringify(node, 2, "0b")
+    };
+    var intOct = {
+      identify: intIdentify,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "OCT",
+      test: /^[-+]?0[0-7_]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
+      stringify: (node) => intStringify(node, 8, "0")
+    };
+    var int = {
+      identify: intIdentify,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      test: /^[-+]?[0-9][0-9_]*$/,
+      resolve: (str, _onError, opt) => intResolve(str, 0, 10, opt),
+      stringify: stringifyNumber.stringifyNumber
+    };
+    var intHex = {
+      identify: intIdentify,
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "HEX",
+      test: /^[-+]?0x[0-9a-fA-F_]+$/,
+      resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
+      stringify: (node) => intStringify(node, 16, "0x")
+    };
+    exports2.int = int;
+    exports2.intBin = intBin;
+    exports2.intHex = intHex;
+    exports2.intOct = intOct;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/set.js
+var require_set = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var YAMLMap = require_YAMLMap();
+    var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
+      constructor(schema4) {
+        super(schema4);
+        this.tag = _YAMLSet.tag;
+      }
+      add(key) {
+        let pair;
+        if (identity.isPair(key))
+          pair = key;
+        else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
+          pair = new Pair.Pair(key.key, null);
+        else
+          pair = new Pair.Pair(key, null);
+        const prev = YAMLMap.findPair(this.items, pair.key);
+        if (!prev)
+          this.items.push(pair);
+      }
+      /**
+       * If `keepPair` is `true`, returns the Pair matching `key`.
+       * Otherwise, returns the value of that Pair's key.
+       */
+      get(key, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key);
+        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+      }
+      set(key, value) {
+        if (typeof value !== "boolean")
+          throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
+        const prev = YAMLMap.findPair(this.items, key);
+        if (prev && !value) {
+          this.items.splice(this.items.indexOf(prev), 1);
+        } else if (!prev && value) {
+          this.items.push(new Pair.Pair(key));
+        }
+      }
+      toJSON(_, ctx) {
+        return super.toJSON(_, ctx, Set);
+      }
+      toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+          return JSON.stringify(this);
+        if (this.hasAllNullValues(true))
+          return super.toString(Object.assign({}, ctx, { allNullValues: true }), onComment, onChompKeep);
+        else
+          throw new Error("Set items must all have null values");
+      }
+      static from(schema4, iterable, ctx) {
+        const { replacer } = ctx;
+        const set2 = new this(schema4);
+        if (iterable && Symbol.iterator in Object(iterable))
+          for (let value of iterable) {
+            if (typeof replacer === "function")
+              value = replacer.call(iterable, value, value);
+            set2.items.push(Pair.createPair(value, null, ctx));
+          }
+        return set2;
+      }
+    };
+    YAMLSet.tag = "tag:yaml.org,2002:set";
+    var set = {
+      collection: "map",
+      identify: (value) => value instanceof Set,
+      nodeClass: YAMLSet,
+      default: false,
+      tag: "tag:yaml.org,2002:set",
+      createNode: (schema4, iterable, ctx) => YAMLSet.from(schema4, iterable, ctx),
+      resolve(map, onError) {
+        if (identity.isMap(map)) {
+          if (map.hasAllNullValues(true))
+            return Object.assign(new YAMLSet(), map);
+          else
+            onError("Set items must all have null values");
+        } else
+          onError("Expected a mapping for this tag");
+        return map;
+      }
+    };
+    exports2.YAMLSet = YAMLSet;
+    exports2.set = set;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+var require_timestamp = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+    "use strict";
+    var stringifyNumber = require_stringifyNumber();
+    function parseSexagesimal(str, asBigInt) {
+      const sign = str[0];
+      const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
+      const num = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
+      return sign === "-" ? num(-1) * res : res;
+    }
+    function stringifySexagesimal(node) {
+      let { value } = node;
+      let num = (n) => n;
+      if (typeof value === "bigint")
+        num = (n) => BigInt(n);
+      else if (isNaN(value) || !isFinite(value))
+        return stringifyNumber.stringifyNumber(node);
+      let sign = "";
+      if (value < 0) {
+        sign = "-";
+        value *= num(-1);
+      }
+      const _60 = num(60);
+      const parts = [value % _60];
+      if (value < 60) {
+        parts.unshift(0);
+      } else {
+        value = (value - parts[0]) / _60;
+        parts.unshift(value % _60);
+        if (value >= 60) {
+          value = (value - parts[0]) / _60;
+          parts.unshift(value);
+        }
+      }
+      return sign + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
+    }
+    var intTime = {
+      identify: (value) => typeof value === "bigint" || Number.isInteger(value),
+      default: true,
+      tag: "tag:yaml.org,2002:int",
+      format: "TIME",
+      test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
+      resolve: (str, _onError, { intAsBigInt }) => parseSexagesimal(str, intAsBigInt),
+      stringify: stringifySexagesimal
+    };
+    var floatTime = {
+      identify: (value) => typeof value === "number",
+      default: true,
+      tag: "tag:yaml.org,2002:float",
+      format: "TIME",
+      test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
+      resolve: (str) => parseSexagesimal(str, false),
+      stringify: stringifySexagesimal
+    };
+    var timestamp = {
+      identify: (value) => value instanceof Date,
+      default: true,
+      tag: "tag:yaml.org,2002:timestamp",
+      // If the time zone is omitted, the timestamp is assumed to be specified in UTC. The time part
+      // may be omitted altogether, resulting in a date format. In such a case, the time part is
+      // assumed to be 00:00:00Z (start of day, UTC).
+      test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
+      resolve(str) {
+        const match = str.match(timestamp.test);
+        if (!match)
+          throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
+        const [, year, month, day, hour, minute, second] = match.map(Number);
+        const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
+        let date = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
+        const tz = match[8];
+        if (tz && tz !== "Z") {
+          let d = parseSexagesimal(tz, false);
+          if (Math.abs(d) < 30)
+            d *= 60;
+          date -= 6e4 * d;
+        }
+        return new Date(date);
+      },
+      stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
+    };
+    exports2.floatTime = floatTime;
+    exports2.intTime = intTime;
+    exports2.timestamp = timestamp;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/yaml-1.1/schema.js
+var require_schema3 = __commonJS({
+  "../node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+    "use strict";
+    var map = require_map();
+    var _null = require_null();
+    var seq = require_seq();
+    var string = require_string();
+    var binary = require_binary();
+    var bool = require_bool2();
+    var float = require_float2();
+    var int = require_int2();
+    var merge = require_merge();
+    var omap = require_omap();
+    var pairs = require_pairs();
+    var set = require_set();
+    var timestamp = require_timestamp();
+    var schema4 = [
+      map.map,
+      seq.seq,
+      string.string,
+      _null.nullTag,
+      bool.trueTag,
+      bool.falseTag,
+      int.intBin,
+      int.intOct,
+      int.int,
+      int.intHex,
+      float.floatNaN,
+      float.floatExp,
+      float.float,
+      binary.binary,
+      merge.merge,
+      omap.omap,
+      pairs.pairs,
+      set.set,
+      timestamp.intTime,
+      timestamp.floatTime,
+      timestamp.timestamp
+    ];
+    exports2.schema = schema4;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/tags.js
+var require_tags = __commonJS({
+  "../node_modules/yaml/dist/schema/tags.js"(exports2) {
+    "use strict";
+    var map = require_map();
+    var _null = require_null();
+    var seq = require_seq();
+    var string = require_string();
+    var bool = require_bool();
+    var float = require_float();
+    var int = require_int();
+    var schema4 = require_schema();
+    var schema$1 = require_schema2();
+    var binary = require_binary();
+    var merge = require_merge();
+    var omap = require_omap();
+    var pairs = require_pairs();
+    var schema$2 = require_schema3();
+    var set = require_set();
+    var timestamp = require_timestamp();
+    var schemas = /* @__PURE__ */ new Map([
+      ["core", schema4.schema],
+      ["failsafe", [map.map, seq.seq, string.string]],
+      ["json", schema$1.schema],
+      ["yaml11", schema$2.schema],
+      ["yaml-1.1", schema$2.schema]
+    ]);
+    var tagsByName = {
+      binary: binary.binary,
+      bool: bool.boolTag,
+      float: float.float,
+      floatExp: float.floatExp,
+      floatNaN: float.floatNaN,
+      floatTime: timestamp.floatTime,
+      int: int.int,
+      intHex: int.intHex,
+      intOct: int.intOct,
+      intTime: timestamp.intTime,
+      map: map.map,
+      merge: merge.merge,
+      null: _null.nullTag,
+      omap: omap.omap,
+      pairs: pairs.pairs,
+      seq: seq.seq,
+      set: set.set,
+      timestamp: timestamp.timestamp
+    };
+    var coreKnownTags = {
+      "tag:yaml.org,2002:binary": binary.binary,
+      "tag:yaml.org,2002:merge": merge.merge,
+      "tag:yaml.org,2002:omap": omap.omap,
+      "tag:yaml.org,2002:pairs": pairs.pairs,
+      "tag:yaml.org,2002:set": set.set,
+      "tag:yaml.org,2002:timestamp": timestamp.timestamp
+    };
+    function getTags(customTags, schemaName, addMergeTag) {
+      const schemaTags = schemas.get(schemaName);
+      if (schemaTags && !customTags) {
+        return addMergeTag && !schemaTags.includes(merge.merge) ? schemaTags.concat(merge.merge) : schemaTags.slice();
+      }
+      let tags = schemaTags;
+      if (!tags) {
+        if (Array.isArray(customTags))
+          tags = [];
+        else {
+          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
+        }
+      }
+      if (Array.isArray(customTags)) {
+        for (const tag of customTags)
+          tags = tags.concat(tag);
+      } else if (typeof customTags === "function") {
+        tags = customTags(tags.slice());
+      }
+      if (addMergeTag)
+        tags = tags.concat(merge.merge);
+      return tags.reduce((tags2, tag) => {
+        const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
+        if (!tagObj) {
+          const tagName = JSON.stringify(tag);
+          const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
+          throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
+        }
+        if (!tags2.includes(tagObj))
+          tags2.push(tagObj);
+        return tags2;
+      }, []);
+    }
+    exports2.coreKnownTags = coreKnownTags;
+    exports2.getTags = getTags;
+  }
+});
+
+// ../node_modules/yaml/dist/schema/Schema.js
+var require_Schema = __commonJS({
+  "../node_modules/yaml/dist/schema/Schema.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var map = require_map();
+    var seq = require_seq();
+    var string = require_string();
+    var tags = require_tags();
+    var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    var Schema = class _Schema {
+      constructor({ compat, customTags, merge, resolveKnownTags, schema: schema4, sortMapEntries, toStringDefaults }) {
+        this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
+        this.name = typeof schema4 === "string" && schema4 || "core";
+        this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
+        this.tags = tags.getTags(customTags, this.name, merge);
+        this.toStringOptions = toStringDefaults ?? null;
+        Object.defineProperty(this, identity.MAP, { value: map.map });
+        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
+        this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
+      }
+      clone() {
+        const copy = Object.create(_Schema.prototype, Object.getOwnPropertyDescriptors(this));
+        copy.tags = this.tags.slice();
+        return copy;
+      }
+    };
+    exports2.Schema = Schema;
+  }
+});
+
+// ../node_modules/yaml/dist/stringify/stringifyDocument.js
+var require_stringifyDocument = __commonJS({
+  "../node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var stringify = require_stringify();
+    var stringifyComment = require_stringifyComment();
+    function stringifyDocument(doc, options) {
+      const lines = [];
+      let hasDirectives = options.directives === true;
+      if (options.directives !== false && doc.directives) {
+        const dir = doc.directives.toString(doc);
+        if (dir) {
+          lines.push(dir);
+          hasDirectives = true;
+        } else if (doc.directives.docStart)
+          hasDirectives = true;
+      }
+      if (hasDirectives)
+        lines.push("---");
+      const ctx = stringify.createStringifyContext(doc, options);
+      const { commentString } = ctx.options;
+      if (doc.commentBefore) {
+        if (lines.length !== 1)
+          lines.unshift("");
+        const cs = commentString(doc.commentBefore);
+        lines.unshift(stringifyComment.indentComment(cs, ""));
+      }
+      let chompKeep = false;
+      let contentComment = null;
+      if (doc.contents) {
+        if (identity.isNode(doc.contents)) {
+          if (doc.contents.spaceBefore && hasDirectives)
+            lines.push("");
+          if (doc.contents.commentBefore) {
+            const cs = commentString(doc.contents.commentBefore);
+            lines.push(stringifyComment.indentComment(cs, ""));
+          }
+          ctx.forceBlockIndent = !!doc.comment;
+          contentComment = doc.contents.comment;
+        }
+        const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
+        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        if (contentComment)
+          body += stringifyComment.lineComment(body, "", commentString(contentComment));
+        if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
+          lines[lines.length - 1] = `--- ${body}`;
+        } else
+          lines.push(body);
+      } else {
+        lines.push(stringify.stringify(doc.contents, ctx));
+      }
+      if (doc.directives?.docEnd) {
+        if (doc.comment) {
+          const cs = commentString(doc.comment);
+          if (cs.includes("\n")) {
+            lines.push("...");
+            lines.push(stringifyComment.indentComment(cs, ""));
+          } else {
+            lines.push(`... ${cs}`);
+          }
+        } else {
+          lines.push("...");
+        }
+      } else {
+        let dc = doc.comment;
+        if (dc && chompKeep)
+          dc = dc.replace(/^\n+/, "");
+        if (dc) {
+          if ((!chompKeep || contentComment) && lines[lines.length - 1] !== "")
+            lines.push("");
+          lines.push(stringifyComment.indentComment(commentString(dc), ""));
+        }
+      }
+      return lines.join("\n") + "\n";
+    }
+    exports2.stringifyDocument = stringifyDocument;
+  }
+});
+
+// ../node_modules/yaml/dist/doc/Document.js
+var require_Document = __commonJS({
+  "../node_modules/yaml/dist/doc/Document.js"(exports2) {
+    "use strict";
+    var Alias = require_Alias();
+    var Collection = require_Collection();
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var toJS = require_toJS();
+    var Schema = require_Schema();
+    var stringifyDocument = require_stringifyDocument();
+    var anchors = require_anchors();
+    var applyReviver = require_applyReviver();
+    var createNode = require_createNode();
+    var directives = require_directives();
+    var Document = class _Document {
+      constructor(value, replacer, options) {
+        this.commentBefore = null;
+        this.comment = null;
+        this.errors = [];
+        this.warnings = [];
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
+        let _replacer = null;
+        if (typeof replacer === "function" || Array.isArray(replacer)) {
+          _replacer = replacer;
+        } else if (options === void 0 && replacer) {
+          options = replacer;
+          replacer = void 0;
+        }
+        const opt = Object.assign({
+          intAsBigInt: false,
+          keepSourceTokens: false,
+          logLevel: "warn",
+          prettyErrors: true,
+          strict: true,
+          stringKeys: false,
+          uniqueKeys: true,
+          version: "1.2"
+        }, options);
+        this.options = opt;
+        let { version } = opt;
+        if (options?._directives) {
+          this.directives = options._directives.atDocument();
+          if (this.directives.yaml.explicit)
+            version = this.directives.yaml.version;
+        } else
+          this.directives = new directives.Directives({ version });
+        this.setSchema(version, options);
+        this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+      }
+      /**
+       * Create a deep copy of this Document and its contents.
+       *
+       * Custom Node values that inherit from `Object` still refer to their original instances.
+       */
+      clone() {
+        const copy = Object.create(_Document.prototype, {
+          [identity.NODE_TYPE]: { value: identity.DOC }
+        });
+        copy.commentBefore = this.commentBefore;
+        copy.comment = this.comment;
+        copy.errors = this.errors.slice();
+        copy.warnings = this.warnings.slice();
+        copy.options = Object.assign({}, this.options);
+        if (this.directives)
+          copy.directives = this.directives.clone();
+        copy.schema = this.schema.clone();
+        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        if (this.range)
+          copy.range = this.range.slice();
+        return copy;
+      }
+      /** Adds a value to the document. */
+      add(value) {
+        if (assertCollection(this.contents))
+          this.contents.add(value);
+      }
+      /** Adds a value to the document. */
+      addIn(path, value) {
+        if (assertCollection(this.contents))
+          this.contents.addIn(path, value);
+      }
+      /**
+       * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
+       *
+       * If `node` already has an anchor, `name` is ignored.
+       * Otherwise, the `node.anchor` value will be set to `name`,
+       * or if an anchor with that name is already present in the document,
+       * `name` will be used as a prefix for a new unique anchor.
+       * If `name` is undefined, the generated anchor will use 'a' as a prefix.
+       */
+      createAlias(node, name) {
+        if (!node.anchor) {
+          const prev = anchors.anchorNames(this);
+          node.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
+        }
+        return new Alias.Alias(node.anchor);
+      }
+      createNode(value, replacer, options) {
+        let _replacer = void 0;
+        if (typeof replacer === "function") {
+          value = replacer.call({ "": value }, "", value);
+          _replacer = replacer;
+        } else if (Array.isArray(replacer)) {
+          const keyToStr = (v) => typeof v === "number" || v instanceof String || v instanceof Number;
+          const asStr = replacer.filter(keyToStr).map(String);
+          if (asStr.length > 0)
+            replacer = replacer.concat(asStr);
+          _replacer = replacer;
+        } else if (options === void 0 && replacer) {
+          options = replacer;
+          replacer = void 0;
+        }
+        const { aliasDuplicateObjects, anchorPrefix, flow, keepUndefined, onTagObj, tag } = options ?? {};
+        const { onAnchor, setAnchors, sourceObjects } = anchors.createNodeAnchors(
+          this,
+          // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          anchorPrefix || "a"
+        );
+        const ctx = {
+          aliasDuplicateObjects: aliasDuplicateObjects ?? true,
+          keepUndefined: keepUndefined ?? false,
+          onAnchor,
+          onTagObj,
+          replacer: _replacer,
+          schema: this.schema,
+          sourceObjects
+        };
+        const node = createNode.createNode(value, tag, ctx);
+        if (flow && identity.isCollection(node))
+          node.flow = true;
+        setAnchors();
+        return node;
+      }
+      /**
+       * Convert a key and a value into a `Pair` using the current schema,
+       * recursively wrapping all values as `Scalar` or `Collection` nodes.
+       */
+      createPair(key, value, options = {}) {
+        const k = this.createNode(key, null, options);
+        const v = this.createNode(value, null, options);
+        return new Pair.Pair(k, v);
+      }
+      /**
+       * Removes a value from the document.
+       * @returns `true` if the item was found and removed.
+       */
+      delete(key) {
+        return assertCollection(this.contents) ? this.contents.delete(key) : false;
+      }
+      /**
+       * Removes a value from the document.
+       * @returns `true` if the item was found and removed.
+       */
+      deleteIn(path) {
+        if (Collection.isEmptyPath(path)) {
+          if (this.contents == null)
+            return false;
+          this.contents = null;
+          return true;
+        }
+        return assertCollection(this.contents) ? this.contents.deleteIn(path) : false;
+      }
+      /**
+       * Returns item at `key`, or `undefined` if not found. By default unwraps
+       * scalar values from their surrounding node; to disable set `keepScalar` to
+       * `true` (collections are always returned intact).
+       */
+      get(key, keepScalar) {
+        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+      }
+      /**
+       * Returns item at `path`, or `undefined` if not found. By default unwraps
+       * scalar values from their surrounding node; to disable set `keepScalar` to
+       * `true` (collections are always returned intact).
+       */
+      getIn(path, keepScalar) {
+        if (Collection.isEmptyPath(path))
+          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+      }
+      /**
+       * Checks if the document includes a value with the key `key`.
+       */
+      has(key) {
+        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+      }
+      /**
+       * Checks if the document includes a value at `path`.
+       */
+      hasIn(path) {
+        if (Collection.isEmptyPath(path))
+          return this.contents !== void 0;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+      }
+      /**
+       * Sets a value in this document. For `!!set`, `value` needs to be a
+       * boolean to add/remove the item from the set.
+       */
+      set(key, value) {
+        if (this.contents == null) {
+          this.contents = Collection.collectionFromPath(this.schema, [key], value);
+        } else if (assertCollection(this.contents)) {
+          this.contents.set(key, value);
+        }
+      }
+      /**
+       * Sets a value in this document. For `!!set`, `value` needs to be a
+       * boolean to add/remove the item from the set.
+       */
+      setIn(path, value) {
+        if (Collection.isEmptyPath(path)) {
+          this.contents = value;
+        } else if (this.contents == null) {
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
+        } else if (assertCollection(this.contents)) {
+          this.contents.setIn(path, value);
+        }
+      }
+      /**
+       * Change the YAML version and schema used by the document.
+       * A `null` version disables support for directives, explicit tags, anchors, and aliases.
+       * It also requires the `schema` option to be given as a `Schema` instance value.
+       *
+       * Overrides all previously set schema options.
+       */
+      setSchema(version, options = {}) {
+        if (typeof version === "number")
+          version = String(version);
+        let opt;
+        switch (version) {
+          case "1.1":
+            if (this.directives)
+              this.directives.yaml.version = "1.1";
+            else
+              this.directives = new directives.Directives({ version: "1.1" });
+            opt = { resolveKnownTags: false, schema: "yaml-1.1" };
+            break;
+          case "1.2":
+          case "next":
+            if (this.directives)
+              this.directives.yaml.version = version;
+            else
+              this.directives = new directives.Directives({ version });
+            opt = { resolveKnownTags: true, schema: "core" };
+            break;
+          case null:
+            if (this.directives)
+              delete this.directives;
+            opt = null;
+            break;
+          default: {
+            const sv = JSON.stringify(version);
+            throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
+          }
+        }
+        if (options.schema instanceof Object)
+          this.schema = options.schema;
+        else if (opt)
+          this.schema = new Schema.Schema(Object.assign(opt, options));
+        else
+          throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
+      }
+      // json & jsonArg are only used from toJSON()
+      toJS({ json, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+        const ctx = {
+          anchors: /* @__PURE__ */ new Map(),
+          doc: this,
+          keep: !json,
+          mapAsMap: mapAsMap === true,
+          mapKeyWarned: false,
+          maxAliasCount: typeof maxAliasCount === "number" ? maxAliasCount : 100
+        };
+        const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
+        if (typeof onAnchor === "function")
+          for (const { count, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count);
+        return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
+      }
+      /**
+       * A JSON representation of the document `contents`.
+       *
+       * @param jsonArg Used by `JSON.stringify` to indicate the array index or
+       *   property name.
+       */
+      toJSON(jsonArg, onAnchor) {
+        return this.toJS({ json: true, jsonArg, mapAsMap: false, onAnchor });
+      }
+      /** A YAML representation of the document. */
+      toString(options = {}) {
+        if (this.errors.length > 0)
+          throw new Error("Document with errors cannot be stringified");
+        if ("indent" in options && (!Number.isInteger(options.indent) || Number(options.indent) <= 0)) {
+          const s = JSON.stringify(options.indent);
+          throw new Error(`"indent" option must be a positive integer, not ${s}`);
+        }
+        return stringifyDocument.stringifyDocument(this, options);
+      }
+    };
+    function assertCollection(contents) {
+      if (identity.isCollection(contents))
+        return true;
+      throw new Error("Expected a YAML collection as document contents");
+    }
+    exports2.Document = Document;
+  }
+});
+
+// ../node_modules/yaml/dist/errors.js
+var require_errors = __commonJS({
+  "../node_modules/yaml/dist/errors.js"(exports2) {
+    "use strict";
+    var YAMLError = class extends Error {
+      constructor(name, pos, code, message) {
+        super();
+        this.name = name;
+        this.code = code;
+        this.message = message;
+        this.pos = pos;
+      }
+    };
+    var YAMLParseError = class extends YAMLError {
+      constructor(pos, code, message) {
+        super("YAMLParseError", pos, code, message);
+      }
+    };
+    var YAMLWarning = class extends YAMLError {
+      constructor(pos, code, message) {
+        super("YAMLWarning", pos, code, message);
+      }
+    };
+    var prettifyError = (src, lc) => (error) => {
+      if (error.pos[0] === -1)
+        return;
+      error.linePos = error.pos.map((pos) => lc.linePos(pos));
+      const { line, col } = error.linePos[0];
+      error.message += ` at line ${line}, column ${col}`;
+      let ci = col - 1;
+      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      if (ci >= 60 && lineStr.length > 80) {
+        const trimStart = Math.min(ci - 39, lineStr.length - 79);
+        lineStr = "…" + lineStr.substring(trimStart);
+        ci -= trimStart - 1;
+      }
+      if (lineStr.length > 80)
+        lineStr = lineStr.substring(0, 79) + "…";
+      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+        if (prev.length > 80)
+          prev = prev.substring(0, 79) + "…\n";
+        lineStr = prev + lineStr;
+      }
+      if (/[^ ]/.test(lineStr)) {
+        let count = 1;
+        const end = error.linePos[1];
+        if (end?.line === line && end.col > col) {
+          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+        }
+        const pointer = " ".repeat(ci) + "^".repeat(count);
+        error.message += `:
+
+${lineStr}
+${pointer}
+`;
+      }
+    };
+    exports2.YAMLError = YAMLError;
+    exports2.YAMLParseError = YAMLParseError;
+    exports2.YAMLWarning = YAMLWarning;
+    exports2.prettifyError = prettifyError;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-props.js
+var require_resolve_props = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+    "use strict";
+    function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
+      let spaceBefore = false;
+      let atNewline = startOnNewline;
+      let hasSpace = startOnNewline;
+      let comment = "";
+      let commentSep = "";
+      let hasNewline = false;
+      let reqSpace = false;
+      let tab = null;
+      let anchor = null;
+      let tag = null;
+      let newlineAfterProp = null;
+      let comma = null;
+      let found = null;
+      let start = null;
+      for (const token of tokens) {
+        if (reqSpace) {
+          if (token.type !== "space" && token.type !== "newline" && token.type !== "comma")
+            onError(token.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+          reqSpace = false;
+        }
+        if (tab) {
+          if (atNewline && token.type !== "comment" && token.type !== "newline") {
+            onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
+          }
+          tab = null;
+        }
+        switch (token.type) {
+          case "space":
+            if (!flow && (indicator !== "doc-start" || next?.type !== "flow-collection") && token.source.includes("	")) {
+              tab = token;
+            }
+            hasSpace = true;
+            break;
+          case "comment": {
+            if (!hasSpace)
+              onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
+            const cb = token.source.substring(1) || " ";
+            if (!comment)
+              comment = cb;
+            else
+              comment += commentSep + cb;
+            commentSep = "";
+            atNewline = false;
+            break;
+          }
+          case "newline":
+            if (atNewline) {
+              if (comment)
+                comment += token.source;
+              else if (!found || indicator !== "seq-item-ind")
+                spaceBefore = true;
+            } else
+              commentSep += token.source;
+            atNewline = true;
+            hasNewline = true;
+            if (anchor || tag)
+              newlineAfterProp = token;
+            hasSpace = true;
+            break;
+          case "anchor":
+            if (anchor)
+              onError(token, "MULTIPLE_ANCHORS", "A node can have at most one anchor");
+            if (token.source.endsWith(":"))
+              onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
+            anchor = token;
+            start ?? (start = token.offset);
+            atNewline = false;
+            hasSpace = false;
+            reqSpace = true;
+            break;
+          case "tag": {
+            if (tag)
+              onError(token, "MULTIPLE_TAGS", "A node can have at most one tag");
+            tag = token;
+            start ?? (start = token.offset);
+            atNewline = false;
+            hasSpace = false;
+            reqSpace = true;
+            break;
+          }
+          case indicator:
+            if (anchor || tag)
+              onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
+            if (found)
+              onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
+            found = token;
+            atNewline = indicator === "seq-item-ind" || indicator === "explicit-key-ind";
+            hasSpace = false;
+            break;
+          case "comma":
+            if (flow) {
+              if (comma)
+                onError(token, "UNEXPECTED_TOKEN", `Unexpected , in ${flow}`);
+              comma = token;
+              atNewline = false;
+              hasSpace = false;
+              break;
+            }
+          // else fallthrough
+          default:
+            onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.type} token`);
+            atNewline = false;
+            hasSpace = false;
+        }
+      }
+      const last = tokens[tokens.length - 1];
+      const end = last ? last.offset + last.source.length : offset;
+      if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
+        onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+      }
+      if (tab && (atNewline && tab.indent <= parentIndent || next?.type === "block-map" || next?.type === "block-seq"))
+        onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
+      return {
+        comma,
+        found,
+        spaceBefore,
+        comment,
+        hasNewline,
+        anchor,
+        tag,
+        newlineAfterProp,
+        end,
+        start: start ?? end
+      };
+    }
+    exports2.resolveProps = resolveProps;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/util-contains-newline.js
+var require_util_contains_newline = __commonJS({
+  "../node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+    "use strict";
+    function containsNewline(key) {
+      if (!key)
+        return null;
+      switch (key.type) {
+        case "alias":
+        case "scalar":
+        case "double-quoted-scalar":
+        case "single-quoted-scalar":
+          if (key.source.includes("\n"))
+            return true;
+          if (key.end) {
+            for (const st of key.end)
+              if (st.type === "newline")
+                return true;
+          }
+          return false;
+        case "flow-collection":
+          for (const it of key.items) {
+            for (const st of it.start)
+              if (st.type === "newline")
+                return true;
+            if (it.sep) {
+              for (const st of it.sep)
+                if (st.type === "newline")
+                  return true;
+            }
+            if (containsNewline(it.key) || containsNewline(it.value))
+              return true;
+          }
+          return false;
+        default:
+          return true;
+      }
+    }
+    exports2.containsNewline = containsNewline;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/util-flow-indent-check.js
+var require_util_flow_indent_check = __commonJS({
+  "../node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+    "use strict";
+    var utilContainsNewline = require_util_contains_newline();
+    function flowIndentCheck(indent, fc, onError) {
+      if (fc?.type === "flow-collection") {
+        const end = fc.end[0];
+        if (end.indent === indent && (end.source === "]" || end.source === "}") && utilContainsNewline.containsNewline(fc)) {
+          const msg = "Flow end indicator should be more indented than parent";
+          onError(end, "BAD_INDENT", msg, true);
+        }
+      }
+    }
+    exports2.flowIndentCheck = flowIndentCheck;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/util-map-includes.js
+var require_util_map_includes = __commonJS({
+  "../node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    function mapIncludes(ctx, items, search) {
+      const { uniqueKeys } = ctx.options;
+      if (uniqueKeys === false)
+        return false;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
+      return items.some((pair) => isEqual(pair.key, search));
+    }
+    exports2.mapIncludes = mapIncludes;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-block-map.js
+var require_resolve_block_map = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+    "use strict";
+    var Pair = require_Pair();
+    var YAMLMap = require_YAMLMap();
+    var resolveProps = require_resolve_props();
+    var utilContainsNewline = require_util_contains_newline();
+    var utilFlowIndentCheck = require_util_flow_indent_check();
+    var utilMapIncludes = require_util_map_includes();
+    var startColMsg = "All mapping items must start at the same column";
+    function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
+      const NodeClass = tag?.nodeClass ?? YAMLMap.YAMLMap;
+      const map = new NodeClass(ctx.schema);
+      if (ctx.atRoot)
+        ctx.atRoot = false;
+      let offset = bm.offset;
+      let commentEnd = null;
+      for (const collItem of bm.items) {
+        const { start, key, sep, value } = collItem;
+        const keyProps = resolveProps.resolveProps(start, {
+          indicator: "explicit-key-ind",
+          next: key ?? sep?.[0],
+          offset,
+          onError,
+          parentIndent: bm.indent,
+          startOnNewline: true
+        });
+        const implicitKey = !keyProps.found;
+        if (implicitKey) {
+          if (key) {
+            if (key.type === "block-seq")
+              onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key");
+            else if ("indent" in key && key.indent !== bm.indent)
+              onError(offset, "BAD_INDENT", startColMsg);
+          }
+          if (!keyProps.anchor && !keyProps.tag && !sep) {
+            commentEnd = keyProps.end;
+            if (keyProps.comment) {
+              if (map.comment)
+                map.comment += "\n" + keyProps.comment;
+              else
+                map.comment = keyProps.comment;
+            }
+            continue;
+          }
+          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
+            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+          }
+        } else if (keyProps.found?.indent !== bm.indent) {
+          onError(offset, "BAD_INDENT", startColMsg);
+        }
+        ctx.atKey = true;
+        const keyStart = keyProps.end;
+        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        if (ctx.schema.compat)
+          utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
+        ctx.atKey = false;
+        if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
+          onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
+        const valueProps = resolveProps.resolveProps(sep ?? [], {
+          indicator: "map-value-ind",
+          next: value,
+          offset: keyNode.range[2],
+          onError,
+          parentIndent: bm.indent,
+          startOnNewline: !key || key.type === "block-scalar"
+        });
+        offset = valueProps.end;
+        if (valueProps.found) {
+          if (implicitKey) {
+            if (value?.type === "block-map" && !valueProps.hasNewline)
+              onError(offset, "BLOCK_AS_IMPLICIT_KEY", "Nested mappings are not allowed in compact mappings");
+            if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
+              onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
+          }
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          if (ctx.schema.compat)
+            utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
+          offset = valueNode.range[2];
+          const pair = new Pair.Pair(keyNode, valueNode);
+          if (ctx.options.keepSourceTokens)
+            pair.srcToken = collItem;
+          map.items.push(pair);
+        } else {
+          if (implicitKey)
+            onError(keyNode.range, "MISSING_CHAR", "Implicit map keys need to be followed by map values");
+          if (valueProps.comment) {
+            if (keyNode.comment)
+              keyNode.comment += "\n" + valueProps.comment;
+            else
+              keyNode.comment = valueProps.comment;
+          }
+          const pair = new Pair.Pair(keyNode);
+          if (ctx.options.keepSourceTokens)
+            pair.srcToken = collItem;
+          map.items.push(pair);
+        }
+      }
+      if (commentEnd && commentEnd < offset)
+        onError(commentEnd, "IMPOSSIBLE", "Map comment with trailing content");
+      map.range = [bm.offset, offset, commentEnd ?? offset];
+      return map;
+    }
+    exports2.resolveBlockMap = resolveBlockMap;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-block-seq.js
+var require_resolve_block_seq = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+    "use strict";
+    var YAMLSeq = require_YAMLSeq();
+    var resolveProps = require_resolve_props();
+    var utilFlowIndentCheck = require_util_flow_indent_check();
+    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
+      const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
+      const seq = new NodeClass(ctx.schema);
+      if (ctx.atRoot)
+        ctx.atRoot = false;
+      if (ctx.atKey)
+        ctx.atKey = false;
+      let offset = bs.offset;
+      let commentEnd = null;
+      for (const { start, value } of bs.items) {
+        const props = resolveProps.resolveProps(start, {
+          indicator: "seq-item-ind",
+          next: value,
+          offset,
+          onError,
+          parentIndent: bs.indent,
+          startOnNewline: true
+        });
+        if (!props.found) {
+          if (props.anchor || props.tag || value) {
+            if (value?.type === "block-seq")
+              onError(props.end, "BAD_INDENT", "All sequence items must start at the same column");
+            else
+              onError(offset, "MISSING_CHAR", "Sequence item without - indicator");
+          } else {
+            commentEnd = props.end;
+            if (props.comment)
+              seq.comment = props.comment;
+            continue;
+          }
+        }
+        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        if (ctx.schema.compat)
+          utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
+        offset = node.range[2];
+        seq.items.push(node);
+      }
+      seq.range = [bs.offset, offset, commentEnd ?? offset];
+      return seq;
+    }
+    exports2.resolveBlockSeq = resolveBlockSeq;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-end.js
+var require_resolve_end = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+    "use strict";
+    function resolveEnd(end, offset, reqSpace, onError) {
+      let comment = "";
+      if (end) {
+        let hasSpace = false;
+        let sep = "";
+        for (const token of end) {
+          const { source, type } = token;
+          switch (type) {
+            case "space":
+              hasSpace = true;
+              break;
+            case "comment": {
+              if (reqSpace && !hasSpace)
+                onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
+              const cb = source.substring(1) || " ";
+              if (!comment)
+                comment = cb;
+              else
+                comment += sep + cb;
+              sep = "";
+              break;
+            }
+            case "newline":
+              if (comment)
+                sep += source;
+              hasSpace = true;
+              break;
+            default:
+              onError(token, "UNEXPECTED_TOKEN", `Unexpected ${type} at node end`);
+          }
+          offset += source.length;
+        }
+      }
+      return { comment, offset };
+    }
+    exports2.resolveEnd = resolveEnd;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-flow-collection.js
+var require_resolve_flow_collection = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var YAMLMap = require_YAMLMap();
+    var YAMLSeq = require_YAMLSeq();
+    var resolveEnd = require_resolve_end();
+    var resolveProps = require_resolve_props();
+    var utilContainsNewline = require_util_contains_newline();
+    var utilMapIncludes = require_util_map_includes();
+    var blockMsg = "Block collections are not allowed within flow collections";
+    var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
+    function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
+      const isMap = fc.start.source === "{";
+      const fcName = isMap ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const coll = new NodeClass(ctx.schema);
+      coll.flow = true;
+      const atRoot = ctx.atRoot;
+      if (atRoot)
+        ctx.atRoot = false;
+      if (ctx.atKey)
+        ctx.atKey = false;
+      let offset = fc.offset + fc.start.source.length;
+      for (let i = 0; i < fc.items.length; ++i) {
+        const collItem = fc.items[i];
+        const { start, key, sep, value } = collItem;
+        const props = resolveProps.resolveProps(start, {
+          flow: fcName,
+          indicator: "explicit-key-ind",
+          next: key ?? sep?.[0],
+          offset,
+          onError,
+          parentIndent: fc.indent,
+          startOnNewline: false
+        });
+        if (!props.found) {
+          if (!props.anchor && !props.tag && !sep && !value) {
+            if (i === 0 && props.comma)
+              onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
+            else if (i < fc.items.length - 1)
+              onError(props.start, "UNEXPECTED_TOKEN", `Unexpected empty item in ${fcName}`);
+            if (props.comment) {
+              if (coll.comment)
+                coll.comment += "\n" + props.comment;
+              else
+                coll.comment = props.comment;
+            }
+            offset = props.end;
+            continue;
+          }
+          if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key))
+            onError(
+              key,
+              // checked by containsNewline()
+              "MULTILINE_IMPLICIT_KEY",
+              "Implicit keys of flow sequence pairs need to be on a single line"
+            );
+        }
+        if (i === 0) {
+          if (props.comma)
+            onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
+        } else {
+          if (!props.comma)
+            onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`);
+          if (props.comment) {
+            let prevItemComment = "";
+            loop: for (const st of start) {
+              switch (st.type) {
+                case "comma":
+                case "space":
+                  break;
+                case "comment":
+                  prevItemComment = st.source.substring(1);
+                  break loop;
+                default:
+                  break loop;
+              }
+            }
+            if (prevItemComment) {
+              let prev = coll.items[coll.items.length - 1];
+              if (identity.isPair(prev))
+                prev = prev.value ?? prev.key;
+              if (prev.comment)
+                prev.comment += "\n" + prevItemComment;
+              else
+                prev.comment = prevItemComment;
+              props.comment = props.comment.substring(prevItemComment.length + 1);
+            }
+          }
+        }
+        if (!isMap && !sep && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+          coll.items.push(valueNode);
+          offset = valueNode.range[2];
+          if (isBlock(value))
+            onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
+        } else {
+          ctx.atKey = true;
+          const keyStart = props.end;
+          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          if (isBlock(key))
+            onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
+          ctx.atKey = false;
+          const valueProps = resolveProps.resolveProps(sep ?? [], {
+            flow: fcName,
+            indicator: "map-value-ind",
+            next: value,
+            offset: keyNode.range[2],
+            onError,
+            parentIndent: fc.indent,
+            startOnNewline: false
+          });
+          if (valueProps.found) {
+            if (!isMap && !props.found && ctx.options.strict) {
+              if (sep)
+                for (const st of sep) {
+                  if (st === valueProps.found)
+                    break;
+                  if (st.type === "newline") {
+                    onError(st, "MULTILINE_IMPLICIT_KEY", "Implicit keys of flow sequence pairs need to be on a single line");
+                    break;
+                  }
+                }
+              if (props.start < valueProps.found.offset - 1024)
+                onError(valueProps.found, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit flow sequence key");
+            }
+          } else if (value) {
+            if ("source" in value && value.source?.[0] === ":")
+              onError(value, "MISSING_CHAR", `Missing space after : in ${fcName}`);
+            else
+              onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
+          }
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          if (valueNode) {
+            if (isBlock(value))
+              onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
+          } else if (valueProps.comment) {
+            if (keyNode.comment)
+              keyNode.comment += "\n" + valueProps.comment;
+            else
+              keyNode.comment = valueProps.comment;
+          }
+          const pair = new Pair.Pair(keyNode, valueNode);
+          if (ctx.options.keepSourceTokens)
+            pair.srcToken = collItem;
+          if (isMap) {
+            const map = coll;
+            if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
+              onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
+            map.items.push(pair);
+          } else {
+            const map = new YAMLMap.YAMLMap(ctx.schema);
+            map.flow = true;
+            map.items.push(pair);
+            const endRange = (valueNode ?? keyNode).range;
+            map.range = [keyNode.range[0], endRange[1], endRange[2]];
+            coll.items.push(map);
+          }
+          offset = valueNode ? valueNode.range[2] : valueProps.end;
+        }
+      }
+      const expectedEnd = isMap ? "}" : "]";
+      const [ce, ...ee] = fc.end;
+      let cePos = offset;
+      if (ce?.source === expectedEnd)
+        cePos = ce.offset + ce.source.length;
+      else {
+        const name = fcName[0].toUpperCase() + fcName.substring(1);
+        const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
+        onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
+        if (ce && ce.source.length !== 1)
+          ee.unshift(ce);
+      }
+      if (ee.length > 0) {
+        const end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+        if (end.comment) {
+          if (coll.comment)
+            coll.comment += "\n" + end.comment;
+          else
+            coll.comment = end.comment;
+        }
+        coll.range = [fc.offset, cePos, end.offset];
+      } else {
+        coll.range = [fc.offset, cePos, cePos];
+      }
+      return coll;
+    }
+    exports2.resolveFlowCollection = resolveFlowCollection;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/compose-collection.js
+var require_compose_collection = __commonJS({
+  "../node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var YAMLMap = require_YAMLMap();
+    var YAMLSeq = require_YAMLSeq();
+    var resolveBlockMap = require_resolve_block_map();
+    var resolveBlockSeq = require_resolve_block_seq();
+    var resolveFlowCollection = require_resolve_flow_collection();
+    function resolveCollection(CN, ctx, token, onError, tagName, tag) {
+      const coll = token.type === "block-map" ? resolveBlockMap.resolveBlockMap(CN, ctx, token, onError, tag) : token.type === "block-seq" ? resolveBlockSeq.resolveBlockSeq(CN, ctx, token, onError, tag) : resolveFlowCollection.resolveFlowCollection(CN, ctx, token, onError, tag);
+      const Coll = coll.constructor;
+      if (tagName === "!" || tagName === Coll.tagName) {
+        coll.tag = Coll.tagName;
+        return coll;
+      }
+      if (tagName)
+        coll.tag = tagName;
+      return coll;
+    }
+    function composeCollection(CN, ctx, token, props, onError) {
+      const tagToken = props.tag;
+      const tagName = !tagToken ? null : ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg));
+      if (token.type === "block-seq") {
+        const { anchor, newlineAfterProp: nl } = props;
+        const lastProp = anchor && tagToken ? anchor.offset > tagToken.offset ? anchor : tagToken : anchor ?? tagToken;
+        if (lastProp && (!nl || nl.offset < lastProp.offset)) {
+          const message = "Missing newline after block sequence props";
+          onError(lastProp, "MISSING_CHAR", message);
+        }
+      }
+      const expType = token.type === "block-map" ? "map" : token.type === "block-seq" ? "seq" : token.start.source === "{" ? "map" : "seq";
+      if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
+        return resolveCollection(CN, ctx, token, onError, tagName);
+      }
+      let tag = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
+      if (!tag) {
+        const kt = ctx.schema.knownTags[tagName];
+        if (kt?.collection === expType) {
+          ctx.schema.tags.push(Object.assign({}, kt, { default: false }));
+          tag = kt;
+        } else {
+          if (kt) {
+            onError(tagToken, "BAD_COLLECTION_TYPE", `${kt.tag} used for ${expType} collection, but expects ${kt.collection ?? "scalar"}`, true);
+          } else {
+            onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, true);
+          }
+          return resolveCollection(CN, ctx, token, onError, tagName);
+        }
+      }
+      const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
+      const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
+      const node = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      node.range = coll.range;
+      node.tag = tagName;
+      if (tag?.format)
+        node.format = tag.format;
+      return node;
+    }
+    exports2.composeCollection = composeCollection;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-block-scalar.js
+var require_resolve_block_scalar = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    function resolveBlockScalar(ctx, scalar, onError) {
+      const start = scalar.offset;
+      const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+      if (!header)
+        return { value: "", type: null, comment: "", range: [start, start, start] };
+      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const lines = scalar.source ? splitLines(scalar.source) : [];
+      let chompStart = lines.length;
+      for (let i = lines.length - 1; i >= 0; --i) {
+        const content = lines[i][1];
+        if (content === "" || content === "\r")
+          chompStart = i;
+        else
+          break;
+      }
+      if (chompStart === 0) {
+        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start + header.length;
+        if (scalar.source)
+          end2 += scalar.source.length;
+        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+      }
+      let trimIndent = scalar.indent + header.indent;
+      let offset = scalar.offset + header.length;
+      let contentStart = 0;
+      for (let i = 0; i < chompStart; ++i) {
+        const [indent, content] = lines[i];
+        if (content === "" || content === "\r") {
+          if (header.indent === 0 && indent.length > trimIndent)
+            trimIndent = indent.length;
+        } else {
+          if (indent.length < trimIndent) {
+            const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
+            onError(offset + indent.length, "MISSING_CHAR", message);
+          }
+          if (header.indent === 0)
+            trimIndent = indent.length;
+          contentStart = i;
+          if (trimIndent === 0 && !ctx.atRoot) {
+            const message = "Block scalar values in collections must be indented";
+            onError(offset, "BAD_INDENT", message);
+          }
+          break;
+        }
+        offset += indent.length + content.length + 1;
+      }
+      for (let i = lines.length - 1; i >= chompStart; --i) {
+        if (lines[i][0].length > trimIndent)
+          chompStart = i + 1;
+      }
+      let value = "";
+      let sep = "";
+      let prevMoreIndented = false;
+      for (let i = 0; i < contentStart; ++i)
+        value += lines[i][0].slice(trimIndent) + "\n";
+      for (let i = contentStart; i < chompStart; ++i) {
+        let [indent, content] = lines[i];
+        offset += indent.length + content.length + 1;
+        const crlf = content[content.length - 1] === "\r";
+        if (crlf)
+          content = content.slice(0, -1);
+        if (content && indent.length < trimIndent) {
+          const src = header.indent ? "explicit indentation indicator" : "first line";
+          const message = `Block scalar lines must not be less indented than their ${src}`;
+          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
+          indent = "";
+        }
+        if (type === Scalar.Scalar.BLOCK_LITERAL) {
+          value += sep + indent.slice(trimIndent) + content;
+          sep = "\n";
+        } else if (indent.length > trimIndent || content[0] === "	") {
+          if (sep === " ")
+            sep = "\n";
+          else if (!prevMoreIndented && sep === "\n")
+            sep = "\n\n";
+          value += sep + indent.slice(trimIndent) + content;
+          sep = "\n";
+          prevMoreIndented = true;
+        } else if (content === "") {
+          if (sep === "\n")
+            value += "\n";
+          else
+            sep = "\n";
+        } else {
+          value += sep + content;
+          sep = " ";
+          prevMoreIndented = false;
+        }
+      }
+      switch (header.chomp) {
+        case "-":
+          break;
+        case "+":
+          for (let i = chompStart; i < lines.length; ++i)
+            value += "\n" + lines[i][0].slice(trimIndent);
+          if (value[value.length - 1] !== "\n")
+            value += "\n";
+          break;
+        default:
+          value += "\n";
+      }
+      const end = start + header.length + scalar.source.length;
+      return { value, type, comment: header.comment, range: [start, end, end] };
+    }
+    function parseBlockScalarHeader({ offset, props }, strict, onError) {
+      if (props[0].type !== "block-scalar-header") {
+        onError(props[0], "IMPOSSIBLE", "Block scalar header not found");
+        return null;
+      }
+      const { source } = props[0];
+      const mode = source[0];
+      let indent = 0;
+      let chomp = "";
+      let error = -1;
+      for (let i = 1; i < source.length; ++i) {
+        const ch = source[i];
+        if (!chomp && (ch === "-" || ch === "+"))
+          chomp = ch;
+        else {
+          const n = Number(ch);
+          if (!indent && n)
+            indent = n;
+          else if (error === -1)
+            error = offset + i;
+        }
+      }
+      if (error !== -1)
+        onError(error, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
+      let hasSpace = false;
+      let comment = "";
+      let length = source.length;
+      for (let i = 1; i < props.length; ++i) {
+        const token = props[i];
+        switch (token.type) {
+          case "space":
+            hasSpace = true;
+          // fallthrough
+          case "newline":
+            length += token.source.length;
+            break;
+          case "comment":
+            if (strict && !hasSpace) {
+              const message = "Comments must be separated from other tokens by white space characters";
+              onError(token, "MISSING_CHAR", message);
+            }
+            length += token.source.length;
+            comment = token.source.substring(1);
+            break;
+          case "error":
+            onError(token, "UNEXPECTED_TOKEN", token.message);
+            length += token.source.length;
+            break;
+          /* istanbul ignore next should not happen */
+          default: {
+            const message = `Unexpected token in block scalar header: ${token.type}`;
+            onError(token, "UNEXPECTED_TOKEN", message);
+            const ts = token.source;
+            if (ts && typeof ts === "string")
+              length += ts.length;
+          }
+        }
+      }
+      return { mode, indent, chomp, comment, length };
+    }
+    function splitLines(source) {
+      const split = source.split(/\n( *)/);
+      const first = split[0];
+      const m = first.match(/^( *)/);
+      const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
+      const lines = [line0];
+      for (let i = 1; i < split.length; i += 2)
+        lines.push([split[i], split[i + 1]]);
+      return lines;
+    }
+    exports2.resolveBlockScalar = resolveBlockScalar;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/resolve-flow-scalar.js
+var require_resolve_flow_scalar = __commonJS({
+  "../node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+    "use strict";
+    var Scalar = require_Scalar();
+    var resolveEnd = require_resolve_end();
+    function resolveFlowScalar(scalar, strict, onError) {
+      const { offset, type, source, end } = scalar;
+      let _type;
+      let value;
+      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      switch (type) {
+        case "scalar":
+          _type = Scalar.Scalar.PLAIN;
+          value = plainValue(source, _onError);
+          break;
+        case "single-quoted-scalar":
+          _type = Scalar.Scalar.QUOTE_SINGLE;
+          value = singleQuotedValue(source, _onError);
+          break;
+        case "double-quoted-scalar":
+          _type = Scalar.Scalar.QUOTE_DOUBLE;
+          value = doubleQuotedValue(source, _onError);
+          break;
+        /* istanbul ignore next should not happen */
+        default:
+          onError(scalar, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
+          return {
+            value: "",
+            type: null,
+            comment: "",
+            range: [offset, offset + source.length, offset + source.length]
+          };
+      }
+      const valueEnd = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      return {
+        value,
+        type: _type,
+        comment: re.comment,
+        range: [offset, valueEnd, re.offset]
+      };
+    }
+    function plainValue(source, onError) {
+      let badChar = "";
+      switch (source[0]) {
+        /* istanbul ignore next should not happen */
+        case "	":
+          badChar = "a tab character";
+          break;
+        case ",":
+          badChar = "flow indicator character ,";
+          break;
+        case "%":
+          badChar = "directive indicator character %";
+          break;
+        case "|":
+        case ">": {
+          badChar = `block scalar indicator ${source[0]}`;
+          break;
+        }
+        case "@":
+        case "`": {
+          badChar = `reserved character ${source[0]}`;
+          break;
+        }
+      }
+      if (badChar)
+        onError(0, "BAD_SCALAR_START", `Plain value cannot start with ${badChar}`);
+      return unfoldLines(source);
+    }
+    function singleQuotedValue(source, onError) {
+      if (source[source.length - 1] !== "'" || source.length === 1)
+        onError(source.length, "MISSING_CHAR", "Missing closing 'quote");
+      return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
+    }
+    function unfoldLines(source) {
+      const line = /(.*?)\r?\n/sy;
+      let match = line.exec(source);
+      if (!match)
+        return source;
+      let trimEnd, trimBoth;
+      try {
+        trimEnd = new RegExp("(?<![ 	])[ 	]+$");
+        trimBoth = new RegExp("^[ 	]+|(?<![ 	])[ 	]+$", "g");
+      } catch {
+        trimEnd = /[ \t]+$/;
+        trimBoth = /^[ \t]+|[ \t]+$/g;
+      }
+      let res = match[1].replace(trimEnd, "");
+      let sep = " ";
+      let pos = line.lastIndex;
+      while (match = line.exec(source)) {
+        const lm = match[1].replace(trimBoth, "");
+        if (lm === "") {
+          if (sep === "\n")
+            res += sep;
+          else
+            sep = "\n";
+        } else {
+          res += sep + lm;
+          sep = " ";
+        }
+        pos = line.lastIndex;
+      }
+      const last = /[ \t]*(.*)/sy;
+      last.lastIndex = pos;
+      match = last.exec(source);
+      return res + sep + (match?.[1] ?? "");
+    }
+    function doubleQuotedValue(source, onError) {
+      let res = "";
+      for (let i = 1; i < source.length - 1; ++i) {
+        const ch = source[i];
+        if (ch === "\r" && source[i + 1] === "\n")
+          continue;
+        if (ch === "\n") {
+          const { fold, offset } = foldNewline(source, i);
+          res += fold;
+          i = offset;
+        } else if (ch === "\\") {
+          let next = source[++i];
+          const cc = escapeCodes[next];
+          if (cc)
+            res += cc;
+          else if (next === "\n") {
+            next = source[i + 1];
+            while (next === " " || next === "	")
+              next = source[++i + 1];
+          } else if (next === "\r" && source[i + 1] === "\n") {
+            next = source[++i + 1];
+            while (next === " " || next === "	")
+              next = source[++i + 1];
+          } else if (next === "x" || next === "u" || next === "U") {
+            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
+            res += parseCharCode(source, i + 1, length, onError);
+            i += length;
+          } else {
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
+          }
+        } else if (ch === " " || ch === "	") {
+          const wsStart = i;
+          let next = source[i + 1];
+          while (next === " " || next === "	")
+            next = source[++i + 1];
+          if (next !== "\n" && !(next === "\r" && source[i + 2] === "\n"))
+            res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
+        } else {
+          res += ch;
+        }
+      }
+      if (source[source.length - 1] !== '"' || source.length === 1)
+        onError(source.length, "MISSING_CHAR", 'Missing closing "quote');
+      return res;
+    }
+    function foldNewline(source, offset) {
+      let fold = "";
+      let ch = source[offset + 1];
+      while (ch === " " || ch === "	" || ch === "\n" || ch === "\r") {
+        if (ch === "\r" && source[offset + 2] !== "\n")
+          break;
+        if (ch === "\n")
+          fold += "\n";
+        offset += 1;
+        ch = source[offset + 1];
+      }
+      if (!fold)
+        fold = " ";
+      return { fold, offset };
+    }
+    var escapeCodes = {
+      "0": "\0",
+      // null character
+      a: "\x07",
+      // bell character
+      b: "\b",
+      // backspace
+      e: "\x1B",
+      // escape character
+      f: "\f",
+      // form feed
+      n: "\n",
+      // line feed
+      r: "\r",
+      // carriage return
+      t: "	",
+      // horizontal tab
+      v: "\v",
+      // vertical tab
+      N: "",
+      // Unicode next line
+      _: " ",
+      // Unicode non-breaking space
+      L: "\u2028",
+      // Unicode line separator
+      P: "\u2029",
+      // Unicode paragraph separator
+      " ": " ",
+      '"': '"',
+      "/": "/",
+      "\\": "\\",
+      "	": "	"
+    };
+    function parseCharCode(source, offset, length, onError) {
+      const cc = source.substr(offset, length);
+      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code = ok ? parseInt(cc, 16) : NaN;
+      try {
+        return String.fromCodePoint(code);
+      } catch {
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
+      }
+    }
+    exports2.resolveFlowScalar = resolveFlowScalar;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/compose-scalar.js
+var require_compose_scalar = __commonJS({
+  "../node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+    "use strict";
+    var identity = require_identity();
+    var Scalar = require_Scalar();
+    var resolveBlockScalar = require_resolve_block_scalar();
+    var resolveFlowScalar = require_resolve_flow_scalar();
+    function composeScalar(ctx, token, tagToken, onError) {
+      const { value, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
+      let tag;
+      if (ctx.options.stringKeys && ctx.atKey) {
+        tag = ctx.schema[identity.SCALAR];
+      } else if (tagName)
+        tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
+      else if (token.type === "scalar")
+        tag = findScalarTagByTest(ctx, value, token, onError);
+      else
+        tag = ctx.schema[identity.SCALAR];
+      let scalar;
+      try {
+        const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
+        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+      } catch (error) {
+        const msg = error instanceof Error ? error.message : String(error);
+        onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
+        scalar = new Scalar.Scalar(value);
+      }
+      scalar.range = range;
+      scalar.source = value;
+      if (type)
+        scalar.type = type;
+      if (tagName)
+        scalar.tag = tagName;
+      if (tag.format)
+        scalar.format = tag.format;
+      if (comment)
+        scalar.comment = comment;
+      return scalar;
+    }
+    function findScalarTagByName(schema4, value, tagName, tagToken, onError) {
+      if (tagName === "!")
+        return schema4[identity.SCALAR];
+      const matchWithTest = [];
+      for (const tag of schema4.tags) {
+        if (!tag.collection && tag.tag === tagName) {
+          if (tag.default && tag.test)
+            matchWithTest.push(tag);
+          else
+            return tag;
+        }
+      }
+      for (const tag of matchWithTest)
+        if (tag.test?.test(value))
+          return tag;
+      const kt = schema4.knownTags[tagName];
+      if (kt && !kt.collection) {
+        schema4.tags.push(Object.assign({}, kt, { default: false, test: void 0 }));
+        return kt;
+      }
+      onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
+      return schema4[identity.SCALAR];
+    }
+    function findScalarTagByTest({ atKey, directives, schema: schema4 }, value, token, onError) {
+      const tag = schema4.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema4[identity.SCALAR];
+      if (schema4.compat) {
+        const compat = schema4.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema4[identity.SCALAR];
+        if (tag.tag !== compat.tag) {
+          const ts = directives.tagString(tag.tag);
+          const cs = directives.tagString(compat.tag);
+          const msg = `Value may be parsed as either ${ts} or ${cs}`;
+          onError(token, "TAG_RESOLVE_FAILED", msg, true);
+        }
+      }
+      return tag;
+    }
+    exports2.composeScalar = composeScalar;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/util-empty-scalar-position.js
+var require_util_empty_scalar_position = __commonJS({
+  "../node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+    "use strict";
+    function emptyScalarPosition(offset, before, pos) {
+      if (before) {
+        pos ?? (pos = before.length);
+        for (let i = pos - 1; i >= 0; --i) {
+          let st = before[i];
+          switch (st.type) {
+            case "space":
+            case "comment":
+            case "newline":
+              offset -= st.source.length;
+              continue;
+          }
+          st = before[++i];
+          while (st?.type === "space") {
+            offset += st.source.length;
+            st = before[++i];
+          }
+          break;
+        }
+      }
+      return offset;
+    }
+    exports2.emptyScalarPosition = emptyScalarPosition;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/compose-node.js
+var require_compose_node = __commonJS({
+  "../node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+    "use strict";
+    var Alias = require_Alias();
+    var identity = require_identity();
+    var composeCollection = require_compose_collection();
+    var composeScalar = require_compose_scalar();
+    var resolveEnd = require_resolve_end();
+    var utilEmptyScalarPosition = require_util_empty_scalar_position();
+    var CN = { composeNode, composeEmptyNode };
+    function composeNode(ctx, token, props, onError) {
+      const atKey = ctx.atKey;
+      const { spaceBefore, comment, anchor, tag } = props;
+      let node;
+      let isSrcToken = true;
+      switch (token.type) {
+        case "alias":
+          node = composeAlias(ctx, token, onError);
+          if (anchor || tag)
+            onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
+          break;
+        case "scalar":
+        case "single-quoted-scalar":
+        case "double-quoted-scalar":
+        case "block-scalar":
+          node = composeScalar.composeScalar(ctx, token, tag, onError);
+          if (anchor)
+            node.anchor = anchor.source.substring(1);
+          break;
+        case "block-map":
+        case "block-seq":
+        case "flow-collection":
+          try {
+            node = composeCollection.composeCollection(CN, ctx, token, props, onError);
+            if (anchor)
+              node.anchor = anchor.source.substring(1);
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            onError(token, "RESOURCE_EXHAUSTION", message);
+          }
+          break;
+        default: {
+          const message = token.type === "error" ? token.message : `Unsupported token (type: ${token.type})`;
+          onError(token, "UNEXPECTED_TOKEN", message);
+          isSrcToken = false;
+        }
+      }
+      node ?? (node = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
+      if (anchor && node.anchor === "")
+        onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
+        const msg = "With stringKeys, all keys must be strings";
+        onError(tag ?? token, "NON_STRING_KEY", msg);
+      }
+      if (spaceBefore)
+        node.spaceBefore = true;
+      if (comment) {
+        if (token.type === "scalar" && token.source === "")
+          node.comment = comment;
+        else
+          node.commentBefore = comment;
+      }
+      if (ctx.options.keepSourceTokens && isSrcToken)
+        node.srcToken = token;
+      return node;
+    }
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+      const token = {
+        type: "scalar",
+        offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
+        indent: -1,
+        source: ""
+      };
+      const node = composeScalar.composeScalar(ctx, token, tag, onError);
+      if (anchor) {
+        node.anchor = anchor.source.substring(1);
+        if (node.anchor === "")
+          onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
+      }
+      if (spaceBefore)
+        node.spaceBefore = true;
+      if (comment) {
+        node.comment = comment;
+        node.range[2] = end;
+      }
+      return node;
+    }
+    function composeAlias({ options }, { offset, source, end }, onError) {
+      const alias = new Alias.Alias(source.substring(1));
+      if (alias.source === "")
+        onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
+      if (alias.source.endsWith(":"))
+        onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
+      const valueEnd = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
+      alias.range = [offset, valueEnd, re.offset];
+      if (re.comment)
+        alias.comment = re.comment;
+      return alias;
+    }
+    exports2.composeEmptyNode = composeEmptyNode;
+    exports2.composeNode = composeNode;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/compose-doc.js
+var require_compose_doc = __commonJS({
+  "../node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+    "use strict";
+    var Document = require_Document();
+    var composeNode = require_compose_node();
+    var resolveEnd = require_resolve_end();
+    var resolveProps = require_resolve_props();
+    function composeDoc(options, directives, { offset, start, value, end }, onError) {
+      const opts = Object.assign({ _directives: directives }, options);
+      const doc = new Document.Document(void 0, opts);
+      const ctx = {
+        atKey: false,
+        atRoot: true,
+        directives: doc.directives,
+        options: doc.options,
+        schema: doc.schema
+      };
+      const props = resolveProps.resolveProps(start, {
+        indicator: "doc-start",
+        next: value ?? end?.[0],
+        offset,
+        onError,
+        parentIndent: 0,
+        startOnNewline: true
+      });
+      if (props.found) {
+        doc.directives.docStart = true;
+        if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
+          onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
+      }
+      doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
+      const contentEnd = doc.contents.range[2];
+      const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
+      if (re.comment)
+        doc.comment = re.comment;
+      doc.range = [offset, contentEnd, re.offset];
+      return doc;
+    }
+    exports2.composeDoc = composeDoc;
+  }
+});
+
+// ../node_modules/yaml/dist/compose/composer.js
+var require_composer = __commonJS({
+  "../node_modules/yaml/dist/compose/composer.js"(exports2) {
+    "use strict";
+    var node_process = require("process");
+    var directives = require_directives();
+    var Document = require_Document();
+    var errors = require_errors();
+    var identity = require_identity();
+    var composeDoc = require_compose_doc();
+    var resolveEnd = require_resolve_end();
+    function getErrorPos(src) {
+      if (typeof src === "number")
+        return [src, src + 1];
+      if (Array.isArray(src))
+        return src.length === 2 ? src : [src[0], src[1]];
+      const { offset, source } = src;
+      return [offset, offset + (typeof source === "string" ? source.length : 1)];
+    }
+    function parsePrelude(prelude) {
+      let comment = "";
+      let atComment = false;
+      let afterEmptyLine = false;
+      for (let i = 0; i < prelude.length; ++i) {
+        const source = prelude[i];
+        switch (source[0]) {
+          case "#":
+            comment += (comment === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
+            atComment = true;
+            afterEmptyLine = false;
+            break;
+          case "%":
+            if (prelude[i + 1]?.[0] !== "#")
+              i += 1;
+            atComment = false;
+            break;
+          default:
+            if (!atComment)
+              afterEmptyLine = true;
+            atComment = false;
+        }
+      }
+      return { comment, afterEmptyLine };
+    }
+    var Composer = class {
+      constructor(options = {}) {
+        this.doc = null;
+        this.atDirectives = false;
+        this.prelude = [];
+        this.errors = [];
+        this.warnings = [];
+        this.onError = (source, code, message, warning) => {
+          const pos = getErrorPos(source);
+          if (warning)
+            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+          else
+            this.errors.push(new errors.YAMLParseError(pos, code, message));
+        };
+        this.directives = new directives.Directives({ version: options.version || "1.2" });
+        this.options = options;
+      }
+      decorate(doc, afterDoc) {
+        const { comment, afterEmptyLine } = parsePrelude(this.prelude);
+        if (comment) {
+          const dc = doc.contents;
+          if (afterDoc) {
+            doc.comment = doc.comment ? `${doc.comment}
+${comment}` : comment;
+          } else if (afterEmptyLine || doc.directives.docStart || !dc) {
+            doc.commentBefore = comment;
+          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+            let it = dc.items[0];
+            if (identity.isPair(it))
+              it = it.key;
+            const cb = it.commentBefore;
+            it.commentBefore = cb ? `${comment}
+${cb}` : comment;
+          } else {
+            const cb = dc.commentBefore;
+            dc.commentBefore = cb ? `${comment}
+${cb}` : comment;
+          }
+        }
+        if (afterDoc) {
+          for (let i = 0; i < this.errors.length; ++i)
+            doc.errors.push(this.errors[i]);
+          for (let i = 0; i < this.warnings.length; ++i)
+            doc.warnings.push(this.warnings[i]);
+        } else {
+          doc.errors = this.errors;
+          doc.warnings = this.warnings;
+        }
+        this.prelude = [];
+        this.errors = [];
+        this.warnings = [];
+      }
+      /**
+       * Current stream status information.
+       *
+       * Mostly useful at the end of input for an empty stream.
+       */
+      streamInfo() {
+        return {
+          comment: parsePrelude(this.prelude).comment,
+          directives: this.directives,
+          errors: this.errors,
+          warnings: this.warnings
+        };
+      }
+      /**
+       * Compose tokens into documents.
+       *
+       * @param forceDoc - If the stream contains no document, still emit a final document including any comments and directives that would be applied to a subsequent document.
+       * @param endOffset - Should be set if `forceDoc` is also set, to set the document range end and to indicate errors correctly.
+       */
+      *compose(tokens, forceDoc = false, endOffset = -1) {
+        for (const token of tokens)
+          yield* this.next(token);
+        yield* this.end(forceDoc, endOffset);
+      }
+      /** Advance the composer by one CST token. */
+      *next(token) {
+        if (node_process.env.LOG_STREAM)
+          console.dir(token, { depth: null });
+        switch (token.type) {
+          case "directive":
+            this.directives.add(token.source, (offset, message, warning) => {
+              const pos = getErrorPos(token);
+              pos[0] += offset;
+              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+            });
+            this.prelude.push(token.source);
+            this.atDirectives = true;
+            break;
+          case "document": {
+            const doc = composeDoc.composeDoc(this.options, this.directives, token, this.onError);
+            if (this.atDirectives && !doc.directives.docStart)
+              this.onError(token, "MISSING_CHAR", "Missing directives-end/doc-start indicator line");
+            this.decorate(doc, false);
+            if (this.doc)
+              yield this.doc;
+            this.doc = doc;
+            this.atDirectives = false;
+            break;
+          }
+          case "byte-order-mark":
+          case "space":
+            break;
+          case "comment":
+          case "newline":
+            this.prelude.push(token.source);
+            break;
+          case "error": {
+            const msg = token.source ? `${token.message}: ${JSON.stringify(token.source)}` : token.message;
+            const error = new errors.YAMLParseError(getErrorPos(token), "UNEXPECTED_TOKEN", msg);
+            if (this.atDirectives || !this.doc)
+              this.errors.push(error);
+            else
+              this.doc.errors.push(error);
+            break;
+          }
+          case "doc-end": {
+            if (!this.doc) {
+              const msg = "Unexpected doc-end without preceding document";
+              this.errors.push(new errors.YAMLParseError(getErrorPos(token), "UNEXPECTED_TOKEN", msg));
+              break;
+            }
+            this.doc.directives.docEnd = true;
+            const end = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
+            this.decorate(this.doc, true);
+            if (end.comment) {
+              const dc = this.doc.comment;
+              this.doc.comment = dc ? `${dc}
+${end.comment}` : end.comment;
+            }
+            this.doc.range[2] = end.offset;
+            break;
+          }
+          default:
+            this.errors.push(new errors.YAMLParseError(getErrorPos(token), "UNEXPECTED_TOKEN", `Unsupported token ${token.type}`));
+        }
+      }
+      /**
+       * Call at end of input to yield any remaining document.
+       *
+       * @param forceDoc - If the stream contains no document, still emit a final document including any comments and directives that would be applied to a subsequent document.
+       * @param endOffset - Should be set if `forceDoc` is also set, to set the document range end and to indicate errors correctly.
+       */
+      *end(forceDoc = false, endOffset = -1) {
+        if (this.doc) {
+          this.decorate(this.doc, true);
+          yield this.doc;
+          this.doc = null;
+        } else if (forceDoc) {
+          const opts = Object.assign({ _directives: this.directives }, this.options);
+          const doc = new Document.Document(void 0, opts);
+          if (this.atDirectives)
+            this.onError(endOffset, "MISSING_CHAR", "Missing directives-end indicator line");
+          doc.range = [0, endOffset, endOffset];
+          this.decorate(doc, false);
+          yield doc;
+        }
+      }
+    };
+    exports2.Composer = Composer;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/cst-scalar.js
+var require_cst_scalar = __commonJS({
+  "../node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+    "use strict";
+    var resolveBlockScalar = require_resolve_block_scalar();
+    var resolveFlowScalar = require_resolve_flow_scalar();
+    var errors = require_errors();
+    var stringifyString = require_stringifyString();
+    function resolveAsScalar(token, strict = true, onError) {
+      if (token) {
+        const _onError = (pos, code, message) => {
+          const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
+          if (onError)
+            onError(offset, code, message);
+          else
+            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+        };
+        switch (token.type) {
+          case "scalar":
+          case "single-quoted-scalar":
+          case "double-quoted-scalar":
+            return resolveFlowScalar.resolveFlowScalar(token, strict, _onError);
+          case "block-scalar":
+            return resolveBlockScalar.resolveBlockScalar({ options: { strict } }, token, _onError);
+        }
+      }
+      return null;
+    }
+    function createScalarToken(value, context) {
+      const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context;
+      const source = stringifyString.stringifyString({ type, value }, {
+        implicitKey,
+        indent: indent > 0 ? " ".repeat(indent) : "",
+        inFlow,
+        options: { blockQuote: true, lineWidth: -1 }
+      });
+      const end = context.end ?? [
+        { type: "newline", offset: -1, indent, source: "\n" }
+      ];
+      switch (source[0]) {
+        case "|":
+        case ">": {
+          const he = source.indexOf("\n");
+          const head = source.substring(0, he);
+          const body = source.substring(he + 1) + "\n";
+          const props = [
+            { type: "block-scalar-header", offset, indent, source: head }
+          ];
+          if (!addEndtoBlockProps(props, end))
+            props.push({ type: "newline", offset: -1, indent, source: "\n" });
+          return { type: "block-scalar", offset, indent, props, source: body };
+        }
+        case '"':
+          return { type: "double-quoted-scalar", offset, indent, source, end };
+        case "'":
+          return { type: "single-quoted-scalar", offset, indent, source, end };
+        default:
+          return { type: "scalar", offset, indent, source, end };
+      }
+    }
+    function setScalarValue(token, value, context = {}) {
+      let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
+      let indent = "indent" in token ? token.indent : null;
+      if (afterKey && typeof indent === "number")
+        indent += 2;
+      if (!type)
+        switch (token.type) {
+          case "single-quoted-scalar":
+            type = "QUOTE_SINGLE";
+            break;
+          case "double-quoted-scalar":
+            type = "QUOTE_DOUBLE";
+            break;
+          case "block-scalar": {
+            const header = token.props[0];
+            if (header.type !== "block-scalar-header")
+              throw new Error("Invalid block scalar header");
+            type = header.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            break;
+          }
+          default:
+            type = "PLAIN";
+        }
+      const source = stringifyString.stringifyString({ type, value }, {
+        implicitKey: implicitKey || indent === null,
+        indent: indent !== null && indent > 0 ? " ".repeat(indent) : "",
+        inFlow,
+        options: { blockQuote: true, lineWidth: -1 }
+      });
+      switch (source[0]) {
+        case "|":
+        case ">":
+          setBlockScalarValue(token, source);
+          break;
+        case '"':
+          setFlowScalarValue(token, source, "double-quoted-scalar");
+          break;
+        case "'":
+          setFlowScalarValue(token, source, "single-quoted-scalar");
+          break;
+        default:
+          setFlowScalarValue(token, source, "scalar");
+      }
+    }
+    function setBlockScalarValue(token, source) {
+      const he = source.indexOf("\n");
+      const head = source.substring(0, he);
+      const body = source.substring(he + 1) + "\n";
+      if (token.type === "block-scalar") {
+        const header = token.props[0];
+        if (header.type !== "block-scalar-header")
+          throw new Error("Invalid block scalar header");
+        header.source = head;
+        token.source = body;
+      } else {
+        const { offset } = token;
+        const indent = "indent" in token ? token.indent : -1;
+        const props = [
+          { type: "block-scalar-header", offset, indent, source: head }
+        ];
+        if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
+          props.push({ type: "newline", offset: -1, indent, source: "\n" });
+        for (const key of Object.keys(token))
+          if (key !== "type" && key !== "offset")
+            delete token[key];
+        Object.assign(token, { type: "block-scalar", indent, props, source: body });
+      }
+    }
+    function addEndtoBlockProps(props, end) {
+      if (end)
+        for (const st of end)
+          switch (st.type) {
+            case "space":
+            case "comment":
+              props.push(st);
+              break;
+            case "newline":
+              props.push(st);
+              return true;
+          }
+      return false;
+    }
+    function setFlowScalarValue(token, source, type) {
+      switch (token.type) {
+        case "scalar":
+        case "double-quoted-scalar":
+        case "single-quoted-scalar":
+          token.type = type;
+          token.source = source;
+          break;
+        case "block-scalar": {
+          const end = token.props.slice(1);
+          let oa = source.length;
+          if (token.props[0].type === "block-scalar-header")
+            oa -= token.props[0].source.length;
+          for (const tok of end)
+            tok.offset += oa;
+          delete token.props;
+          Object.assign(token, { type, source, end });
+          break;
+        }
+        case "block-map":
+        case "block-seq": {
+          const offset = token.offset + source.length;
+          const nl = { type: "newline", offset, indent: token.indent, source: "\n" };
+          delete token.items;
+          Object.assign(token, { type, source, end: [nl] });
+          break;
+        }
+        default: {
+          const indent = "indent" in token ? token.indent : -1;
+          const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
+          for (const key of Object.keys(token))
+            if (key !== "type" && key !== "offset")
+              delete token[key];
+          Object.assign(token, { type, indent, source, end });
+        }
+      }
+    }
+    exports2.createScalarToken = createScalarToken;
+    exports2.resolveAsScalar = resolveAsScalar;
+    exports2.setScalarValue = setScalarValue;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/cst-stringify.js
+var require_cst_stringify = __commonJS({
+  "../node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+    "use strict";
+    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    function stringifyToken(token) {
+      switch (token.type) {
+        case "block-scalar": {
+          let res = "";
+          for (const tok of token.props)
+            res += stringifyToken(tok);
+          return res + token.source;
+        }
+        case "block-map":
+        case "block-seq": {
+          let res = "";
+          for (const item of token.items)
+            res += stringifyItem(item);
+          return res;
+        }
+        case "flow-collection": {
+          let res = token.start.source;
+          for (const item of token.items)
+            res += stringifyItem(item);
+          for (const st of token.end)
+            res += st.source;
+          return res;
+        }
+        case "document": {
+          let res = stringifyItem(token);
+          if (token.end)
+            for (const st of token.end)
+              res += st.source;
+          return res;
+        }
+        default: {
+          let res = token.source;
+          if ("end" in token && token.end)
+            for (const st of token.end)
+              res += st.source;
+          return res;
+        }
+      }
+    }
+    function stringifyItem({ start, key, sep, value }) {
+      let res = "";
+      for (const st of start)
+        res += st.source;
+      if (key)
+        res += stringifyToken(key);
+      if (sep)
+        for (const st of sep)
+          res += st.source;
+      if (value)
+        res += stringifyToken(value);
+      return res;
+    }
+    exports2.stringify = stringify;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/cst-visit.js
+var require_cst_visit = __commonJS({
+  "../node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+    "use strict";
+    var BREAK = /* @__PURE__ */ Symbol("break visit");
+    var SKIP = /* @__PURE__ */ Symbol("skip children");
+    var REMOVE = /* @__PURE__ */ Symbol("remove item");
+    function visit(cst, visitor) {
+      if ("type" in cst && cst.type === "document")
+        cst = { start: cst.start, value: cst.value };
+      _visit(Object.freeze([]), cst, visitor);
+    }
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
+    visit.itemAtPath = (cst, path) => {
+      let item = cst;
+      for (const [field, index] of path) {
+        const tok = item?.[field];
+        if (tok && "items" in tok) {
+          item = tok.items[index];
+        } else
+          return void 0;
+      }
+      return item;
+    };
+    visit.parentCollection = (cst, path) => {
+      const parent = visit.itemAtPath(cst, path.slice(0, -1));
+      const field = path[path.length - 1][0];
+      const coll = parent?.[field];
+      if (coll && "items" in coll)
+        return coll;
+      throw new Error("Parent collection not found");
+    };
+    function _visit(path, item, visitor) {
+      let ctrl = visitor(item, path);
+      if (typeof ctrl === "symbol")
+        return ctrl;
+      for (const field of ["key", "value"]) {
+        const token = item[field];
+        if (token && "items" in token) {
+          for (let i = 0; i < token.items.length; ++i) {
+            const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+            if (typeof ci === "number")
+              i = ci - 1;
+            else if (ci === BREAK)
+              return BREAK;
+            else if (ci === REMOVE) {
+              token.items.splice(i, 1);
+              i -= 1;
+            }
+          }
+          if (typeof ctrl === "function" && field === "key")
+            ctrl = ctrl(item, path);
+        }
+      }
+      return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
+    }
+    exports2.visit = visit;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/cst.js
+var require_cst = __commonJS({
+  "../node_modules/yaml/dist/parse/cst.js"(exports2) {
+    "use strict";
+    var cstScalar = require_cst_scalar();
+    var cstStringify = require_cst_stringify();
+    var cstVisit = require_cst_visit();
+    var BOM = "\uFEFF";
+    var DOCUMENT = "";
+    var FLOW_END = "";
+    var SCALAR = "";
+    var isCollection = (token) => !!token && "items" in token;
+    var isScalar = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    function prettyToken(token) {
+      switch (token) {
+        case BOM:
+          return "<BOM>";
+        case DOCUMENT:
+          return "<DOC>";
+        case FLOW_END:
+          return "<FLOW_END>";
+        case SCALAR:
+          return "<SCALAR>";
+        default:
+          return JSON.stringify(token);
+      }
+    }
+    function tokenType(source) {
+      switch (source) {
+        case BOM:
+          return "byte-order-mark";
+        case DOCUMENT:
+          return "doc-mode";
+        case FLOW_END:
+          return "flow-error-end";
+        case SCALAR:
+          return "scalar";
+        case "---":
+          return "doc-start";
+        case "...":
+          return "doc-end";
+        case "":
+        case "\n":
+        case "\r\n":
+          return "newline";
+        case "-":
+          return "seq-item-ind";
+        case "?":
+          return "explicit-key-ind";
+        case ":":
+          return "map-value-ind";
+        case "{":
+          return "flow-map-start";
+        case "}":
+          return "flow-map-end";
+        case "[":
+          return "flow-seq-start";
+        case "]":
+          return "flow-seq-end";
+        case ",":
+          return "comma";
+      }
+      switch (source[0]) {
+        case " ":
+        case "	":
+          return "space";
+        case "#":
+          return "comment";
+        case "%":
+          return "directive-line";
+        case "*":
+          return "alias";
+        case "&":
+          return "anchor";
+        case "!":
+          return "tag";
+        case "'":
+          return "single-quoted-scalar";
+        case '"':
+          return "double-quoted-scalar";
+        case "|":
+        case ">":
+          return "block-scalar-header";
+      }
+      return null;
+    }
+    exports2.createScalarToken = cstScalar.createScalarToken;
+    exports2.resolveAsScalar = cstScalar.resolveAsScalar;
+    exports2.setScalarValue = cstScalar.setScalarValue;
+    exports2.stringify = cstStringify.stringify;
+    exports2.visit = cstVisit.visit;
+    exports2.BOM = BOM;
+    exports2.DOCUMENT = DOCUMENT;
+    exports2.FLOW_END = FLOW_END;
+    exports2.SCALAR = SCALAR;
+    exports2.isCollection = isCollection;
+    exports2.isScalar = isScalar;
+    exports2.prettyToken = prettyToken;
+    exports2.tokenType = tokenType;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/lexer.js
+var require_lexer = __commonJS({
+  "../node_modules/yaml/dist/parse/lexer.js"(exports2) {
+    "use strict";
+    var cst = require_cst();
+    function isEmpty(ch) {
+      switch (ch) {
+        case void 0:
+        case " ":
+        case "\n":
+        case "\r":
+        case "	":
+          return true;
+        default:
+          return false;
+      }
+    }
+    var hexDigits = new Set("0123456789ABCDEFabcdef");
+    var tagChars = new Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-#;/?:@&=+$_.!~*'()");
+    var flowIndicatorChars = new Set(",[]{}");
+    var invalidAnchorChars = new Set(" ,[]{}\n\r	");
+    var isNotAnchorChar = (ch) => !ch || invalidAnchorChars.has(ch);
+    var Lexer = class {
+      constructor() {
+        this.atEnd = false;
+        this.blockScalarIndent = -1;
+        this.blockScalarKeep = false;
+        this.buffer = "";
+        this.flowKey = false;
+        this.flowLevel = 0;
+        this.indentNext = 0;
+        this.indentValue = 0;
+        this.lineEndPos = null;
+        this.next = null;
+        this.pos = 0;
+      }
+      /**
+       * Generate YAML tokens from the `source` string. If `incomplete`,
+       * a part of the last line may be left as a buffer for the next call.
+       *
+       * @returns A generator of lexical tokens
+       */
+      *lex(source, incomplete = false) {
+        if (source) {
+          if (typeof source !== "string")
+            throw TypeError("source is not a string");
+          this.buffer = this.buffer ? this.buffer + source : source;
+          this.lineEndPos = null;
+        }
+        this.atEnd = !incomplete;
+        let next = this.next ?? "stream";
+        while (next && (incomplete || this.hasChars(1)))
+          next = yield* this.parseNext(next);
+      }
+      atLineEnd() {
+        let i = this.pos;
+        let ch = this.buffer[i];
+        while (ch === " " || ch === "	")
+          ch = this.buffer[++i];
+        if (!ch || ch === "#" || ch === "\n")
+          return true;
+        if (ch === "\r")
+          return this.buffer[i + 1] === "\n";
+        return false;
+      }
+      charAt(n) {
+        return this.buffer[this.pos + n];
+      }
+      continueScalar(offset) {
+        let ch = this.buffer[offset];
+        if (this.indentNext > 0) {
+          let indent = 0;
+          while (ch === " ")
+            ch = this.buffer[++indent + offset];
+          if (ch === "\r") {
+            const next = this.buffer[indent + offset + 1];
+            if (next === "\n" || !next && !this.atEnd)
+              return offset + indent + 1;
+          }
+          return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
+        }
+        if (ch === "-" || ch === ".") {
+          const dt = this.buffer.substr(offset, 3);
+          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+            return -1;
+        }
+        return offset;
+      }
+      getLine() {
+        let end = this.lineEndPos;
+        if (typeof end !== "number" || end !== -1 && end < this.pos) {
+          end = this.buffer.indexOf("\n", this.pos);
+          this.lineEndPos = end;
+        }
+        if (end === -1)
+          return this.atEnd ? this.buffer.substring(this.pos) : null;
+        if (this.buffer[end - 1] === "\r")
+          end -= 1;
+        return this.buffer.substring(this.pos, end);
+      }
+      hasChars(n) {
+        return this.pos + n <= this.buffer.length;
+      }
+      setNext(state) {
+        this.buffer = this.buffer.substring(this.pos);
+        this.pos = 0;
+        this.lineEndPos = null;
+        this.next = state;
+        return null;
+      }
+      peek(n) {
+        return this.buffer.substr(this.pos, n);
+      }
+      *parseNext(next) {
+        switch (next) {
+          case "stream":
+            return yield* this.parseStream();
+          case "line-start":
+            return yield* this.parseLineStart();
+          case "block-start":
+            return yield* this.parseBlockStart();
+          case "doc":
+            return yield* this.parseDocument();
+          case "flow":
+            return yield* this.parseFlowCollection();
+          case "quoted-scalar":
+            return yield* this.parseQuotedScalar();
+          case "block-scalar":
+            return yield* this.parseBlockScalar();
+          case "plain-scalar":
+            return yield* this.parsePlainScalar();
+        }
+      }
+      *parseStream() {
+        let line = this.getLine();
+        if (line === null)
+          return this.setNext("stream");
+        if (line[0] === cst.BOM) {
+          yield* this.pushCount(1);
+          line = line.substring(1);
+        }
+        if (line[0] === "%") {
+          let dirEnd = line.length;
+          let cs = line.indexOf("#");
+          while (cs !== -1) {
+            const ch = line[cs - 1];
+            if (ch === " " || ch === "	") {
+              dirEnd = cs - 1;
+              break;
+            } else {
+              cs = line.indexOf("#", cs + 1);
+            }
+          }
+          while (true) {
+            const ch = line[dirEnd - 1];
+            if (ch === " " || ch === "	")
+              dirEnd -= 1;
+            else
+              break;
+          }
+          const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
+          yield* this.pushCount(line.length - n);
+          this.pushNewline();
+          return "stream";
+        }
+        if (this.atLineEnd()) {
+          const sp = yield* this.pushSpaces(true);
+          yield* this.pushCount(line.length - sp);
+          yield* this.pushNewline();
+          return "stream";
+        }
+        yield cst.DOCUMENT;
+        return yield* this.parseLineStart();
+      }
+      *parseLineStart() {
+        const ch = this.charAt(0);
+        if (!ch && !this.atEnd)
+          return this.setNext("line-start");
+        if (ch === "-" || ch === ".") {
+          if (!this.atEnd && !this.hasChars(4))
+            return this.setNext("line-start");
+          const s = this.peek(3);
+          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+            yield* this.pushCount(3);
+            this.indentValue = 0;
+            this.indentNext = 0;
+            return s === "---" ? "doc" : "stream";
+          }
+        }
+        this.indentValue = yield* this.pushSpaces(false);
+        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+          this.indentNext = this.indentValue;
+        return yield* this.parseBlockStart();
+      }
+      *parseBlockStart() {
+        const [ch0, ch1] = this.peek(2);
+        if (!ch1 && !this.atEnd)
+          return this.setNext("block-start");
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+          const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
+          this.indentNext = this.indentValue + 1;
+          this.indentValue += n;
+          return "block-start";
+        }
+        return "doc";
+      }
+      *parseDocument() {
+        yield* this.pushSpaces(true);
+        const line = this.getLine();
+        if (line === null)
+          return this.setNext("doc");
+        let n = yield* this.pushIndicators();
+        switch (line[n]) {
+          case "#":
+            yield* this.pushCount(line.length - n);
+          // fallthrough
+          case void 0:
+            yield* this.pushNewline();
+            return yield* this.parseLineStart();
+          case "{":
+          case "[":
+            yield* this.pushCount(1);
+            this.flowKey = false;
+            this.flowLevel = 1;
+            return "flow";
+          case "}":
+          case "]":
+            yield* this.pushCount(1);
+            return "doc";
+          case "*":
+            yield* this.pushUntil(isNotAnchorChar);
+            return "doc";
+          case '"':
+          case "'":
+            return yield* this.parseQuotedScalar();
+          case "|":
+          case ">":
+            n += yield* this.parseBlockScalarHeader();
+            n += yield* this.pushSpaces(true);
+            yield* this.pushCount(line.length - n);
+            yield* this.pushNewline();
+            return yield* this.parseBlockScalar();
+          default:
+            return yield* this.parsePlainScalar();
+        }
+      }
+      *parseFlowCollection() {
+        let nl, sp;
+        let indent = -1;
+        do {
+          nl = yield* this.pushNewline();
+          if (nl > 0) {
+            sp = yield* this.pushSpaces(false);
+            this.indentValue = indent = sp;
+          } else {
+            sp = 0;
+          }
+          sp += yield* this.pushSpaces(true);
+        } while (nl + sp > 0);
+        const line = this.getLine();
+        if (line === null)
+          return this.setNext("flow");
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+          if (!atFlowEndMarker) {
+            this.flowLevel = 0;
+            yield cst.FLOW_END;
+            return yield* this.parseLineStart();
+          }
+        }
+        let n = 0;
+        while (line[n] === ",") {
+          n += yield* this.pushCount(1);
+          n += yield* this.pushSpaces(true);
+          this.flowKey = false;
+        }
+        n += yield* this.pushIndicators();
+        switch (line[n]) {
+          case void 0:
+            return "flow";
+          case "#":
+            yield* this.pushCount(line.length - n);
+            return "flow";
+          case "{":
+          case "[":
+            yield* this.pushCount(1);
+            this.flowKey = false;
+            this.flowLevel += 1;
+            return "flow";
+          case "}":
+          case "]":
+            yield* this.pushCount(1);
+            this.flowKey = true;
+            this.flowLevel -= 1;
+            return this.flowLevel ? "flow" : "doc";
+          case "*":
+            yield* this.pushUntil(isNotAnchorChar);
+            return "flow";
+          case '"':
+          case "'":
+            this.flowKey = true;
+            return yield* this.parseQuotedScalar();
+          case ":": {
+            const next = this.charAt(1);
+            if (this.flowKey || isEmpty(next) || next === ",") {
+              this.flowKey = false;
+              yield* this.pushCount(1);
+              yield* this.pushSpaces(true);
+              return "flow";
+            }
+          }
+          // fallthrough
+          default:
+            this.flowKey = false;
+            return yield* this.parsePlainScalar();
+        }
+      }
+      *parseQuotedScalar() {
+        const quote = this.charAt(0);
+        let end = this.buffer.indexOf(quote, this.pos + 1);
+        if (quote === "'") {
+          while (end !== -1 && this.buffer[end + 1] === "'")
+            end = this.buffer.indexOf("'", end + 2);
+        } else {
+          while (end !== -1) {
+            let n = 0;
+            while (this.buffer[end - 1 - n] === "\\")
+              n += 1;
+            if (n % 2 === 0)
+              break;
+            end = this.buffer.indexOf('"', end + 1);
+          }
+        }
+        const qb = this.buffer.substring(0, end);
+        let nl = qb.indexOf("\n", this.pos);
+        if (nl !== -1) {
+          while (nl !== -1) {
+            const cs = this.continueScalar(nl + 1);
+            if (cs === -1)
+              break;
+            nl = qb.indexOf("\n", cs);
+          }
+          if (nl !== -1) {
+            end = nl - (qb[nl - 1] === "\r" ? 2 : 1);
+          }
+        }
+        if (end === -1) {
+          if (!this.atEnd)
+            return this.setNext("quoted-scalar");
+          end = this.buffer.length;
+        }
+        yield* this.pushToIndex(end + 1, false);
+        return this.flowLevel ? "flow" : "doc";
+      }
+      *parseBlockScalarHeader() {
+        this.blockScalarIndent = -1;
+        this.blockScalarKeep = false;
+        let i = this.pos;
+        while (true) {
+          const ch = this.buffer[++i];
+          if (ch === "+")
+            this.blockScalarKeep = true;
+          else if (ch > "0" && ch <= "9")
+            this.blockScalarIndent = Number(ch) - 1;
+          else if (ch !== "-")
+            break;
+        }
+        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+      }
+      *parseBlockScalar() {
+        let nl = this.pos - 1;
+        let indent = 0;
+        let ch;
+        loop: for (let i2 = this.pos; ch = this.buffer[i2]; ++i2) {
+          switch (ch) {
+            case " ":
+              indent += 1;
+              break;
+            case "\n":
+              nl = i2;
+              indent = 0;
+              break;
+            case "\r": {
+              const next = this.buffer[i2 + 1];
+              if (!next && !this.atEnd)
+                return this.setNext("block-scalar");
+              if (next === "\n")
+                break;
+            }
+            // fallthrough
+            default:
+              break loop;
+          }
+        }
+        if (!ch && !this.atEnd)
+          return this.setNext("block-scalar");
+        if (indent >= this.indentNext) {
+          if (this.blockScalarIndent === -1)
+            this.indentNext = indent;
+          else {
+            this.indentNext = this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
+          }
+          do {
+            const cs = this.continueScalar(nl + 1);
+            if (cs === -1)
+              break;
+            nl = this.buffer.indexOf("\n", cs);
+          } while (nl !== -1);
+          if (nl === -1) {
+            if (!this.atEnd)
+              return this.setNext("block-scalar");
+            nl = this.buffer.length;
+          }
+        }
+        let i = nl + 1;
+        ch = this.buffer[i];
+        while (ch === " ")
+          ch = this.buffer[++i];
+        if (ch === "	") {
+          while (ch === "	" || ch === " " || ch === "\r" || ch === "\n")
+            ch = this.buffer[++i];
+          nl = i - 1;
+        } else if (!this.blockScalarKeep) {
+          do {
+            let i2 = nl - 1;
+            let ch2 = this.buffer[i2];
+            if (ch2 === "\r")
+              ch2 = this.buffer[--i2];
+            const lastChar = i2;
+            while (ch2 === " ")
+              ch2 = this.buffer[--i2];
+            if (ch2 === "\n" && i2 >= this.pos && i2 + 1 + indent > lastChar)
+              nl = i2;
+            else
+              break;
+          } while (true);
+        }
+        yield cst.SCALAR;
+        yield* this.pushToIndex(nl + 1, true);
+        return yield* this.parseLineStart();
+      }
+      *parsePlainScalar() {
+        const inFlow = this.flowLevel > 0;
+        let end = this.pos - 1;
+        let i = this.pos - 1;
+        let ch;
+        while (ch = this.buffer[++i]) {
+          if (ch === ":") {
+            const next = this.buffer[i + 1];
+            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+              break;
+            end = i;
+          } else if (isEmpty(ch)) {
+            let next = this.buffer[i + 1];
+            if (ch === "\r") {
+              if (next === "\n") {
+                i += 1;
+                ch = "\n";
+                next = this.buffer[i + 1];
+              } else
+                end = i;
+            }
+            if (next === "#" || inFlow && flowIndicatorChars.has(next))
+              break;
+            if (ch === "\n") {
+              const cs = this.continueScalar(i + 1);
+              if (cs === -1)
+                break;
+              i = Math.max(i, cs - 2);
+            }
+          } else {
+            if (inFlow && flowIndicatorChars.has(ch))
+              break;
+            end = i;
+          }
+        }
+        if (!ch && !this.atEnd)
+          return this.setNext("plain-scalar");
+        yield cst.SCALAR;
+        yield* this.pushToIndex(end + 1, true);
+        return inFlow ? "flow" : "doc";
+      }
+      *pushCount(n) {
+        if (n > 0) {
+          yield this.buffer.substr(this.pos, n);
+          this.pos += n;
+          return n;
+        }
+        return 0;
+      }
+      *pushToIndex(i, allowEmpty) {
+        const s = this.buffer.slice(this.pos, i);
+        if (s) {
+          yield s;
+          this.pos += s.length;
+          return s.length;
+        } else if (allowEmpty)
+          yield "";
+        return 0;
+      }
+      *pushIndicators() {
+        let n = 0;
+        loop: while (true) {
+          switch (this.charAt(0)) {
+            case "!":
+              n += yield* this.pushTag();
+              n += yield* this.pushSpaces(true);
+              continue loop;
+            case "&":
+              n += yield* this.pushUntil(isNotAnchorChar);
+              n += yield* this.pushSpaces(true);
+              continue loop;
+            case "-":
+            // this is an error
+            case "?":
+            // this is an error outside flow collections
+            case ":": {
+              const inFlow = this.flowLevel > 0;
+              const ch1 = this.charAt(1);
+              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+                if (!inFlow)
+                  this.indentNext = this.indentValue + 1;
+                else if (this.flowKey)
+                  this.flowKey = false;
+                n += yield* this.pushCount(1);
+                n += yield* this.pushSpaces(true);
+                continue loop;
+              }
+            }
+          }
+          break loop;
+        }
+        return n;
+      }
+      *pushTag() {
+        if (this.charAt(1) === "<") {
+          let i = this.pos + 2;
+          let ch = this.buffer[i];
+          while (!isEmpty(ch) && ch !== ">")
+            ch = this.buffer[++i];
+          return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
+        } else {
+          let i = this.pos + 1;
+          let ch = this.buffer[i];
+          while (ch) {
+            if (tagChars.has(ch))
+              ch = this.buffer[++i];
+            else if (ch === "%" && hexDigits.has(this.buffer[i + 1]) && hexDigits.has(this.buffer[i + 2])) {
+              ch = this.buffer[i += 3];
+            } else
+              break;
+          }
+          return yield* this.pushToIndex(i, false);
+        }
+      }
+      *pushNewline() {
+        const ch = this.buffer[this.pos];
+        if (ch === "\n")
+          return yield* this.pushCount(1);
+        else if (ch === "\r" && this.charAt(1) === "\n")
+          return yield* this.pushCount(2);
+        else
+          return 0;
+      }
+      *pushSpaces(allowTabs) {
+        let i = this.pos - 1;
+        let ch;
+        do {
+          ch = this.buffer[++i];
+        } while (ch === " " || allowTabs && ch === "	");
+        const n = i - this.pos;
+        if (n > 0) {
+          yield this.buffer.substr(this.pos, n);
+          this.pos = i;
+        }
+        return n;
+      }
+      *pushUntil(test) {
+        let i = this.pos;
+        let ch = this.buffer[i];
+        while (!test(ch))
+          ch = this.buffer[++i];
+        return yield* this.pushToIndex(i, false);
+      }
+    };
+    exports2.Lexer = Lexer;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/line-counter.js
+var require_line_counter = __commonJS({
+  "../node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+    "use strict";
+    var LineCounter = class {
+      constructor() {
+        this.lineStarts = [];
+        this.addNewLine = (offset) => this.lineStarts.push(offset);
+        this.linePos = (offset) => {
+          let low = 0;
+          let high = this.lineStarts.length;
+          while (low < high) {
+            const mid = low + high >> 1;
+            if (this.lineStarts[mid] < offset)
+              low = mid + 1;
+            else
+              high = mid;
+          }
+          if (this.lineStarts[low] === offset)
+            return { line: low + 1, col: 1 };
+          if (low === 0)
+            return { line: 0, col: offset };
+          const start = this.lineStarts[low - 1];
+          return { line: low, col: offset - start + 1 };
+        };
+      }
+    };
+    exports2.LineCounter = LineCounter;
+  }
+});
+
+// ../node_modules/yaml/dist/parse/parser.js
+var require_parser = __commonJS({
+  "../node_modules/yaml/dist/parse/parser.js"(exports2) {
+    "use strict";
+    var node_process = require("process");
+    var cst = require_cst();
+    var lexer = require_lexer();
+    function includesToken(list, type) {
+      for (let i = 0; i < list.length; ++i)
+        if (list[i].type === type)
+          return true;
+      return false;
+    }
+    function findNonEmptyIndex(list) {
+      for (let i = 0; i < list.length; ++i) {
+        switch (list[i].type) {
+          case "space":
+          case "comment":
+          case "newline":
+            break;
+          default:
+            return i;
+        }
+      }
+      return -1;
+    }
+    function isFlowToken(token) {
+      switch (token?.type) {
+        case "alias":
+        case "scalar":
+        case "single-quoted-scalar":
+        case "double-quoted-scalar":
+        case "flow-collection":
+          return true;
+        default:
+          return false;
+      }
+    }
+    function getPrevProps(parent) {
+      switch (parent.type) {
+        case "document":
+          return parent.start;
+        case "block-map": {
+          const it = parent.items[parent.items.length - 1];
+          return it.sep ?? it.start;
+        }
+        case "block-seq":
+          return parent.items[parent.items.length - 1].start;
+        /* istanbul ignore next should not happen */
+        default:
+          return [];
+      }
+    }
+    function getFirstKeyStartProps(prev) {
+      if (prev.length === 0)
+        return [];
+      let i = prev.length;
+      loop: while (--i >= 0) {
+        switch (prev[i].type) {
+          case "doc-start":
+          case "explicit-key-ind":
+          case "map-value-ind":
+          case "seq-item-ind":
+          case "newline":
+            break loop;
+        }
+      }
+      while (prev[++i]?.type === "space") {
+      }
+      return prev.splice(i, prev.length);
+    }
+    function arrayPushArray(target, source) {
+      if (source.length < 1e5)
+        Array.prototype.push.apply(target, source);
+      else
+        for (let i = 0; i < source.length; ++i)
+          target.push(source[i]);
+    }
+    function fixFlowSeqItems(fc) {
+      if (fc.start.type === "flow-seq-start") {
+        for (const it of fc.items) {
+          if (it.sep && !it.value && !includesToken(it.start, "explicit-key-ind") && !includesToken(it.sep, "map-value-ind")) {
+            if (it.key)
+              it.value = it.key;
+            delete it.key;
+            if (isFlowToken(it.value)) {
+              if (it.value.end)
+                arrayPushArray(it.value.end, it.sep);
+              else
+                it.value.end = it.sep;
+            } else
+              arrayPushArray(it.start, it.sep);
+            delete it.sep;
+          }
+        }
+      }
+    }
+    var Parser = class {
+      /**
+       * @param onNewLine - If defined, called separately with the start position of
+       *   each new line (in `parse()`, including the start of input).
+       */
+      constructor(onNewLine) {
+        this.atNewLine = true;
+        this.atScalar = false;
+        this.indent = 0;
+        this.offset = 0;
+        this.onKeyLine = false;
+        this.stack = [];
+        this.source = "";
+        this.type = "";
+        this.lexer = new lexer.Lexer();
+        this.onNewLine = onNewLine;
+      }
+      /**
+       * Parse `source` as a YAML stream.
+       * If `incomplete`, a part of the last line may be left as a buffer for the next call.
+       *
+       * Errors are not thrown, but yielded as `{ type: 'error', message }` tokens.
+       *
+       * @returns A generator of tokens representing each directive, document, and other structure.
+       */
+      *parse(source, incomplete = false) {
+        if (this.onNewLine && this.offset === 0)
+          this.onNewLine(0);
+        for (const lexeme of this.lexer.lex(source, incomplete))
+          yield* this.next(lexeme);
+        if (!incomplete)
+          yield* this.end();
+      }
+      /**
+       * Advance the parser by the `source` of one lexical token.
+       */
+      *next(source) {
+        this.source = source;
+        if (node_process.env.LOG_TOKENS)
+          console.log("|", cst.prettyToken(source));
+        if (this.atScalar) {
+          this.atScalar = false;
+          yield* this.step();
+          this.offset += source.length;
+          return;
+        }
+        const type = cst.tokenType(source);
+        if (!type) {
+          const message = `Not a YAML token: ${source}`;
+          yield* this.pop({ type: "error", offset: this.offset, message, source });
+          this.offset += source.length;
+        } else if (type === "scalar") {
+          this.atNewLine = false;
+          this.atScalar = true;
+          this.type = "scalar";
+        } else {
+          this.type = type;
+          yield* this.step();
+          switch (type) {
+            case "newline":
+              this.atNewLine = true;
+              this.indent = 0;
+              if (this.onNewLine)
+                this.onNewLine(this.offset + source.length);
+              break;
+            case "space":
+              if (this.atNewLine && source[0] === " ")
+                this.indent += source.length;
+              break;
+            case "explicit-key-ind":
+            case "map-value-ind":
+            case "seq-item-ind":
+              if (this.atNewLine)
+                this.indent += source.length;
+              break;
+            case "doc-mode":
+            case "flow-error-end":
+              return;
+            default:
+              this.atNewLine = false;
+          }
+          this.offset += source.length;
+        }
+      }
+      /** Call at end of input to push out any remaining constructions */
+      *end() {
+        while (this.stack.length > 0)
+          yield* this.pop();
+      }
+      get sourceToken() {
+        const st = {
+          type: this.type,
+          offset: this.offset,
+          indent: this.indent,
+          source: this.source
+        };
+        return st;
+      }
+      *step() {
+        const top = this.peek(1);
+        if (this.type === "doc-end" && top?.type !== "doc-end") {
+          while (this.stack.length > 0)
+            yield* this.pop();
+          this.stack.push({
+            type: "doc-end",
+            offset: this.offset,
+            source: this.source
+          });
+          return;
+        }
+        if (!top)
+          return yield* this.stream();
+        switch (top.type) {
+          case "document":
+            return yield* this.document(top);
+          case "alias":
+          case "scalar":
+          case "single-quoted-scalar":
+          case "double-quoted-scalar":
+            return yield* this.scalar(top);
+          case "block-scalar":
+            return yield* this.blockScalar(top);
+          case "block-map":
+            return yield* this.blockMap(top);
+          case "block-seq":
+            return yield* this.blockSequence(top);
+          case "flow-collection":
+            return yield* this.flowCollection(top);
+          case "doc-end":
+            return yield* this.documentEnd(top);
+        }
+        yield* this.pop();
+      }
+      peek(n) {
+        return this.stack[this.stack.length - n];
+      }
+      *pop(error) {
+        const token = error ?? this.stack.pop();
+        if (!token) {
+          const message = "Tried to pop an empty stack";
+          yield { type: "error", offset: this.offset, source: "", message };
+        } else if (this.stack.length === 0) {
+          yield token;
+        } else {
+          const top = this.peek(1);
+          if (token.type === "block-scalar") {
+            token.indent = "indent" in top ? top.indent : 0;
+          } else if (token.type === "flow-collection" && top.type === "document") {
+            token.indent = 0;
+          }
+          if (token.type === "flow-collection")
+            fixFlowSeqItems(token);
+          switch (top.type) {
+            case "document":
+              top.value = token;
+              break;
+            case "block-scalar":
+              top.props.push(token);
+              break;
+            case "block-map": {
+              const it = top.items[top.items.length - 1];
+              if (it.value) {
+                top.items.push({ start: [], key: token, sep: [] });
+                this.onKeyLine = true;
+                return;
+              } else if (it.sep) {
+                it.value = token;
+              } else {
+                Object.assign(it, { key: token, sep: [] });
+                this.onKeyLine = !it.explicitKey;
+                return;
+              }
+              break;
+            }
+            case "block-seq": {
+              const it = top.items[top.items.length - 1];
+              if (it.value)
+                top.items.push({ start: [], value: token });
+              else
+                it.value = token;
+              break;
+            }
+            case "flow-collection": {
+              const it = top.items[top.items.length - 1];
+              if (!it || it.value)
+                top.items.push({ start: [], key: token, sep: [] });
+              else if (it.sep)
+                it.value = token;
+              else
+                Object.assign(it, { key: token, sep: [] });
+              return;
+            }
+            /* istanbul ignore next should not happen */
+            default:
+              yield* this.pop();
+              yield* this.pop(token);
+          }
+          if ((top.type === "document" || top.type === "block-map" || top.type === "block-seq") && (token.type === "block-map" || token.type === "block-seq")) {
+            const last = token.items[token.items.length - 1];
+            if (last && !last.sep && !last.value && last.start.length > 0 && findNonEmptyIndex(last.start) === -1 && (token.indent === 0 || last.start.every((st) => st.type !== "comment" || st.indent < token.indent))) {
+              if (top.type === "document")
+                top.end = last.start;
+              else
+                top.items.push({ start: last.start });
+              token.items.splice(-1, 1);
+            }
+          }
+        }
+      }
+      *stream() {
+        switch (this.type) {
+          case "directive-line":
+            yield { type: "directive", offset: this.offset, source: this.source };
+            return;
+          case "byte-order-mark":
+          case "space":
+          case "comment":
+          case "newline":
+            yield this.sourceToken;
+            return;
+          case "doc-mode":
+          case "doc-start": {
+            const doc = {
+              type: "document",
+              offset: this.offset,
+              start: []
+            };
+            if (this.type === "doc-start")
+              doc.start.push(this.sourceToken);
+            this.stack.push(doc);
+            return;
+          }
+        }
+        yield {
+          type: "error",
+          offset: this.offset,
+          message: `Unexpected ${this.type} token in YAML stream`,
+          source: this.source
+        };
+      }
+      *document(doc) {
+        if (doc.value)
+          return yield* this.lineEnd(doc);
+        switch (this.type) {
+          case "doc-start": {
+            if (findNonEmptyIndex(doc.start) !== -1) {
+              yield* this.pop();
+              yield* this.step();
+            } else
+              doc.start.push(this.sourceToken);
+            return;
+          }
+          case "anchor":
+          case "tag":
+          case "space":
+          case "comment":
+          case "newline":
+            doc.start.push(this.sourceToken);
+            return;
+        }
+        const bv = this.startBlockValue(doc);
+        if (bv)
+          this.stack.push(bv);
+        else {
+          yield {
+            type: "error",
+            offset: this.offset,
+            message: `Unexpected ${this.type} token in YAML document`,
+            source: this.source
+          };
+        }
+      }
+      *scalar(scalar) {
+        if (this.type === "map-value-ind") {
+          const prev = getPrevProps(this.peek(2));
+          const start = getFirstKeyStartProps(prev);
+          let sep;
+          if (scalar.end) {
+            sep = scalar.end;
+            sep.push(this.sourceToken);
+            delete scalar.end;
+          } else
+            sep = [this.sourceToken];
+          const map = {
+            type: "block-map",
+            offset: scalar.offset,
+            indent: scalar.indent,
+            items: [{ start, key: scalar, sep }]
+          };
+          this.onKeyLine = true;
+          this.stack[this.stack.length - 1] = map;
+        } else
+          yield* this.lineEnd(scalar);
+      }
+      *blockScalar(scalar) {
+        switch (this.type) {
+          case "space":
+          case "comment":
+          case "newline":
+            scalar.props.push(this.sourceToken);
+            return;
+          case "scalar":
+            scalar.source = this.source;
+            this.atNewLine = true;
+            this.indent = 0;
+            if (this.onNewLine) {
+              let nl = this.source.indexOf("\n") + 1;
+              while (nl !== 0) {
+                this.onNewLine(this.offset + nl);
+                nl = this.source.indexOf("\n", nl) + 1;
+              }
+            }
+            yield* this.pop();
+            break;
+          /* istanbul ignore next should not happen */
+          default:
+            yield* this.pop();
+            yield* this.step();
+        }
+      }
+      *blockMap(map) {
+        const it = map.items[map.items.length - 1];
+        switch (this.type) {
+          case "newline":
+            this.onKeyLine = false;
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end) ? end[end.length - 1] : void 0;
+              if (last?.type === "comment")
+                end?.push(this.sourceToken);
+              else
+                map.items.push({ start: [this.sourceToken] });
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
+            } else {
+              it.start.push(this.sourceToken);
+            }
+            return;
+          case "space":
+          case "comment":
+            if (it.value) {
+              map.items.push({ start: [this.sourceToken] });
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
+            } else {
+              if (this.atIndentedComment(it.start, map.indent)) {
+                const prev = map.items[map.items.length - 2];
+                const end = prev?.value?.end;
+                if (Array.isArray(end)) {
+                  arrayPushArray(end, it.start);
+                  end.push(this.sourceToken);
+                  map.items.pop();
+                  return;
+                }
+              }
+              it.start.push(this.sourceToken);
+            }
+            return;
+        }
+        if (this.indent >= map.indent) {
+          const atMapIndent = !this.onKeyLine && this.indent === map.indent;
+          const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
+          let start = [];
+          if (atNextItem && it.sep && !it.value) {
+            const nl = [];
+            for (let i = 0; i < it.sep.length; ++i) {
+              const st = it.sep[i];
+              switch (st.type) {
+                case "newline":
+                  nl.push(i);
+                  break;
+                case "space":
+                  break;
+                case "comment":
+                  if (st.indent > map.indent)
+                    nl.length = 0;
+                  break;
+                default:
+                  nl.length = 0;
+              }
+            }
+            if (nl.length >= 2)
+              start = it.sep.splice(nl[1]);
+          }
+          switch (this.type) {
+            case "anchor":
+            case "tag":
+              if (atNextItem || it.value) {
+                start.push(this.sourceToken);
+                map.items.push({ start });
+                this.onKeyLine = true;
+              } else if (it.sep) {
+                it.sep.push(this.sourceToken);
+              } else {
+                it.start.push(this.sourceToken);
+              }
+              return;
+            case "explicit-key-ind":
+              if (!it.sep && !it.explicitKey) {
+                it.start.push(this.sourceToken);
+                it.explicitKey = true;
+              } else if (atNextItem || it.value) {
+                start.push(this.sourceToken);
+                map.items.push({ start, explicitKey: true });
+              } else {
+                this.stack.push({
+                  type: "block-map",
+                  offset: this.offset,
+                  indent: this.indent,
+                  items: [{ start: [this.sourceToken], explicitKey: true }]
+                });
+              }
+              this.onKeyLine = true;
+              return;
+            case "map-value-ind":
+              if (it.explicitKey) {
+                if (!it.sep) {
+                  if (includesToken(it.start, "newline")) {
+                    Object.assign(it, { key: null, sep: [this.sourceToken] });
+                  } else {
+                    const start2 = getFirstKeyStartProps(it.start);
+                    this.stack.push({
+                      type: "block-map",
+                      offset: this.offset,
+                      indent: this.indent,
+                      items: [{ start: start2, key: null, sep: [this.sourceToken] }]
+                    });
+                  }
+                } else if (it.value) {
+                  map.items.push({ start: [], key: null, sep: [this.sourceToken] });
+                } else if (includesToken(it.sep, "map-value-ind")) {
+                  this.stack.push({
+                    type: "block-map",
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                  });
+                } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
+                  const start2 = getFirstKeyStartProps(it.start);
+                  const key = it.key;
+                  const sep = it.sep;
+                  sep.push(this.sourceToken);
+                  delete it.key;
+                  delete it.sep;
+                  this.stack.push({
+                    type: "block-map",
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start: start2, key, sep }]
+                  });
+                } else if (start.length > 0) {
+                  it.sep = it.sep.concat(start, this.sourceToken);
+                } else {
+                  it.sep.push(this.sourceToken);
+                }
+              } else {
+                if (!it.sep) {
+                  Object.assign(it, { key: null, sep: [this.sourceToken] });
+                } else if (it.value || atNextItem) {
+                  map.items.push({ start, key: null, sep: [this.sourceToken] });
+                } else if (includesToken(it.sep, "map-value-ind")) {
+                  this.stack.push({
+                    type: "block-map",
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start: [], key: null, sep: [this.sourceToken] }]
+                  });
+                } else {
+                  it.sep.push(this.sourceToken);
+                }
+              }
+              this.onKeyLine = true;
+              return;
+            case "alias":
+            case "scalar":
+            case "single-quoted-scalar":
+            case "double-quoted-scalar": {
+              const fs = this.flowScalar(this.type);
+              if (atNextItem || it.value) {
+                map.items.push({ start, key: fs, sep: [] });
+                this.onKeyLine = true;
+              } else if (it.sep) {
+                this.stack.push(fs);
+              } else {
+                Object.assign(it, { key: fs, sep: [] });
+                this.onKeyLine = true;
+              }
+              return;
+            }
+            default: {
+              const bv = this.startBlockValue(map);
+              if (bv) {
+                if (bv.type === "block-seq") {
+                  if (!it.explicitKey && it.sep && !includesToken(it.sep, "newline")) {
+                    yield* this.pop({
+                      type: "error",
+                      offset: this.offset,
+                      message: "Unexpected block-seq-ind on same line with key",
+                      source: this.source
+                    });
+                    return;
+                  }
+                } else if (atMapIndent) {
+                  map.items.push({ start });
+                }
+                this.stack.push(bv);
+                return;
+              }
+            }
+          }
+        }
+        yield* this.pop();
+        yield* this.step();
+      }
+      *blockSequence(seq) {
+        const it = seq.items[seq.items.length - 1];
+        switch (this.type) {
+          case "newline":
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end) ? end[end.length - 1] : void 0;
+              if (last?.type === "comment")
+                end?.push(this.sourceToken);
+              else
+                seq.items.push({ start: [this.sourceToken] });
+            } else
+              it.start.push(this.sourceToken);
+            return;
+          case "space":
+          case "comment":
+            if (it.value)
+              seq.items.push({ start: [this.sourceToken] });
+            else {
+              if (this.atIndentedComment(it.start, seq.indent)) {
+                const prev = seq.items[seq.items.length - 2];
+                const end = prev?.value?.end;
+                if (Array.isArray(end)) {
+                  arrayPushArray(end, it.start);
+                  end.push(this.sourceToken);
+                  seq.items.pop();
+                  return;
+                }
+              }
+              it.start.push(this.sourceToken);
+            }
+            return;
+          case "anchor":
+          case "tag":
+            if (it.value || this.indent <= seq.indent)
+              break;
+            it.start.push(this.sourceToken);
+            return;
+          case "seq-item-ind":
+            if (this.indent !== seq.indent)
+              break;
+            if (it.value || includesToken(it.start, "seq-item-ind"))
+              seq.items.push({ start: [this.sourceToken] });
+            else
+              it.start.push(this.sourceToken);
+            return;
+        }
+        if (this.indent > seq.indent) {
+          const bv = this.startBlockValue(seq);
+          if (bv) {
+            this.stack.push(bv);
+            return;
+          }
+        }
+        yield* this.pop();
+        yield* this.step();
+      }
+      *flowCollection(fc) {
+        const it = fc.items[fc.items.length - 1];
+        if (this.type === "flow-error-end") {
+          let top;
+          do {
+            yield* this.pop();
+            top = this.peek(1);
+          } while (top?.type === "flow-collection");
+        } else if (fc.end.length === 0) {
+          switch (this.type) {
+            case "comma":
+            case "explicit-key-ind":
+              if (!it || it.sep)
+                fc.items.push({ start: [this.sourceToken] });
+              else
+                it.start.push(this.sourceToken);
+              return;
+            case "map-value-ind":
+              if (!it || it.value)
+                fc.items.push({ start: [], key: null, sep: [this.sourceToken] });
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
+              else
+                Object.assign(it, { key: null, sep: [this.sourceToken] });
+              return;
+            case "space":
+            case "comment":
+            case "newline":
+            case "anchor":
+            case "tag":
+              if (!it || it.value)
+                fc.items.push({ start: [this.sourceToken] });
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
+              else
+                it.start.push(this.sourceToken);
+              return;
+            case "alias":
+            case "scalar":
+            case "single-quoted-scalar":
+            case "double-quoted-scalar": {
+              const fs = this.flowScalar(this.type);
+              if (!it || it.value)
+                fc.items.push({ start: [], key: fs, sep: [] });
+              else if (it.sep)
+                this.stack.push(fs);
+              else
+                Object.assign(it, { key: fs, sep: [] });
+              return;
+            }
+            case "flow-map-end":
+            case "flow-seq-end":
+              fc.end.push(this.sourceToken);
+              return;
+          }
+          const bv = this.startBlockValue(fc);
+          if (bv)
+            this.stack.push(bv);
+          else {
+            yield* this.pop();
+            yield* this.step();
+          }
+        } else {
+          const parent = this.peek(2);
+          if (parent.type === "block-map" && (this.type === "map-value-ind" && parent.indent === fc.indent || this.type === "newline" && !parent.items[parent.items.length - 1].sep)) {
+            yield* this.pop();
+            yield* this.step();
+          } else if (this.type === "map-value-ind" && parent.type !== "flow-collection") {
+            const prev = getPrevProps(parent);
+            const start = getFirstKeyStartProps(prev);
+            fixFlowSeqItems(fc);
+            const sep = fc.end.splice(1, fc.end.length);
+            sep.push(this.sourceToken);
+            const map = {
+              type: "block-map",
+              offset: fc.offset,
+              indent: fc.indent,
+              items: [{ start, key: fc, sep }]
+            };
+            this.onKeyLine = true;
+            this.stack[this.stack.length - 1] = map;
+          } else {
+            yield* this.lineEnd(fc);
+          }
+        }
+      }
+      flowScalar(type) {
+        if (this.onNewLine) {
+          let nl = this.source.indexOf("\n") + 1;
+          while (nl !== 0) {
+            this.onNewLine(this.offset + nl);
+            nl = this.source.indexOf("\n", nl) + 1;
+          }
+        }
+        return {
+          type,
+          offset: this.offset,
+          indent: this.indent,
+          source: this.source
+        };
+      }
+      startBlockValue(parent) {
+        switch (this.type) {
+          case "alias":
+          case "scalar":
+          case "single-quoted-scalar":
+          case "double-quoted-scalar":
+            return this.flowScalar(this.type);
+          case "block-scalar-header":
+            return {
+              type: "block-scalar",
+              offset: this.offset,
+              indent: this.indent,
+              props: [this.sourceToken],
+              source: ""
+            };
+          case "flow-map-start":
+          case "flow-seq-start":
+            return {
+              type: "flow-collection",
+              offset: this.offset,
+              indent: this.indent,
+              start: this.sourceToken,
+              items: [],
+              end: []
+            };
+          case "seq-item-ind":
+            return {
+              type: "block-seq",
+              offset: this.offset,
+              indent: this.indent,
+              items: [{ start: [this.sourceToken] }]
+            };
+          case "explicit-key-ind": {
+            this.onKeyLine = true;
+            const prev = getPrevProps(parent);
+            const start = getFirstKeyStartProps(prev);
+            start.push(this.sourceToken);
+            return {
+              type: "block-map",
+              offset: this.offset,
+              indent: this.indent,
+              items: [{ start, explicitKey: true }]
+            };
+          }
+          case "map-value-ind": {
+            this.onKeyLine = true;
+            const prev = getPrevProps(parent);
+            const start = getFirstKeyStartProps(prev);
+            return {
+              type: "block-map",
+              offset: this.offset,
+              indent: this.indent,
+              items: [{ start, key: null, sep: [this.sourceToken] }]
+            };
+          }
+        }
+        return null;
+      }
+      atIndentedComment(start, indent) {
+        if (this.type !== "comment")
+          return false;
+        if (this.indent <= indent)
+          return false;
+        return start.every((st) => st.type === "newline" || st.type === "space");
+      }
+      *documentEnd(docEnd) {
+        if (this.type !== "doc-mode") {
+          if (docEnd.end)
+            docEnd.end.push(this.sourceToken);
+          else
+            docEnd.end = [this.sourceToken];
+          if (this.type === "newline")
+            yield* this.pop();
+        }
+      }
+      *lineEnd(token) {
+        switch (this.type) {
+          case "comma":
+          case "doc-start":
+          case "doc-end":
+          case "flow-seq-end":
+          case "flow-map-end":
+          case "map-value-ind":
+            yield* this.pop();
+            yield* this.step();
+            break;
+          case "newline":
+            this.onKeyLine = false;
+          // fallthrough
+          case "space":
+          case "comment":
+          default:
+            if (token.end)
+              token.end.push(this.sourceToken);
+            else
+              token.end = [this.sourceToken];
+            if (this.type === "newline")
+              yield* this.pop();
+        }
+      }
+    };
+    exports2.Parser = Parser;
+  }
+});
+
+// ../node_modules/yaml/dist/public-api.js
+var require_public_api = __commonJS({
+  "../node_modules/yaml/dist/public-api.js"(exports2) {
+    "use strict";
+    var composer = require_composer();
+    var Document = require_Document();
+    var errors = require_errors();
+    var log = require_log();
+    var identity = require_identity();
+    var lineCounter = require_line_counter();
+    var parser = require_parser();
+    function parseOptions(options) {
+      const prettyErrors = options.prettyErrors !== false;
+      const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
+      return { lineCounter: lineCounter$1, prettyErrors };
+    }
+    function parseAllDocuments(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
+      const composer$1 = new composer.Composer(options);
+      const docs = Array.from(composer$1.compose(parser$1.parse(source)));
+      if (prettyErrors && lineCounter2)
+        for (const doc of docs) {
+          doc.errors.forEach(errors.prettifyError(source, lineCounter2));
+          doc.warnings.forEach(errors.prettifyError(source, lineCounter2));
+        }
+      if (docs.length > 0)
+        return docs;
+      return Object.assign([], { empty: true }, composer$1.streamInfo());
+    }
+    function parseDocument2(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
+      const composer$1 = new composer.Composer(options);
+      let doc = null;
+      for (const _doc of composer$1.compose(parser$1.parse(source), true, source.length)) {
+        if (!doc)
+          doc = _doc;
+        else if (doc.options.logLevel !== "silent") {
+          doc.errors.push(new errors.YAMLParseError(_doc.range.slice(0, 2), "MULTIPLE_DOCS", "Source contains multiple documents; please use YAML.parseAllDocuments()"));
+          break;
+        }
+      }
+      if (prettyErrors && lineCounter2) {
+        doc.errors.forEach(errors.prettifyError(source, lineCounter2));
+        doc.warnings.forEach(errors.prettifyError(source, lineCounter2));
+      }
+      return doc;
+    }
+    function parse2(src, reviver, options) {
+      let _reviver = void 0;
+      if (typeof reviver === "function") {
+        _reviver = reviver;
+      } else if (options === void 0 && reviver && typeof reviver === "object") {
+        options = reviver;
+      }
+      const doc = parseDocument2(src, options);
+      if (!doc)
+        return null;
+      doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
+      if (doc.errors.length > 0) {
+        if (doc.options.logLevel !== "silent")
+          throw doc.errors[0];
+        else
+          doc.errors = [];
+      }
+      return doc.toJS(Object.assign({ reviver: _reviver }, options));
+    }
+    function stringify(value, replacer, options) {
+      let _replacer = null;
+      if (typeof replacer === "function" || Array.isArray(replacer)) {
+        _replacer = replacer;
+      } else if (options === void 0 && replacer) {
+        options = replacer;
+      }
+      if (typeof options === "string")
+        options = options.length;
+      if (typeof options === "number") {
+        const indent = Math.round(options);
+        options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
+      }
+      if (value === void 0) {
+        const { keepUndefined } = options ?? replacer ?? {};
+        if (!keepUndefined)
+          return void 0;
+      }
+      if (identity.isDocument(value) && !_replacer)
+        return value.toString(options);
+      return new Document.Document(value, _replacer, options).toString(options);
+    }
+    exports2.parse = parse2;
+    exports2.parseAllDocuments = parseAllDocuments;
+    exports2.parseDocument = parseDocument2;
+    exports2.stringify = stringify;
+  }
+});
+
+// ../node_modules/yaml/dist/index.js
+var require_dist = __commonJS({
+  "../node_modules/yaml/dist/index.js"(exports2) {
+    "use strict";
+    var composer = require_composer();
+    var Document = require_Document();
+    var Schema = require_Schema();
+    var errors = require_errors();
+    var Alias = require_Alias();
+    var identity = require_identity();
+    var Pair = require_Pair();
+    var Scalar = require_Scalar();
+    var YAMLMap = require_YAMLMap();
+    var YAMLSeq = require_YAMLSeq();
+    var cst = require_cst();
+    var lexer = require_lexer();
+    var lineCounter = require_line_counter();
+    var parser = require_parser();
+    var publicApi = require_public_api();
+    var visit = require_visit();
+    exports2.Composer = composer.Composer;
+    exports2.Document = Document.Document;
+    exports2.Schema = Schema.Schema;
+    exports2.YAMLError = errors.YAMLError;
+    exports2.YAMLParseError = errors.YAMLParseError;
+    exports2.YAMLWarning = errors.YAMLWarning;
+    exports2.Alias = Alias.Alias;
+    exports2.isAlias = identity.isAlias;
+    exports2.isCollection = identity.isCollection;
+    exports2.isDocument = identity.isDocument;
+    exports2.isMap = identity.isMap;
+    exports2.isNode = identity.isNode;
+    exports2.isPair = identity.isPair;
+    exports2.isScalar = identity.isScalar;
+    exports2.isSeq = identity.isSeq;
+    exports2.Pair = Pair.Pair;
+    exports2.Scalar = Scalar.Scalar;
+    exports2.YAMLMap = YAMLMap.YAMLMap;
+    exports2.YAMLSeq = YAMLSeq.YAMLSeq;
+    exports2.CST = cst;
+    exports2.Lexer = lexer.Lexer;
+    exports2.LineCounter = lineCounter.LineCounter;
+    exports2.Parser = parser.Parser;
+    exports2.parse = publicApi.parse;
+    exports2.parseAllDocuments = publicApi.parseAllDocuments;
+    exports2.parseDocument = publicApi.parseDocument;
+    exports2.stringify = publicApi.stringify;
+    exports2.visit = visit.visit;
+    exports2.visitAsync = visit.visitAsync;
+  }
+});
+
+// ../node_modules/graphql/jsutils/isObjectLike.js
+var require_isObjectLike = __commonJS({
+  "../node_modules/graphql/jsutils/isObjectLike.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.isObjectLike = isObjectLike;
+    function isObjectLike(value) {
+      return typeof value == "object" && value !== null;
+    }
+  }
+});
+
+// ../node_modules/graphql/language/location.js
+var require_location = __commonJS({
+  "../node_modules/graphql/language/location.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.getLocation = getLocation;
+    exports2.getLocations = getLocations;
+    function getLocation(source, position) {
+      const lineRegexp = /\r\n|[\n\r]/g;
+      let line = 1;
+      let column = position + 1;
+      let match;
+      while ((match = lineRegexp.exec(source.body)) && match.index < position) {
+        line++;
+        column = position + 1 - (match.index + match[0].length);
+      }
+      return {
+        line,
+        column
+      };
+    }
+    function getLocations(locations) {
+      if (locations.length < 2) {
+        return locations.map(({ source, start }) => getLocation(source, start));
+      }
+      const bySource = /* @__PURE__ */ new Map();
+      locations.forEach(({ source, start }, index) => {
+        let positions = bySource.get(source);
+        if (positions === void 0) {
+          positions = [];
+          bySource.set(source, positions);
+        }
+        positions.push({
+          position: start,
+          index
+        });
+      });
+      const result = new Array(locations.length);
+      for (const [source, positions] of bySource) {
+        const lineRegexp = /\r\n|[\n\r]/g;
+        let match = lineRegexp.exec(source.body);
+        let line = 1;
+        let lastLineStart = 0;
+        positions.sort((a, b) => a.position - b.position);
+        for (const { position, index } of positions) {
+          while (match !== null && match.index < position) {
+            lastLineStart = match.index + match[0].length;
+            line++;
+            match = lineRegexp.exec(source.body);
+          }
+          result[index] = {
+            line,
+            column: position + 1 - lastLineStart
+          };
+        }
+      }
+      return result;
+    }
+  }
+});
+
+// ../node_modules/graphql/language/printLocation.js
+var require_printLocation = __commonJS({
+  "../node_modules/graphql/language/printLocation.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.printLocation = printLocation;
+    exports2.printSourceLocation = printSourceLocation;
+    var _location = require_location();
+    function printLocation(location) {
+      return printSourceLocation(
+        location.source,
+        (0, _location.getLocation)(location.source, location.start)
+      );
+    }
+    function printSourceLocation(source, sourceLocation) {
+      const firstLineColumnOffset = source.locationOffset.column - 1;
+      const body = "".padStart(firstLineColumnOffset) + source.body;
+      const lineIndex = sourceLocation.line - 1;
+      const lineOffset = source.locationOffset.line - 1;
+      const lineNum = sourceLocation.line + lineOffset;
+      const columnOffset = sourceLocation.line === 1 ? firstLineColumnOffset : 0;
+      const columnNum = sourceLocation.column + columnOffset;
+      const locationStr = `${source.name}:${lineNum}:${columnNum}
+`;
+      const lines = body.split(/\r\n|[\n\r]/g);
+      const locationLine = lines[lineIndex];
+      if (locationLine.length > 120) {
+        const subLineIndex = Math.floor(columnNum / 80);
+        const subLineColumnNum = columnNum % 80;
+        const subLines = [];
+        for (let i = 0; i < locationLine.length; i += 80) {
+          subLines.push(locationLine.slice(i, i + 80));
+        }
+        return locationStr + printPrefixedLines([
+          [`${lineNum} |`, subLines[0]],
+          ...subLines.slice(1, subLineIndex + 1).map((subLine) => ["|", subLine]),
+          ["|", "^".padStart(subLineColumnNum)],
+          ["|", subLines[subLineIndex + 1]]
+        ]);
+      }
+      return locationStr + printPrefixedLines([
+        // Lines specified like this: ["prefix", "string"],
+        [`${lineNum - 1} |`, lines[lineIndex - 1]],
+        [`${lineNum} |`, locationLine],
+        ["|", "^".padStart(columnNum)],
+        [`${lineNum + 1} |`, lines[lineIndex + 1]]
+      ]);
+    }
+    function printPrefixedLines(lines) {
+      const existingLines = lines.filter(([_, line]) => line !== void 0);
+      const padLen = Math.max(...existingLines.map(([prefix]) => prefix.length));
+      return existingLines.map(([prefix, line]) => prefix.padStart(padLen) + (line ? " " + line : "")).join("\n");
+    }
+  }
+});
+
+// ../node_modules/graphql/error/GraphQLError.js
+var require_GraphQLError = __commonJS({
+  "../node_modules/graphql/error/GraphQLError.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.GraphQLError = void 0;
+    exports2.formatError = formatError;
+    exports2.printError = printError;
+    var _isObjectLike = require_isObjectLike();
+    var _location = require_location();
+    var _printLocation = require_printLocation();
+    function toNormalizedOptions(args) {
+      const firstArg = args[0];
+      if (firstArg == null || "kind" in firstArg || "length" in firstArg) {
+        return {
+          nodes: firstArg,
+          source: args[1],
+          positions: args[2],
+          path: args[3],
+          originalError: args[4],
+          extensions: args[5]
+        };
+      }
+      return firstArg;
+    }
+    var GraphQLError = class _GraphQLError extends Error {
+      /**
+       * An array of `{ line, column }` locations within the source GraphQL document
+       * which correspond to this error.
+       *
+       * Errors during validation often contain multiple locations, for example to
+       * point out two things with the same name. Errors during execution include a
+       * single location, the field which produced the error.
+       *
+       * Enumerable, and appears in the result of JSON.stringify().
+       */
+      /**
+       * An array describing the JSON-path into the execution response which
+       * corresponds to this error. Only included for errors during execution.
+       *
+       * Enumerable, and appears in the result of JSON.stringify().
+       */
+      /** An array of GraphQL AST Nodes corresponding to this error. */
+      /**
+       * The source GraphQL document for the first location of this error.
+       *
+       * Note that if this Error represents more than one node, the source may not
+       * represent nodes after the first node.
+       */
+      /**
+       * An array of character offsets within the source GraphQL document
+       * which correspond to this error.
+       */
+      /** Original error that caused this GraphQLError, if one exists. */
+      /** Extension fields to add to the formatted error. */
+      /**
+       * Creates a GraphQLError instance.
+       * @param message - Human-readable error message.
+       * @param options - Error metadata such as source locations, response path, original error, and extensions.
+       * This positional-arguments constructor overload is deprecated. Use the
+       * `GraphQLError(message, options)` overload instead.
+       * @example
+       * ```ts
+       * import { Kind } from 'graphql/language';
+       * import assert from 'node:assert/strict';
+       * // Create an error from AST nodes and response metadata.
+       * import { parse } from 'graphql/language';
+       * import { GraphQLError } from 'graphql/error';
+       *
+       * const document = parse('{ greeting }');
+       * const operation = document.definitions[0];
+       * assert(operation.kind === Kind.OPERATION_DEFINITION);
+       * const fieldNode = operation.selectionSet.selections[0];
+       * const error = new GraphQLError('Cannot query this field.', {
+       *   nodes: fieldNode,
+       *   path: ['greeting'],
+       *   extensions: { code: 'FORBIDDEN' },
+       * });
+       *
+       * error.message; // => 'Cannot query this field.'
+       * error.locations; // => [{ line: 1, column: 3 }]
+       * error.path; // => ['greeting']
+       * error.extensions; // => { code: 'FORBIDDEN' }
+       * ```
+       * @example
+       * ```ts
+       * // This variant derives locations from source positions and preserves the original error.
+       * import { Source } from 'graphql/language';
+       * import { GraphQLError } from 'graphql/error';
+       *
+       * const source = new Source('{ greeting }');
+       * const originalError = new Error('Database unavailable.');
+       * const error = new GraphQLError('Resolver failed.', {
+       *   source,
+       *   positions: [2],
+       *   path: ['greeting'],
+       *   originalError,
+       * });
+       *
+       * error.locations; // => [{ line: 1, column: 3 }]
+       * error.path; // => ['greeting']
+       * error.originalError; // => originalError
+       * ```
+       */
+      /**
+       * Creates a GraphQLError instance using the legacy positional constructor.
+       * This deprecated overload will be removed in v17. Prefer the
+       * `GraphQLErrorOptions` object overload, which keeps optional error metadata
+       * in a single options bag.
+       * @param message - Human-readable error message.
+       * @param nodes - AST node or nodes associated with this error.
+       * @param source - Source document used to derive error locations.
+       * @param positions - Character offsets in the source document associated with
+       * this error.
+       * @param path - Response path where this error occurred during execution.
+       * @param originalError - Original error that caused this GraphQLError, if one
+       * exists.
+       * @param extensions - Extension fields to include in the formatted error.
+       * @example
+       * ```ts
+       * import { Source } from 'graphql/language';
+       * import { GraphQLError } from 'graphql/error';
+       *
+       * const source = new Source('{ greeting }');
+       * const originalError = new Error('Database unavailable.');
+       * const error = new GraphQLError(
+       *   'Resolver failed.',
+       *   undefined,
+       *   source,
+       *   [2],
+       *   ['greeting'],
+       *   originalError,
+       *   { code: 'INTERNAL' },
+       * );
+       *
+       * error.locations; // => [{ line: 1, column: 3 }]
+       * error.path; // => ['greeting']
+       * error.originalError; // => originalError
+       * error.extensions; // => { code: 'INTERNAL' }
+       * ```
+       * @deprecated Please use the `GraphQLErrorOptions` constructor overload instead.
+       */
+      constructor(message, ...rawArgs) {
+        var _this$nodes, _nodeLocations$, _ref;
+        const { nodes, source, positions, path, originalError, extensions } = toNormalizedOptions(rawArgs);
+        super(message);
+        this.name = "GraphQLError";
+        this.path = path !== null && path !== void 0 ? path : void 0;
+        this.originalError = originalError !== null && originalError !== void 0 ? originalError : void 0;
+        this.nodes = undefinedIfEmpty(
+          Array.isArray(nodes) ? nodes : nodes ? [nodes] : void 0
+        );
+        const nodeLocations = undefinedIfEmpty(
+          (_this$nodes = this.nodes) === null || _this$nodes === void 0 ? void 0 : _this$nodes.map((node) => node.loc).filter((loc) => loc != null)
+        );
+        this.source = source !== null && source !== void 0 ? source : nodeLocations === null || nodeLocations === void 0 ? void 0 : (_nodeLocations$ = nodeLocations[0]) === null || _nodeLocations$ === void 0 ? void 0 : _nodeLocations$.source;
+        this.positions = positions !== null && positions !== void 0 ? positions : nodeLocations === null || nodeLocations === void 0 ? void 0 : nodeLocations.map((loc) => loc.start);
+        this.locations = positions && source ? (0, _location.getLocations)(
+          positions.map((start) => ({
+            source,
+            start
+          }))
+        ) : nodeLocations && (0, _location.getLocations)(nodeLocations);
+        const originalExtensions = (0, _isObjectLike.isObjectLike)(
+          originalError === null || originalError === void 0 ? void 0 : originalError.extensions
+        ) ? originalError === null || originalError === void 0 ? void 0 : originalError.extensions : void 0;
+        this.extensions = (_ref = extensions !== null && extensions !== void 0 ? extensions : originalExtensions) !== null && _ref !== void 0 ? _ref : /* @__PURE__ */ Object.create(null);
+        Object.defineProperties(this, {
+          message: {
+            writable: true,
+            enumerable: true
+          },
+          name: {
+            enumerable: false
+          },
+          nodes: {
+            enumerable: false
+          },
+          source: {
+            enumerable: false
+          },
+          positions: {
+            enumerable: false
+          },
+          originalError: {
+            enumerable: false
+          }
+        });
+        if (originalError !== null && originalError !== void 0 && originalError.stack) {
+          Object.defineProperty(this, "stack", {
+            value: originalError.stack,
+            writable: true,
+            configurable: true
+          });
+        } else if (Error.captureStackTrace) {
+          Error.captureStackTrace(this, _GraphQLError);
+        } else {
+          Object.defineProperty(this, "stack", {
+            value: Error().stack,
+            writable: true,
+            configurable: true
+          });
+        }
+      }
+      /**
+       * Returns the value used by `Object.prototype.toString`.
+       * @returns The built-in string tag for this object.
+       */
+      get [Symbol.toStringTag]() {
+        return "GraphQLError";
+      }
+      /**
+       * Returns this error as a human-readable message with source locations.
+       * @returns The formatted error string.
+       * @example
+       * ```ts
+       * import { Source } from 'graphql/language';
+       * import { GraphQLError } from 'graphql/error';
+       *
+       * const error = new GraphQLError('Cannot query field "name".', {
+       *   source: new Source('{ name }'),
+       *   positions: [2],
+       * });
+       *
+       * error.toString(); // => 'Cannot query field "name".\n\nGraphQL request:1:3\n1 | { name }\n  |   ^'
+       * ```
+       */
+      toString() {
+        let output = this.message;
+        if (this.nodes) {
+          for (const node of this.nodes) {
+            if (node.loc) {
+              output += "\n\n" + (0, _printLocation.printLocation)(node.loc);
+            }
+          }
+        } else if (this.source && this.locations) {
+          for (const location of this.locations) {
+            output += "\n\n" + (0, _printLocation.printSourceLocation)(this.source, location);
+          }
+        }
+        return output;
+      }
+      /**
+       * Returns the JSON representation used when this object is serialized.
+       * @returns The JSON-serializable representation.
+       * @example
+       * ```ts
+       * import { GraphQLError } from 'graphql/error';
+       *
+       * const error = new GraphQLError('Resolver failed.', {
+       *   path: ['viewer', 'name'],
+       *   extensions: { code: 'INTERNAL' },
+       * });
+       *
+       * error.toJSON(); // => { message: 'Resolver failed.', path: ['viewer', 'name'], extensions: { code: 'INTERNAL' } }
+       * ```
+       */
+      toJSON() {
+        const formattedError = {
+          message: this.message
+        };
+        if (this.locations != null) {
+          formattedError.locations = this.locations;
+        }
+        if (this.path != null) {
+          formattedError.path = this.path;
+        }
+        if (this.extensions != null && Object.keys(this.extensions).length > 0) {
+          formattedError.extensions = this.extensions;
+        }
+        return formattedError;
+      }
+    };
+    exports2.GraphQLError = GraphQLError;
+    function undefinedIfEmpty(array) {
+      return array === void 0 || array.length === 0 ? void 0 : array;
+    }
+    function printError(error) {
+      return error.toString();
+    }
+    function formatError(error) {
+      return error.toJSON();
+    }
+  }
+});
+
+// ../node_modules/graphql/error/syntaxError.js
+var require_syntaxError = __commonJS({
+  "../node_modules/graphql/error/syntaxError.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.syntaxError = syntaxError;
+    var _GraphQLError = require_GraphQLError();
+    function syntaxError(source, position, description) {
+      return new _GraphQLError.GraphQLError(`Syntax Error: ${description}`, {
+        source,
+        positions: [position]
+      });
+    }
+  }
+});
+
+// ../node_modules/graphql/language/ast.js
+var require_ast = __commonJS({
+  "../node_modules/graphql/language/ast.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.Token = exports2.QueryDocumentKeys = exports2.OperationTypeNode = exports2.Location = void 0;
+    exports2.isNode = isNode;
+    var Location = class {
+      /** The character offset at which this Node begins. */
+      /** The character offset at which this Node ends. */
+      /** The Token at which this Node begins. */
+      /** The Token at which this Node ends. */
+      /** The Source document the AST represents. */
+      /**
+       * Creates a Location instance.
+       * @param startToken - The start token.
+       * @param endToken - The end token.
+       * @param source - Source document used to derive error locations.
+       * @example
+       * ```ts
+       * import { Location, Source, Token, TokenKind } from 'graphql/language';
+       *
+       * const source = new Source('{ hello }');
+       * const startToken = new Token(TokenKind.BRACE_L, 0, 1, 1, 1);
+       * const endToken = new Token(TokenKind.BRACE_R, 8, 9, 1, 9);
+       * const location = new Location(startToken, endToken, source);
+       *
+       * location.start; // => 0
+       * location.end; // => 9
+       * location.source.body; // => '{ hello }'
+       * ```
+       */
+      constructor(startToken, endToken, source) {
+        this.start = startToken.start;
+        this.end = endToken.end;
+        this.startToken = startToken;
+        this.endToken = endToken;
+        this.source = source;
+      }
+      /**
+       * Returns the value used by `Object.prototype.toString`.
+       * @returns The built-in string tag for this object.
+       */
+      get [Symbol.toStringTag]() {
+        return "Location";
+      }
+      /**
+       * Returns a JSON representation of this location.
+       * @returns The JSON-serializable representation.
+       * @example
+       * ```ts
+       * import { parse } from 'graphql/language';
+       *
+       * const document = parse('{ hello }');
+       * const location = document.loc?.toJSON(); // => { start: 0, end: 9 }
+       * ```
+       */
+      toJSON() {
+        return {
+          start: this.start,
+          end: this.end
+        };
+      }
+    };
+    exports2.Location = Location;
+    var Token = class {
+      /** The kind of Token. */
+      /** The character offset at which this Node begins. */
+      /** The character offset at which this Node ends. */
+      /** The 1-indexed line number on which this Token appears. */
+      /** The 1-indexed column number at which this Token begins. */
+      /**
+       * For non-punctuation tokens, represents the interpreted value of the token.
+       *
+       * Note: is undefined for punctuation tokens, but typed as string for
+       * convenience in the parser.
+       */
+      /**
+       * Tokens exist as nodes in a double-linked-list amongst all tokens
+       * including ignored tokens. <SOF> is always the first node and <EOF>
+       * the last.
+       */
+      /** Next token in the token stream, including ignored tokens. */
+      /**
+       * Creates a Token instance.
+       * @param kind - Token kind produced by lexical analysis.
+       * @param start - Character offset where this token begins.
+       * @param end - Character offset where this token ends.
+       * @param line - One-indexed line number where this token begins.
+       * @param column - One-indexed column number where this token begins.
+       * @param value - Interpreted value for non-punctuation tokens.
+       * @example
+       * ```ts
+       * import { Token, TokenKind } from 'graphql/language';
+       *
+       * const token = new Token(TokenKind.NAME, 2, 7, 1, 3, 'hello');
+       *
+       * token.kind; // => TokenKind.NAME
+       * token.value; // => 'hello'
+       * token.toJSON(); // => { kind: 'Name', value: 'hello', line: 1, column: 3 }
+       * ```
+       */
+      constructor(kind, start, end, line, column, value) {
+        this.kind = kind;
+        this.start = start;
+        this.end = end;
+        this.line = line;
+        this.column = column;
+        this.value = value;
+        this.prev = null;
+        this.next = null;
+      }
+      /**
+       * Returns the value used by `Object.prototype.toString`.
+       * @returns The built-in string tag for this object.
+       */
+      get [Symbol.toStringTag]() {
+        return "Token";
+      }
+      /**
+       * Returns a JSON representation of this token.
+       * @returns The JSON-serializable representation.
+       * @example
+       * ```ts
+       * import { Lexer, Source } from 'graphql/language';
+       *
+       * const lexer = new Lexer(new Source('{ hello }'));
+       * const token = lexer.advance().toJSON(); // => { kind: '{', value: undefined, line: 1, column: 1 }
+       * ```
+       */
+      toJSON() {
+        return {
+          kind: this.kind,
+          value: this.value,
+          line: this.line,
+          column: this.column
+        };
+      }
+    };
+    exports2.Token = Token;
+    var QueryDocumentKeys = {
+      Name: [],
+      Document: ["definitions"],
+      OperationDefinition: [
+        "description",
+        "name",
+        "variableDefinitions",
+        "directives",
+        "selectionSet"
+      ],
+      VariableDefinition: [
+        "description",
+        "variable",
+        "type",
+        "defaultValue",
+        "directives"
+      ],
+      Variable: ["name"],
+      SelectionSet: ["selections"],
+      Field: ["alias", "name", "arguments", "directives", "selectionSet"],
+      Argument: ["name", "value"],
+      FragmentSpread: ["name", "directives"],
+      InlineFragment: ["typeCondition", "directives", "selectionSet"],
+      FragmentDefinition: [
+        "description",
+        "name",
+        // Note: fragment variable definitions are deprecated and will removed in v17.0.0
+        "variableDefinitions",
+        "typeCondition",
+        "directives",
+        "selectionSet"
+      ],
+      IntValue: [],
+      FloatValue: [],
+      StringValue: [],
+      BooleanValue: [],
+      NullValue: [],
+      EnumValue: [],
+      ListValue: ["values"],
+      ObjectValue: ["fields"],
+      ObjectField: ["name", "value"],
+      Directive: ["name", "arguments"],
+      NamedType: ["name"],
+      ListType: ["type"],
+      NonNullType: ["type"],
+      SchemaDefinition: ["description", "directives", "operationTypes"],
+      OperationTypeDefinition: ["type"],
+      ScalarTypeDefinition: ["description", "name", "directives"],
+      ObjectTypeDefinition: [
+        "description",
+        "name",
+        "interfaces",
+        "directives",
+        "fields"
+      ],
+      FieldDefinition: ["description", "name", "arguments", "type", "directives"],
+      InputValueDefinition: [
+        "description",
+        "name",
+        "type",
+        "defaultValue",
+        "directives"
+      ],
+      InterfaceTypeDefinition: [
+        "description",
+        "name",
+        "interfaces",
+        "directives",
+        "fields"
+      ],
+      UnionTypeDefinition: ["description", "name", "directives", "types"],
+      EnumTypeDefinition: ["description", "name", "directives", "values"],
+      EnumValueDefinition: ["description", "name", "directives"],
+      InputObjectTypeDefinition: ["description", "name", "directives", "fields"],
+      DirectiveDefinition: [
+        "description",
+        "name",
+        "arguments",
+        "directives",
+        "locations"
+      ],
+      SchemaExtension: ["directives", "operationTypes"],
+      DirectiveExtension: ["name", "directives"],
+      ScalarTypeExtension: ["name", "directives"],
+      ObjectTypeExtension: ["name", "interfaces", "directives", "fields"],
+      InterfaceTypeExtension: ["name", "interfaces", "directives", "fields"],
+      UnionTypeExtension: ["name", "directives", "types"],
+      EnumTypeExtension: ["name", "directives", "values"],
+      InputObjectTypeExtension: ["name", "directives", "fields"],
+      TypeCoordinate: ["name"],
+      MemberCoordinate: ["name", "memberName"],
+      ArgumentCoordinate: ["name", "fieldName", "argumentName"],
+      DirectiveCoordinate: ["name"],
+      DirectiveArgumentCoordinate: ["name", "argumentName"]
+    };
+    exports2.QueryDocumentKeys = QueryDocumentKeys;
+    var kindValues = new Set(Object.keys(QueryDocumentKeys));
+    function isNode(maybeNode) {
+      const maybeKind = maybeNode === null || maybeNode === void 0 ? void 0 : maybeNode.kind;
+      return typeof maybeKind === "string" && kindValues.has(maybeKind);
+    }
+    var OperationTypeNode;
+    exports2.OperationTypeNode = OperationTypeNode;
+    (function(OperationTypeNode2) {
+      OperationTypeNode2["QUERY"] = "query";
+      OperationTypeNode2["MUTATION"] = "mutation";
+      OperationTypeNode2["SUBSCRIPTION"] = "subscription";
+    })(OperationTypeNode || (exports2.OperationTypeNode = OperationTypeNode = {}));
+  }
+});
+
+// ../node_modules/graphql/language/directiveLocation.js
+var require_directiveLocation = __commonJS({
+  "../node_modules/graphql/language/directiveLocation.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.DirectiveLocation = void 0;
+    var DirectiveLocation;
+    exports2.DirectiveLocation = DirectiveLocation;
+    (function(DirectiveLocation2) {
+      DirectiveLocation2["QUERY"] = "QUERY";
+      DirectiveLocation2["MUTATION"] = "MUTATION";
+      DirectiveLocation2["SUBSCRIPTION"] = "SUBSCRIPTION";
+      DirectiveLocation2["FIELD"] = "FIELD";
+      DirectiveLocation2["FRAGMENT_DEFINITION"] = "FRAGMENT_DEFINITION";
+      DirectiveLocation2["FRAGMENT_SPREAD"] = "FRAGMENT_SPREAD";
+      DirectiveLocation2["INLINE_FRAGMENT"] = "INLINE_FRAGMENT";
+      DirectiveLocation2["VARIABLE_DEFINITION"] = "VARIABLE_DEFINITION";
+      DirectiveLocation2["SCHEMA"] = "SCHEMA";
+      DirectiveLocation2["SCALAR"] = "SCALAR";
+      DirectiveLocation2["OBJECT"] = "OBJECT";
+      DirectiveLocation2["FIELD_DEFINITION"] = "FIELD_DEFINITION";
+      DirectiveLocation2["ARGUMENT_DEFINITION"] = "ARGUMENT_DEFINITION";
+      DirectiveLocation2["INTERFACE"] = "INTERFACE";
+      DirectiveLocation2["UNION"] = "UNION";
+      DirectiveLocation2["ENUM"] = "ENUM";
+      DirectiveLocation2["ENUM_VALUE"] = "ENUM_VALUE";
+      DirectiveLocation2["INPUT_OBJECT"] = "INPUT_OBJECT";
+      DirectiveLocation2["INPUT_FIELD_DEFINITION"] = "INPUT_FIELD_DEFINITION";
+      DirectiveLocation2["DIRECTIVE_DEFINITION"] = "DIRECTIVE_DEFINITION";
+    })(DirectiveLocation || (exports2.DirectiveLocation = DirectiveLocation = {}));
+  }
+});
+
+// ../node_modules/graphql/language/kinds.js
+var require_kinds = __commonJS({
+  "../node_modules/graphql/language/kinds.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.Kind = void 0;
+    var Kind;
+    exports2.Kind = Kind;
+    (function(Kind2) {
+      Kind2["NAME"] = "Name";
+      Kind2["DOCUMENT"] = "Document";
+      Kind2["OPERATION_DEFINITION"] = "OperationDefinition";
+      Kind2["VARIABLE_DEFINITION"] = "VariableDefinition";
+      Kind2["SELECTION_SET"] = "SelectionSet";
+      Kind2["FIELD"] = "Field";
+      Kind2["ARGUMENT"] = "Argument";
+      Kind2["FRAGMENT_SPREAD"] = "FragmentSpread";
+      Kind2["INLINE_FRAGMENT"] = "InlineFragment";
+      Kind2["FRAGMENT_DEFINITION"] = "FragmentDefinition";
+      Kind2["VARIABLE"] = "Variable";
+      Kind2["INT"] = "IntValue";
+      Kind2["FLOAT"] = "FloatValue";
+      Kind2["STRING"] = "StringValue";
+      Kind2["BOOLEAN"] = "BooleanValue";
+      Kind2["NULL"] = "NullValue";
+      Kind2["ENUM"] = "EnumValue";
+      Kind2["LIST"] = "ListValue";
+      Kind2["OBJECT"] = "ObjectValue";
+      Kind2["OBJECT_FIELD"] = "ObjectField";
+      Kind2["DIRECTIVE"] = "Directive";
+      Kind2["NAMED_TYPE"] = "NamedType";
+      Kind2["LIST_TYPE"] = "ListType";
+      Kind2["NON_NULL_TYPE"] = "NonNullType";
+      Kind2["SCHEMA_DEFINITION"] = "SchemaDefinition";
+      Kind2["OPERATION_TYPE_DEFINITION"] = "OperationTypeDefinition";
+      Kind2["SCALAR_TYPE_DEFINITION"] = "ScalarTypeDefinition";
+      Kind2["OBJECT_TYPE_DEFINITION"] = "ObjectTypeDefinition";
+      Kind2["FIELD_DEFINITION"] = "FieldDefinition";
+      Kind2["INPUT_VALUE_DEFINITION"] = "InputValueDefinition";
+      Kind2["INTERFACE_TYPE_DEFINITION"] = "InterfaceTypeDefinition";
+      Kind2["UNION_TYPE_DEFINITION"] = "UnionTypeDefinition";
+      Kind2["ENUM_TYPE_DEFINITION"] = "EnumTypeDefinition";
+      Kind2["ENUM_VALUE_DEFINITION"] = "EnumValueDefinition";
+      Kind2["INPUT_OBJECT_TYPE_DEFINITION"] = "InputObjectTypeDefinition";
+      Kind2["DIRECTIVE_DEFINITION"] = "DirectiveDefinition";
+      Kind2["SCHEMA_EXTENSION"] = "SchemaExtension";
+      Kind2["DIRECTIVE_EXTENSION"] = "DirectiveExtension";
+      Kind2["SCALAR_TYPE_EXTENSION"] = "ScalarTypeExtension";
+      Kind2["OBJECT_TYPE_EXTENSION"] = "ObjectTypeExtension";
+      Kind2["INTERFACE_TYPE_EXTENSION"] = "InterfaceTypeExtension";
+      Kind2["UNION_TYPE_EXTENSION"] = "UnionTypeExtension";
+      Kind2["ENUM_TYPE_EXTENSION"] = "EnumTypeExtension";
+      Kind2["INPUT_OBJECT_TYPE_EXTENSION"] = "InputObjectTypeExtension";
+      Kind2["TYPE_COORDINATE"] = "TypeCoordinate";
+      Kind2["MEMBER_COORDINATE"] = "MemberCoordinate";
+      Kind2["ARGUMENT_COORDINATE"] = "ArgumentCoordinate";
+      Kind2["DIRECTIVE_COORDINATE"] = "DirectiveCoordinate";
+      Kind2["DIRECTIVE_ARGUMENT_COORDINATE"] = "DirectiveArgumentCoordinate";
+    })(Kind || (exports2.Kind = Kind = {}));
+  }
+});
+
+// ../node_modules/graphql/language/characterClasses.js
+var require_characterClasses = __commonJS({
+  "../node_modules/graphql/language/characterClasses.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.isDigit = isDigit;
+    exports2.isLetter = isLetter;
+    exports2.isNameContinue = isNameContinue;
+    exports2.isNameStart = isNameStart;
+    exports2.isWhiteSpace = isWhiteSpace;
+    function isWhiteSpace(code) {
+      return code === 9 || code === 32;
+    }
+    function isDigit(code) {
+      return code >= 48 && code <= 57;
+    }
+    function isLetter(code) {
+      return code >= 97 && code <= 122 || // A-Z
+      code >= 65 && code <= 90;
+    }
+    function isNameStart(code) {
+      return isLetter(code) || code === 95;
+    }
+    function isNameContinue(code) {
+      return isLetter(code) || isDigit(code) || code === 95;
+    }
+  }
+});
+
+// ../node_modules/graphql/language/blockString.js
+var require_blockString = __commonJS({
+  "../node_modules/graphql/language/blockString.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.dedentBlockStringLines = dedentBlockStringLines;
+    exports2.isPrintableAsBlockString = isPrintableAsBlockString;
+    exports2.printBlockString = printBlockString;
+    var _characterClasses = require_characterClasses();
+    function dedentBlockStringLines(lines) {
+      var _firstNonEmptyLine2;
+      let commonIndent = Number.MAX_SAFE_INTEGER;
+      let firstNonEmptyLine = null;
+      let lastNonEmptyLine = -1;
+      for (let i = 0; i < lines.length; ++i) {
+        var _firstNonEmptyLine;
+        const line = lines[i];
+        const indent = leadingWhitespace(line);
+        if (indent === line.length) {
+          continue;
+        }
+        firstNonEmptyLine = (_firstNonEmptyLine = firstNonEmptyLine) !== null && _firstNonEmptyLine !== void 0 ? _firstNonEmptyLine : i;
+        lastNonEmptyLine = i;
+        if (i !== 0 && indent < commonIndent) {
+          commonIndent = indent;
+        }
+      }
+      return lines.map((line, i) => i === 0 ? line : line.slice(commonIndent)).slice(
+        (_firstNonEmptyLine2 = firstNonEmptyLine) !== null && _firstNonEmptyLine2 !== void 0 ? _firstNonEmptyLine2 : 0,
+        lastNonEmptyLine + 1
+      );
+    }
+    function leadingWhitespace(str) {
+      let i = 0;
+      while (i < str.length && (0, _characterClasses.isWhiteSpace)(str.charCodeAt(i))) {
+        ++i;
+      }
+      return i;
+    }
+    function isPrintableAsBlockString(value) {
+      if (value === "") {
+        return true;
+      }
+      let isEmptyLine = true;
+      let hasIndent = false;
+      let hasCommonIndent = true;
+      let seenNonEmptyLine = false;
+      for (let i = 0; i < value.length; ++i) {
+        switch (value.codePointAt(i)) {
+          case 0:
+          case 1:
+          case 2:
+          case 3:
+          case 4:
+          case 5:
+          case 6:
+          case 7:
+          case 8:
+          case 11:
+          case 12:
+          case 14:
+          case 15:
+            return false;
+          // Has non-printable characters
+          case 13:
+            return false;
+          // Has \r or \r\n which will be replaced as \n
+          case 10:
+            if (isEmptyLine && !seenNonEmptyLine) {
+              return false;
+            }
+            seenNonEmptyLine = true;
+            isEmptyLine = true;
+            hasIndent = false;
+            break;
+          case 9:
+          //   \t
+          case 32:
+            hasIndent || (hasIndent = isEmptyLine);
+            break;
+          default:
+            hasCommonIndent && (hasCommonIndent = hasIndent);
+            isEmptyLine = false;
+        }
+      }
+      if (isEmptyLine) {
+        return false;
+      }
+      if (hasCommonIndent && seenNonEmptyLine) {
+        return false;
+      }
+      return true;
+    }
+    function printBlockString(value, options) {
+      const escapedValue = value.replace(/"""/g, '\\"""');
+      const lines = escapedValue.split(/\r\n|[\n\r]/g);
+      const isSingleLine = lines.length === 1;
+      const forceLeadingNewLine = lines.length > 1 && lines.slice(1).every(
+        (line) => line.length === 0 || (0, _characterClasses.isWhiteSpace)(line.charCodeAt(0))
+      );
+      const hasTrailingTripleQuotes = escapedValue.endsWith('\\"""');
+      const hasTrailingQuote = value.endsWith('"') && !hasTrailingTripleQuotes;
+      const hasTrailingSlash = value.endsWith("\\");
+      const forceTrailingNewline = hasTrailingQuote || hasTrailingSlash;
+      const printAsMultipleLines = !(options !== null && options !== void 0 && options.minimize) && // add leading and trailing new lines only if it improves readability
+      (!isSingleLine || value.length > 70 || forceTrailingNewline || forceLeadingNewLine || hasTrailingTripleQuotes);
+      let result = "";
+      const skipLeadingNewLine = isSingleLine && (0, _characterClasses.isWhiteSpace)(value.charCodeAt(0));
+      if (printAsMultipleLines && !skipLeadingNewLine || forceLeadingNewLine) {
+        result += "\n";
+      }
+      result += escapedValue;
+      if (printAsMultipleLines || forceTrailingNewline) {
+        result += "\n";
+      }
+      return '"""' + result + '"""';
+    }
+  }
+});
+
+// ../node_modules/graphql/language/tokenKind.js
+var require_tokenKind = __commonJS({
+  "../node_modules/graphql/language/tokenKind.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.TokenKind = void 0;
+    var TokenKind;
+    exports2.TokenKind = TokenKind;
+    (function(TokenKind2) {
+      TokenKind2["SOF"] = "<SOF>";
+      TokenKind2["EOF"] = "<EOF>";
+      TokenKind2["BANG"] = "!";
+      TokenKind2["DOLLAR"] = "$";
+      TokenKind2["AMP"] = "&";
+      TokenKind2["PAREN_L"] = "(";
+      TokenKind2["PAREN_R"] = ")";
+      TokenKind2["DOT"] = ".";
+      TokenKind2["SPREAD"] = "...";
+      TokenKind2["COLON"] = ":";
+      TokenKind2["EQUALS"] = "=";
+      TokenKind2["AT"] = "@";
+      TokenKind2["BRACKET_L"] = "[";
+      TokenKind2["BRACKET_R"] = "]";
+      TokenKind2["BRACE_L"] = "{";
+      TokenKind2["PIPE"] = "|";
+      TokenKind2["BRACE_R"] = "}";
+      TokenKind2["NAME"] = "Name";
+      TokenKind2["INT"] = "Int";
+      TokenKind2["FLOAT"] = "Float";
+      TokenKind2["STRING"] = "String";
+      TokenKind2["BLOCK_STRING"] = "BlockString";
+      TokenKind2["COMMENT"] = "Comment";
+    })(TokenKind || (exports2.TokenKind = TokenKind = {}));
+  }
+});
+
+// ../node_modules/graphql/language/lexer.js
+var require_lexer2 = __commonJS({
+  "../node_modules/graphql/language/lexer.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.Lexer = void 0;
+    exports2.createToken = createToken;
+    exports2.isPunctuatorTokenKind = isPunctuatorTokenKind;
+    exports2.printCodePointAt = printCodePointAt;
+    exports2.readName = readName;
+    var _syntaxError = require_syntaxError();
+    var _ast = require_ast();
+    var _blockString = require_blockString();
+    var _characterClasses = require_characterClasses();
+    var _tokenKind = require_tokenKind();
+    var Lexer = class {
+      /** Source document used to derive error locations. */
+      /** Most recent non-ignored token returned by the lexer. */
+      /** Current non-ignored token at the lexer cursor. */
+      /** The (1-indexed) line containing the current token. */
+      /** Character offset where the current line starts. */
+      /** @internal */
+      /** @internal */
+      /**
+       * Creates a Lexer instance.
+       * @param source - Source document used to derive error locations.
+       * @example
+       * ```ts
+       * import { Lexer, Source, TokenKind } from 'graphql/language';
+       *
+       * const lexer = new Lexer(new Source('{ hello }'));
+       *
+       * lexer.token.kind; // => TokenKind.SOF
+       * lexer.advance().kind; // => TokenKind.BRACE_L
+       * lexer.advance().value; // => 'hello'
+       * lexer.advance().kind; // => TokenKind.BRACE_R
+       * ```
+       */
+      constructor(source) {
+        const startOfFileToken = new _ast.Token(
+          _tokenKind.TokenKind.SOF,
+          0,
+          0,
+          0,
+          0
+        );
+        this.source = source;
+        this.lastToken = startOfFileToken;
+        this.token = startOfFileToken;
+        this.line = 1;
+        this.lineStart = 0;
+        this._maxComments = void 0;
+        this._commentCount = 0;
+      }
+      /**
+       * Returns the value used by `Object.prototype.toString`.
+       * @returns The built-in string tag for this object.
+       */
+      get [Symbol.toStringTag]() {
+        return "Lexer";
+      }
+      /**
+       * Advances the token stream to the next non-ignored token.
+       * @returns The next non-ignored token.
+       * @example
+       * ```ts
+       * import { Lexer, Source } from 'graphql/language';
+       *
+       * const lexer = new Lexer(new Source('{ hello }'));
+       * const token = lexer.advance();
+       *
+       * token.kind; // => '{'
+       * lexer.token; // => token
+       * ```
+       */
+      advance() {
+        this.lastToken = this.token;
+        const token = this.token = this.lookahead();
+        return token;
+      }
+      /**
+       * Looks ahead and returns the next non-ignored token, but does not change
+       * the state of Lexer.
+       * @returns The next non-ignored token without advancing the lexer.
+       * @example
+       * ```ts
+       * import { Lexer, Source } from 'graphql/language';
+       *
+       * const lexer = new Lexer(new Source('{ hello }'));
+       * const token = lexer.lookahead();
+       *
+       * token.kind; // => '{'
+       * lexer.token.kind; // => '<SOF>'
+       * ```
+       */
+      lookahead() {
+        let token = this.token;
+        if (token.kind !== _tokenKind.TokenKind.EOF) {
+          do {
+            if (token.next) {
+              token = token.next;
+            } else {
+              const nextToken = readNextToken(this, token.end);
+              token.next = nextToken;
+              nextToken.prev = token;
+              token = nextToken;
+            }
+          } while (token.kind === _tokenKind.TokenKind.COMMENT);
+        }
+        return token;
+      }
+    };
+    exports2.Lexer = Lexer;
+    function isPunctuatorTokenKind(kind) {
+      return kind === _tokenKind.TokenKind.BANG || kind === _tokenKind.TokenKind.DOLLAR || kind === _tokenKind.TokenKind.AMP || kind === _tokenKind.TokenKind.PAREN_L || kind === _tokenKind.TokenKind.PAREN_R || kind === _tokenKind.TokenKind.DOT || kind === _tokenKind.TokenKind.SPREAD || kind === _tokenKind.TokenKind.COLON || kind === _tokenKind.TokenKind.EQUALS || kind === _tokenKind.TokenKind.AT || kind === _tokenKind.TokenKind.BRACKET_L || kind === _tokenKind.TokenKind.BRACKET_R || kind === _tokenKind.TokenKind.BRACE_L || kind === _tokenKind.TokenKind.PIPE || kind === _tokenKind.TokenKind.BRACE_R;
+    }
+    function isUnicodeScalarValue(code) {
+      return code >= 0 && code <= 55295 || code >= 57344 && code <= 1114111;
+    }
+    function isSupplementaryCodePoint(body, location) {
+      return isLeadingSurrogate(body.charCodeAt(location)) && isTrailingSurrogate(body.charCodeAt(location + 1));
+    }
+    function isLeadingSurrogate(code) {
+      return code >= 55296 && code <= 56319;
+    }
+    function isTrailingSurrogate(code) {
+      return code >= 56320 && code <= 57343;
+    }
+    function printCodePointAt(lexer, location) {
+      const code = lexer.source.body.codePointAt(location);
+      if (code === void 0) {
+        return _tokenKind.TokenKind.EOF;
+      } else if (code >= 32 && code <= 126) {
+        const char = String.fromCodePoint(code);
+        return char === '"' ? `'"'` : `"${char}"`;
+      }
+      return "U+" + code.toString(16).toUpperCase().padStart(4, "0");
+    }
+    function createToken(lexer, kind, start, end, value) {
+      const line = lexer.line;
+      const col = 1 + start - lexer.lineStart;
+      return new _ast.Token(kind, start, end, line, col, value);
+    }
+    function readNextToken(lexer, start) {
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      let position = start;
+      while (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        switch (code) {
+          // Ignored ::
+          //   - UnicodeBOM
+          //   - WhiteSpace
+          //   - LineTerminator
+          //   - Comment
+          //   - Comma
+          //
+          // UnicodeBOM :: "Byte Order Mark (U+FEFF)"
+          //
+          // WhiteSpace ::
+          //   - "Horizontal Tab (U+0009)"
+          //   - "Space (U+0020)"
+          //
+          // Comma :: ,
+          case 65279:
+          // <BOM>
+          case 9:
+          // \t
+          case 32:
+          // <space>
+          case 44:
+            ++position;
+            continue;
+          // LineTerminator ::
+          //   - "New Line (U+000A)"
+          //   - "Carriage Return (U+000D)" [lookahead != "New Line (U+000A)"]
+          //   - "Carriage Return (U+000D)" "New Line (U+000A)"
+          case 10:
+            ++position;
+            ++lexer.line;
+            lexer.lineStart = position;
+            continue;
+          case 13:
+            if (body.charCodeAt(position + 1) === 10) {
+              position += 2;
+            } else {
+              ++position;
+            }
+            ++lexer.line;
+            lexer.lineStart = position;
+            continue;
+          // Comment
+          case 35:
+            return readComment(lexer, position);
+          // Token ::
+          //   - Punctuator
+          //   - Name
+          //   - IntValue
+          //   - FloatValue
+          //   - StringValue
+          //
+          // Punctuator :: one of ! $ & ( ) ... : = @ [ ] { | }
+          case 33:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.BANG,
+              position,
+              position + 1
+            );
+          case 36:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.DOLLAR,
+              position,
+              position + 1
+            );
+          case 38:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.AMP,
+              position,
+              position + 1
+            );
+          case 40:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.PAREN_L,
+              position,
+              position + 1
+            );
+          case 41:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.PAREN_R,
+              position,
+              position + 1
+            );
+          case 46:
+            if (body.charCodeAt(position + 1) === 46 && body.charCodeAt(position + 2) === 46) {
+              return createToken(
+                lexer,
+                _tokenKind.TokenKind.SPREAD,
+                position,
+                position + 3
+              );
+            }
+            break;
+          case 58:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.COLON,
+              position,
+              position + 1
+            );
+          case 61:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.EQUALS,
+              position,
+              position + 1
+            );
+          case 64:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.AT,
+              position,
+              position + 1
+            );
+          case 91:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.BRACKET_L,
+              position,
+              position + 1
+            );
+          case 93:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.BRACKET_R,
+              position,
+              position + 1
+            );
+          case 123:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.BRACE_L,
+              position,
+              position + 1
+            );
+          case 124:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.PIPE,
+              position,
+              position + 1
+            );
+          case 125:
+            return createToken(
+              lexer,
+              _tokenKind.TokenKind.BRACE_R,
+              position,
+              position + 1
+            );
+          // StringValue
+          case 34:
+            if (body.charCodeAt(position + 1) === 34 && body.charCodeAt(position + 2) === 34) {
+              return readBlockString(lexer, position);
+            }
+            return readString(lexer, position);
+        }
+        if ((0, _characterClasses.isDigit)(code) || code === 45) {
+          return readNumber(lexer, position, code);
+        }
+        if ((0, _characterClasses.isNameStart)(code)) {
+          return readName(lexer, position);
+        }
+        throw (0, _syntaxError.syntaxError)(
+          lexer.source,
+          position,
+          code === 39 ? `Unexpected single quote character ('), did you mean to use a double quote (")?` : isUnicodeScalarValue(code) || isSupplementaryCodePoint(body, position) ? `Unexpected character: ${printCodePointAt(lexer, position)}.` : `Invalid character: ${printCodePointAt(lexer, position)}.`
+        );
+      }
+      return createToken(lexer, _tokenKind.TokenKind.EOF, bodyLength, bodyLength);
+    }
+    function readComment(lexer, start) {
+      const maxComments = lexer._maxComments;
+      if (maxComments !== void 0) {
+        const nextCommentCount = lexer._commentCount + 1;
+        if (nextCommentCount > maxComments) {
+          throw (0, _syntaxError.syntaxError)(
+            lexer.source,
+            start,
+            `Document contains more than ${maxComments} comments. Parsing aborted.`
+          );
+        }
+        lexer._commentCount = nextCommentCount;
+      }
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      let position = start + 1;
+      while (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        if (code === 10 || code === 13) {
+          break;
+        }
+        if (isUnicodeScalarValue(code)) {
+          ++position;
+        } else if (isSupplementaryCodePoint(body, position)) {
+          position += 2;
+        } else {
+          break;
+        }
+      }
+      return createToken(
+        lexer,
+        _tokenKind.TokenKind.COMMENT,
+        start,
+        position,
+        body.slice(start + 1, position)
+      );
+    }
+    function readNumber(lexer, start, firstCode) {
+      const body = lexer.source.body;
+      let position = start;
+      let code = firstCode;
+      let isFloat = false;
+      if (code === 45) {
+        code = body.charCodeAt(++position);
+      }
+      if (code === 48) {
+        code = body.charCodeAt(++position);
+        if ((0, _characterClasses.isDigit)(code)) {
+          throw (0, _syntaxError.syntaxError)(
+            lexer.source,
+            position,
+            `Invalid number, unexpected digit after 0: ${printCodePointAt(
+              lexer,
+              position
+            )}.`
+          );
+        }
+      } else {
+        position = readDigits(lexer, position, code);
+        code = body.charCodeAt(position);
+      }
+      if (code === 46) {
+        isFloat = true;
+        code = body.charCodeAt(++position);
+        position = readDigits(lexer, position, code);
+        code = body.charCodeAt(position);
+      }
+      if (code === 69 || code === 101) {
+        isFloat = true;
+        code = body.charCodeAt(++position);
+        if (code === 43 || code === 45) {
+          code = body.charCodeAt(++position);
+        }
+        position = readDigits(lexer, position, code);
+        code = body.charCodeAt(position);
+      }
+      if (code === 46 || (0, _characterClasses.isNameStart)(code)) {
+        throw (0, _syntaxError.syntaxError)(
+          lexer.source,
+          position,
+          `Invalid number, expected digit but got: ${printCodePointAt(
+            lexer,
+            position
+          )}.`
+        );
+      }
+      return createToken(
+        lexer,
+        isFloat ? _tokenKind.TokenKind.FLOAT : _tokenKind.TokenKind.INT,
+        start,
+        position,
+        body.slice(start, position)
+      );
+    }
+    function readDigits(lexer, start, firstCode) {
+      if (!(0, _characterClasses.isDigit)(firstCode)) {
+        throw (0, _syntaxError.syntaxError)(
+          lexer.source,
+          start,
+          `Invalid number, expected digit but got: ${printCodePointAt(
+            lexer,
+            start
+          )}.`
+        );
+      }
+      const body = lexer.source.body;
+      let position = start + 1;
+      while ((0, _characterClasses.isDigit)(body.charCodeAt(position))) {
+        ++position;
+      }
+      return position;
+    }
+    function readString(lexer, start) {
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      let position = start + 1;
+      let chunkStart = position;
+      let value = "";
+      while (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        if (code === 34) {
+          value += body.slice(chunkStart, position);
+          return createToken(
+            lexer,
+            _tokenKind.TokenKind.STRING,
+            start,
+            position + 1,
+            value
+          );
+        }
+        if (code === 92) {
+          value += body.slice(chunkStart, position);
+          const escape = body.charCodeAt(position + 1) === 117 ? body.charCodeAt(position + 2) === 123 ? readEscapedUnicodeVariableWidth(lexer, position) : readEscapedUnicodeFixedWidth(lexer, position) : readEscapedCharacter(lexer, position);
+          value += escape.value;
+          position += escape.size;
+          chunkStart = position;
+          continue;
+        }
+        if (code === 10 || code === 13) {
+          break;
+        }
+        if (isUnicodeScalarValue(code)) {
+          ++position;
+        } else if (isSupplementaryCodePoint(body, position)) {
+          position += 2;
+        } else {
+          throw (0, _syntaxError.syntaxError)(
+            lexer.source,
+            position,
+            `Invalid character within String: ${printCodePointAt(
+              lexer,
+              position
+            )}.`
+          );
+        }
+      }
+      throw (0, _syntaxError.syntaxError)(
+        lexer.source,
+        position,
+        "Unterminated string."
+      );
+    }
+    function readEscapedUnicodeVariableWidth(lexer, position) {
+      const body = lexer.source.body;
+      let point = 0;
+      let size = 3;
+      while (size < 12) {
+        const code = body.charCodeAt(position + size++);
+        if (code === 125) {
+          if (size < 5 || !isUnicodeScalarValue(point)) {
+            break;
+          }
+          return {
+            value: String.fromCodePoint(point),
+            size
+          };
+        }
+        point = point << 4 | readHexDigit(code);
+        if (point < 0) {
+          break;
+        }
+      }
+      throw (0, _syntaxError.syntaxError)(
+        lexer.source,
+        position,
+        `Invalid Unicode escape sequence: "${body.slice(
+          position,
+          position + size
+        )}".`
+      );
+    }
+    function readEscapedUnicodeFixedWidth(lexer, position) {
+      const body = lexer.source.body;
+      const code = read16BitHexCode(body, position + 2);
+      if (isUnicodeScalarValue(code)) {
+        return {
+          value: String.fromCodePoint(code),
+          size: 6
+        };
+      }
+      if (isLeadingSurrogate(code)) {
+        if (body.charCodeAt(position + 6) === 92 && body.charCodeAt(position + 7) === 117) {
+          const trailingCode = read16BitHexCode(body, position + 8);
+          if (isTrailingSurrogate(trailingCode)) {
+            return {
+              value: String.fromCodePoint(code, trailingCode),
+              size: 12
+            };
+          }
+        }
+      }
+      throw (0, _syntaxError.syntaxError)(
+        lexer.source,
+        position,
+        `Invalid Unicode escape sequence: "${body.slice(position, position + 6)}".`
+      );
+    }
+    function read16BitHexCode(body, position) {
+      return readHexDigit(body.charCodeAt(position)) << 12 | readHexDigit(body.charCodeAt(position + 1)) << 8 | readHexDigit(body.charCodeAt(position + 2)) << 4 | readHexDigit(body.charCodeAt(position + 3));
+    }
+    function readHexDigit(code) {
+      return code >= 48 && code <= 57 ? code - 48 : code >= 65 && code <= 70 ? code - 55 : code >= 97 && code <= 102 ? code - 87 : -1;
+    }
+    function readEscapedCharacter(lexer, position) {
+      const body = lexer.source.body;
+      const code = body.charCodeAt(position + 1);
+      switch (code) {
+        case 34:
+          return {
+            value: '"',
+            size: 2
+          };
+        case 92:
+          return {
+            value: "\\",
+            size: 2
+          };
+        case 47:
+          return {
+            value: "/",
+            size: 2
+          };
+        case 98:
+          return {
+            value: "\b",
+            size: 2
+          };
+        case 102:
+          return {
+            value: "\f",
+            size: 2
+          };
+        case 110:
+          return {
+            value: "\n",
+            size: 2
+          };
+        case 114:
+          return {
+            value: "\r",
+            size: 2
+          };
+        case 116:
+          return {
+            value: "	",
+            size: 2
+          };
+      }
+      throw (0, _syntaxError.syntaxError)(
+        lexer.source,
+        position,
+        `Invalid character escape sequence: "${body.slice(
+          position,
+          position + 2
+        )}".`
+      );
+    }
+    function readBlockString(lexer, start) {
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      let lineStart = lexer.lineStart;
+      let position = start + 3;
+      let chunkStart = position;
+      let currentLine = "";
+      const blockLines = [];
+      while (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        if (code === 34 && body.charCodeAt(position + 1) === 34 && body.charCodeAt(position + 2) === 34) {
+          currentLine += body.slice(chunkStart, position);
+          blockLines.push(currentLine);
+          const token = createToken(
+            lexer,
+            _tokenKind.TokenKind.BLOCK_STRING,
+            start,
+            position + 3,
+            // Return a string of the lines joined with U+000A.
+            (0, _blockString.dedentBlockStringLines)(blockLines).join("\n")
+          );
+          lexer.line += blockLines.length - 1;
+          lexer.lineStart = lineStart;
+          return token;
+        }
+        if (code === 92 && body.charCodeAt(position + 1) === 34 && body.charCodeAt(position + 2) === 34 && body.charCodeAt(position + 3) === 34) {
+          currentLine += body.slice(chunkStart, position);
+          chunkStart = position + 1;
+          position += 4;
+          continue;
+        }
+        if (code === 10 || code === 13) {
+          currentLine += body.slice(chunkStart, position);
+          blockLines.push(currentLine);
+          if (code === 13 && body.charCodeAt(position + 1) === 10) {
+            position += 2;
+          } else {
+            ++position;
+          }
+          currentLine = "";
+          chunkStart = position;
+          lineStart = position;
+          continue;
+        }
+        if (isUnicodeScalarValue(code)) {
+          ++position;
+        } else if (isSupplementaryCodePoint(body, position)) {
+          position += 2;
+        } else {
+          throw (0, _syntaxError.syntaxError)(
+            lexer.source,
+            position,
+            `Invalid character within String: ${printCodePointAt(
+              lexer,
+              position
+            )}.`
+          );
+        }
+      }
+      throw (0, _syntaxError.syntaxError)(
+        lexer.source,
+        position,
+        "Unterminated string."
+      );
+    }
+    function readName(lexer, start) {
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      let position = start + 1;
+      while (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        if ((0, _characterClasses.isNameContinue)(code)) {
+          ++position;
+        } else {
+          break;
+        }
+      }
+      return createToken(
+        lexer,
+        _tokenKind.TokenKind.NAME,
+        start,
+        position,
+        body.slice(start, position)
+      );
+    }
+  }
+});
+
+// ../node_modules/graphql/language/schemaCoordinateLexer.js
+var require_schemaCoordinateLexer = __commonJS({
+  "../node_modules/graphql/language/schemaCoordinateLexer.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.SchemaCoordinateLexer = void 0;
+    var _syntaxError = require_syntaxError();
+    var _ast = require_ast();
+    var _characterClasses = require_characterClasses();
+    var _lexer = require_lexer2();
+    var _tokenKind = require_tokenKind();
+    var SchemaCoordinateLexer = class {
+      /** The previously focused non-ignored token. */
+      /** The currently focused non-ignored token. */
+      /**
+       * The (1-indexed) line containing the current token.
+       * Since a schema coordinate may not contain newline, this value is always 1.
+       */
+      line = 1;
+      /**
+       * The character offset at which the current line begins.
+       * Since a schema coordinate may not contain newline, this value is always 0.
+       */
+      lineStart = 0;
+      constructor(source) {
+        const startOfFileToken = new _ast.Token(
+          _tokenKind.TokenKind.SOF,
+          0,
+          0,
+          0,
+          0
+        );
+        this.source = source;
+        this.lastToken = startOfFileToken;
+        this.token = startOfFileToken;
+      }
+      get [Symbol.toStringTag]() {
+        return "SchemaCoordinateLexer";
+      }
+      /**
+       * Advances the token stream to the next non-ignored token.
+       *
+       * @internal
+       */
+      advance() {
+        this.lastToken = this.token;
+        const token = this.token = this.lookahead();
+        return token;
+      }
+      /**
+       * Looks ahead and returns the next non-ignored token, but does not change
+       * the current Lexer token.
+       *
+       * @internal
+       */
+      lookahead() {
+        let token = this.token;
+        if (token.kind !== _tokenKind.TokenKind.EOF) {
+          const nextToken = readNextToken(this, token.end);
+          token.next = nextToken;
+          nextToken.prev = token;
+          token = nextToken;
+        }
+        return token;
+      }
+    };
+    exports2.SchemaCoordinateLexer = SchemaCoordinateLexer;
+    function readNextToken(lexer, start) {
+      const body = lexer.source.body;
+      const bodyLength = body.length;
+      const position = start;
+      if (position < bodyLength) {
+        const code = body.charCodeAt(position);
+        switch (code) {
+          case 46:
+            return (0, _lexer.createToken)(
+              lexer,
+              _tokenKind.TokenKind.DOT,
+              position,
+              position + 1
+            );
+          case 40:
+            return (0, _lexer.createToken)(
+              lexer,
+              _tokenKind.TokenKind.PAREN_L,
+              position,
+              position + 1
+            );
+          case 41:
+            return (0, _lexer.createToken)(
+              lexer,
+              _tokenKind.TokenKind.PAREN_R,
+              position,
+              position + 1
+            );
+          case 58:
+            return (0, _lexer.createToken)(
+              lexer,
+              _tokenKind.TokenKind.COLON,
+              position,
+              position + 1
+            );
+          case 64:
+            return (0, _lexer.createToken)(
+              lexer,
+              _tokenKind.TokenKind.AT,
+              position,
+              position + 1
+            );
+        }
+        if ((0, _characterClasses.isNameStart)(code)) {
+          return (0, _lexer.readName)(lexer, position);
+        }
+        throw (0, _syntaxError.syntaxError)(
+          lexer.source,
+          position,
+          `Invalid character: ${(0, _lexer.printCodePointAt)(lexer, position)}.`
+        );
+      }
+      return (0, _lexer.createToken)(
+        lexer,
+        _tokenKind.TokenKind.EOF,
+        bodyLength,
+        bodyLength
+      );
+    }
+  }
+});
+
+// ../node_modules/graphql/jsutils/devAssert.js
+var require_devAssert = __commonJS({
+  "../node_modules/graphql/jsutils/devAssert.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.devAssert = devAssert;
+    function devAssert(condition, message) {
+      const booleanCondition = Boolean(condition);
+      if (!booleanCondition) {
+        throw new Error(message);
+      }
+    }
+  }
+});
+
+// ../node_modules/graphql/jsutils/inspect.js
+var require_inspect = __commonJS({
+  "../node_modules/graphql/jsutils/inspect.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.inspect = inspect;
+    var MAX_ARRAY_LENGTH = 10;
+    var MAX_RECURSIVE_DEPTH = 2;
+    function inspect(value) {
+      return formatValue(value, []);
+    }
+    function formatValue(value, seenValues) {
+      switch (typeof value) {
+        case "string":
+          return JSON.stringify(value);
+        case "function":
+          return value.name ? `[function ${value.name}]` : "[function]";
+        case "object":
+          return formatObjectValue(value, seenValues);
+        default:
+          return String(value);
+      }
+    }
+    function formatObjectValue(value, previouslySeenValues) {
+      if (value === null) {
+        return "null";
+      }
+      if (previouslySeenValues.includes(value)) {
+        return "[Circular]";
+      }
+      const seenValues = [...previouslySeenValues, value];
+      if (isJSONable(value)) {
+        const jsonValue = value.toJSON();
+        if (jsonValue !== value) {
+          return typeof jsonValue === "string" ? jsonValue : formatValue(jsonValue, seenValues);
+        }
+      } else if (Array.isArray(value)) {
+        return formatArray(value, seenValues);
+      }
+      return formatObject(value, seenValues);
+    }
+    function isJSONable(value) {
+      return typeof value.toJSON === "function";
+    }
+    function formatObject(object, seenValues) {
+      const entries = Object.entries(object);
+      if (entries.length === 0) {
+        return "{}";
+      }
+      if (seenValues.length > MAX_RECURSIVE_DEPTH) {
+        return "[" + getObjectTag(object) + "]";
+      }
+      const properties = entries.map(
+        ([key, value]) => key + ": " + formatValue(value, seenValues)
+      );
+      return "{ " + properties.join(", ") + " }";
+    }
+    function formatArray(array, seenValues) {
+      if (array.length === 0) {
+        return "[]";
+      }
+      if (seenValues.length > MAX_RECURSIVE_DEPTH) {
+        return "[Array]";
+      }
+      const len = Math.min(MAX_ARRAY_LENGTH, array.length);
+      const remaining = array.length - len;
+      const items = [];
+      for (let i = 0; i < len; ++i) {
+        items.push(formatValue(array[i], seenValues));
+      }
+      if (remaining === 1) {
+        items.push("... 1 more item");
+      } else if (remaining > 1) {
+        items.push(`... ${remaining} more items`);
+      }
+      return "[" + items.join(", ") + "]";
+    }
+    function getObjectTag(object) {
+      const tag = Object.prototype.toString.call(object).replace(/^\[object /, "").replace(/]$/, "");
+      if (tag === "Object" && typeof object.constructor === "function") {
+        const name = object.constructor.name;
+        if (typeof name === "string" && name !== "") {
+          return name;
+        }
+      }
+      return tag;
+    }
+  }
+});
+
+// ../node_modules/graphql/jsutils/instanceOf.js
+var require_instanceOf = __commonJS({
+  "../node_modules/graphql/jsutils/instanceOf.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.instanceOf = void 0;
+    var _inspect = require_inspect();
+    var isProduction = globalThis.process && // eslint-disable-next-line no-undef
+    process.env.NODE_ENV === "production";
+    var instanceOf = (
+      /* c8 ignore next 6 */
+      // FIXME: https://github.com/graphql/graphql-js/issues/2317
+      isProduction ? function instanceOf2(value, constructor) {
+        return value instanceof constructor;
+      } : function instanceOf2(value, constructor) {
+        if (value instanceof constructor) {
+          return true;
+        }
+        if (typeof value === "object" && value !== null) {
+          var _value$constructor;
+          const className = constructor.prototype[Symbol.toStringTag];
+          const valueClassName = (
+            // We still need to support constructor's name to detect conflicts with older versions of this library.
+            Symbol.toStringTag in value ? value[Symbol.toStringTag] : (_value$constructor = value.constructor) === null || _value$constructor === void 0 ? void 0 : _value$constructor.name
+          );
+          if (className === valueClassName) {
+            const stringifiedValue = (0, _inspect.inspect)(value);
+            throw new Error(`Cannot use ${className} "${stringifiedValue}" from another module or realm.
+
+Ensure that there is only one instance of "graphql" in the node_modules
+directory. If different versions of "graphql" are the dependencies of other
+relied on modules, use "resolutions" to ensure only one version is installed.
+
+https://yarnpkg.com/en/docs/selective-version-resolutions
+
+Duplicate "graphql" modules cannot be used at the same time since different
+versions may have different capabilities and behavior. The data from one
+version used in the function from another could produce confusing and
+spurious results.`);
+          }
+        }
+        return false;
+      }
+    );
+    exports2.instanceOf = instanceOf;
+  }
+});
+
+// ../node_modules/graphql/language/source.js
+var require_source = __commonJS({
+  "../node_modules/graphql/language/source.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.Source = void 0;
+    exports2.isSource = isSource;
+    var _devAssert = require_devAssert();
+    var _inspect = require_inspect();
+    var _instanceOf = require_instanceOf();
+    var Source = class {
+      /** The GraphQL source text. */
+      /** Name used in diagnostics for this source, such as a file path or request name. */
+      /** One-indexed line and column where this source begins. */
+      /**
+       * Creates a Source instance.
+       * @param body - The GraphQL source text.
+       * @param name - Name used in diagnostics for this source.
+       * @param locationOffset - One-indexed line and column where this source begins.
+       * @example
+       * ```ts
+       * import { Source } from 'graphql/language';
+       *
+       * const source = new Source('type Query { greeting: String }', 'schema.graphql', {
+       *   line: 10,
+       *   column: 1,
+       * });
+       *
+       * source.body; // => 'type Query { greeting: String }'
+       * source.name; // => 'schema.graphql'
+       * source.locationOffset; // => { line: 10, column: 1 }
+       * ```
+       */
+      constructor(body, name = "GraphQL request", locationOffset = {
+        line: 1,
+        column: 1
+      }) {
+        typeof body === "string" || (0, _devAssert.devAssert)(
+          false,
+          `Body must be a string. Received: ${(0, _inspect.inspect)(body)}.`
+        );
+        this.body = body;
+        this.name = name;
+        this.locationOffset = locationOffset;
+        this.locationOffset.line > 0 || (0, _devAssert.devAssert)(
+          false,
+          "line in locationOffset is 1-indexed and must be positive."
+        );
+        this.locationOffset.column > 0 || (0, _devAssert.devAssert)(
+          false,
+          "column in locationOffset is 1-indexed and must be positive."
+        );
+      }
+      /**
+       * Returns the value used by `Object.prototype.toString`.
+       * @returns The built-in string tag for this object.
+       */
+      get [Symbol.toStringTag]() {
+        return "Source";
+      }
+    };
+    exports2.Source = Source;
+    function isSource(source) {
+      return (0, _instanceOf.instanceOf)(source, Source);
+    }
+  }
+});
+
+// ../node_modules/graphql/language/parser.js
+var require_parser2 = __commonJS({
+  "../node_modules/graphql/language/parser.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", {
+      value: true
+    });
+    exports2.Parser = void 0;
+    exports2.parse = parse2;
+    exports2.parseConstValue = parseConstValue;
+    exports2.parseSchemaCoordinate = parseSchemaCoordinate;
+    exports2.parseType = parseType;
+    exports2.parseValue = parseValue;
+    var _syntaxError = require_syntaxError();
+    var _ast = require_ast();
+    var _directiveLocation = require_directiveLocation();
+    var _kinds = require_kinds();
+    var _lexer = require_lexer2();
+    var _schemaCoordinateLexer = require_schemaCoordinateLexer();
+    var _source = require_source();
+    var _tokenKind = require_tokenKind();
+    function parse2(source, options) {
+      const parser = new Parser(source, options);
+      const document = parser.parseDocument();
+      Object.defineProperty(document, "tokenCount", {
+        enumerable: false,
+        value: parser.tokenCount
+      });
+      return document;
+    }
+    function parseValue(source, options) {
+      const parser = new Parser(source, options);
+      parser.expectToken(_tokenKind.TokenKind.SOF);
+      const value = parser.parseValueLiteral(false);
+      parser.expectToken(_tokenKind.TokenKind.EOF);
+      return value;
+    }
+    function parseConstValue(source, options) {
+      const parser = new Parser(source, options);
+      parser.expectToken(_tokenKind.TokenKind.SOF);
+      const value = parser.parseConstValueLiteral();
+      parser.expectToken(_tokenKind.TokenKind.EOF);
+      return value;
+    }
+    function parseType(source, options) {
+      const parser = new Parser(source, options);
+      parser.expectToken(_tokenKind.TokenKind.SOF);
+      const type = parser.parseTypeReference();
+      parser.expectToken(_tokenKind.TokenKind.EOF);
+      return type;
+    }
+    function parseSchemaCoordinate(source) {
+      const sourceObj = (0, _source.isSource)(source) ? source : new _source.Source(source);
+      const lexer = new _schemaCoordinateLexer.SchemaCoordinateLexer(sourceObj);
+      const parser = new Parser(source, {
+        lexer
+      });
+      parser.expectToken(_tokenKind.TokenKind.SOF);
+      const coordinate = parser.parseSchemaCoordinate();
+      parser.expectToken(_tokenKind.TokenKind.EOF);
+      return coordinate;
+    }
+    var Parser = class {
+      constructor(source, options = {}) {
+        const { lexer, ..._options } = options;
+        if (lexer) {
+          this._lexer = lexer;
+        } else {
+          const sourceObj = (0, _source.isSource)(source) ? source : new _source.Source(source);
+          this._lexer = new _lexer.Lexer(sourceObj);
+        }
+        this._options = _options;
+        this._tokenCounter = 0;
+        this._lexer._maxComments = options === null || options === void 0 ? void 0 : options.maxComments;
+        this._lexer._commentCount = 0;
+        const maxSourceLength = options === null || options === void 0 ? void 0 : options.maxSourceLength;
+        if (maxSourceLength !== void 0 && this._lexer.source.body.length > maxSourceLength) {
+          throw (0, _syntaxError.syntaxError)(
+            this._lexer.source,
+            maxSourceLength,
+            `Source contains more than ${maxSourceLength} UTF-16 code units. Parsing aborted.`
+          );
+        }
+      }
+      get tokenCount() {
+        return this._tokenCounter;
+      }
+      /**
+       * Converts a name lex token into a name parse node.
+       *
+       * @internal
+       */
+      parseName() {
+        const token = this.expectToken(_tokenKind.TokenKind.NAME);
+        return this.node(token, {
+          kind: _kinds.Kind.NAME,
+          value: token.value
+        });
+      }
+      // Implements the parsing rules in the Document section.
+      /**
+       * Document : Definition+
+       *
+       * @internal
+       */
+      parseDocument() {
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.DOCUMENT,
+          definitions: this.many(
+            _tokenKind.TokenKind.SOF,
+            this.parseDefinition,
+            _tokenKind.TokenKind.EOF
+          )
+        });
+      }
+      /**
+       * Definition :
+       *   - ExecutableDefinition
+       *   - TypeSystemDefinition
+       *   - TypeSystemExtension
+       *
+       * ExecutableDefinition :
+       *   - OperationDefinition
+       *   - FragmentDefinition
+       *
+       * TypeSystemDefinition :
+       *   - SchemaDefinition
+       *   - TypeDefinition
+       *   - DirectiveDefinition
+       *
+       * TypeDefinition :
+       *   - ScalarTypeDefinition
+       *   - ObjectTypeDefinition
+       *   - InterfaceTypeDefinition
+       *   - UnionTypeDefinition
+       *   - EnumTypeDefinition
+       *   - InputObjectTypeDefinition
+       *
+       * @internal
+       */
+      parseDefinition() {
+        if (this.peek(_tokenKind.TokenKind.BRACE_L)) {
+          return this.parseOperationDefinition();
+        }
+        const hasDescription = this.peekDescription();
+        const keywordToken = hasDescription ? this._lexer.lookahead() : this._lexer.token;
+        if (hasDescription && keywordToken.kind === _tokenKind.TokenKind.BRACE_L) {
+          throw (0, _syntaxError.syntaxError)(
+            this._lexer.source,
+            this._lexer.token.start,
+            "Unexpected description, descriptions are not supported on shorthand queries."
+          );
+        }
+        if (keywordToken.kind === _tokenKind.TokenKind.NAME) {
+          switch (keywordToken.value) {
+            case "schema":
+              return this.parseSchemaDefinition();
+            case "scalar":
+              return this.parseScalarTypeDefinition();
+            case "type":
+              return this.parseObjectTypeDefinition();
+            case "interface":
+              return this.parseInterfaceTypeDefinition();
+            case "union":
+              return this.parseUnionTypeDefinition();
+            case "enum":
+              return this.parseEnumTypeDefinition();
+            case "input":
+              return this.parseInputObjectTypeDefinition();
+            case "directive":
+              return this.parseDirectiveDefinition();
+          }
+          switch (keywordToken.value) {
+            case "query":
+            case "mutation":
+            case "subscription":
+              return this.parseOperationDefinition();
+            case "fragment":
+              return this.parseFragmentDefinition();
+          }
+          if (hasDescription) {
+            throw (0, _syntaxError.syntaxError)(
+              this._lexer.source,
+              this._lexer.token.start,
+              "Unexpected description, only GraphQL definitions support descriptions."
+            );
+          }
+          switch (keywordToken.value) {
+            case "extend":
+              return this.parseTypeSystemExtension();
+          }
+        }
+        throw this.unexpected(keywordToken);
+      }
+      // Implements the parsing rules in the Operations section.
+      /**
+       * OperationDefinition :
+       *  - SelectionSet
+       *  - OperationType Name? VariableDefinitions? Directives? SelectionSet
+       *
+       * @internal
+       */
+      parseOperationDefinition() {
+        const start = this._lexer.token;
+        if (this.peek(_tokenKind.TokenKind.BRACE_L)) {
+          return this.node(start, {
+            kind: _kinds.Kind.OPERATION_DEFINITION,
+            operation: _ast.OperationTypeNode.QUERY,
+            description: void 0,
+            name: void 0,
+            variableDefinitions: [],
+            directives: [],
+            selectionSet: this.parseSelectionSet()
+          });
+        }
+        const description = this.parseDescription();
+        const operation = this.parseOperationType();
+        let name;
+        if (this.peek(_tokenKind.TokenKind.NAME)) {
+          name = this.parseName();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.OPERATION_DEFINITION,
+          operation,
+          description,
+          name,
+          variableDefinitions: this.parseVariableDefinitions(),
+          directives: this.parseDirectives(false),
+          selectionSet: this.parseSelectionSet()
+        });
+      }
+      /**
+       * OperationType : one of query mutation subscription
+       *
+       * @internal
+       */
+      parseOperationType() {
+        const operationToken = this.expectToken(_tokenKind.TokenKind.NAME);
+        switch (operationToken.value) {
+          case "query":
+            return _ast.OperationTypeNode.QUERY;
+          case "mutation":
+            return _ast.OperationTypeNode.MUTATION;
+          case "subscription":
+            return _ast.OperationTypeNode.SUBSCRIPTION;
+        }
+        throw this.unexpected(operationToken);
+      }
+      /**
+       * VariableDefinitions : ( VariableDefinition+ )
+       *
+       * @internal
+       */
+      parseVariableDefinitions() {
+        return this.optionalMany(
+          _tokenKind.TokenKind.PAREN_L,
+          this.parseVariableDefinition,
+          _tokenKind.TokenKind.PAREN_R
+        );
+      }
+      /**
+       * VariableDefinition : Variable : Type DefaultValue? Directives[Const]?
+       *
+       * @internal
+       */
+      parseVariableDefinition() {
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.VARIABLE_DEFINITION,
+          description: this.parseDescription(),
+          variable: this.parseVariable(),
+          type: (this.expectToken(_tokenKind.TokenKind.COLON), this.parseTypeReference()),
+          defaultValue: this.expectOptionalToken(_tokenKind.TokenKind.EQUALS) ? this.parseConstValueLiteral() : void 0,
+          directives: this.parseConstDirectives()
+        });
+      }
+      /**
+       * Variable : $ Name
+       *
+       * @internal
+       */
+      parseVariable() {
+        const start = this._lexer.token;
+        this.expectToken(_tokenKind.TokenKind.DOLLAR);
+        return this.node(start, {
+          kind: _kinds.Kind.VARIABLE,
+          name: this.parseName()
+        });
+      }
+      /**
+       * ```
+       * SelectionSet : { Selection+ }
+       * ```
+       *
+       * @internal
+       */
+      parseSelectionSet() {
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.SELECTION_SET,
+          selections: this.many(
+            _tokenKind.TokenKind.BRACE_L,
+            this.parseSelection,
+            _tokenKind.TokenKind.BRACE_R
+          )
+        });
+      }
+      /**
+       * Selection :
+       *   - Field
+       *   - FragmentSpread
+       *   - InlineFragment
+       *
+       * @internal
+       */
+      parseSelection() {
+        return this.peek(_tokenKind.TokenKind.SPREAD) ? this.parseFragment() : this.parseField();
+      }
+      /**
+       * Field : Alias? Name Arguments? Directives? SelectionSet?
+       *
+       * Alias : Name :
+       *
+       * @internal
+       */
+      parseField() {
+        const start = this._lexer.token;
+        const nameOrAlias = this.parseName();
+        let alias;
+        let name;
+        if (this.expectOptionalToken(_tokenKind.TokenKind.COLON)) {
+          alias = nameOrAlias;
+          name = this.parseName();
+        } else {
+          name = nameOrAlias;
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.FIELD,
+          alias,
+          name,
+          arguments: this.parseArguments(false),
+          directives: this.parseDirectives(false),
+          selectionSet: this.peek(_tokenKind.TokenKind.BRACE_L) ? this.parseSelectionSet() : void 0
+        });
+      }
+      /**
+       * Arguments[Const] : ( Argument[?Const]+ )
+       *
+       * @internal
+       */
+      parseArguments(isConst) {
+        const item = isConst ? this.parseConstArgument : this.parseArgument;
+        return this.optionalMany(
+          _tokenKind.TokenKind.PAREN_L,
+          item,
+          _tokenKind.TokenKind.PAREN_R
+        );
+      }
+      /**
+       * Argument[Const] : Name : Value[?Const]
+       *
+       * @internal
+       */
+      parseArgument(isConst = false) {
+        const start = this._lexer.token;
+        const name = this.parseName();
+        this.expectToken(_tokenKind.TokenKind.COLON);
+        return this.node(start, {
+          kind: _kinds.Kind.ARGUMENT,
+          name,
+          value: this.parseValueLiteral(isConst)
+        });
+      }
+      parseConstArgument() {
+        return this.parseArgument(true);
+      }
+      // Implements the parsing rules in the Fragments section.
+      /**
+       * Corresponds to both FragmentSpread and InlineFragment in the spec.
+       *
+       * FragmentSpread : ... FragmentName Directives?
+       *
+       * InlineFragment : ... TypeCondition? Directives? SelectionSet
+       *
+       * @internal
+       */
+      parseFragment() {
+        const start = this._lexer.token;
+        this.expectToken(_tokenKind.TokenKind.SPREAD);
+        const hasTypeCondition = this.expectOptionalKeyword("on");
+        if (!hasTypeCondition && this.peek(_tokenKind.TokenKind.NAME)) {
+          return this.node(start, {
+            kind: _kinds.Kind.FRAGMENT_SPREAD,
+            name: this.parseFragmentName(),
+            directives: this.parseDirectives(false)
+          });
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.INLINE_FRAGMENT,
+          typeCondition: hasTypeCondition ? this.parseNamedType() : void 0,
+          directives: this.parseDirectives(false),
+          selectionSet: this.parseSelectionSet()
+        });
+      }
+      /**
+       * FragmentDefinition :
+       *   - fragment FragmentName on TypeCondition Directives? SelectionSet
+       *
+       * TypeCondition : NamedType
+       *
+       * @internal
+       */
+      parseFragmentDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("fragment");
+        if (this._options.allowLegacyFragmentVariables === true) {
+          return this.node(start, {
+            kind: _kinds.Kind.FRAGMENT_DEFINITION,
+            description,
+            name: this.parseFragmentName(),
+            variableDefinitions: this.parseVariableDefinitions(),
+            typeCondition: (this.expectKeyword("on"), this.parseNamedType()),
+            directives: this.parseDirectives(false),
+            selectionSet: this.parseSelectionSet()
+          });
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.FRAGMENT_DEFINITION,
+          description,
+          name: this.parseFragmentName(),
+          typeCondition: (this.expectKeyword("on"), this.parseNamedType()),
+          directives: this.parseDirectives(false),
+          selectionSet: this.parseSelectionSet()
+        });
+      }
+      /**
+       * FragmentName : Name but not `on`
+       *
+       * @internal
+       */
+      parseFragmentName() {
+        if (this._lexer.token.value === "on") {
+          throw this.unexpected();
+        }
+        return this.parseName();
+      }
+      // Implements the parsing rules in the Values section.
+      /**
+       * Value[Const] :
+       *   - [~Const] Variable
+       *   - IntValue
+       *   - FloatValue
+       *   - StringValue
+       *   - BooleanValue
+       *   - NullValue
+       *   - EnumValue
+       *   - ListValue[?Const]
+       *   - ObjectValue[?Const]
+       *
+       * BooleanValue : one of `true` `false`
+       *
+       * NullValue : `null`
+       *
+       * EnumValue : Name but not `true`, `false` or `null`
+       *
+       * @internal
+       */
+      parseValueLiteral(isConst) {
+        const token = this._lexer.token;
+        switch (token.kind) {
+          case _tokenKind.TokenKind.BRACKET_L:
+            return this.parseList(isConst);
+          case _tokenKind.TokenKind.BRACE_L:
+            return this.parseObject(isConst);
+          case _tokenKind.TokenKind.INT:
+            this.advanceLexer();
+            return this.node(token, {
+              kind: _kinds.Kind.INT,
+              value: token.value
+            });
+          case _tokenKind.TokenKind.FLOAT:
+            this.advanceLexer();
+            return this.node(token, {
+              kind: _kinds.Kind.FLOAT,
+              value: token.value
+            });
+          case _tokenKind.TokenKind.STRING:
+          case _tokenKind.TokenKind.BLOCK_STRING:
+            return this.parseStringLiteral();
+          case _tokenKind.TokenKind.NAME:
+            this.advanceLexer();
+            switch (token.value) {
+              case "true":
+                return this.node(token, {
+                  kind: _kinds.Kind.BOOLEAN,
+                  value: true
+                });
+              case "false":
+                return this.node(token, {
+                  kind: _kinds.Kind.BOOLEAN,
+                  value: false
+                });
+              case "null":
+                return this.node(token, {
+                  kind: _kinds.Kind.NULL
+                });
+              default:
+                return this.node(token, {
+                  kind: _kinds.Kind.ENUM,
+                  value: token.value
+                });
+            }
+          case _tokenKind.TokenKind.DOLLAR:
+            if (isConst) {
+              this.expectToken(_tokenKind.TokenKind.DOLLAR);
+              if (this._lexer.token.kind === _tokenKind.TokenKind.NAME) {
+                const varName = this._lexer.token.value;
+                throw (0, _syntaxError.syntaxError)(
+                  this._lexer.source,
+                  token.start,
+                  `Unexpected variable "$${varName}" in constant value.`
+                );
+              } else {
+                throw this.unexpected(token);
+              }
+            }
+            return this.parseVariable();
+          default:
+            throw this.unexpected();
+        }
+      }
+      parseConstValueLiteral() {
+        return this.parseValueLiteral(true);
+      }
+      parseStringLiteral() {
+        const token = this._lexer.token;
+        this.advanceLexer();
+        return this.node(token, {
+          kind: _kinds.Kind.STRING,
+          value: token.value,
+          block: token.kind === _tokenKind.TokenKind.BLOCK_STRING
+        });
+      }
+      /**
+       * ListValue[Const] :
+       *   - [ ]
+       *   - [ Value[?Const]+ ]
+       *
+       * @internal
+       */
+      parseList(isConst) {
+        const item = () => this.parseValueLiteral(isConst);
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.LIST,
+          values: this.any(
+            _tokenKind.TokenKind.BRACKET_L,
+            item,
+            _tokenKind.TokenKind.BRACKET_R
+          )
+        });
+      }
+      /**
+       * ```
+       * ObjectValue[Const] :
+       *   - { }
+       *   - { ObjectField[?Const]+ }
+       * ```
+       *
+       * @internal
+       */
+      parseObject(isConst) {
+        const item = () => this.parseObjectField(isConst);
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.OBJECT,
+          fields: this.any(
+            _tokenKind.TokenKind.BRACE_L,
+            item,
+            _tokenKind.TokenKind.BRACE_R
+          )
+        });
+      }
+      /**
+       * ObjectField[Const] : Name : Value[?Const]
+       *
+       * @internal
+       */
+      parseObjectField(isConst) {
+        const start = this._lexer.token;
+        const name = this.parseName();
+        this.expectToken(_tokenKind.TokenKind.COLON);
+        return this.node(start, {
+          kind: _kinds.Kind.OBJECT_FIELD,
+          name,
+          value: this.parseValueLiteral(isConst)
+        });
+      }
+      // Implements the parsing rules in the Directives section.
+      /**
+       * Directives[Const] : Directive[?Const]+
+       *
+       * @internal
+       */
+      parseDirectives(isConst) {
+        const directives = [];
+        while (this.peek(_tokenKind.TokenKind.AT)) {
+          directives.push(this.parseDirective(isConst));
+        }
+        return directives;
+      }
+      parseConstDirectives() {
+        return this.parseDirectives(true);
+      }
+      /**
+       * ```
+       * Directive[Const] : @ Name Arguments[?Const]?
+       * ```
+       *
+       * @internal
+       */
+      parseDirective(isConst) {
+        const start = this._lexer.token;
+        this.expectToken(_tokenKind.TokenKind.AT);
+        return this.node(start, {
+          kind: _kinds.Kind.DIRECTIVE,
+          name: this.parseName(),
+          arguments: this.parseArguments(isConst)
+        });
+      }
+      // Implements the parsing rules in the Types section.
+      /**
+       * Type :
+       *   - NamedType
+       *   - ListType
+       *   - NonNullType
+       *
+       * @internal
+       */
+      parseTypeReference() {
+        const start = this._lexer.token;
+        let type;
+        if (this.expectOptionalToken(_tokenKind.TokenKind.BRACKET_L)) {
+          const innerType = this.parseTypeReference();
+          this.expectToken(_tokenKind.TokenKind.BRACKET_R);
+          type = this.node(start, {
+            kind: _kinds.Kind.LIST_TYPE,
+            type: innerType
+          });
+        } else {
+          type = this.parseNamedType();
+        }
+        if (this.expectOptionalToken(_tokenKind.TokenKind.BANG)) {
+          return this.node(start, {
+            kind: _kinds.Kind.NON_NULL_TYPE,
+            type
+          });
+        }
+        return type;
+      }
+      /**
+       * NamedType : Name
+       *
+       * @internal
+       */
+      parseNamedType() {
+        return this.node(this._lexer.token, {
+          kind: _kinds.Kind.NAMED_TYPE,
+          name: this.parseName()
+        });
+      }
+      // Implements the parsing rules in the Type Definition section.
+      peekDescription() {
+        return this.peek(_tokenKind.TokenKind.STRING) || this.peek(_tokenKind.TokenKind.BLOCK_STRING);
+      }
+      /**
+       * Description : StringValue
+       *
+       * @internal
+       */
+      parseDescription() {
+        if (this.peekDescription()) {
+          return this.parseStringLiteral();
+        }
+      }
+      /**
+       * ```
+       * SchemaDefinition : Description? schema Directives[Const]? { OperationTypeDefinition+ }
+       * ```
+       *
+       * @internal
+       */
+      parseSchemaDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("schema");
+        const directives = this.parseConstDirectives();
+        const operationTypes = this.many(
+          _tokenKind.TokenKind.BRACE_L,
+          this.parseOperationTypeDefinition,
+          _tokenKind.TokenKind.BRACE_R
+        );
+        return this.node(start, {
+          kind: _kinds.Kind.SCHEMA_DEFINITION,
+          description,
+          directives,
+          operationTypes
+        });
+      }
+      /**
+       * OperationTypeDefinition : OperationType : NamedType
+       *
+       * @internal
+       */
+      parseOperationTypeDefinition() {
+        const start = this._lexer.token;
+        const operation = this.parseOperationType();
+        this.expectToken(_tokenKind.TokenKind.COLON);
+        const type = this.parseNamedType();
+        return this.node(start, {
+          kind: _kinds.Kind.OPERATION_TYPE_DEFINITION,
+          operation,
+          type
+        });
+      }
+      /**
+       * ScalarTypeDefinition : Description? scalar Name Directives[Const]?
+       *
+       * @internal
+       */
+      parseScalarTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("scalar");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        return this.node(start, {
+          kind: _kinds.Kind.SCALAR_TYPE_DEFINITION,
+          description,
+          name,
+          directives
+        });
+      }
+      /**
+       * ObjectTypeDefinition :
+       *   Description?
+       *   type Name ImplementsInterfaces? Directives[Const]? FieldsDefinition?
+       *
+       * @internal
+       */
+      parseObjectTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("type");
+        const name = this.parseName();
+        const interfaces = this.parseImplementsInterfaces();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseFieldsDefinition();
+        return this.node(start, {
+          kind: _kinds.Kind.OBJECT_TYPE_DEFINITION,
+          description,
+          name,
+          interfaces,
+          directives,
+          fields
+        });
+      }
+      /**
+       * ImplementsInterfaces :
+       *   - implements `&`? NamedType
+       *   - ImplementsInterfaces & NamedType
+       *
+       * @internal
+       */
+      parseImplementsInterfaces() {
+        return this.expectOptionalKeyword("implements") ? this.delimitedMany(_tokenKind.TokenKind.AMP, this.parseNamedType) : [];
+      }
+      /**
+       * ```
+       * FieldsDefinition : { FieldDefinition+ }
+       * ```
+       *
+       * @internal
+       */
+      parseFieldsDefinition() {
+        return this.optionalMany(
+          _tokenKind.TokenKind.BRACE_L,
+          this.parseFieldDefinition,
+          _tokenKind.TokenKind.BRACE_R
+        );
+      }
+      /**
+       * FieldDefinition :
+       *   - Description? Name ArgumentsDefinition? : Type Directives[Const]?
+       *
+       * @internal
+       */
+      parseFieldDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        const name = this.parseName();
+        const args = this.parseArgumentDefs();
+        this.expectToken(_tokenKind.TokenKind.COLON);
+        const type = this.parseTypeReference();
+        const directives = this.parseConstDirectives();
+        return this.node(start, {
+          kind: _kinds.Kind.FIELD_DEFINITION,
+          description,
+          name,
+          arguments: args,
+          type,
+          directives
+        });
+      }
+      /**
+       * ArgumentsDefinition : ( InputValueDefinition+ )
+       *
+       * @internal
+       */
+      parseArgumentDefs() {
+        return this.optionalMany(
+          _tokenKind.TokenKind.PAREN_L,
+          this.parseInputValueDef,
+          _tokenKind.TokenKind.PAREN_R
+        );
+      }
+      /**
+       * InputValueDefinition :
+       *   - Description? Name : Type DefaultValue? Directives[Const]?
+       *
+       * @internal
+       */
+      parseInputValueDef() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        const name = this.parseName();
+        this.expectToken(_tokenKind.TokenKind.COLON);
+        const type = this.parseTypeReference();
+        let defaultValue;
+        if (this.expectOptionalToken(_tokenKind.TokenKind.EQUALS)) {
+          defaultValue = this.parseConstValueLiteral();
+        }
+        const directives = this.parseConstDirectives();
+        return this.node(start, {
+          kind: _kinds.Kind.INPUT_VALUE_DEFINITION,
+          description,
+          name,
+          type,
+          defaultValue,
+          directives
+        });
+      }
+      /**
+       * InterfaceTypeDefinition :
+       *   - Description? interface Name Directives[Const]? FieldsDefinition?
+       *
+       * @internal
+       */
+      parseInterfaceTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("interface");
+        const name = this.parseName();
+        const interfaces = this.parseImplementsInterfaces();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseFieldsDefinition();
+        return this.node(start, {
+          kind: _kinds.Kind.INTERFACE_TYPE_DEFINITION,
+          description,
+          name,
+          interfaces,
+          directives,
+          fields
+        });
+      }
+      /**
+       * UnionTypeDefinition :
+       *   - Description? union Name Directives[Const]? UnionMemberTypes?
+       *
+       * @internal
+       */
+      parseUnionTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("union");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const types = this.parseUnionMemberTypes();
+        return this.node(start, {
+          kind: _kinds.Kind.UNION_TYPE_DEFINITION,
+          description,
+          name,
+          directives,
+          types
+        });
+      }
+      /**
+       * UnionMemberTypes :
+       *   - = `|`? NamedType
+       *   - UnionMemberTypes | NamedType
+       *
+       * @internal
+       */
+      parseUnionMemberTypes() {
+        return this.expectOptionalToken(_tokenKind.TokenKind.EQUALS) ? this.delimitedMany(_tokenKind.TokenKind.PIPE, this.parseNamedType) : [];
+      }
+      /**
+       * EnumTypeDefinition :
+       *   - Description? enum Name Directives[Const]? EnumValuesDefinition?
+       *
+       * @internal
+       */
+      parseEnumTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("enum");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const values = this.parseEnumValuesDefinition();
+        return this.node(start, {
+          kind: _kinds.Kind.ENUM_TYPE_DEFINITION,
+          description,
+          name,
+          directives,
+          values
+        });
+      }
+      /**
+       * ```
+       * EnumValuesDefinition : { EnumValueDefinition+ }
+       * ```
+       *
+       * @internal
+       */
+      parseEnumValuesDefinition() {
+        return this.optionalMany(
+          _tokenKind.TokenKind.BRACE_L,
+          this.parseEnumValueDefinition,
+          _tokenKind.TokenKind.BRACE_R
+        );
+      }
+      /**
+       * EnumValueDefinition : Description? EnumValue Directives[Const]?
+       *
+       * @internal
+       */
+      parseEnumValueDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        const name = this.parseEnumValueName();
+        const directives = this.parseConstDirectives();
+        return this.node(start, {
+          kind: _kinds.Kind.ENUM_VALUE_DEFINITION,
+          description,
+          name,
+          directives
+        });
+      }
+      /**
+       * EnumValue : Name but not `true`, `false` or `null`
+       *
+       * @internal
+       */
+      parseEnumValueName() {
+        if (this._lexer.token.value === "true" || this._lexer.token.value === "false" || this._lexer.token.value === "null") {
+          throw (0, _syntaxError.syntaxError)(
+            this._lexer.source,
+            this._lexer.token.start,
+            `${getTokenDesc(
+              this._lexer.token
+            )} is reserved and cannot be used for an enum value.`
+          );
+        }
+        return this.parseName();
+      }
+      /**
+       * InputObjectTypeDefinition :
+       *   - Description? input Name Directives[Const]? InputFieldsDefinition?
+       *
+       * @internal
+       */
+      parseInputObjectTypeDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("input");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseInputFieldsDefinition();
+        return this.node(start, {
+          kind: _kinds.Kind.INPUT_OBJECT_TYPE_DEFINITION,
+          description,
+          name,
+          directives,
+          fields
+        });
+      }
+      /**
+       * ```
+       * InputFieldsDefinition : { InputValueDefinition+ }
+       * ```
+       *
+       * @internal
+       */
+      parseInputFieldsDefinition() {
+        return this.optionalMany(
+          _tokenKind.TokenKind.BRACE_L,
+          this.parseInputValueDef,
+          _tokenKind.TokenKind.BRACE_R
+        );
+      }
+      /**
+       * TypeSystemExtension :
+       *   - SchemaExtension
+       *   - TypeExtension
+       *
+       * TypeExtension :
+       *   - ScalarTypeExtension
+       *   - ObjectTypeExtension
+       *   - InterfaceTypeExtension
+       *   - UnionTypeExtension
+       *   - EnumTypeExtension
+       *   - InputObjectTypeDefinition
+       *   - DirectiveDefinitionExtension
+       *
+       * @internal
+       */
+      parseTypeSystemExtension() {
+        const keywordToken = this._lexer.lookahead();
+        if (keywordToken.kind === _tokenKind.TokenKind.NAME) {
+          switch (keywordToken.value) {
+            case "schema":
+              return this.parseSchemaExtension();
+            case "scalar":
+              return this.parseScalarTypeExtension();
+            case "type":
+              return this.parseObjectTypeExtension();
+            case "interface":
+              return this.parseInterfaceTypeExtension();
+            case "union":
+              return this.parseUnionTypeExtension();
+            case "enum":
+              return this.parseEnumTypeExtension();
+            case "input":
+              return this.parseInputObjectTypeExtension();
+            case "directive":
+              if (this._options.experimentalDirectivesOnDirectiveDefinitions) {
+                return this.parseDirectiveDefinitionExtension();
+              }
+              break;
+          }
+        }
+        throw this.unexpected(keywordToken);
+      }
+      /**
+       * ```
+       * SchemaExtension :
+       *  - extend schema Directives[Const]? { OperationTypeDefinition+ }
+       *  - extend schema Directives[Const]
+       * ```
+       *
+       * @internal
+       */
+      parseSchemaExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("schema");
+        const directives = this.parseConstDirectives();
+        const operationTypes = this.optionalMany(
+          _tokenKind.TokenKind.BRACE_L,
+          this.parseOperationTypeDefinition,
+          _tokenKind.TokenKind.BRACE_R
+        );
+        if (directives.length === 0 && operationTypes.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.SCHEMA_EXTENSION,
+          directives,
+          operationTypes
+        });
+      }
+      /**
+       * ScalarTypeExtension :
+       *   - extend scalar Name Directives[Const]
+       *
+       * @internal
+       */
+      parseScalarTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("scalar");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        if (directives.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.SCALAR_TYPE_EXTENSION,
+          name,
+          directives
+        });
+      }
+      /**
+       * ObjectTypeExtension :
+       *  - extend type Name ImplementsInterfaces? Directives[Const]? FieldsDefinition
+       *  - extend type Name ImplementsInterfaces? Directives[Const]
+       *  - extend type Name ImplementsInterfaces
+       *
+       * @internal
+       */
+      parseObjectTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("type");
+        const name = this.parseName();
+        const interfaces = this.parseImplementsInterfaces();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseFieldsDefinition();
+        if (interfaces.length === 0 && directives.length === 0 && fields.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.OBJECT_TYPE_EXTENSION,
+          name,
+          interfaces,
+          directives,
+          fields
+        });
+      }
+      /**
+       * InterfaceTypeExtension :
+       *  - extend interface Name ImplementsInterfaces? Directives[Const]? FieldsDefinition
+       *  - extend interface Name ImplementsInterfaces? Directives[Const]
+       *  - extend interface Name ImplementsInterfaces
+       *
+       * @internal
+       */
+      parseInterfaceTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("interface");
+        const name = this.parseName();
+        const interfaces = this.parseImplementsInterfaces();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseFieldsDefinition();
+        if (interfaces.length === 0 && directives.length === 0 && fields.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.INTERFACE_TYPE_EXTENSION,
+          name,
+          interfaces,
+          directives,
+          fields
+        });
+      }
+      /**
+       * UnionTypeExtension :
+       *   - extend union Name Directives[Const]? UnionMemberTypes
+       *   - extend union Name Directives[Const]
+       *
+       * @internal
+       */
+      parseUnionTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("union");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const types = this.parseUnionMemberTypes();
+        if (directives.length === 0 && types.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.UNION_TYPE_EXTENSION,
+          name,
+          directives,
+          types
+        });
+      }
+      /**
+       * EnumTypeExtension :
+       *   - extend enum Name Directives[Const]? EnumValuesDefinition
+       *   - extend enum Name Directives[Const]
+       *
+       * @internal
+       */
+      parseEnumTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("enum");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const values = this.parseEnumValuesDefinition();
+        if (directives.length === 0 && values.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.ENUM_TYPE_EXTENSION,
+          name,
+          directives,
+          values
+        });
+      }
+      /**
+       * InputObjectTypeExtension :
+       *   - extend input Name Directives[Const]? InputFieldsDefinition
+       *   - extend input Name Directives[Const]
+       *
+       * @internal
+       */
+      parseInputObjectTypeExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("input");
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        const fields = this.parseInputFieldsDefinition();
+        if (directives.length === 0 && fields.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.INPUT_OBJECT_TYPE_EXTENSION,
+          name,
+          directives,
+          fields
+        });
+      }
+      parseDirectiveDefinitionExtension() {
+        const start = this._lexer.token;
+        this.expectKeyword("extend");
+        this.expectKeyword("directive");
+        this.expectToken(_tokenKind.TokenKind.AT);
+        const name = this.parseName();
+        const directives = this.parseConstDirectives();
+        if (directives.length === 0) {
+          throw this.unexpected();
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.DIRECTIVE_EXTENSION,
+          name,
+          directives
+        });
+      }
+      /**
+       * ```
+       * DirectiveDefinition :
+       *   - Description? directive @ Name ArgumentsDefinition? `repeatable`? on DirectiveLocations
+       * ```
+       *
+       * @internal
+       */
+      parseDirectiveDefinition() {
+        const start = this._lexer.token;
+        const description = this.parseDescription();
+        this.expectKeyword("directive");
+        this.expectToken(_tokenKind.TokenKind.AT);
+        const name = this.parseName();
+        const args = this.parseArgumentDefs();
+        const directives = this._options.experimentalDirectivesOnDirectiveDefinitions ? this.parseConstDirectives() : [];
+        const repeatable = this.expectOptionalKeyword("repeatable");
+        this.expectKeyword("on");
+        const locations = this.parseDirectiveLocations();
+        return this.node(start, {
+          kind: _kinds.Kind.DIRECTIVE_DEFINITION,
+          description,
+          name,
+          arguments: args,
+          directives,
+          repeatable,
+          locations
+        });
+      }
+      /**
+       * DirectiveLocations :
+       *   - `|`? DirectiveLocation
+       *   - DirectiveLocations | DirectiveLocation
+       *
+       * @internal
+       */
+      parseDirectiveLocations() {
+        return this.delimitedMany(
+          _tokenKind.TokenKind.PIPE,
+          this.parseDirectiveLocation
+        );
+      }
+      /*
+       * DirectiveLocation :
+       *   - ExecutableDirectiveLocation
+       *   - TypeSystemDirectiveLocation
+       *
+       * ExecutableDirectiveLocation : one of
+       *   `QUERY`
+       *   `MUTATION`
+       *   `SUBSCRIPTION`
+       *   `FIELD`
+       *   `FRAGMENT_DEFINITION`
+       *   `FRAGMENT_SPREAD`
+       *   `INLINE_FRAGMENT`
+       *
+       * TypeSystemDirectiveLocation : one of
+       *   `SCHEMA`
+       *   `SCALAR`
+       *   `OBJECT`
+       *   `FIELD_DEFINITION`
+       *   `ARGUMENT_DEFINITION`
+       *   `INTERFACE`
+       *   `UNION`
+       *   `ENUM`
+       *   `ENUM_VALUE`
+       *   `INPUT_OBJECT`
+       *   `INPUT_FIELD_DEFINITION`
+       *   `DIRECTIVE_DEFINITION`
+       */
+      parseDirectiveLocation() {
+        const start = this._lexer.token;
+        const name = this.parseName();
+        if (Object.prototype.hasOwnProperty.call(
+          _directiveLocation.DirectiveLocation,
+          name.value
+        )) {
+          return name;
+        }
+        throw this.unexpected(start);
+      }
+      // Schema Coordinates
+      /**
+       * SchemaCoordinate :
+       *   - Name
+       *   - Name . Name
+       *   - Name . Name ( Name : )
+       *   - \@ Name
+       *   - \@ Name ( Name : )
+       * @returns Parsed schema coordinate AST.
+       * @example
+       * ```ts
+       * import assert from 'node:assert/strict';
+       * import { Kind, parseSchemaCoordinate } from 'graphql/language';
+       *
+       * const typeCoordinate = parseSchemaCoordinate('User.name');
+       * const directiveCoordinate = parseSchemaCoordinate('@include(if:)');
+       * assert(typeCoordinate.kind === Kind.MEMBER_COORDINATE);
+       * assert(directiveCoordinate.kind === Kind.DIRECTIVE_ARGUMENT_COORDINATE);
+       *
+       * typeCoordinate.name.value; // => 'User'
+       * typeCoordinate.memberName?.value; // => 'name'
+       * directiveCoordinate.name.value; // => 'include'
+       * directiveCoordinate.argumentName?.value; // => 'if'
+       * ```
+       */
+      parseSchemaCoordinate() {
+        const start = this._lexer.token;
+        const ofDirective = this.expectOptionalToken(_tokenKind.TokenKind.AT);
+        const name = this.parseName();
+        let memberName;
+        if (!ofDirective && this.expectOptionalToken(_tokenKind.TokenKind.DOT)) {
+          memberName = this.parseName();
+        }
+        let argumentName;
+        if ((ofDirective || memberName) && this.expectOptionalToken(_tokenKind.TokenKind.PAREN_L)) {
+          argumentName = this.parseName();
+          this.expectToken(_tokenKind.TokenKind.COLON);
+          this.expectToken(_tokenKind.TokenKind.PAREN_R);
+        }
+        if (ofDirective) {
+          if (argumentName) {
+            return this.node(start, {
+              kind: _kinds.Kind.DIRECTIVE_ARGUMENT_COORDINATE,
+              name,
+              argumentName
+            });
+          }
+          return this.node(start, {
+            kind: _kinds.Kind.DIRECTIVE_COORDINATE,
+            name
+          });
+        } else if (memberName) {
+          if (argumentName) {
+            return this.node(start, {
+              kind: _kinds.Kind.ARGUMENT_COORDINATE,
+              name,
+              fieldName: memberName,
+              argumentName
+            });
+          }
+          return this.node(start, {
+            kind: _kinds.Kind.MEMBER_COORDINATE,
+            name,
+            memberName
+          });
+        }
+        return this.node(start, {
+          kind: _kinds.Kind.TYPE_COORDINATE,
+          name
+        });
+      }
+      // Core parsing utility functions
+      /**
+       * Returns a node that, if configured to do so, sets a "loc" field as a
+       * location object, used to identify the place in the source that created a
+       * given parsed object.
+       *
+       * @internal
+       */
+      node(startToken, node) {
+        if (this._options.noLocation !== true) {
+          node.loc = new _ast.Location(
+            startToken,
+            this._lexer.lastToken,
+            this._lexer.source
+          );
+        }
+        return node;
+      }
+      /**
+       * Determines if the next token is of a given kind
+       *
+       * @internal
+       */
+      peek(kind) {
+        return this._lexer.token.kind === kind;
+      }
+      /**
+       * If the next token is of the given kind, return that token after advancing the lexer.
+       * Otherwise, do not change the parser state and throw an error.
+       *
+       * @internal
+       */
+      expectToken(kind) {
+        const token = this._lexer.token;
+        if (token.kind === kind) {
+          this.advanceLexer();
+          return token;
+        }
+        throw (0, _syntaxError.syntaxError)(
+          this._lexer.source,
+          token.start,
+          `Expected ${getTokenKindDesc(kind)}, found ${getTokenDesc(token)}.`
+        );
+      }
+      /**
+       * If the next token is of the given kind, return "true" after advancing the lexer.
+       * Otherwise, do not change the parser state and return "false".
+       *
+       * @internal
+       */
+      expectOptionalToken(kind) {
+        const token = this._lexer.token;
+        if (token.kind === kind) {
+          this.advanceLexer();
+          return true;
+        }
+        return false;
+      }
+      /**
+       * If the next token is a given keyword, advance the lexer.
+       * Otherwise, do not change the parser state and throw an error.
+       *
+       * @internal
+       */
+      expectKeyword(value) {
+        const token = this._lexer.token;
+        if (token.kind === _tokenKind.TokenKind.NAME && token.value === value) {
+          this.advanceLexer();
+        } else {
+          throw (0, _syntaxError.syntaxError)(
+            this._lexer.source,
+            token.start,
+            `Expected "${value}", found ${getTokenDesc(token)}.`
+          );
+        }
+      }
+      /**
+       * If the next token is a given keyword, return "true" after advancing the lexer.
+       * Otherwise, do not change the parser state and return "false".
+       *
+       * @internal
+       */
+      expectOptionalKeyword(value) {
+        const token = this._lexer.token;
+        if (token.kind === _tokenKind.TokenKind.NAME && token.value === value) {
+          this.advanceLexer();
+          return true;
+        }
+        return false;
+      }
+      /**
+       * Helper function for creating an error when an unexpected lexed token is encountered.
+       *
+       * @internal
+       */
+      unexpected(atToken) {
+        const token = atToken !== null && atToken !== void 0 ? atToken : this._lexer.token;
+        return (0, _syntaxError.syntaxError)(
+          this._lexer.source,
+          token.start,
+          `Unexpected ${getTokenDesc(token)}.`
+        );
+      }
+      /**
+       * Returns a possibly empty list of parse nodes, determined by the parseFn.
+       * This list begins with a lex token of openKind and ends with a lex token of closeKind.
+       * Advances the parser to the next lex token after the closing token.
+       *
+       * @internal
+       */
+      any(openKind, parseFn, closeKind) {
+        this.expectToken(openKind);
+        const nodes = [];
+        while (!this.expectOptionalToken(closeKind)) {
+          nodes.push(parseFn.call(this));
+        }
+        return nodes;
+      }
+      /**
+       * Returns a list of parse nodes, determined by the parseFn.
+       * It can be empty only if open token is missing otherwise it will always return non-empty list
+       * that begins with a lex token of openKind and ends with a lex token of closeKind.
+       * Advances the parser to the next lex token after the closing token.
+       *
+       * @internal
+       */
+      optionalMany(openKind, parseFn, closeKind) {
+        if (this.expectOptionalToken(openKind)) {
+          const nodes = [];
+          do {
+            nodes.push(parseFn.call(this));
+          } while (!this.expectOptionalToken(closeKind));
+          return nodes;
+        }
+        return [];
+      }
+      /**
+       * Returns a non-empty list of parse nodes, determined by the parseFn.
+       * This list begins with a lex token of openKind and ends with a lex token of closeKind.
+       * Advances the parser to the next lex token after the closing token.
+       *
+       * @internal
+       */
+      many(openKind, parseFn, closeKind) {
+        this.expectToken(openKind);
+        const nodes = [];
+        do {
+          nodes.push(parseFn.call(this));
+        } while (!this.expectOptionalToken(closeKind));
+        return nodes;
+      }
+      /**
+       * Returns a non-empty list of parse nodes, determined by the parseFn.
+       * This list may begin with a lex token of delimiterKind followed by items separated by lex tokens of tokenKind.
+       * Advances the parser to the next lex token after last item in the list.
+       *
+       * @internal
+       */
+      delimitedMany(delimiterKind, parseFn) {
+        this.expectOptionalToken(delimiterKind);
+        const nodes = [];
+        do {
+          nodes.push(parseFn.call(this));
+        } while (this.expectOptionalToken(delimiterKind));
+        return nodes;
+      }
+      advanceLexer() {
+        const { maxLexicalTokens = this._options.maxTokens } = this._options;
+        const token = this._lexer.advance();
+        if (token.kind !== _tokenKind.TokenKind.EOF) {
+          ++this._tokenCounter;
+          if (maxLexicalTokens !== void 0 && this._tokenCounter > maxLexicalTokens) {
+            throw (0, _syntaxError.syntaxError)(
+              this._lexer.source,
+              token.start,
+              `Document contains more that ${maxLexicalTokens} tokens. Parsing aborted.`
+            );
+          }
+        }
+      }
+    };
+    exports2.Parser = Parser;
+    function getTokenDesc(token) {
+      const value = token.value;
+      return getTokenKindDesc(token.kind) + (value != null ? ` "${value}"` : "");
+    }
+    function getTokenKindDesc(kind) {
+      return (0, _lexer.isPunctuatorTokenKind)(kind) ? `"${kind}"` : kind;
+    }
+  }
+});
 
 // index.ts
 var import_policy12 = require("@pulumi/policy");
@@ -194,21 +11151,21 @@ function ofType(resources, type) {
   }
   return byType.get(type) ?? [];
 }
-function resolveReference(from, prop, candidates, matchProps = ["id"], matches = () => false) {
+function resolveReference(from, prop, candidates2, matchProps = ["id"], matches = () => false) {
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found2 = candidates.filter((c) => deps.includes(c));
+    const found2 = candidates2.filter((c) => deps.includes(c));
     if (found2.length > 0) return { kind: "found", resources: found2 };
   }
   const value = rawProps(from.props)[prop];
   if (value === void 0 || value === null) return { kind: "none" };
   if (hasUnknown(value) || typeof value !== "string") return { kind: "unknown" };
-  const found = candidates.filter((c) => {
+  const found = candidates2.filter((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === value) || matches(value, c);
   });
   if (found.length > 0) return { kind: "found", resources: found };
-  const someUnknown = candidates.some((c) => {
+  const someUnknown = candidates2.some((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === void 0 || hasUnknown(props[m]));
   });
@@ -489,8 +11446,8 @@ function restStageThrottled(stage, settings, restApis) {
 }
 var stageThrottling = {
   name: "sec1-k-stage-throttling",
-  description: "API stages must throttle by default: REST stages through method settings for */* with rate and burst limits, HTTP and WebSocket stages through defaultRouteSettings, so no caller (with or without a key) can exhaust the account's limit.",
-  enforcementLevel: "mandatory",
+  description: "API stages should throttle by default: REST stages through method settings for */* with rate and burst limits, HTTP and WebSocket stages through defaultRouteSettings, so no caller (with or without a key) can exhaust the account's limit. Advisory by default: throttling limits load, not who may call (configure it mandatory to enforce it).",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "K",
     "medium",
@@ -1219,10 +12176,10 @@ function validateEachType(...validations) {
     notApplicableQuietly(args, reason);
   };
 }
-function stackValidationFor(type, validation) {
-  const tagged = ((args, report) => validation(args, report));
-  tagged.__pulumiType = type;
-  return tagged;
+function validateStackWith(type, validate) {
+  const fn = (args, report) => validate(args, report);
+  fn.__pulumiType = type;
+  return fn;
 }
 
 // policies/appsync-iam-callers.ts
@@ -1266,7 +12223,7 @@ var appsyncIamCallers = {
     DOCS2.iam,
     ["appsync", "iam"]
   ),
-  validateStack: stackValidationFor(TYPES.graphQLApi, (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const config = readConfig(args, schema);
     const documents = identityDocuments(args.resources);
     if (documents.some((d) => d.unknown)) return;
@@ -1294,6 +12251,7 @@ var aws2 = __toESM(require("@pulumi/aws"));
 var import_policy2 = require("@pulumi/policy");
 
 // lib/openapi-security.ts
+var import_yaml = __toESM(require_dist());
 var METHODS = [
   "get",
   "put",
@@ -1337,38 +12295,1002 @@ function operationVerdict(operation, rootSecurity, schemes) {
   if (verdicts.includes("open")) return "open";
   return verdicts.includes("undecided") ? "undecided" : "authenticated";
 }
-function openOperations(body, exemptMethods) {
-  if (typeof body !== "string") {
-    return { kind: "unknown", reason: "the body is not a string" };
-  }
-  if (isUnknownValue(body) && body.trim().length <= 36) {
-    return { kind: "unknown", reason: "the body is unknown during preview" };
-  }
-  let doc;
+var parsedBodies = /* @__PURE__ */ new Map();
+function parseDocument(body) {
   try {
-    doc = asRecord(JSON.parse(body));
+    return asRecord(JSON.parse(body));
   } catch {
-    return { kind: "unknown", reason: "the body is not JSON (YAML bodies are not evaluated)" };
   }
-  if (!doc) return { kind: "unknown", reason: "the body is not an OpenAPI document" };
+  try {
+    return asRecord((0, import_yaml.parse)(body, { maxAliasCount: 100 }));
+  } catch {
+    return "unreadable";
+  }
+}
+function operationsOf(doc) {
   const components = asRecord(doc.components);
   const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
-  const exempt = new Set(exemptMethods.map((m) => m.toLowerCase()));
-  const open = [];
-  const undecided = [];
+  const out = [];
   for (const [path, item] of Object.entries(asRecord(doc.paths) ?? {})) {
     const pathItem = asRecord(item);
     if (!pathItem) continue;
-    for (const method of METHODS) {
-      const operation = asRecord(pathItem[method]);
-      if (!operation || exempt.has(method)) continue;
-      const label = `${method === "x-amazon-apigateway-any-method" ? "ANY" : method.toUpperCase()} ${path}`;
-      const verdict = operationVerdict(operation, doc.security, schemes);
-      if (verdict === "open") open.push(label);
-      else if (verdict === "undecided") undecided.push(label);
+    for (const m of METHODS) {
+      const operation = asRecord(pathItem[m]);
+      if (!operation) continue;
+      const uri = asRecord(operation["x-amazon-apigateway-integration"])?.uri;
+      out.push({
+        method: m === "x-amazon-apigateway-any-method" ? "ANY" : m.toUpperCase(),
+        path,
+        verdict: operationVerdict(operation, doc.security, schemes),
+        integrationUri: typeof uri === "string" && !hasUnknown(uri) ? uri : void 0
+      });
     }
   }
+  return out;
+}
+function bodyOperations(body) {
+  if (typeof body !== "string") return { kind: "unknown", reason: "the body is not a string" };
+  if (isUnknownValue(body) && body.trim().length <= 36) {
+    return { kind: "unknown", reason: "the body is unknown during preview" };
+  }
+  const cached = parsedBodies.get(body);
+  if (cached) return cached;
+  const doc = parseDocument(body);
+  const result = doc === "unreadable" ? { kind: "unknown", reason: "the body is neither JSON nor YAML" } : doc === void 0 ? { kind: "unknown", reason: "the body is not an OpenAPI document" } : { kind: "known", operations: operationsOf(doc) };
+  if (parsedBodies.size >= 100) parsedBodies.clear();
+  parsedBodies.set(body, result);
+  return result;
+}
+function openOperations(body, exemptMethods) {
+  const parsed2 = bodyOperations(body);
+  if (parsed2.kind === "unknown") return parsed2;
+  const exempt = new Set(exemptMethods.map((m) => m.toUpperCase()));
+  const open = [];
+  const undecided = [];
+  for (const op of parsed2.operations) {
+    if (exempt.has(op.method)) continue;
+    const label = `${op.method} ${op.path}`;
+    if (op.verdict === "open") open.push(label);
+    else if (op.verdict === "undecided") undecided.push(label);
+  }
   return { kind: "known", open, undecided };
+}
+
+// lib/appsync-schema.ts
+var import_parser = __toESM(require_parser2());
+var DIRECTIVES = {
+  aws_api_key: "API_KEY",
+  aws_iam: "AWS_IAM",
+  aws_cognito_user_pools: "AMAZON_COGNITO_USER_POOLS",
+  aws_auth: "AMAZON_COGNITO_USER_POOLS",
+  aws_oidc: "OPENID_CONNECT",
+  aws_lambda: "AWS_LAMBDA"
+};
+function providersOf(directives, where) {
+  const out = [];
+  for (const d of directives ?? []) {
+    const type = DIRECTIVES[d.name.value];
+    if (!type) continue;
+    let groups;
+    const arg = d.arguments?.find((a) => a.name.value === "cognito_groups");
+    if (arg && arg.value.kind === "ListValue") {
+      groups = arg.value.values.flatMap((v) => v.kind === "StringValue" ? [v.value] : []);
+    }
+    out.push({
+      type,
+      via: `@${d.name.value}${groups ? `(${groups.join(", ")})` : ""} on ${where}`,
+      groups
+    });
+  }
+  return out;
+}
+function rootTypes(doc) {
+  const roots = /* @__PURE__ */ new Map([
+    ["Query", "Query"],
+    ["Mutation", "Mutation"],
+    ["Subscription", "Subscription"]
+  ]);
+  for (const def of doc.definitions) {
+    if (def.kind !== "SchemaDefinition") continue;
+    roots.clear();
+    for (const op of def.operationTypes) {
+      const name = op.operation === "query" ? "Query" : op.operation === "mutation" ? "Mutation" : "Subscription";
+      roots.set(op.type.name.value, name);
+    }
+  }
+  return roots;
+}
+var cache3 = /* @__PURE__ */ new Map();
+function schemaAccess(schema4, defaultType, configured) {
+  if (typeof schema4 !== "string" || hasUnknown(schema4)) return { kind: "unknown" };
+  const key = `${defaultType}|${[...configured].sort().join(",")}|${schema4}`;
+  const cached = cache3.get(key);
+  if (cached) return cached;
+  let doc;
+  try {
+    doc = (0, import_parser.parse)(schema4, { noLocation: true });
+  } catch {
+    return { kind: "unknown" };
+  }
+  const roots = rootTypes(doc);
+  const fields = [];
+  for (const def of doc.definitions) {
+    if (def.kind !== "ObjectTypeDefinition" && def.kind !== "ObjectTypeExtension") continue;
+    const operation = roots.get(def.name.value);
+    if (!operation) continue;
+    const typeProviders = providersOf(def.directives, `type ${def.name.value}`);
+    for (const f of def.fields ?? []) {
+      const own = providersOf(f.directives, "the field");
+      const chosen = own.length > 0 ? own : typeProviders;
+      const providers = chosen.length > 0 ? chosen : [{ type: defaultType, via: "the default provider" }];
+      fields.push({
+        operation,
+        type: def.name.value,
+        field: f.name.value,
+        providers: providers.filter((p) => configured.has(p.type))
+      });
+    }
+  }
+  const result = { kind: "known", fields };
+  if (cache3.size >= 200) cache3.clear();
+  cache3.set(key, result);
+  return result;
+}
+
+// lib/aws-managed-policies.ts
+var ALL_DOCUMENTS = {
+  // "Provides full access to invoke APIs in Amazon API Gateway."
+  AmazonAPIGatewayInvokeFullAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
+        Resource: "arn:aws:execute-api:*:*:*"
+      }
+    ]
+  },
+  AdministratorAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
+  },
+  PowerUserAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        NotAction: ["iam:*", "organizations:*", "account:*"],
+        Resource: "*"
+      }
+    ]
+  }
+};
+function managedPolicy(arn) {
+  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
+  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return { kind: "customer" };
+  return { kind: "aws", name: m[1], document: ALL_DOCUMENTS[m[1]] };
+}
+
+// lib/role-reach.ts
+var ROLE = "aws:iam/role:Role";
+var ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+var ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+var MANAGED = "aws:iam/policy:Policy";
+function addDocument(into, value) {
+  const parsed2 = parsePolicyDocument(value);
+  if (parsed2.status === "ok") into.statements.push(...parsed2.document.statements);
+  else if (parsed2.status !== "absent") into.incomplete = true;
+}
+function addManaged(into, arn, index, from) {
+  const ref = managedPolicy(arn);
+  if (ref.kind === "aws") {
+    if (ref.document !== void 0) addDocument(into, ref.document);
+    return;
+  }
+  const found = from ? index.ref(from, "policyArn", [MANAGED]) : void 0;
+  const policies16 = Array.isArray(found) && found.length > 0 ? found : typeof arn === "string" && !hasUnknown(arn) ? index.byValue(arn, [MANAGED]) : "unknown";
+  if (policies16 === "unknown" || policies16.length === 0) {
+    into.incomplete = true;
+    return;
+  }
+  for (const p of policies16) addDocument(into, rawProps(p.props).policy);
+}
+function roleStatements(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const role of index.ofType(ROLE)) {
+    const entry = { statements: [], incomplete: false };
+    const props = rawProps(role.props);
+    const inline = props.inlinePolicies;
+    if (hasUnknown(inline)) entry.incomplete = true;
+    else if (Array.isArray(inline)) inline.forEach((p) => addDocument(entry, asRecord(p)?.policy));
+    const managed = props.managedPolicyArns;
+    if (hasUnknown(managed)) entry.incomplete = true;
+    else if (Array.isArray(managed)) managed.forEach((arn) => addManaged(entry, arn, index));
+    out.set(role, entry);
+  }
+  const roleOf2 = (r) => {
+    const ref = index.ref(r, "role", [ROLE]);
+    if (ref === "unknown" || ref.length === 0) {
+      if (ref === "unknown") for (const e of out.values()) e.incomplete = true;
+      return [];
+    }
+    return ref;
+  };
+  for (const rp of index.ofType(ROLE_POLICY)) {
+    for (const role of roleOf2(rp)) addDocument(out.get(role), rawProps(rp.props).policy);
+  }
+  for (const att of index.ofType(ATTACHMENT)) {
+    for (const role of roleOf2(att))
+      addManaged(out.get(role), rawProps(att.props).policyArn, index, att);
+  }
+  return out;
+}
+function serviceActions(s, service) {
+  if (s.notAction)
+    return s.notAction.some((a) => wildcardMatch(a, `${service}:x`, true)) ? [] : ["* (NotAction)"];
+  const out = [];
+  for (const a of s.action ?? []) {
+    if (a === "*") out.push("*");
+    else if (a.toLowerCase().startsWith(`${service}:`)) out.push(a.slice(service.length + 1));
+  }
+  return out;
+}
+function coversResource(s, arn) {
+  if (s.resource) return s.resource.some((p) => wildcardMatch(p, arn));
+  return (s.notResource ?? []).every((p) => !wildcardMatch(p, arn));
+}
+function allowedActions(statements, service, arns) {
+  const allowed = /* @__PURE__ */ new Set();
+  let deniedAll = false;
+  for (const s of statements) {
+    const actions = serviceActions(s, service);
+    if (actions.length === 0 || !arns.some((arn) => coversResource(s, arn))) continue;
+    if (s.effect === "Deny") {
+      if (s.conditions.length === 0 && actions.includes("*")) deniedAll = true;
+      continue;
+    }
+    actions.forEach((a) => allowed.add(a));
+  }
+  return deniedAll ? [] : [...allowed].sort();
+}
+var REACH_SERVICES = [
+  "execute-api",
+  "appsync",
+  "lambda",
+  "dynamodb",
+  "s3",
+  "sqs",
+  "sns",
+  "kinesis",
+  "secretsmanager"
+];
+function outsideReach(statements) {
+  const out = [];
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    for (const service of REACH_SERVICES) {
+      const actions = serviceActions(s, service);
+      if (actions.length === 0) continue;
+      const where = s.resource ? s.resource.join(", ") : `everything but ${(s.notResource ?? []).join(", ")}`;
+      out.push(`${service}:${actions.join("/")} on ${where}`);
+    }
+  }
+  return out;
+}
+function allowedActionNames(statements) {
+  const names = /* @__PURE__ */ new Set();
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    for (const a of s.action ?? ["(NotAction)"]) names.add(a);
+  }
+  return [...names].sort();
+}
+
+// lib/stack-index.ts
+var KEYS = ["id", "arn", "name", "rootResourceId", "invokeArn", "executionArn"];
+function indexStack(resources) {
+  const list = Array.isArray(resources) ? resources.filter((r) => r !== null && typeof r === "object") : [];
+  const byType = /* @__PURE__ */ new Map();
+  const byValue = /* @__PURE__ */ new Map();
+  const unnamed = /* @__PURE__ */ new Set();
+  for (const r of list) {
+    if (typeof r.type !== "string") continue;
+    const same = byType.get(r.type);
+    if (same) same.push(r);
+    else byType.set(r.type, [r]);
+    const props = rawProps(r.props);
+    let named = false;
+    for (const k of KEYS) {
+      const v = props[k];
+      if (typeof v !== "string" || v === "" || hasUnknown(v)) continue;
+      if (k === "id" || k === "arn") named = true;
+      const at = byValue.get(v);
+      if (at) at.push(r);
+      else byValue.set(v, [r]);
+    }
+    if (!named) unnamed.add(r.type);
+  }
+  const index = {
+    resources: list,
+    ofType: (type) => byType.get(type) ?? [],
+    byValue: (value, types) => (byValue.get(value) ?? []).filter((r) => types.includes(r.type)),
+    hasUnnamed: (type) => unnamed.has(type),
+    ref(from, prop, types) {
+      const deps = from.propertyDependencies?.[prop];
+      if (Array.isArray(deps)) {
+        const found2 = deps.filter((d) => d && types.includes(d.type));
+        if (found2.length > 0) return found2;
+      }
+      const value = rawProps(from.props)[prop];
+      if (value === void 0 || value === null || value === "") return [];
+      if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+      const found = index.byValue(value, types);
+      if (found.length > 0) return found;
+      return types.some((t) => unnamed.has(t)) ? "unknown" : [];
+    }
+  };
+  return index;
+}
+
+// lib/endpoint.ts
+function endpointTypes(props) {
+  const config = props.endpointConfiguration;
+  if (config === void 0 || config === null) return ["EDGE"];
+  if (hasUnknown(config)) return void 0;
+  const record = asRecord(config);
+  if (!record) return void 0;
+  const types = record.types;
+  if (types === void 0 || types === null) return ["EDGE"];
+  const list = Array.isArray(types) ? types : [types];
+  if (list.length === 0) return ["EDGE"];
+  if (!list.every((t) => typeof t === "string")) return void 0;
+  return list.map((t) => t.toUpperCase());
+}
+function isPrivateRestApi(resource) {
+  const types = endpointTypes(rawProps(resource.props));
+  return types === void 0 ? void 0 : types.includes("PRIVATE");
+}
+var INTERNAL_RULE_SCHEMA = {
+  internalTagKey: {
+    type: "string",
+    default: "api-visibility",
+    description: "Tag key that marks an API as internal."
+  },
+  internalTagValue: {
+    type: "string",
+    default: "internal",
+    description: "Value of that tag (case-insensitive) that marks an API as internal."
+  },
+  internalNamePattern: {
+    type: "string",
+    default: "",
+    description: "Glob on the API name (`*` wildcards) that marks it internal; empty: none."
+  }
+};
+function isInternal(props, logicalName, rule) {
+  let unknown = false;
+  const tags = props.tags;
+  if (rule.internalTagKey !== "" && tags !== void 0 && tags !== null) {
+    if (hasUnknown(tags) && !asRecord(tags)) unknown = true;
+    else {
+      const value = asRecord(tags)?.[rule.internalTagKey];
+      if (typeof value === "string" && hasUnknown(value)) unknown = true;
+      else if (typeof value === "string" && value.toLowerCase() === rule.internalTagValue.toLowerCase()) {
+        return true;
+      }
+    }
+  }
+  if (rule.internalNamePattern !== "") {
+    const name = props.name === void 0 ? logicalName : props.name;
+    if (typeof name !== "string" || hasUnknown(name)) unknown = true;
+    else if (matchesGlob(name, rule.internalNamePattern)) return true;
+  }
+  return unknown ? void 0 : false;
+}
+function restApiPolicies(resources) {
+  const apis = ofType(resources, TYPES.restApi);
+  const documents = [];
+  const maybe = /* @__PURE__ */ new Set();
+  for (const api of apis) {
+    const inline = rawProps(api.props).policy;
+    if (inline !== void 0 && inline !== null && inline !== "") {
+      documents.push({ api, holder: api, document: inline });
+    }
+  }
+  for (const holder of ofType(resources, TYPES.restApiPolicy)) {
+    const ref = resolveReference(holder, "restApiId", apis);
+    const document = rawProps(holder.props).policy;
+    if (ref.kind === "found") {
+      for (const api of ref.resources) documents.push({ api, holder, document });
+    } else if (ref.kind === "unknown") {
+      for (const api of apis) maybe.add(api);
+    }
+  }
+  return { documents, maybe };
+}
+
+// lib/access-rest.ts
+var REST_RESOURCE = "aws:apigateway/resource:Resource";
+var PARENTS = [REST_RESOURCE, TYPES.restApi, TYPES.restMethod];
+function pathNodeKey(index, r, depth = 0) {
+  const deps = depsOf(r, "resourceId").filter((d) => d && PARENTS.includes(d.type));
+  const ref = deps.length > 0 ? deps : index.ref(r, "resourceId", [REST_RESOURCE, TYPES.restApi]);
+  if (ref === "unknown") return void 0;
+  const [node] = ref;
+  if (node?.type === TYPES.restMethod) {
+    return depth < 2 ? pathNodeKey(index, node, depth + 1) : void 0;
+  }
+  if (node) return node.urn + (node.type === TYPES.restApi ? "#root" : "");
+  const id = knownString(rawProps(r.props).resourceId);
+  return id === void 0 ? void 0 : `id:${id}`;
+}
+function pathOf(index, method) {
+  const parts = [];
+  let ref = index.ref(method, "resourceId", [REST_RESOURCE, TYPES.restApi]);
+  for (let depth = 0; depth < 30; depth++) {
+    if (ref === "unknown") return void 0;
+    if (ref.length === 0) return "(a path outside this stack)";
+    const node = ref[0];
+    if (node.type === TYPES.restApi) return `/${parts.reverse().join("/")}`;
+    const part = knownString(rawProps(node.props).pathPart);
+    if (part === void 0) return void 0;
+    parts.push(part);
+    ref = index.ref(node, "parentId", [REST_RESOURCE, TYPES.restApi]);
+  }
+  return void 0;
+}
+function integrationsByMethod(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const integration of index.ofType(TYPES.restIntegration)) {
+    const node = pathNodeKey(index, integration);
+    const method = upperString(rawProps(integration.props).httpMethod);
+    if (node === void 0 || method === void 0) continue;
+    const key = `${node}|${method}`;
+    out.set(key, [...out.get(key) ?? [], integration]);
+  }
+  return out;
+}
+function restCallers(model, method, api, auth) {
+  const props = rawProps(method.props);
+  if (auth === "NONE") {
+    const anyone = api && isPrivateRestApi(api) === true ? { kind: "anyone", label: "anyone who reaches the API's VPC endpoints" } : ANYONE;
+    return props.apiKeyRequired === true ? [API_KEY_HOLDERS, anyone] : [anyone];
+  }
+  if (auth === "AWS_IAM")
+    return [{ kind: "iam", label: "IAM principals allowed execute-api:Invoke" }];
+  const ref = model.index.ref(method, "authorizerId", [TYPES.restAuthorizer]);
+  const authorizer = Array.isArray(ref) ? ref[0] : void 0;
+  if (auth === "COGNITO_USER_POOLS") {
+    const arns = authorizer ? knownStrings(rawProps(authorizer.props).providerArns) : void 0;
+    const scopes = knownStrings(props.authorizationScopes);
+    const detail = scopes && scopes.length > 0 ? `scopes ${scopes.join(" ")}` : void 0;
+    const pools = depsOf(authorizer, "providerArns");
+    return [model.issuerCaller(arns?.[0]?.replace(/^.*userpool\//, "/"), detail, pools)];
+  }
+  const label = authorizer ? `Lambda authorizer ${nameOf(authorizer)}` : "a Lambda authorizer";
+  return [{ kind: "lambda-authorizer", label: `callers ${label} admits` }];
+}
+function integrationHops(model, integrations) {
+  if (integrations === void 0) return [unknownHop("integration")];
+  return integrations.flatMap((integration) => {
+    const props = rawProps(integration.props);
+    const fns = model.functionsIn(integration, "uri");
+    if (Array.isArray(fns) && fns.length === 0) {
+      const type = upperString(props.type) ?? "an";
+      return [
+        { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] }
+      ];
+    }
+    return functionHops(model, fns);
+  });
+}
+function restEntries(model) {
+  const { index } = model;
+  const integrations = integrationsByMethod(index);
+  const out = [];
+  for (const method of index.ofType(TYPES.restMethod)) {
+    const props = rawProps(method.props);
+    const httpMethod = upperString(props.httpMethod);
+    if (httpMethod === void 0 || hasUnknown(props.authorization)) continue;
+    const auth = upperString(props.authorization) ?? "NONE";
+    const apiRef = index.ref(method, "restApi", [TYPES.restApi]);
+    const api = Array.isArray(apiRef) ? apiRef[0] : void 0;
+    const node = pathNodeKey(index, method);
+    const path = pathOf(index, method) ?? "(path not known yet)";
+    out.push({
+      kind: "rest-method",
+      resource: method,
+      api,
+      method: httpMethod,
+      operation: `${httpMethod} ${path}`,
+      auth,
+      callers: restCallers(model, method, api, auth),
+      reaches: integrationHops(
+        model,
+        node === void 0 ? void 0 : integrations.get(`${node}|${httpMethod}`) ?? []
+      )
+    });
+  }
+  return out;
+}
+
+// lib/access-model.ts
+var ANYONE = { kind: "anyone", label: "anyone on the internet" };
+var API_KEY_HOLDERS = { kind: "api-key", label: "API-key holders" };
+var LAMBDA = TYPES.lambdaFunction;
+var TABLE = "aws:dynamodb/table:Table";
+var BUCKET = "aws:s3/bucket:Bucket";
+var BUCKET_V2 = "aws:s3/bucketV2:BucketV2";
+var USER_POOL = "aws:cognito/userPool:UserPool";
+var RESOLVER = "aws:appsync/resolver:Resolver";
+var APPSYNC_FUNCTION = "aws:appsync/function:Function";
+var models = /* @__PURE__ */ new WeakMap();
+function accessModel(resources) {
+  const key = Array.isArray(resources) ? resources : [];
+  let model = models.get(key);
+  if (!model) {
+    model = buildModel(indexStack(key));
+    models.set(key, model);
+  }
+  return model;
+}
+var FUNCTION_ARN = /arn:[^:\s"]+:lambda:[^:\s"]+:\d{12}:function:[A-Za-z0-9_-]+/g;
+function buildModel(index) {
+  const kinds = /* @__PURE__ */ new Map();
+  const hops = /* @__PURE__ */ new Map();
+  let roleMap;
+  let federation;
+  const model = {
+    index,
+    entries(kind) {
+      let list = kinds.get(kind);
+      if (!list) {
+        list = BUILDERS[kind](model);
+        kinds.set(kind, list);
+      }
+      return list;
+    },
+    allEntries: () => Object.keys(BUILDERS).flatMap((k) => model.entries(k)),
+    roles() {
+      roleMap ??= roleStatements(index);
+      return roleMap;
+    },
+    functionHop(fn) {
+      let hop = hops.get(fn);
+      if (!hop) {
+        hop = { label: `function ${nameOf(fn)}`, resource: fn, next: [] };
+        hops.set(fn, hop);
+        hop.next.push(...functionReach(model, fn));
+      }
+      return hop;
+    },
+    dataSourceHop: (ds) => dataSourceHop(model, ds),
+    iamEntries(role) {
+      const statements = model.roles().get(role)?.statements ?? [];
+      return iamRouteHops(model, statements).flatMap(
+        (h) => model.allEntries().filter((e) => e.resource === h.resource && e.auth === "AWS_IAM")
+      );
+    },
+    federatedProviders(pool) {
+      federation ??= federationOf(index);
+      return federation.get(pool) ?? [];
+    },
+    functionsIn(from, prop, text) {
+      const deps = from.propertyDependencies?.[prop];
+      const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
+      if (byDep.length > 0) return byDep;
+      const value = text ?? rawProps(from.props)[prop];
+      if (value === void 0 || value === null) return [];
+      if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+      const arns = value.match(FUNCTION_ARN) ?? [];
+      const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
+      if (found.length > 0) return [...new Set(found)];
+      const byName = index.byValue(value, [LAMBDA]);
+      if (byName.length > 0) return byName;
+      return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+    },
+    issuerCaller(issuer, detail, named) {
+      const text = knownString(issuer);
+      const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
+      const pool = fromDeps.length === 1 ? fromDeps[0] : text ? index.ofType(USER_POOL).find((p) => endsWithId(text, p)) : void 0;
+      const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
+      const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
+      const who = pool ? `user pool ${nameOf(pool)}${also}` : text ? `issuer ${text.replace(/^https:\/\//, "")}` : "an issuer not known yet";
+      return {
+        kind: "signed-in",
+        label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`
+      };
+    }
+  };
+  return model;
+}
+var IDENTITY_PROVIDER = "aws:cognito/identityProvider:IdentityProvider";
+function federationOf(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const idp of index.ofType(IDENTITY_PROVIDER)) {
+    const ref = index.ref(idp, "userPoolId", [USER_POOL]);
+    if (!Array.isArray(ref)) continue;
+    for (const pool of ref) out.set(pool, [...out.get(pool) ?? [], idp]);
+  }
+  return out;
+}
+function providerName(idp) {
+  const props = rawProps(idp.props);
+  const name = knownString(props.providerName) ?? nameOf(idp);
+  const type = knownString(props.providerType);
+  return type && type !== name ? `${name} (${type})` : name;
+}
+function depsOf(r, prop) {
+  const deps = r?.propertyDependencies?.[prop];
+  return Array.isArray(deps) ? deps : [];
+}
+function endsWithId(issuer, pool) {
+  const props = rawProps(pool.props);
+  return [props.id, props.endpoint].some(
+    (v) => typeof v === "string" && v !== "" && !hasUnknown(v) && issuer.endsWith(v)
+  );
+}
+function unknownHop(what) {
+  return { label: `${what} (not known yet)`, next: [] };
+}
+function functionHops(model, ref, what = "function") {
+  if (ref === "unknown") return [unknownHop(what)];
+  return ref.map((fn) => model.functionHop(fn));
+}
+function arnOf(r) {
+  return knownString(rawProps(r.props).arn);
+}
+function functionReach(model, fn) {
+  const ref = model.index.ref(fn, "role", [ROLE]);
+  if (ref === "unknown") return [unknownHop("role")];
+  const out = [];
+  for (const role of ref) {
+    const statements = model.roles().get(role)?.statements ?? [];
+    if (statements.length === 0) continue;
+    out.push(...dataHops(model.index, statements));
+    for (const other of candidates(model.index, statements, "lambda", [LAMBDA])) {
+      const arn = arnOf(other);
+      if (other === fn || !arn) continue;
+      if (allowedActions(statements, "lambda", [arn]).some((a) => /^(\*|Invoke)/i.test(a))) {
+        out.push(model.functionHop(other));
+      }
+    }
+    out.push(...iamRouteHops(model, statements));
+  }
+  return out;
+}
+function candidates(index, statements, service, types) {
+  const out = /* @__PURE__ */ new Set();
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    const names = s.action ?? [];
+    if (!s.notAction && !names.some((a) => a === "*" || a.toLowerCase().startsWith(`${service}:`))) {
+      continue;
+    }
+    for (const pattern of s.resource ?? ["*"]) {
+      const literal = pattern.replace(/(\/index\/.*|\/\*)$/, "");
+      if (/[*?]/.test(literal) || s.notResource) {
+        types.forEach((t) => index.ofType(t).forEach((r) => out.add(r)));
+        return out;
+      }
+      index.byValue(literal, types).forEach((r) => out.add(r));
+    }
+  }
+  return out;
+}
+function dataHops(index, statements) {
+  const out = [];
+  for (const table of candidates(index, statements, "dynamodb", [TABLE])) {
+    const arn = arnOf(table);
+    if (!arn) continue;
+    const actions = allowedActions(statements, "dynamodb", [arn, `${arn}/index/x`]);
+    if (actions.length > 0) {
+      out.push({
+        label: `table ${nameOf(table)} (${actions.join(", ")})`,
+        resource: table,
+        actions,
+        next: []
+      });
+    }
+  }
+  for (const bucket of candidates(index, statements, "s3", [BUCKET, BUCKET_V2])) {
+    const arn = arnOf(bucket);
+    if (!arn) continue;
+    const actions = allowedActions(statements, "s3", [arn, `${arn}/x`]);
+    if (actions.length > 0) {
+      out.push({
+        label: `bucket ${nameOf(bucket)} (${actions.join(", ")})`,
+        resource: bucket,
+        actions,
+        next: []
+      });
+    }
+  }
+  return out;
+}
+function iamRouteHops(model, statements) {
+  const mayInvoke = (s) => s.effect === "Allow" && (s.notAction !== void 0 || (s.action ?? []).some((a) => a === "*" || /^execute-api:/i.test(a)));
+  if (!statements.some(mayInvoke)) return [];
+  const out = [];
+  for (const entry of [...model.entries("rest-method"), ...model.entries("http-route")]) {
+    if (entry.auth !== "AWS_IAM") continue;
+    const arns = invokeArns(model.index, entry);
+    if (arns.length === 0) continue;
+    if (allowedActions(statements, "execute-api", arns).some((a) => /^(\*|Invoke)/i.test(a))) {
+      out.push({
+        label: `${entry.operation} (${entry.auth})`,
+        resource: entry.resource,
+        next: entry.reaches
+      });
+    }
+  }
+  return out;
+}
+var stageNames = /* @__PURE__ */ new WeakMap();
+function stagesByApi(index) {
+  let out = stageNames.get(index);
+  if (out) return out;
+  out = /* @__PURE__ */ new Map();
+  for (const stage of [...index.ofType(TYPES.restStage), ...index.ofType(TYPES.httpStage)]) {
+    const rest = stage.type === TYPES.restStage;
+    const ref = index.ref(stage, rest ? "restApi" : "apiId", [
+      rest ? TYPES.restApi : TYPES.httpApi
+    ]);
+    const props = rawProps(stage.props);
+    const name = knownString(rest ? props.stageName : props.name);
+    if (!Array.isArray(ref) || name === void 0) continue;
+    for (const api of ref) out.set(api, [...out.get(api) ?? [], name]);
+  }
+  stageNames.set(index, out);
+  return out;
+}
+function invokeArns(index, entry) {
+  if (!entry.api || entry.method === void 0) return [];
+  const base = knownString(rawProps(entry.api.props).executionArn);
+  if (!base) return [];
+  const path = entry.operation.slice(entry.operation.indexOf(" ") + 1);
+  const stages = stagesByApi(index).get(entry.api) ?? ["*"];
+  return stages.map((st) => `${base}/${st}/${entry.method}${path}`);
+}
+function httpEntries(model) {
+  const { index } = model;
+  const out = [];
+  for (const route of index.ofType(TYPES.httpRoute)) {
+    const props = rawProps(route.props);
+    const routeKey = knownString(props.routeKey);
+    if (routeKey === void 0) continue;
+    const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
+    const api = Array.isArray(apiRef) ? apiRef[0] : void 0;
+    const protocol = api ? upperString(rawProps(api.props).protocolType) : void 0;
+    const websocket = protocol === "WEBSOCKET" || !/^[A-Z]+ \//i.test(routeKey) && routeKey !== "$default";
+    const rawAuth = props.authorizationType;
+    if (hasUnknown(rawAuth)) continue;
+    const auth = upperString(rawAuth) ?? "NONE";
+    out.push({
+      kind: websocket ? "websocket-route" : "http-route",
+      resource: route,
+      api,
+      method: websocket ? void 0 : routeKey.split(" ")[0].toUpperCase(),
+      operation: routeKey,
+      auth,
+      callers: routeCallers(model, route, auth),
+      reaches: routeReach(model, route)
+    });
+  }
+  return out;
+}
+function routeCallers(model, route, auth) {
+  if (auth === "NONE") return [ANYONE];
+  if (auth === "AWS_IAM")
+    return [{ kind: "iam", label: "IAM principals allowed execute-api:Invoke" }];
+  const ref = model.index.ref(route, "authorizerId", [TYPES.httpAuthorizer]);
+  const authorizer = Array.isArray(ref) ? ref[0] : void 0;
+  if (auth === "JWT") {
+    const jwt = asRecord(authorizer ? rawProps(authorizer.props).jwtConfiguration : void 0);
+    const scopes = rawProps(route.props).authorizationScopes;
+    const detail = Array.isArray(scopes) && scopes.length > 0 ? `scopes ${scopes.join(" ")}` : void 0;
+    return [model.issuerCaller(jwt?.issuer, detail, depsOf(authorizer, "jwtConfiguration"))];
+  }
+  const label = authorizer ? `Lambda authorizer ${nameOf(authorizer)}` : "a Lambda authorizer";
+  return [{ kind: "lambda-authorizer", label: `callers ${label} admits` }];
+}
+function routeReach(model, route) {
+  const { index } = model;
+  let ref = index.ref(route, "target", [TYPES.httpIntegration]);
+  const target = knownString(rawProps(route.props).target);
+  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
+    ref = index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
+  }
+  if (ref === "unknown") return [unknownHop("integration")];
+  return ref.flatMap((integration) => {
+    const type = upperString(rawProps(integration.props).integrationType);
+    const fns = model.functionsIn(integration, "integrationUri");
+    if (Array.isArray(fns) && fns.length === 0) {
+      return [
+        {
+          label: `${type ?? "an"} integration ${nameOf(integration)}`,
+          resource: integration,
+          next: []
+        }
+      ];
+    }
+    return functionHops(model, fns);
+  });
+}
+function openApiEntries(model) {
+  const out = [];
+  for (const api of [...model.index.ofType(TYPES.restApi), ...model.index.ofType(TYPES.httpApi)]) {
+    const parsed2 = bodyOperations(rawProps(api.props).body);
+    if (parsed2.kind !== "known") continue;
+    for (const op of parsed2.operations) {
+      if (op.verdict === "undecided") continue;
+      const fns = op.integrationUri ? model.functionsIn(api, "body", op.integrationUri) : [];
+      out.push({
+        kind: "openapi-operation",
+        resource: api,
+        api,
+        method: op.method,
+        operation: `${op.method} ${op.path}`,
+        auth: op.verdict === "open" ? "NONE" : "authorizer or IAM",
+        callers: op.verdict === "open" ? [ANYONE] : [],
+        reaches: functionHops(model, fns)
+      });
+    }
+  }
+  return out;
+}
+function functionUrlEntries(model) {
+  const out = [];
+  for (const url of model.index.ofType(TYPES.functionUrl)) {
+    const props = rawProps(url.props);
+    const auth = upperString(props.authorizationType);
+    if (auth === void 0) continue;
+    const fns = model.functionsIn(url, "functionName");
+    const name = Array.isArray(fns) && fns.length > 0 ? nameOf(fns[0]) : knownString(props.functionName);
+    out.push({
+      kind: "function-url",
+      resource: url,
+      operation: `function URL of ${name ?? nameOf(url)}`,
+      auth,
+      callers: auth === "NONE" ? [ANYONE] : [{ kind: "iam", label: "IAM principals allowed lambda:InvokeFunctionUrl" }],
+      reaches: functionHops(model, fns)
+    });
+  }
+  return out;
+}
+function providerCaller(model, api, type, groups) {
+  const props = rawProps(api.props);
+  const configs = [
+    props,
+    ...Array.isArray(props.additionalAuthenticationProviders) ? props.additionalAuthenticationProviders : []
+  ].map((p) => asRecord(p) ?? {}).filter((p) => upperString(p.authenticationType) === type);
+  const detail = groups ? `groups ${groups.join(", ")}` : void 0;
+  switch (type) {
+    case "API_KEY":
+      return API_KEY_HOLDERS;
+    case "AWS_IAM":
+      return { kind: "iam", label: "IAM principals allowed appsync:GraphQL" };
+    case "AMAZON_COGNITO_USER_POOLS": {
+      const poolId = knownString(asRecord(configs[0]?.userPoolConfig)?.userPoolId);
+      const named = type === upperString(props.authenticationType) ? depsOf(api, "userPoolConfig") : [];
+      return model.issuerCaller(poolId ? `/${poolId}` : void 0, detail, named);
+    }
+    case "OPENID_CONNECT":
+      return model.issuerCaller(asRecord(configs[0]?.openidConnectConfig)?.issuer, detail);
+    default:
+      return { kind: "lambda-authorizer", label: "callers the AppSync Lambda authorizer admits" };
+  }
+}
+function appsyncEntries(model) {
+  const { index } = model;
+  const out = [];
+  const resolvers = /* @__PURE__ */ new Map();
+  for (const r of index.ofType(RESOLVER)) {
+    const props = rawProps(r.props);
+    const apiRef = index.ref(r, "apiId", [TYPES.graphQLApi]);
+    if (!Array.isArray(apiRef)) continue;
+    for (const api of apiRef) {
+      const key = `${api.urn}|${String(props.type)}.${String(props.field)}`;
+      resolvers.set(key, [...resolvers.get(key) ?? [], r]);
+    }
+  }
+  for (const api of index.ofType(TYPES.graphQLApi)) {
+    const props = rawProps(api.props);
+    const defaultType = upperString(props.authenticationType);
+    const extra = props.additionalAuthenticationProviders;
+    if (!defaultType || hasUnknown(extra)) continue;
+    const configured = /* @__PURE__ */ new Set([defaultType]);
+    if (Array.isArray(extra))
+      extra.forEach((p) => configured.add(String(upperString(asRecord(p)?.authenticationType))));
+    const access = schemaAccess(props.schema, defaultType, configured);
+    if (access.kind !== "known") continue;
+    for (const f of access.fields) {
+      const operation = `${f.type}.${f.field}`;
+      out.push({
+        kind: "appsync-field",
+        resource: api,
+        api,
+        operation,
+        auth: f.providers.map(
+          (p) => p.via === "the default provider" ? `default ${p.type}` : p.via.split(" on ")[0]
+        ).join(" ") || "no provider",
+        callers: f.providers.map((p) => providerCaller(model, api, p.type, p.groups)),
+        reaches: (resolvers.get(`${api.urn}|${operation}`) ?? []).flatMap(
+          (r) => resolverReach(model, r)
+        )
+      });
+    }
+  }
+  return out;
+}
+function resolverReach(model, resolver) {
+  const { index } = model;
+  const dsRef = index.ref(resolver, "dataSource", [TYPES.appsyncDataSource]);
+  if (dsRef === "unknown") return [unknownHop("data source")];
+  let sources = dsRef;
+  if (sources.length === 0) {
+    const fns = resolver.propertyDependencies?.pipelineConfig ?? [];
+    sources = fns.filter((f) => f && f.type === APPSYNC_FUNCTION).flatMap((f) => {
+      const r = index.ref(f, "dataSource", [TYPES.appsyncDataSource]);
+      return Array.isArray(r) ? r : [];
+    });
+  }
+  return sources.map((ds) => dataSourceHop(model, ds));
+}
+var dsHops = /* @__PURE__ */ new WeakMap();
+function dataSourceHop(model, ds) {
+  const cached = dsHops.get(ds);
+  if (cached) return cached;
+  const props = rawProps(ds.props);
+  const name = knownString(props.name) ?? nameOf(ds);
+  const hop = { label: `data source ${name}`, resource: ds, next: [] };
+  dsHops.set(ds, hop);
+  const type = upperString(props.type);
+  if (type === "AWS_LAMBDA") {
+    hop.next.push(
+      ...functionHops(
+        model,
+        model.functionsIn(ds, "lambdaConfig", asRecord(props.lambdaConfig)?.functionArn)
+      )
+    );
+  } else {
+    const roleRef = model.index.ref(ds, "serviceRoleArn", [ROLE]);
+    if (roleRef === "unknown") hop.next.push(unknownHop("service role"));
+    else {
+      for (const role of roleRef)
+        hop.next.push(...dataHops(model.index, model.roles().get(role)?.statements ?? []));
+    }
+  }
+  return hop;
+}
+var routes = /* @__PURE__ */ new WeakMap();
+function routesOf(model) {
+  let list = routes.get(model);
+  if (!list) {
+    list = httpEntries(model);
+    routes.set(model, list);
+  }
+  return list;
+}
+var BUILDERS = {
+  "rest-method": (model) => restEntries(model),
+  "openapi-operation": openApiEntries,
+  "http-route": (model) => routesOf(model).filter((e) => e.kind === "http-route"),
+  "websocket-route": (model) => routesOf(model).filter((e) => e.kind === "websocket-route"),
+  "appsync-field": appsyncEntries,
+  "function-url": functionUrlEntries
+};
+function describeHops(hops, seen = /* @__PURE__ */ new Set(), depth = 0) {
+  return hops.map((h) => {
+    if (seen.has(h) || depth > 6) return h.label;
+    const inner = new Set(seen).add(h);
+    return h.next.length > 0 ? `${h.label} → ${describeHops(h.next, inner, depth + 1)}` : h.label;
+  }).join(" and ");
+}
+function describePath(caller, entry) {
+  const head = `${caller.label} → ${entry.operation} (${entry.auth})`;
+  return entry.reaches.length > 0 ? `${head} → ${describeHops(entry.reaches)}` : head;
 }
 
 // policies/authentication.ts
@@ -1387,9 +13309,16 @@ var restMethodSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
   exemptResources: exemptResourcesProperty("Method resources that may be open")
 });
+function entryOf(kind, resources, resource) {
+  return accessModel(resources).entries(kind).find((e) => e.resource === resource);
+}
+function pathNote(entry) {
+  if (!entry || entry.callers.length === 0) return "";
+  return ` (${entry.callers.map((c) => describePath(c, entry)).join("; ")})`;
+}
 var restMethodAuthorization = {
   name: "sec1-a-rest-method-authorization",
-  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
+  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -1399,30 +13328,34 @@ var restMethodAuthorization = {
     DOCS3.restAccess,
     ["api-gateway", "rest"]
   ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.apigateway.Method, (method, args, report) => {
-    const props = rawProps(method);
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig(args, restMethodSchema);
-    const name = nameOf(args);
-    const httpMethod = upperString(props.httpMethod);
-    if (httpMethod === void 0) return;
-    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (matchesAnyGlob(name, config.exemptResources)) return;
-    const authorization = upperString(props.authorization);
-    if (authorization === void 0) return;
-    if (authorization === "NONE") {
-      const keyNote = props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
-      report(
-        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`
-      );
-      return;
-    }
-    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
-      const authorizerId = props.authorizerId;
-      if (isUnknownValue(authorizerId)) return;
-      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      const name = nameOf(method);
+      const httpMethod = upperString(props.httpMethod);
+      if (httpMethod === void 0) continue;
+      if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) continue;
+      if (matchesAnyGlob(name, config.exemptResources)) continue;
+      const authorization = upperString(props.authorization);
+      if (authorization === void 0) continue;
+      if (authorization === "NONE") {
+        const keyNote = props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
         report(
-          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`
+          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entryOf("rest-method", args.resources, method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+          method.urn
         );
+        continue;
+      }
+      if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
+        const authorizerId = props.authorizerId;
+        if (isUnknownValue(authorizerId)) continue;
+        if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+          report(
+            `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+            method.urn
+          );
+        }
       }
     }
   })
@@ -1582,8 +13515,13 @@ var httpRouteAuthorization = {
       const service = protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
       if (type === "NONE") {
         const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
+        const entry = entryOf(
+          protocol === "HTTP" ? "http-route" : "websocket-route",
+          args.resources,
+          route
+        );
         report(
-          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
+          `${service} '${name}' (${routeKey}) must authenticate callers${pathNote(entry)}; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
           route.urn
         );
         continue;
@@ -1699,9 +13637,9 @@ function providerGaps(type, provider) {
     if (missing(config.clientId))
       gaps.push("openidConnectConfig.clientId to the client id tokens must be issued for");
   } else if (type === "AWS_LAMBDA") {
-    const lambda5 = provider.lambdaAuthorizerConfig;
-    if (isUnknownValue(lambda5)) return gaps;
-    if (missing((asRecord(lambda5) ?? {}).authorizerUri)) {
+    const lambda4 = provider.lambdaAuthorizerConfig;
+    if (isUnknownValue(lambda4)) return gaps;
+    if (missing((asRecord(lambda4) ?? {}).authorizerUri)) {
       gaps.push("lambdaAuthorizerConfig.authorizerUri to the authorizer function's ARN");
     }
   }
@@ -1749,7 +13687,7 @@ var appsyncAuthProviders = {
       const type = upperString(provider.authenticationType);
       extraTypes.push(type);
       if (type === void 0) return;
-      if (!allowed.has(type)) {
+      if (!allowed.has(type) && type !== "API_KEY") {
         report(
           `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`
         );
@@ -1769,35 +13707,6 @@ var appsyncAuthProviders = {
     }
   })
 };
-var identityPoolSchema = configSchema({
-  allowedPools: stringListProperty(
-    [],
-    "Logical names of identity pools that may hand out guest identities (`*` wildcards)."
-  )
-});
-var cognitoIdentityPoolUnauthenticated = {
-  name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
-  enforcementLevel: "mandatory",
-  configSchema: identityPoolSchema,
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
-    DOCS3.identityPools,
-    ["cognito"]
-  ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.cognito.IdentityPool, (pool, args, report) => {
-    const props = rawProps(pool);
-    const name = nameOf(args);
-    const config = readConfig(args, identityPoolSchema);
-    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
-      return;
-    report(
-      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`
-    );
-  })
-};
 var functionUrlSchema = configSchema({
   exemptResources: exemptResourcesProperty("function URLs that may be open")
 });
@@ -1813,15 +13722,17 @@ var lambdaFunctionUrlAuth = {
     DOCS3.functionUrlAuth,
     ["lambda"]
   ),
-  validateResource: (0, import_policy2.validateResourceOfType)(aws2.lambda.FunctionUrl, (url, args, report) => {
-    const props = rawProps(url);
-    const name = nameOf(args);
-    if (upperString(props.authorizationType) !== "NONE") return;
-    if (matchesAnyGlob(name, readConfig(args, functionUrlSchema).exemptResources))
-      return;
-    report(
-      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`
-    );
+  validateStack: validateStackWith(TYPES.functionUrl, (args, report) => {
+    const { exemptResources } = readConfig(args, functionUrlSchema);
+    for (const url of ofType(args.resources, TYPES.functionUrl)) {
+      const name = nameOf(url);
+      if (upperString(rawProps(url.props).authorizationType) !== "NONE") continue;
+      if (matchesAnyGlob(name, exemptResources)) continue;
+      report(
+        `Lambda FunctionUrl '${name}' must authenticate callers${pathNote(entryOf("function-url", args.resources, url))}; set authorizationType to AWS_IAM.`,
+        url.urn
+      );
+    }
   })
 };
 var openApiSchema = configSchema({
@@ -1830,18 +13741,18 @@ var openApiSchema = configSchema({
   ),
   exemptResources: exemptResourcesProperty("APIs whose bodies are not checked")
 });
-function checkBody(service, body, name, config, report) {
-  if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) return;
-  const verdict = openOperations(body, config.exemptHttpMethods);
-  if (verdict.kind !== "known" || verdict.open.length === 0) return;
-  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
-  report(
-    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`
-  );
+function openPaths(resources, api, open, max = 3) {
+  const entries = accessModel(resources).entries("openapi-operation").filter((e) => e.resource === api && e.auth === "NONE");
+  const paths = open.map((label) => {
+    const entry = entries.find((e) => e.operation === label);
+    return entry ? describePath(entry.callers[0], entry) : label;
+  });
+  const more = paths.length > max ? `; and ${paths.length - max} more` : "";
+  return paths.slice(0, max).join("; ") + more;
 }
 var openApiBodySecurity = {
   name: "sec1-a-openapi-body-security",
-  description: "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+  description: "REST and HTTP APIs imported from an OpenAPI body (JSON or YAML) must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
   enforcementLevel: "mandatory",
   configSchema: openApiSchema,
   ...sec1Metadata(
@@ -1851,18 +13762,29 @@ var openApiBodySecurity = {
     DOCS3.openApiAuth,
     ["api-gateway", "openapi"]
   ),
-  validateResource: validateEachType(
-    (0, import_policy2.validateResourceOfType)(aws2.apigateway.RestApi, (api, args, report) => {
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
-    }),
-    (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Api, (api, args, report) => {
-      const props = rawProps(api);
-      if (upperString(props.protocolType) !== "HTTP") return;
-      const config = readConfig(args, openApiSchema);
-      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
-    })
-  )
+  validateStack: (args, report) => {
+    const config = readConfig(args, openApiSchema);
+    const apis = [
+      ...ofType(args.resources, TYPES.restApi).map((api) => ({
+        api,
+        service: "API Gateway RestApi"
+      })),
+      ...ofType(args.resources, TYPES.httpApi).filter((api) => upperString(rawProps(api.props).protocolType) === "HTTP").map((api) => ({ api, service: "API Gateway v2 Api" }))
+    ];
+    for (const { api, service } of apis) {
+      const name = nameOf(api);
+      const body = rawProps(api.props).body;
+      if (body === void 0 || body === null || matchesAnyGlob(name, config.exemptResources)) {
+        continue;
+      }
+      const verdict = openOperations(body, config.exemptHttpMethods);
+      if (verdict.kind !== "known" || verdict.open.length === 0) continue;
+      report(
+        `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${openPaths(args.resources, api, verdict.open)}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
+        api.urn
+      );
+    }
+  }
 };
 var quickCreateSchema = configSchema({
   exemptResources: exemptResourcesProperty("HTTP APIs allowed to use quick create")
@@ -1902,7 +13824,6 @@ var policies3 = [
   httpRouteAuthorization,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
-  cognitoIdentityPoolUnauthenticated,
   lambdaFunctionUrlAuth,
   openApiBodySecurity,
   httpApiQuickCreate
@@ -1911,85 +13832,6 @@ var policies3 = [
 // policies/endpoints.ts
 var aws3 = __toESM(require("@pulumi/aws"));
 var import_policy3 = require("@pulumi/policy");
-
-// lib/endpoint.ts
-function endpointTypes(props) {
-  const config = props.endpointConfiguration;
-  if (config === void 0 || config === null) return ["EDGE"];
-  if (hasUnknown(config)) return void 0;
-  const record = asRecord(config);
-  if (!record) return void 0;
-  const types = record.types;
-  if (types === void 0 || types === null) return ["EDGE"];
-  const list = Array.isArray(types) ? types : [types];
-  if (list.length === 0) return ["EDGE"];
-  if (!list.every((t) => typeof t === "string")) return void 0;
-  return list.map((t) => t.toUpperCase());
-}
-function isPrivateRestApi(resource) {
-  const types = endpointTypes(rawProps(resource.props));
-  return types === void 0 ? void 0 : types.includes("PRIVATE");
-}
-var INTERNAL_RULE_SCHEMA = {
-  internalTagKey: {
-    type: "string",
-    default: "api-visibility",
-    description: "Tag key that marks an API as internal."
-  },
-  internalTagValue: {
-    type: "string",
-    default: "internal",
-    description: "Value of that tag (case-insensitive) that marks an API as internal."
-  },
-  internalNamePattern: {
-    type: "string",
-    default: "",
-    description: "Glob on the API name (`*` wildcards) that marks it internal; empty: none."
-  }
-};
-function isInternal(props, logicalName, rule) {
-  let unknown = false;
-  const tags = props.tags;
-  if (rule.internalTagKey !== "" && tags !== void 0 && tags !== null) {
-    if (hasUnknown(tags) && !asRecord(tags)) unknown = true;
-    else {
-      const value = asRecord(tags)?.[rule.internalTagKey];
-      if (typeof value === "string" && hasUnknown(value)) unknown = true;
-      else if (typeof value === "string" && value.toLowerCase() === rule.internalTagValue.toLowerCase()) {
-        return true;
-      }
-    }
-  }
-  if (rule.internalNamePattern !== "") {
-    const name = props.name === void 0 ? logicalName : props.name;
-    if (typeof name !== "string" || hasUnknown(name)) unknown = true;
-    else if (matchesGlob(name, rule.internalNamePattern)) return true;
-  }
-  return unknown ? void 0 : false;
-}
-function restApiPolicies(resources) {
-  const apis = ofType(resources, TYPES.restApi);
-  const documents = [];
-  const maybe = /* @__PURE__ */ new Set();
-  for (const api of apis) {
-    const inline = rawProps(api.props).policy;
-    if (inline !== void 0 && inline !== null && inline !== "") {
-      documents.push({ api, holder: api, document: inline });
-    }
-  }
-  for (const holder of ofType(resources, TYPES.restApiPolicy)) {
-    const ref = resolveReference(holder, "restApiId", apis);
-    const document = rawProps(holder.props).policy;
-    if (ref.kind === "found") {
-      for (const api of ref.resources) documents.push({ api, holder, document });
-    } else if (ref.kind === "unknown") {
-      for (const api of apis) maybe.add(api);
-    }
-  }
-  return { documents, maybe };
-}
-
-// policies/endpoints.ts
 var DOCS4 = {
   endpointTypes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html",
   privateApis: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html",
@@ -2013,8 +13855,8 @@ var restEndpointTypeSchema = configSchema({
 });
 var restEndpointType = {
   name: "sec1-e-rest-endpoint-type",
-  description: "API Gateway REST APIs must use an allowed endpoint type (default REGIONAL or PRIVATE; an unset type is EDGE), and APIs marked internal must be PRIVATE, so nothing is public by accident.",
-  enforcementLevel: "mandatory",
+  description: "API Gateway REST APIs should use an allowed endpoint type (default REGIONAL or PRIVATE; an unset type is EDGE), and APIs marked internal should be PRIVATE, so nothing is public by accident. Advisory by default: the endpoint type does not change who may call a method whose authorization holds (configure it mandatory to enforce PRIVATE for internal APIs).",
+  enforcementLevel: "advisory",
   configSchema: restEndpointTypeSchema,
   ...sec1Metadata(
     "E",
@@ -2362,7 +14204,7 @@ var DOCS6 = {
   lambdaIdentity: "https://docs.aws.amazon.com/lambda/latest/dg/permissions-user-function.html"
 };
 var INVOKE2 = "lambda:InvokeFunction";
-var FUNCTION_ARN = /arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+/;
+var FUNCTION_ARN2 = /arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+/;
 var INTEGRATIONS = [
   { type: TYPES.restIntegration, fn: (p) => p.uri, role: "credentials" },
   {
@@ -2383,7 +14225,7 @@ function backingFunctions(resources) {
     for (const integration of ofType(resources, kind.type)) {
       const value = kind.fn(rawProps(integration.props));
       if (typeof value !== "string" || isUnknownValue(value)) continue;
-      const arn = FUNCTION_ARN.exec(value)?.[0];
+      const arn = FUNCTION_ARN2.exec(value)?.[0];
       if (!arn) continue;
       const named = rolesNamedBy(integration, kind.role, roles);
       out.push({ arn, via: integration, roles: named === "unknown" ? [] : named });
@@ -2522,43 +14364,6 @@ var policies7 = [functionUrlCorsCredentials, functionUrlCorsOrigins];
 // policies/least-privilege.ts
 var aws6 = __toESM(require("@pulumi/aws"));
 var import_policy6 = require("@pulumi/policy");
-
-// lib/aws-managed-policies.ts
-var ALL_DOCUMENTS = {
-  // "Provides full access to invoke APIs in Amazon API Gateway."
-  AmazonAPIGatewayInvokeFullAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
-        Resource: "arn:aws:execute-api:*:*:*"
-      }
-    ]
-  },
-  AdministratorAccess: {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
-  },
-  PowerUserAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        NotAction: ["iam:*", "organizations:*", "account:*"],
-        Resource: "*"
-      }
-    ]
-  }
-};
-function managedPolicy(arn) {
-  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
-  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m) return { kind: "customer" };
-  return { kind: "aws", name: m[1], document: ALL_DOCUMENTS[m[1]] };
-}
-
-// policies/least-privilege.ts
 var DOCS8 = {
   invokePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html",
   iamAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
@@ -3476,11 +15281,11 @@ function asIdentityShaped(value) {
   const record = asRecord(doc);
   if (!record || record.Statement === void 0) return value;
   const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
-  const Statement3 = list.map((s) => {
+  const Statement4 = list.map((s) => {
     const st = asRecord(s);
     return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
   });
-  return { ...record, Statement: Statement3 };
+  return { ...record, Statement: Statement4 };
 }
 var serviceRoleConfusedDeputy = {
   name: "sec1-i-service-role-confused-deputy",
@@ -3864,7 +15669,7 @@ var wafWebAclRules = {
     DOCS14.rules,
     ["waf"]
   ),
-  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+  validateStack: validateStackWith(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig(args, rulesSchema);
     const acls = ofType(args.resources, WAF_TYPES.webAcl);
     const reported = /* @__PURE__ */ new Set();
@@ -3900,7 +15705,7 @@ var wafLogging = {
     DOCS14.logging,
     ["waf", "logging"]
   ),
-  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+  validateStack: validateStackWith(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig(args, loggingSchema);
     const configs = ofType(args.resources, WAF_TYPES.logging);
     for (const acl of ofType(args.resources, WAF_TYPES.webAcl)) {
@@ -3916,6 +15721,207 @@ var wafLogging = {
 };
 var policies14 = [wafWebAclRules, wafLogging];
 
+// policies/reach.ts
+var DOCS15 = {
+  appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
+  identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html"
+};
+var apiKeySchema = configSchema({
+  publicFields: stringListProperty(
+    [],
+    'Root fields API-key holders may call, e.g. "Query.listPosts" (`*` wildcards); mutations never.'
+  )
+});
+function anyApiKeyProvider(resources) {
+  return ofType(resources, TYPES.graphQLApi).some((api) => {
+    const props = rawProps(api.props);
+    const extra = Array.isArray(props.additionalAuthenticationProviders) ? props.additionalAuthenticationProviders : [];
+    return [props, ...extra].some(
+      (p) => upperString(asRecord(p)?.authenticationType) === "API_KEY"
+    );
+  });
+}
+function apiKeyFields(resources) {
+  const out = /* @__PURE__ */ new Map();
+  if (!anyApiKeyProvider(resources)) return out;
+  for (const entry of accessModel(resources).entries("appsync-field")) {
+    if (!entry.callers.includes(API_KEY_HOLDERS)) continue;
+    out.set(entry.resource, [...out.get(entry.resource) ?? [], entry]);
+  }
+  return out;
+}
+function isExposure(entry, publicFields) {
+  return !entry.operation.startsWith("Query.") || !matchesAnyGlob(entry.operation, publicFields);
+}
+var SHOWN = 3;
+function pathsText(entries) {
+  const shown = entries.slice(0, SHOWN).map((e) => describePath(API_KEY_HOLDERS, e));
+  const more = entries.length > SHOWN ? `; and ${entries.length - SHOWN} more` : "";
+  return `${shown.join("; ")}${more}`;
+}
+var appsyncApiKeyReach = {
+  name: "sec1-a-appsync-api-key-reach",
+  description: "An AppSync API key identifies no one: API-key holders may reach only root Query fields the policy config declares public, never a mutation or subscription. Judged on the schema's auth directives (@aws_api_key on a field or its type, or API_KEY as the default provider).",
+  enforcementLevel: "mandatory",
+  configSchema: apiKeySchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Limit `@aws_api_key` to public read-only Query fields (and the types they return) and list them in `publicFields`; give mutations and every other field `@aws_cognito_user_pools`, `@aws_oidc`, `@aws_iam` or `@aws_lambda` only.",
+    DOCS15.appsyncAuth,
+    ["appsync", "graphql", "api-key"]
+  ),
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
+    const { publicFields } = readConfig(args, apiKeySchema);
+    for (const [api, entries] of apiKeyFields(args.resources)) {
+      const exposed = entries.filter((e) => isExposure(e, publicFields));
+      if (exposed.length === 0) continue;
+      report(
+        `AppSync GraphQLApi '${nameOf(api)}' must not let API-key holders reach ${exposed.map((e) => e.operation).join(", ")} (${pathsText(exposed)}); set those fields' directives to an identity provider (not @aws_api_key), or list public read fields in publicFields.`,
+        api.urn
+      );
+    }
+  })
+};
+var appsyncApiKeyPublic = {
+  name: "sec1-a-appsync-api-key-public",
+  description: "An AppSync API key limited to Query fields declared public is not an exposure (it identifies no one, but reaches only what is public by design); this advisory keeps it visible so the list of public fields stays a decision.",
+  enforcementLevel: "advisory",
+  configSchema: apiKeySchema,
+  ...sec1Metadata(
+    "A",
+    "low",
+    "Review `publicFields` when the schema changes; rotate API keys and keep them short-lived.",
+    DOCS15.appsyncAuth,
+    ["appsync", "graphql", "api-key"]
+  ),
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
+    const { publicFields } = readConfig(args, apiKeySchema);
+    for (const [api, entries] of apiKeyFields(args.resources)) {
+      if (entries.some((e) => isExposure(e, publicFields))) continue;
+      report(
+        `AppSync GraphQLApi '${nameOf(api)}' must keep API-key access to the declared public reads ${entries.map((e) => e.operation).join(", ")} (advisory, not mandatory: API-key holders reach no mutation and no undeclared field; ${pathsText(entries)}); set publicFields to exactly the fields meant to be public.`,
+        api.urn
+      );
+    }
+  })
+};
+var IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool";
+var ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment";
+function poolRoles(model) {
+  const { index } = model;
+  const out = [];
+  if (index.ofType(IDENTITY_POOL).length === 0) return out;
+  for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
+    const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
+    if (!Array.isArray(poolRef)) continue;
+    const roles = asRecord(rawProps(attachment.props).roles) ?? {};
+    const deps = attachment.propertyDependencies?.roles ?? [];
+    for (const pool of poolRef) {
+      for (const [key, who] of [
+        ["unauthenticated", "guests"],
+        ["authenticated", "every signed-in identity"]
+      ]) {
+        if (key === "unauthenticated" && rawProps(pool.props).allowUnauthenticatedIdentities !== true)
+          continue;
+        const arn = roles[key];
+        if (arn === void 0) continue;
+        const text = typeof arn === "string" ? arn : "";
+        const found = [
+          ...index.byValue(text, [ROLE]),
+          ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE])
+        ];
+        const role = found[0] ?? (deps.length === 1 && key === "unauthenticated" ? deps[0] : void 0);
+        if (!role) continue;
+        const statements = model.roles().get(role);
+        const known = statements !== void 0 && !statements.incomplete;
+        out.push({
+          pool,
+          who,
+          role,
+          reach: known ? outsideReach(statements.statements) : "unknown",
+          actions: statements ? allowedActionNames(statements.statements) : []
+        });
+      }
+    }
+  }
+  return out;
+}
+var poolSchema = configSchema({
+  allowedPools: stringListProperty(
+    [],
+    "Logical names of identity pools whose guest and authenticated roles were reviewed (`*` wildcards)."
+  )
+});
+var cognitoIdentityPoolUnauthenticated = {
+  name: "sec1-a-cognito-identity-pool-unauthenticated",
+  description: "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+  enforcementLevel: "mandatory",
+  configSchema: poolSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Limit the pool's unauthenticated role to telemetry (e.g. `rum:PutRumEvents` on one app monitor), or set `allowUnauthenticatedIdentities` to false; give signed-in identities role mappings per group instead of one role that reaches APIs or data.",
+    DOCS15.identityPools,
+    ["cognito", "identity-pool"]
+  ),
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
+    const { allowedPools } = readConfig(args, poolSchema);
+    for (const r of poolRoles(accessModel(args.resources))) {
+      if (r.reach === "unknown" || r.reach.length === 0) continue;
+      if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
+      report(
+        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.who === "guests" ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
+        r.pool.urn
+      );
+    }
+  })
+};
+var cognitoIdentityPoolGuestTelemetry = {
+  name: "sec1-a-identity-pool-guest-scope",
+  description: "A Cognito identity pool that allows guests whose role reaches no API, function or data store (e.g. only rum:PutRumEvents for CloudWatch RUM) is not an exposure; this advisory keeps the guest role visible for review.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "low",
+    "Keep the unauthenticated role limited to the telemetry actions and resources it needs (one app monitor), and review it when it changes.",
+    DOCS15.identityPools,
+    ["cognito", "identity-pool"]
+  ),
+  validateStack: validateStackWith(IDENTITY_POOL, (args, report) => {
+    const model = accessModel(args.resources);
+    const roles = poolRoles(model);
+    for (const pool of model.index.ofType(IDENTITY_POOL)) {
+      if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
+      if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
+      const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
+        const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
+        const mine = ref === "unknown" || ref.includes(pool);
+        const roles2 = asRecord(rawProps(a.props).roles);
+        return mine && (ref === "unknown" || hasUnknown(rawProps(a.props).roles) || roles2?.unauthenticated !== void 0);
+      });
+      if (undecided) continue;
+      report(
+        `Cognito IdentityPool '${nameOf(pool)}' must give guests a role this stack defines, so what they reach can be judged (advisory, not mandatory: without an unauthenticated role guests get no credentials, but one attached elsewhere is not seen here); set an aws.cognito.IdentityPoolRoleAttachment with roles.unauthenticated, or allowUnauthenticatedIdentities to false.`,
+        pool.urn
+      );
+    }
+    for (const r of roles) {
+      if (r.who !== "guests" || r.reach === "unknown" || r.reach.length > 0) continue;
+      report(
+        `Cognito IdentityPool '${nameOf(r.pool)}' must keep its guest role ${nameOf(r.role)} limited to ${r.actions.join(", ") || "nothing"} (advisory, not mandatory: guests reach no API, function or data store); set allowUnauthenticatedIdentities to false if guests need no credentials.`,
+        r.pool.urn
+      );
+    }
+  })
+};
+var policies15 = [
+  appsyncApiKeyReach,
+  appsyncApiKeyPublic,
+  cognitoIdentityPoolUnauthenticated,
+  cognitoIdentityPoolGuestTelemetry
+];
+
 // policies/index.ts
 var allPolicies = [
   ...policies3,
@@ -3923,6 +15929,7 @@ var allPolicies = [
   ...policies12,
   ...policies13,
   ...policies2,
+  ...policies15,
   ...policies,
   ...policies10,
   ...policies4,

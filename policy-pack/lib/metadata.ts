@@ -8,7 +8,7 @@ export const FRAMEWORK: PolicyComplianceFramework = {
   specification: "How do you control access to your serverless API?",
 };
 
-/** The practices of SEC1 this pack groups its policies by (see ../shared/SEC1-CHECKS.md). */
+/** The practices of SEC1 this pack groups its policies by. */
 export type Practice = "A" | "K" | "E" | "I" | "X";
 
 const PRACTICE_TAGS: Record<Practice, string> = {

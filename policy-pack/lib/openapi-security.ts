@@ -7,7 +7,9 @@
  * `x-amazon-apigateway-auth: { type: AWS_IAM }` on an operation. An `apiKey` scheme without those
  * is the API key, which is not authentication; other schemes are ignored on import. The security
  * requirements of an operation are alternatives: one that needs no identity opens the operation.
+ * Bodies are JSON or YAML, as API Gateway imports both.
  */
+import { parse as parseYaml } from "yaml";
 import { asRecord, hasUnknown, isUnknownValue } from "./values";
 
 const METHODS = [
@@ -33,7 +35,8 @@ function schemeAuthenticates(scheme: Record<string, unknown>): boolean {
   return typeof authType === "string" && AUTH_TYPES.has(authType.toLowerCase());
 }
 
-type Requirement = "authenticated" | "open" | "undecided";
+/** Whether an operation needs an identity: yes, no, or cannot tell. */
+export type Requirement = "authenticated" | "open" | "undecided";
 
 function requirementVerdict(
   requirement: unknown,
@@ -70,41 +73,93 @@ function operationVerdict(
   return verdicts.includes("undecided") ? "undecided" : "authenticated";
 }
 
+/** One operation of a body: its label, whether it needs an identity, and its Lambda target. */
+export interface BodyOperation {
+  /** Upper-case HTTP method ("ANY" for x-amazon-apigateway-any-method). */
+  method: string;
+  path: string;
+  verdict: Requirement;
+  /** `x-amazon-apigateway-integration.uri`, when it is a known string. */
+  integrationUri?: string;
+}
+
+/** A parsed body: its operations, or why it cannot be read. */
+export type ParsedBody =
+  { kind: "unknown"; reason: string } | { kind: "known"; operations: BodyOperation[] };
+
+const parsedBodies = new Map<string, ParsedBody>();
+
+function parseDocument(body: string): Record<string, unknown> | undefined | "unreadable" {
+  try {
+    return asRecord(JSON.parse(body));
+  } catch {
+    // not JSON: API Gateway also imports YAML
+  }
+  try {
+    return asRecord(parseYaml(body, { maxAliasCount: 100 }));
+  } catch {
+    return "unreadable";
+  }
+}
+
+function operationsOf(doc: Record<string, unknown>): BodyOperation[] {
+  const components = asRecord(doc.components);
+  const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
+  const out: BodyOperation[] = [];
+  for (const [path, item] of Object.entries(asRecord(doc.paths) ?? {})) {
+    const pathItem = asRecord(item);
+    if (!pathItem) continue;
+    for (const m of METHODS) {
+      const operation = asRecord(pathItem[m]);
+      if (!operation) continue;
+      const uri = asRecord(operation["x-amazon-apigateway-integration"])?.uri;
+      out.push({
+        method: m === "x-amazon-apigateway-any-method" ? "ANY" : m.toUpperCase(),
+        path,
+        verdict: operationVerdict(operation, doc.security, schemes),
+        integrationUri: typeof uri === "string" && !hasUnknown(uri) ? uri : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every operation of an OpenAPI `body` (JSON or YAML) with its verdict; parsed once per text. */
+export function bodyOperations(body: unknown): ParsedBody {
+  if (typeof body !== "string") return { kind: "unknown", reason: "the body is not a string" };
+  if (isUnknownValue(body) && body.trim().length <= 36) {
+    return { kind: "unknown", reason: "the body is unknown during preview" };
+  }
+  const cached = parsedBodies.get(body);
+  if (cached) return cached;
+  const doc = parseDocument(body);
+  const result: ParsedBody =
+    doc === "unreadable"
+      ? { kind: "unknown", reason: "the body is neither JSON nor YAML" }
+      : doc === undefined
+        ? { kind: "unknown", reason: "the body is not an OpenAPI document" }
+        : { kind: "known", operations: operationsOf(doc) };
+  if (parsedBodies.size >= 100) parsedBodies.clear();
+  parsedBodies.set(body, result);
+  return result;
+}
+
 /**
  * The operations of an OpenAPI `body` that anyone can call. `exemptMethods` (lower case, e.g.
  * "options") are skipped; operations that cannot be judged (unknown values, references to
  * schemes that are not defined) are listed as undecided, never as open.
  */
 export function openOperations(body: unknown, exemptMethods: string[]): BodyVerdict {
-  if (typeof body !== "string") {
-    return { kind: "unknown", reason: "the body is not a string" };
-  }
-  if (isUnknownValue(body) && body.trim().length <= 36) {
-    return { kind: "unknown", reason: "the body is unknown during preview" };
-  }
-  let doc: Record<string, unknown> | undefined;
-  try {
-    doc = asRecord(JSON.parse(body));
-  } catch {
-    return { kind: "unknown", reason: "the body is not JSON (YAML bodies are not evaluated)" };
-  }
-  if (!doc) return { kind: "unknown", reason: "the body is not an OpenAPI document" };
-  const components = asRecord(doc.components);
-  const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
-  const exempt = new Set(exemptMethods.map((m) => m.toLowerCase()));
+  const parsed = bodyOperations(body);
+  if (parsed.kind === "unknown") return parsed;
+  const exempt = new Set(exemptMethods.map((m) => m.toUpperCase()));
   const open: string[] = [];
   const undecided: string[] = [];
-  for (const [path, item] of Object.entries(asRecord(doc.paths) ?? {})) {
-    const pathItem = asRecord(item);
-    if (!pathItem) continue;
-    for (const method of METHODS) {
-      const operation = asRecord(pathItem[method]);
-      if (!operation || exempt.has(method)) continue;
-      const label = `${method === "x-amazon-apigateway-any-method" ? "ANY" : method.toUpperCase()} ${path}`;
-      const verdict = operationVerdict(operation, doc.security, schemes);
-      if (verdict === "open") open.push(label);
-      else if (verdict === "undecided") undecided.push(label);
-    }
+  for (const op of parsed.operations) {
+    if (exempt.has(op.method)) continue;
+    const label = `${op.method} ${op.path}`;
+    if (op.verdict === "open") open.push(label);
+    else if (op.verdict === "undecided") undecided.push(label);
   }
   return { kind: "known", open, undecided };
 }

@@ -53,15 +53,13 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
 }
 
 /**
- * A stack validation the server skips (as not applicable, before deserializing anything) when the
- * stack holds no resource of `type`, while the validation still sees every resource of the stack
- * (`validateStackResourcesOfType` would hand it only those of the type). For policies about one
- * kind of resource that must follow references to others, e.g. a web ACL and what uses it.
+ * A stack validation the analyzer server skips, before deserializing the stack, when the stack
+ * holds no resource of `type` (the server reads the same `__pulumiType` tag that
+ * `validateStackResourcesOfType` sets). Unlike that helper, the validation still receives every
+ * resource: the access model follows references across the whole stack.
  */
-export function stackValidationFor(type: string, validation: StackValidation): StackValidation {
-  const tagged = ((args, report) => validation(args, report)) as StackValidation & {
-    __pulumiType?: string;
-  };
-  tagged.__pulumiType = type;
-  return tagged;
+export function validateStackWith(type: string, validate: StackValidation): StackValidation {
+  const fn: StackValidation = (args, report) => validate(args, report);
+  (fn as { __pulumiType?: string }).__pulumiType = type;
+  return fn;
 }

@@ -1,5 +1,5 @@
 /**
- * SEC1 practice K: API keys are for quotas, never for identity (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice K: API keys are for quotas, never for identity.
  * Usage plans limit every key; every key is in a plan; stages throttle by default; AppSync keys
  * expire.
  */
@@ -214,8 +214,8 @@ function restStageThrottled(
 export const stageThrottling: StackValidationPolicy = {
   name: "sec1-k-stage-throttling",
   description:
-    "API stages must throttle by default: REST stages through method settings for */* with rate and burst limits, HTTP and WebSocket stages through defaultRouteSettings, so no caller (with or without a key) can exhaust the account's limit.",
-  enforcementLevel: "mandatory",
+    "API stages should throttle by default: REST stages through method settings for */* with rate and burst limits, HTTP and WebSocket stages through defaultRouteSettings, so no caller (with or without a key) can exhaust the account's limit. Advisory by default: throttling limits load, not who may call (configure it mandatory to enforce it).",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "K",
     "medium",

@@ -11,7 +11,7 @@ import { wildcardMatch } from "../lib/arn";
 import { identityDocuments } from "../lib/identity-documents";
 import { Statement } from "../lib/policy-document";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
-import { stackValidationFor } from "../lib/typed-validation";
+import { validateStackWith } from "../lib/typed-validation";
 import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, knownString, nameOf, upperString as upper } from "../lib/values";
 
@@ -72,7 +72,7 @@ export const appsyncIamCallers: StackValidationPolicy = {
     DOCS.iam,
     ["appsync", "iam"],
   ),
-  validateStack: stackValidationFor(TYPES.graphQLApi, (args, report) => {
+  validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const config = readConfig<AppSyncIamCallersArgs>(args, schema);
     const documents = identityDocuments(args.resources);
     if (documents.some((d) => d.unknown)) return; // a grant may hide in a document not known yet

@@ -1,5 +1,5 @@
 /**
- * SEC1 practice A: every operation is authenticated and authorized (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice A: every operation is authenticated and authorized.
  * REST methods, HTTP and WebSocket routes, their authorizers, AppSync providers, Cognito identity
  * pools, Lambda function URLs, and APIs defined without separate method or route resources.
  */
@@ -12,7 +12,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
-import { validateEachType } from "../lib/typed-validation";
+import { validateEachType, validateStackWith } from "../lib/typed-validation";
 import {
   configSchema,
   exemptHttpMethodsProperty,
@@ -21,6 +21,7 @@ import {
   stringListProperty,
 } from "../lib/policy-config";
 import { openOperations } from "../lib/openapi-security";
+import { accessModel, describePath, EntryKind, EntryPoint } from "../lib/access-model";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import {
   asNumber,
@@ -66,11 +67,28 @@ const restMethodSchema = configSchema({
   exemptResources: exemptResourcesProperty("Method resources that may be open"),
 });
 
+/** The model's REST entry points by method resource (to quote a method's path). */
+function entryOf(
+  kind: EntryKind,
+  resources: unknown,
+  resource: PolicyResource,
+): EntryPoint | undefined {
+  return accessModel(resources)
+    .entries(kind)
+    .find((e) => e.resource === resource);
+}
+
+/** "(anyone on the internet → GET /orders (NONE) → function orders → ...)" for a message. */
+function pathNote(entry: EntryPoint | undefined): string {
+  if (!entry || entry.callers.length === 0) return "";
+  return ` (${entry.callers.map((c) => describePath(c, entry)).join("; ")})`;
+}
+
 /** A1: a REST method requires IAM, Cognito or a Lambda authorizer; an API key is not enough. */
-export const restMethodAuthorization: ResourceValidationPolicy = {
+export const restMethodAuthorization: StackValidationPolicy = {
   name: "sec1-a-rest-method-authorization",
   description:
-    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one.",
+    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -80,31 +98,35 @@ export const restMethodAuthorization: ResourceValidationPolicy = {
     DOCS.restAccess,
     ["api-gateway", "rest"],
   ),
-  validateResource: validateResourceOfType(aws.apigateway.Method, (method, args, report) => {
-    const props = rawProps(method);
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig<RestMethodAuthorizationArgs>(args, restMethodSchema);
-    const name = nameOf(args);
-    const httpMethod = upper(props.httpMethod);
-    if (httpMethod === undefined) return;
-    if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) return;
-    if (matchesAnyGlob(name, config.exemptResources)) return;
-    const authorization = upper(props.authorization);
-    if (authorization === undefined) return;
-    if (authorization === "NONE") {
-      const keyNote =
-        props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
-      report(
-        `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
-      );
-      return;
-    }
-    if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
-      const authorizerId = props.authorizerId;
-      if (isUnknownValue(authorizerId)) return;
-      if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      const name = nameOf(method);
+      const httpMethod = upper(props.httpMethod);
+      if (httpMethod === undefined) continue;
+      if (config.exemptHttpMethods.some((m) => m.toUpperCase() === httpMethod)) continue;
+      if (matchesAnyGlob(name, config.exemptResources)) continue;
+      const authorization = upper(props.authorization);
+      if (authorization === undefined) continue;
+      if (authorization === "NONE") {
+        const keyNote =
+          props.apiKeyRequired === true ? " (apiKeyRequired alone is not authentication)" : "";
         report(
-          `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+          `API Gateway Method '${name}' (${httpMethod}) must authenticate callers${keyNote}${pathNote(entryOf("rest-method", args.resources, method))}; set authorization to AWS_IAM, COGNITO_USER_POOLS or CUSTOM.`,
+          method.urn,
         );
+        continue;
+      }
+      if (authorization === "CUSTOM" || authorization === "COGNITO_USER_POOLS") {
+        const authorizerId = props.authorizerId;
+        if (isUnknownValue(authorizerId)) continue;
+        if (typeof authorizerId !== "string" || authorizerId.trim() === "") {
+          report(
+            `API Gateway Method '${name}' must name the authorizer its ${authorization} authorization uses; set authorizerId to the id of an aws.apigateway.Authorizer of the same API.`,
+            method.urn,
+          );
+        }
       }
     }
   }),
@@ -313,8 +335,13 @@ export const httpRouteAuthorization: StackValidationPolicy = {
         protocol === "HTTP" ? "API Gateway HTTP API Route" : "API Gateway WebSocket Route";
       if (type === "NONE") {
         const allowed = protocol === "HTTP" ? "AWS_IAM, JWT or CUSTOM" : "AWS_IAM or CUSTOM";
+        const entry = entryOf(
+          protocol === "HTTP" ? "http-route" : "websocket-route",
+          args.resources,
+          route,
+        );
         report(
-          `${service} '${name}' (${routeKey}) must authenticate callers; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
+          `${service} '${name}' (${routeKey}) must authenticate callers${pathNote(entry)}; set authorizationType to ${allowed} (a missing authorizationType means NONE).`,
           route.urn,
         );
         continue;
@@ -522,7 +549,8 @@ export const appsyncAuthProviders: ResourceValidationPolicy = {
       const type = upper(provider.authenticationType);
       extraTypes.push(type);
       if (type === undefined) return;
-      if (!allowed.has(type)) {
+      // An additional API_KEY is judged on what it reaches (sec1-a-appsync-api-key-reach).
+      if (!allowed.has(type) && type !== "API_KEY") {
         report(
           `AppSync GraphQLApi '${name}' must use allowed additional providers; set additionalAuthenticationProviders[${i}].authenticationType to one of ${[...allowed].join(", ")} (not ${type}).`,
         );
@@ -549,46 +577,7 @@ export const appsyncAuthProviders: ResourceValidationPolicy = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// A6. Cognito identity pools
-
-/** Config of sec1-a-cognito-identity-pool-unauthenticated. */
-export interface IdentityPoolUnauthenticatedArgs {
-  /** Logical names of identity pools that may hand out guest identities (`*` wildcards). Default: []. */
-  allowedPools: string[];
-}
-
-const identityPoolSchema = configSchema({
-  allowedPools: stringListProperty(
-    [],
-    "Logical names of identity pools that may hand out guest identities (`*` wildcards).",
-  ),
-});
-
-/** A6: identity pools hand out AWS credentials only to authenticated users. */
-export const cognitoIdentityPoolUnauthenticated: ResourceValidationPolicy = {
-  name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description:
-    "Cognito identity pools must not give AWS credentials to unauthenticated (guest) identities unless the policy config names the pool: guest credentials can call every IAM-authorized API their role allows.",
-  enforcementLevel: "mandatory",
-  configSchema: identityPoolSchema,
-  ...sec1Metadata(
-    "A",
-    "high",
-    "Set `allowUnauthenticatedIdentities` to false, or list the pool in the policy's `allowedPools` config after reviewing its unauthenticated role.",
-    DOCS.identityPools,
-    ["cognito"],
-  ),
-  validateResource: validateResourceOfType(aws.cognito.IdentityPool, (pool, args, report) => {
-    const props = rawProps(pool);
-    const name = nameOf(args);
-    const config = readConfig<IdentityPoolUnauthenticatedArgs>(args, identityPoolSchema);
-    if (props.allowUnauthenticatedIdentities !== true || matchesAnyGlob(name, config.allowedPools))
-      return;
-    report(
-      `Cognito IdentityPool '${name}' must not give credentials to unauthenticated identities; set allowUnauthenticatedIdentities to false.`,
-    );
-  }),
-};
+// A6. Cognito identity pools: judged on what their roles reach, in ./reach.ts.
 
 // ---------------------------------------------------------------------------------------------
 // A7. Lambda function URLs
@@ -604,7 +593,7 @@ const functionUrlSchema = configSchema({
 });
 
 /** A7: function URLs are an API too: they require IAM (SigV4) authentication. */
-export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
+export const lambdaFunctionUrlAuth: StackValidationPolicy = {
   name: "sec1-a-lambda-function-url-auth",
   description:
     "Lambda function URLs must require IAM authentication: with NONE the function is an unauthenticated public API that bypasses API Gateway and its authorizers.",
@@ -617,17 +606,17 @@ export const lambdaFunctionUrlAuth: ResourceValidationPolicy = {
     DOCS.functionUrlAuth,
     ["lambda"],
   ),
-  validateResource: validateResourceOfType(aws.lambda.FunctionUrl, (url, args, report) => {
-    const props = rawProps(url);
-    const name = nameOf(args);
-    if (upper(props.authorizationType) !== "NONE") return;
-    if (
-      matchesAnyGlob(name, readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema).exemptResources)
-    )
-      return;
-    report(
-      `Lambda FunctionUrl '${name}' must authenticate callers; set authorizationType to AWS_IAM.`,
-    );
+  validateStack: validateStackWith(TYPES.functionUrl, (args, report) => {
+    const { exemptResources } = readConfig<FunctionUrlAuthArgs>(args, functionUrlSchema);
+    for (const url of ofType(args.resources, TYPES.functionUrl)) {
+      const name = nameOf(url);
+      if (upper(rawProps(url.props).authorizationType) !== "NONE") continue;
+      if (matchesAnyGlob(name, exemptResources)) continue;
+      report(
+        `Lambda FunctionUrl '${name}' must authenticate callers${pathNote(entryOf("function-url", args.resources, url))}; set authorizationType to AWS_IAM.`,
+        url.urn,
+      );
+    }
   }),
 };
 
@@ -649,27 +638,24 @@ const openApiSchema = configSchema({
   exemptResources: exemptResourcesProperty("APIs whose bodies are not checked"),
 });
 
-function checkBody(
-  service: string,
-  body: unknown,
-  name: string,
-  config: OpenApiBodySecurityArgs,
-  report: (message: string) => void,
-): void {
-  if (body === undefined || body === null || matchesAnyGlob(name, config.exemptResources)) return;
-  const verdict = openOperations(body, config.exemptHttpMethods);
-  if (verdict.kind !== "known" || verdict.open.length === 0) return;
-  const shown = verdict.open.slice(0, 5).join(", ") + (verdict.open.length > 5 ? ", ..." : "");
-  report(
-    `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${shown}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
-  );
+/** The paths of a body's open operations, from the model (up to `max`, then "and N more"). */
+function openPaths(resources: unknown, api: PolicyResource, open: string[], max = 3): string {
+  const entries = accessModel(resources)
+    .entries("openapi-operation")
+    .filter((e) => e.resource === api && e.auth === "NONE");
+  const paths = open.map((label) => {
+    const entry = entries.find((e) => e.operation === label);
+    return entry ? describePath(entry.callers[0], entry) : label;
+  });
+  const more = paths.length > max ? `; and ${paths.length - max} more` : "";
+  return paths.slice(0, max).join("; ") + more;
 }
 
 /** A8: an API imported from an OpenAPI `body` declares authentication on every operation. */
-export const openApiBodySecurity: ResourceValidationPolicy = {
+export const openApiBodySecurity: StackValidationPolicy = {
   name: "sec1-a-openapi-body-security",
   description:
-    "REST and HTTP APIs imported from an OpenAPI body must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
+    "REST and HTTP APIs imported from an OpenAPI body (JSON or YAML) must require an authorizer or IAM on every operation: an operation without a security requirement API Gateway enforces is open to anyone (an API key scheme is not authentication).",
   enforcementLevel: "mandatory",
   configSchema: openApiSchema,
   ...sec1Metadata(
@@ -679,18 +665,31 @@ export const openApiBodySecurity: ResourceValidationPolicy = {
     DOCS.openApiAuth,
     ["api-gateway", "openapi"],
   ),
-  validateResource: validateEachType(
-    validateResourceOfType(aws.apigateway.RestApi, (api, args, report) => {
-      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
-      checkBody("API Gateway RestApi", rawProps(api).body, nameOf(args), config, report);
-    }),
-    validateResourceOfType(aws.apigatewayv2.Api, (api, args, report) => {
-      const props = rawProps(api);
-      if (upper(props.protocolType) !== "HTTP") return;
-      const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
-      checkBody("API Gateway v2 Api", props.body, nameOf(args), config, report);
-    }),
-  ),
+  validateStack: (args, report) => {
+    const config = readConfig<OpenApiBodySecurityArgs>(args, openApiSchema);
+    const apis = [
+      ...ofType(args.resources, TYPES.restApi).map((api) => ({
+        api,
+        service: "API Gateway RestApi",
+      })),
+      ...ofType(args.resources, TYPES.httpApi)
+        .filter((api) => upper(rawProps(api.props).protocolType) === "HTTP")
+        .map((api) => ({ api, service: "API Gateway v2 Api" })),
+    ];
+    for (const { api, service } of apis) {
+      const name = nameOf(api);
+      const body = rawProps(api.props).body;
+      if (body === undefined || body === null || matchesAnyGlob(name, config.exemptResources)) {
+        continue;
+      }
+      const verdict = openOperations(body, config.exemptHttpMethods);
+      if (verdict.kind !== "known" || verdict.open.length === 0) continue;
+      report(
+        `${service} '${name}' must authenticate every operation of its OpenAPI body (${verdict.open.length} open: ${openPaths(args.resources, api, verdict.open)}); set security on each operation (or at the root) to a scheme with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4.`,
+        api.urn,
+      );
+    }
+  },
 };
 
 /** Config of sec1-a-http-api-quick-create. */
@@ -744,7 +743,6 @@ export const policies: Policies = [
   httpRouteAuthorization,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
-  cognitoIdentityPoolUnauthenticated,
   lambdaFunctionUrlAuth,
   openApiBodySecurity,
   httpApiQuickCreate,

@@ -1,5 +1,5 @@
 /**
- * SEC1 practice E: endpoints are public or private on purpose (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice E: endpoints are public or private on purpose.
  * REST endpoint types are allowed ones; private APIs carry a resource policy that pins callers to
  * VPC endpoints (evaluated, not grepped); the execute-api VPC endpoint is a real interface
  * endpoint; internal AppSync APIs are private.
@@ -82,8 +82,8 @@ const restEndpointTypeSchema = configSchema({
 export const restEndpointType: ResourceValidationPolicy = {
   name: "sec1-e-rest-endpoint-type",
   description:
-    "API Gateway REST APIs must use an allowed endpoint type (default REGIONAL or PRIVATE; an unset type is EDGE), and APIs marked internal must be PRIVATE, so nothing is public by accident.",
-  enforcementLevel: "mandatory",
+    "API Gateway REST APIs should use an allowed endpoint type (default REGIONAL or PRIVATE; an unset type is EDGE), and APIs marked internal should be PRIVATE, so nothing is public by accident. Advisory by default: the endpoint type does not change who may call a method whose authorization holds (configure it mandatory to enforce PRIVATE for internal APIs).",
+  enforcementLevel: "advisory",
   configSchema: restEndpointTypeSchema,
   ...sec1Metadata(
     "E",

@@ -13,6 +13,7 @@ import { policies as serviceRoles } from "./service-roles";
 import { policies as tokenScopes } from "./token-scopes";
 import { policies as userPools } from "./user-pools";
 import { policies as waf } from "./waf";
+import { policies as reach } from "./reach";
 
 /** Every policy of the pack, by practice: A, K, E, I, X. */
 export const allPolicies: Policies = [
@@ -21,6 +22,7 @@ export const allPolicies: Policies = [
   ...tokenScopes,
   ...userPools,
   ...appsyncIamCallers,
+  ...reach,
   ...apiKeys,
   ...secrets,
   ...endpoints,

@@ -1,5 +1,5 @@
 /**
- * SEC1 practice I: least privilege for internal consumers (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice I: least privilege for internal consumers.
  * IAM policies that reach execute-api:Invoke name specific APIs (and, advised, stage, method and
  * path); methods of private APIs use AWS_IAM; Lambda permissions for API Gateway and AppSync
  * name the API that calls the function.

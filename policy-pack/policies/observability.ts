@@ -1,5 +1,5 @@
 /**
- * SEC1 practice X: the observability and hardening SEC1 relies on (../../shared/SEC1-CHECKS.md).
+ * SEC1 practice X: the observability and hardening SEC1 relies on.
  * Access logs, execution logs and tracing to see who called what; WAF, TLS 1.2, request
  * validation and GraphQL limits to narrow what an authenticated or anonymous caller can do.
  * All advisory by default.

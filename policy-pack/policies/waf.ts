@@ -8,7 +8,7 @@
 import { Policies, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
-import { stackValidationFor } from "../lib/typed-validation";
+import { validateStackWith } from "../lib/typed-validation";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, isUnknownValue, nameOf } from "../lib/values";
 
@@ -98,7 +98,7 @@ export const wafWebAclRules: StackValidationPolicy = {
     DOCS.rules,
     ["waf"],
   ),
-  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+  validateStack: validateStackWith(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig<WafWebAclRulesArgs>(args, rulesSchema);
     const acls = ofType(args.resources, WAF_TYPES.webAcl);
     const reported = new Set<PolicyResource>();
@@ -144,7 +144,7 @@ export const wafLogging: StackValidationPolicy = {
     DOCS.logging,
     ["waf", "logging"],
   ),
-  validateStack: stackValidationFor(WAF_TYPES.webAcl, (args, report) => {
+  validateStack: validateStackWith(WAF_TYPES.webAcl, (args, report) => {
     const config = readConfig<WafLoggingArgs>(args, loggingSchema);
     const configs = ofType(args.resources, WAF_TYPES.logging);
     for (const acl of ofType(args.resources, WAF_TYPES.webAcl)) {

@@ -23,7 +23,7 @@ const PRACTICES: [string, string][] = [
   ["X", "Observability and hardening that SEC1 relies on"],
 ];
 
-/** One numbered check of ../shared/SEC1-CHECKS.md and the policies that implement it. */
+/** One numbered check of the SEC1 catalogue and the policies that implement it. */
 export interface CoverageRow {
   check: string;
   what: string;
@@ -56,13 +56,17 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "A5",
-    what: "AppSync providers allowed, API_KEY never default nor the only public provider, provider configs complete",
-    policies: ["sec1-a-appsync-auth-providers"],
+    what: "AppSync providers allowed, API_KEY never default nor the only public provider, provider configs complete; an additional API_KEY judged on the fields its directives reach (M beyond declared public reads, A within them)",
+    policies: [
+      "sec1-a-appsync-auth-providers",
+      "sec1-a-appsync-api-key-reach",
+      "sec1-a-appsync-api-key-public",
+    ],
   },
   {
     check: "A6",
-    what: "Cognito identity pools without unauthenticated identities (unless configured)",
-    policies: ["sec1-a-cognito-identity-pool-unauthenticated"],
+    what: "Cognito identity pools judged on what their guest and authenticated roles reach (M when they invoke an API, AppSync, a function or touch data; A for a telemetry-only guest role)",
+    policies: ["sec1-a-cognito-identity-pool-unauthenticated", "sec1-a-identity-pool-guest-scope"],
   },
   {
     check: "A7",
@@ -73,7 +77,7 @@ export const COVERAGE: CoverageRow[] = [
     check: "A8",
     what: "APIs without method/route resources: OpenAPI bodies (REST and HTTP) and HTTP API quick create",
     policies: ["sec1-a-openapi-body-security", "sec1-a-http-api-quick-create"],
-    limits: "JSON bodies are evaluated; YAML bodies are not (the policy stays silent).",
+    limits: "JSON and YAML bodies are evaluated; a body that is neither stays unjudged.",
   },
   {
     check: "A9",
@@ -265,6 +269,14 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     "",
     `Version ${pkg.version}: ${policies.length} policies, ${count("mandatory")} mandatory and ${count("advisory")} advisory by default.`,
     "",
+    "**Levels.** Mandatory means a real exposure, judged on reach: who can get to which operation,",
+    "function and data store (an open method or route, an API key beyond declared public reads,",
+    "identity-pool guests whose role reaches an API, a function or data). Each such diagnostic names",
+    "its path, e.g. `anyone on the internet → GET /orders (NONE) → function orders → table orders",
+    "(GetItem, PutItem)`. Hardening that does not change who may call (endpoint type, stage",
+    "throttling, logging, tracing, WAF) is advisory by default; set it to `mandatory` in the config",
+    "to enforce it (see `config/org-policy-config.json`).",
+    "",
     "## Use",
     "",
     "```sh",
@@ -310,7 +322,7 @@ export function renderMarkdown(policies: Policy[] = allPolicies as Policy[]): st
     "",
     "## Catalogue coverage",
     "",
-    "Every numbered check of the SEC1 catalogue (`shared/SEC1-CHECKS.md`) and the policies that implement it.",
+    "Every numbered check of the SEC1 catalogue and the policies that implement it.",
     "",
     "| Check | What | Policies | Limits |",
     "|---|---|---|---|",

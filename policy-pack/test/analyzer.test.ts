@@ -79,7 +79,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       );
     }
     const method = served.get("sec1-a-rest-method-authorization")!;
-    assert.strictEqual(method.type, "resource");
+    assert.strictEqual(method.type, "stack");
     assert.strictEqual(method.enforcementLevel, "mandatory");
     assert.deepStrictEqual(
       (method.configSchema?.properties.exemptHttpMethods as { default: unknown }).default,
@@ -89,16 +89,19 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     assert.strictEqual(served.get("sec1-x-waf-association")!.enforcementLevel, "advisory");
   });
 
-  it("reports an open REST method as mandatory through Analyze", async () => {
+  it("reports an open REST method as mandatory through AnalyzeStack, with its path", async () => {
     await pack.configure();
     await pack.configureStack({ stack: "prod", project: PROJECT, tags: { environment: "prod" } });
-    const diagnostics = of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization");
+    const diagnostics = of(
+      await pack.analyzeStack([openMethod]),
+      "sec1-a-rest-method-authorization",
+    );
     assert.strictEqual(diagnostics.length, 1);
     assert.strictEqual(diagnostics[0].level, "mandatory");
     assert.strictEqual(diagnostics[0].severity, "critical");
     assert.match(
       diagnostics[0].message,
-      /API Gateway Method 'items-get' \(GET\) must authenticate callers/,
+      /API Gateway Method 'items-get' \(GET\) must authenticate callers \(apiKeyRequired alone is not authentication\) \(API-key holders → GET .* \(NONE\); anyone on the internet → GET/,
     );
   });
 
@@ -112,17 +115,18 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       authorizerId: UNKNOWN,
     });
     assert.deepStrictEqual(ownPractices(await pack.analyze(unknownAuth)), []);
+    assert.deepStrictEqual(ownPractices(await pack.analyzeStack([unknownAuth])), []);
   });
 
   it("applies policy config sent through Configure: an exemption and a level change flip verdicts", async () => {
     await pack.configure({ "sec1-a-rest-method-authorization": { exemptResources: ["items-*"] } });
     assert.deepStrictEqual(
-      of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization"),
+      of(await pack.analyzeStack([openMethod]), "sec1-a-rest-method-authorization"),
       [],
     );
 
     await pack.configure({ "sec1-a-rest-method-authorization": { enforcementLevel: "advisory" } });
-    const advisory = of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization");
+    const advisory = of(await pack.analyzeStack([openMethod]), "sec1-a-rest-method-authorization");
     assert.deepStrictEqual(
       advisory.map((d) => d.level),
       ["advisory"],
@@ -130,7 +134,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
 
     await pack.configure({ "sec1-a-rest-method-authorization": { enforcementLevel: "disabled" } });
     assert.deepStrictEqual(
-      of(await pack.analyze(openMethod), "sec1-a-rest-method-authorization"),
+      of(await pack.analyzeStack([openMethod]), "sec1-a-rest-method-authorization"),
       [],
     );
   });

@@ -3,7 +3,6 @@ import * as aws from "@pulumi/aws";
 import {
   appsyncAuthProviders,
   authorizerResultTtl,
-  cognitoIdentityPoolUnauthenticated,
   httpApiQuickCreate,
   httpRouteAuthorization,
   jwtAuthorizerConfig,
@@ -67,73 +66,65 @@ describe("sec1-a-rest-method-authorization", () => {
   });
 
   it("accepts an AWS_IAM method", async () => {
-    assertSilent(await runResourcePolicy(restMethodAuthorization, method()));
+    assertSilent(await runStackPolicy(restMethodAuthorization, [method()]));
   });
   it("accepts a CUSTOM method with an authorizer", async () => {
     assertSilent(
-      await runResourcePolicy(
-        restMethodAuthorization,
+      await runStackPolicy(restMethodAuthorization, [
         method({ authorization: "CUSTOM", authorizerId: "auth1" }),
-      ),
+      ]),
     );
   });
   it("reports a method with authorization NONE", async () => {
     assertOne(
-      await runResourcePolicy(restMethodAuthorization, method({ authorization: "NONE" })),
-      /API Gateway Method 'get-items' \(GET\) must authenticate callers; set authorization to AWS_IAM/,
+      await runStackPolicy(restMethodAuthorization, [method({ authorization: "NONE" })]),
+      /API Gateway Method 'get-items' \(GET\) must authenticate callers \(anyone on the internet → GET .*\(NONE\)\); set authorization to AWS_IAM/,
     );
   });
   it("reports that apiKeyRequired alone is not authentication", async () => {
     assertOne(
-      await runResourcePolicy(
-        restMethodAuthorization,
+      await runStackPolicy(restMethodAuthorization, [
         method({ authorization: "NONE", apiKeyRequired: true }),
-      ),
+      ]),
       /apiKeyRequired alone is not authentication/,
     );
   });
   it("reports a COGNITO_USER_POOLS method without an authorizerId", async () => {
     assertOne(
-      await runResourcePolicy(
-        restMethodAuthorization,
+      await runStackPolicy(restMethodAuthorization, [
         method({ authorization: "COGNITO_USER_POOLS" }),
-      ),
+      ]),
       /must name the authorizer .* set authorizerId/,
     );
   });
   it("exempts OPTIONS (CORS preflight)", async () => {
     assertSilent(
-      await runResourcePolicy(
-        restMethodAuthorization,
+      await runStackPolicy(restMethodAuthorization, [
         method({ httpMethod: "OPTIONS", authorization: "NONE" }),
-      ),
+      ]),
     );
   });
   it("stays silent when authorization or the authorizer id is unknown", async () => {
     assertSilent(
-      await runResourcePolicy(restMethodAuthorization, method({ authorization: UNKNOWN })),
+      await runStackPolicy(restMethodAuthorization, [method({ authorization: UNKNOWN })]),
     );
     assertSilent(
-      await runResourcePolicy(
-        restMethodAuthorization,
+      await runStackPolicy(restMethodAuthorization, [
         method({ authorization: "CUSTOM", authorizerId: UNKNOWN }),
-      ),
+      ]),
     );
   });
   it("exempts methods named in exemptResources", async () => {
     const open = method({ authorization: "NONE" }, "health-get");
-    assert.strictEqual(
-      messagesOf(await runResourcePolicy(restMethodAuthorization, open)).length,
-      1,
-    );
+    assert.strictEqual(messagesOf(await runStackPolicy(restMethodAuthorization, [open])).length, 1);
     assertSilent(
-      await runResourcePolicy(restMethodAuthorization, open, { exemptResources: ["health-*"] }),
+      await runStackPolicy(restMethodAuthorization, [open], { exemptResources: ["health-*"] }),
     );
   });
   it("checks OPTIONS too when the config removes the exemption", async () => {
     const preflight = method({ httpMethod: "OPTIONS", authorization: "NONE" });
     assertOne(
-      await runResourcePolicy(restMethodAuthorization, preflight, { exemptHttpMethods: [] }),
+      await runStackPolicy(restMethodAuthorization, [preflight], { exemptHttpMethods: [] }),
       /OPTIONS/,
     );
   });
@@ -497,34 +488,6 @@ describe("sec1-a-appsync-auth-providers", () => {
   });
 });
 
-describe("sec1-a-cognito-identity-pool-unauthenticated", () => {
-  const pool = (allow: unknown) => ({
-    type: TYPES.identityPool,
-    name: "identities",
-    props: { identityPoolName: "ids", allowUnauthenticatedIdentities: allow },
-  });
-  it("accepts a pool without guest identities (the default)", async () => {
-    assertSilent(await runResourcePolicy(cognitoIdentityPoolUnauthenticated, pool(false)));
-    assertSilent(await runResourcePolicy(cognitoIdentityPoolUnauthenticated, pool(undefined)));
-  });
-  it("reports a pool that allows unauthenticated identities", async () => {
-    assertOne(
-      await runResourcePolicy(cognitoIdentityPoolUnauthenticated, pool(true)),
-      /Cognito IdentityPool 'identities' must not give credentials .* set allowUnauthenticatedIdentities to false/,
-    );
-  });
-  it("stays silent when the flag is unknown", async () => {
-    assertSilent(await runResourcePolicy(cognitoIdentityPoolUnauthenticated, pool(UNKNOWN)));
-  });
-  it("allows pools named in config", async () => {
-    assertSilent(
-      await runResourcePolicy(cognitoIdentityPoolUnauthenticated, pool(true), {
-        allowedPools: ["identities"],
-      }),
-    );
-  });
-});
-
 describe("sec1-a-lambda-function-url-auth", () => {
   const url = (authorizationType: unknown) => ({
     type: TYPES.functionUrl,
@@ -532,20 +495,20 @@ describe("sec1-a-lambda-function-url-auth", () => {
     props: { functionName: "fn", authorizationType },
   });
   it("accepts AWS_IAM", async () => {
-    assertSilent(await runResourcePolicy(lambdaFunctionUrlAuth, url("AWS_IAM")));
+    assertSilent(await runStackPolicy(lambdaFunctionUrlAuth, [url("AWS_IAM")]));
   });
   it("reports NONE", async () => {
     assertOne(
-      await runResourcePolicy(lambdaFunctionUrlAuth, url("NONE")),
+      await runStackPolicy(lambdaFunctionUrlAuth, [url("NONE")]),
       /set authorizationType to AWS_IAM/,
     );
   });
   it("stays silent when unknown", async () => {
-    assertSilent(await runResourcePolicy(lambdaFunctionUrlAuth, url(UNKNOWN)));
+    assertSilent(await runStackPolicy(lambdaFunctionUrlAuth, [url(UNKNOWN)]));
   });
   it("exempts configured URLs", async () => {
     assertSilent(
-      await runResourcePolicy(lambdaFunctionUrlAuth, url("NONE"), { exemptResources: ["fn-*"] }),
+      await runStackPolicy(lambdaFunctionUrlAuth, [url("NONE")], { exemptResources: ["fn-*"] }),
     );
   });
 });
@@ -589,14 +552,13 @@ describe("sec1-a-openapi-body-security", () => {
         options: {},
       },
     });
-    assertSilent(await runResourcePolicy(openApiBodySecurity, restApi(body)));
+    assertSilent(await runStackPolicy(openApiBodySecurity, [restApi(body)]));
   });
   it("accepts root security inherited by operations", async () => {
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: {} } }, { security: [{ sigv4: [] }] })),
-      ),
+      ]),
     );
   });
   it("reports operations with no security, an empty requirement or only an API key", async () => {
@@ -607,8 +569,8 @@ describe("sec1-a-openapi-body-security", () => {
       "/ok": { get: { security: [{ sigv4: [] }] } },
     });
     assertOne(
-      await runResourcePolicy(openApiBodySecurity, restApi(body)),
-      /RestApi 'imported' must authenticate every operation of its OpenAPI body \(3 open: GET \/open, GET \/anonymous, GET \/keyed\)/,
+      await runStackPolicy(openApiBodySecurity, [restApi(body)]),
+      /RestApi 'imported' must authenticate every operation of its OpenAPI body \(3 open: anyone on the internet → GET \/open \(NONE\); anyone on the internet → GET \/anonymous \(NONE\); anyone on the internet → GET \/keyed \(NONE\)\)/,
     );
   });
   it("checks HTTP API bodies too", async () => {
@@ -617,34 +579,38 @@ describe("sec1-a-openapi-body-security", () => {
       name: "http",
       props: { protocolType: "HTTP", body: doc({ "/x": { get: {} } }) },
     };
-    assertOne(await runResourcePolicy(openApiBodySecurity, api), /API Gateway v2 Api 'http'/);
+    assertOne(await runStackPolicy(openApiBodySecurity, [api]), /API Gateway v2 Api 'http'/);
+  });
+  it("reads YAML bodies as API Gateway does", async () => {
+    const yaml =
+      "openapi: 3.0.1\npaths:\n  /open:\n    get: {}\n  /ok:\n    get:\n      x-amazon-apigateway-auth:\n        type: AWS_IAM\n";
+    assertOne(
+      await runStackPolicy(openApiBodySecurity, [restApi(yaml)]),
+      /\(1 open: anyone on the internet → GET \/open \(NONE\)\)/,
+    );
   });
   it("stays silent on unknown, non-JSON or undecidable bodies", async () => {
-    assertSilent(await runResourcePolicy(openApiBodySecurity, restApi(UNKNOWN)));
+    assertSilent(await runStackPolicy(openApiBodySecurity, [restApi(UNKNOWN)]));
     assertSilent(
-      await runResourcePolicy(openApiBodySecurity, restApi("openapi: 3.0.1\npaths: {}\n")),
+      await runStackPolicy(openApiBodySecurity, [restApi("openapi: 3.0.1\npaths: {}\n")]),
     );
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: { security: [{ undefinedScheme: [] }] } } })),
-      ),
+      ]),
     );
     assertSilent(
-      await runResourcePolicy(
-        openApiBodySecurity,
+      await runStackPolicy(openApiBodySecurity, [
         restApi(doc({ "/x": { get: { security: UNKNOWN } } })),
-      ),
+      ]),
     );
   });
   it("exempts configured APIs and methods", async () => {
     const body = restApi(doc({ "/x": { get: {} } }));
     assertSilent(
-      await runResourcePolicy(openApiBodySecurity, body, { exemptResources: ["imported"] }),
+      await runStackPolicy(openApiBodySecurity, [body], { exemptResources: ["imported"] }),
     );
-    assertSilent(
-      await runResourcePolicy(openApiBodySecurity, body, { exemptHttpMethods: ["GET"] }),
-    );
+    assertSilent(await runStackPolicy(openApiBodySecurity, [body], { exemptHttpMethods: ["GET"] }));
   });
 });
 

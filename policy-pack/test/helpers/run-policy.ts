@@ -227,23 +227,6 @@ export function resourceArgs(
   };
 }
 
-/**
- * The deep copy of a stack resource's props, made once per props object: a stack policy sees
- * every resource of the stack, and tests that vary one resource at a time (own-stacks) run every
- * stack policy over the same unchanged resources hundreds of times. Policies never write to
- * props, so sharing the copy (each run still gets its own proxy) changes nothing they see.
- */
-function stackCopy(props: Record<string, unknown>): Record<string, unknown> {
-  let copy = stackCopies.get(props);
-  if (!copy) {
-    copy = copyProps(props);
-    stackCopies.set(props, copy);
-  }
-  return copy;
-}
-
-const stackCopies = new WeakMap<object, Record<string, unknown>>();
-
 /** A resource of a stack handed to a stack policy. */
 export interface StackResourceInput extends ResourceInput {
   /** The parent's URN. */
@@ -280,6 +263,24 @@ export async function runStackPolicy(
     notApplicable: throwNotApplicable,
   };
   return capture(run, (report) => policy.validateStack(args, report));
+}
+
+/**
+ * Deserialized copies of props, per props object: the server deserializes a stack once per
+ * stack policy, and tests run many policies over stacks that share most of their resources
+ * (one changed property per variant). Policies never write to props (the SDK's proxy is
+ * read-only in effect), so one copy per props object gives the same results for far less work.
+ */
+const stackCopies = new WeakMap<object, Record<string, unknown>>();
+
+function stackCopy(props: Record<string, unknown>): Record<string, unknown> {
+  if (props === null || typeof props !== "object") return copyProps(props);
+  let copy = stackCopies.get(props);
+  if (!copy) {
+    copy = copyProps(props);
+    stackCopies.set(props, copy);
+  }
+  return copy;
 }
 
 /** The resources the server hands a stack policy: proxied props, references resolved from URNs. */
