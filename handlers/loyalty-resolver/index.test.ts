@@ -238,6 +238,7 @@ describe("loyalty resolver", () => {
       {
         db: { send: async () => ({ Item: { customerId: USER, points: 62_000 } }) },
         tableName: "loyalty",
+        credit: () => Promise.reject(new Error("a GET never credits")),
         logger: createLogger({}, { write: () => undefined }),
       },
     );
