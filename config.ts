@@ -111,7 +111,13 @@ const callerPrincipal = z.union([
       .string()
       .regex(SERVICE_PRINCIPAL, "expected a service principal such as lambda.amazonaws.com"),
   }),
-  z.strictObject({ accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit AWS account id") }),
+  // An account is trusted only with an external id its callers present (prefer roleArn).
+  z.strictObject({
+    accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit AWS account id"),
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, "expected an external id of 2-1224 characters"),
+  }),
   z.strictObject({ roleArn: z.string().regex(IAM_ROLE_ARN, "expected an IAM role ARN") }),
 ]);
 
