@@ -1,6 +1,7 @@
 /**
- * The private network of the internal API tier: a VPC (new, or existing from config) and the
- * interface VPC endpoint through which callers inside it reach private REST APIs.
+ * The private network of the internal API tier: a VPC (new, or existing from config), the
+ * interface VPC endpoint through which callers inside it reach private REST APIs, and one for
+ * SSM, through which functions in the private subnets read their SecureStrings (no NAT needed).
  */
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
@@ -42,6 +43,11 @@ export interface NetworkArgs {
    * endpoint on 443. When empty, the whole VPC CIDR may reach it.
    */
   allowedSecurityGroupIds?: pulumi.Input<string>[];
+  /**
+   * An SSM interface endpoint with private DNS (default true), for functions here that read
+   * SecureStrings. False when the VPC already has one: private DNS allows one per service and VPC.
+   */
+  ssmEndpoint?: boolean;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -249,6 +255,36 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (args.ssmEndpoint ?? true) {
+      // Same security group: the client group's HTTPS egress reaches it, nothing else does.
+      new aws.ec2.VpcEndpoint(
+        `${name}-ssm`,
+        {
+          vpcId: this.vpcId,
+          serviceName: pulumi.interpolate`${partition.reverseDnsPrefix}.${region.region}.ssm`,
+          vpcEndpointType: "Interface",
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [endpointGroup.id],
+          privateDnsEnabled: true,
+          // Only reads of this account's parameters travel through it.
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "ReadOwnAccountParameters",
+                Effect: "Allow",
+                Principal: "*",
+                Action: ["ssm:GetParameter", "ssm:GetParameters"],
+                Resource: pulumi.interpolate`arn:${partition.partition}:ssm:${region.region}:${account.accountId}:parameter/*`,
+              },
+            ],
+          }),
+          tags: { ...tags, Name: `${name}-ssm` },
+        },
+        { parent: this },
+      );
+    }
 
     this.vpcEndpointId = endpoint.id;
     this.endpointSecurityGroupId = endpointGroup.id;

@@ -17,7 +17,16 @@ import {
   validateInvokerRoleArgs,
 } from "./invoker-role";
 import { autonameProblems, NAME_LIMITS } from "./names";
-import { throttleProblems, UsagePlans, validateUsagePlanTiers } from "./usage-plans";
+import {
+  ApiKeyParameter,
+  throttleProblems,
+  UsagePlans,
+  validateUsagePlanTiers,
+} from "./usage-plans";
+
+/** The account of an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
+const accountOf = (arn: pulumi.Input<string>) =>
+  pulumi.output(arn).apply((a) => a.split(":")[4] ?? "");
 
 /** One route of the API and how its requests are validated. */
 export interface PrivateRouteSpec {
@@ -46,7 +55,8 @@ export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
     reason: { type: "string", maxLength: 200 },
     idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
   },
-  required: ["points"],
+  // A credit without a key would apply again on every retry.
+  required: ["points", "idempotencyKey"],
   additionalProperties: false,
 };
 
@@ -302,6 +312,8 @@ export class PrivateRestApi extends pulumi.ComponentResource {
   public readonly invokerRoleArns: pulumi.Output<Record<string, string>>;
   /** The API key value of each caller, by caller name (secret). */
   public readonly apiKeyValues: pulumi.Output<Record<string, string>>;
+  /** Each caller's key as an SSM SecureString, by caller name. */
+  public readonly apiKeyParameters: Record<string, ApiKeyParameter>;
   /** The usage plan id of each tier, by tier name. */
   public readonly usagePlanIds: pulumi.Output<Record<string, string>>;
   /** The REST API resource. */
@@ -523,13 +535,15 @@ export class PrivateRestApi extends pulumi.ComponentResource {
         `${name}-cloudwatch-role`,
         {
           description: "Lets API Gateway write execution and access logs to CloudWatch Logs",
-          assumeRolePolicy: JSON.stringify({
+          assumeRolePolicy: pulumi.jsonStringify({
             Version: "2012-10-17",
             Statement: [
               {
                 Effect: "Allow",
                 Principal: { Service: "apigateway.amazonaws.com" },
                 Action: "sts:AssumeRole",
+                // Confused deputy: API Gateway assumes it for this account only.
+                Condition: { StringEquals: { "aws:SourceAccount": accountOf(api.executionArn) } },
               },
             ],
           }),
@@ -628,6 +642,7 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       Object.fromEntries(Object.entries(this.invokerRoles).map(([k, r]) => [k, r.arn])),
     ) as pulumi.Output<Record<string, string>>;
     this.apiKeyValues = usage.apiKeyValues;
+    this.apiKeyParameters = usage.apiKeyParameters;
     this.usagePlanIds = usage.usagePlanIds;
     this.registerOutputs({
       restApiId: this.restApiId,
@@ -638,6 +653,21 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       apiKeyValues: this.apiKeyValues,
       usagePlanIds: this.usagePlanIds,
     });
+  }
+
+  /**
+   * One caller's key in SSM Parameter Store (name and ARN of the SecureString): what a function
+   * reads at cold start instead of carrying the key in its environment. Throws for a caller the
+   * API does not have.
+   */
+  public apiKeyParameter(caller: string): ApiKeyParameter {
+    const parameter = this.apiKeyParameters[caller];
+    if (!parameter)
+      throw new pulumi.ResourceError(
+        `PrivateRestApi has no caller '${caller}' (callers: ${Object.keys(this.apiKeyParameters).join(", ")})`,
+        this,
+      );
+    return parameter;
   }
 
   /** One caller's API key value (a secret). Throws for a caller the API does not have. */
