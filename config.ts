@@ -180,6 +180,11 @@ const schema = z.strictObject({
   oidcIssuer: httpsUrl("oidcIssuer").optional(),
   oidcAudiences: z.array(z.string().min(1)).default([]),
   oidcJwksUri: httpsUrl("oidcJwksUri").optional(),
+  /** The external IdP's claim listing a user's groups (members of `admin` are admins); unset: no admins. */
+  oidcGroupsClaim: z
+    .string()
+    .regex(/^[\w:./-]{1,128}$/, "expected a claim name such as groups or https://example.com/roles")
+    .optional(),
   authorizerMode: z.enum(["jwt", "lambda"]).default("jwt"),
 
   corsAllowOrigins: z.array(corsOrigin).default([]),

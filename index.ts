@@ -59,12 +59,30 @@ const bookingsTable = new Table("bookings", {
   tags,
 });
 
+// One item per credit's idempotency key (Powertools' record: partition key `id`), expired by TTL.
+const idempotencyTable = new Table("loyalty-idempotency", {
+  partitionKey: { name: "id" },
+  ttlAttribute: "expiration",
+  deletionProtection: protect,
+  protect,
+  tags,
+});
+
 const loyaltyFunction = new Function("loyalty", {
   handler: "loyalty",
   description: "Loyalty points and tier, behind the private REST API (AWS_IAM)",
   logRetentionDays: config.logRetentionDays,
-  environment: { LOYALTY_TABLE_NAME: loyaltyTable.tableName },
-  statements: loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
+  environment: {
+    LOYALTY_TABLE_NAME: loyaltyTable.tableName,
+    IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
+  },
+  statements: [
+    ...loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
+    ...idempotencyTable.grant(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      "IdempotencyTable",
+    ),
+  ],
   reservedConcurrency: config.reservedConcurrency.loyalty,
   protect,
   tags,
@@ -131,7 +149,8 @@ const graphql = new AppSyncApi("graphql", {
   loyaltyApi: { restApiId: loyaltyApi.restApiId, stageName: loyaltyApi.stageName },
   // config.ts guarantees this caller exists: a Lambda service principal granted the read route.
   loyaltyInvokerRole: loyaltyApi.invokerRoles[APPSYNC_LOYALTY_CALLER],
-  loyaltyApiKey: loyaltyApi.apiKeyValue(APPSYNC_LOYALTY_CALLER),
+  loyaltyApiKeyParameter: loyaltyApi.apiKeyParameter(APPSYNC_LOYALTY_CALLER),
+  adminGroupsClaim: config.oidcGroupsClaim,
   vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
   fieldLogLevel: config.appsyncFieldLogLevel,
   introspection: config.appsyncIntrospection,

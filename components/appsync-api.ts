@@ -89,8 +89,11 @@ export interface AppSyncApiArgs {
    * function component adds log, trace and VPC network-interface permissions to it.
    */
   loyaltyInvokerRole: aws.iam.Role;
-  /** The loyalty usage plan's API key (a secret): sent as x-api-key for quotas, not identity. */
-  loyaltyApiKey: pulumi.Input<string>;
+  /**
+   * The SSM SecureString holding the loyalty usage plan's API key (sent as x-api-key for quotas,
+   * not identity): the resolver reads it at cold start, so the key is not in its environment.
+   */
+  loyaltyApiKeyParameter: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** Private subnets and security groups (the network's client group) of the loyalty resolver. */
   vpc: {
     /** Private subnets, in at least two AZs. */
@@ -112,6 +115,11 @@ export interface AppSyncApiArgs {
   logRetentionDays: number;
   /** The user group that may read any customer's loyalty (default "admin"). */
   adminGroup?: string;
+  /**
+   * The token claim listing a user's groups. Default `cognito:groups` with Cognito; with OIDC
+   * none (no admins), since an external IdP's `groups` claim means what that IdP says it means.
+   */
+  adminGroupsClaim?: string;
   /** Reserved concurrency of the loyalty resolver: caps what it can take from the account. */
   reservedConcurrency?: number;
   /**
@@ -515,11 +523,24 @@ export class AppSyncApi extends pulumi.ComponentResource {
         vpc: { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds },
         environment: {
           LOYALTY_API_URL: pulumi.interpolate`https://${args.loyaltyApi.restApiId}.execute-api.${region}.${dnsSuffix}/${args.loyaltyApi.stageName}`,
-          // The usage plan's key: a quota, not identity (the SigV4 signature is the identity).
-          LOYALTY_API_KEY: pulumi.secret(args.loyaltyApiKey),
-          ADMIN_GROUP: args.adminGroup ?? "admin",
+          // The usage plan's key (a quota, not identity: the SigV4 signature is the identity) is
+          // read from Parameter Store at cold start, never kept in the function's configuration.
+          LOYALTY_API_KEY_PARAMETER: args.loyaltyApiKeyParameter.name,
+          ADMIN_GROUPS_CLAIM:
+            args.adminGroupsClaim ?? (args.identity.kind === "cognito" ? "cognito:groups" : ""),
+          ADMIN_GROUPS: args.adminGroup ?? "admin",
           LOYALTY_TIMEOUT_MS: "3000",
         },
+        statements: [
+          {
+            Sid: "ReadUsagePlanKey",
+            Effect: "Allow",
+            Action: "ssm:GetParameter",
+            Resource: args.loyaltyApiKeyParameter.arn,
+          },
+        ],
+        // Whoever may iam:PassRole the invoker role cannot invoke the API from another function.
+        exclusiveRoleActions: ["execute-api:Invoke"],
         timeout: 10,
         tags,
       },

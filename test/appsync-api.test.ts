@@ -68,7 +68,7 @@ function program(
       bookings: { kind: "dynamodb", tableName: table.name, tableArn: table.arn },
       loyaltyApi: { restApiId: restApi.id, stageName: config.privateApiStageName },
       loyaltyInvokerRole: invoker.role,
-      loyaltyApiKey: "usage-plan-key-value-0123456789",
+      loyaltyApiKeyParameter: { name: KEY_PARAMETER, arn: KEY_PARAMETER_ARN },
       vpc: { subnetIds: SUBNETS, securityGroupIds: [clientSg.id] },
       fieldLogLevel: config.appsyncFieldLogLevel,
       introspection: config.appsyncIntrospection,
@@ -83,6 +83,8 @@ function program(
   };
 }
 
+const KEY_PARAMETER = "/sec1-api-platform/dev/loyalty-api-usage/api-keys/appsync-loyalty-resolver";
+const KEY_PARAMETER_ARN = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter${KEY_PARAMETER}`;
 const dev = () => parsePlatformConfig(stackConfig("dev"));
 const prod = () => parsePlatformConfig(stackConfig("prod"));
 
@@ -186,7 +188,7 @@ describe("AppSyncApi", () => {
       });
     });
 
-    it("points the resolver at the private API's default host name and stage, with the key as a secret", () => {
+    it("points the resolver at the private API's default host name and stage, and at its key in SSM", () => {
       const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
       const restApi = one(run, "aws:apigateway/restApi:RestApi");
       const env = (fn.inputs.environment as any).variables;
@@ -194,7 +196,37 @@ describe("AppSyncApi", () => {
         env.LOYALTY_API_URL,
         `https://${restApi.id}.execute-api.${REGION}.amazonaws.com/v1`,
       );
-      assert.strictEqual(env.LOYALTY_API_KEY, "[secret]");
+      // The key itself is never in the configuration (lambda:GetFunctionConfiguration shows it).
+      assert.strictEqual(env.LOYALTY_API_KEY, undefined);
+      assert.strictEqual(env.LOYALTY_API_KEY_PARAMETER, KEY_PARAMETER);
+      const grants = policyDocument(
+        one(run, "aws:iam/rolePolicy:RolePolicy", "graphql-loyalty-policy").inputs.policy,
+      ).Statement.filter((st) => JSON.stringify(st.Action).includes("ssm:"));
+      assert.deepStrictEqual(grants, [
+        {
+          Sid: "ReadUsagePlanKey",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: KEY_PARAMETER_ARN,
+        },
+      ]);
+    });
+
+    it("admins are cognito:groups members of admin with the user pool", () => {
+      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+      const env = (fn.inputs.environment as any).variables;
+      assert.strictEqual(env.ADMIN_GROUPS_CLAIM, "cognito:groups");
+      assert.strictEqual(env.ADMIN_GROUPS, "admin");
+    });
+
+    it("binds the invoker role to the resolver: execute-api:Invoke denied to any other function's code", () => {
+      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+      const invoker = one(run, "aws:iam/role:Role", "appsync-loyalty-resolver-role");
+      const bind = one(run, "aws:iam/rolePolicy:RolePolicy", "graphql-loyalty-bind-role");
+      assert.strictEqual(bind.inputs.role, invoker.id);
+      assert.deepStrictEqual(policyDocument(bind.inputs.policy).Statement[0].Condition, {
+        ArnNotEquals: { "lambda:SourceFunctionArn": fn.arn },
+      });
     });
 
     it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {
@@ -205,14 +237,22 @@ describe("AppSyncApi", () => {
         policy: policyDocument(p.inputs.policy),
       }));
       assert.ok(policies.length >= 2, "the invoker's policy and the function's own");
-      const decide = async (action: string, resource: string) => {
+      // Requests from the resolver's code carry its ARN as lambda:SourceFunctionArn.
+      const resolverArn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function").arn!;
+      const decide = async (
+        action: string,
+        resource: string,
+        sourceFunction: string | null = resolverArn,
+      ) => {
         const result = await runSimulation(
           {
             request: {
               principal: invoker.arn!,
               action,
               resource: { resource, accountId: MOCK_ACCOUNT_ID },
-              contextVariables: {},
+              contextVariables: sourceFunction
+                ? { "lambda:SourceFunctionArn": sourceFunction }
+                : {},
             },
             identityPolicies: policies,
             serviceControlPolicies: [],
@@ -227,6 +267,14 @@ describe("AppSyncApi", () => {
       const api = `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT_ID}:${restApi.id}`;
       const invoke = (r: string) => decide("execute-api:Invoke", r);
       assert.strictEqual(await invoke(`${api}/v1/GET/loyalty/c-123`), "Allowed");
+      // The same role in another function (passed by whoever may iam:PassRole it), or outside one.
+      const other = `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:someone-elses`;
+      for (const source of [other, null])
+        assert.strictEqual(
+          await decide("execute-api:Invoke", `${api}/v1/GET/loyalty/c-123`, source),
+          "ExplicitlyDenied",
+          String(source),
+        );
       assert.notStrictEqual(await invoke(`${api}/v1/POST/loyalty/c-123/points`), "Allowed");
       assert.notStrictEqual(await invoke(`${api}/v2/GET/loyalty/c-123`), "Allowed");
       assert.notStrictEqual(await invoke(`${api}/v1/DELETE/loyalty/c-123`), "Allowed");
@@ -328,6 +376,11 @@ describe("AppSyncApi", () => {
     let run: ProgramRun;
     before(async () => {
       run = await runComponents(program(prod()), { stack: "prod", config: stackConfig("prod") });
+    });
+
+    it("makes nobody an admin from an external IdP's token when config names no groups claim", () => {
+      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+      assert.strictEqual((fn.inputs.environment as any).variables.ADMIN_GROUPS_CLAIM, "");
     });
 
     it("uses the configured https issuer and audience as the default provider, AWS_IAM as the only additional one", () => {
@@ -516,7 +569,7 @@ describe("validateAppSyncApiArgs", () => {
       loyaltyInvokerRole: Object.create(aws.iam.Role.prototype, {
         __pulumiCustomResource: { value: true },
       }),
-      loyaltyApiKey: "k",
+      loyaltyApiKeyParameter: { name: "/k", arn: "arn:aws:ssm:eu-west-1:1:parameter/k" },
       vpc: { subnetIds: SUBNETS, securityGroupIds: ["sg-0123456789abcdef0"] },
       fieldLogLevel: "ERROR",
       introspection: false,

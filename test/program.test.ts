@@ -268,15 +268,18 @@ describe("program", () => {
     });
   });
 
-  it("dev: gives the GraphQL loyalty resolver its caller's API key, as a secret", async () => {
+  it("dev: the GraphQL loyalty resolver reads its caller's key from SSM, never from its configuration", async () => {
     const run = await runStack("dev");
     const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
     const variables = (fn.inputs.environment as { variables: Record<string, unknown> }).variables;
-    assert.strictEqual(variables.LOYALTY_API_KEY, "[secret]");
     const keys = run.rawOutputs.privateApiKeyValues as Record<string, string>;
     const wire = JSON.stringify(fn.wireInputs);
-    assert.ok(wire.includes(keys["appsync-loyalty-resolver"]), "the resolver caller's key");
-    assert.ok(!wire.includes(keys["points-accrual-batch"]), "not another caller's key");
+    for (const key of Object.values(keys)) assert.ok(!wire.includes(key), "no key in the function");
+    const parameter = one(run, "aws:ssm/parameter:Parameter", "-appsync-loyalty-resolver-key");
+    assert.strictEqual(variables.LOYALTY_API_KEY_PARAMETER, parameter.id);
+    const stored = JSON.stringify(parameter.wireInputs);
+    assert.ok(stored.includes(keys["appsync-loyalty-resolver"]), "the resolver caller's key");
+    assert.ok(!stored.includes(keys["points-accrual-batch"]), "not another caller's key");
   });
 
   it("exports the ids apps and operators need, for both identity providers", async () => {
