@@ -57,6 +57,25 @@ function handlerUsing(variable: string): { handler: string; actions: string[] } 
   return { handler: found[0], actions: [...actions].sort() };
 }
 
+/**
+ * The DynamoDB actions Powertools' idempotency persistence layer sends (read from the library's
+ * own source, like the handlers'), for the table named by IDEMPOTENCY_TABLE_NAME.
+ */
+function idempotencyActions(): string[] {
+  const file = require.resolve("@aws-lambda-powertools/idempotency/dynamodb");
+  const actions = new Set<string>();
+  for (const m of fs.readFileSync(file, "utf8").matchAll(/\bnew \w+\.(\w+)ItemCommand\(/g))
+    actions.add(`dynamodb:${m[1]}Item`);
+  return [...actions].sort();
+}
+
+/** The actions a function must be granted on the table an environment variable names. */
+function actionsFor(variable: string): { handler: string; actions: string[] } {
+  return variable === "IDEMPOTENCY_TABLE_NAME"
+    ? { handler: "Powertools idempotency", actions: idempotencyActions() }
+    : handlerUsing(variable);
+}
+
 describe("program", () => {
   for (const stack of ["dev", "prod"] as const) {
     describe(`${stack} stack`, () => {
@@ -152,20 +171,25 @@ describe("program", () => {
           continue;
         }
         withTable++;
-        assert.strictEqual(tableVars.length, 1, fn.name);
-        const table = tables.find((t) => t.id === variables[tableVars[0]]);
-        assert.ok(table?.arn, `${fn.name}: ${tableVars[0]} names a table of the stack`);
-        const { handler, actions } = handlerUsing(tableVars[0]);
-        assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
-        assert.strictEqual(dynamo.length, 1, `${fn.name}: one DynamoDB statement`);
-        assert.strictEqual(dynamo[0].Effect, "Allow");
-        assert.deepStrictEqual([dynamo[0].Resource].flat(), [table.arn], `${fn.name}: its table`);
-        assert.deepStrictEqual(
-          [dynamo[0].Action].flat().sort(),
-          actions,
-          `${fn.name}: the actions handlers/${handler} sends`,
-        );
-        for (const other of tables.filter((t) => t !== table))
+        assert.strictEqual(dynamo.length, tableVars.length, `${fn.name}: one statement per table`);
+        const own: string[] = [];
+        for (const variable of tableVars) {
+          const table = tables.find((t) => t.id === variables[variable]);
+          assert.ok(table?.arn, `${fn.name}: ${variable} names a table of the stack`);
+          own.push(table.arn);
+          const { handler, actions } = actionsFor(variable);
+          assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
+          const grant = dynamo.filter((st) => [st.Resource].flat().includes(table.arn));
+          assert.strictEqual(grant.length, 1, `${fn.name}: one statement on ${table.name}`);
+          assert.strictEqual(grant[0].Effect, "Allow");
+          assert.deepStrictEqual([grant[0].Resource].flat(), [table.arn], `${fn.name}: its table`);
+          assert.deepStrictEqual(
+            [grant[0].Action].flat().sort(),
+            actions,
+            `${fn.name}: the actions ${handler} sends`,
+          );
+        }
+        for (const other of tables.filter((t) => !own.includes(String(t.arn))))
           assert.ok(!JSON.stringify(statements).includes(String(other.arn)), other.name);
       }
       assert.strictEqual(withTable, 2, "the loyalty and bookings functions");
