@@ -7,37 +7,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import {
+  BOOKINGS_ROUTE_KEYS,
+  HANDLER_NAMES,
+  LOYALTY_RESOLVER_CALLER,
+  LOYALTY_ROUTE_KEYS,
+} from "./app/airline/contract";
+import { LOG_RETENTION_DAYS } from "./components/args";
 
 /** The project name of Pulumi.yaml; config keys are qualified with it. */
 export const PROJECT = "sec1-api-platform";
-
-/** The routes of the private loyalty REST API, as "METHOD /path". Callers are granted these. */
-export const PRIVATE_API_ROUTES = [
-  "GET /loyalty/{customerId}",
-  "POST /loyalty/{customerId}/points",
-] as const;
-
-/** The routes of the public bookings HTTP API, as "METHOD /path". Throttles may name these. */
-export const HTTP_API_ROUTES = [
-  "GET /bookings",
-  "GET /bookings/{bookingId}",
-  "POST /bookings",
-] as const;
-
-/**
- * The internal caller the GraphQL loyalty resolver runs as: its invoker role is the resolver
- * function's execution role, so it must be a Lambda service principal granted the read route.
- */
-export const APPSYNC_LOYALTY_CALLER = "appsync-loyalty-resolver";
-
-/** Handlers whose reserved concurrency config may set. */
-export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
-
-/** Retention values CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
 
 const IPV4_CIDR =
   /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -101,7 +80,7 @@ const usagePlanTier = z.strictObject({
     period: z.enum(["DAY", "WEEK", "MONTH"]),
   }),
   /** Per-route throttles, keyed by "METHOD /path" of the private API. */
-  methodThrottles: z.record(routeKey(PRIVATE_API_ROUTES), throttle).optional(),
+  methodThrottles: z.record(routeKey(LOYALTY_ROUTE_KEYS), throttle).optional(),
 });
 
 /** Who an internal caller is: a service (its invoker role is assumed by the service), an account or a role. */
@@ -124,12 +103,22 @@ const callerPrincipal = z.union([
 const internalCaller = z.strictObject({
   name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
   principal: callerPrincipal,
-  routes: z.array(routeKey(PRIVATE_API_ROUTES)).min(1, "expected at least one granted route"),
+  routes: z.array(routeKey(LOYALTY_ROUTE_KEYS)).min(1, "expected at least one granted route"),
   usagePlan: z.string(),
 });
 
 const schema = z.strictObject({
-  environment: z.enum(["dev", "prod"]),
+  /** The environment's name: a label for tags and outputs, never a code path. */
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a lowercase name such as dev, staging or prod"),
+  /**
+   * What the stack must guarantee: `production` turns every safeguard (protection, retention,
+   * MFA, https origins, no data trace, no introspection, a depth limit, WAF) into a requirement;
+   * `development` leaves them to the stack's own keys. Default production: a new stack is safe
+   * until it says otherwise.
+   */
+  posture: z.enum(["production", "development"]).default("production"),
   protectResources: z.boolean().default(false),
   logRetentionDays: z
     .number()
@@ -190,7 +179,7 @@ const schema = z.strictObject({
   corsAllowOrigins: z.array(corsOrigin).default([]),
   httpApiRateLimit: z.number().positive().max(10_000).default(50),
   httpApiBurstLimit: z.number().int().positive().max(5_000).default(100),
-  httpApiRouteThrottles: z.record(routeKey(HTTP_API_ROUTES), throttle).default({}),
+  httpApiRouteThrottles: z.record(routeKey(BOOKINGS_ROUTE_KEYS), throttle).default({}),
 
   privateApiStageName: z
     .string()
@@ -305,47 +294,49 @@ function crossFieldProblems(
       });
   });
   if (c.internalCallers && c.usagePlans) {
-    const resolver = c.internalCallers.find((x) => x.name === APPSYNC_LOYALTY_CALLER);
+    const { name, service, route } = LOYALTY_RESOLVER_CALLER;
+    const resolver = c.internalCallers.find((x) => x.name === name);
     const fits =
       resolver &&
       "service" in resolver.principal &&
-      resolver.principal.service === "lambda.amazonaws.com" &&
-      resolver.routes.includes("GET /loyalty/{customerId}");
+      resolver.principal.service === service &&
+      resolver.routes.includes(route);
     if (!fits)
       problems.push({
         path: ["internalCallers"],
-        message: `expected a caller named ${APPSYNC_LOYALTY_CALLER} with principal { service: lambda.amazonaws.com } granted GET /loyalty/{customerId}: the GraphQL loyalty resolver runs as its invoker role`,
+        message: `expected a caller named ${name} with principal { service: ${service} } granted ${route}: the GraphQL loyalty resolver runs as its invoker role`,
       });
   }
-  if (c.environment === "prod") {
-    const safeguard = (key: string, what: string) => need(key, `prod safeguard: ${what}`);
-    if (c.protectResources === false) safeguard("protectResources", "must be true in prod");
+  if (c.posture === "production") {
+    const safeguard = (key: string, what: string) => need(key, `production posture: ${what}`);
+    if (c.protectResources === false) safeguard("protectResources", "must be true in production");
     if (c.logRetentionDays !== undefined && c.logRetentionDays < 90)
-      safeguard("logRetentionDays", "must be at least 90 in prod");
+      safeguard("logRetentionDays", "must be at least 90 in production");
     if (c.cognitoMfa === "OPTIONAL" && c.identityProvider === "cognito")
-      safeguard("cognitoMfa", "must be ON in prod");
+      safeguard("cognitoMfa", "must be ON in production");
     c.corsAllowOrigins?.forEach((o, i) => {
       if (!o.startsWith("https://"))
         ctx.addIssue({
           code: "custom",
           path: ["corsAllowOrigins", i],
-          message: `prod safeguard: expected an https:// origin, found '${o}'`,
+          message: `production posture: expected an https:// origin, found '${o}'`,
         });
     });
     if (c.privateApiDataTrace)
       safeguard(
         "privateApiDataTrace",
-        "must be false in prod (it logs full request and response bodies)",
+        "must be false in production (it logs full request and response bodies)",
       );
-    if (c.appsyncIntrospection === true) safeguard("appsyncIntrospection", "must be false in prod");
+    if (c.appsyncIntrospection === true)
+      safeguard("appsyncIntrospection", "must be false in production");
     if (c.appsyncQueryDepthLimit === 0)
-      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in prod");
+      safeguard("appsyncQueryDepthLimit", "must be between 1 and 75 in production");
     if (c.appsyncFieldLogLevel === "ALL" || c.appsyncFieldLogLevel === "DEBUG")
       safeguard(
         "appsyncFieldLogLevel",
-        "must be NONE, ERROR or INFO in prod (ALL and DEBUG log field values)",
+        "must be NONE, ERROR or INFO in production (ALL and DEBUG log field values)",
       );
-    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in prod");
+    if (c.wafEnabled === false) safeguard("wafEnabled", "must be true in production");
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 // Flat config: ESLint's recommended rules plus typescript-eslint's, in agreement with Prettier.
+import appsync from "@aws-appsync/eslint-plugin";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -10,14 +11,39 @@ export default tseslint.config(
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: "module",
-      globals: { process: "readonly", console: "readonly", require: "readonly", module: "readonly", __dirname: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        require: "readonly",
+        module: "readonly",
+        __dirname: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+      },
     },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-require-imports": "off",
       eqeqeq: ["error", "always", { null: "ignore" }],
       "no-console": "off",
+    },
+  },
+  // APPSYNC_JS resolvers run in AppSync's restricted runtime (no try, loops, classes, regex
+  // literals, recursion ...): AWS's own rules, with type information for the ones that need it.
+  {
+    files: ["app/*/resolvers/**/*.js"],
+    ...appsync.configs.recommended,
+    languageOptions: {
+      ...appsync.configs.recommended.languageOptions,
+      parserOptions: {
+        project: "./app/airline/resolvers/tsconfig.json",
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
 );

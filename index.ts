@@ -1,12 +1,19 @@
-// The stack: reads the validated config, builds the components, exports outputs. Nothing else.
+// The stack: reads the validated config and the airline's app contract, builds the components,
+// exports outputs. Nothing else.
+import {
+  BOOKINGS_API,
+  GRAPHQL_API,
+  LOYALTY_API,
+  LOYALTY_RESOLVER_CALLER,
+} from "./app/airline/contract";
 import { AppSyncApi } from "./components/appsync-api";
 import { Function } from "./components/function";
 import { HttpApi } from "./components/http-api";
 import { Identity } from "./components/identity";
 import { Network } from "./components/network";
-import { LOYALTY_ROUTES, PrivateRestApi } from "./components/private-rest-api";
+import { PrivateRestApi } from "./components/private-rest-api";
 import { Table } from "./components/table";
-import { APPSYNC_LOYALTY_CALLER, loadPlatformConfig } from "./config";
+import { loadPlatformConfig } from "./config";
 
 // Validated before anything is registered: bad config fails here with every bad key listed.
 const config = loadPlatformConfig();
@@ -102,7 +109,8 @@ const bookingsFunction = new Function("bookings", {
 });
 
 const loyaltyApi = new PrivateRestApi("loyalty-api", {
-  routes: LOYALTY_ROUTES,
+  description: LOYALTY_API.description,
+  routes: LOYALTY_API.routes,
   target: loyaltyFunction,
   vpcEndpointId: network.vpcEndpointId,
   stageName: config.privateApiStageName,
@@ -118,7 +126,8 @@ const loyaltyApi = new PrivateRestApi("loyalty-api", {
 });
 
 const bookingsApi = new HttpApi("bookings-api", {
-  environment: config.environment,
+  description: BOOKINGS_API.description,
+  routes: BOOKINGS_API.routes,
   authorizerMode: config.authorizerMode,
   issuerUrl: identity.issuerUrl,
   audiences: identity.audiences,
@@ -126,11 +135,52 @@ const bookingsApi = new HttpApi("bookings-api", {
   jwksUri: identity.jwksUri,
   handlers: { bookings: bookingsFunction },
   corsAllowOrigins: config.corsAllowOrigins,
+  allowWildcardOrigin: config.posture === "development",
+  corsAllowHeaders: BOOKINGS_API.corsAllowHeaders,
+  corsExposeHeaders: BOOKINGS_API.corsExposeHeaders,
   rateLimit: config.httpApiRateLimit,
   burstLimit: config.httpApiBurstLimit,
   routeThrottles: config.httpApiRouteThrottles,
   logRetentionDays: config.logRetentionDays,
   authorizerReservedConcurrency: config.reservedConcurrency.authorizer,
+  protect,
+  tags,
+});
+
+// The GraphQL loyalty resolver runs as the invoker role of its caller (config.ts guarantees the
+// caller exists: a Lambda service principal granted the read route), in the private subnets,
+// where the execute-api endpoint's private DNS resolves the API's default host name.
+const loyaltyKey = loyaltyApi.apiKeyParameter(LOYALTY_RESOLVER_CALLER.name);
+const loyaltyResolver = new Function("loyalty-resolver", {
+  handler: "loyalty-resolver",
+  description: "GraphQL loyalty resolver calling the private loyalty API with SigV4",
+  logRetentionDays: config.logRetentionDays,
+  role: loyaltyApi.invokerRoles[LOYALTY_RESOLVER_CALLER.name],
+  reservedConcurrency: config.reservedConcurrency["loyalty-resolver"],
+  vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
+  environment: {
+    LOYALTY_API_URL: loyaltyApi.invokeUrl,
+    // The usage plan's key (a quota, not identity: the SigV4 signature is the identity) is read
+    // from Parameter Store at cold start, never kept in the function's configuration.
+    LOYALTY_API_KEY_PARAMETER: loyaltyKey.name,
+    // Admins: cognito:groups with the user pool; with an external IdP only the claim config
+    // names (none: no admins), since its `groups` means what that IdP says it means.
+    ADMIN_GROUPS_CLAIM:
+      config.identityProvider === "cognito" ? "cognito:groups" : (config.oidcGroupsClaim ?? ""),
+    ADMIN_GROUPS: GRAPHQL_API.adminGroup,
+    LOYALTY_TIMEOUT_MS: "3000",
+  },
+  statements: [
+    {
+      Sid: "ReadUsagePlanKey",
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: loyaltyKey.arn,
+    },
+  ],
+  // Whoever may iam:PassRole the invoker role cannot invoke the API from another function.
+  exclusiveRoleActions: ["execute-api:Invoke"],
+  timeout: 10,
   protect,
   tags,
 });
@@ -145,20 +195,28 @@ const graphql = new AppSyncApi("graphql", {
           appIdClientRegex: identity.webClientId,
         }
       : { kind: "oidc", issuer: identity.issuerUrl, audiences: identity.audiences },
-  bookings: { kind: "dynamodb", tableName: bookingsTable.tableName, tableArn: bookingsTable.arn },
-  loyaltyApi: { restApiId: loyaltyApi.restApiId, stageName: loyaltyApi.stageName },
-  // config.ts guarantees this caller exists: a Lambda service principal granted the read route.
-  loyaltyInvokerRole: loyaltyApi.invokerRoles[APPSYNC_LOYALTY_CALLER],
-  loyaltyApiKeyParameter: loyaltyApi.apiKeyParameter(APPSYNC_LOYALTY_CALLER),
-  adminGroupsClaim: config.oidcGroupsClaim,
-  vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
+  schemaFile: GRAPHQL_API.schemaFile,
+  dataSources: {
+    loyalty: {
+      kind: "lambda",
+      functionArn: loyaltyResolver.arn,
+      description: "Loyalty from the private REST API, through the resolver in the VPC",
+    },
+    bookings: {
+      kind: "dynamodb",
+      tableName: bookingsTable.tableName,
+      tableArn: bookingsTable.arn,
+      actions: GRAPHQL_API.bookingsTableActions,
+      description: "Bookings, keyed by customer (the caller's sub)",
+    },
+  },
+  resolvers: GRAPHQL_API.resolvers,
   fieldLogLevel: config.appsyncFieldLogLevel,
   introspection: config.appsyncIntrospection,
   queryDepthLimit: config.appsyncQueryDepthLimit,
   wafEnabled: config.wafEnabled,
   wafRateLimit: config.wafRateLimit,
   logRetentionDays: config.logRetentionDays,
-  reservedConcurrency: config.reservedConcurrency["loyalty-resolver"],
   protect,
   tags,
 });

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValidArgs } from "./args";
 import { BundleError, bundleHandler, handlerEntry } from "./bundle";
 import { autonameProblems, NAME_LIMITS } from "./names";
 
@@ -239,13 +240,7 @@ export class Function extends pulumi.ComponentResource {
     super("sec1:lambda:Function", name, {}, opts);
     this.name = name;
     const problems = validateFunctionArgs(args, name);
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `Function '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
-        this,
-        true,
-      );
-    }
+    assertValidArgs("Function", name, problems, this);
     // Bundle before any child: a build error fails the preview, naming file and line.
     let bundle: string;
     try {

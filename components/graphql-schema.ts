@@ -286,9 +286,6 @@ function wrongProvider(directive: ConstDirectiveNode, mode: string, allowed: Set
   return `@${directive.name.value} needs the ${mode} provider, which this API does not have (providers: ${providers})`;
 }
 
-/** The schema file shipped with the component. */
-export const DEFAULT_SCHEMA_FILE = path.join(__dirname, "schema.graphql");
-
 /** Reads a schema file and prepares it (see {@link prepareSchema}); names the file in errors. */
 export function loadSchemaFile(file: string, userAuth: UserAuth): PreparedSchema {
   const text = fs.readFileSync(file, "utf8");

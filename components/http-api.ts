@@ -1,35 +1,30 @@
+/**
+ * A public HTTP API (API Gateway v2) whose every route is authorized: JWT (or a Lambda REQUEST
+ * authorizer) with scopes per route, Lambda proxy integrations with invoke permissions scoped to
+ * each route, CORS, and a throttled `$default` stage with JSON access logs. The routes, their
+ * handlers and scopes are the app's, given as args.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValidArgs } from "./args";
 import { Function as LambdaFunction } from "./function";
-import type { ApiScope } from "./identity";
 import { autonameProblems, NAME_LIMITS } from "./names";
 
-/** The handlers the public API routes to, by key. */
-export type HandlerKey = "bookings";
-
-/** One route of the public API. */
+/** One route of the API. */
 export interface HttpRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The path, with `{param}` placeholders. */
   path: string;
-  /** Which handler serves it. */
-  handler: HandlerKey;
-  /** The token must carry at least one of these scopes (API Gateway's JWT rule). Never empty. */
-  scopes: readonly [ApiScope, ...ApiScope[]];
+  /** Which handler serves it: a key of `HttpApiArgs.handlers`. */
+  handler: string;
+  /**
+   * The token must carry at least one of these scopes (API Gateway's JWT rule): names of
+   * `HttpApiArgs.scopes`, never empty.
+   */
+  scopes: readonly [string, ...string[]] | string[];
 }
 
-/**
- * The public bookings API: every route, its handler and its scopes, in one place. Routes are
- * created only from this table, each with an authorizer and its scopes (see `authorizedRoute`);
- * the keys match config.ts `HTTP_API_ROUTES`, which throttle overrides may name.
- */
-export const BOOKINGS_API_ROUTES: readonly HttpRoute[] = [
-  { method: "GET", path: "/bookings", handler: "bookings", scopes: ["bookings.read"] },
-  { method: "GET", path: "/bookings/{bookingId}", handler: "bookings", scopes: ["bookings.read"] },
-  { method: "POST", path: "/bookings", handler: "bookings", scopes: ["bookings.write"] },
-];
-
-/** "GET /bookings" for a route. */
+/** "GET /orders" for a route. */
 export const routeKeyOf = (route: Pick<HttpRoute, "method" | "path">): string =>
   `${route.method} ${route.path}`;
 
@@ -40,21 +35,6 @@ export const routeKeyOf = (route: Pick<HttpRoute, "method" | "path">): string =>
  */
 export const permissionPathOf = (route: Pick<HttpRoute, "method" | "path">): string =>
   `/*/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`;
-
-/**
- * The request headers a browser may send: the bearer token, the JSON body's type, and the two
- * headers the bookings handler reads (`idempotency-key` on POST, `x-correlation-id` on every
- * route; handlers/bookings, handlers/shared/http.ts).
- */
-export const CORS_ALLOW_HEADERS = [
-  "authorization",
-  "content-type",
-  "idempotency-key",
-  "x-correlation-id",
-] as const;
-
-/** The response headers a browser script may read: the correlation id every answer carries. */
-export const CORS_EXPOSE_HEADERS = ["x-correlation-id"] as const;
 
 /** A Lambda function the API invokes (another component's outputs). */
 export interface LambdaTarget {
@@ -70,22 +50,33 @@ export interface Throttle {
 }
 
 export interface HttpApiArgs {
-  /** `prod` refuses a `*` CORS origin. */
-  environment: "dev" | "prod";
+  /** What the API is for, shown in the console. */
+  description?: string;
+  /** Every route, its handler and its scopes; routes exist only with an authorizer. */
+  routes: HttpRoute[];
   /** `jwt`: API Gateway's JWT authorizer; `lambda`: the REQUEST authorizer of handlers/authorizer. */
   authorizerMode: "jwt" | "lambda";
   /** The tokens' issuer (Identity.issuerUrl), an https URL. */
   issuerUrl: pulumi.Input<string>;
   /** The accepted audiences / client ids (Identity.audiences). */
   audiences: pulumi.Input<pulumi.Input<string>[]>;
-  /** Each API scope's string in tokens (Identity.scopes). */
-  scopes: pulumi.Input<Record<ApiScope, string>>;
+  /** Each scope name's string in tokens (Identity.scopes): route scopes name these keys. */
+  scopes: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Lambda mode: the issuer's JWKS URL (Identity.jwksUri); default `<issuer>/.well-known/jwks.json`. */
   jwksUri?: pulumi.Input<string>;
   /** The functions the routes invoke, by handler key. */
-  handlers: Record<HandlerKey, LambdaTarget>;
-  /** Allowed browser origins; empty: no CORS. `*` only outside prod, and never with credentials. */
+  handlers: Record<string, LambdaTarget>;
+  /** Allowed browser origins; empty: no CORS. `*` only with `allowWildcardOrigin`, never with credentials. */
   corsAllowOrigins: string[];
+  /** Whether `*` may be among `corsAllowOrigins` (any web page may call). Default false. */
+  allowWildcardOrigin?: boolean;
+  /**
+   * The request headers a browser may send: every header the handlers read (a preflight fails
+   * for any header not listed). Default `authorization` and `content-type`.
+   */
+  corsAllowHeaders?: string[];
+  /** The response headers a browser script may read beyond the safelisted ones. Default none. */
+  corsExposeHeaders?: string[];
   /** Let browsers send cookies (not needed for bearer tokens). Default false. */
   corsAllowCredentials?: boolean;
   /** Default throttle of every route on the stage. */
@@ -155,14 +146,37 @@ export function validateHttpApiArgs(args: HttpApiArgs, name?: string): string[] 
   }
   const origins = args.corsAllowOrigins ?? [];
   if (origins.includes("*")) {
-    if (args.environment === "prod") {
-      problems.push("corsAllowOrigins must not contain '*' in prod; list the app's origins");
+    if (!args.allowWildcardOrigin) {
+      problems.push(
+        "corsAllowOrigins must not contain '*' unless allowWildcardOrigin is true; list the app's origins",
+      );
     }
     if (args.corsAllowCredentials) {
       problems.push("corsAllowCredentials must be false when corsAllowOrigins contains '*'");
     }
   }
-  const keys = new Set(BOOKINGS_API_ROUTES.map(routeKeyOf));
+  const routes = args.routes ?? [];
+  if (routes.length === 0) problems.push("routes: expected at least one route");
+  const scopeNames =
+    args.scopes && typeof args.scopes === "object" && !pulumi.Output.isInstance(args.scopes)
+      ? new Set(Object.keys(args.scopes))
+      : undefined;
+  const seen = new Set<string>();
+  routes.forEach((route, i) => {
+    const key = routeKeyOf(route);
+    if (seen.has(key)) problems.push(`routes[${i}]: duplicate route '${key}'`);
+    seen.add(key);
+    if (!/^\/[A-Za-z0-9._~{}+/-]*$/.test(route.path ?? ""))
+      problems.push(`routes[${i}].path: expected a path starting with '/', found '${route.path}'`);
+    if (!route.scopes || route.scopes.length === 0)
+      problems.push(`routes[${i}].scopes: expected at least one scope (${key})`);
+    for (const scope of route.scopes ?? [])
+      if (scopeNames && !scopeNames.has(scope))
+        problems.push(
+          `routes[${i}].scopes: '${scope}' is not one of scopes (${[...scopeNames].join(", ")})`,
+        );
+  });
+  const keys = new Set(routes.map(routeKeyOf));
   for (const key of Object.keys(args.routeThrottles ?? {})) {
     if (!keys.has(key)) {
       problems.push(
@@ -170,7 +184,7 @@ export function validateHttpApiArgs(args: HttpApiArgs, name?: string): string[] 
       );
     }
   }
-  for (const handler of new Set(BOOKINGS_API_ROUTES.map((r) => r.handler))) {
+  for (const handler of new Set(routes.map((r) => r.handler))) {
     if (!args.handlers?.[handler]) problems.push(`handlers.${handler} is required`);
   }
   if (typeof args.issuerUrl === "string" && !args.issuerUrl.startsWith("https://")) {
@@ -198,7 +212,7 @@ const slugOf = (route: HttpRoute) =>
     .replace(/-+$/, "");
 
 /**
- * The public bookings HTTP API: JWT (or Lambda) authorization with scopes on every route, Lambda
+ * A public HTTP API: JWT (or Lambda) authorization with scopes on every route, Lambda
  * proxy integrations (payload 2.0) with invoke permissions scoped to each route, CORS, and a
  * `$default` stage that throttles every route and writes JSON access logs.
  */
@@ -219,22 +233,18 @@ export class HttpApi extends pulumi.ComponentResource {
   constructor(name: string, args: HttpApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:api:HttpApi", name, {}, opts);
     const problems = validateHttpApiArgs(args, name);
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `HttpApi '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
-        this,
-      );
-    }
+    assertValidArgs("HttpApi", name, problems, this);
     const tags = args.tags ?? {};
     const protect = args.protect ?? false;
     const origins = args.corsAllowOrigins ?? [];
-    const methods = [...new Set(BOOKINGS_API_ROUTES.map((r) => r.method))];
+    const methods = [...new Set(args.routes.map((r) => r.method))];
 
     this.api = new aws.apigatewayv2.Api(
       `${name}-api`,
       {
         protocolType: "HTTP",
-        description: "Public bookings API (JWT-authorized routes with scopes)",
+        description:
+          args.description ?? `Public HTTP API ${name} (JWT-authorized routes with scopes)`,
         // Browsers' preflight (OPTIONS) is answered by API Gateway from this configuration,
         // before any authorizer: no unauthenticated OPTIONS route is needed.
         corsConfiguration:
@@ -245,10 +255,10 @@ export class HttpApi extends pulumi.ComponentResource {
                 allowMethods: methods,
                 // Every request header the handlers read: a browser's preflight fails for any
                 // header not listed, so an unlisted one would be unusable from the app.
-                allowHeaders: [...CORS_ALLOW_HEADERS],
+                allowHeaders: args.corsAllowHeaders ?? ["authorization", "content-type"],
                 // Cross-origin scripts see only safelisted response headers unless exposed: the
                 // correlation id is what a user quotes to support.
-                exposeHeaders: [...CORS_EXPOSE_HEADERS],
+                exposeHeaders: args.corsExposeHeaders ?? [],
                 allowCredentials: origins.includes("*")
                   ? false
                   : (args.corsAllowCredentials ?? false),
@@ -265,7 +275,7 @@ export class HttpApi extends pulumi.ComponentResource {
         .apply((scopes) =>
           JSON.stringify(
             Object.fromEntries(
-              BOOKINGS_API_ROUTES.map((r) => [routeKeyOf(r), r.scopes.map((s) => scopes[s])]),
+              args.routes.map((r) => [routeKeyOf(r), r.scopes.map((s) => scopes[s])]),
             ),
           ),
         );
@@ -330,8 +340,8 @@ export class HttpApi extends pulumi.ComponentResource {
       );
     }
 
-    const integrations = new Map<HandlerKey, aws.apigatewayv2.Integration>();
-    for (const handler of new Set(BOOKINGS_API_ROUTES.map((r) => r.handler))) {
+    const integrations = new Map<string, aws.apigatewayv2.Integration>();
+    for (const handler of new Set(args.routes.map((r) => r.handler))) {
       integrations.set(
         handler,
         new aws.apigatewayv2.Integration(
@@ -349,7 +359,7 @@ export class HttpApi extends pulumi.ComponentResource {
     }
 
     const scopes = pulumi.output(args.scopes);
-    const routes = BOOKINGS_API_ROUTES.map((route) => {
+    const routes = args.routes.map((route) => {
       const auth: RouteAuth =
         args.authorizerMode === "lambda"
           ? { authorizationType: "CUSTOM", authorizerId: this.authorizer.id }
@@ -413,7 +423,7 @@ export class HttpApi extends pulumi.ComponentResource {
     this.executionArn = this.api.executionArn;
     this.url = this.stage.invokeUrl;
     this.authorizerId = this.authorizer.id;
-    this.routeKeys = BOOKINGS_API_ROUTES.map(routeKeyOf);
+    this.routeKeys = args.routes.map(routeKeyOf);
     this.accessLogGroupName = accessLogs.name;
     this.registerOutputs({
       apiId: this.apiId,

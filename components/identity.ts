@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValidArgs } from "./args";
 
 /** The Cognito resource server's identifier: scopes in tokens read `airline/<scope>`. */
 export const RESOURCE_SERVER_IDENTIFIER = "airline";
@@ -149,12 +150,7 @@ export class Identity extends pulumi.ComponentResource {
   constructor(name: string, args: IdentityArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:identity:Identity", name, {}, opts);
     const problems = validateIdentityArgs(args);
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `Identity '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
-        this,
-      );
-    }
+    assertValidArgs("Identity", name, problems, this);
     const tags = args.tags ?? {};
     this.region = aws.getRegionOutput({}, { parent: this }).region;
 

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValidArgs } from "./args";
 import { autonameProblems, NAME_LIMITS } from "./names";
 
 /** HTTP methods a REST API route may use. */
@@ -174,15 +175,6 @@ export function validateInvokerRoleArgs(args: InvokerRoleArgs, name?: string): s
   return problems;
 }
 
-/** Throws one error listing every problem, or does nothing. */
-export function assertValid(component: string, name: string, problems: string[]): void {
-  if (problems.length > 0)
-    throw new Error(
-      `${component} '${name}' has invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
-    );
-}
-
 /** Where a role lives: partition, region and account (all in an execute-api execution ARN). */
 export interface RoleHome {
   partition: string;
@@ -265,7 +257,7 @@ export class InvokerRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: InvokerRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:InvokerRole", name, {}, opts);
-    assertValid("InvokerRole", name, validateInvokerRoleArgs(args, name));
+    assertValidArgs("InvokerRole", name, validateInvokerRoleArgs(args, name), this);
     const tags = args.tags ?? {};
     const granted = args.routes.map((r) => parseRoute(r) as ParsedRoute);
     const all = (args.apiRoutes ?? args.routes).map((r) => parseRoute(r) as ParsedRoute);

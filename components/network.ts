@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { assertValid } from "./invoker-role";
+import { assertValidArgs } from "./args";
 
 const IPV4_CIDR =
   /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -121,7 +121,7 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:network:Network", name, {}, opts);
-    assertValid("Network", name, validateNetworkArgs(args));
+    assertValidArgs("Network", name, validateNetworkArgs(args), this);
     const tags = args.tags ?? {};
     const allowed = args.allowedSecurityGroupIds ?? [];
 

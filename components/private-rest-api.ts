@@ -6,10 +6,9 @@
 import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LOG_RETENTION_DAYS, PRIVATE_API_ROUTES } from "../config";
-import type { InternalCaller, UsagePlanTier } from "../config";
+import { assertValidArgs, logRetentionProblems } from "./args";
 import {
-  assertValid,
+  InvokerPrincipal,
   InvokerRole,
   invokeArns,
   parseRoute,
@@ -21,6 +20,7 @@ import {
   ApiKeyParameter,
   throttleProblems,
   UsagePlans,
+  UsagePlanTier,
   validateUsagePlanTiers,
 } from "./usage-plans";
 
@@ -30,7 +30,7 @@ const accountOf = (arn: pulumi.Input<string>) =>
 
 /** One route of the API and how its requests are validated. */
 export interface PrivateRouteSpec {
-  /** "METHOD /path", e.g. `POST /loyalty/{customerId}/points`. Path parameters are required. */
+  /** "METHOD /path", e.g. `POST /orders/{orderId}/items`. Path parameters are required. */
   route: string;
   /**
    * JSON Schema (draft 4) of the JSON request body; API Gateway rejects bodies that do not match
@@ -41,31 +41,17 @@ export interface PrivateRouteSpec {
   requiredQueryParameters?: string[];
 }
 
-/**
- * Body of `POST /loyalty/{customerId}/points`, the same contract as the loyalty handler's
- * `addPointsSchema` (handlers/loyalty): API Gateway turns bad bodies away with 400 before the
- * function runs; the handler still validates (defence in depth, and for direct invocations).
- */
-export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
-  $schema: "http://json-schema.org/draft-04/schema#",
-  title: "AddLoyaltyPoints",
-  type: "object",
-  properties: {
-    points: { type: "integer", minimum: 1, maximum: 100000 },
-    reason: { type: "string", maxLength: 200 },
-    idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
-  },
-  // A credit without a key would apply again on every retry.
-  required: ["points", "idempotencyKey"],
-  additionalProperties: false,
-};
-
-/** The loyalty service's routes (config.ts PRIVATE_API_ROUTES) with their request validation. */
-export const LOYALTY_ROUTES: PrivateRouteSpec[] = PRIVATE_API_ROUTES.map((route) =>
-  route === "POST /loyalty/{customerId}/points"
-    ? { route, bodySchema: LOYALTY_POINTS_BODY_SCHEMA }
-    : { route },
-);
+/** One internal caller: who it is, what it may call, and the tier that meters it. */
+export interface PrivateApiCaller {
+  /** The caller's name (lowercase, 3-40 letters, digits and dashes): names its role and key. */
+  name: string;
+  /** Who assumes the caller's invoker role: a service, an account or a role. */
+  principal: InvokerPrincipal;
+  /** The routes granted, as "METHOD /path"; each one of the API's routes. */
+  routes: string[];
+  /** The name of its usage-plan tier among `usagePlans`. */
+  usagePlan: string;
+}
 
 /** The Lambda function behind every route (proxy integration). */
 export interface LambdaTarget {
@@ -80,7 +66,7 @@ export interface LambdaTarget {
 export interface PrivateRestApiArgs {
   /** What the API is for, shown in the console. */
   description?: string;
-  /** The routes, each with its request validation (e.g. {@link LOYALTY_ROUTES}). */
+  /** The routes, each with its request validation. */
   routes: PrivateRouteSpec[];
   /** The function every route invokes. */
   target: LambdaTarget;
@@ -97,7 +83,7 @@ export interface PrivateRestApiArgs {
   /** Retention of the access and execution log groups, in days. */
   logRetentionDays: number;
   /** The internal callers: one invoker role and one API key each. */
-  callers: InternalCaller[];
+  callers: PrivateApiCaller[];
   /** The usage-plan tiers callers are metered by. */
   usagePlans: UsagePlanTier[];
   /**
@@ -150,10 +136,7 @@ export function validatePrivateRestApiArgs(args: PrivateRestApiArgs, name?: stri
     problems.push(
       `loggingLevel: expected one of ${LOGGING_LEVELS.join(", ")}, found '${args.loggingLevel}'`,
     );
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays))
-    problems.push(
-      `logRetentionDays: expected a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(", ")}), found ${args.logRetentionDays}`,
-    );
+  problems.push(...logRetentionProblems("logRetentionDays", args.logRetentionDays));
   problems.push(
     ...validateUsagePlanTiers(args.usagePlans, apiRoutes).map((p) =>
       p.replace(/^tiers/, "usagePlans"),
@@ -323,7 +306,7 @@ export class PrivateRestApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateRestApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:PrivateRestApi", name, {}, opts);
-    assertValid("PrivateRestApi", name, validatePrivateRestApiArgs(args, name));
+    assertValidArgs("PrivateRestApi", name, validatePrivateRestApiArgs(args, name), this);
     const tags = args.tags ?? {};
     const protect = args.protect ?? false;
     const stageName = args.stageName;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assertValidArgs } from "./args";
 import type { PolicyStatement } from "./function";
 
 /** One key attribute of a table or index. */
@@ -204,13 +205,7 @@ export class Table extends pulumi.ComponentResource {
   constructor(name: string, args: TableArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:storage:Table", name, {}, opts);
     const problems = validateTableArgs(args);
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `Table '${name}' has invalid args:\n  - ${problems.join("\n  - ")}`,
-        this,
-        true,
-      );
-    }
+    assertValidArgs("Table", name, problems, this);
     const indexes = args.globalSecondaryIndexes ?? [];
     this.indexNames = indexes.map((ix) => ix.name);
     this.kmsKeyArn = args.kmsKeyArn;

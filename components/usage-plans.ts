@@ -7,13 +7,33 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { UsagePlanTier } from "../config";
-import { assertValid, parseRoute, ParsedRoute } from "./invoker-role";
+import { assertValidArgs } from "./args";
+import { parseRoute, ParsedRoute } from "./invoker-role";
 
 /** The quota periods API Gateway accepts. */
 export const QUOTA_PERIODS = ["DAY", "WEEK", "MONTH"] as const;
 
 const TIER_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** A steady rate and a burst, in requests per second. */
+export interface Throttle {
+  /** Steady-state requests per second. */
+  rateLimit: number;
+  /** Requests allowed at once above the steady rate. */
+  burstLimit: number;
+}
+
+/** One usage-plan tier: how much its callers may call (throttle and quota). */
+export interface UsagePlanTier extends Throttle {
+  /** The tier's name (lowercase, 3-40 letters, digits and dashes); callers name it. */
+  name: string;
+  /** What the tier is for, shown in the console. */
+  description?: string;
+  /** How many requests a caller may make per period. */
+  quota: { limit: number; period: (typeof QUOTA_PERIODS)[number] };
+  /** Per-route throttles, keyed by "METHOD /path" of the API. */
+  methodThrottles?: Record<string, Throttle>;
+}
 
 /** One caller that gets an API key, and the tier that key is metered by. */
 export interface UsagePlanCaller {
@@ -31,7 +51,7 @@ export interface UsagePlansArgs {
    * after the stage exists (API Gateway rejects a usage plan naming a missing stage).
    */
   stageName: pulumi.Input<string>;
-  /** The tiers: throttle, quota and optional per-route throttles (from the stack config). */
+  /** The tiers: throttle, quota and optional per-route throttles. */
   tiers: UsagePlanTier[];
   /** Every route of the API as "METHOD /path"; per-route throttles must name one of them. */
   apiRoutes: string[];
@@ -150,7 +170,7 @@ export class UsagePlans extends pulumi.ComponentResource {
 
   constructor(name: string, args: UsagePlansArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:UsagePlans", name, {}, opts);
-    assertValid("UsagePlans", name, validateUsagePlansArgs(args));
+    assertValidArgs("UsagePlans", name, validateUsagePlansArgs(args), this);
     const tags = args.tags ?? {};
 
     this.plans = {};

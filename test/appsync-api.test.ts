@@ -3,18 +3,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { transformSync } from "esbuild";
+import { GRAPHQL_API } from "../app/airline/contract";
 import {
   AppSyncApi,
   AppSyncApiArgs,
   audienceRegex,
-  bookingsResolverCode,
-  RESOLVED_FIELDS,
+  resolverCode,
   validateAppSyncApiArgs,
 } from "../components/appsync-api";
-import { InvokerRole } from "../components/invoker-role";
-import { parsePlatformConfig, PlatformConfig, PRIVATE_API_ROUTES } from "../config";
+import { parsePlatformConfig, PlatformConfig } from "../config";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
 import {
   one,
@@ -27,12 +25,13 @@ import {
 } from "./helpers/harness";
 
 const REGION = "eu-west-1";
-const SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"];
+/** A stand-in for the loyalty resolver function (index.ts makes the real one). */
+const LOYALTY_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:loyalty-resolver`;
 
 /**
- * The component wired from a stack's validated config the way index.ts does, with stand-ins for
- * the other tiers: a user pool, a private REST API and its invoker role (the real InvokerRole
- * component), the network's client security group and the bookings table.
+ * The component wired from a stack's validated config and the airline's app contract the way
+ * index.ts does, with stand-ins for the other tiers: a user pool, the loyalty resolver function
+ * and the bookings table.
  */
 function program(
   config: PlatformConfig,
@@ -40,17 +39,6 @@ function program(
 ) {
   return () => {
     const pool = new aws.cognito.UserPool("users", {});
-    const restApi = new aws.apigateway.RestApi("loyalty-api", {
-      endpointConfiguration: { types: "PRIVATE" },
-    });
-    const invoker = new InvokerRole("appsync-loyalty-resolver", {
-      principal: { service: "lambda.amazonaws.com" },
-      executionArn: restApi.executionArn,
-      stageName: config.privateApiStageName,
-      routes: ["GET /loyalty/{customerId}"],
-      apiRoutes: [...PRIVATE_API_ROUTES],
-    });
-    const clientSg = new aws.ec2.SecurityGroup("endpoint-clients", {});
     const table = new aws.dynamodb.Table("bookings", {
       hashKey: "customerId",
       rangeKey: "bookingId",
@@ -65,11 +53,17 @@ function program(
         config.identityProvider === "cognito"
           ? { kind: "cognito", userPoolId: pool.id, region: REGION }
           : { kind: "oidc", issuer: config.oidcIssuer!, audiences: config.oidcAudiences },
-      bookings: { kind: "dynamodb", tableName: table.name, tableArn: table.arn },
-      loyaltyApi: { restApiId: restApi.id, stageName: config.privateApiStageName },
-      loyaltyInvokerRole: invoker.role,
-      loyaltyApiKeyParameter: { name: KEY_PARAMETER, arn: KEY_PARAMETER_ARN },
-      vpc: { subnetIds: SUBNETS, securityGroupIds: [clientSg.id] },
+      schemaFile: GRAPHQL_API.schemaFile,
+      dataSources: {
+        loyalty: { kind: "lambda", functionArn: LOYALTY_FUNCTION_ARN },
+        bookings: {
+          kind: "dynamodb",
+          tableName: table.name,
+          tableArn: table.arn,
+          actions: GRAPHQL_API.bookingsTableActions,
+        },
+      },
+      resolvers: GRAPHQL_API.resolvers,
       fieldLogLevel: config.appsyncFieldLogLevel,
       introspection: config.appsyncIntrospection,
       queryDepthLimit: config.appsyncQueryDepthLimit,
@@ -83,8 +77,6 @@ function program(
   };
 }
 
-const KEY_PARAMETER = "/sec1-api-platform/dev/loyalty-api-usage/api-keys/appsync-loyalty-resolver";
-const KEY_PARAMETER_ARN = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter${KEY_PARAMETER}`;
 const dev = () => parsePlatformConfig(stackConfig("dev"));
 const prod = () => parsePlatformConfig(stackConfig("prod"));
 
@@ -177,139 +169,21 @@ describe("AppSyncApi", () => {
       assert.ok(policies[0].dependencies.includes(group.urn));
     });
 
-    it("runs the loyalty resolver as the invoker role, in the private subnets with the client security group", () => {
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
-      const invoker = one(run, "aws:iam/role:Role", "appsync-loyalty-resolver-role");
-      const sg = one(run, "aws:ec2/securityGroup:SecurityGroup", "endpoint-clients");
-      assert.strictEqual(fn.inputs.role, invoker.arn);
-      assert.deepStrictEqual(fn.inputs.vpcConfig, {
-        subnetIds: SUBNETS,
-        securityGroupIds: [sg.id],
-      });
-    });
-
-    it("points the resolver at the private API's default host name and stage, and at its key in SSM", () => {
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
-      const restApi = one(run, "aws:apigateway/restApi:RestApi");
-      const env = (fn.inputs.environment as any).variables;
-      assert.strictEqual(
-        env.LOYALTY_API_URL,
-        `https://${restApi.id}.execute-api.${REGION}.amazonaws.com/v1`,
-      );
-      // The key itself is never in the configuration (lambda:GetFunctionConfiguration shows it).
-      assert.strictEqual(env.LOYALTY_API_KEY, undefined);
-      assert.strictEqual(env.LOYALTY_API_KEY_PARAMETER, KEY_PARAMETER);
-      const grants = policyDocument(
-        one(run, "aws:iam/rolePolicy:RolePolicy", "graphql-loyalty-policy").inputs.policy,
-      ).Statement.filter((st) => JSON.stringify(st.Action).includes("ssm:"));
-      assert.deepStrictEqual(grants, [
-        {
-          Sid: "ReadUsagePlanKey",
-          Effect: "Allow",
-          Action: "ssm:GetParameter",
-          Resource: KEY_PARAMETER_ARN,
-        },
-      ]);
-    });
-
-    it("admins are cognito:groups members of admin with the user pool", () => {
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
-      const env = (fn.inputs.environment as any).variables;
-      assert.strictEqual(env.ADMIN_GROUPS_CLAIM, "cognito:groups");
-      assert.strictEqual(env.ADMIN_GROUPS, "admin");
-    });
-
-    it("binds the invoker role to the resolver: execute-api:Invoke denied to any other function's code", () => {
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
-      const invoker = one(run, "aws:iam/role:Role", "appsync-loyalty-resolver-role");
-      const bind = one(run, "aws:iam/rolePolicy:RolePolicy", "graphql-loyalty-bind-role");
-      assert.strictEqual(bind.inputs.role, invoker.id);
-      assert.deepStrictEqual(policyDocument(bind.inputs.policy).Statement[0].Condition, {
-        ArnNotEquals: { "lambda:SourceFunctionArn": fn.arn },
-      });
-    });
-
-    it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {
-      const invoker = one(run, "aws:iam/role:Role", "appsync-loyalty-resolver-role");
-      const restApi = one(run, "aws:apigateway/restApi:RestApi");
-      const policies = rolePolicies(run, invoker).map((p, i) => ({
-        name: `p${i}`,
-        policy: policyDocument(p.inputs.policy),
-      }));
-      assert.ok(policies.length >= 2, "the invoker's policy and the function's own");
-      // Requests from the resolver's code carry its ARN as lambda:SourceFunctionArn.
-      const resolverArn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function").arn!;
-      const decide = async (
-        action: string,
-        resource: string,
-        sourceFunction: string | null = resolverArn,
-      ) => {
-        const result = await runSimulation(
-          {
-            request: {
-              principal: invoker.arn!,
-              action,
-              resource: { resource, accountId: MOCK_ACCOUNT_ID },
-              contextVariables: sourceFunction
-                ? { "lambda:SourceFunctionArn": sourceFunction }
-                : {},
-            },
-            identityPolicies: policies,
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-            resourcePolicy: undefined,
-          },
-          {},
-        );
-        assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
-        return (result as { overallResult: string }).overallResult;
-      };
-      const api = `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT_ID}:${restApi.id}`;
-      const invoke = (r: string) => decide("execute-api:Invoke", r);
-      assert.strictEqual(await invoke(`${api}/v1/GET/loyalty/c-123`), "Allowed");
-      // The same role in another function (passed by whoever may iam:PassRole it), or outside one.
-      const other = `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:someone-elses`;
-      for (const source of [other, null])
-        assert.strictEqual(
-          await decide("execute-api:Invoke", `${api}/v1/GET/loyalty/c-123`, source),
-          "ExplicitlyDenied",
-          String(source),
-        );
-      assert.notStrictEqual(await invoke(`${api}/v1/POST/loyalty/c-123/points`), "Allowed");
-      assert.notStrictEqual(await invoke(`${api}/v2/GET/loyalty/c-123`), "Allowed");
-      assert.notStrictEqual(await invoke(`${api}/v1/DELETE/loyalty/c-123`), "Allowed");
-      assert.notStrictEqual(
-        await invoke(
-          `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT_ID}:zzzzzzzzzz/v1/GET/loyalty/c-123`,
-        ),
-        "Allowed",
-      );
-      assert.notStrictEqual(await invoke(`${api}/v1/GET/bookings`), "Allowed");
-      assert.notStrictEqual(
-        await decide(
-          "lambda:InvokeFunction",
-          `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:anything`,
-        ),
-        "Allowed",
-      );
-    });
-
     it("gives each data source a role for this API only, allowed only what it calls", () => {
       const api = one(run, "aws:appsync/graphQLApi:GraphQLApi");
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
       const table = one(run, "aws:dynamodb/table:Table");
       const expect = {
         loyalty: [
           {
-            Sid: "InvokeLoyaltyResolver",
+            Sid: "InvokeLoyalty",
             Effect: "Allow",
             Action: "lambda:InvokeFunction",
-            Resource: fn.arn,
+            Resource: LOYALTY_FUNCTION_ARN,
           },
         ],
         bookings: [
           {
-            Sid: "ReadWriteBookings",
+            Sid: "UseBookings",
             Effect: "Allow",
             Action: ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
             Resource: table.arn,
@@ -336,14 +210,12 @@ describe("AppSyncApi", () => {
     it("resolves every root field of the schema with the right data source", () => {
       const resolvers = ofType(run, "aws:appsync/resolver:Resolver");
       const byField = new Map(resolvers.map((r) => [`${r.inputs.type}.${r.inputs.field}`, r]));
-      assert.deepStrictEqual([...byField.keys()].sort(), Object.keys(RESOLVED_FIELDS).sort());
-      for (const [field, source] of Object.entries(RESOLVED_FIELDS)) {
+      const resolved = GRAPHQL_API.resolvers;
+      assert.deepStrictEqual([...byField.keys()].sort(), Object.keys(resolved).sort());
+      for (const [field, { dataSource }] of Object.entries(resolved)) {
         const r = byField.get(field)!;
-        assert.strictEqual(
-          r.inputs.dataSource,
-          source === "loyalty" ? "LoyaltyResolver" : "BookingsTable",
-        );
-        if (source === "loyalty")
+        assert.strictEqual(r.inputs.dataSource, dataSource === "loyalty" ? "Loyalty" : "Bookings");
+        if (dataSource === "loyalty")
           assert.strictEqual(r.inputs.code, undefined, `${field} is a direct Lambda resolver`);
         else
           assert.deepStrictEqual(r.inputs.runtime, { name: "APPSYNC_JS", runtimeVersion: "1.0.0" });
@@ -354,7 +226,6 @@ describe("AppSyncApi", () => {
       for (const type of [
         "aws:appsync/graphQLApi:GraphQLApi",
         "aws:cloudwatch/logGroup:LogGroup",
-        "aws:lambda/function:Function",
       ]) {
         const children = ofType(run, type).filter((x) => x.name.startsWith("graphql"));
         assert.ok(children.length > 0, type);
@@ -376,11 +247,6 @@ describe("AppSyncApi", () => {
     let run: ProgramRun;
     before(async () => {
       run = await runComponents(program(prod()), { stack: "prod", config: stackConfig("prod") });
-    });
-
-    it("makes nobody an admin from an external IdP's token when config names no groups claim", () => {
-      const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
-      assert.strictEqual((fn.inputs.environment as any).variables.ADMIN_GROUPS_CLAIM, "");
     });
 
     it("uses the configured https issuer and audience as the default provider, AWS_IAM as the only additional one", () => {
@@ -454,7 +320,13 @@ describe("AppSyncApi", () => {
   it("uses direct Lambda resolvers and an invoke-only role when bookings come from a function", async () => {
     const functionArn = `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:bookings`;
     const run = await runComponents(
-      program(dev(), (a) => ({ ...a, bookings: { kind: "lambda", functionArn } })),
+      program(dev(), (a) => ({
+        ...a,
+        dataSources: { ...a.dataSources, bookings: { kind: "lambda", functionArn } },
+        resolvers: Object.fromEntries(
+          Object.entries(a.resolvers).map(([f, r]) => [f, { dataSource: r.dataSource }]),
+        ),
+      })),
     );
     const ds = one(run, "aws:appsync/dataSource:DataSource", "graphql-bookings-ds");
     assert.strictEqual(ds.inputs.type, "AWS_LAMBDA");
@@ -462,14 +334,14 @@ describe("AppSyncApi", () => {
     const role = one(run, "aws:iam/role:Role", "graphql-bookings-ds-role");
     assert.deepStrictEqual(policyDocument(rolePolicies(run, role)[0].inputs.policy).Statement, [
       {
-        Sid: "InvokeBookingsFunction",
+        Sid: "InvokeBookings",
         Effect: "Allow",
         Action: "lambda:InvokeFunction",
         Resource: functionArn,
       },
     ]);
     const resolvers = ofType(run, "aws:appsync/resolver:Resolver");
-    assert.strictEqual(resolvers.length, Object.keys(RESOLVED_FIELDS).length);
+    assert.strictEqual(resolvers.length, Object.keys(GRAPHQL_API.resolvers).length);
     for (const r of resolvers) assert.strictEqual(r.inputs.code, undefined);
     assert.strictEqual(
       ofType(run, "aws:dynamodb/table:Table").length,
@@ -484,7 +356,7 @@ describe("AppSyncApi", () => {
     fs.writeFileSync(
       file,
       fs
-        .readFileSync(path.join(__dirname, "..", "components", "schema.graphql"), "utf8")
+        .readFileSync(GRAPHQL_API.schemaFile, "utf8")
         .replace("booking(id: ID!): Booking", "booking(id: ID!): Bookng"),
     );
     try {
@@ -557,27 +429,26 @@ it("AppSyncApi reports bad args and a broken schema together, before any AppSync
 });
 
 describe("validateAppSyncApiArgs", () => {
-  const valid = (): AppSyncApiArgs =>
-    ({
-      identity: { kind: "oidc", issuer: "https://login.example.com" },
+  const valid = (): AppSyncApiArgs => ({
+    identity: { kind: "oidc", issuer: "https://login.example.com" },
+    schemaFile: GRAPHQL_API.schemaFile,
+    dataSources: {
+      loyalty: { kind: "lambda", functionArn: LOYALTY_FUNCTION_ARN },
       bookings: {
         kind: "dynamodb",
         tableName: "t",
         tableArn: "arn:aws:dynamodb:eu-west-1:1:table/t",
+        actions: ["dynamodb:GetItem"],
       },
-      loyaltyApi: { restApiId: "a1b2c3d4e5", stageName: "v1" },
-      loyaltyInvokerRole: Object.create(aws.iam.Role.prototype, {
-        __pulumiCustomResource: { value: true },
-      }),
-      loyaltyApiKeyParameter: { name: "/k", arn: "arn:aws:ssm:eu-west-1:1:parameter/k" },
-      vpc: { subnetIds: SUBNETS, securityGroupIds: ["sg-0123456789abcdef0"] },
-      fieldLogLevel: "ERROR",
-      introspection: false,
-      queryDepthLimit: 8,
-      wafEnabled: true,
-      wafRateLimit: 2000,
-      logRetentionDays: 365,
-    }) as AppSyncApiArgs;
+    },
+    resolvers: GRAPHQL_API.resolvers,
+    fieldLogLevel: "ERROR",
+    introspection: false,
+    queryDepthLimit: 8,
+    wafEnabled: true,
+    wafRateLimit: 2000,
+    logRetentionDays: 365,
+  });
 
   it("accepts valid args", () => {
     assert.deepStrictEqual(validateAppSyncApiArgs(valid()), []);
@@ -591,7 +462,7 @@ describe("validateAppSyncApiArgs", () => {
       queryDepthLimit: 100,
       wafRateLimit: 5,
       logRetentionDays: 10,
-      loyaltyInvokerRole: "arn:aws:iam::1:role/x" as never,
+      resolvers: { ...GRAPHQL_API.resolvers, "Query.loyalty": { dataSource: "nowhere" } },
     });
     for (const field of [
       "identity.issuer",
@@ -599,7 +470,7 @@ describe("validateAppSyncApiArgs", () => {
       "queryDepthLimit",
       "wafRateLimit",
       "logRetentionDays",
-      "loyaltyInvokerRole",
+      "resolvers['Query.loyalty'].dataSource",
     ])
       assert.ok(
         problems.some((p) => p.startsWith(`${field}:`)),
@@ -623,7 +494,30 @@ describe("validateAppSyncApiArgs", () => {
     );
   });
 
-  it("refuses a component name whose roles or resolver function would pass 64 characters", () => {
+  it("refuses a resolver without code on a table, a table data source with wildcard actions, and a missing code file", () => {
+    const problems = validateAppSyncApiArgs({
+      ...valid(),
+      dataSources: {
+        ...valid().dataSources,
+        bookings: { kind: "dynamodb", tableName: "t", tableArn: "a", actions: ["dynamodb:*"] },
+      },
+      resolvers: {
+        ...GRAPHQL_API.resolvers,
+        "Query.booking": { dataSource: "bookings" },
+        "Query.myBookings": { dataSource: "bookings", codeFile: "/nonexistent/x.js" },
+      },
+    });
+    assert.deepStrictEqual(
+      problems.map((p) => p.split(":")[0]),
+      [
+        "dataSources.bookings.actions",
+        "resolvers['Query.myBookings'].codeFile",
+        "resolvers['Query.booking'].codeFile",
+      ],
+    );
+  });
+
+  it("refuses a component name whose roles would pass 64 characters", () => {
     assert.deepStrictEqual(validateAppSyncApiArgs(valid(), "graphql"), []);
     const name = "g".repeat(40);
     const problems = validateAppSyncApiArgs(valid(), name);
@@ -632,8 +526,8 @@ describe("validateAppSyncApiArgs", () => {
       problems.join("; "),
     );
     assert.ok(
-      problems.some((p) => p.includes(`'${name}-loyalty-function'`)),
-      problems.join("; "),
+      !problems.some((p) => p.includes(`'${name}-loyalty-ds-role'`)),
+      "a shorter data source key still fits",
     );
     assert.ok(
       problems.every((p) => p.startsWith("name: ")),
@@ -643,25 +537,66 @@ describe("validateAppSyncApiArgs", () => {
 });
 
 describe("bookings APPSYNC_JS resolver code", () => {
-  for (const field of Object.keys(RESOLVED_FIELDS).filter(
-    (f) => RESOLVED_FIELDS[f] === "bookings",
-  )) {
-    it(`${field}: is a valid ES module exporting request and response`, () => {
-      const code = bookingsResolverCode(field, "customerId", "bookingId");
+  const tableResolvers = Object.entries(GRAPHQL_API.resolvers).filter(([, r]) => r.codeFile);
+
+  it("covers every field resolved on the bookings table", () => {
+    assert.deepStrictEqual(
+      tableResolvers.map(([f]) => f).sort(),
+      Object.entries(GRAPHQL_API.resolvers)
+        .filter(([, r]) => r.dataSource === "bookings")
+        .map(([f]) => f)
+        .sort(),
+    );
+  });
+
+  for (const [field, { codeFile }] of tableResolvers) {
+    it(`${field}: bundles to one ES module exporting request and response, in the APPSYNC_JS subset`, () => {
+      const code = resolverCode(codeFile!);
       const out = transformSync(code, { loader: "js", format: "esm" }).code;
       assert.match(out, /export \{[^}]*request[^}]*\}|export function request/);
       assert.match(out, /response/);
       assert.ok(!/\btry\b|\bthrow\b|\bclass\b|\basync\b|\bwhile\b/.test(code), "APPSYNC_JS subset");
+      // Only AppSync's own module may be imported at run time: helpers are bundled in.
+      const imports = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
+      assert.deepStrictEqual([...new Set(imports)], ["@aws-appsync/utils"]);
     });
   }
 
   it("keys a user's reads and writes by the caller's sub, never by an argument", () => {
     for (const field of ["Query.myBookings", "Query.booking", "Mutation.createBooking"]) {
-      const request = bookingsResolverCode(field, "customerId", "bookingId").split(
-        "export function request",
-      )[1];
+      const code = resolverCode(GRAPHQL_API.resolvers[field].codeFile!);
+      const request = code.split("function request")[1].split("function response")[0];
       assert.match(request, /caller\(ctx\)/, field);
       assert.ok(!/ctx\.args\.customerId|input\.customerId/.test(request), field);
+    }
+  });
+
+  it("reports a resolver file that does not build with its file, line and column", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "appsync-code-"));
+    const file = path.join(dir, "broken.js");
+    fs.writeFileSync(file, 'import { nothing } from "./missing";\nexport function request() {}\n');
+    try {
+      let error: Error | undefined;
+      await runComponents(() => {
+        try {
+          program(dev(), (a) => ({
+            ...a,
+            resolvers: {
+              ...a.resolvers,
+              "Query.booking": { dataSource: "bookings", codeFile: file },
+            },
+          }))();
+        } catch (e) {
+          error = e as Error;
+        }
+      });
+      assert.ok(error, "expected an error");
+      assert.match(
+        error.message,
+        /resolvers\['Query\.booking'\]\.codeFile: broken\.js:1:\d+: Could not resolve "\.\/missing"/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

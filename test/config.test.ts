@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError, parsePlatformConfig, PROJECT } from "../config";
 import { registeredBeforeFailure } from "../tools/mock-engine";
-import { runStack, stackConfig } from "./helpers/harness";
+import { runStack, stackConfig, stackNames } from "./helpers/harness";
 
 const tier = {
   name: "standard",
@@ -22,7 +22,7 @@ const caller = {
 /** Each case: the stack it starts from, the overrides that break it, and the key the error must name. */
 const badConfigs: {
   what: string;
-  stack: "dev" | "prod";
+  stack: string;
   set: Record<string, unknown>;
   key: string;
 }[] = [
@@ -33,10 +33,22 @@ const badConfigs: {
     key: "environment",
   },
   {
+    what: "environment name that is not a name",
+    stack: "dev",
+    set: { environment: "Staging Env" },
+    key: "environment",
+  },
+  {
     what: "value outside the enum",
     stack: "dev",
-    set: { environment: "staging" },
-    key: "environment",
+    set: { posture: "strict" },
+    key: "posture",
+  },
+  {
+    what: "a stack without a posture is held to production's safeguards",
+    stack: "dev",
+    set: { posture: undefined },
+    key: "wafEnabled",
   },
   {
     what: "wrong type (number expected)",
@@ -211,8 +223,9 @@ const badConfigs: {
 ];
 
 describe("stack config", () => {
-  it("accepts both checked-in stacks", () => {
-    for (const stack of ["dev", "prod"] as const) {
+  it("accepts every checked-in stack", () => {
+    assert.ok(stackNames().length >= 2, stackNames().join(", "));
+    for (const stack of stackNames()) {
       const config = parsePlatformConfig(stackConfig(stack));
       assert.strictEqual(config.environment, stack);
     }
@@ -273,8 +286,10 @@ describe("stack config", () => {
   it("declares in Pulumi.yaml the same defaults config.ts applies", () => {
     const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
     const declared = project.config as Record<string, { type: string; default?: unknown }>;
-    const parsed = parsePlatformConfig({
+    const given: Record<string, string> = {
       [`${PROJECT}:environment`]: "dev",
+      // Production's safeguards need more than defaults; the defaults themselves are compared.
+      [`${PROJECT}:posture`]: "development",
       [`${PROJECT}:cognitoDomainPrefix`]: "x-y",
       [`${PROJECT}:cognitoCallbackUrls`]: '["https://a.example.com/cb"]',
       [`${PROJECT}:usagePlans`]: JSON.stringify([tier]),
@@ -286,13 +301,17 @@ describe("stack config", () => {
           usagePlan: "standard",
         },
       ]),
-    }) as unknown as Record<string, unknown>;
+    };
+    const parsed = parsePlatformConfig(given) as unknown as Record<string, unknown>;
     for (const [key, decl] of Object.entries(declared)) {
       assert.ok(
         CONFIG_KEYS.includes(key),
         `Pulumi.yaml declares ${key}, which config.ts does not know`,
       );
-      if ("default" in decl) assert.deepStrictEqual(parsed[key], decl.default, `default of ${key}`);
+      if ("default" in decl && !(`${PROJECT}:${key}` in given))
+        assert.deepStrictEqual(parsed[key], decl.default, `default of ${key}`);
     }
+    // The one key set above: its default is production, which is what a new stack gets.
+    assert.strictEqual(declared.posture.default, "production");
   });
 });

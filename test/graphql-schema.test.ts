@@ -5,12 +5,12 @@ import * as path from "path";
 import { buildSchema } from "graphql";
 import {
   APPSYNC_DEFINITIONS,
-  DEFAULT_SCHEMA_FILE,
   GraphQLSchemaError,
   loadSchemaFile,
   prepareSchema,
   UserAuth,
 } from "../components/graphql-schema";
+import { GRAPHQL_API } from "../app/airline/contract";
 
 /** A small valid schema; each case changes one thing. */
 const VALID = `type Query {
@@ -42,7 +42,7 @@ function problemsOf(text: string, userAuth: UserAuth = "cognito") {
 describe("graphql-schema", () => {
   it("accepts the shipped schema for a Cognito user pool and for an OIDC issuer", () => {
     for (const userAuth of ["cognito", "oidc"] as const) {
-      const prepared = loadSchemaFile(DEFAULT_SCHEMA_FILE, userAuth);
+      const prepared = loadSchemaFile(GRAPHQL_API.schemaFile, userAuth);
       assert.ok(prepared.rootFields.includes("Query.myLoyalty"));
       assert.ok(prepared.rootFields.includes("Mutation.createBooking"));
       // What AppSync receives is valid GraphQL once AppSync's own definitions are added.

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { HTTP_API_ROUTES, parsePlatformConfig, PlatformConfig } from "../config";
+import { BOOKINGS_API, BOOKINGS_ROUTE_KEYS } from "../app/airline/contract";
+import { parsePlatformConfig, PlatformConfig } from "../config";
 import {
-  BOOKINGS_API_ROUTES,
   HttpApi,
   HttpApiArgs,
   permissionPathOf,
@@ -33,7 +33,7 @@ const BOOKINGS = {
 };
 
 /** The validated config of a checked-in stack, with overrides (as `pulumi config set` would). */
-function config(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): PlatformConfig {
+function config(stack: string, overrides: Record<string, unknown> = {}): PlatformConfig {
   return parsePlatformConfig(stackConfig(stack, overrides));
 }
 
@@ -53,7 +53,10 @@ function build(c: PlatformConfig, overrides: Partial<HttpApiArgs> = {}): Promise
       tags: c.tags,
     });
     const api = new HttpApi("bookings", {
-      environment: c.environment,
+      routes: BOOKINGS_API.routes,
+      allowWildcardOrigin: c.posture === "development",
+      corsAllowHeaders: BOOKINGS_API.corsAllowHeaders,
+      corsExposeHeaders: BOOKINGS_API.corsExposeHeaders,
       authorizerMode: c.authorizerMode,
       issuerUrl: identity.issuerUrl,
       audiences: identity.audiences,
@@ -80,7 +83,7 @@ function build(c: PlatformConfig, overrides: Partial<HttpApiArgs> = {}): Promise
 /** Plain args for the pure validator; one change per case. */
 function plainArgs(overrides: Partial<HttpApiArgs> = {}): HttpApiArgs {
   return {
-    environment: "prod",
+    routes: BOOKINGS_API.routes,
     authorizerMode: "jwt",
     issuerUrl: "https://login.example-airline.com/oauth2/default",
     audiences: ["api://bookings"],
@@ -96,9 +99,8 @@ function plainArgs(overrides: Partial<HttpApiArgs> = {}): HttpApiArgs {
 }
 
 describe("components/http-api", () => {
-  it("has a route table with exactly the routes config.ts knows", () => {
-    assert.deepStrictEqual(BOOKINGS_API_ROUTES.map(routeKeyOf).sort(), [...HTTP_API_ROUTES].sort());
-    for (const route of BOOKINGS_API_ROUTES) assert.ok(route.scopes.length > 0, routeKeyOf(route));
+  it("names route keys the way API Gateway and the app contract do", () => {
+    assert.deepStrictEqual(BOOKINGS_API.routes.map(routeKeyOf), [...BOOKINGS_ROUTE_KEYS]);
   });
 
   describe("JWT mode with Cognito (dev)", () => {
@@ -110,8 +112,8 @@ describe("components/http-api", () => {
     it("gives every route JWT authorization by the API's authorizer and the route's scopes", () => {
       const authorizer = one(run, AUTHORIZER);
       const routes = ofType(run, ROUTE);
-      assert.strictEqual(routes.length, BOOKINGS_API_ROUTES.length);
-      for (const spec of BOOKINGS_API_ROUTES) {
+      assert.strictEqual(routes.length, BOOKINGS_API.routes.length);
+      for (const spec of BOOKINGS_API.routes) {
         const route = routes.find((r) => r.inputs.routeKey === routeKeyOf(spec));
         assert.ok(route, `route ${routeKeyOf(spec)}`);
         assert.strictEqual(route.inputs.authorizationType, "JWT");
@@ -212,7 +214,7 @@ describe("components/http-api", () => {
 
     it("creates the stage after the routes its routeSettings name", () => {
       const stage = one(run, STAGE);
-      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API_ROUTES.length);
+      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API.routes.length);
       for (const route of ofType(run, ROUTE))
         assert.ok(stage.dependencies.includes(route.urn), route.name);
     });
@@ -275,7 +277,7 @@ describe("components/http-api", () => {
           failure = e;
           throw e;
         }),
-        /corsAllowOrigins must not contain '\*' in prod/,
+        /corsAllowOrigins must not contain '\*' unless allowWildcardOrigin is true/,
       );
       // The identity tier (external OIDC in prod) registers nothing of its own; the API none.
       const registered = registeredBeforeFailure(failure) ?? [];
@@ -324,7 +326,7 @@ describe("components/http-api", () => {
 
     it("gives every route CUSTOM authorization by the Lambda authorizer", () => {
       const authorizerId = one(run, AUTHORIZER).id;
-      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API_ROUTES.length);
+      assert.strictEqual(ofType(run, ROUTE).length, BOOKINGS_API.routes.length);
       for (const route of ofType(run, ROUTE)) {
         assert.strictEqual(route.inputs.authorizationType, "CUSTOM");
         assert.strictEqual(route.inputs.authorizerId, authorizerId);
@@ -370,11 +372,25 @@ describe("components/http-api", () => {
       assert.deepStrictEqual(validateHttpApiArgs(plainArgs()), []);
     });
 
-    it("allows '*' outside prod, without credentials", () => {
+    it("allows '*' only when told to, and never with credentials", () => {
       assert.deepStrictEqual(
-        validateHttpApiArgs(plainArgs({ environment: "dev", corsAllowOrigins: ["*"] })),
+        validateHttpApiArgs(plainArgs({ allowWildcardOrigin: true, corsAllowOrigins: ["*"] })),
         [],
       );
+    });
+
+    it("refuses a route without scopes, a scope the API does not know and a duplicate route", () => {
+      const [get, ...rest] = BOOKINGS_API.routes;
+      const problems = validateHttpApiArgs(
+        plainArgs({
+          routes: [{ ...get, scopes: [] }, { ...get, scopes: ["bookings.delete"] }, ...rest],
+        }),
+      );
+      assert.deepStrictEqual(problems, [
+        "routes[0].scopes: expected at least one scope (GET /bookings)",
+        "routes[1]: duplicate route 'GET /bookings'",
+        "routes[1].scopes: 'bookings.delete' is not one of scopes (bookings.read, bookings.write, loyalty.read)",
+      ]);
     });
 
     it("reports every problem at once, naming each field", () => {

@@ -85,8 +85,21 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
   // Each run starts the pack, which type-checks itself with ts-node (seconds on a busy machine).
   this.timeout(300_000);
   const runs: Record<string, Promise<Result>> = {};
+  let stagingDir: string;
 
   before(() => {
+    // A new environment is one stack file and nothing else: staging, generated from prod's file
+    // with its own name, is previewed as it is, with no change anywhere in the code.
+    stagingDir = fs.mkdtempSync(path.join(os.tmpdir(), "sec1-staging-"));
+    const prodFile = fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8");
+    assert.match(prodFile, /:environment: prod\n/);
+    fs.writeFileSync(
+      path.join(stagingDir, "Pulumi.staging.yaml"),
+      prodFile.replace(/:environment: prod\n/, ":environment: staging\n"),
+    );
+    // Another team's program on the same components (examples/inventory), through the same pack.
+    runs.example = preview("--project-dir", "examples/inventory", "--stack", "dev", "--json");
+    runs.staging = preview("--stack-file", path.join(stagingDir, "Pulumi.staging.yaml"), "--json");
     // Started together: the spawns are independent and each mostly waits on the pack's start.
     runs.dev = preview("--stack", "dev", "--json");
     runs.prod = preview("--stack", "prod");
@@ -122,6 +135,46 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
     assert.ok(provider, "the default aws provider is listed");
     assert.match(provider.name, /^default_\d+_\d+_\d+$/);
     assert.strictEqual(provider.inputs.region, "eu-west-1");
+  });
+
+  after(() => fs.rmSync(stagingDir, { recursive: true, force: true }));
+
+  it("previews a generated staging stack file with exit 0 and no mandatory violation", async () => {
+    const r = await runs.staging;
+    assert.strictEqual(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as PreviewReport;
+    assertReportShape(report, "staging");
+    assert.strictEqual(report.outputs.environment, "staging");
+    assert.deepStrictEqual(
+      report.violations.filter((v) => v.level === "mandatory"),
+      [],
+    );
+    assert.ok(report.resources.length > 50, `${report.resources.length} resources`);
+  });
+
+  it("previews the example program (another team's service) with no violation at all", async () => {
+    const r = await runs.example;
+    assert.strictEqual(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as PreviewReport;
+    assert.deepStrictEqual(report.violations, []);
+    const ofType = (type: string) => report.resources.filter((x) => x.type === type);
+    for (const x of report.resources)
+      assert.match(x.urn, /^urn:pulumi:dev::inventory-service::/, x.urn);
+    // One JWT route with its scope, one AWS_IAM method on a PRIVATE API: the two kinds of access.
+    const routes = ofType("aws:apigatewayv2/route:Route").map((x) => x.inputs);
+    assert.deepStrictEqual(
+      routes.map((x) => [x.routeKey, x.authorizationType, x.authorizationScopes]),
+      [["GET /items", "JWT", ["inventory.read"]]],
+    );
+    const methods = ofType("aws:apigateway/method:Method").map((x) => x.inputs);
+    assert.deepStrictEqual(
+      methods.map((x) => [x.httpMethod, x.authorization]),
+      [["PUT", "AWS_IAM"]],
+    );
+    const api = ofType("aws:apigateway/restApi:RestApi")[0].inputs as {
+      endpointConfiguration: { types: unknown };
+    };
+    assert.deepStrictEqual([api.endpointConfiguration.types].flat(), ["PRIVATE"]);
   });
 
   it("previews prod with exit 0 as a preview-like tree rooted at the stack", async () => {

@@ -1,9 +1,8 @@
 import * as assert from "assert";
 import * as z from "zod";
 import { addPointsSchema } from "../handlers/loyalty";
+import { LOYALTY_API, LOYALTY_POINTS_BODY_SCHEMA } from "../app/airline/contract";
 import {
-  LOYALTY_POINTS_BODY_SCHEMA,
-  LOYALTY_ROUTES,
   PrivateRestApi,
   PrivateRestApiArgs,
   validatePrivateRestApiArgs,
@@ -20,7 +19,7 @@ import {
 } from "./helpers/harness";
 
 /** Runs one PrivateRestApi (the happy-path args with `overrides`) under mocks. */
-function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack: "dev" | "prod" = "dev") {
+function runApi(overrides: Partial<PrivateRestApiArgs> = {}, stack = "dev") {
   return runComponents(() => {
     const api = new PrivateRestApi("loyalty", apiArgs(stack, overrides));
     return {
@@ -63,7 +62,7 @@ describe("PrivateRestApi", () => {
 
     it("has one method per configured route, each with AWS_IAM authorization", () => {
       const methods = ofType(run, "aws:apigateway/method:Method");
-      assert.strictEqual(methods.length, LOYALTY_ROUTES.length);
+      assert.strictEqual(methods.length, LOYALTY_API.routes.length);
       for (const m of methods) assert.strictEqual(m.inputs.authorization, "AWS_IAM", m.name);
     });
 
@@ -117,7 +116,7 @@ describe("PrivateRestApi", () => {
 
     it("proxies every method to the loyalty function (AWS_PROXY, POST to its invoke ARN)", () => {
       const integrations = ofType(run, "aws:apigateway/integration:Integration");
-      assert.strictEqual(integrations.length, LOYALTY_ROUTES.length);
+      assert.strictEqual(integrations.length, LOYALTY_API.routes.length);
       for (const i of integrations) {
         assert.strictEqual(i.inputs.type, "AWS_PROXY");
         assert.strictEqual(i.inputs.integrationHttpMethod, "POST");
@@ -424,7 +423,7 @@ describe("PrivateRestApi", () => {
     });
 
     it("changes when a method changes (its request model)", async () => {
-      const routes = LOYALTY_ROUTES.map((r) =>
+      const routes = LOYALTY_API.routes.map((r) =>
         r.bodySchema
           ? { ...r, bodySchema: { ...r.bodySchema, required: ["points", "reason"] } }
           : r,
@@ -588,7 +587,7 @@ describe("PrivateRestApi", () => {
         stageName: "v-1",
         throttle: { rateLimit: 50, burstLimit: 10 },
         logRetentionDays: 15,
-        routes: [...LOYALTY_ROUTES, { route: "PUT /loyalty/{customerId}" }],
+        routes: [...LOYALTY_API.routes, { route: "PUT /loyalty/{customerId}" }],
         usagePlans: [
           { ...args.usagePlans[0], rateLimit: -1 },
           { ...args.usagePlans[1], quota: { limit: 10, period: "YEAR" as never } },

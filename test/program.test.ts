@@ -2,8 +2,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../config";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
-import { ofType, one, policyDocument, runStack, stackConfig } from "./helpers/harness";
+import {
+  ofType,
+  one,
+  policyDocument,
+  ProgramRun,
+  RegisteredResource,
+  runStack,
+  stackConfig,
+  stackNames,
+} from "./helpers/harness";
+
+/** Every inline policy attached to a role (by the role's id). */
+function rolePolicies(run: ProgramRun, role: RegisteredResource) {
+  return ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.id);
+}
 
 /**
  * Whether @pulumi/aws accepts `tags` for a type token (`aws:<module>/<file>:<Type>`): read from
@@ -77,7 +92,7 @@ function actionsFor(variable: string): { handler: string; actions: string[] } {
 }
 
 describe("program", () => {
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     describe(`${stack} stack`, () => {
       it("builds every tier and exports its endpoints", async () => {
         const run = await runStack(stack);
@@ -132,7 +147,7 @@ describe("program", () => {
     });
   }
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     it(`${stack}: tags every taggable resource with the stack's tags and environment`, async () => {
       const run = await runStack(stack);
       const config = parsePlatformConfig(stackConfig(stack));
@@ -147,7 +162,7 @@ describe("program", () => {
     });
   }
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of stackNames()) {
     it(`${stack}: gives each function only its own table, with exactly the DynamoDB actions its handler sends`, async () => {
       const run = await runStack(stack);
       const tables = ofType(run, "aws:dynamodb/table:Table");
@@ -292,9 +307,129 @@ describe("program", () => {
     });
   });
 
+  describe("dev: the GraphQL loyalty resolver", () => {
+    let run: ProgramRun;
+    before(async () => {
+      run = await runStack("dev");
+    });
+
+    it("runs the loyalty resolver as the invoker role, in the private subnets with the client security group", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const invoker = one(run, "aws:iam/role:Role", "loyalty-api-appsync-loyalty-resolver-role");
+      const sg = one(run, "aws:ec2/securityGroup:SecurityGroup", "network-api-clients");
+      const vpc = one(run, "awsx:ec2:Vpc");
+      assert.strictEqual(fn.inputs.role, invoker.arn);
+      assert.deepStrictEqual(fn.inputs.vpcConfig, {
+        subnetIds: vpc.wireOutputs.privateSubnetIds,
+        securityGroupIds: [sg.id],
+      });
+    });
+
+    it("points the resolver at the private API's default host name and stage, and at its key in SSM", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const restApi = one(run, "aws:apigateway/restApi:RestApi");
+      const env = (fn.inputs.environment as any).variables;
+      assert.strictEqual(
+        env.LOYALTY_API_URL,
+        `https://${restApi.id}.execute-api.eu-west-1.amazonaws.com/v1`,
+      );
+      // The key itself is never in the configuration (lambda:GetFunctionConfiguration shows it).
+      assert.strictEqual(env.LOYALTY_API_KEY, undefined);
+      const parameter = one(run, "aws:ssm/parameter:Parameter", "-appsync-loyalty-resolver-key");
+      assert.strictEqual(env.LOYALTY_API_KEY_PARAMETER, parameter.id);
+      const grants = policyDocument(
+        one(run, "aws:iam/rolePolicy:RolePolicy", "loyalty-resolver-policy").inputs.policy,
+      ).Statement.filter((st) => JSON.stringify(st.Action).includes("ssm:"));
+      assert.deepStrictEqual(grants, [
+        {
+          Sid: "ReadUsagePlanKey",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: parameter.arn,
+        },
+      ]);
+    });
+
+    it("makes admins the cognito:groups members of the admin group", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const env = (fn.inputs.environment as any).variables;
+      assert.strictEqual(env.ADMIN_GROUPS_CLAIM, "cognito:groups");
+      assert.strictEqual(env.ADMIN_GROUPS, "admin");
+    });
+
+    it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {
+      const invoker = one(run, "aws:iam/role:Role", "loyalty-api-appsync-loyalty-resolver-role");
+      const restApi = one(run, "aws:apigateway/restApi:RestApi");
+      const policies = rolePolicies(run, invoker).map((p, i) => ({
+        name: `p${i}`,
+        policy: policyDocument(p.inputs.policy),
+      }));
+      assert.ok(policies.length >= 2, "the invoker's policy and the function's own");
+      // Requests from the resolver's code carry its ARN as lambda:SourceFunctionArn.
+      const resolverArn = one(
+        run,
+        "aws:lambda/function:Function",
+        "loyalty-resolver-function",
+      ).arn!;
+      const decide = async (
+        action: string,
+        resource: string,
+        sourceFunction: string | null = resolverArn,
+      ) => {
+        const result = await runSimulation(
+          {
+            request: {
+              principal: invoker.arn!,
+              action,
+              resource: { resource, accountId: MOCK_ACCOUNT_ID },
+              contextVariables: sourceFunction
+                ? { "lambda:SourceFunctionArn": sourceFunction }
+                : {},
+            },
+            identityPolicies: policies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: undefined,
+          },
+          {},
+        );
+        assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
+        return (result as { overallResult: string }).overallResult;
+      };
+      const api = `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:${restApi.id}`;
+      const invoke = (r: string) => decide("execute-api:Invoke", r);
+      assert.strictEqual(await invoke(`${api}/v1/GET/loyalty/c-123`), "Allowed");
+      // The same role in another function (passed by whoever may iam:PassRole it), or outside one.
+      const other = `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:someone-elses`;
+      for (const source of [other, null])
+        assert.strictEqual(
+          await decide("execute-api:Invoke", `${api}/v1/GET/loyalty/c-123`, source),
+          "ExplicitlyDenied",
+          String(source),
+        );
+      assert.notStrictEqual(await invoke(`${api}/v1/POST/loyalty/c-123/points`), "Allowed");
+      assert.notStrictEqual(await invoke(`${api}/v2/GET/loyalty/c-123`), "Allowed");
+      assert.notStrictEqual(await invoke(`${api}/v1/DELETE/loyalty/c-123`), "Allowed");
+      assert.notStrictEqual(
+        await invoke(
+          `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:zzzzzzzzzz/v1/GET/loyalty/c-123`,
+        ),
+        "Allowed",
+      );
+      assert.notStrictEqual(await invoke(`${api}/v1/GET/bookings`), "Allowed");
+      assert.notStrictEqual(
+        await decide(
+          "lambda:InvokeFunction",
+          `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:anything`,
+        ),
+        "Allowed",
+      );
+    });
+  });
+
   it("dev: the GraphQL loyalty resolver reads its caller's key from SSM, never from its configuration", async () => {
     const run = await runStack("dev");
-    const fn = one(run, "aws:lambda/function:Function", "graphql-loyalty-function");
+    const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
     const variables = (fn.inputs.environment as { variables: Record<string, unknown> }).variables;
     const keys = run.rawOutputs.privateApiKeyValues as Record<string, string>;
     const wire = JSON.stringify(fn.wireInputs);

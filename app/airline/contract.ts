@@ -1,0 +1,121 @@
+/**
+ * The airline's app contract: everything app-specific the generic components are given. The
+ * private loyalty REST API's routes and body schema, the public bookings HTTP API's routes and
+ * scopes, the GraphQL schema with its resolvers, the internal caller the GraphQL loyalty resolver
+ * runs as, and the handlers. `index.ts` wires it into the components, `config.ts` validates the
+ * stack's keys against it (route throttles, callers' routes, usage tiers' method throttles) and
+ * the tests read it, so no list is kept twice.
+ */
+import * as path from "path";
+import type { AppSyncResolver } from "../../components/appsync-api";
+import type { HttpRoute } from "../../components/http-api";
+import type { PrivateRouteSpec } from "../../components/private-rest-api";
+
+/**
+ * Body of `POST /loyalty/{customerId}/points`, the same contract as the loyalty handler's
+ * `addPointsSchema` (handlers/loyalty): API Gateway turns bad bodies away with 400 before the
+ * function runs; the handler still validates (defence in depth, and for direct invocations).
+ */
+export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
+  $schema: "http://json-schema.org/draft-04/schema#",
+  title: "AddLoyaltyPoints",
+  type: "object",
+  properties: {
+    points: { type: "integer", minimum: 1, maximum: 100000 },
+    reason: { type: "string", maxLength: 200 },
+    idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
+  },
+  // A credit without a key would apply again on every retry.
+  required: ["points", "idempotencyKey"],
+  additionalProperties: false,
+};
+
+/** The private loyalty REST API (AWS_IAM, reachable only through the VPC endpoint). */
+export const LOYALTY_API = {
+  description: "Private loyalty API for internal callers (SigV4 only)",
+  /** Its routes with their request validation; callers are granted some of these. */
+  routes: [
+    { route: "GET /loyalty/{customerId}" },
+    { route: "POST /loyalty/{customerId}/points", bodySchema: LOYALTY_POINTS_BODY_SCHEMA },
+  ] satisfies PrivateRouteSpec[] as PrivateRouteSpec[],
+};
+
+/** The loyalty API's route keys ("METHOD /path"): what callers and tiers may name. */
+export const LOYALTY_ROUTE_KEYS: readonly string[] = LOYALTY_API.routes.map((r) => r.route);
+
+/** The public bookings HTTP API (JWT with scopes on every route). */
+export const BOOKINGS_API = {
+  description: "Public bookings API (JWT-authorized routes with scopes)",
+  /** Every route, its handler key and the scope names it needs (keys of Identity.scopes). */
+  routes: [
+    { method: "GET", path: "/bookings", handler: "bookings", scopes: ["bookings.read"] },
+    {
+      method: "GET",
+      path: "/bookings/{bookingId}",
+      handler: "bookings",
+      scopes: ["bookings.read"],
+    },
+    { method: "POST", path: "/bookings", handler: "bookings", scopes: ["bookings.write"] },
+  ] satisfies HttpRoute[] as HttpRoute[],
+  /**
+   * The request headers a browser may send: the bearer token, the JSON body's type, and the two
+   * headers the bookings handler reads (`idempotency-key` on POST, `x-correlation-id` on every
+   * route; handlers/bookings, handlers/shared/http.ts).
+   */
+  corsAllowHeaders: ["authorization", "content-type", "idempotency-key", "x-correlation-id"],
+  /** The response headers a browser script may read: the correlation id every answer carries. */
+  corsExposeHeaders: ["x-correlation-id"],
+};
+
+/** The bookings API's route keys ("METHOD /path"): what route throttles may name. */
+export const BOOKINGS_ROUTE_KEYS: readonly string[] = BOOKINGS_API.routes.map(
+  (r) => `${r.method} ${r.path}`,
+);
+
+/** Where the GraphQL resolver code lives (APPSYNC_JS files, bundled by the component). */
+const RESOLVERS_DIR = path.join(__dirname, "resolvers");
+
+/** The public GraphQL API: its schema file and a resolver for every root field. */
+export const GRAPHQL_API = {
+  /** Field-level auth lives in the schema (written for Cognito; rewritten for OIDC). */
+  schemaFile: path.join(__dirname, "schema.graphql"),
+  /**
+   * Root field → data source and, for table resolvers, its APPSYNC_JS code. `loyalty` is the
+   * loyalty resolver function (a direct Lambda resolver), `bookings` the bookings table.
+   */
+  resolvers: {
+    "Query.myLoyalty": { dataSource: "loyalty" },
+    "Query.loyalty": { dataSource: "loyalty" },
+    "Query.myBookings": {
+      dataSource: "bookings",
+      codeFile: path.join(RESOLVERS_DIR, "my-bookings.js"),
+    },
+    "Query.booking": { dataSource: "bookings", codeFile: path.join(RESOLVERS_DIR, "booking.js") },
+    "Query.customerBookings": {
+      dataSource: "bookings",
+      codeFile: path.join(RESOLVERS_DIR, "customer-bookings.js"),
+    },
+    "Mutation.createBooking": {
+      dataSource: "bookings",
+      codeFile: path.join(RESOLVERS_DIR, "create-booking.js"),
+    },
+  } satisfies Record<string, AppSyncResolver> as Record<string, AppSyncResolver>,
+  /** The DynamoDB actions the bookings resolvers send (Query, GetItem, PutItem). */
+  bookingsTableActions: ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
+  /** The user group that may read any customer's loyalty (the loyalty resolver's ADMIN_GROUP). */
+  adminGroup: "admin",
+};
+
+/**
+ * The internal caller the GraphQL loyalty resolver runs as: its invoker role is the resolver
+ * function's execution role, so the stack's `internalCallers` must have it, as a Lambda service
+ * principal granted the read route.
+ */
+export const LOYALTY_RESOLVER_CALLER = {
+  name: "appsync-loyalty-resolver",
+  service: "lambda.amazonaws.com",
+  route: "GET /loyalty/{customerId}",
+} as const;
+
+/** The handlers (folders under handlers/) whose reserved concurrency the stack config may set. */
+export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
