@@ -19,7 +19,7 @@ import { buildHandlers } from "../../tools/build-handlers";
 import { ofType, ProgramRun, RegisteredResource, runStack } from "../helpers/harness";
 
 // dynalite has no type declarations; this is the part of its API the suite uses.
- 
+
 const dynalite = require("dynalite") as (options: Record<string, unknown>) => import("http").Server;
 
 /** Where the bundles are: what `npm run build:handlers` writes. */
@@ -215,7 +215,7 @@ export function loadBundle(fn: FunctionSpec, engine: Engine, extra: Record<strin
     AWS_LAMBDA_LOG_LEVEL: "ERROR",
   });
   delete require.cache[require.resolve(file)];
-   
+
   return require(file) as Bundle;
 }
 
