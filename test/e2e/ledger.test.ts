@@ -23,10 +23,10 @@ import {
 /**
  * Credits the 10,000-credit check applies. DynamoDB work is about 2 ms per request on dynalite
  * here and a credit is three requests (record, credit, result), so the full 10,000 take about a
- * minute: `npm test` runs 200 (the item's size is independent of the count, which the test
+ * minute: `npm test` runs 100 (the item's size is independent of the count, which the test
  * checks), `LEDGER_CREDITS=10000 npm run test:e2e` runs them all.
  */
-const CREDITS = Number(process.env.LEDGER_CREDITS) || 200;
+const CREDITS = Number(process.env.LEDGER_CREDITS) || 100;
 
 /** DynamoDB's item size: attribute names plus values (numbers about 1 byte per 2 digits). */
 function itemSize(item: Record<string, unknown>): number {
