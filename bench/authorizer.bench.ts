@@ -13,7 +13,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { JwtVerifier } from "aws-jwt-verify";
 import { FetchError } from "aws-jwt-verify/error";
 import { Jwk, SimpleJwksCache } from "aws-jwt-verify/jwk";
-import { Benchmark, higherIsBetter, median } from "./figure";
+import { Benchmark, pairedHigherIsBetter } from "./figure";
 import { authorize, AuthorizerDeps } from "../handlers/authorizer/authorize";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
@@ -120,10 +120,10 @@ const benchmark: Benchmark = {
     }
     if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
     return [
-      higherIsBetter(
+      pairedHigherIsBetter(
         "authorizer decisions/s (warm JWKS) vs aws-jwt-verify verify()",
-        median(ours),
-        median(baseline),
+        ours,
+        baseline,
         0.9,
         "ops/s",
       ),

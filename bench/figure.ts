@@ -17,6 +17,13 @@ export interface Figure {
   unit: string;
   /** Whether the ratio meets the target. */
   pass: boolean;
+  /**
+   * For figures measured in interleaved rounds (ours and the baseline back to back, in
+   * alternating order): how many rounds, and the lowest and highest per-round ratio. `ratio` is
+   * then the median of the per-round ratios, which one noisy round cannot move.
+   */
+  rounds?: number;
+  spread?: [number, number];
 }
 
 /** One benchmark module: `bench/<name>.bench.ts` exports `default` of this type. */
@@ -55,4 +62,53 @@ export function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * A figure from interleaved rounds: `ours[i]` and `baseline[i]` were measured back to back in
+ * round i. The ratio is the median of the per-round ratios (lower is better), with their range.
+ */
+export function pairedLowerIsBetter(
+  name: string,
+  ours: number[],
+  baseline: number[],
+  max: number,
+  unit: string,
+): Figure {
+  const ratios = ours.map((v, i) => v / baseline[i]);
+  const ratio = median(ratios);
+  return {
+    name,
+    value: median(ours),
+    baseline: median(baseline),
+    ratio,
+    target: `<= ${max}`,
+    unit,
+    pass: ratio <= max,
+    rounds: ratios.length,
+    spread: [Math.min(...ratios), Math.max(...ratios)],
+  };
+}
+
+/** Like {@link pairedLowerIsBetter} for throughputs: per-round ours / baseline, a minimum. */
+export function pairedHigherIsBetter(
+  name: string,
+  ours: number[],
+  baseline: number[],
+  min: number,
+  unit: string,
+): Figure {
+  const ratios = ours.map((v, i) => v / baseline[i]);
+  const ratio = median(ratios);
+  return {
+    name,
+    value: median(ours),
+    baseline: median(baseline),
+    ratio,
+    target: `>= ${min}`,
+    unit,
+    pass: ratio >= min,
+    rounds: ratios.length,
+    spread: [Math.min(...ratios), Math.max(...ratios)],
+  };
 }

@@ -18,11 +18,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AnalyzerResource, PackClient, startPack } from "../tools/analyzer-client";
-import { Benchmark, Figure, lowerIsBetter, median } from "./figure";
+import { Benchmark, Figure, pairedLowerIsBetter } from "./figure";
 
 const REPO = path.resolve(__dirname, "..");
 const PACK = path.join(REPO, "policy-pack");
-const STARTS = 3;
+const STARTS = 7;
 const RESOURCES = 5_000;
 
 /** One no-op policy, TypeScript, the same imports as the real pack's policies. */
@@ -340,17 +340,17 @@ const bench: Benchmark = {
       fs.rmSync(baselineDir, { recursive: true, force: true });
     }
     return [
-      lowerIsBetter(
+      pairedLowerIsBetter(
         "policy pack start, spawn to port, vs a one-policy pack compiled the same way",
-        median(starts.pack),
-        median(starts.baseline),
+        starts.pack,
+        starts.baseline,
         1.3,
         "ms",
       ),
-      lowerIsBetter(
+      pairedLowerIsBetter(
         `${RESOURCES} resources through Analyze + AnalyzeStack vs one no-op policy`,
-        median(analysis.pack),
-        median(analysis.baseline),
+        analysis.pack,
+        analysis.baseline,
         1.5,
         "ms",
       ),

@@ -1,19 +1,21 @@
 /**
- * The whole program under the SDK's mock engine for one stack (dev), against a floor program
- * (import @pulumi/aws, create one resource under setMocks), each in a fresh node process with the
- * same loader the offline preview uses (tools/esbuild-register.js: transpile only), spawn to exit. Runs alternate between the two
- * so a noisy neighbour on the shared CPU hits both alike; the median of each is reported.
- * Target: the program costs at most 1.3x the floor, i.e. our code adds little to loading the SDK
- * and provider, which dominate.
+ * The whole program under the SDK's mock engine (dev stack) against a floor that registers the
+ * same custom resources, flat (no components, no validation, no schema or bundling) with the
+ * literal inputs the program gave them, through the same mock engine: the SDK's own cost for
+ * this graph. Both run in fresh node processes with the loader the offline preview uses
+ * (tools/esbuild-register.js), spawn to exit, in interleaved rounds (the order alternates) so a
+ * noisy neighbour on the shared CPU hits both alike; the median per-round ratio is reported with
+ * its range. Target: at most 1.3x the floor.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Benchmark, lowerIsBetter, median } from "./figure";
+import { loadStackConfig, runProgram } from "../tools/mock-engine";
+import { Benchmark, pairedLowerIsBetter } from "./figure";
 
 const REPO = path.resolve(__dirname, "..");
-const RUNS = 7;
+const ROUNDS = 9;
 const REGISTER = path.join(REPO, "tools", "esbuild-register.js");
 
 const PROGRAM_JS = `
@@ -25,39 +27,46 @@ runProgram({ stack: "dev", config: loadStackConfig("dev").config }).then(
 `;
 
 /**
- * The floor is a TypeScript module too, loaded through the same hook, as the Pulumi CLI
- * loads any TypeScript program: so both sides pay for the TypeScript compiler's start.
+ * The floor: the same mock engine and config, and a program that only constructs each custom
+ * resource of the dev stack's run from its SDK class, with literal inputs read from a file.
  */
-const FLOOR_TS = `
-import * as pulumi from "@pulumi/pulumi";
-pulumi.runtime
-  .setMocks(
-    {
-      newResource: (a: pulumi.runtime.MockResourceArgs) => ({ id: a.name + "-id", state: a.inputs }),
-      call: (a: pulumi.runtime.MockCallArgs) => a.inputs,
-    },
-    "floor",
-    "dev",
-    false,
-  )
-  .then(async () => {
-    const aws = await import("@pulumi/aws");
-    new aws.s3.BucketV2("floor");
-    await (pulumi.runtime as any).waitForRPCs();
-  })
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+const FLOOR_JS = (resourcesFile: string) => `
+const { loadStackConfig, runProgram } = require("./tools/mock-engine");
+const resources = JSON.parse(require("fs").readFileSync(${JSON.stringify(resourcesFile)}, "utf8"));
+runProgram({
+  stack: "dev",
+  config: loadStackConfig("dev").config,
+  program: () => {
+    for (const r of resources) {
+      const sdk = require(r.pkg === "aws" ? "@pulumi/aws" : "@pulumi/awsx");
+      new sdk[r.module][r.cls](r.name, r.inputs);
+    }
+  },
+}).then(
+  (run) => { if (run.resources.length < resources.length) throw new Error("missing resources"); },
+  (err) => { console.error(err); process.exit(1); },
+);
 `;
 
+/** The custom resources of a dev run, as SDK class and literal inputs. */
+async function flatResources() {
+  const run = await runProgram({ stack: "dev", config: loadStackConfig("dev").config });
+  return run.resources
+    .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))
+    .map((r) => {
+      // aws:apigateway/restApi:RestApi, awsx:ec2:Vpc
+      const m = /^(aws|awsx):([^/:]+)(?:\/[^:]+)?:(\w+)$/.exec(r.type);
+      if (!m) throw new Error(`no SDK class for ${r.type}`);
+      return { pkg: m[1], module: m[2], cls: m[3], name: r.name, inputs: r.inputs };
+    });
+}
+
 /** Milliseconds from spawn to a clean exit of `node -r ./tools/esbuild-register.js <args>`. */
-function timeProcess(args: string[], env: Record<string, string> = {}): Promise<number> {
+function timeProcess(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, ["-r", REGISTER, ...args], {
       cwd: REPO,
-      env: { ...process.env, ...env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -74,10 +83,10 @@ const bench: Benchmark = {
   name: "program",
   async run() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "floor-program-"));
-    const floorFile = path.join(dir, "index.ts");
-    fs.writeFileSync(floorFile, FLOOR_TS);
-    // The floor lives outside the repository; it finds the same SDK through NODE_PATH.
-    const FLOOR = () => timeProcess([floorFile], { NODE_PATH: path.join(REPO, "node_modules") });
+    const resources = await flatResources();
+    const file = path.join(dir, "resources.json");
+    fs.writeFileSync(file, JSON.stringify(resources));
+    const FLOOR = () => timeProcess(["-e", FLOOR_JS(file)]);
     const PROGRAM = () => timeProcess(["-e", PROGRAM_JS]);
     const program: number[] = [];
     const floor: number[] = [];
@@ -85,7 +94,7 @@ const bench: Benchmark = {
       // One warm-up of each fills the OS file cache; it is not counted.
       await FLOOR();
       await PROGRAM();
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < ROUNDS; i++) {
         if (i % 2 === 0) {
           floor.push(await FLOOR());
           program.push(await PROGRAM());
@@ -98,10 +107,10 @@ const bench: Benchmark = {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     return [
-      lowerIsBetter(
-        "program under mocks, dev (fresh process) vs floor (aws + 1 resource)",
-        median(program),
-        median(floor),
+      pairedLowerIsBetter(
+        `program under mocks, dev (fresh process) vs the same ${resources.length} resources registered flat`,
+        program,
+        floor,
         1.3,
         "ms",
       ),

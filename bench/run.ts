@@ -57,7 +57,9 @@ export function table(figures: Figure[]): string {
       f.name,
       `${fmt(f.value)} ${f.unit}`,
       `${fmt(f.baseline)} ${f.unit}`,
-      `${f.ratio.toFixed(2)}x`,
+      f.spread
+        ? `${f.ratio.toFixed(2)}x (${f.spread[0].toFixed(2)}-${f.spread[1].toFixed(2)}, ${f.rounds} rounds)`
+        : `${f.ratio.toFixed(2)}x`,
       f.target,
       f.pass ? "yes" : "NO (target missed)",
     ]),

@@ -230,16 +230,50 @@ export class HttpApi extends pulumi.ComponentResource {
   public readonly routeKeys: string[];
   public readonly accessLogGroupName: pulumi.Output<string>;
 
+  private readonly ctx: { name: string; args: HttpApiArgs; tags: Record<string, string> };
+  private readonly protect: boolean;
+
   constructor(name: string, args: HttpApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:api:HttpApi", name, {}, opts);
-    const problems = validateHttpApiArgs(args, name);
-    assertValidArgs("HttpApi", name, problems, this);
-    const tags = args.tags ?? {};
-    const protect = args.protect ?? false;
+    assertValidArgs("HttpApi", name, validateHttpApiArgs(args, name), this);
+    this.ctx = { name, args, tags: args.tags ?? {} };
+    this.protect = args.protect ?? false;
+
+    this.api = this.httpApi();
+    if (args.authorizerMode === "lambda") {
+      const { authorizer, fn } = this.lambdaAuthorizer();
+      this.authorizer = authorizer;
+      this.authorizerFunction = fn;
+    } else this.authorizer = this.jwtAuthorizer();
+    const routes = this.routes(this.integrations());
+    const { stage, accessLogs } = this.stageOf(routes);
+    this.stage = stage;
+
+    this.apiId = this.api.id;
+    this.apiEndpoint = this.api.apiEndpoint;
+    this.executionArn = this.api.executionArn;
+    this.url = this.stage.invokeUrl;
+    this.authorizerId = this.authorizer.id;
+    this.routeKeys = args.routes.map(routeKeyOf);
+    this.accessLogGroupName = accessLogs.name;
+    this.registerOutputs({
+      apiId: this.apiId,
+      apiEndpoint: this.apiEndpoint,
+      executionArn: this.executionArn,
+      url: this.url,
+      authorizerId: this.authorizerId,
+      routeKeys: this.routeKeys,
+      accessLogGroupName: this.accessLogGroupName,
+    });
+  }
+
+  /** The API, with CORS answered by API Gateway itself. */
+  private httpApi(): aws.apigatewayv2.Api {
+    const { name, args, tags } = this.ctx;
+    const protect = this.protect;
     const origins = args.corsAllowOrigins ?? [];
     const methods = [...new Set(args.routes.map((r) => r.method))];
-
-    this.api = new aws.apigatewayv2.Api(
+    return new aws.apigatewayv2.Api(
       `${name}-api`,
       {
         protocolType: "HTTP",
@@ -268,78 +302,93 @@ export class HttpApi extends pulumi.ComponentResource {
       },
       { parent: this, protect },
     );
+  }
 
-    if (args.authorizerMode === "lambda") {
-      const routeScopes = pulumi
-        .output(args.scopes)
-        .apply((scopes) =>
-          JSON.stringify(
-            Object.fromEntries(
-              args.routes.map((r) => [routeKeyOf(r), r.scopes.map((s) => scopes[s])]),
-            ),
+  /**
+   * Lambda mode: the REQUEST authorizer (handlers/authorizer), its function and the permission
+   * that lets only this authorizer invoke it.
+   */
+  private lambdaAuthorizer(): { authorizer: aws.apigatewayv2.Authorizer; fn: LambdaFunction } {
+    const { name, args, tags } = this.ctx;
+    const protect = this.protect;
+    const routeScopes = pulumi
+      .output(args.scopes)
+      .apply((scopes) =>
+        JSON.stringify(
+          Object.fromEntries(
+            args.routes.map((r) => [routeKeyOf(r), r.scopes.map((s) => scopes[s])]),
           ),
-        );
-      const environment: Record<string, pulumi.Input<string>> = {
-        JWT_ISSUER: args.issuerUrl,
-        JWT_AUDIENCE: pulumi.output(args.audiences).apply((a) => a.join(",")),
-        // The route's scopes, enforced by the authorizer: CUSTOM routes take no scopes.
-        JWT_ROUTE_SCOPES: routeScopes,
-      };
-      if (args.jwksUri !== undefined) environment.JWKS_URI = args.jwksUri;
-      this.authorizerFunction = new LambdaFunction(
-        `${name}-authorizer`,
-        {
-          handler: "authorizer",
-          description: `Lambda authorizer of the ${name} HTTP API (JWT, issuer, audience, scopes)`,
-          logRetentionDays: args.logRetentionDays,
-          environment,
-          timeout: 5,
-          reservedConcurrency: args.authorizerReservedConcurrency,
-          protect,
-          tags,
-        },
-        { parent: this },
+        ),
       );
-      this.authorizer = new aws.apigatewayv2.Authorizer(
-        `${name}-authorizer`,
-        {
-          apiId: this.api.id,
-          name: `${name}-lambda-jwt`,
-          authorizerType: "REQUEST",
-          authorizerUri: this.authorizerFunction.invokeArn,
-          authorizerPayloadFormatVersion: "2.0",
-          enableSimpleResponses: true,
-          // The cache key is token AND route: a decision for a read route must not be reused
-          // for a write route whose scopes the token may lack.
-          identitySources: ["$request.header.Authorization", "$context.routeKey"],
-          authorizerResultTtlInSeconds: args.authorizerCacheTtlSeconds ?? 300,
-        },
-        { parent: this },
-      );
-      new aws.lambda.Permission(
-        `${name}-authorizer-invoke`,
-        {
-          action: "lambda:InvokeFunction",
-          function: this.authorizerFunction.functionName,
-          principal: "apigateway.amazonaws.com",
-          sourceArn: pulumi.interpolate`${this.api.executionArn}/authorizers/${this.authorizer.id}`,
-        },
-        { parent: this },
-      );
-    } else {
-      this.authorizer = new aws.apigatewayv2.Authorizer(
-        `${name}-authorizer`,
-        {
-          apiId: this.api.id,
-          name: `${name}-jwt`,
-          authorizerType: "JWT",
-          identitySources: ["$request.header.Authorization"],
-          jwtConfiguration: { issuer: args.issuerUrl, audiences: args.audiences },
-        },
-        { parent: this },
-      );
-    }
+    const environment: Record<string, pulumi.Input<string>> = {
+      JWT_ISSUER: args.issuerUrl,
+      JWT_AUDIENCE: pulumi.output(args.audiences).apply((a) => a.join(",")),
+      // The route's scopes, enforced by the authorizer: CUSTOM routes take no scopes.
+      JWT_ROUTE_SCOPES: routeScopes,
+    };
+    if (args.jwksUri !== undefined) environment.JWKS_URI = args.jwksUri;
+    const fn = new LambdaFunction(
+      `${name}-authorizer`,
+      {
+        handler: "authorizer",
+        description: `Lambda authorizer of the ${name} HTTP API (JWT, issuer, audience, scopes)`,
+        logRetentionDays: args.logRetentionDays,
+        environment,
+        timeout: 5,
+        reservedConcurrency: args.authorizerReservedConcurrency,
+        protect,
+        tags,
+      },
+      { parent: this },
+    );
+    const authorizer = new aws.apigatewayv2.Authorizer(
+      `${name}-authorizer`,
+      {
+        apiId: this.api.id,
+        name: `${name}-lambda-jwt`,
+        authorizerType: "REQUEST",
+        authorizerUri: fn.invokeArn,
+        authorizerPayloadFormatVersion: "2.0",
+        enableSimpleResponses: true,
+        // The cache key is token AND route: a decision for a read route must not be reused
+        // for a write route whose scopes the token may lack.
+        identitySources: ["$request.header.Authorization", "$context.routeKey"],
+        authorizerResultTtlInSeconds: args.authorizerCacheTtlSeconds ?? 300,
+      },
+      { parent: this },
+    );
+    new aws.lambda.Permission(
+      `${name}-authorizer-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: fn.functionName,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${this.api.executionArn}/authorizers/${authorizer.id}`,
+      },
+      { parent: this },
+    );
+    return { authorizer, fn };
+  }
 
+  /** JWT mode: API Gateway's own JWT authorizer. */
+  private jwtAuthorizer(): aws.apigatewayv2.Authorizer {
+    const { name, args } = this.ctx;
+    return new aws.apigatewayv2.Authorizer(
+      `${name}-authorizer`,
+      {
+        apiId: this.api.id,
+        name: `${name}-jwt`,
+        authorizerType: "JWT",
+        identitySources: ["$request.header.Authorization"],
+        jwtConfiguration: { issuer: args.issuerUrl, audiences: args.audiences },
+      },
+      { parent: this },
+    );
+  }
+
+  /** One Lambda proxy integration (payload 2.0) per handler. */
+  private integrations(): Map<string, aws.apigatewayv2.Integration> {
+    const { name, args } = this.ctx;
     const integrations = new Map<string, aws.apigatewayv2.Integration>();
     for (const handler of new Set(args.routes.map((r) => r.handler))) {
       integrations.set(
@@ -357,7 +406,14 @@ export class HttpApi extends pulumi.ComponentResource {
         ),
       );
     }
+    return integrations;
+  }
 
+  /** Every route, each with its authorizer and an invoke permission for exactly its route. */
+  private routes(
+    integrations: Map<string, aws.apigatewayv2.Integration>,
+  ): aws.apigatewayv2.Route[] {
+    const { name, args } = this.ctx;
     const scopes = pulumi.output(args.scopes);
     const routes = args.routes.map((route) => {
       const auth: RouteAuth =
@@ -382,7 +438,16 @@ export class HttpApi extends pulumi.ComponentResource {
       );
       return this.authorizedRoute(name, route, integrations.get(route.handler)!, auth);
     });
+    return routes;
+  }
 
+  /** The throttled `$default` stage with JSON access logs; returns the access log group. */
+  private stageOf(routes: aws.apigatewayv2.Route[]): {
+    stage: aws.apigatewayv2.Stage;
+    accessLogs: aws.cloudwatch.LogGroup;
+  } {
+    const { name, args, tags } = this.ctx;
+    const protect = this.protect;
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
       { retentionInDays: args.logRetentionDays, tags },
@@ -395,7 +460,7 @@ export class HttpApi extends pulumi.ComponentResource {
       throttlingBurstLimit: t.burstLimit,
       detailedMetricsEnabled: true,
     }));
-    this.stage = new aws.apigatewayv2.Stage(
+    const stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
       {
         apiId: this.api.id,
@@ -418,22 +483,7 @@ export class HttpApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: routes },
     );
 
-    this.apiId = this.api.id;
-    this.apiEndpoint = this.api.apiEndpoint;
-    this.executionArn = this.api.executionArn;
-    this.url = this.stage.invokeUrl;
-    this.authorizerId = this.authorizer.id;
-    this.routeKeys = args.routes.map(routeKeyOf);
-    this.accessLogGroupName = accessLogs.name;
-    this.registerOutputs({
-      apiId: this.apiId,
-      apiEndpoint: this.apiEndpoint,
-      executionArn: this.executionArn,
-      url: this.url,
-      authorizerId: this.authorizerId,
-      routeKeys: this.routeKeys,
-      accessLogGroupName: this.accessLogGroupName,
-    });
+    return { stage, accessLogs };
   }
 
   /** The only place routes are created: each one with its authorizer (and scopes, for JWT). */

@@ -24,10 +24,6 @@ import {
   validateUsagePlanTiers,
 } from "./usage-plans";
 
-/** The account of an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
-const accountOf = (arn: pulumi.Input<string>) =>
-  pulumi.output(arn).apply((a) => a.split(":")[4] ?? "");
-
 /** One route of the API and how its requests are validated. */
 export interface PrivateRouteSpec {
   /** "METHOD /path", e.g. `POST /orders/{orderId}/items`. Path parameters are required. */
@@ -275,6 +271,19 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   xrayTraceId: "$context.xrayTraceId",
 });
 
+/** One caller's grant, as the resource policy names it. */
+interface Grant {
+  caller: string;
+  roleArn: string;
+  invokeArns: string[];
+}
+
+/** The methods and integrations made (the deployment waits for them) and what it hashes. */
+interface MethodsMade {
+  resources: pulumi.Resource[];
+  specs: Record<string, unknown>[];
+}
+
 /**
  * A PRIVATE REST API bound to one VPC endpoint, its invoker roles, resource policy, methods,
  * Lambda proxy integrations, deployment and stage, the account's CloudWatch role, the function's
@@ -304,322 +313,29 @@ export class PrivateRestApi extends pulumi.ComponentResource {
   /** The stage. */
   public readonly stage: aws.apigateway.Stage;
 
+  private readonly ctx: { name: string; args: PrivateRestApiArgs; tags: Record<string, string> };
+  private readonly protect: boolean;
+
   constructor(name: string, args: PrivateRestApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:PrivateRestApi", name, {}, opts);
     assertValidArgs("PrivateRestApi", name, validatePrivateRestApiArgs(args, name), this);
-    const tags = args.tags ?? {};
-    const protect = args.protect ?? false;
-    const stageName = args.stageName;
-    const apiRoutes = args.routes.map((r) => r.route);
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    this.ctx = { name, args, tags: args.tags ?? {} };
+    this.protect = args.protect ?? false;
 
-    this.restApi = new aws.apigateway.RestApi(
-      `${name}-api`,
-      {
-        description: args.description ?? "Private REST API for internal callers (SigV4 only)",
-        endpointConfiguration: {
-          types: "PRIVATE",
-          vpcEndpointIds: [args.vpcEndpointId],
-          ipAddressType: "dualstack",
-        },
-        apiKeySource: "HEADER",
-        tags,
-      },
-      { parent: this, protect },
-    );
-    const api = this.restApi;
-
+    this.restApi = this.api();
     // Roles first, policy second: the policy names the roles, the roles name the API.
     this.invokerRoles = {};
-    const grants: pulumi.Output<{ caller: string; roleArn: string; invokeArns: string[] }>[] = [];
-    for (const caller of args.callers) {
-      const invoker = new InvokerRole(
-        `${name}-${caller.name}`,
-        {
-          principal: caller.principal,
-          executionArn: api.executionArn,
-          stageName,
-          routes: caller.routes,
-          apiRoutes,
-          description: `Invoker role of ${caller.name}: ${caller.routes.join(", ")} on ${name}/${stageName}`,
-          tags,
-        },
-        { parent: this, protect },
-      );
-      this.invokerRoles[caller.name] = invoker.role;
-      grants.push(
-        pulumi
-          .all([invoker.roleArn, invoker.invokeArns])
-          .apply(([roleArn, arns]) => ({ caller: caller.name, roleArn, invokeArns: arns })),
-      );
-    }
-    const policyJson = pulumi
-      .all([api.executionArn, args.vpcEndpointId, pulumi.all(grants)])
-      .apply(([arn, vpce, g]) => JSON.stringify(resourcePolicy(arn, vpce, g)));
-    const policy = new aws.apigateway.RestApiPolicy(
-      `${name}-policy`,
-      { restApiId: api.id, policy: policyJson },
-      { parent: this },
-    );
+    const policy = this.policy(this.invokers());
+    const methods = this.methods();
+    const deployment = this.deployment(policy, methods);
+    const logging = this.logging();
+    this.stage = this.stageOf(deployment, logging);
+    this.permissions();
+    const usage = this.usagePlans();
 
-    // Resources: one per distinct path prefix, parents before children.
-    const resources = new Map<string, aws.apigateway.Resource>();
-    const resourceIdOf = (segments: string[]): pulumi.Input<string> => {
-      if (segments.length === 0) return api.rootResourceId;
-      const key = segments.join("/");
-      let resource = resources.get(key);
-      if (!resource) {
-        resource = new aws.apigateway.Resource(
-          `${name}-${slug(undefined, segments)}`,
-          {
-            restApi: api.id,
-            parentId: resourceIdOf(segments.slice(0, -1)),
-            pathPart: segments[segments.length - 1],
-          },
-          { parent: this },
-        );
-        resources.set(key, resource);
-      }
-      return resource.id;
-    };
-
-    const validator = new aws.apigateway.RequestValidator(
-      `${name}-validator`,
-      {
-        restApi: api.id,
-        name: "body-and-parameters",
-        validateRequestBody: true,
-        validateRequestParameters: true,
-      },
-      { parent: this },
-    );
-
-    const apiKeyRequired = args.usagePlans.length > 0;
-    const methods: aws.apigateway.Method[] = [];
-    const integrations: aws.apigateway.Integration[] = [];
-    // What the deployment snapshots per route; hashed into the trigger below.
-    const methodSpecs: Record<string, unknown>[] = [];
-    for (const spec of args.routes) {
-      const route = parseRoute(spec.route) as ParsedRoute;
-      const id = slug(route.method, route.segments);
-      const requestParameters: Record<string, boolean> = {};
-      for (const s of route.segments)
-        if (s.startsWith("{"))
-          requestParameters[`method.request.path.${s.replace(/[{}+]/g, "")}`] = true;
-      for (const q of spec.requiredQueryParameters ?? [])
-        requestParameters[`method.request.querystring.${q}`] = true;
-
-      let requestModels: Record<string, pulumi.Input<string>> | undefined;
-      if (spec.bodySchema) {
-        const model = new aws.apigateway.Model(
-          `${name}-${id}-body`,
-          {
-            restApi: api.id,
-            name: modelName(route),
-            description: `Request body of ${spec.route}`,
-            contentType: "application/json",
-            schema: JSON.stringify(spec.bodySchema),
-          },
-          { parent: this },
-        );
-        requestModels = { "application/json": model.name };
-      }
-
-      const method = new aws.apigateway.Method(
-        `${name}-${id}`,
-        {
-          restApi: api.id,
-          resourceId: resourceIdOf(route.segments),
-          httpMethod: route.method,
-          // SigV4 with an invoker role; the API key below only meters the caller.
-          authorization: "AWS_IAM",
-          apiKeyRequired,
-          requestParameters,
-          requestModels,
-          requestValidatorId: validator.id,
-        },
-        { parent: this },
-      );
-      methods.push(method);
-
-      integrations.push(
-        new aws.apigateway.Integration(
-          `${name}-${id}`,
-          {
-            restApi: api.id,
-            resourceId: method.resourceId,
-            httpMethod: method.httpMethod,
-            type: "AWS_PROXY",
-            // Lambda is always invoked with POST, whatever the route's method.
-            integrationHttpMethod: "POST",
-            uri: args.target.invokeArn,
-            timeoutMilliseconds: 29000,
-          },
-          { parent: this },
-        ),
-      );
-      methodSpecs.push({
-        route: spec.route,
-        authorization: "AWS_IAM",
-        apiKeyRequired,
-        requestParameters,
-        bodySchema: spec.bodySchema ?? null,
-        validator: "body-and-parameters",
-        integration: {
-          type: "AWS_PROXY",
-          integrationHttpMethod: "POST",
-          timeoutMilliseconds: 29000,
-        },
-      });
-    }
-
-    // A deployment is a snapshot: without a new one, changed methods, integrations or the
-    // resource policy never reach the stage. The hash replaces the deployment when they change.
-    // It must come after the policy (a PRIVATE API cannot be deployed without one) and after
-    // every method and integration.
-    const deployment = new aws.apigateway.Deployment(
-      `${name}-deployment`,
-      {
-        restApi: api.id,
-        description: `Deployment of ${name}`,
-        triggers: {
-          redeployment: pulumi
-            .all([policyJson, args.target.invokeArn])
-            .apply(([policyText, uri]) =>
-              deploymentHash({ methods: methodSpecs, integrationUri: uri, policy: policyText }),
-            ),
-        },
-      },
-      { parent: this, dependsOn: [policy, ...methods, ...integrations] },
-    );
-
-    // Execution logs go to this fixed-name group; made here so it has a retention (API Gateway
-    // would otherwise create it on first use, kept forever). It must exist before the stage.
-    const executionLogs = new aws.cloudwatch.LogGroup(
-      `${name}-execution-logs`,
-      {
-        name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${stageName}`,
-        retentionInDays: args.logRetentionDays,
-        tags,
-      },
-      { parent: this, protect },
-    );
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-access-logs`,
-      { retentionInDays: args.logRetentionDays, tags },
-      { parent: this, protect },
-    );
-
-    // Execution and access logging need the region-wide account setting to name a role that
-    // API Gateway assumes to write to CloudWatch Logs; the stage fails to enable logs without it.
-    const stageDependsOn: pulumi.Resource[] = [executionLogs];
-    if (args.manageAccountCloudWatchRole ?? true) {
-      const cloudwatchRole = new aws.iam.Role(
-        `${name}-cloudwatch-role`,
-        {
-          description: "Lets API Gateway write execution and access logs to CloudWatch Logs",
-          assumeRolePolicy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "apigateway.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                // Confused deputy: API Gateway assumes it for this account only.
-                Condition: { StringEquals: { "aws:SourceAccount": accountOf(api.executionArn) } },
-              },
-            ],
-          }),
-          tags,
-        },
-        { parent: this },
-      );
-      const attachment = new aws.iam.RolePolicyAttachment(
-        `${name}-cloudwatch-role-logs`,
-        {
-          role: cloudwatchRole.name,
-          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-        },
-        { parent: this },
-      );
-      const account = new aws.apigateway.Account(
-        `${name}-account`,
-        { cloudwatchRoleArn: cloudwatchRole.arn },
-        // API Gateway checks the role can write logs when the setting is saved.
-        { parent: this, dependsOn: [attachment] },
-      );
-      stageDependsOn.push(account);
-    }
-
-    this.stage = new aws.apigateway.Stage(
-      `${name}-stage`,
-      {
-        restApi: api.id,
-        deployment: deployment.id,
-        stageName,
-        description: `Stage ${stageName} of ${name}`,
-        xrayTracingEnabled: true,
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-        tags,
-      },
-      { parent: this, dependsOn: stageDependsOn },
-    );
-
-    new aws.apigateway.MethodSettings(
-      `${name}-all-methods`,
-      {
-        restApi: api.id,
-        stageName: this.stage.stageName,
-        methodPath: "*/*",
-        settings: {
-          throttlingRateLimit: args.throttle.rateLimit,
-          throttlingBurstLimit: args.throttle.burstLimit,
-          loggingLevel: args.loggingLevel,
-          dataTraceEnabled: args.dataTraceEnabled,
-          metricsEnabled: true,
-        },
-      },
-      { parent: this, dependsOn: stageDependsOn },
-    );
-
-    // One permission per route, scoped to this API, stage, method and path.
-    const routeArns = api.executionArn.apply((arn) =>
-      invokeArns(
-        arn,
-        stageName,
-        args.routes.map((r) => parseRoute(r.route) as ParsedRoute),
-      ),
-    );
-    args.routes.forEach((spec, i) => {
-      const route = parseRoute(spec.route) as ParsedRoute;
-      new aws.lambda.Permission(
-        `${name}-invoke-${slug(route.method, route.segments)}`,
-        {
-          action: "lambda:InvokeFunction",
-          function: args.target.functionName,
-          principal: "apigateway.amazonaws.com",
-          sourceArn: routeArns.apply((arns) => arns[i]),
-        },
-        { parent: this },
-      );
-    });
-
-    const usage = new UsagePlans(
-      `${name}-usage`,
-      {
-        restApiId: api.id,
-        stageName: this.stage.stageName,
-        tiers: args.usagePlans,
-        apiRoutes,
-        callers: args.callers.map((c) => ({ name: c.name, usagePlan: c.usagePlan })),
-        tags,
-      },
-      { parent: this, protect },
-    );
-
-    this.restApiId = api.id;
+    this.restApiId = this.restApi.id;
     this.stageName = this.stage.stageName;
-    this.executionArn = api.executionArn;
+    this.executionArn = this.restApi.executionArn;
     this.invokeUrl = this.stage.invokeUrl;
     this.invokerRoleArns = pulumi.all(
       Object.fromEntries(Object.entries(this.invokerRoles).map(([k, r]) => [k, r.arn])),
@@ -636,6 +352,359 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       apiKeyValues: this.apiKeyValues,
       usagePlanIds: this.usagePlanIds,
     });
+  }
+
+  private get apiRoutes(): string[] {
+    return this.ctx.args.routes.map((r) => r.route);
+  }
+
+  /** The PRIVATE REST API, bound to the VPC endpoint. */
+  private api(): aws.apigateway.RestApi {
+    const { name, args, tags } = this.ctx;
+    return new aws.apigateway.RestApi(
+      `${name}-api`,
+      {
+        description: args.description ?? "Private REST API for internal callers (SigV4 only)",
+        endpointConfiguration: {
+          types: "PRIVATE",
+          vpcEndpointIds: [args.vpcEndpointId],
+          ipAddressType: "dualstack",
+        },
+        apiKeySource: "HEADER",
+        tags,
+      },
+      { parent: this, protect: this.protect },
+    );
+  }
+
+  /** One InvokerRole per caller; returns each caller's grant for the resource policy. */
+  private invokers(): pulumi.Output<Grant>[] {
+    const { name, args, tags } = this.ctx;
+    return args.callers.map((caller) => {
+      const invoker = new InvokerRole(
+        `${name}-${caller.name}`,
+        {
+          principal: caller.principal,
+          executionArn: this.restApi.executionArn,
+          stageName: args.stageName,
+          routes: caller.routes,
+          apiRoutes: this.apiRoutes,
+          description: `Invoker role of ${caller.name}: ${caller.routes.join(", ")} on ${name}/${args.stageName}`,
+          tags,
+        },
+        { parent: this, protect: this.protect },
+      );
+      this.invokerRoles[caller.name] = invoker.role;
+      return pulumi
+        .all([invoker.roleArn, invoker.invokeArns])
+        .apply(([roleArn, arns]) => ({ caller: caller.name, roleArn, invokeArns: arns }));
+    });
+  }
+
+  /** The resource policy (see {@link resourcePolicy}) and its JSON, which the deployment hashes. */
+  private policy(grants: pulumi.Output<Grant>[]): {
+    resource: aws.apigateway.RestApiPolicy;
+    json: pulumi.Output<string>;
+  } {
+    const json = pulumi
+      .all([this.restApi.executionArn, this.ctx.args.vpcEndpointId, pulumi.all(grants)])
+      .apply(([arn, vpce, g]) => JSON.stringify(resourcePolicy(arn, vpce, g)));
+    const resource = new aws.apigateway.RestApiPolicy(
+      `${this.ctx.name}-policy`,
+      { restApiId: this.restApi.id, policy: json },
+      { parent: this },
+    );
+    return { resource, json };
+  }
+
+  /** The API Gateway resource of a path (one per distinct prefix, parents before children). */
+  private resourceIdOf(
+    segments: string[],
+    made: Map<string, aws.apigateway.Resource>,
+  ): pulumi.Input<string> {
+    if (segments.length === 0) return this.restApi.rootResourceId;
+    const key = segments.join("/");
+    let resource = made.get(key);
+    if (!resource) {
+      resource = new aws.apigateway.Resource(
+        `${this.ctx.name}-${slug(undefined, segments)}`,
+        {
+          restApi: this.restApi.id,
+          parentId: this.resourceIdOf(segments.slice(0, -1), made),
+          pathPart: segments[segments.length - 1],
+        },
+        { parent: this },
+      );
+      made.set(key, resource);
+    }
+    return resource.id;
+  }
+
+  /** Every route's method (AWS_IAM), request validation and Lambda proxy integration. */
+  private methods(): MethodsMade {
+    const { name, args } = this.ctx;
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-validator`,
+      {
+        restApi: this.restApi.id,
+        name: "body-and-parameters",
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      },
+      { parent: this },
+    );
+    const made: MethodsMade = { resources: [], specs: [] };
+    const paths = new Map<string, aws.apigateway.Resource>();
+    for (const spec of args.routes)
+      made.resources.push(...this.method(spec, validator, paths, made));
+    return made;
+  }
+
+  /** One route: its body model, method and integration; records what the deployment hashes. */
+  private method(
+    spec: PrivateRouteSpec,
+    validator: aws.apigateway.RequestValidator,
+    paths: Map<string, aws.apigateway.Resource>,
+    made: MethodsMade,
+  ): pulumi.Resource[] {
+    const { name, args } = this.ctx;
+    const route = parseRoute(spec.route) as ParsedRoute;
+    const id = slug(route.method, route.segments);
+    const apiKeyRequired = args.usagePlans.length > 0;
+    const requestParameters: Record<string, boolean> = {};
+    for (const s of route.segments)
+      if (s.startsWith("{"))
+        requestParameters[`method.request.path.${s.replace(/[{}+]/g, "")}`] = true;
+    for (const q of spec.requiredQueryParameters ?? [])
+      requestParameters[`method.request.querystring.${q}`] = true;
+    const model = spec.bodySchema
+      ? new aws.apigateway.Model(
+          `${name}-${id}-body`,
+          {
+            restApi: this.restApi.id,
+            name: modelName(route),
+            description: `Request body of ${spec.route}`,
+            contentType: "application/json",
+            schema: JSON.stringify(spec.bodySchema),
+          },
+          { parent: this },
+        )
+      : undefined;
+    const method = new aws.apigateway.Method(
+      `${name}-${id}`,
+      {
+        restApi: this.restApi.id,
+        resourceId: this.resourceIdOf(route.segments, paths),
+        httpMethod: route.method,
+        // SigV4 with an invoker role; the API key below only meters the caller.
+        authorization: "AWS_IAM",
+        apiKeyRequired,
+        requestParameters,
+        requestModels: model ? { "application/json": model.name } : undefined,
+        requestValidatorId: validator.id,
+      },
+      { parent: this },
+    );
+    const integration = new aws.apigateway.Integration(
+      `${name}-${id}`,
+      {
+        restApi: this.restApi.id,
+        resourceId: method.resourceId,
+        httpMethod: method.httpMethod,
+        type: "AWS_PROXY",
+        // Lambda is always invoked with POST, whatever the route's method.
+        integrationHttpMethod: "POST",
+        uri: args.target.invokeArn,
+        timeoutMilliseconds: 29000,
+      },
+      { parent: this },
+    );
+    made.specs.push({
+      route: spec.route,
+      authorization: "AWS_IAM",
+      apiKeyRequired,
+      requestParameters,
+      bodySchema: spec.bodySchema ?? null,
+      validator: "body-and-parameters",
+      integration: { type: "AWS_PROXY", integrationHttpMethod: "POST", timeoutMilliseconds: 29000 },
+    });
+    return [method, integration];
+  }
+
+  /**
+   * A deployment is a snapshot: without a new one, changed methods, integrations or the
+   * resource policy never reach the stage. The hash replaces the deployment when they change.
+   * It must come after the policy (a PRIVATE API cannot be deployed without one) and after
+   * every method and integration.
+   */
+  private deployment(
+    policy: { resource: aws.apigateway.RestApiPolicy; json: pulumi.Output<string> },
+    methods: MethodsMade,
+  ): aws.apigateway.Deployment {
+    const { name, args } = this.ctx;
+    return new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      {
+        restApi: this.restApi.id,
+        description: `Deployment of ${name}`,
+        triggers: {
+          redeployment: pulumi
+            .all([policy.json, args.target.invokeArn])
+            .apply(([policyText, uri]) =>
+              deploymentHash({ methods: methods.specs, integrationUri: uri, policy: policyText }),
+            ),
+        },
+      },
+      { parent: this, dependsOn: [policy.resource, ...methods.resources] },
+    );
+  }
+
+  /**
+   * The log groups and, unless another stack manages it, the region's API Gateway account
+   * setting: execution and access logging need it to name a role that API Gateway assumes to
+   * write to CloudWatch Logs; the stage fails to enable logs without it.
+   */
+  private logging(): { accessLogs: aws.cloudwatch.LogGroup; stageDependsOn: pulumi.Resource[] } {
+    const { name, args, tags } = this.ctx;
+    // Execution logs go to this fixed-name group; made here so it has a retention (API Gateway
+    // would otherwise create it on first use, kept forever). It must exist before the stage.
+    const executionLogs = new aws.cloudwatch.LogGroup(
+      `${name}-execution-logs`,
+      {
+        name: pulumi.interpolate`API-Gateway-Execution-Logs_${this.restApi.id}/${args.stageName}`,
+        retentionInDays: args.logRetentionDays,
+        tags,
+      },
+      { parent: this, protect: this.protect },
+    );
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays: args.logRetentionDays, tags },
+      { parent: this, protect: this.protect },
+    );
+    const stageDependsOn: pulumi.Resource[] = [executionLogs];
+    if (args.manageAccountCloudWatchRole ?? true) stageDependsOn.push(this.accountSetting());
+    return { accessLogs, stageDependsOn };
+  }
+
+  /** The region's API Gateway account setting, with the role it names. */
+  private accountSetting(): aws.apigateway.Account {
+    const { name, tags } = this.ctx;
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const cloudwatchRole = new aws.iam.Role(
+      `${name}-cloudwatch-role`,
+      {
+        description: "Lets API Gateway write execution and access logs to CloudWatch Logs",
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "apigateway.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Confused deputy: API Gateway assumes it for this account only.
+              Condition: {
+                StringEquals: {
+                  "aws:SourceAccount": this.restApi.executionArn.apply((a) => a.split(":")[4]),
+                },
+              },
+            },
+          ],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+    const attachment = new aws.iam.RolePolicyAttachment(
+      `${name}-cloudwatch-role-logs`,
+      {
+        role: cloudwatchRole.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+      },
+      { parent: this },
+    );
+    return new aws.apigateway.Account(
+      `${name}-account`,
+      { cloudwatchRoleArn: cloudwatchRole.arn },
+      // API Gateway checks the role can write logs when the setting is saved.
+      { parent: this, dependsOn: [attachment] },
+    );
+  }
+
+  /** The traced, logged stage and the throttle and logging of all its methods. */
+  private stageOf(
+    deployment: aws.apigateway.Deployment,
+    logging: { accessLogs: aws.cloudwatch.LogGroup; stageDependsOn: pulumi.Resource[] },
+  ): aws.apigateway.Stage {
+    const { name, args, tags } = this.ctx;
+    const stage = new aws.apigateway.Stage(
+      `${name}-stage`,
+      {
+        restApi: this.restApi.id,
+        deployment: deployment.id,
+        stageName: args.stageName,
+        description: `Stage ${args.stageName} of ${name}`,
+        xrayTracingEnabled: true,
+        accessLogSettings: { destinationArn: logging.accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        tags,
+      },
+      { parent: this, dependsOn: logging.stageDependsOn },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-all-methods`,
+      {
+        restApi: this.restApi.id,
+        stageName: stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          throttlingRateLimit: args.throttle.rateLimit,
+          throttlingBurstLimit: args.throttle.burstLimit,
+          loggingLevel: args.loggingLevel,
+          dataTraceEnabled: args.dataTraceEnabled,
+          metricsEnabled: true,
+        },
+      },
+      { parent: this, dependsOn: logging.stageDependsOn },
+    );
+    return stage;
+  }
+
+  /** One invoke permission per route, scoped to this API, stage, method and path. */
+  private permissions(): void {
+    const { name, args } = this.ctx;
+    const routes = args.routes.map((r) => parseRoute(r.route) as ParsedRoute);
+    const routeArns = this.restApi.executionArn.apply((arn) =>
+      invokeArns(arn, args.stageName, routes),
+    );
+    routes.forEach((route, i) => {
+      new aws.lambda.Permission(
+        `${name}-invoke-${slug(route.method, route.segments)}`,
+        {
+          action: "lambda:InvokeFunction",
+          function: args.target.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: routeArns.apply((arns) => arns[i]),
+        },
+        { parent: this },
+      );
+    });
+  }
+
+  /** API keys and usage plans: quotas for the callers, never their identity. */
+  private usagePlans(): UsagePlans {
+    const { name, args, tags } = this.ctx;
+    return new UsagePlans(
+      `${name}-usage`,
+      {
+        restApiId: this.restApi.id,
+        stageName: this.stage.stageName,
+        tiers: args.usagePlans,
+        apiRoutes: this.apiRoutes,
+        callers: args.callers.map((c) => ({ name: c.name, usagePlan: c.usagePlan })),
+        tags,
+      },
+      { parent: this, protect: this.protect },
+    );
   }
 
   /**

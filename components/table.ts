@@ -1,3 +1,5 @@
+// One DynamoDB table (on-demand, encrypted, point-in-time recovery) and the narrow grants
+// functions get on it.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValidArgs } from "./args";

@@ -1,3 +1,4 @@
+// The analyzer client (tools/analyzer-client.ts) against the SDK's real policy-pack server.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";

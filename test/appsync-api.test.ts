@@ -1,3 +1,5 @@
+// AppSyncApi: providers, schema, data sources and their roles, resolvers and their APPSYNC_JS
+// code, logging and WAF, wired from the stack config and the airline's app contract.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,3 +1,4 @@
+// Handler bundling (components/bundle.ts).
 import * as assert from "assert";
 import { builtinModules } from "module";
 import { bundleHandler, handlerEntry, handlerNames } from "../components/bundle";

@@ -1,3 +1,5 @@
+// The stack config (config.ts): every bad key reported at once, before any resource, and the
+// production posture's safeguards.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

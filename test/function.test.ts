@@ -1,3 +1,4 @@
+// The Function component: bundle, role, log group, permissions.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,3 +1,4 @@
+// The GraphQL schema loader: validity, field-level auth, the OIDC rewrite.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,3 +1,5 @@
+// HttpApi: JWT and Lambda authorizers, routes with scopes, CORS, throttles and logs, wired with
+// the airline's routes from the app contract.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

@@ -1,3 +1,4 @@
+// The Identity component: Cognito user pool or external OIDC issuer.
 import * as assert from "assert";
 import {
   API_SCOPES,

@@ -1,3 +1,4 @@
+// InvokerRole: execute-api:Invoke on exactly an API's stage, method and path.
 import * as assert from "assert";
 import {
   arnPatternMatches,

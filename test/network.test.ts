@@ -1,3 +1,4 @@
+// The Network component: VPC and the execute-api interface endpoint.
 import * as assert from "assert";
 import { Network, NetworkArgs, validateNetworkArgs } from "../components/network";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";

@@ -1,3 +1,5 @@
+// The offline preview tool, spawned like npm run preview:offline: the checked-in stacks, a
+// generated staging stack file, the example program, bad input, and the diagram.
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";

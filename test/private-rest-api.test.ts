@@ -1,3 +1,5 @@
+// PrivateRestApi: endpoint, methods, resource policy evaluated as AWS does, deployment, stage,
+// usage plans and argument validation.
 import * as assert from "assert";
 import * as z from "zod";
 import { addPointsSchema } from "../handlers/loyalty";

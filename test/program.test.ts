@@ -1,3 +1,5 @@
+// The whole program (index.ts) under mocks, for every stack file: tiers, grants, tags, logs,
+// protection and outputs.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

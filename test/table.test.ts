@@ -1,3 +1,4 @@
+// The Table component.
 import * as assert from "assert";
 import { Table, TableArgs, tableStatements, validateTableArgs } from "../components/table";
 import { one, promiseOf, runComponents } from "./helpers/harness";

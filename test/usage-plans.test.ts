@@ -1,3 +1,4 @@
+// UsagePlans: API keys and usage plans for quotas only.
 import * as assert from "assert";
 import { LOYALTY_ROUTE_KEYS } from "../app/airline/contract";
 import { ConfigError, parsePlatformConfig } from "../config";

@@ -1,0 +1,30 @@
+/**
+ * The one drift test of the checked-in generated files (tools/generate.ts): each file equals
+ * what its sources give now, so `npm run generate` has been run after every change that matters.
+ * Program runs are the shared ones of the test process.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { GENERATED } from "../tools/generate";
+import { NO_REASON, VERDICTS_DOC } from "../tools/verdicts";
+import { runStack } from "./helpers/harness";
+
+const ROOT = path.join(__dirname, "..");
+
+describe("generated files (npm run generate)", function () {
+  this.timeout(120_000);
+
+  it("are each what their sources give now", async () => {
+    const stale: string[] = [];
+    for (const g of GENERATED) {
+      const text = await g.produce((stack) => runStack(stack));
+      if (fs.readFileSync(g.file, "utf8") !== text) stale.push(path.relative(ROOT, g.file));
+    }
+    assert.deepStrictEqual(stale, [], "out of date: run `npm run generate` and commit the result");
+  });
+
+  it("give every verdict on our stacks its reason", () => {
+    assert.ok(!fs.readFileSync(VERDICTS_DOC, "utf8").includes(NO_REASON), NO_REASON);
+  });
+});
