@@ -40,7 +40,8 @@ function itemSize(item: Record<string, unknown>): number {
 }
 
 describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev stack's environment)", function () {
-  this.timeout(120_000);
+  // The full 10,000-credit run takes minutes on a shared machine.
+  this.timeout(Math.max(120_000, CREDITS * 60));
   let engine: Engine;
   let restoreEnv: () => void;
   let model: StackModel;
