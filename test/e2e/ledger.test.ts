@@ -93,8 +93,19 @@ describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev sta
         new GetCommand({ TableName: loyaltyTable.name, Key: { customerId }, ConsistentRead: true }),
       )
     ).Item;
-  const records = async () =>
-    (await engine.doc.send(new ScanCommand({ TableName: idempotencyTable.name }))).Items ?? [];
+  /** Every idempotency record (a Scan answers at most 1 MB a page). */
+  const records = async () => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await engine.doc.send(
+        new ScanCommand({ TableName: idempotencyTable.name, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
 
   it("runs against the tables the program declares: records keyed by id, with TTL on expiration", () => {
     assert.strictEqual(idempotencyTable.hashKey, "id");
