@@ -91,7 +91,13 @@ const callerPrincipal = z.union([
       .string()
       .regex(SERVICE_PRINCIPAL, "expected a service principal such as lambda.amazonaws.com"),
   }),
-  z.strictObject({ accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit AWS account id") }),
+  // An account is trusted only with an external id its callers present (prefer roleArn).
+  z.strictObject({
+    accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit AWS account id"),
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, "expected an external id of 2-1224 characters"),
+  }),
   z.strictObject({ roleArn: z.string().regex(IAM_ROLE_ARN, "expected an IAM role ARN") }),
 ]);
 
@@ -272,6 +278,11 @@ const schema = z.strictObject({
   oidcIssuer: httpsUrl("oidcIssuer").optional(),
   oidcAudiences: z.array(z.string().min(1)).default([]),
   oidcJwksUri: httpsUrl("oidcJwksUri").optional(),
+  /** The external IdP's claim listing a user's groups (members of `admin` are admins); unset: no admins. */
+  oidcGroupsClaim: z
+    .string()
+    .regex(/^[\w:./-]{1,128}$/, "expected a claim name such as groups or https://example.com/roles")
+    .optional(),
   authorizerMode: z.enum(["jwt", "lambda"]).default("jwt"),
 
   corsAllowOrigins: z.array(corsOrigin).default([]),

@@ -68,12 +68,30 @@ const bookingsTable = new Table("bookings", {
   tags,
 });
 
+// One item per credit's idempotency key (Powertools' record: partition key `id`), expired by TTL.
+const idempotencyTable = new Table("loyalty-idempotency", {
+  partitionKey: { name: "id" },
+  ttlAttribute: "expiration",
+  deletionProtection: protect,
+  protect,
+  tags,
+});
+
 const loyaltyFunction = new Function("loyalty", {
   handler: "loyalty",
   description: "Loyalty points and tier, behind the private REST API (AWS_IAM)",
   logRetentionDays: config.logRetentionDays,
-  environment: { LOYALTY_TABLE_NAME: loyaltyTable.tableName },
-  statements: loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
+  environment: {
+    LOYALTY_TABLE_NAME: loyaltyTable.tableName,
+    IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
+  },
+  statements: [
+    ...loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
+    ...idempotencyTable.grant(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      "IdempotencyTable",
+    ),
+  ],
   reservedConcurrency: config.reservedConcurrency.loyalty,
   protect,
   tags,
@@ -134,6 +152,7 @@ const bookingsApi = new HttpApi("bookings-api", {
 // The GraphQL loyalty resolver runs as the invoker role of its caller (config.ts guarantees the
 // caller exists: a Lambda service principal granted the read route), in the private subnets,
 // where the execute-api endpoint's private DNS resolves the API's default host name.
+const loyaltyKey = loyaltyApi.apiKeyParameter(LOYALTY_RESOLVER_CALLER.name);
 const loyaltyResolver = new Function("loyalty-resolver", {
   handler: "loyalty-resolver",
   description: "GraphQL loyalty resolver calling the private loyalty API with SigV4",
@@ -143,11 +162,26 @@ const loyaltyResolver = new Function("loyalty-resolver", {
   vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
   environment: {
     LOYALTY_API_URL: loyaltyApi.invokeUrl,
-    // The usage plan's key: a quota, not identity (the SigV4 signature is the identity).
-    LOYALTY_API_KEY: loyaltyApi.apiKeyValue(LOYALTY_RESOLVER_CALLER.name),
-    ADMIN_GROUP: GRAPHQL_API.adminGroup,
+    // The usage plan's key (a quota, not identity: the SigV4 signature is the identity) is read
+    // from Parameter Store at cold start, never kept in the function's configuration.
+    LOYALTY_API_KEY_PARAMETER: loyaltyKey.name,
+    // Admins: cognito:groups with the user pool; with an external IdP only the claim config
+    // names (none: no admins), since its `groups` means what that IdP says it means.
+    ADMIN_GROUPS_CLAIM:
+      config.identityProvider === "cognito" ? "cognito:groups" : (config.oidcGroupsClaim ?? ""),
+    ADMIN_GROUPS: GRAPHQL_API.adminGroup,
     LOYALTY_TIMEOUT_MS: "3000",
   },
+  statements: [
+    {
+      Sid: "ReadUsagePlanKey",
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: loyaltyKey.arn,
+    },
+  ],
+  // Whoever may iam:PassRole the invoker role cannot invoke the API from another function.
+  exclusiveRoleActions: ["execute-api:Invoke"],
   timeout: 10,
   protect,
   tags,

@@ -1,5 +1,8 @@
-// One Lambda function: its handler bundled with esbuild, its own least-privilege role (or a given
-// one), a log group with retention, tracing, and invoke permissions always tied to a source.
+/**
+ * One Lambda function: its bundled handler, an execution role with only what it is given (or a
+ * role made elsewhere, bound to this function), a log group with retention, invoke permissions
+ * that always name their source.
+ */
 import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -51,6 +54,14 @@ export interface FunctionArgs {
    * `statements` are added to it as an inline policy of this component.
    */
   role?: aws.iam.Role;
+  /**
+   * With `role`: actions of that role that only this function's code may use. An identity-policy
+   * Deny on them unless `lambda:SourceFunctionArn` is this function, so a function someone else
+   * creates with the role (whoever may `iam:PassRole` it) cannot use them. The key is set on
+   * requests signed with a function's execution-role credentials and works in identity policies
+   * only, which is why the Deny sits on the role.
+   */
+  exclusiveRoleActions?: string[];
   /** Memory in MB, 128-10240 (default 256). */
   memorySize?: number;
   /** Timeout in seconds, 1-900 (default 10; API Gateway gives up after 29 s anyway). */
@@ -172,6 +183,16 @@ export function validateFunctionArgs(args: FunctionArgs, name?: string): string[
       problems.push(`statements[${i}].Resource: '*' grants every resource; name the ARNs`);
     }
   });
+  if (args.exclusiveRoleActions !== undefined) {
+    if (!args.role) problems.push("exclusiveRoleActions: only with a role passed in (role)");
+    if (
+      args.exclusiveRoleActions.length === 0 ||
+      args.exclusiveRoleActions.some((a) => !/^[a-z0-9-]+:[A-Za-z0-9*]+$/.test(a))
+    )
+      problems.push(
+        `exclusiveRoleActions: expected actions such as execute-api:Invoke, found ${JSON.stringify(args.exclusiveRoleActions)}`,
+      );
+  }
   if (
     args.vpc &&
     Array.isArray(args.vpc.securityGroupIds) &&
@@ -306,6 +327,7 @@ export class Function extends pulumi.ComponentResource {
     );
 
     this.function = this.lambdaFunction(args, bundle, tags);
+    if (args.exclusiveRoleActions) this.bindRole(name, args.exclusiveRoleActions);
 
     this.arn = this.function.arn;
     this.functionArn = this.function.arn;
@@ -320,29 +342,6 @@ export class Function extends pulumi.ComponentResource {
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
     });
-  }
-
-  /** The function's own execution role, trusted by Lambda only. */
-  private executionRole(tags: Record<string, string>): aws.iam.Role {
-    const name = this.name;
-    return new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: `Execution role of ${name}`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "lambda.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
   }
 
   /** The Lambda function: the bundle, JSON logs to its group, tracing, the given role. */
@@ -380,6 +379,70 @@ export class Function extends pulumi.ComponentResource {
       // The role's permissions must exist before the first invocation (logs, ENIs), and the
       // log group before Lambda would create an unmanaged one.
       { parent: this, dependsOn: [this.policy, this.logGroup] },
+    );
+  }
+
+  /**
+   * The function's own execution role. Lambda sends `aws:SourceAccount` and `aws:SourceArn` when
+   * it assumes an execution role: only this account's functions in this region may (a function's
+   * own ARN cannot be named here, the function is created after its role).
+   */
+  private executionRole(tags: Record<string, string>): aws.iam.Role {
+    const name = this.name;
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const region = aws.getRegionOutput({}, parent).region;
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    return new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Execution role of ${name}`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: {
+                  "aws:SourceArn": pulumi.interpolate`arn:${partition}:lambda:${region}:${account}:function:*`,
+                },
+              },
+            },
+          ],
+        }),
+        tags,
+      },
+      parent,
+    );
+  }
+
+  /**
+   * Binds a role made elsewhere to this function for `actions`: a Deny unless the request comes
+   * from this function's code. A policy of its own, after the function: it names the ARN.
+   */
+  private bindRole(name: string, actions: string[]): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${name}-bind-role`,
+      {
+        role: this.role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "OnlyThisFunctionsCode",
+              Effect: "Deny",
+              Action: actions,
+              Resource: "*",
+              // Also denies when the key is absent: the role's credentials used outside Lambda.
+              Condition: { ArnNotEquals: { "lambda:SourceFunctionArn": this.function.arn } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
     );
   }
 

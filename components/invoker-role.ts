@@ -10,8 +10,31 @@ import { autonameProblems, NAME_LIMITS } from "./names";
 /** HTTP methods a REST API route may use. */
 export const HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** Who assumes the role: an AWS service, every principal of an account, or one role. */
-export type InvokerPrincipal = { service: string } | { accountId: string } | { roleArn: string };
+/**
+ * Who assumes the role: one role (preferred), an AWS service of this account, or principals of
+ * an account that must present an external id (an account alone would trust every principal its
+ * IAM admins allow, with nothing in this role saying which).
+ */
+export type InvokerPrincipal =
+  | { service: string }
+  | {
+      accountId: string;
+      /** The `sts:ExternalId` the account's caller must present. */
+      externalId: string;
+    }
+  | { roleArn: string };
+
+/**
+ * `aws:SourceArn` patterns of the services whose requests to assume a role carry it: the
+ * service's resources in this account and region. Every service principal also gets
+ * `aws:SourceAccount` (the confused-deputy keys AWS documents for service roles).
+ */
+export const SERVICE_SOURCE_ARNS: Record<
+  string,
+  (p: string, region: string, account: string) => string
+> = {
+  "lambda.amazonaws.com": (p, region, account) => `arn:${p}:lambda:${region}:${account}:function:*`,
+};
 
 /** A route key "METHOD /path", split. */
 export interface ParsedRoute {
@@ -27,6 +50,7 @@ const SEGMENT = /^(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$/;
 const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** Parses "METHOD /path" or returns a message saying what is wrong with it. */
 export function parseRoute(route: string): ParsedRoute | string {
@@ -112,9 +136,11 @@ export function validateInvokerRoleArgs(args: InvokerRoleArgs, name?: string): s
       ? []
       : autonameProblems("name", "IAM role", [`${name}-role`], NAME_LIMITS.iamRole);
   const p = args.principal as Record<string, unknown> | undefined;
-  const kinds = p ? Object.keys(p).filter((k) => p[k] !== undefined) : [];
+  const kinds = p ? Object.keys(p).filter((k) => p[k] !== undefined && k !== "externalId") : [];
   if (kinds.length !== 1 || !["service", "accountId", "roleArn"].includes(kinds[0])) {
     problems.push("principal: expected exactly one of service, accountId or roleArn");
+  } else if (kinds[0] !== "accountId" && p?.externalId !== undefined) {
+    problems.push("principal.externalId: only with accountId");
   } else if ("service" in args.principal && !SERVICE_PRINCIPAL.test(args.principal.service)) {
     problems.push(
       `principal.service: expected a service principal such as lambda.amazonaws.com, found '${args.principal.service}'`,
@@ -122,6 +148,10 @@ export function validateInvokerRoleArgs(args: InvokerRoleArgs, name?: string): s
   } else if ("accountId" in args.principal && !ACCOUNT_ID.test(args.principal.accountId)) {
     problems.push(
       `principal.accountId: expected a 12-digit account id, found '${args.principal.accountId}'`,
+    );
+  } else if ("accountId" in args.principal && !EXTERNAL_ID.test(args.principal.externalId ?? "")) {
+    problems.push(
+      "principal.externalId: required with accountId (2-1224 characters of letters, digits and +=,.@:/-_): prefer roleArn, or the account's callers must present this external id",
     );
   } else if ("roleArn" in args.principal && !ROLE_ARN.test(args.principal.roleArn)) {
     problems.push(`principal.roleArn: expected an IAM role ARN, found '${args.principal.roleArn}'`);
@@ -145,18 +175,50 @@ export function validateInvokerRoleArgs(args: InvokerRoleArgs, name?: string): s
   return problems;
 }
 
-/** The trust policy for a principal; `partition` is the deployment's partition (`aws`, ...). */
-export function trustPolicy(principal: InvokerPrincipal, partition: string) {
-  const who =
-    "service" in principal
-      ? { Service: principal.service }
-      : "accountId" in principal
-        ? { AWS: `arn:${partition}:iam::${principal.accountId}:root` }
-        : { AWS: principal.roleArn };
+/** Where a role lives: partition, region and account (all in an execute-api execution ARN). */
+export interface RoleHome {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/** Partition, region and account of an ARN such as the API's execution ARN. */
+export function homeOf(arn: string): RoleHome {
+  const [, partition = "aws", , region = "", account = ""] = arn.split(":");
+  return { partition, region, account };
+}
+
+/**
+ * The trust policy for a principal. A role is trusted by its ARN; an account only with its
+ * external id; a service only on behalf of this account (`aws:SourceAccount`) and, where the
+ * service sends it, of its resources here (`aws:SourceArn`), so another account cannot make the
+ * service assume this role for it (the confused deputy).
+ */
+export function trustPolicy(principal: InvokerPrincipal, home: RoleHome) {
+  let who: Record<string, string>;
+  let condition: Record<string, Record<string, string>> | undefined;
+  if ("service" in principal) {
+    who = { Service: principal.service };
+    condition = { StringEquals: { "aws:SourceAccount": home.account } };
+    const sourceArn = SERVICE_SOURCE_ARNS[principal.service];
+    if (sourceArn)
+      condition.ArnLike = { "aws:SourceArn": sourceArn(home.partition, home.region, home.account) };
+  } else if ("accountId" in principal) {
+    who = { AWS: `arn:${home.partition}:iam::${principal.accountId}:root` };
+    condition = { StringEquals: { "sts:ExternalId": principal.externalId } };
+  } else {
+    who = { AWS: principal.roleArn };
+  }
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AssumedByCaller", Effect: "Allow", Principal: who, Action: "sts:AssumeRole" },
+      {
+        Sid: "AssumedByCaller",
+        Effect: "Allow",
+        Principal: who,
+        Action: "sts:AssumeRole",
+        ...(condition ? { Condition: condition } : {}),
+      },
     ],
   };
 }
@@ -200,7 +262,6 @@ export class InvokerRole extends pulumi.ComponentResource {
     const granted = args.routes.map((r) => parseRoute(r) as ParsedRoute);
     const all = (args.apiRoutes ?? args.routes).map((r) => parseRoute(r) as ParsedRoute);
     const overreached = overreachedRoutes(granted, all);
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
     this.role = new aws.iam.Role(
       `${name}-role`,
@@ -208,7 +269,9 @@ export class InvokerRole extends pulumi.ComponentResource {
         description:
           args.description ??
           `Invokes ${args.routes.join(", ")} of one private API stage (least privilege)`,
-        assumeRolePolicy: partition.apply((p) => JSON.stringify(trustPolicy(args.principal, p))),
+        assumeRolePolicy: pulumi
+          .output(args.executionArn)
+          .apply((arn) => JSON.stringify(trustPolicy(args.principal, homeOf(arn)))),
         maxSessionDuration: 3600,
         tags,
       },

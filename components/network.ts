@@ -42,6 +42,11 @@ export interface NetworkArgs {
    * endpoint on 443. When empty, the whole VPC CIDR may reach it.
    */
   allowedSecurityGroupIds?: pulumi.Input<string>[];
+  /**
+   * An SSM interface endpoint with private DNS (default true), for functions here that read
+   * SecureStrings. False when the VPC already has one: private DNS allows one per service and VPC.
+   */
+  ssmEndpoint?: boolean;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -123,6 +128,7 @@ export class Network extends pulumi.ComponentResource {
     this.vpcCidrBlock = vpc.cidrBlock;
     const groups = this.securityGroups(name, args.allowedSecurityGroupIds ?? [], tags);
     const endpoint = this.endpoint(name, groups.endpointGroup, tags);
+    if (args.ssmEndpoint ?? true) this.ssmEndpoint(name, groups.endpointGroup, tags);
 
     this.vpcEndpointId = endpoint.id;
     this.endpointSecurityGroupId = groups.endpointGroup.id;
@@ -264,34 +270,69 @@ export class Network extends pulumi.ComponentResource {
     endpointGroup: aws.ec2.SecurityGroup,
     tags: Record<string, string>,
   ): aws.ec2.VpcEndpoint {
+    // Through this endpoint, only APIs of this account: it cannot carry data to another
+    // account's private API. The APIs' own resource policies decide who may call them.
+    return this.interfaceEndpoint(`${name}-execute-api`, "execute-api", endpointGroup, tags, {
+      Sid: "OwnAccountApisOnly",
+      Action: "execute-api:Invoke",
+      resource: "*",
+    });
+  }
+
+  /**
+   * The SSM interface endpoint, for functions in these subnets that read SecureStrings (an API
+   * key for quotas) without a route to the internet. The same security group: the client group's
+   * HTTPS egress reaches it, nothing else does.
+   */
+  private ssmEndpoint(
+    name: string,
+    endpointGroup: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+  ): aws.ec2.VpcEndpoint {
+    // Only reads of this account's parameters travel through it.
+    return this.interfaceEndpoint(`${name}-ssm`, "ssm", endpointGroup, tags, {
+      Sid: "ReadOwnAccountParameters",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      resource: "parameter/*",
+    });
+  }
+
+  /**
+   * An interface endpoint in the private subnets with private DNS (callers use the service's
+   * default host name) and an endpoint policy allowing `grant` on this account's resources only.
+   */
+  private interfaceEndpoint(
+    childName: string,
+    service: string,
+    endpointGroup: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+    grant: { Sid: string; Action: string | string[]; resource: string },
+  ): aws.ec2.VpcEndpoint {
     const region = aws.getRegionOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
     const account = aws.getCallerIdentityOutput({}, { parent: this });
     return new aws.ec2.VpcEndpoint(
-      `${name}-execute-api`,
+      childName,
       {
         vpcId: this.vpcId,
-        serviceName: pulumi.interpolate`${partition.reverseDnsPrefix}.${region.region}.execute-api`,
+        serviceName: pulumi.interpolate`${partition.reverseDnsPrefix}.${region.region}.${service}`,
         vpcEndpointType: "Interface",
         subnetIds: this.privateSubnetIds,
         securityGroupIds: [endpointGroup.id],
-        // Callers use the APIs' default host names (https://<id>.execute-api.<region>...).
         privateDnsEnabled: true,
-        // Through this endpoint, only APIs of this account: it cannot carry data to another
-        // account's private API. The APIs' own resource policies decide who may call them.
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
             {
-              Sid: "OwnAccountApisOnly",
+              Sid: grant.Sid,
               Effect: "Allow",
               Principal: "*",
-              Action: "execute-api:Invoke",
-              Resource: pulumi.interpolate`arn:${partition.partition}:execute-api:${region.region}:${account.accountId}:*`,
+              Action: grant.Action,
+              Resource: pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${account.accountId}:${grant.resource}`,
             },
           ],
         }),
-        tags: { ...tags, Name: `${name}-execute-api` },
+        tags: { ...tags, Name: childName },
       },
       { parent: this },
     );

@@ -16,7 +16,13 @@ import {
   validateInvokerRoleArgs,
 } from "./invoker-role";
 import { autonameProblems, NAME_LIMITS } from "./names";
-import { throttleProblems, UsagePlans, UsagePlanTier, validateUsagePlanTiers } from "./usage-plans";
+import {
+  ApiKeyParameter,
+  throttleProblems,
+  UsagePlans,
+  UsagePlanTier,
+  validateUsagePlanTiers,
+} from "./usage-plans";
 
 /** One route of the API and how its requests are validated. */
 export interface PrivateRouteSpec {
@@ -298,6 +304,8 @@ export class PrivateRestApi extends pulumi.ComponentResource {
   public readonly invokerRoleArns: pulumi.Output<Record<string, string>>;
   /** The API key value of each caller, by caller name (secret). */
   public readonly apiKeyValues: pulumi.Output<Record<string, string>>;
+  /** Each caller's key as an SSM SecureString, by caller name. */
+  public readonly apiKeyParameters: Record<string, ApiKeyParameter>;
   /** The usage plan id of each tier, by tier name. */
   public readonly usagePlanIds: pulumi.Output<Record<string, string>>;
   /** The REST API resource. */
@@ -333,6 +341,7 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       Object.fromEntries(Object.entries(this.invokerRoles).map(([k, r]) => [k, r.arn])),
     ) as pulumi.Output<Record<string, string>>;
     this.apiKeyValues = usage.apiKeyValues;
+    this.apiKeyParameters = usage.apiKeyParameters;
     this.usagePlanIds = usage.usagePlanIds;
     this.registerOutputs({
       restApiId: this.restApiId,
@@ -586,13 +595,19 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       `${name}-cloudwatch-role`,
       {
         description: "Lets API Gateway write execution and access logs to CloudWatch Logs",
-        assumeRolePolicy: JSON.stringify({
+        assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
             {
               Effect: "Allow",
               Principal: { Service: "apigateway.amazonaws.com" },
               Action: "sts:AssumeRole",
+              // Confused deputy: API Gateway assumes it for this account only.
+              Condition: {
+                StringEquals: {
+                  "aws:SourceAccount": this.restApi.executionArn.apply((a) => a.split(":")[4]),
+                },
+              },
             },
           ],
         }),
@@ -690,6 +705,21 @@ export class PrivateRestApi extends pulumi.ComponentResource {
       },
       { parent: this, protect: this.protect },
     );
+  }
+
+  /**
+   * One caller's key in SSM Parameter Store (name and ARN of the SecureString): what a function
+   * reads at cold start instead of carrying the key in its environment. Throws for a caller the
+   * API does not have.
+   */
+  public apiKeyParameter(caller: string): ApiKeyParameter {
+    const parameter = this.apiKeyParameters[caller];
+    if (!parameter)
+      throw new pulumi.ResourceError(
+        `PrivateRestApi has no caller '${caller}' (callers: ${Object.keys(this.apiKeyParameters).join(", ")})`,
+        this,
+      );
+    return parameter;
   }
 
   /** One caller's API key value (a secret). Throws for a caller the API does not have. */

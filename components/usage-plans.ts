@@ -1,6 +1,9 @@
 /**
  * API keys and usage plans for the internal callers of a REST API stage. Keys meter and cap
  * callers (throttle and quota); they never identify them: every method still requires SigV4.
+ * Each key is also kept in an SSM Parameter Store SecureString, which a caller's function reads
+ * at cold start: a key in a function's environment is readable by anyone allowed
+ * `lambda:GetFunctionConfiguration`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -54,6 +57,13 @@ export interface UsagePlansArgs {
   apiRoutes: string[];
   /** The callers: one API key each, attached to its tier's plan. */
   callers: UsagePlanCaller[];
+  /**
+   * Where the SecureStrings go: `<prefix>/<caller>` (a path of letters, digits and `_.-/`, with a
+   * leading `/`). Default `/<project>/<stack>/<name>/api-keys`.
+   */
+  parameterPrefix?: string;
+  /** The KMS key of the SecureStrings (default: the AWS managed key `alias/aws/ssm`). */
+  parameterKmsKeyId?: pulumi.Input<string>;
   /** Tags for every taggable child. */
   tags?: Record<string, string>;
 }
@@ -108,9 +118,19 @@ export function validateUsagePlanTiers(tiers: UsagePlanTier[], apiRoutes: string
   return problems;
 }
 
+/** One caller's key in Parameter Store: the parameter's name and ARN (to grant ssm:GetParameter). */
+export interface ApiKeyParameter {
+  name: pulumi.Output<string>;
+  arn: pulumi.Output<string>;
+}
+
 /** Every problem with the args, each naming its field; empty when they are fine. */
 export function validateUsagePlansArgs(args: UsagePlansArgs): string[] {
   const problems = validateUsagePlanTiers(args.tiers, args.apiRoutes);
+  if (args.parameterPrefix !== undefined && !/^(\/[A-Za-z0-9_.-]+)+$/.test(args.parameterPrefix))
+    problems.push(
+      `parameterPrefix: expected a path such as /sec1/dev/api-keys, found '${args.parameterPrefix}'`,
+    );
   const tiers = new Set((args.tiers ?? []).map((t) => t.name));
   const callers = new Set<string>();
   (args.callers ?? []).forEach((c, i) => {
@@ -145,6 +165,8 @@ export class UsagePlans extends pulumi.ComponentResource {
   public readonly apiKeyValues: pulumi.Output<Record<string, string>>;
   /** The plans by tier name. */
   public readonly plans: Record<string, aws.apigateway.UsagePlan>;
+  /** Each caller's key as an SSM SecureString, by caller name. */
+  public readonly apiKeyParameters: Record<string, ApiKeyParameter>;
 
   constructor(name: string, args: UsagePlansArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:UsagePlans", name, {}, opts);
@@ -178,6 +200,9 @@ export class UsagePlans extends pulumi.ComponentResource {
     }
 
     const keys: Record<string, aws.apigateway.ApiKey> = {};
+    const prefix =
+      args.parameterPrefix ?? `/${pulumi.getProject()}/${pulumi.getStack()}/${name}/api-keys`;
+    this.apiKeyParameters = {};
     for (const caller of args.callers) {
       // No `value`: API Gateway generates it, so no key is ever written in code or config.
       keys[caller.name] = new aws.apigateway.ApiKey(
@@ -202,6 +227,20 @@ export class UsagePlans extends pulumi.ComponentResource {
         },
         { parent: this, deleteBeforeReplace: true, protect: false },
       );
+      // The value stays a secret in Pulumi's state too (the ApiKey's value is a secret output).
+      const parameter = new aws.ssm.Parameter(
+        `${name}-${caller.name}-key`,
+        {
+          name: `${prefix}/${caller.name}`,
+          description: `Usage plan key of ${caller.name} (quota, not identity)`,
+          type: "SecureString",
+          value: keys[caller.name].value,
+          keyId: args.parameterKmsKeyId,
+          tags,
+        },
+        { parent: this },
+      );
+      this.apiKeyParameters[caller.name] = { name: parameter.name, arn: parameter.arn };
     }
 
     const byName = <T>(entries: Record<string, pulumi.Output<T>>) =>

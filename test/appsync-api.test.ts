@@ -122,8 +122,12 @@ describe("AppSyncApi", () => {
     it("uploads the schema with Cognito directives, field by field", () => {
       const schema = String(graphqlApi(run).schema);
       assert.match(schema, /myLoyalty: Loyalty @aws_cognito_user_pools\n/);
-      assert.match(schema, /loyalty\(customerId: ID!\): Loyalty @aws_cognito_user_pools @aws_iam/);
-      assert.match(schema, /@aws_cognito_user_pools\(cognito_groups: \["admin"\]\) @aws_iam/);
+      // Customer data: users only, never @aws_iam (the resolvers decide who is an admin).
+      assert.match(schema, /loyalty\(customerId: ID!\): Loyalty @aws_cognito_user_pools\n/);
+      assert.match(
+        schema,
+        /customerBookings\([^)]*\): BookingConnection! @aws_cognito_user_pools\n/,
+      );
       assert.ok(!schema.includes("@aws_oidc") && !schema.includes("scalar AWSDateTime"));
     });
 
@@ -269,11 +273,12 @@ describe("AppSyncApi", () => {
       assert.ok(!JSON.stringify(api).includes("API_KEY"));
     });
 
-    it("uploads the schema with @aws_oidc, and leaves group-only fields to IAM (fail closed)", () => {
+    it("uploads the schema with @aws_oidc, and no root field of customer data allows IAM", () => {
       const schema = String(graphqlApi(run).schema);
       assert.ok(!schema.includes("@aws_cognito_user_pools"));
       assert.match(schema, /myLoyalty: Loyalty @aws_oidc\n/);
-      assert.match(schema, /customerBookings\([^)]*\): BookingConnection! @aws_iam\n/);
+      assert.match(schema, /customerBookings\([^)]*\): BookingConnection! @aws_oidc\n/);
+      assert.ok(!/\): \w+!? @aws_\w+ @aws_iam|\): \w+!? @aws_iam/.test(schema), schema);
     });
 
     it("turns introspection off and limits query depth", () => {

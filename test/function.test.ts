@@ -319,4 +319,61 @@ describe("components/function", () => {
       assert.ok(Buffer.byteLength(bundle) < 100 * 1024, `${name} is under 100 KB`);
     }
   });
+
+  it("trusts Lambda for its own role only on behalf of this account's functions", async () => {
+    const run = await runComponents(() => twoServices());
+    const trust = policyDocument(
+      one(run, "aws:iam/role:Role", "loyalty-role").inputs.assumeRolePolicy,
+    );
+    assert.strictEqual(trust.Statement.length, 1);
+    const [statement] = trust.Statement;
+    assert.deepStrictEqual(statement.Principal, { Service: "lambda.amazonaws.com" });
+    const account = (statement.Condition?.StringEquals as Record<string, string>)[
+      "aws:SourceAccount"
+    ];
+    assert.match(account, /^\d{12}$/);
+    assert.deepStrictEqual(statement.Condition?.ArnLike, {
+      "aws:SourceArn": `arn:aws:lambda:${String(one(run, LAMBDA, "loyalty-function").arn).split(":")[3]}:${account}:function:*`,
+    });
+  });
+
+  it("binds a role made elsewhere to this function: Deny on the given actions unless lambda:SourceFunctionArn is it", async () => {
+    const run = await runComponents(() => {
+      const invoker = new aws.iam.Role("resolver-invoker", { assumeRolePolicy: "{}" });
+      new Function("resolver", {
+        handler: "loyalty",
+        description: "uses an invoker role made elsewhere",
+        logRetentionDays: 7,
+        role: invoker,
+        exclusiveRoleActions: ["execute-api:Invoke"],
+      });
+    });
+    const bind = one(run, ROLE_POLICY, "resolver-bind-role");
+    // The role's name, which the mock engine makes its id.
+    assert.strictEqual(bind.inputs.role, one(run, "aws:iam/role:Role", "resolver-invoker").id);
+    assert.deepStrictEqual(policyDocument(bind.inputs.policy).Statement, [
+      {
+        Sid: "OnlyThisFunctionsCode",
+        Effect: "Deny",
+        Action: ["execute-api:Invoke"],
+        Resource: "*",
+        Condition: {
+          ArnNotEquals: { "lambda:SourceFunctionArn": one(run, LAMBDA, "resolver-function").arn },
+        },
+      },
+    ]);
+  });
+
+  it("refuses exclusiveRoleActions without a role passed in, or with no actions", () => {
+    const problems = validateFunctionArgs({
+      handler: "loyalty",
+      description: "d",
+      logRetentionDays: 7,
+      exclusiveRoleActions: [],
+    });
+    assert.deepStrictEqual(
+      problems.map((p) => p.split(":")[0]),
+      ["exclusiveRoleActions", "exclusiveRoleActions"],
+    );
+  });
 });

@@ -50,7 +50,7 @@ describe("InvokerRole", () => {
   });
 
   describe("trust policy", () => {
-    it("trusts the service for a service principal (a Lambda execution role)", () => {
+    it("trusts the service only for this account's functions (confused deputy)", () => {
       const trust = policyDocument(happy.role.inputs.assumeRolePolicy);
       assert.deepStrictEqual(trust.Statement, [
         {
@@ -58,16 +58,47 @@ describe("InvokerRole", () => {
           Effect: "Allow",
           Principal: { Service: "lambda.amazonaws.com" },
           Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: {
+              "aws:SourceArn": `arn:aws:lambda:${REGION}:${MOCK_ACCOUNT_ID}:function:*`,
+            },
+          },
         },
       ]);
     });
 
-    it("trusts the account's root (the account's IAM decides) for an account principal", async () => {
-      const { role } = await runRole({ principal: { accountId: "444455556666" } });
+    it("gives any other service aws:SourceAccount (no SourceArn pattern it is known to send)", async () => {
+      const { role } = await runRole({ principal: { service: "states.amazonaws.com" } });
+      const trust = policyDocument(role.inputs.assumeRolePolicy);
+      assert.deepStrictEqual(trust.Statement[0].Condition, {
+        StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+      });
+    });
+
+    it("trusts an account only with its external id", async () => {
+      const { role } = await runRole({
+        principal: { accountId: "444455556666", externalId: "loyalty-batch-7f3c" },
+      });
       const trust = policyDocument(role.inputs.assumeRolePolicy);
       assert.deepStrictEqual(trust.Statement[0].Principal, {
         AWS: "arn:aws:iam::444455556666:root",
       });
+      assert.deepStrictEqual(trust.Statement[0].Condition, {
+        StringEquals: { "sts:ExternalId": "loyalty-batch-7f3c" },
+      });
+    });
+
+    it("refuses an account principal without an external id, before any resource", () => {
+      const problems = validateInvokerRoleArgs(
+        args({ principal: { accountId: "444455556666" } as never }),
+      );
+      assert.strictEqual(problems.length, 1);
+      assert.match(problems[0], /^principal\.externalId: required with accountId/);
+      assert.throws(
+        () => new InvokerRole("bad", args({ principal: { accountId: "444455556666" } as never })),
+        /principal\.externalId/,
+      );
     });
 
     it("trusts exactly that role for a role principal", async () => {
@@ -228,7 +259,7 @@ describe("InvokerRole", () => {
         /^principal.roleArn/,
       );
       assert.match(
-        validateInvokerRoleArgs(args({ principal: { accountId: "12345" } }))[0],
+        validateInvokerRoleArgs(args({ principal: { accountId: "12345", externalId: "x-1" } }))[0],
         /^principal.accountId/,
       );
     });

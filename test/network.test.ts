@@ -84,7 +84,7 @@ describe("Network", () => {
 
   describe("the execute-api endpoint", () => {
     it("is an Interface endpoint for this region's execute-api with private DNS", () => {
-      const endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+      const endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api");
       assert.strictEqual(endpoint.inputs.serviceName, `com.amazonaws.${REGION}.execute-api`);
       assert.strictEqual(endpoint.inputs.vpcEndpointType, "Interface");
       assert.strictEqual(endpoint.inputs.privateDnsEnabled, true);
@@ -93,7 +93,7 @@ describe("Network", () => {
     });
 
     it("sits in the VPC's private subnets, with only its own security group", () => {
-      const endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+      const endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api");
       assert.strictEqual(endpoint.inputs.vpcId, run.outputs.vpcId);
       assert.deepStrictEqual(endpoint.inputs.subnetIds, run.outputs.privateSubnetIds);
       assert.deepStrictEqual(endpoint.inputs.securityGroupIds, [
@@ -102,7 +102,9 @@ describe("Network", () => {
     });
 
     it("carries only calls to this account's APIs (endpoint policy)", () => {
-      const doc = policyDocument(one(run, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs.policy);
+      const doc = policyDocument(
+        one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api").inputs.policy,
+      );
       assert.deepStrictEqual(doc.Statement, [
         {
           Sid: "OwnAccountApisOnly",
@@ -110,6 +112,24 @@ describe("Network", () => {
           Principal: "*",
           Action: "execute-api:Invoke",
           Resource: `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT_ID}:*`,
+        },
+      ]);
+    });
+
+    it("adds an SSM endpoint (private DNS, same group) that carries only reads of this account's parameters", () => {
+      const ssm = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-ssm");
+      assert.strictEqual(ssm.inputs.serviceName, `com.amazonaws.${REGION}.ssm`);
+      assert.strictEqual(ssm.inputs.privateDnsEnabled, true);
+      assert.deepStrictEqual(ssm.inputs.securityGroupIds, [
+        one(run, "aws:ec2/securityGroup:SecurityGroup", "-endpoint").id,
+      ]);
+      assert.deepStrictEqual(policyDocument(ssm.inputs.policy).Statement, [
+        {
+          Sid: "ReadOwnAccountParameters",
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["ssm:GetParameter", "ssm:GetParameters"],
+          Resource: `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/*`,
         },
       ]);
     });
@@ -189,7 +209,7 @@ describe("Network", () => {
     it("creates no VPC and uses the given VPC and subnets", () => {
       assert.strictEqual(ofType(prodLike, "awsx:ec2:Vpc").length, 0);
       assert.strictEqual(prodLike.outputs.vpcId, "vpc-0a1b2c3d4e5f60718");
-      const endpoint = one(prodLike, "aws:ec2/vpcEndpoint:VpcEndpoint");
+      const endpoint = one(prodLike, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api");
       assert.deepStrictEqual(endpoint.inputs.subnetIds, [
         "subnet-0a1b2c3d4e5f60001",
         "subnet-0a1b2c3d4e5f60002",

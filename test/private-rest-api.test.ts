@@ -388,6 +388,10 @@ describe("PrivateRestApi", () => {
       assert.strictEqual(account.inputs.cloudwatchRoleArn, role.arn);
       const trust = policyDocument(role.inputs.assumeRolePolicy);
       assert.deepStrictEqual(trust.Statement[0].Principal, { Service: "apigateway.amazonaws.com" });
+      // Confused deputy: API Gateway may assume it for this account only.
+      assert.deepStrictEqual(trust.Statement[0].Condition, {
+        StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+      });
       const attachment = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
       assert.strictEqual(
         attachment.inputs.policyArn,

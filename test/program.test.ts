@@ -75,6 +75,25 @@ function handlerUsing(variable: string): { handler: string; actions: string[] } 
   return { handler: found[0], actions: [...actions].sort() };
 }
 
+/**
+ * The DynamoDB actions Powertools' idempotency persistence layer sends (read from the library's
+ * own source, like the handlers'), for the table named by IDEMPOTENCY_TABLE_NAME.
+ */
+function idempotencyActions(): string[] {
+  const file = require.resolve("@aws-lambda-powertools/idempotency/dynamodb");
+  const actions = new Set<string>();
+  for (const m of fs.readFileSync(file, "utf8").matchAll(/\bnew \w+\.(\w+)ItemCommand\(/g))
+    actions.add(`dynamodb:${m[1]}Item`);
+  return [...actions].sort();
+}
+
+/** The actions a function must be granted on the table an environment variable names. */
+function actionsFor(variable: string): { handler: string; actions: string[] } {
+  return variable === "IDEMPOTENCY_TABLE_NAME"
+    ? { handler: "Powertools idempotency", actions: idempotencyActions() }
+    : handlerUsing(variable);
+}
+
 describe("program", () => {
   for (const stack of stackNames()) {
     describe(`${stack} stack`, () => {
@@ -170,20 +189,25 @@ describe("program", () => {
           continue;
         }
         withTable++;
-        assert.strictEqual(tableVars.length, 1, fn.name);
-        const table = tables.find((t) => t.id === variables[tableVars[0]]);
-        assert.ok(table?.arn, `${fn.name}: ${tableVars[0]} names a table of the stack`);
-        const { handler, actions } = handlerUsing(tableVars[0]);
-        assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
-        assert.strictEqual(dynamo.length, 1, `${fn.name}: one DynamoDB statement`);
-        assert.strictEqual(dynamo[0].Effect, "Allow");
-        assert.deepStrictEqual([dynamo[0].Resource].flat(), [table.arn], `${fn.name}: its table`);
-        assert.deepStrictEqual(
-          [dynamo[0].Action].flat().sort(),
-          actions,
-          `${fn.name}: the actions handlers/${handler} sends`,
-        );
-        for (const other of tables.filter((t) => t !== table))
+        assert.strictEqual(dynamo.length, tableVars.length, `${fn.name}: one statement per table`);
+        const own: string[] = [];
+        for (const variable of tableVars) {
+          const table = tables.find((t) => t.id === variables[variable]);
+          assert.ok(table?.arn, `${fn.name}: ${variable} names a table of the stack`);
+          own.push(table.arn);
+          const { handler, actions } = actionsFor(variable);
+          assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
+          const grant = dynamo.filter((st) => [st.Resource].flat().includes(table.arn));
+          assert.strictEqual(grant.length, 1, `${fn.name}: one statement on ${table.name}`);
+          assert.strictEqual(grant[0].Effect, "Allow");
+          assert.deepStrictEqual([grant[0].Resource].flat(), [table.arn], `${fn.name}: its table`);
+          assert.deepStrictEqual(
+            [grant[0].Action].flat().sort(),
+            actions,
+            `${fn.name}: the actions ${handler} sends`,
+          );
+        }
+        for (const other of tables.filter((t) => !own.includes(String(t.arn))))
           assert.ok(!JSON.stringify(statements).includes(String(other.arn)), other.name);
       }
       assert.strictEqual(withTable, 2, "the loyalty and bookings functions");
@@ -304,7 +328,7 @@ describe("program", () => {
       });
     });
 
-    it("points the resolver at the private API's default host name and stage, with the key as a secret", () => {
+    it("points the resolver at the private API's default host name and stage, and at its key in SSM", () => {
       const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
       const restApi = one(run, "aws:apigateway/restApi:RestApi");
       const env = (fn.inputs.environment as any).variables;
@@ -312,7 +336,28 @@ describe("program", () => {
         env.LOYALTY_API_URL,
         `https://${restApi.id}.execute-api.eu-west-1.amazonaws.com/v1`,
       );
-      assert.strictEqual(env.LOYALTY_API_KEY, "[secret]");
+      // The key itself is never in the configuration (lambda:GetFunctionConfiguration shows it).
+      assert.strictEqual(env.LOYALTY_API_KEY, undefined);
+      const parameter = one(run, "aws:ssm/parameter:Parameter", "-appsync-loyalty-resolver-key");
+      assert.strictEqual(env.LOYALTY_API_KEY_PARAMETER, parameter.id);
+      const grants = policyDocument(
+        one(run, "aws:iam/rolePolicy:RolePolicy", "loyalty-resolver-policy").inputs.policy,
+      ).Statement.filter((st) => JSON.stringify(st.Action).includes("ssm:"));
+      assert.deepStrictEqual(grants, [
+        {
+          Sid: "ReadUsagePlanKey",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: parameter.arn,
+        },
+      ]);
+    });
+
+    it("makes admins the cognito:groups members of the admin group", () => {
+      const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
+      const env = (fn.inputs.environment as any).variables;
+      assert.strictEqual(env.ADMIN_GROUPS_CLAIM, "cognito:groups");
+      assert.strictEqual(env.ADMIN_GROUPS, "admin");
     });
 
     it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {
@@ -323,14 +368,26 @@ describe("program", () => {
         policy: policyDocument(p.inputs.policy),
       }));
       assert.ok(policies.length >= 2, "the invoker's policy and the function's own");
-      const decide = async (action: string, resource: string) => {
+      // Requests from the resolver's code carry its ARN as lambda:SourceFunctionArn.
+      const resolverArn = one(
+        run,
+        "aws:lambda/function:Function",
+        "loyalty-resolver-function",
+      ).arn!;
+      const decide = async (
+        action: string,
+        resource: string,
+        sourceFunction: string | null = resolverArn,
+      ) => {
         const result = await runSimulation(
           {
             request: {
               principal: invoker.arn!,
               action,
               resource: { resource, accountId: MOCK_ACCOUNT_ID },
-              contextVariables: {},
+              contextVariables: sourceFunction
+                ? { "lambda:SourceFunctionArn": sourceFunction }
+                : {},
             },
             identityPolicies: policies,
             serviceControlPolicies: [],
@@ -345,6 +402,14 @@ describe("program", () => {
       const api = `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:${restApi.id}`;
       const invoke = (r: string) => decide("execute-api:Invoke", r);
       assert.strictEqual(await invoke(`${api}/v1/GET/loyalty/c-123`), "Allowed");
+      // The same role in another function (passed by whoever may iam:PassRole it), or outside one.
+      const other = `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:someone-elses`;
+      for (const source of [other, null])
+        assert.strictEqual(
+          await decide("execute-api:Invoke", `${api}/v1/GET/loyalty/c-123`, source),
+          "ExplicitlyDenied",
+          String(source),
+        );
       assert.notStrictEqual(await invoke(`${api}/v1/POST/loyalty/c-123/points`), "Allowed");
       assert.notStrictEqual(await invoke(`${api}/v2/GET/loyalty/c-123`), "Allowed");
       assert.notStrictEqual(await invoke(`${api}/v1/DELETE/loyalty/c-123`), "Allowed");
@@ -365,15 +430,18 @@ describe("program", () => {
     });
   });
 
-  it("dev: gives the GraphQL loyalty resolver its caller's API key, as a secret", async () => {
+  it("dev: the GraphQL loyalty resolver reads its caller's key from SSM, never from its configuration", async () => {
     const run = await runStack("dev");
     const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
     const variables = (fn.inputs.environment as { variables: Record<string, unknown> }).variables;
-    assert.strictEqual(variables.LOYALTY_API_KEY, "[secret]");
     const keys = run.rawOutputs.privateApiKeyValues as Record<string, string>;
     const wire = JSON.stringify(fn.wireInputs);
-    assert.ok(wire.includes(keys["appsync-loyalty-resolver"]), "the resolver caller's key");
-    assert.ok(!wire.includes(keys["points-accrual-batch"]), "not another caller's key");
+    for (const key of Object.values(keys)) assert.ok(!wire.includes(key), "no key in the function");
+    const parameter = one(run, "aws:ssm/parameter:Parameter", "-appsync-loyalty-resolver-key");
+    assert.strictEqual(variables.LOYALTY_API_KEY_PARAMETER, parameter.id);
+    const stored = JSON.stringify(parameter.wireInputs);
+    assert.ok(stored.includes(keys["appsync-loyalty-resolver"]), "the resolver caller's key");
+    assert.ok(!stored.includes(keys["points-accrual-batch"]), "not another caller's key");
   });
 
   it("exports the ids apps and operators need, for both identity providers", async () => {

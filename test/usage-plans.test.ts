@@ -58,6 +58,30 @@ describe("UsagePlans", () => {
     assert.deepStrictEqual(batch.inputs.quotaSettings, { limit: 500000, period: "WEEK" });
   });
 
+  it("keeps each caller's key in its own SSM SecureString, secret in Pulumi's state too", () => {
+    const parameters = ofType(run, "aws:ssm/parameter:Parameter");
+    const callers = args().callers.map((c) => c.name);
+    assert.strictEqual(parameters.length, callers.length);
+    for (const caller of callers) {
+      const p = one(run, "aws:ssm/parameter:Parameter", `loyalty-usage-${caller}-key`);
+      assert.strictEqual(p.inputs.type, "SecureString");
+      assert.strictEqual(p.inputs.value, "[secret]");
+      assert.match(
+        String(p.inputs.name),
+        new RegExp(`^/[\\w.-]+/[\\w.-]+/loyalty-usage/api-keys/${caller}$`),
+      );
+    }
+  });
+
+  it("refuses a parameter prefix that is not a path", () => {
+    assert.deepStrictEqual(
+      validateUsagePlansArgs(args({ parameterPrefix: "no-leading-slash" })).map(
+        (p) => p.split(":")[0],
+      ),
+      ["parameterPrefix"],
+    );
+  });
+
   it("attaches every plan to the API's stage", () => {
     for (const plan of ofType(run, "aws:apigateway/usagePlan:UsagePlan")) {
       const stages = plan.inputs.apiStages as { apiId: string; stage: string }[];

@@ -292,6 +292,12 @@ export function mockOutputs(
       state.arn = arnOf("wafv2", `regional/webacl/${physicalName}/${uuid}`);
       break;
     }
+    case "aws:ssm/parameter:Parameter":
+      // A name with a path keeps its slashes: /a/b -> ...:parameter/a/b.
+      id = physicalName;
+      state.name = physicalName;
+      state.arn = arnOf("ssm", `parameter/${physicalName.replace(/^\//, "")}`);
+      break;
     case "aws:kms/key:Key":
       id = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
       state.arn = arnOf("kms", `key/${id}`);

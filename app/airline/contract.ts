@@ -25,7 +25,8 @@ export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
     reason: { type: "string", maxLength: 200 },
     idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
   },
-  required: ["points"],
+  // A credit without a key would apply again on every retry.
+  required: ["points", "idempotencyKey"],
   additionalProperties: false,
 };
 

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
-import { BookingsEvent, handle, handler } from "./index";
+import { BookingsEvent, handle, handler, requestHashOf } from "./index";
 
 const TABLE = "bookings-table";
 const SUB = "7f3c2a10-0000-4000-8000-00000000abcd";
@@ -177,16 +177,58 @@ describe("handlers/bookings", () => {
     assert.strictEqual(input.Item?.customerId, SUB);
   });
 
-  it("answers 409 when the conditional put finds the booking (a retried idempotency key)", async () => {
-    ddb.on(PutCommand).rejects(
-      Object.assign(new Error("The conditional request failed"), {
-        name: "ConditionalCheckFailedException",
-      }),
-    );
+  const conditionFailed = () =>
+    Object.assign(new Error("The conditional request failed"), {
+      name: "ConditionalCheckFailedException",
+    });
+
+  it("stores the body's hash with an idempotent booking", async () => {
+    ddb.on(PutCommand).resolves({});
+    const ev = postEvent();
+    ev.headers["idempotency-key"] = "checkout-2026-0001";
+    await handle(ev, deps());
+    const item = ddb.commandCalls(PutCommand)[0].args[0].input.Item ?? {};
+    assert.strictEqual(item.requestHash, requestHashOf(JSON.parse(ev.body as string)));
+    assert.ok(!("requestHash" in bodyOf(await handle(ev, deps()))));
+  });
+
+  it("answers a retried key with the same body with the stored booking (200), booking once", async () => {
+    const ev = postEvent();
+    ev.headers["idempotency-key"] = "checkout-2026-0001";
+    const stored = {
+      ...JSON.parse(ev.body as string),
+      customerId: SUB,
+      bookingId: "b-stored",
+      status: "CONFIRMED",
+      createdAt: "2025-12-31T00:00:00.000Z",
+      requestHash: requestHashOf(JSON.parse(ev.body as string)),
+    };
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: stored });
+    const res = await handle(ev, deps());
+    assert.strictEqual(res.statusCode, 200);
+    assert.strictEqual(bodyOf(res).createdAt, "2025-12-31T00:00:00.000Z");
+    assert.strictEqual(ddb.commandCalls(GetCommand)[0].args[0].input.Key?.customerId, SUB);
+  });
+
+  it("answers 409 when the key was used with another body", async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({
+      Item: {
+        customerId: SUB,
+        bookingId: "b",
+        requestHash: requestHashOf({
+          flightId: "LH-999",
+          seatClass: "first",
+          passengers: 9,
+        }),
+      },
+    });
     const ev = postEvent();
     ev.headers["idempotency-key"] = "checkout-2026-0001";
     const res = await handle(ev, deps());
     assert.strictEqual(res.statusCode, 409);
+    assert.match(String(bodyOf(res).message), /another body/);
   });
 
   it("derives the same booking id from the same caller and idempotency key", async () => {

@@ -2,7 +2,10 @@
  * Bookings service behind the public HTTP API (payload 2.0). The caller is the `sub` of the
  * JWT authorizer's claims or of a Lambda authorizer's context, never anything in the request
  * body: every read and write is keyed by it, so a caller only ever sees their own bookings.
- * GET /bookings, GET /bookings/{bookingId}, POST /bookings.
+ * GET /bookings, GET /bookings/{bookingId}, POST /bookings. A POST with an `idempotency-key`
+ * header books once: the key (with the caller) names the booking, and the booking stores a hash of
+ * the request body, so a retry with the same body answers the stored booking (200) and the same
+ * key with another body answers 409.
  * Table: BOOKINGS_TABLE_NAME, partition key `customerId`, sort key `bookingId` (strings).
  */
 import { createHash, randomUUID } from "crypto";
@@ -102,6 +105,12 @@ export function callerOf(event: Partial<BookingsEvent>): string {
   return sub;
 }
 
+/** The hash bound to an idempotent booking: SHA-256 of the validated body, keys in fixed order. */
+export function requestHashOf(input: CreateBooking): string {
+  const canonical = JSON.stringify([input.flightId, input.seatClass, input.passengers]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
 /**
  * The booking id: derived from the caller and their `idempotency-key` header when given, so a
  * retried POST writes the same key and the conditional put answers 409 instead of booking twice.
@@ -139,7 +148,7 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-/** Strips storage-only attributes from an item. */
+/** Strips storage-only attributes (such as `requestHash`) from an item. */
 export function bookingOf(item: Record<string, unknown>): Booking {
   const { customerId, bookingId, flightId, seatClass, passengers, status, createdAt } = item;
   return { customerId, bookingId, flightId, seatClass, passengers, status, createdAt } as Booking;
@@ -185,6 +194,23 @@ async function listBookings(
   return typeof last === "string"
     ? { items, nextToken: Buffer.from(last, "utf8").toString("base64url") }
     : { items };
+}
+
+/**
+ * The stored booking for a retried idempotent POST: the same body (same hash) gets it back; the
+ * same key with another body, or a booking stored without a hash, is a 409.
+ */
+async function replayed(booking: Booking, requestHash: string, deps: BookingsDeps) {
+  const out = await deps.db.send(
+    new GetCommand({
+      TableName: deps.tableName,
+      Key: { customerId: booking.customerId, bookingId: booking.bookingId },
+      ConsistentRead: true,
+    }),
+  );
+  if (!out.Item || out.Item.requestHash !== requestHash)
+    throw conflict(`idempotency-key was used for booking ${booking.bookingId} with another body`);
+  return bookingOf(out.Item);
 }
 
 /** Handles one request; never throws. */
@@ -237,18 +263,19 @@ export async function handle(event: BookingsEvent, deps: BookingsDeps): Promise<
           status: "CONFIRMED",
           createdAt: (deps.now ?? (() => new Date()))().toISOString(),
         };
+        const requestHash = requestHashOf(input);
         try {
           await deps.db.send(
             new PutCommand({
               TableName: deps.tableName,
-              Item: booking,
+              Item: { ...booking, requestHash },
               ConditionExpression: "attribute_not_exists(#bookingId)",
               ExpressionAttributeNames: { "#bookingId": "bookingId" },
             }),
           );
         } catch (err) {
-          if (isConditionFailed(err)) throw conflict(`booking ${booking.bookingId} already exists`);
-          throw err;
+          if (!isConditionFailed(err)) throw err;
+          return json(200, await replayed(booking, requestHash, deps), correlationId);
         }
         logger.info("booking created", {
           bookingId: booking.bookingId,

@@ -10,6 +10,9 @@ import { CUSTOMER_ID } from "../shared/ids";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
 import {
+  AdminRule,
+  adminRuleFrom,
+  cachedParameter,
   createResolver,
   customerFor,
   envSigner,
@@ -29,6 +32,8 @@ const CREDS = {
 };
 const API_KEY = "usage-plan-key-0123456789abcdefghij";
 const USER = "5b2e2c4a-7c1d-4b8e-9e43-3f0d6c1a2b77";
+/** What the program configures with a Cognito user pool. */
+const COGNITO_ADMINS: AdminRule = { claim: "cognito:groups", groups: ["admin"] };
 
 interface Seen {
   method: string;
@@ -84,8 +89,8 @@ const silent: Log & { lines: string[]; entries: Record<string, unknown>[] } = {
 function deps(url: string, overrides: Partial<ResolverDeps> = {}): ResolverDeps {
   return {
     apiUrl: url,
-    apiKey: API_KEY,
-    adminGroup: "admin",
+    apiKey: async () => API_KEY,
+    admin: COGNITO_ADMINS,
     timeoutMs: 3000,
     sign: envSigner(REGION, { ...CREDS }),
     fetch: (input, init) => fetch(input, init),
@@ -238,6 +243,7 @@ describe("loyalty resolver", () => {
       {
         db: { send: async () => ({ Item: { customerId: USER, points: 62_000 } }) },
         tableName: "loyalty",
+        credit: () => Promise.reject(new Error("a GET never credits")),
         logger: createLogger({}, { write: () => undefined }),
       },
     );
@@ -469,56 +475,140 @@ describe("loyalty resolver authorization (customerFor)", () => {
     sub: USER,
     issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc",
     username: "alice",
-    claims: { sub: USER },
+    claims: groups ? { sub: USER, "cognito:groups": groups } : { sub: USER },
     sourceIp: [],
     defaultAuthStrategy: "ALLOW",
     groups,
   });
-
-  it("lets a user read their own loyalty", () => {
-    assert.strictEqual(customerFor(event(), "admin"), USER);
+  const oidc = (claims: Record<string, unknown>) => ({
+    sub: USER,
+    issuer: "https://login.example.com",
+    claims: { sub: USER, ...claims },
   });
 
-  it("lets a Cognito admin read any customer's loyalty", () => {
+  it("lets a user read their own loyalty", () => {
+    assert.strictEqual(customerFor(event(), COGNITO_ADMINS), USER);
+  });
+
+  it("lets a Cognito admin (cognito:groups) read any customer's loyalty", () => {
     assert.strictEqual(
-      customerFor(event({ customerId: "c-42", identity: cognito(["admin"]) }), "admin"),
+      customerFor(event({ customerId: "c-42", identity: cognito(["admin"]) }), COGNITO_ADMINS),
       "c-42",
     );
   });
 
-  it("lets an OIDC admin (groups claim) read any customer's loyalty", () => {
-    const identity = {
-      sub: USER,
-      issuer: "https://login.example.com",
-      claims: { sub: USER, groups: ["admin"] },
-    };
-    assert.strictEqual(customerFor(event({ customerId: "c-42", identity }), "admin"), "c-42");
+  it("refuses an external IdP's `groups: admin` claim when config names no groups claim", () => {
+    const identity = oidc({ groups: ["admin"], "cognito:groups": ["admin"] });
+    const noAdmins = adminRuleFrom({ ADMIN_GROUPS: "admin" });
+    assert.throws(() => customerFor(event({ customerId: "c-42", identity }), noAdmins), {
+      message: FORBIDDEN,
+    });
+  });
+
+  it("lets an OIDC admin through the configured claim and values only", () => {
+    const rule = adminRuleFrom({ ADMIN_GROUPS_CLAIM: "roles", ADMIN_GROUPS: "loyalty-admin, ops" });
+    const ok = oidc({ roles: "viewer ops" });
+    assert.strictEqual(customerFor(event({ customerId: "c-42", identity: ok }), rule), "c-42");
+    for (const claims of [{ roles: ["admin"] }, { groups: ["ops"] }, { roles: 7 }]) {
+      assert.throws(
+        () => customerFor(event({ customerId: "c-42", identity: oidc(claims) }), rule),
+        { message: FORBIDDEN },
+        JSON.stringify(claims),
+      );
+    }
+  });
+
+  it("ignores AppSync's identity.groups unless the configured claim carries the group", () => {
+    const identity = { ...cognito(null), groups: ["admin"] };
+    assert.throws(() => customerFor(event({ customerId: "c-42", identity }), COGNITO_ADMINS), {
+      message: FORBIDDEN,
+    });
   });
 
   it("refuses a user in another group", () => {
     assert.throws(
-      () => customerFor(event({ customerId: "c-42", identity: cognito(["agents"]) }), "admin"),
+      () =>
+        customerFor(event({ customerId: "c-42", identity: cognito(["agents"]) }), COGNITO_ADMINS),
       { message: FORBIDDEN },
     );
   });
 
-  it("lets an IAM service caller (already authorized by its policy) read any customer", () => {
-    const identity = {
-      accountId: "123456789012",
-      userArn: "arn:aws:sts::123456789012:assumed-role/svc/s",
-      username: "AROA:s",
-      sourceIp: [],
-      cognitoIdentityPoolId: null,
-      cognitoIdentityId: null,
-      cognitoIdentityAuthType: null,
-      cognitoIdentityAuthProvider: null,
-    } as unknown as AppSyncResolverEvent<Record<string, unknown>>["identity"];
-    assert.strictEqual(customerFor(event({ customerId: "c-42", identity }), "admin"), "c-42");
-  });
+  for (const [who, userArn, accountId] of [
+    ["a role of this account", "arn:aws:sts::123456789012:assumed-role/svc/s", "123456789012"],
+    ["a role of another account", "arn:aws:sts::999999999999:assumed-role/x/s", "999999999999"],
+    ["an IAM user", "arn:aws:iam::123456789012:user/ci", "123456789012"],
+  ] as const) {
+    it(`refuses an IAM caller (${who}): no IAM principal is a caller of customer data`, () => {
+      const identity = {
+        accountId,
+        userArn,
+        username: "AROA:s",
+        sourceIp: [],
+        cognitoIdentityPoolId: null,
+        cognitoIdentityId: null,
+        cognitoIdentityAuthType: null,
+        cognitoIdentityAuthProvider: null,
+      } as unknown as AppSyncResolverEvent<Record<string, unknown>>["identity"];
+      for (const customerId of ["c-42", USER])
+        assert.throws(() => customerFor(event({ customerId, identity }), COGNITO_ADMINS), {
+          message: FORBIDDEN,
+        });
+    });
+  }
 
   it("refuses myLoyalty without a user identity", () => {
-    assert.throws(() => customerFor(event({ fieldName: "myLoyalty", identity: null }), "admin"), {
-      message: FORBIDDEN,
-    });
+    assert.throws(
+      () => customerFor(event({ fieldName: "myLoyalty", identity: null }), COGNITO_ADMINS),
+      {
+        message: FORBIDDEN,
+      },
+    );
+  });
+});
+
+describe("loyalty resolver usage-plan key (cachedParameter)", () => {
+  /** A stand-in SSM client: counts reads and answers from `values` (or fails). */
+  function ssm(values: (string | Error)[]) {
+    const calls: Record<string, unknown>[] = [];
+    return {
+      calls,
+      send: async (command: { input: Record<string, unknown> }) => {
+        calls.push(command.input);
+        const v = values[Math.min(calls.length - 1, values.length - 1)];
+        if (v instanceof Error) throw v;
+        return { Parameter: { Value: v } };
+      },
+    };
+  }
+
+  it("reads the SecureString once, decrypted, and serves every later call from memory", async () => {
+    const client = ssm([API_KEY]);
+    const key = cachedParameter("/sec1/dev/loyalty-api/appsync-loyalty-resolver", client as never);
+    assert.deepStrictEqual(await Promise.all([key(), key(), key()]), [API_KEY, API_KEY, API_KEY]);
+    assert.strictEqual(await key(), API_KEY);
+    assert.deepStrictEqual(client.calls, [
+      { Name: "/sec1/dev/loyalty-api/appsync-loyalty-resolver", WithDecryption: true },
+    ]);
+  });
+
+  it("does not keep a failed read: the next invocation reads again", async () => {
+    const client = ssm([new Error("throttled"), API_KEY]);
+    const key = cachedParameter("/p", client as never);
+    await assert.rejects(key(), /throttled/);
+    assert.strictEqual(await key(), API_KEY);
+    assert.strictEqual(client.calls.length, 2);
+  });
+
+  it("answers 'Loyalty service unavailable' without calling the API when the key cannot be read", async () => {
+    const server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    try {
+      const resolve = createResolver(
+        deps(server.url, { apiKey: () => Promise.reject(new Error("AccessDenied")) }),
+      );
+      await assert.rejects(resolve(event()), { message: UNAVAILABLE });
+      assert.strictEqual(server.seen.length, 0);
+    } finally {
+      await server.close();
+    }
   });
 });

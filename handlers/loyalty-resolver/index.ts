@@ -4,21 +4,30 @@
  * role, allowed only `GET /loyalty/{customerId}` on one stage).
  *
  * Authorization happens twice: AppSync's field directives decide who may call the field, and
- * this resolver lets a user read only their own loyalty (their `sub`) unless they are in the
- * admin group; IAM (service) callers were already authorized by their IAM policy.
+ * this resolver lets a user read only their own loyalty (their `sub`) unless the token's
+ * configured groups claim names an admin group: `cognito:groups` with a Cognito user pool, a
+ * claim set in config with an external OIDC issuer (none set: no admins). IAM (SigV4) callers are
+ * refused: no IAM principal is a named caller of customer data in this API, and AppSync has no
+ * resource policy to narrow `@aws_iam` to one (any role of the account with `appsync:GraphQL`
+ * would qualify).
  *
  * Every log line carries a correlation id (the GraphQL request's well-formed `x-correlation-id`
  * header, else the Lambda request id), and the call to the REST API forwards it, so the loyalty
  * service's log lines for the same request carry it too.
  *
  * Environment: LOYALTY_API_URL (`https://<apiId>.execute-api.<region>.amazonaws.com/<stage>`,
- * resolved to the VPC endpoint by its private DNS), LOYALTY_API_KEY (the usage plan's key),
- * AWS_REGION, ADMIN_GROUP (default "admin"), LOYALTY_TIMEOUT_MS (default 3000), and the
- * function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+ * resolved to the VPC endpoint by its private DNS), LOYALTY_API_KEY_PARAMETER (the SSM
+ * SecureString holding the usage plan's key, read once per execution environment: the key is
+ * never in the function's configuration, which `lambda:GetFunctionConfiguration` shows),
+ * AWS_REGION, ADMIN_GROUPS_CLAIM (the claim listing the user's groups; empty: no admins),
+ * ADMIN_GROUPS (comma-separated admin groups, default "admin"), LOYALTY_TIMEOUT_MS (default
+ * 3000), and the function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN.
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { AppSyncResolverEvent, Context } from "aws-lambda";
 import { correlationIdOf } from "../shared/http";
 import { CUSTOMER_ID, CUSTOMER_ID_RULE } from "../shared/ids";
@@ -56,11 +65,20 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
+/** Who is an admin: a member of one of `groups` according to the token's `claim`. */
+export interface AdminRule {
+  /** The claim that lists the user's groups (`cognito:groups`); empty: nobody is an admin. */
+  claim: string;
+  /** The admin groups. */
+  groups: string[];
+}
+
 /** Everything the resolver depends on, injectable for tests. */
 export interface ResolverDeps {
   apiUrl: string;
-  apiKey: string;
-  adminGroup: string;
+  /** The usage plan's key (read once and cached by the entry point). */
+  apiKey: () => Promise<string>;
+  admin: AdminRule;
   timeoutMs: number;
   sign: Signer;
   fetch: typeof fetch;
@@ -86,27 +104,27 @@ export function envSigner(region: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 const TIERS = new Set(["BRONZE", "SILVER", "GOLD"]);
-const IAM_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$/;
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
-function groupsOf(identity: Obj): string[] {
+/**
+ * The groups the token's configured claim lists (an array, or a space- or comma-separated
+ * string). Only that claim: `identity.groups` or a `groups` claim are not read, so an external
+ * IdP's `groups: admin` makes nobody an admin unless config names that claim.
+ */
+export function groupsOf(identity: Obj, claim: string): string[] {
+  if (!claim) return [];
   const claims = isObject(identity.claims) ? identity.claims : {};
-  const raw = identity.groups ?? claims["cognito:groups"] ?? claims.groups;
+  const raw = claims[claim];
   if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === "string");
   return typeof raw === "string" ? raw.split(/[\s,]+/).filter(Boolean) : [];
 }
 
-/** A service caller signed with SigV4: AppSync checked its IAM policy for this field. */
-function isIamCaller(identity: Obj): boolean {
-  return typeof identity.userArn === "string" && IAM_ARN.test(identity.userArn) && !identity.sub;
-}
-
 /**
- * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins and
- * service callers. Throws {@link ResolverError} otherwise. Returns null for `myLoyalty` when the
+ * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins.
+ * IAM callers (no `sub`) are refused. Throws {@link ResolverError} otherwise. Returns null for `myLoyalty` when the
  * caller's `sub` is not a possible loyalty customer id (e.g. an OIDC subject such as
  * `auth0|42`): no account can exist for it, so there is nothing to ask the service.
  *
@@ -115,7 +133,7 @@ function isIamCaller(identity: Obj): boolean {
  */
 export function customerFor(
   event: Pick<AppSyncResolverEvent<Record<string, unknown>>, "arguments" | "identity" | "info">,
-  adminGroup: string,
+  admin: AdminRule,
 ): string | null {
   const ev: Obj = isObject(event) ? (event as unknown as Obj) : {};
   const identity: Obj = isObject(ev.identity) ? ev.identity : {};
@@ -129,8 +147,9 @@ export function customerFor(
   const customerId = isObject(ev.arguments) ? ev.arguments.customerId : undefined;
   if (typeof customerId !== "string" || !CUSTOMER_ID.test(customerId))
     throw new ResolverError(`customerId must be ${CUSTOMER_ID_RULE}`, "BadRequest");
-  if (isIamCaller(identity)) return customerId;
-  if (sub && (sub === customerId || groupsOf(identity).includes(adminGroup))) return customerId;
+  if (!sub) throw new ResolverError(FORBIDDEN, "Forbidden");
+  if (sub === customerId) return customerId;
+  if (groupsOf(identity, admin.claim).some((g) => admin.groups.includes(g))) return customerId;
   throw new ResolverError(FORBIDDEN, "Forbidden");
 }
 
@@ -175,7 +194,7 @@ export function createResolver(deps: ResolverDeps) {
     const ids = { fieldName, requestId, correlationId };
     let customerId: string | null;
     try {
-      customerId = customerFor(event, deps.adminGroup);
+      customerId = customerFor(event, deps.admin);
     } catch (err) {
       const refusal =
         err instanceof ResolverError ? err : new ResolverError(FORBIDDEN, "Forbidden");
@@ -194,6 +213,13 @@ export function createResolver(deps: ResolverDeps) {
       deps.log.error("LOYALTY_API_URL is not a URL", ids);
       throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
     }
+    let apiKey: string;
+    try {
+      apiKey = await deps.apiKey();
+    } catch (err) {
+      deps.log.error("cannot read the usage plan key", { ...ids, error: (err as Error).name });
+      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+    }
     const request = new HttpRequest({
       method: "GET",
       protocol: base.protocol,
@@ -205,7 +231,7 @@ export function createResolver(deps: ResolverDeps) {
         accept: "application/json",
         // The private API's usage plan meters callers by key. It is a quota, not identity: the
         // caller is authenticated by the SigV4 signature and authorized by its IAM policy.
-        "x-api-key": deps.apiKey,
+        "x-api-key": apiKey,
         // The loyalty service logs with the caller's correlation id (signed like every header).
         "x-correlation-id": correlationId,
       },
@@ -260,11 +286,46 @@ export function createResolver(deps: ResolverDeps) {
 // function's log level (AWS_LAMBDA_LOG_LEVEL) filters them.
 const logger = createLogger({ service: "loyalty-resolver" });
 
+/**
+ * Reads a SecureString once per execution environment (decrypted by SSM with its KMS key) and
+ * keeps it; a failed read is not kept, so the next invocation tries again.
+ */
+export function cachedParameter(
+  name: string,
+  ssm: Pick<SSMClient, "send"> = new SSMClient({}),
+): () => Promise<string> {
+  let value: Promise<string> | undefined;
+  return () => {
+    value ??= (async () => {
+      if (!name) throw new Error("LOYALTY_API_KEY_PARAMETER is not set");
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const v = out.Parameter?.Value;
+      if (!v) throw new Error(`parameter ${name} has no value`);
+      return v;
+    })().catch((err: unknown) => {
+      value = undefined;
+      throw err;
+    });
+    return value;
+  };
+}
+
+/** The admin rule from ADMIN_GROUPS_CLAIM and ADMIN_GROUPS. */
+export function adminRuleFrom(env: NodeJS.ProcessEnv): AdminRule {
+  return {
+    claim: env.ADMIN_GROUPS_CLAIM ?? "",
+    groups: (env.ADMIN_GROUPS ?? "admin")
+      .split(",")
+      .map((g) => g.trim())
+      .filter(Boolean),
+  };
+}
+
 /** The deployed resolver: configured from the environment once per execution environment. */
 export const handler = createResolver({
   apiUrl: process.env.LOYALTY_API_URL ?? "",
-  apiKey: process.env.LOYALTY_API_KEY ?? "",
-  adminGroup: process.env.ADMIN_GROUP || "admin",
+  apiKey: cachedParameter(process.env.LOYALTY_API_KEY_PARAMETER ?? ""),
+  admin: adminRuleFrom(process.env),
   timeoutMs: Number(process.env.LOYALTY_TIMEOUT_MS) || 3000,
   sign: envSigner(process.env.AWS_REGION ?? "us-east-1"),
   fetch: (input, init) => fetch(input, init),

@@ -1,11 +1,54 @@
 import * as assert from "assert";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import {
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyItemNotFoundError,
+} from "@aws-lambda-powertools/idempotency";
+import {
+  BasePersistenceLayer,
+  IdempotencyRecord,
+} from "@aws-lambda-powertools/idempotency/persistence";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
-import { handle, handler, remainingPointsFor, tierFor } from "./index";
+import {
+  Credit,
+  creditIdempotencyConfig,
+  handle,
+  handler,
+  idempotencyRefusal,
+  idempotentCredit,
+  remainingPointsFor,
+  tierFor,
+} from "./index";
+
+/**
+ * Powertools' persistence contract kept in a Map, for unit tests only (the suite in test/e2e runs
+ * the DynamoDB persistence layer on dynalite): a put over a live record fails as DynamoDB's
+ * conditional put does.
+ */
+class MemoryStore extends BasePersistenceLayer {
+  public readonly records = new Map<string, IdempotencyRecord>();
+  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
+    const record = this.records.get(key);
+    if (!record) throw new IdempotencyItemNotFoundError();
+    return record;
+  }
+  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.records.get(record.idempotencyKey);
+    if (existing && !existing.isExpired())
+      throw new IdempotencyItemAlreadyExistsError("exists", existing);
+    this.records.set(record.idempotencyKey, record);
+  }
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.set(record.idempotencyKey, record);
+  }
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.delete(record.idempotencyKey);
+  }
+}
 
 const TABLE = "loyalty-table";
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -33,7 +76,9 @@ function getEvent(): APIGatewayProxyEvent {
 }
 
 /** A valid POST /loyalty/{customerId}/points event. */
-function postEvent(body: unknown = { points: 500, reason: "flight LH123" }): APIGatewayProxyEvent {
+function postEvent(
+  body: unknown = { points: 500, reason: "flight LH123", idempotencyKey: "accrual-2026-01-01" },
+): APIGatewayProxyEvent {
   return {
     ...getEvent(),
     resource: "/loyalty/{customerId}/points",
@@ -43,25 +88,32 @@ function postEvent(body: unknown = { points: 500, reason: "flight LH123" }): API
   };
 }
 
+/** The credit settings as in Lambda, where the entry point registers the invocation's context. */
+function invocationConfig() {
+  const config = creditIdempotencyConfig();
+  config.registerLambdaContext({ getRemainingTimeInMillis: () => 10_000 } as Context);
+  return config;
+}
+
 let logs: string[] = [];
+let store = new MemoryStore();
 function deps() {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" }));
   return {
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" })),
+    db,
     tableName: TABLE,
+    credit: idempotentCredit(db, TABLE, store, invocationConfig(), () => new Date("2026-01-01")),
     logger: createLogger({ service: "loyalty" }, { write: (l) => logs.push(l), level: "DEBUG" }),
-    now: () => new Date("2026-01-01T00:00:00Z"),
   };
 }
+const KEY = "accrual-2026-01-01";
 const bodyOf = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
-const conditionFailed = () =>
-  Object.assign(new Error("The conditional request failed"), {
-    name: "ConditionalCheckFailedException",
-  });
 
 describe("handlers/loyalty", () => {
   beforeEach(() => {
     ddb.reset();
     logs = [];
+    store = new MemoryStore();
   });
 
   it("derives the tier from points at the silver and gold thresholds", () => {
@@ -121,44 +173,128 @@ describe("handlers/loyalty", () => {
     assert.deepStrictEqual(input.Key, { customerId: "cust-1" });
     assert.match(String(input.UpdateExpression), /^ADD #points :points/);
     assert.strictEqual(input.ExpressionAttributeValues?.[":points"], 500);
-    assert.strictEqual(input.ConditionExpression, undefined);
   });
 
-  it("makes the write conditional on an idempotency key not yet applied", async () => {
+  it("writes no idempotency data into the customer's item (its size must not grow per credit)", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
-    await handle(postEvent({ points: 500, idempotencyKey: "accrual-2026-01-01" }), deps());
+    await handle(postEvent(), deps());
     const input = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    assert.match(String(input.ConditionExpression), /NOT contains\(#keys, :key\)/);
-    assert.deepStrictEqual(
-      input.ExpressionAttributeValues?.[":keySet"],
-      new Set(["accrual-2026-01-01"]),
-    );
+    assert.deepStrictEqual(Object.values(input.ExpressionAttributeNames ?? {}).sort(), [
+      "lastReason",
+      "points",
+      "updatedAt",
+    ]);
+    assert.strictEqual(input.ConditionExpression, undefined);
+    assert.strictEqual(store.records.size, 1);
   });
 
-  it("answers 409 when the idempotency key was already applied", async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
+  it("answers a replayed key with the stored result and credits once", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
+    const d = deps();
+    const first = await handle(postEvent(), d);
+    const again = await handle(postEvent(), d);
+    assert.strictEqual(first.statusCode, 200);
+    assert.strictEqual(again.statusCode, 200);
+    assert.deepStrictEqual(bodyOf(again), bodyOf(first));
+    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 1);
+  });
+
+  it("keys records by customer and key: the same key credits two customers once each", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
+    const d = deps();
+    const other = postEvent();
+    other.pathParameters = { customerId: "cust-2" };
+    assert.strictEqual((await handle(postEvent(), d)).statusCode, 200);
+    assert.strictEqual((await handle(other, d)).statusCode, 200);
+    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 2);
+  });
+
+  it("answers 409 when a key is reused with another body, without crediting", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
+    const d = deps();
+    await handle(postEvent(), d);
     const res = await handle(
-      postEvent({ points: 5, idempotencyKey: "accrual-2026-01-01" }),
-      deps(),
+      postEvent({ points: 9_999, reason: "flight LH123", idempotencyKey: KEY }),
+      d,
     );
     assert.strictEqual(res.statusCode, 409);
-    assert.strictEqual(bodyOf(res).error, "conflict");
+    assert.match(String(bodyOf(res).message), /another body/);
+    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 1);
+  });
+
+  it("answers 409 while the same key is still in progress", async () => {
+    let release: () => void = () => undefined;
+    ddb
+      .on(UpdateCommand)
+      .callsFake(() => new Promise((r) => (release = () => r({ Attributes: { points: 500 } }))));
+    const d = deps();
+    const first = handle(postEvent(), d);
+    // Let the first request save its "in progress" record and reach the table.
+    while (ddb.commandCalls(UpdateCommand).length === 0) await new Promise(setImmediate);
+    const second = await handle(postEvent(), d);
+    release();
+    assert.strictEqual(second.statusCode, 409);
+    assert.match(String(bodyOf(second).message), /in progress/);
+    assert.strictEqual((await first).statusCode, 200);
+  });
+
+  it("forgets a key whose credit failed, so the client's retry credits", async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(new Error("boom"))
+      .resolves({ Attributes: { points: 5 } });
+    const d = deps();
+    assert.strictEqual((await handle(postEvent(), d)).statusCode, 500);
+    assert.strictEqual((await handle(postEvent(), d)).statusCode, 200);
+    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 2);
+  });
+
+  it("refuses a credit without idempotencyKey with 400, before any write", async () => {
+    const res = await handle(postEvent({ points: 5 }), deps());
+    assert.strictEqual(res.statusCode, 400);
+    assert.strictEqual(bodyOf(res).field, "body.idempotencyKey");
+    assert.strictEqual(ddb.calls().length, 0);
+    assert.strictEqual(store.records.size, 0);
+  });
+
+  it("never records a credit keyed by the customer alone, even if the schema let one through", async () => {
+    const credit = idempotentCredit(
+      { send: async () => ({ Attributes: { points: 1 } }) },
+      TABLE,
+      store,
+      invocationConfig(),
+    );
+    await assert.rejects(
+      credit({ customerId: "cust-1", points: 1 } as Credit),
+      (err: Error) => idempotencyRefusal(err)?.statusCode === 400,
+    );
+    assert.strictEqual(store.records.size, 0);
   });
 
   for (const [what, body, field] of [
-    ["zero points", { points: 0 }, "body.points"],
-    ["more than 100000 points", { points: 100_001 }, "body.points"],
-    ["fractional points", { points: 1.5 }, "body.points"],
-    ["points as a string", { points: "10" }, "body.points"],
-    ["a reason over 200 characters", { points: 1, reason: "r".repeat(201) }, "body.reason"],
-    ["an unknown field", { points: 1, customerId: "someone-else" }, "body.customerId"],
+    ["zero points", { points: 0, idempotencyKey: KEY }, "body.points"],
+    ["more than 100000 points", { points: 100_001, idempotencyKey: KEY }, "body.points"],
+    ["fractional points", { points: 1.5, idempotencyKey: KEY }, "body.points"],
+    ["points as a string", { points: "10", idempotencyKey: KEY }, "body.points"],
+    [
+      "a reason over 200 characters",
+      { points: 1, reason: "r".repeat(201), idempotencyKey: KEY },
+      "body.reason",
+    ],
+    [
+      "an unknown field",
+      { points: 1, customerId: "someone-else", idempotencyKey: KEY },
+      "body.customerId",
+    ],
     ["a malformed idempotency key", { points: 1, idempotencyKey: "a b" }, "body.idempotencyKey"],
+    ["no idempotency key", { points: 1 }, "body.idempotencyKey"],
   ] as const) {
     it(`answers 400 naming ${field} for ${what}, without touching the table`, async () => {
       const res = await handle(postEvent(body), deps());
       assert.strictEqual(res.statusCode, 400);
       assert.strictEqual(bodyOf(res).field, field);
       assert.strictEqual(ddb.calls().length, 0);
+      assert.strictEqual(store.records.size, 0);
     });
   }
 

@@ -1,14 +1,23 @@
 /**
  * Loyalty service behind the PRIVATE REST API (AWS_IAM auth, Lambda proxy integration, payload
  * v1): GET /loyalty/{customerId} answers points and tier; POST /loyalty/{customerId}/points adds
- * points atomically (UpdateItem ADD), refusing a repeated idempotency key with 409.
- * Table: LOYALTY_TABLE_NAME, partition key `customerId` (string).
+ * points atomically (UpdateItem ADD), exactly once per `idempotencyKey` (required).
+ *
+ * Idempotency is Powertools' (`@aws-lambda-powertools/idempotency`, DynamoDB persistence layer):
+ * each key is its own item in IDEMPOTENCY_TABLE_NAME (partition key `id`, TTL attribute
+ * `expiration`), never an attribute of the customer's item, so the customer's item keeps the same
+ * size however many credits it receives. A replayed key answers the stored result (200); a key
+ * still in progress, or reused with another body, answers 409.
+ * Tables: LOYALTY_TABLE_NAME (partition key `customerId`), IDEMPOTENCY_TABLE_NAME.
  */
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod/mini";
-import { conflict, forbidden, HttpError, isConditionFailed, notFound } from "../shared/errors";
+import { badRequest, conflict, forbidden, HttpError, notFound } from "../shared/errors";
 import {
   correlationIdOf,
   errorResponse,
@@ -34,6 +43,12 @@ export function tierFor(points: number): Tier {
   return "bronze";
 }
 
+/** An idempotency key: 8-64 letters, digits and `_ . : -` (a UUID fits). */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
+
+/** How long a key is remembered: a retry within a day answers the stored result. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
 /** The most points one request may add. */
 export const MAX_POINTS_PER_REQUEST = 100_000;
 
@@ -49,7 +64,8 @@ export const pathSchema = z.object({ customerId });
 export const addPointsSchema = z.strictObject({
   points: z.int().check(z.positive(), z.maximum(MAX_POINTS_PER_REQUEST)),
   reason: z.optional(z.string().check(z.maxLength(200))),
-  idempotencyKey: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.:-]{8,64}$/))),
+  // Required: without a key a retried request (client, API Gateway, network) credits again.
+  idempotencyKey: z.string().check(z.regex(IDEMPOTENCY_KEY)),
 });
 
 /** A validated add-points request. */
@@ -83,8 +99,9 @@ export interface LoyaltyDb {
 export interface LoyaltyDeps {
   db: LoyaltyDb;
   tableName: string;
+  /** The idempotent credit (see {@link idempotentCredit}). */
+  credit: CreditFn;
   logger: Logger;
-  now?: () => Date;
 }
 
 /** The view of a stored item (points default to 0 for a malformed item). */
@@ -99,41 +116,96 @@ export function viewOf(id: string, item: Record<string, unknown>): LoyaltyView {
 }
 
 /**
- * The UpdateItem that adds points: `ADD` is atomic, so concurrent requests never lose points.
- * With an idempotency key the key joins a string set in the same write, conditioned on not being
- * in it yet, so a retried request cannot apply twice.
+ * The UpdateItem that adds points: `ADD` is atomic, so concurrent credits never lose points. It
+ * writes only fixed attributes (points, updatedAt, lastReason): whatever makes a credit
+ * idempotent lives in the idempotency table, so the item does not grow with every credit.
  */
 export function addPointsCommand(
   tableName: string,
   id: string,
-  input: AddPoints,
+  input: Pick<AddPoints, "points" | "reason">,
   now: Date,
 ): UpdateCommand {
   const names: Record<string, string> = { "#points": "points", "#updatedAt": "updatedAt" };
   const values: Record<string, unknown> = { ":points": input.points, ":now": now.toISOString() };
   let update = "ADD #points :points SET #updatedAt = :now";
-  let condition: string | undefined;
   if (input.reason !== undefined) {
     names["#lastReason"] = "lastReason";
     values[":reason"] = input.reason;
     update += ", #lastReason = :reason";
   }
-  if (input.idempotencyKey !== undefined) {
-    names["#keys"] = "idempotencyKeys";
-    values[":key"] = input.idempotencyKey;
-    values[":keySet"] = new Set([input.idempotencyKey]);
-    update = update.replace("ADD #points :points", "ADD #points :points, #keys :keySet");
-    condition = "attribute_not_exists(#keys) OR NOT contains(#keys, :key)";
-  }
   return new UpdateCommand({
     TableName: tableName,
     Key: { customerId: id },
     UpdateExpression: update,
-    ConditionExpression: condition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
     ReturnValues: "ALL_NEW",
   });
+}
+
+/** One credit, as the idempotent function sees it: who, how much, and the caller's key. */
+export interface Credit {
+  customerId: string;
+  idempotencyKey: string;
+  points: number;
+  reason?: string;
+}
+
+/** Applies one credit (not idempotent by itself). */
+export type CreditFn = (credit: Credit) => Promise<LoyaltyView>;
+
+/**
+ * Powertools' settings for credits. The record's key hashes customer and key (one key may be
+ * used by two customers); the payload hash covers points and reason, so a key reused with
+ * another body is refused instead of answering the first body's result. `idempotencyKey && ...`
+ * makes a missing key an error, never a record keyed by the customer alone.
+ */
+export function creditIdempotencyConfig(): IdempotencyConfig {
+  return new IdempotencyConfig({
+    eventKeyJmesPath: "idempotencyKey && [customerId, idempotencyKey]",
+    payloadValidationJmesPath: "[points, reason]",
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+  });
+}
+
+/**
+ * The credit function made idempotent with Powertools: the first request for a key saves an
+ * "in progress" record (a conditional PutItem), runs the credit and stores its answer; a replay
+ * gets the stored answer without crediting; a concurrent duplicate gets
+ * IdempotencyAlreadyInProgressError.
+ */
+export function idempotentCredit(
+  db: LoyaltyDb,
+  tableName: string,
+  persistenceStore: BasePersistenceLayer,
+  config: IdempotencyConfig = creditIdempotencyConfig(),
+  now: () => Date = () => new Date(),
+): CreditFn {
+  const credit: CreditFn = async (c) => {
+    const out = await db.send(addPointsCommand(tableName, c.customerId, c, now()));
+    return viewOf(c.customerId, out.Attributes ?? {});
+  };
+  return makeIdempotent(credit, { persistenceStore, config, keyPrefix: "loyalty-credit" });
+}
+
+/** Powertools errors by name (their classes may come from another copy of the library). */
+const IDEMPOTENCY_CONFLICTS: Record<string, string> = {
+  IdempotencyAlreadyInProgressError: "a request with this idempotencyKey is still in progress",
+  IdempotencyValidationError: "this idempotencyKey was used with another body",
+};
+
+/** The 4xx an idempotency error stands for, or undefined (a fault: 500). */
+export function idempotencyRefusal(err: unknown): HttpError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === "string" && name in IDEMPOTENCY_CONFLICTS)
+      return conflict(IDEMPOTENCY_CONFLICTS[name]);
+    if (name === "IdempotencyKeyError") return badRequest("body.idempotencyKey", "required");
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The route of a v1 proxy event: "METHOD /resource/{template}". */
@@ -180,18 +252,14 @@ export async function handle(
           parseJsonBody(ev.body, ev.isBase64Encoded),
           "body",
         );
-        const now = (deps.now ?? (() => new Date()))();
-        let out;
+        let view: LoyaltyView;
         try {
-          out = await deps.db.send(addPointsCommand(deps.tableName, id, input, now));
+          view = await deps.credit({ customerId: id, ...input });
         } catch (err) {
-          if (isConditionFailed(err)) {
-            throw conflict(`idempotencyKey ${input.idempotencyKey} was already applied`);
-          }
-          throw err;
+          throw idempotencyRefusal(err) ?? err;
         }
         logger.info("points added", { customerId: id, points: input.points });
-        return json(200, viewOf(id, out.Attributes ?? {}), correlationId);
+        return json(200, view, correlationId);
       }
       default:
         throw new HttpError(404, "not_found", "no such route");
@@ -206,16 +274,33 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 const baseLogger = createLogger({ service: "loyalty" });
+const config = creditIdempotencyConfig();
+let coldStart: { tableName: string; credit: CreditFn } | undefined;
+
+/** Reads the environment once, at the first invocation of the execution environment. */
+function fromEnvironment(): { tableName: string; credit: CreditFn } {
+  const tableName = process.env.LOYALTY_TABLE_NAME ?? "";
+  // Records: partition key `id`, TTL attribute `expiration` (the library's defaults).
+  const store = new DynamoDBPersistenceLayer({
+    tableName: process.env.IDEMPOTENCY_TABLE_NAME ?? "",
+  });
+  return { tableName, credit: idempotentCredit(client, tableName, store, config) };
+}
 
 /** The Lambda entry point. */
 export const handler = (
   event: APIGatewayProxyEvent,
-  context?: Pick<Context, "awsRequestId">,
-): Promise<APIGatewayProxyResult> =>
-  handle(event, {
+  context?: Partial<Context>,
+): Promise<APIGatewayProxyResult> => {
+  coldStart ??= fromEnvironment();
+  // An "in progress" record then expires with the invocation, so a timed-out credit can retry.
+  if (typeof context?.getRemainingTimeInMillis === "function")
+    config.registerLambdaContext(context as Context);
+  return handle(event, {
     db: client,
-    tableName: process.env.LOYALTY_TABLE_NAME ?? "",
+    ...coldStart,
     logger: context?.awsRequestId
       ? baseLogger.child({ awsRequestId: context.awsRequestId })
       : baseLogger,
   });
+};

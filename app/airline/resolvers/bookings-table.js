@@ -26,6 +26,25 @@ export function failIfError(ctx) {
   if (ctx.error) util.error("Bookings service unavailable", "ServiceUnavailable");
 }
 
+/** The user-pool group whose members may read any customer's bookings. */
+export const ADMIN_GROUP = "admin";
+
+/**
+ * Refuses every caller but a user-pool admin: a user (a `sub`) whose token comes from a Cognito
+ * user pool and whose `cognito:groups` claim holds the admin group. IAM callers have no `sub`;
+ * an external OIDC issuer's tokens are never read for groups (config names no claim here, as
+ * AppSync environment variables are not available to this program), so nobody is an admin there.
+ */
+export function adminOnly(ctx) {
+  const identity = ctx.identity;
+  if (!identity || !identity.sub || !identity.issuer) util.unauthorized();
+  if (!identity.issuer.startsWith("https://cognito-idp.")) util.unauthorized();
+  const claims = identity.claims || {};
+  const groups = claims["cognito:groups"];
+  if (!Array.isArray(groups) || !groups.includes(ADMIN_GROUP)) util.unauthorized();
+}
+
+/** The caller's `sub`; IAM callers (no `sub`) are refused. */
 export function caller(ctx) {
   if (!ctx.identity || !ctx.identity.sub) util.unauthorized();
   return ctx.identity.sub;

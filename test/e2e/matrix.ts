@@ -1,0 +1,527 @@
+/**
+ * The caller × operation matrix of one stack, measured end to end: each caller's request goes
+ * through the stack's own front door (AppSync's providers and field directives from the uploaded
+ * schema; the HTTP API's JWT authorizer, audiences and route scopes; the private REST API's
+ * resource policy and the caller's IAM policies, decided by iam-simulate) and, when admitted,
+ * through the bundled function or the uploaded APPSYNC_JS resolver, on dynalite. A cell says
+ * whether the operation was allowed and whose data came back or changed.
+ */
+import * as http from "http";
+import { AddressInfo } from "net";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { ConstDirectiveNode, Kind, ObjectTypeDefinitionNode, parse } from "graphql";
+import { MOCK_ACCOUNT_ID } from "../../tools/mock-engine";
+import { one, ofType, policyDocument } from "../helpers/harness";
+import { loadResolver, resolve as runResolver } from "./appsync";
+import { Bundle, createTables, Engine, loadBundle, StackModel, startEngine } from "./harness";
+import { Issuer } from "./issuer";
+
+/** Customer ids of the users (Cognito-style subjects, valid loyalty customer ids). */
+export const SUB = {
+  A: "a1111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+  B: "b2222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
+  admin: "c3333333-cccc-4ccc-8ccc-cccccccccccc",
+};
+const OTHER_ACCOUNT = "444455556666";
+
+/** One caller of the matrix. */
+export interface Caller {
+  label: string;
+  /** A user or client with a token (its claims), an IAM principal, nobody, or a forged event. */
+  kind: "token" | "iam" | "anonymous" | "forged";
+  claims?: Record<string, unknown>;
+  principalArn?: string;
+  /** Identity policies the principal holds (the invoker roles' come from the stack). */
+  identityPolicies?: unknown[];
+  /** lambda:SourceFunctionArn of requests made with the principal's credentials. */
+  sourceFunctionArn?: string;
+}
+
+/** The operations, in the order of the table's columns. */
+export const OPERATIONS = [
+  "GraphQL myBookings",
+  "GraphQL booking(B's)",
+  "GraphQL customerBookings(B)",
+  "GraphQL createBooking",
+  "GraphQL myLoyalty",
+  "GraphQL loyalty(B)",
+  "HTTP GET /bookings",
+  "HTTP GET /bookings/{B's}",
+  "HTTP POST /bookings",
+  "REST GET /loyalty/{B}",
+  "REST POST /loyalty/{B}/points",
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** Whose data an answer holds: customer ids found in it, as the users' names. */
+function whose(value: unknown): string {
+  const ids = new Set<string>();
+  JSON.stringify(value ?? null, (k, v) => {
+    if (k === "customerId" && typeof v === "string") ids.add(v);
+    return v;
+  });
+  const names = [...ids].map((id) => Object.entries(SUB).find(([, s]) => s === id)?.[0] ?? "other");
+  return names.length === 0 ? "no data" : names.sort().join("+") + "'s";
+}
+
+const allowed = (value: unknown) => `✔ ${whose(value)}`;
+const denied = (why: string) => `✘ ${why}`;
+
+/** The callers of a stack: users, the machine client, IAM principals, nobody, a forger. */
+export function callers(model: StackModel): Caller[] {
+  const out = model.run.outputs as Record<string, any>;
+  const cognito = model.stack === "dev";
+  const scopes = out.identityScopes as Record<string, string>;
+  const userScope = `${scopes["bookings.read"]} ${scopes["bookings.write"]}`;
+  const user = (sub: string, extra: Record<string, unknown> = {}) => ({
+    iss: out.identityIssuerUrl,
+    sub,
+    scope: userScope,
+    ...(cognito ? { client_id: out.webClientId, token_use: "access" } : { aud: "api://bookings" }),
+    ...extra,
+  });
+  const roles = out.privateApiInvokerRoleArns as Record<string, string>;
+  const resolver = model.fn("loyalty-resolver");
+  const broad = [
+    { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+  ];
+  return [
+    { label: "user A", kind: "token", claims: user(SUB.A) },
+    { label: "user B", kind: "token", claims: user(SUB.B) },
+    {
+      label: cognito ? "admin (cognito:groups admin)" : "admin (IdP groups: admin)",
+      kind: "token",
+      claims: user(SUB.admin, cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] }),
+    },
+    {
+      label: "machine client",
+      kind: "token",
+      claims: {
+        iss: out.identityIssuerUrl,
+        sub: cognito ? out.machineClientId : "svc-loyalty-reader",
+        scope: scopes["loyalty.read"],
+        ...(cognito
+          ? { client_id: out.machineClientId, token_use: "access" }
+          : { aud: "api://bookings" }),
+      },
+    },
+    {
+      label: "invoker role appsync-loyalty-resolver (in its function)",
+      kind: "iam",
+      principalArn: roles["appsync-loyalty-resolver"],
+      sourceFunctionArn: resolver.arn,
+    },
+    {
+      label: "invoker role appsync-loyalty-resolver (in another function)",
+      kind: "iam",
+      principalArn: roles["appsync-loyalty-resolver"],
+      sourceFunctionArn: resolver.arn.replace(/function:.*$/, "function:someone-elses"),
+    },
+    {
+      label: "invoker role points-accrual-batch",
+      kind: "iam",
+      principalArn: roles["points-accrual-batch"],
+    },
+    {
+      label: "unnamed IAM principal, same account (Allow *)",
+      kind: "iam",
+      principalArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ops-admin`,
+      identityPolicies: broad,
+    },
+    {
+      label: "another account's principal (Allow *)",
+      kind: "iam",
+      principalArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/partner-admin`,
+      identityPolicies: broad,
+    },
+    { label: "anonymous", kind: "anonymous" },
+    {
+      label: "forged direct invoke (claims of B / an admin)",
+      kind: "forged",
+      claims: user(SUB.B, cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] }),
+    },
+  ];
+}
+
+/** Everything a stack's matrix runs on; `close` stops the engine and the fake SSM. */
+export interface Plant {
+  model: StackModel;
+  engine: Engine;
+  issuer: Issuer;
+  loyalty: Bundle;
+  bookings: Bundle;
+  resolver: Bundle;
+  /** Booking ids of A and B, made through the bookings function. */
+  bookingOf: Record<"A" | "B", string>;
+  close(): Promise<void>;
+}
+
+/** A stand-in for SSM's GetParameter on 127.0.0.1: answers the stack's parameter values. */
+async function fakeSsm(values: Record<string, string>) {
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const name = (JSON.parse(body || "{}") as { Name?: string }).Name ?? "";
+      res.writeHead(name in values ? 200 : 400, { "content-type": "application/x-amz-json-1.1" });
+      res.end(
+        JSON.stringify(
+          name in values
+            ? { Parameter: { Name: name, Type: "SecureString", Value: values[name] } }
+            : { __type: "ParameterNotFound", message: name },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** The private REST API as the stack configures it: resource policy, roles' policies, endpoint. */
+function restDoor(model: StackModel) {
+  const run = model.run;
+  const resourcePolicy = policyDocument(
+    one(run, "aws:apigateway/restApiPolicy:RestApiPolicy").inputs.policy,
+  );
+  const api = one(run, "aws:apigateway/restApi:RestApi");
+  const stage = String((run.outputs as Record<string, string>).privateApiUrl)
+    .split("/")
+    .pop();
+  const vpce = String((run.outputs as Record<string, string>).vpcEndpointId);
+  const rolePolicies = (roleArn: string) => {
+    const role = ofType(run, "aws:iam/role:Role").find((r) => r.arn === roleArn);
+    if (!role) return [];
+    return ofType(run, "aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.inputs.role === role.id || p.inputs.role === role.inputs.name)
+      .map((p) => policyDocument(p.inputs.policy));
+  };
+  /** AWS's decision for execute-api:Invoke, from inside the VPC through the stack's endpoint. */
+  return async (caller: Caller, method: string, path: string) => {
+    const resource = `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:${api.id}/${stage}/${method}${path}`;
+    const context: Record<string, string> = {
+      "aws:PrincipalArn": caller.principalArn!,
+      "aws:SourceVpce": vpce,
+    };
+    if (caller.sourceFunctionArn) context["lambda:SourceFunctionArn"] = caller.sourceFunctionArn;
+    const policies = caller.identityPolicies ?? rolePolicies(caller.principalArn!);
+    const result = (await runSimulation(
+      {
+        request: {
+          principal: caller.principalArn!,
+          action: "execute-api:Invoke",
+          resource: { resource, accountId: MOCK_ACCOUNT_ID },
+          contextVariables: context,
+        },
+        identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy,
+      } as never,
+      {},
+    )) as { overallResult?: string; result?: { analysis?: { result?: string } } };
+    return result.overallResult ?? result.result?.analysis?.result ?? "error";
+  };
+}
+
+/** A v1 proxy event for the loyalty function from an IAM caller (API Gateway fills userArn). */
+function restEvent(method: string, customerId: string, userArn: string, body?: unknown) {
+  const points = method === "POST";
+  return {
+    resource: points ? "/loyalty/{customerId}/points" : "/loyalty/{customerId}",
+    path: `/loyalty/${customerId}${points ? "/points" : ""}`,
+    httpMethod: method,
+    headers: {},
+    pathParameters: { customerId },
+    requestContext: { requestId: "r", identity: { userArn } },
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+const session = (roleArn: string) =>
+  roleArn.replace(
+    /^arn:aws:iam::(\d+):role\/(?:.*\/)?([^/]+)$/,
+    "arn:aws:sts::$1:assumed-role/$2/e2e",
+  );
+const LAMBDA_CONTEXT = { awsRequestId: "e2e", getRemainingTimeInMillis: () => 10_000 };
+let keySeq = 0;
+const nextKey = () => `e2e-key-${String(++keySeq).padStart(6, "0")}`;
+
+/** A REST method, through the door and the loyalty function. */
+async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promise<string> {
+  if (caller.kind === "forged") {
+    const res = await plant.loyalty.handler(
+      restEvent(
+        method,
+        SUB.B,
+        session(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/anything`),
+        method === "POST" ? { points: 1, idempotencyKey: nextKey() } : undefined,
+      ),
+      LAMBDA_CONTEXT,
+    );
+    return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
+  }
+  if (caller.kind !== "iam") return denied("403 (not SigV4-signed)");
+  const path = method === "GET" ? `/loyalty/${SUB.B}` : `/loyalty/${SUB.B}/points`;
+  const decision = await restDoor(plant.model)(caller, method, path);
+  if (decision !== "Allowed") return denied(`403 (${decision})`);
+  const body = method === "POST" ? { points: 1, idempotencyKey: nextKey() } : undefined;
+  const res = await plant.loyalty.handler(
+    restEvent(method, SUB.B, session(caller.principalArn!), body),
+    LAMBDA_CONTEXT,
+  );
+  return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
+}
+
+/** The HTTP API: JWT authorizer (issuer, audiences, route scopes), then the bookings function. */
+async function httpApi(plant: Plant, caller: Caller, route: string): Promise<string> {
+  const run = plant.model.run;
+  const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer").inputs.jwtConfiguration as {
+    issuer: string;
+    audiences: string[];
+  };
+  const routeKey = route.replace("{B's}", "{bookingId}");
+  const scopes = (ofType(run, "aws:apigatewayv2/route:Route").find(
+    (r) => r.inputs.routeKey === routeKey,
+  )?.inputs.authorizationScopes ?? []) as string[];
+  let claims: Record<string, unknown>;
+  if (caller.kind === "forged") claims = caller.claims!;
+  else {
+    if (caller.kind !== "token") return denied("401 (no JWT)");
+    const verified = await plant.issuer.verify(plant.issuer.sign(caller.claims!), jwt.issuer);
+    if (!verified) return denied("401 (token)");
+    const aud = [verified.aud, verified.client_id].flat().filter(Boolean) as string[];
+    if (!aud.some((a) => jwt.audiences.includes(a))) return denied("401 (audience)");
+    const granted = String(verified.scope ?? "").split(" ");
+    if (scopes.length > 0 && !scopes.some((s) => granted.includes(s))) return denied("403 (scope)");
+    claims = verified;
+  }
+  const [method] = routeKey.split(" ");
+  const event = {
+    routeKey,
+    rawPath: routeKey.split(" ")[1].replace("{bookingId}", plant.bookingOf.B),
+    headers: {},
+    pathParameters: routeKey.includes("{bookingId}") ? { bookingId: plant.bookingOf.B } : undefined,
+    requestContext: {
+      requestId: "r",
+      http: { method },
+      authorizer: { jwt: { claims, scopes: null } },
+    },
+    body:
+      method === "POST"
+        ? JSON.stringify({ flightId: "LH-400", seatClass: "economy", passengers: 1 })
+        : undefined,
+    isBase64Encoded: false,
+  };
+  const res = await plant.bookings.handler(event, LAMBDA_CONTEXT);
+  return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
+}
+
+/** The directives of a root field in the uploaded schema: name → cognito_groups (if any). */
+function fieldDirectives(schema: string, type: string, field: string): Map<string, string[]> {
+  const doc = parse(schema);
+  const def = doc.definitions.find(
+    (d): d is ObjectTypeDefinitionNode =>
+      d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === type,
+  );
+  const node = def?.fields?.find((f) => f.name.value === field);
+  const out = new Map<string, string[]>();
+  for (const d of (node?.directives ?? []) as ConstDirectiveNode[]) {
+    const groups = d.arguments?.find((a) => a.name.value === "cognito_groups")?.value;
+    out.set(
+      d.name.value,
+      groups?.kind === Kind.LIST ? groups.values.map((v) => (v as { value: string }).value) : [],
+    );
+  }
+  return out;
+}
+
+const GRAPHQL_ARGS: Record<string, (plant: Plant) => Record<string, unknown>> = {
+  myBookings: () => ({}),
+  booking: (p) => ({ id: p.bookingOf.B }),
+  customerBookings: () => ({ customerId: SUB.B }),
+  createBooking: () => ({ input: { flightId: "LH-400", seatClass: "ECONOMY", passengers: 1 } }),
+  myLoyalty: () => ({}),
+  loyalty: () => ({ customerId: SUB.B }),
+};
+
+/** AppSync: the caller's provider and token, the field's directives, then the resolver. */
+async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<string> {
+  const field = op.replace(/^GraphQL (\w+).*$/, "$1");
+  const type = field === "createBooking" ? "Mutation" : "Query";
+  const run = plant.model.run;
+  const api = one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs as Record<string, any>;
+  const code = ofType(run, "aws:appsync/resolver:Resolver").find(
+    (r) => r.inputs.type === type && r.inputs.field === field,
+  )?.inputs.code as string | undefined;
+  const cognito = api.authenticationType === "AMAZON_COGNITO_USER_POOLS";
+  let identity: Record<string, unknown>;
+  if (caller.kind === "anonymous") return denied("401 (no credentials)");
+  if (caller.kind === "forged") {
+    if (code) return "— (APPSYNC_JS runs only in AppSync)";
+    identity = { sub: caller.claims!.sub, issuer: caller.claims!.iss, claims: caller.claims };
+  } else {
+    const provider =
+      caller.kind === "iam" ? "aws_iam" : cognito ? "aws_cognito_user_pools" : "aws_oidc";
+    if (caller.kind === "token") {
+      const issuer = cognito
+        ? `https://cognito-idp.${api.userPoolConfig.awsRegion}.amazonaws.com/${api.userPoolConfig.userPoolId}`
+        : api.openidConnectConfig.issuer;
+      const claims = await plant.issuer.verify(plant.issuer.sign(caller.claims!), issuer);
+      const clientRegex = cognito
+        ? api.userPoolConfig.appIdClientRegex
+        : api.openidConnectConfig.clientId;
+      const client = String(cognito ? claims?.client_id : claims?.aud);
+      if (!claims || (clientRegex && !new RegExp(`^(?:${clientRegex})$`).test(client)))
+        return denied("401 (token or client)");
+      identity = cognito
+        ? {
+            sub: claims.sub,
+            issuer,
+            username: claims.sub,
+            claims,
+            groups: claims["cognito:groups"] ?? null,
+            sourceIp: [],
+            defaultAuthStrategy: "ALLOW",
+          }
+        : { sub: claims.sub, issuer, claims };
+    } else {
+      identity = {
+        accountId: caller.principalArn!.split(":")[4],
+        userArn: session(caller.principalArn!),
+        sourceIp: [],
+      };
+    }
+    const directives = fieldDirectives(String(api.schema), type, field);
+    if (!directives.has(provider)) return denied(`Unauthorized (no @${provider})`);
+    const groups = directives.get(provider) ?? [];
+    const mine = ((identity.claims as Record<string, unknown> | undefined)?.["cognito:groups"] ??
+      []) as string[];
+    if (groups.length > 0 && !groups.some((g) => mine.includes(g)))
+      return denied("Unauthorized (group)");
+  }
+  const args = GRAPHQL_ARGS[field](plant);
+  try {
+    if (code) {
+      const table = plant.model.tableOf(plant.model.fn("bookings"), "BOOKINGS_TABLE_NAME").name;
+      return allowed(
+        await runResolver(loadResolver(code), { args, identity }, plant.engine.client, table),
+      );
+    }
+    const event = {
+      arguments: args,
+      identity,
+      info: { fieldName: field, parentTypeName: type },
+      request: { headers: {} },
+      source: null,
+    };
+    return allowed(await plant.resolver.handler(event, LAMBDA_CONTEXT));
+  } catch (err) {
+    const e = err as { errorType?: string; name?: string };
+    return denied(e.errorType ?? e.name ?? "error");
+  }
+}
+
+/** Sets up a stack's plant: tables, fake SSM, bundles, the resolver's route to the REST API. */
+export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant> {
+  const engine = await startEngine();
+  await createTables(engine, model.tables);
+  const resolverFn = model.fn("loyalty-resolver");
+  const keys = model.run.rawOutputs.privateApiKeyValues as Record<string, string>;
+  const ssm = await fakeSsm({
+    [resolverFn.environment.LOYALTY_API_KEY_PARAMETER]: keys["appsync-loyalty-resolver"],
+  });
+  const loyalty = loadBundle(model.fn("loyalty"), engine);
+  const bookings = loadBundle(model.fn("bookings"), engine);
+  const resolver = loadBundle(resolverFn, engine, { AWS_ENDPOINT_URL_SSM: ssm.url });
+  const plant: Plant = {
+    model,
+    engine,
+    issuer,
+    loyalty,
+    bookings,
+    resolver,
+    bookingOf: { A: "", B: "" },
+    close: async () => {
+      await new Promise<void>((r) => ssm.server.close(() => r()));
+      await engine.close();
+    },
+  };
+  // The resolver's signed GET goes to the private API: the door decides as for its role in its
+  // function, the loyalty function answers.
+  const origin = new URL(resolverFn.environment.LOYALTY_API_URL).origin;
+  const realFetch = globalThis.fetch;
+  const roleArn = (model.run.outputs as Record<string, any>).privateApiInvokerRoleArns[
+    "appsync-loyalty-resolver"
+  ];
+  globalThis.fetch = (async (input: string | URL, init?: RequestInit) => {
+    const url = new URL(String(input));
+    if (url.origin !== origin) return realFetch(input, init);
+    const customerId = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+    const caller: Caller = {
+      label: "resolver",
+      kind: "iam",
+      principalArn: roleArn,
+      sourceFunctionArn: resolverFn.arn,
+    };
+    if ((await restDoor(model)(caller, "GET", `/loyalty/${customerId}`)) !== "Allowed")
+      return new Response("{}", { status: 403 });
+    const res = await loyalty.handler(
+      restEvent("GET", customerId, session(roleArn)),
+      LAMBDA_CONTEXT,
+    );
+    return new Response(res.body, { status: res.statusCode });
+  }) as typeof fetch;
+  const restore = plant.close;
+  plant.close = async () => {
+    globalThis.fetch = realFetch;
+    await restore();
+  };
+  // Data of A and B: loyalty points (as the batch caller) and one booking each.
+  for (const who of ["A", "B"] as const) {
+    const batch = session(
+      (model.run.outputs as Record<string, any>).privateApiInvokerRoleArns["points-accrual-batch"],
+    );
+    await loyalty.handler(
+      restEvent("POST", SUB[who], batch, { points: 1000, idempotencyKey: nextKey() }),
+      LAMBDA_CONTEXT,
+    );
+    const created = await bookings.handler(
+      {
+        routeKey: "POST /bookings",
+        headers: {},
+        requestContext: {
+          requestId: "seed",
+          http: { method: "POST" },
+          authorizer: { jwt: { claims: { sub: SUB[who] } } },
+        },
+        body: JSON.stringify({ flightId: "LH-100", seatClass: "business", passengers: 2 }),
+      },
+      LAMBDA_CONTEXT,
+    );
+    plant.bookingOf[who] = JSON.parse(created.body).bookingId;
+  }
+  return plant;
+}
+
+/** One row per caller: the cell of every operation. */
+export async function matrix(plant: Plant): Promise<{ caller: string; cells: string[] }[]> {
+  const rows: { caller: string; cells: string[] }[] = [];
+  for (const caller of callers(plant.model)) {
+    const cells: string[] = [];
+    for (const op of OPERATIONS) {
+      if (op.startsWith("GraphQL")) cells.push(await graphql(plant, caller, op));
+      else if (op.startsWith("HTTP")) cells.push(await httpApi(plant, caller, op.slice(5)));
+      else cells.push(await rest(plant, caller, op.startsWith("REST GET") ? "GET" : "POST"));
+    }
+    rows.push({ caller: caller.label, cells });
+  }
+  return rows;
+}
+
+/** The rows as a Markdown table. */
+export function markdown(rows: { caller: string; cells: string[] }[]): string {
+  const head = `| caller | ${OPERATIONS.join(" | ")} |`;
+  const rule = `|${" --- |".repeat(OPERATIONS.length + 1)}`;
+  return [head, rule, ...rows.map((r) => `| ${r.caller} | ${r.cells.join(" | ")} |`)].join("\n");
+}
