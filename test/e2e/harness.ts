@@ -93,7 +93,7 @@ export interface FunctionSpec {
 
 /** What the suite needs from one run of the program for a stack. */
 export interface StackModel {
-  stack: "dev" | "prod";
+  stack: string;
   run: ProgramRun;
   tables: TableSpec[];
   functions: FunctionSpec[];
@@ -134,13 +134,17 @@ const models = new Map<string, Promise<StackModel>>();
  * The program run for a stack (once per process) and what it says about tables and functions.
  * Bundles the handlers to dist/handlers first (cached bundles make this cheap).
  */
-export function stackModel(stack: "dev" | "prod"): Promise<StackModel> {
-  let model = models.get(stack);
+export function stackModel(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+): Promise<StackModel> {
+  const key = `${stack}\0${JSON.stringify(overrides)}`;
+  let model = models.get(key);
   if (!model) {
     model = (async () => {
       const built = buildHandlers();
       const bundles = new Map(built.map((b) => [b.name, fs.readFileSync(b.file, "utf8")]));
-      const run = await runStack(stack);
+      const run = await runStack(stack, overrides);
       const tables = ofType(run, "aws:dynamodb/table:Table").map(tableSpec);
       const functions = ofType(run, "aws:lambda/function:Function").map((r) => ({
         resource: r.name,
@@ -167,7 +171,7 @@ export function stackModel(stack: "dev" | "prod"): Promise<StackModel> {
         },
       };
     })();
-    models.set(stack, model);
+    models.set(key, model);
   }
   return model;
 }

@@ -6,15 +6,26 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { PROD_OIDC } from "../helpers/harness";
 import { saveEnv, stackModel } from "./harness";
 import { startIssuer, Issuer } from "./issuer";
-import { markdown, matrix, OPERATIONS, plantFor } from "./matrix";
+import { isCognito, markdown, matrix, OPERATIONS, plantFor } from "./matrix";
 
 const README = path.join(__dirname, "..", "..", "README.md");
 const START = "<!-- generated-matrix:start (UPDATE_README=1 npm run test:e2e) -->";
 const END = "<!-- generated-matrix:end -->";
 
 type Rows = { caller: string; cells: string[] }[];
+
+/**
+ * What the matrix covers: each checked-in stack as it is, and prod with an external OIDC issuer
+ * in place of its user pool (the other identity tier the program supports).
+ */
+const VARIANTS = [
+  { name: "dev", stack: "dev", overrides: {} },
+  { name: "prod", stack: "prod", overrides: {} },
+  { name: "prod with identityProvider: oidc", stack: "prod", overrides: PROD_OIDC },
+];
 const cell = (rows: Rows, caller: string, op: (typeof OPERATIONS)[number]) => {
   const row = rows.find((r) => r.caller.startsWith(caller));
   assert.ok(row, `no row for ${caller}`);
@@ -26,14 +37,17 @@ describe("e2e: who may read or change what (both stacks, end to end on dynalite)
   let issuer: Issuer;
   let restoreEnv: () => void;
   const tables: Record<string, Rows> = {};
+  const cognito: Record<string, boolean> = {};
 
   before(async () => {
     restoreEnv = saveEnv();
     issuer = await startIssuer();
-    for (const stack of ["dev", "prod"] as const) {
-      const plant = await plantFor(await stackModel(stack), issuer);
+    for (const v of VARIANTS) {
+      const model = await stackModel(v.stack, v.overrides);
+      cognito[v.name] = isCognito(model);
+      const plant = await plantFor(model, issuer);
       try {
-        tables[stack] = await matrix(plant);
+        tables[v.name] = await matrix(plant);
       } finally {
         await plant.close();
       }
@@ -44,7 +58,7 @@ describe("e2e: who may read or change what (both stacks, end to end on dynalite)
     restoreEnv?.();
   });
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const { name: stack } of VARIANTS) {
     it(`${stack}: a user reads and books only their own data, on every API`, () => {
       const rows = tables[stack];
       for (const user of ["user A", "user B"]) {
@@ -115,25 +129,36 @@ describe("e2e: who may read or change what (both stacks, end to end on dynalite)
     });
   }
 
-  it("dev: a user-pool admin reads any customer's bookings and loyalty; prod: an IdP's groups claim makes nobody an admin", () => {
-    assert.strictEqual(cell(tables.dev, "admin", "GraphQL customerBookings(B)"), "✔ B's");
-    assert.strictEqual(cell(tables.dev, "admin", "GraphQL loyalty(B)"), "✔ B's");
-    assert.match(cell(tables.prod, "admin", "GraphQL customerBookings(B)"), /^✘ Unauthorized/);
-    assert.strictEqual(cell(tables.prod, "admin", "GraphQL loyalty(B)"), "✘ Forbidden");
+  it("a user-pool admin reads any customer's bookings and loyalty; an IdP's groups claim makes nobody an admin", () => {
+    assert.deepStrictEqual(cognito, {
+      dev: true,
+      prod: true,
+      "prod with identityProvider: oidc": false,
+    });
+    for (const stack of ["dev", "prod"]) {
+      assert.strictEqual(cell(tables[stack], "admin", "GraphQL customerBookings(B)"), "✔ B's");
+      assert.strictEqual(cell(tables[stack], "admin", "GraphQL loyalty(B)"), "✔ B's");
+    }
+    for (const [stack, who] of [
+      ["dev", "federated user"],
+      ["prod", "federated user"],
+      ["prod with identityProvider: oidc", "admin (IdP groups: admin)"],
+    ]) {
+      assert.match(cell(tables[stack], who, "GraphQL customerBookings(B)"), /^✘ Unauthorized/);
+      assert.strictEqual(cell(tables[stack], who, "GraphQL loyalty(B)"), "✘ Forbidden");
+    }
   });
 
   it("is the matrix in the README (UPDATE_README=1 npm run test:e2e rewrites it)", () => {
     const block = [
       START,
       "",
-      "**dev** (Cognito user pool)",
-      "",
-      markdown(tables.dev),
-      "",
-      "**prod** (external OIDC issuer)",
-      "",
-      markdown(tables.prod),
-      "",
+      ...VARIANTS.flatMap((v) => [
+        `**${v.name}** (${cognito[v.name] ? "Cognito user pool" : "external OIDC issuer"})`,
+        "",
+        markdown(tables[v.name]),
+        "",
+      ]),
       END,
     ].join("\n");
     const readme = fs.readFileSync(README, "utf8");

@@ -21,6 +21,7 @@ export const SUB = {
   A: "a1111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
   B: "b2222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
   admin: "c3333333-cccc-4ccc-8ccc-cccccccccccc",
+  federated: "d4444444-dddd-4ddd-8ddd-dddddddddddd",
 };
 const OTHER_ACCOUNT = "444455556666";
 
@@ -67,10 +68,17 @@ function whose(value: unknown): string {
 const allowed = (value: unknown) => `✔ ${whose(value)}`;
 const denied = (why: string) => `✘ ${why}`;
 
+/** Whether the stack signs users in with its own Cognito user pool (else an external issuer). */
+export function isCognito(model: StackModel): boolean {
+  return typeof (model.run.outputs as Record<string, unknown>).userPoolId === "string";
+}
+
 /** The callers of a stack: users, the machine client, IAM principals, nobody, a forger. */
 export function callers(model: StackModel): Caller[] {
   const out = model.run.outputs as Record<string, any>;
-  const cognito = model.stack === "dev";
+  // The stack's identity tier decides the token shapes: a user pool issues access tokens with
+  // client_id and cognito:groups; an external OIDC issuer, tokens with an audience.
+  const cognito = isCognito(model);
   const scopes = out.identityScopes as Record<string, string>;
   const userScope = `${scopes["bookings.read"]} ${scopes["bookings.write"]}`;
   const user = (sub: string, extra: Record<string, unknown> = {}) => ({
@@ -93,6 +101,17 @@ export function callers(model: StackModel): Caller[] {
       kind: "token",
       claims: user(SUB.admin, cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] }),
     },
+    // A federated user whose IdP asserts groups: admin (Cognito keeps it out of cognito:groups
+    // unless config maps it): with an external OIDC issuer the admin row above is that user.
+    ...(cognito
+      ? [
+          {
+            label: "federated user (IdP groups: admin)",
+            kind: "token" as const,
+            claims: user(SUB.federated, { groups: ["admin"] }),
+          },
+        ]
+      : []),
     {
       label: "machine client",
       kind: "token",
