@@ -304,6 +304,11 @@ const schema = z.strictObject({
    * break the others' logging).
    */
   manageApiGatewayAccount: z.boolean().default(true),
+  /**
+   * Whether the VPC gets an SSM interface endpoint, for functions in private subnets that read
+   * SecureStrings. False when the VPC already has one (private DNS: one per service and VPC).
+   */
+  ssmEndpoint: z.boolean().default(true),
 
   usagePlans: z.array(usagePlanTier).min(1, "expected at least one usage plan tier"),
   internalCallers: z.array(internalCaller),

@@ -36,6 +36,7 @@ const network = new Network("network", {
         },
       }),
   allowedSecurityGroupIds: config.endpointAllowedSecurityGroupIds,
+  ssmEndpoint: config.ssmEndpoint,
   tags,
 });
 

@@ -310,6 +310,18 @@ describe("program", () => {
     });
   });
 
+  it("creates the SSM interface endpoint unless the stack says its VPC has one", async () => {
+    const endpoints = (run: ProgramRun) =>
+      ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").map((r) => String(r.inputs.serviceName));
+    assert.deepStrictEqual(endpoints(await runStack("prod")).sort(), [
+      "com.amazonaws.eu-west-1.execute-api",
+      "com.amazonaws.eu-west-1.ssm",
+    ]);
+    assert.deepStrictEqual(endpoints(await runStack("prod", { ssmEndpoint: false })), [
+      "com.amazonaws.eu-west-1.execute-api",
+    ]);
+  });
+
   describe("dev: the GraphQL loyalty resolver", () => {
     let run: ProgramRun;
     before(async () => {
