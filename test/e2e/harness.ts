@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { buildHandlers } from "../../tools/build-handlers";
-import { ofType, ProgramRun, RegisteredResource, runStack } from "../helpers/harness";
+import { ofType, ProgramRun, RegisteredResource, runKey, runStack } from "../helpers/harness";
 
 // dynalite has no type declarations; this is the part of its API the suite uses.
 
@@ -138,7 +138,7 @@ export function stackModel(
   stack: string,
   overrides: Record<string, unknown> = {},
 ): Promise<StackModel> {
-  const key = `${stack}\0${JSON.stringify(overrides)}`;
+  const key = runKey(stack, overrides);
   let model = models.get(key);
   if (!model) {
     model = (async () => {

@@ -56,6 +56,11 @@ export function stackConfig(
 
 const stackRuns = new Map<string, Promise<ProgramRun>>();
 
+/** One key per stack and overrides; undefined (which removes a key) stays distinct from absent. */
+export function runKey(stack: string, overrides: Record<string, unknown>): string {
+  return `${stack}\0${JSON.stringify(overrides, (_, v) => (v === undefined ? "\0unset" : v))}`;
+}
+
 /**
  * Runs the whole program (index.ts) for a stack, with optional config overrides. A run without
  * options happens once per stack and overrides in a mocha process and is shared: the program is
@@ -68,7 +73,7 @@ export function runStack(
 ): Promise<ProgramRun> {
   const run = () => runProgram({ stack, config: stackConfig(stack, overrides), ...options });
   if (Object.keys(options).length > 0) return run();
-  const key = `${stack}\0${JSON.stringify(overrides)}`;
+  const key = runKey(stack, overrides);
   if (!stackRuns.has(key)) stackRuns.set(key, run());
   return stackRuns.get(key) as Promise<ProgramRun>;
 }
