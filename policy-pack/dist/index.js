@@ -15385,12 +15385,12 @@ function cognitoConfigs(props) {
 }
 var appsyncCognitoClientRegex = {
   name: "sec1-a-appsync-cognito-client-regex",
-  description: "AppSync Cognito user pool providers must name the app clients they accept (appIdClientRegex): without it, a token from any app client of the pool, including ones made for other applications, calls the API.",
-  enforcementLevel: "mandatory",
+  description: "AppSync Cognito user pool providers should name the app clients they accept (appIdClientRegex): without it, a token from any app client of the pool, including ones made for other applications, calls the API. Advisory by default: every such caller still signed in to the pool, and the schema's directives still decide per field; make it mandatory where a pool serves several applications.",
+  enforcementLevel: "advisory",
   configSchema: clientRegexSchema,
   ...sec1Metadata(
     "A",
-    "high",
+    "medium",
     "Set `appIdClientRegex` in each Cognito `userPoolConfig` (default and additional providers) to the ids of the app clients that call this API, e.g. `^(<webClientId>|<mobileClientId>)$`.",
     DOCS12.appsyncCognito,
     ["appsync", "cognito"]
