@@ -1,7 +1,7 @@
 /**
  * The authorizer's settings, read from its environment once per cold start.
  *
- * Contract (../../../shared/DESIGN.md, "Handler contracts"):
+ * Contract (its environment, set by the HttpApi component in Lambda authorizer mode):
  * - `JWT_ISSUER`: one https issuer URL, or several separated by commas.
  * - `JWT_AUDIENCE`: comma-separated audiences / client ids (a token's `aud`, or `client_id` for
  *   Cognito access tokens, must name one of them).
