@@ -12696,6 +12696,7 @@ function buildModel(index) {
     entries(kind) {
       let list = kinds.get(kind);
       if (!list) {
+        kinds.set(kind, []);
         list = BUILDERS[kind](model);
         kinds.set(kind, list);
       }
@@ -12709,9 +12710,19 @@ function buildModel(index) {
     functionHop(fn) {
       let hop = hops.get(fn);
       if (!hop) {
-        hop = { label: `function ${nameOf(fn)}`, resource: fn, next: [] };
+        let next;
+        hop = {
+          label: `function ${nameOf(fn)}`,
+          resource: fn,
+          get next() {
+            if (next === void 0) {
+              next = [];
+              next.push(...functionReach(model, fn));
+            }
+            return next;
+          }
+        };
         hops.set(fn, hop);
-        hop.next.push(...functionReach(model, fn));
       }
       return hop;
     },
