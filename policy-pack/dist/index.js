@@ -7223,7 +7223,7 @@ var require_public_api = __commonJS({
     var log = require_log();
     var identity = require_identity();
     var lineCounter = require_line_counter();
-    var parser = require_parser();
+    var parser2 = require_parser();
     function parseOptions(options) {
       const prettyErrors = options.prettyErrors !== false;
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
@@ -7231,7 +7231,7 @@ var require_public_api = __commonJS({
     }
     function parseAllDocuments(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
-      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
+      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       const docs = Array.from(composer$1.compose(parser$1.parse(source)));
       if (prettyErrors && lineCounter2)
@@ -7245,7 +7245,7 @@ var require_public_api = __commonJS({
     }
     function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
-      const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
+      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       let doc = null;
       for (const _doc of composer$1.compose(parser$1.parse(source), true, source.length)) {
@@ -7327,7 +7327,7 @@ var require_dist = __commonJS({
     var cst = require_cst();
     var lexer = require_lexer();
     var lineCounter = require_line_counter();
-    var parser = require_parser();
+    var parser2 = require_parser();
     var publicApi = require_public_api();
     var visit = require_visit();
     exports2.Composer = composer.Composer;
@@ -7352,7 +7352,7 @@ var require_dist = __commonJS({
     exports2.CST = cst;
     exports2.Lexer = lexer.Lexer;
     exports2.LineCounter = lineCounter.LineCounter;
-    exports2.Parser = parser.Parser;
+    exports2.Parser = parser2.Parser;
     exports2.parse = publicApi.parse;
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
@@ -9419,44 +9419,44 @@ var require_parser2 = __commonJS({
     var _source = require_source();
     var _tokenKind = require_tokenKind();
     function parse2(source, options) {
-      const parser = new Parser(source, options);
-      const document = parser.parseDocument();
+      const parser2 = new Parser(source, options);
+      const document = parser2.parseDocument();
       Object.defineProperty(document, "tokenCount", {
         enumerable: false,
-        value: parser.tokenCount
+        value: parser2.tokenCount
       });
       return document;
     }
     function parseValue(source, options) {
-      const parser = new Parser(source, options);
-      parser.expectToken(_tokenKind.TokenKind.SOF);
-      const value = parser.parseValueLiteral(false);
-      parser.expectToken(_tokenKind.TokenKind.EOF);
+      const parser2 = new Parser(source, options);
+      parser2.expectToken(_tokenKind.TokenKind.SOF);
+      const value = parser2.parseValueLiteral(false);
+      parser2.expectToken(_tokenKind.TokenKind.EOF);
       return value;
     }
     function parseConstValue(source, options) {
-      const parser = new Parser(source, options);
-      parser.expectToken(_tokenKind.TokenKind.SOF);
-      const value = parser.parseConstValueLiteral();
-      parser.expectToken(_tokenKind.TokenKind.EOF);
+      const parser2 = new Parser(source, options);
+      parser2.expectToken(_tokenKind.TokenKind.SOF);
+      const value = parser2.parseConstValueLiteral();
+      parser2.expectToken(_tokenKind.TokenKind.EOF);
       return value;
     }
     function parseType(source, options) {
-      const parser = new Parser(source, options);
-      parser.expectToken(_tokenKind.TokenKind.SOF);
-      const type = parser.parseTypeReference();
-      parser.expectToken(_tokenKind.TokenKind.EOF);
+      const parser2 = new Parser(source, options);
+      parser2.expectToken(_tokenKind.TokenKind.SOF);
+      const type = parser2.parseTypeReference();
+      parser2.expectToken(_tokenKind.TokenKind.EOF);
       return type;
     }
     function parseSchemaCoordinate(source) {
       const sourceObj = (0, _source.isSource)(source) ? source : new _source.Source(source);
       const lexer = new _schemaCoordinateLexer.SchemaCoordinateLexer(sourceObj);
-      const parser = new Parser(source, {
+      const parser2 = new Parser(source, {
         lexer
       });
-      parser.expectToken(_tokenKind.TokenKind.SOF);
-      const coordinate = parser.parseSchemaCoordinate();
-      parser.expectToken(_tokenKind.TokenKind.EOF);
+      parser2.expectToken(_tokenKind.TokenKind.SOF);
+      const coordinate = parser2.parseSchemaCoordinate();
+      parser2.expectToken(_tokenKind.TokenKind.EOF);
       return coordinate;
     }
     var Parser = class {
@@ -12251,7 +12251,6 @@ var aws2 = __toESM(require("@pulumi/aws"));
 var import_policy2 = require("@pulumi/policy");
 
 // lib/openapi-security.ts
-var import_yaml = __toESM(require_dist());
 var METHODS = [
   "get",
   "put",
@@ -12296,13 +12295,18 @@ function operationVerdict(operation, rootSecurity, schemes) {
   return verdicts.includes("undecided") ? "undecided" : "authenticated";
 }
 var parsedBodies = /* @__PURE__ */ new Map();
+var parseYaml;
+function yamlParser() {
+  parseYaml ??= require_dist().parse;
+  return parseYaml;
+}
 function parseDocument(body) {
   try {
     return asRecord(JSON.parse(body));
   } catch {
   }
   try {
-    return asRecord((0, import_yaml.parse)(body, { maxAliasCount: 100 }));
+    return asRecord(yamlParser()(body, { maxAliasCount: 100 }));
   } catch {
     return "unreadable";
   }
@@ -12357,7 +12361,6 @@ function openOperations(body, exemptMethods) {
 }
 
 // lib/appsync-schema.ts
-var import_parser = __toESM(require_parser2());
 var DIRECTIVES = {
   aws_api_key: "API_KEY",
   aws_iam: "AWS_IAM",
@@ -12401,6 +12404,11 @@ function rootTypes(doc) {
   return roots;
 }
 var cache3 = /* @__PURE__ */ new Map();
+var parse;
+function parser() {
+  parse ??= require_parser2().parse;
+  return parse;
+}
 function schemaAccess(schema4, defaultType, configured) {
   if (typeof schema4 !== "string" || hasUnknown(schema4)) return { kind: "unknown" };
   const key = `${defaultType}|${[...configured].sort().join(",")}|${schema4}`;
@@ -12408,7 +12416,7 @@ function schemaAccess(schema4, defaultType, configured) {
   if (cached) return cached;
   let doc;
   try {
-    doc = (0, import_parser.parse)(schema4, { noLocation: true });
+    doc = parser()(schema4, { noLocation: true });
   } catch {
     return { kind: "unknown" };
   }
@@ -12846,6 +12854,7 @@ function buildModel(index) {
     entries(kind) {
       let list = kinds.get(kind);
       if (!list) {
+        kinds.set(kind, []);
         list = BUILDERS[kind](model);
         kinds.set(kind, list);
       }
@@ -12859,9 +12868,19 @@ function buildModel(index) {
     functionHop(fn) {
       let hop = hops.get(fn);
       if (!hop) {
-        hop = { label: `function ${nameOf(fn)}`, resource: fn, next: [] };
+        let next;
+        hop = {
+          label: `function ${nameOf(fn)}`,
+          resource: fn,
+          get next() {
+            if (next === void 0) {
+              next = [];
+              next.push(...functionReach(model, fn));
+            }
+            return next;
+          }
+        };
         hops.set(fn, hop);
-        hop.next.push(...functionReach(model, fn));
       }
       return hop;
     },

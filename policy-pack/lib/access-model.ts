@@ -132,6 +132,7 @@ function buildModel(index: StackIndex): AccessModel {
     entries(kind) {
       let list = kinds.get(kind);
       if (!list) {
+        kinds.set(kind, []); // a re-entrant ask while building sees no entries, never loops
         list = BUILDERS[kind](model);
         kinds.set(kind, list);
       }
@@ -145,9 +146,21 @@ function buildModel(index: StackIndex): AccessModel {
     functionHop(fn) {
       let hop = hops.get(fn);
       if (!hop) {
-        hop = { label: `function ${nameOf(fn)}`, resource: fn, next: [] };
-        hops.set(fn, hop); // before filling: a function that reaches itself stops here
-        hop.next.push(...functionReach(model, fn));
+        // What a function reaches is worked out when first read, after the entry points that
+        // lead to it are built (its role may invoke those very routes).
+        let next: Hop[] | undefined;
+        hop = {
+          label: `function ${nameOf(fn)}`,
+          resource: fn,
+          get next(): Hop[] {
+            if (next === undefined) {
+              next = []; // a function that reaches itself stops here
+              next.push(...functionReach(model, fn));
+            }
+            return next;
+          },
+        };
+        hops.set(fn, hop);
       }
       return hop;
     },

@@ -9,8 +9,8 @@
  * configured on the API authorizes nothing. Only root fields are operations: a caller who cannot
  * call any root field reaches no data, whatever the object types say.
  */
-import { parse } from "graphql/language/parser";
 import type { DirectiveNode, DocumentNode } from "graphql/language/ast";
+import type { parse as Parse } from "graphql/language/parser";
 import { hasUnknown } from "./values";
 
 /** The AppSync authentication types, as `authenticationType` names them. */
@@ -94,6 +94,14 @@ function rootTypes(doc: DocumentNode): Map<string, RootField["operation"]> {
 
 const cache = new Map<string, SchemaAccess>();
 
+let parse: typeof Parse | undefined;
+
+/** graphql's parser, loaded on the first schema only (the pack starts faster without it). */
+function parser(): typeof Parse {
+  parse ??= (require("graphql/language/parser") as typeof import("graphql/language/parser")).parse;
+  return parse;
+}
+
 /**
  * The root fields of `schema` and who may call each, given the API's default provider and its
  * additional providers (only configured providers count).
@@ -109,7 +117,7 @@ export function schemaAccess(
   if (cached) return cached;
   let doc: DocumentNode;
   try {
-    doc = parse(schema, { noLocation: true });
+    doc = parser()(schema, { noLocation: true });
   } catch {
     return { kind: "unknown" };
   }

@@ -9,7 +9,7 @@
  * requirements of an operation are alternatives: one that needs no identity opens the operation.
  * Bodies are JSON or YAML, as API Gateway imports both.
  */
-import { parse as parseYaml } from "yaml";
+import type { parse as ParseYaml } from "yaml";
 import { asRecord, hasUnknown, isUnknownValue } from "./values";
 
 const METHODS = [
@@ -89,6 +89,14 @@ export type ParsedBody =
 
 const parsedBodies = new Map<string, ParsedBody>();
 
+let parseYaml: typeof ParseYaml | undefined;
+
+/** yaml is loaded on the first YAML body only: most stacks have none, and the pack starts faster. */
+function yamlParser(): typeof ParseYaml {
+  parseYaml ??= (require("yaml") as typeof import("yaml")).parse;
+  return parseYaml;
+}
+
 function parseDocument(body: string): Record<string, unknown> | undefined | "unreadable" {
   try {
     return asRecord(JSON.parse(body));
@@ -96,7 +104,7 @@ function parseDocument(body: string): Record<string, unknown> | undefined | "unr
     // not JSON: API Gateway also imports YAML
   }
   try {
-    return asRecord(parseYaml(body, { maxAliasCount: 100 }));
+    return asRecord(yamlParser()(body, { maxAliasCount: 100 }));
   } catch {
     return "unreadable";
   }

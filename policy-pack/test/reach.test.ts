@@ -547,6 +547,46 @@ describe("reach: a Cognito identity pool whose guests may only send RUM events",
   });
 });
 
+describe("reach: a function behind a route whose role may invoke that route", () => {
+  it("is drawn once, without looping: route → function → route (AWS_IAM) → function", () => {
+    const api = res(TYPES.restApi, "loop-api", {
+      id: "l1",
+      executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:l1`,
+    });
+    const method = res(
+      TYPES.restMethod,
+      "loop-get",
+      { restApi: "l1", resourceId: "root", httpMethod: "GET", authorization: "AWS_IAM" },
+      { restApi: [urn(api)], resourceId: [urn(api)] },
+    );
+    const integration = res(
+      TYPES.restIntegration,
+      "loop-integration",
+      { restApi: "l1", resourceId: "root", httpMethod: "GET", uri: invokeUri("looper") },
+      { restApi: [urn(api)], resourceId: [urn(method)] },
+    );
+    const fn = functionOnTable("looper", "t", ["GetItem"]);
+    const grant = res(
+      TYPES_X.rolePolicy,
+      "looper-invoke",
+      {
+        role: "looper-role",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "*" }],
+        }),
+      },
+      { role: [urn(fn[0])] },
+    );
+    const model = accessModel(stackResources([api, method, integration, ...fn, grant, table("t")]));
+    const [entry] = model.entries("rest-method");
+    assert.strictEqual(
+      describePath(entry.callers[0], entry),
+      "IAM principals allowed execute-api:Invoke → GET / (AWS_IAM) → function looper → table t (GetItem) and GET / (AWS_IAM) → function looper",
+    );
+  });
+});
+
 describe("AppSync schema access (lib/appsync-schema.ts)", () => {
   const configured = new Set(["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM"]);
   const who = (sdl: string) => {
