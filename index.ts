@@ -1,6 +1,7 @@
 // The stack: reads the validated config and the airline's app contract, builds the components,
 // exports outputs. Nothing else.
 import {
+  API_SCOPES,
   BOOKINGS_API,
   GRAPHQL_API,
   LOYALTY_API,
@@ -42,6 +43,7 @@ const network = new Network("network", {
 
 const identity = new Identity("identity", {
   identityProvider: config.identityProvider,
+  apiScopes: API_SCOPES,
   cognitoDomainPrefix: config.cognitoDomainPrefix,
   cognitoCallbackUrls: config.cognitoCallbackUrls,
   cognitoLogoutUrls: config.cognitoLogoutUrls,

@@ -14,24 +14,20 @@ import {
 } from "./identity-providers";
 import { assertValidArgs } from "./args";
 
-/** The Cognito resource server's identifier: scopes in tokens read `airline/<scope>`. */
-export const RESOURCE_SERVER_IDENTIFIER = "airline";
-
-/** Every API scope, with the description shown on the consent screen. One place, used everywhere. */
-export const API_SCOPES = {
-  "bookings.read": "Read the caller's bookings",
-  "bookings.write": "Create and change the caller's bookings",
-  "loyalty.read": "Read loyalty points",
-} as const;
-
-/** The name of one API scope (`bookings.read`, ...). */
-export type ApiScope = keyof typeof API_SCOPES;
-
-/** What the public web app may ask for on behalf of a signed-in customer. */
-export const WEB_CLIENT_SCOPES: readonly ApiScope[] = ["bookings.read", "bookings.write"];
-
-/** What the machine (client-credentials) client may ask for: read loyalty data, nothing else. */
-export const MACHINE_CLIENT_SCOPES: readonly ApiScope[] = ["loyalty.read"];
+/**
+ * The app's OAuth scopes: the Cognito resource server that defines them and what each app
+ * client may ask for. An external OIDC issuer's administrators define the same names there.
+ */
+export interface ApiScopesArgs {
+  /** The resource server's identifier: Cognito tokens carry `<identifier>/<scope>`. */
+  resourceServer: string;
+  /** Every scope name, with the description shown on the consent screen. */
+  scopes: Record<string, string>;
+  /** What the public web client may ask for on behalf of a signed-in user. */
+  webClient: string[];
+  /** What the machine (client-credentials) client may ask for. */
+  machineClient: string[];
+}
 
 /** Token lifetimes of the app clients: short access tokens, a month of refresh for the web app. */
 export const TOKEN_VALIDITY = {
@@ -41,24 +37,25 @@ export const TOKEN_VALIDITY = {
 } as const;
 
 /**
- * The scope strings tokens carry: `airline/bookings.read` from Cognito (resource server
- * identifier + scope), the bare name (`bookings.read`) from an external OIDC provider, whose
- * administrators define these scope names on their side.
+ * The scope strings tokens carry: `<identifier>/<scope>` from Cognito (resource server
+ * identifier + scope), the bare name from an external OIDC provider, whose administrators define
+ * these scope names on their side.
  */
 export function scopeStrings(
   provider: "cognito" | "oidc",
-  identifier: string = RESOURCE_SERVER_IDENTIFIER,
-): Record<ApiScope, string> {
-  const out = {} as Record<ApiScope, string>;
-  for (const scope of Object.keys(API_SCOPES) as ApiScope[]) {
-    out[scope] = provider === "cognito" ? `${identifier}/${scope}` : scope;
-  }
+  names: string[],
+  identifier: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const scope of names) out[scope] = provider === "cognito" ? `${identifier}/${scope}` : scope;
   return out;
 }
 
 export interface IdentityArgs {
   /** `cognito`: create a user pool and its clients; `oidc`: trust an external issuer. */
   identityProvider: "cognito" | "oidc";
+  /** The app's OAuth scopes and which app client may ask for which. */
+  apiScopes: ApiScopesArgs;
   /** Cognito: the hosted-UI domain prefix (`<prefix>.auth.<region>.amazoncognito.com`). */
   cognitoDomainPrefix?: string;
   /** Cognito: where the hosted UI may send the authorization code (https, or http://localhost). */
@@ -104,7 +101,7 @@ const RESERVED_DOMAIN_WORDS = ["aws", "amazon", "cognito"];
  * naming its field; an empty list means the args are usable.
  */
 export function validateIdentityArgs(args: IdentityArgs): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...validateApiScopes(args.apiScopes)];
   if (args.identityProvider === "cognito") {
     if (!args.cognitoDomainPrefix) {
       problems.push("cognitoDomainPrefix is required when identityProvider is cognito");
@@ -152,6 +149,34 @@ export function validateIdentityArgs(args: IdentityArgs): string[] {
   return problems;
 }
 
+/** Every problem with the scopes, each naming its field. */
+function validateApiScopes(scopes: ApiScopesArgs | undefined): string[] {
+  if (!scopes || typeof scopes !== "object") return ["apiScopes: expected an object"];
+  const problems: string[] = [];
+  // Cognito: identifiers and scope names are printable ASCII without spaces, quotes or slashes.
+  const token = /^[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]+$/;
+  if (
+    typeof scopes.resourceServer !== "string" ||
+    !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scopes.resourceServer)
+  )
+    problems.push(
+      `apiScopes.resourceServer: expected an identifier without spaces, found '${String(scopes.resourceServer)}'`,
+    );
+  const names = Object.keys(scopes.scopes ?? {});
+  if (names.length === 0) problems.push("apiScopes.scopes: expected at least one scope");
+  for (const n of names.filter((n) => !token.test(n)))
+    problems.push(
+      `apiScopes.scopes: '${n}' is not a valid scope name (no spaces, quotes or slashes)`,
+    );
+  for (const client of ["webClient", "machineClient"] as const)
+    for (const n of scopes[client] ?? [])
+      if (!names.includes(n))
+        problems.push(
+          `apiScopes.${client}: '${n}' is not one of apiScopes.scopes (${names.join(", ")})`,
+        );
+  return problems;
+}
+
 /** `identityProviders[0].attributeMapping.email` from a problem's path. */
 function providerPath(path: (string | number)[]): string {
   return path.reduce<string>(
@@ -175,7 +200,7 @@ export class Identity extends pulumi.ComponentResource {
   /** Where the issuer publishes its signing keys. */
   public readonly jwksUri: pulumi.Output<string>;
   /** Each API scope's string as it appears in tokens. */
-  public readonly scopes: pulumi.Output<Record<ApiScope, string>>;
+  public readonly scopes: pulumi.Output<Record<string, string>>;
   /** The region of the user pool (and of the stack). */
   public readonly region: pulumi.Output<string>;
   /** Cognito only: the user pool. */
@@ -207,7 +232,9 @@ export class Identity extends pulumi.ComponentResource {
       this.jwksUri = pulumi.output(
         args.oidcJwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
       );
-      this.scopes = pulumi.output(scopeStrings("oidc"));
+      this.scopes = pulumi.output(
+        scopeStrings("oidc", Object.keys(args.apiScopes.scopes), args.apiScopes.resourceServer),
+      );
       this.registerOutputs({
         issuerUrl: this.issuerUrl,
         audiences: this.audiences,
@@ -261,21 +288,23 @@ export class Identity extends pulumi.ComponentResource {
     const resourceServer = new aws.cognito.ResourceServer(
       `${name}-resource-server`,
       {
-        identifier: RESOURCE_SERVER_IDENTIFIER,
-        name: `${RESOURCE_SERVER_IDENTIFIER} APIs`,
+        identifier: args.apiScopes.resourceServer,
+        name: `${args.apiScopes.resourceServer} APIs`,
         userPoolId: this.userPool.id,
-        scopes: (Object.keys(API_SCOPES) as ApiScope[]).map((scope) => ({
+        scopes: Object.entries(args.apiScopes.scopes).map(([scope, description]) => ({
           scopeName: scope,
-          scopeDescription: API_SCOPES[scope],
+          scopeDescription: description,
         })),
       },
       { parent: this, protect: args.protect },
     );
     // Built from the resource server's output, so each client waits for the scopes to exist
     // (Cognito rejects a client that names an unknown scope).
-    const scopeIds = resourceServer.identifier.apply((id) => scopeStrings("cognito", id));
+    const scopeIds = resourceServer.identifier.apply((id) =>
+      scopeStrings("cognito", Object.keys(args.apiScopes.scopes), id),
+    );
     this.scopes = scopeIds;
-    const clientScopes = (names: readonly ApiScope[]) =>
+    const clientScopes = (names: readonly string[]) =>
       scopeIds.apply((ids) => names.map((n) => ids[n]));
 
     const providers = this.federate(name, args);
@@ -296,7 +325,11 @@ export class Identity extends pulumi.ComponentResource {
         generateSecret: false,
         allowedOauthFlowsUserPoolClient: true,
         allowedOauthFlows: ["code"],
-        allowedOauthScopes: clientScopes(WEB_CLIENT_SCOPES).apply((s) => ["openid", "email", ...s]),
+        allowedOauthScopes: clientScopes(args.apiScopes.webClient).apply((s) => [
+          "openid",
+          "email",
+          ...s,
+        ]),
         callbackUrls: args.cognitoCallbackUrls ?? [],
         logoutUrls: args.cognitoLogoutUrls ?? [],
         // From the providers' outputs: the client waits for them (Cognito refuses a client that
@@ -322,7 +355,7 @@ export class Identity extends pulumi.ComponentResource {
         generateSecret: true,
         allowedOauthFlowsUserPoolClient: true,
         allowedOauthFlows: ["client_credentials"],
-        allowedOauthScopes: clientScopes(MACHINE_CLIENT_SCOPES),
+        allowedOauthScopes: clientScopes(args.apiScopes.machineClient),
         supportedIdentityProviders: ["COGNITO"],
         // No user sign-in through this client: refresh only (client credentials issue no
         // refresh tokens, so this grants nothing in practice).

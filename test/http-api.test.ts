@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { BOOKINGS_API, BOOKINGS_ROUTE_KEYS } from "../app/airline/contract";
+import { API_SCOPES, BOOKINGS_API, BOOKINGS_ROUTE_KEYS } from "../app/airline/contract";
 import { parsePlatformConfig, PlatformConfig } from "../config";
 import {
   HttpApi,
@@ -44,6 +44,7 @@ function build(c: PlatformConfig, overrides: Partial<HttpApiArgs> = {}): Promise
   return runComponents(() => {
     const identity = new Identity("identity", {
       identityProvider: c.identityProvider,
+      apiScopes: API_SCOPES,
       cognitoDomainPrefix: c.cognitoDomainPrefix,
       cognitoCallbackUrls: c.cognitoCallbackUrls,
       cognitoLogoutUrls: c.cognitoLogoutUrls,

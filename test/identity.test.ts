@@ -1,12 +1,7 @@
 // The Identity component: Cognito user pool (with federated identity providers) or external OIDC issuer.
 import * as assert from "assert";
-import {
-  API_SCOPES,
-  Identity,
-  IdentityArgs,
-  RESOURCE_SERVER_IDENTIFIER,
-  validateIdentityArgs,
-} from "../components/identity";
+import { API_SCOPES } from "../app/airline/contract";
+import { Identity, IdentityArgs, validateIdentityArgs } from "../components/identity";
 import {
   attributeMappingOf,
   DEFAULT_ATTRIBUTE_MAPPING,
@@ -81,6 +76,7 @@ function secretValues(wire: unknown): unknown[] {
 function cognitoArgs(overrides: Partial<IdentityArgs> = {}): IdentityArgs {
   return {
     identityProvider: "cognito",
+    apiScopes: API_SCOPES,
     cognitoDomainPrefix: "sec1-airline-dev",
     cognitoCallbackUrls: ["https://dev.app.example.com/callback", "http://localhost:5173/callback"],
     cognitoLogoutUrls: ["https://dev.app.example.com/"],
@@ -95,6 +91,7 @@ function cognitoArgs(overrides: Partial<IdentityArgs> = {}): IdentityArgs {
 function oidcArgs(overrides: Partial<IdentityArgs> = {}): IdentityArgs {
   return {
     identityProvider: "oidc",
+    apiScopes: API_SCOPES,
     oidcIssuer: "https://login.example-airline.com/oauth2/default",
     oidcAudiences: ["api://bookings"],
     protect: true,
@@ -202,9 +199,9 @@ describe("components/identity", () => {
 
     it("defines every API scope on the resource server and exposes the token scope strings", () => {
       const server = one(dev, RESOURCE_SERVER).inputs;
-      assert.strictEqual(server.identifier, RESOURCE_SERVER_IDENTIFIER);
+      assert.strictEqual(server.identifier, "airline");
       const names = (server.scopes as { scopeName: string }[]).map((s) => s.scopeName);
-      assert.deepStrictEqual(names, Object.keys(API_SCOPES));
+      assert.deepStrictEqual(names, Object.keys(API_SCOPES.scopes));
       assert.deepStrictEqual(dev.outputs.scopes, {
         "bookings.read": "airline/bookings.read",
         "bookings.write": "airline/bookings.write",
@@ -650,6 +647,24 @@ describe("components/identity", () => {
       assert.strictEqual(problems.length, 2);
       assert.match(problems[0], /^cognitoDomainPrefix is required/);
       assert.match(problems[1], /^cognitoCallbackUrls needs at least one URL/);
+    });
+
+    it("reports every bad scope at once: the server id, a scope name, a client's unknown scope", () => {
+      const problems = validateIdentityArgs(
+        cognitoArgs({
+          apiScopes: {
+            resourceServer: "my api",
+            scopes: { "orders.read": "Read orders", "orders/write": "Write orders" },
+            webClient: ["orders.read"],
+            machineClient: ["orders.delete"],
+          },
+        }),
+      );
+      assert.deepStrictEqual(problems, [
+        "apiScopes.resourceServer: expected an identifier without spaces, found 'my api'",
+        "apiScopes.scopes: 'orders/write' is not a valid scope name (no spaces, quotes or slashes)",
+        "apiScopes.machineClient: 'orders.delete' is not one of apiScopes.scopes (orders.read, orders/write)",
+      ]);
     });
 
     it("refuses a domain prefix with a word Cognito reserves", () => {

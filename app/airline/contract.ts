@@ -117,5 +117,21 @@ export const LOYALTY_RESOLVER_CALLER = {
   route: "GET /loyalty/{customerId}",
 } as const;
 
+/**
+ * The airline's OAuth scopes (Cognito's resource server `airline`, tokens carry
+ * `airline/bookings.read`): the web app books for its signed-in customer, the machine client
+ * (client credentials) reads loyalty data and nothing else.
+ */
+export const API_SCOPES = {
+  resourceServer: "airline",
+  scopes: {
+    "bookings.read": "Read the caller's bookings",
+    "bookings.write": "Create and change the caller's bookings",
+    "loyalty.read": "Read loyalty points",
+  },
+  webClient: ["bookings.read", "bookings.write"],
+  machineClient: ["loyalty.read"],
+};
+
 /** The handlers (folders under handlers/) whose reserved concurrency the stack config may set. */
 export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
