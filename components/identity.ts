@@ -222,7 +222,6 @@ export class Identity extends pulumi.ComponentResource {
     super("sec1:identity:Identity", name, {}, opts);
     const problems = validateIdentityArgs(args);
     assertValidArgs("Identity", name, problems, this);
-    const tags = args.tags ?? {};
     this.region = aws.getRegionOutput({}, { parent: this }).region;
 
     if (args.identityProvider === "oidc") {
@@ -245,59 +244,9 @@ export class Identity extends pulumi.ComponentResource {
       return;
     }
 
-    const threatProtection = args.threatProtection ?? (args.protect ? "ENFORCED" : "OFF");
-    this.userPool = new aws.cognito.UserPool(
-      `${name}-user-pool`,
-      {
-        // Email is the username: one identity per address, case-insensitive.
-        usernameAttributes: ["email"],
-        usernameConfiguration: { caseSensitive: false },
-        autoVerifiedAttributes: ["email"],
-        accountRecoverySetting: {
-          recoveryMechanisms: [{ name: "verified_email", priority: 1 }],
-        },
-        passwordPolicy: {
-          minimumLength: 14,
-          requireLowercase: true,
-          requireUppercase: true,
-          requireNumbers: true,
-          requireSymbols: true,
-          temporaryPasswordValidityDays: 3,
-        },
-        mfaConfiguration: args.cognitoMfa ?? "OPTIONAL",
-        // TOTP apps only: SMS codes can be SIM-swapped and need an SNS role and spend limits.
-        softwareTokenMfaConfiguration: { enabled: true },
-        deletionProtection: args.protect ? "ACTIVE" : "INACTIVE",
-        // Threat protection (compromised credentials, adaptive authentication) is a Plus feature.
-        userPoolTier: threatProtection === "OFF" ? "ESSENTIALS" : "PLUS",
-        userPoolAddOns:
-          threatProtection === "OFF" ? undefined : { advancedSecurityMode: threatProtection },
-        tags,
-      },
-      { parent: this, protect: args.protect },
-    );
-
-    // The prefix is unique across Cognito in the region: a domain replaced create-first (for a
-    // replaced pool) would ask for the prefix the old domain still holds.
-    const domain = new aws.cognito.UserPoolDomain(
-      `${name}-domain`,
-      { domain: args.cognitoDomainPrefix as string, userPoolId: this.userPool.id },
-      { parent: this, protect: args.protect, deleteBeforeReplace: true },
-    );
-
-    const resourceServer = new aws.cognito.ResourceServer(
-      `${name}-resource-server`,
-      {
-        identifier: args.apiScopes.resourceServer,
-        name: `${args.apiScopes.resourceServer} APIs`,
-        userPoolId: this.userPool.id,
-        scopes: Object.entries(args.apiScopes.scopes).map(([scope, description]) => ({
-          scopeName: scope,
-          scopeDescription: description,
-        })),
-      },
-      { parent: this, protect: args.protect },
-    );
+    this.userPool = this.createUserPool(name, args);
+    const domain = this.domain(name, args, this.userPool);
+    const resourceServer = this.resourceServer(name, args, this.userPool);
     // Built from the resource server's output, so each client waits for the scopes to exist
     // (Cognito rejects a client that names an unknown scope).
     const scopeIds = resourceServer.identifier.apply((id) =>
@@ -310,63 +259,15 @@ export class Identity extends pulumi.ComponentResource {
     const providers = this.federate(name, args);
     this.identityProviderNames = pulumi.output(providers.map((p) => p.providerName));
 
-    const tokenValidity = {
-      accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
-      idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
-      refreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
-      tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
-    };
-
-    // A browser app cannot keep a secret: authorization code flow with PKCE, no client secret.
-    const webClient = new aws.cognito.UserPoolClient(
-      `${name}-web-client`,
-      {
-        userPoolId: this.userPool.id,
-        generateSecret: false,
-        allowedOauthFlowsUserPoolClient: true,
-        allowedOauthFlows: ["code"],
-        allowedOauthScopes: clientScopes(args.apiScopes.webClient).apply((s) => [
-          "openid",
-          "email",
-          ...s,
-        ]),
-        callbackUrls: args.cognitoCallbackUrls ?? [],
-        logoutUrls: args.cognitoLogoutUrls ?? [],
-        // From the providers' outputs: the client waits for them (Cognito refuses a client that
-        // names a provider the pool does not have yet).
-        supportedIdentityProviders: pulumi
-          .all(providers.map((p) => p.providerName))
-          .apply((names) => [...(args.localUsers === false ? [] : ["COGNITO"]), ...names]),
-        // SRP keeps the password off the wire; no USER_PASSWORD_AUTH.
-        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        preventUserExistenceErrors: "ENABLED",
-        enableTokenRevocation: true,
-        authSessionValidity: 3,
-        ...tokenValidity,
-      },
-      { parent: this, protect: args.protect },
-    );
-
-    // Service-to-service: client credentials with a secret, limited to the scopes it needs.
-    const machineClient = new aws.cognito.UserPoolClient(
-      `${name}-machine-client`,
-      {
-        userPoolId: this.userPool.id,
-        generateSecret: true,
-        allowedOauthFlowsUserPoolClient: true,
-        allowedOauthFlows: ["client_credentials"],
-        allowedOauthScopes: clientScopes(args.apiScopes.machineClient),
-        supportedIdentityProviders: ["COGNITO"],
-        // No user sign-in through this client: refresh only (client credentials issue no
-        // refresh tokens, so this grants nothing in practice).
-        explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
-        preventUserExistenceErrors: "ENABLED",
-        enableTokenRevocation: true,
-        accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
-        tokenValidityUnits: { accessToken: "minutes" },
-      },
-      // @pulumi/aws marks clientSecret as a secret output itself (a test keeps it so).
-      { parent: this, protect: args.protect },
+    const webClient = this.webClient(name, args, this.userPool, {
+      scopes: clientScopes(args.apiScopes.webClient),
+      providers,
+    });
+    const machineClient = this.machineClient(
+      name,
+      args,
+      this.userPool,
+      clientScopes(args.apiScopes.machineClient),
     );
 
     this.userPoolId = this.userPool.id;
@@ -393,6 +294,147 @@ export class Identity extends pulumi.ComponentResource {
       hostedUiUrl: this.hostedUiUrl,
       identityProviderNames: this.identityProviderNames,
     });
+  }
+
+  /** The user pool: email sign-in, strong passwords, TOTP MFA and, when asked, threat protection. */
+  private createUserPool(name: string, args: IdentityArgs): aws.cognito.UserPool {
+    const threatProtection = args.threatProtection ?? (args.protect ? "ENFORCED" : "OFF");
+    return new aws.cognito.UserPool(
+      `${name}-user-pool`,
+      {
+        // Email is the username: one identity per address, case-insensitive.
+        usernameAttributes: ["email"],
+        usernameConfiguration: { caseSensitive: false },
+        autoVerifiedAttributes: ["email"],
+        accountRecoverySetting: {
+          recoveryMechanisms: [{ name: "verified_email", priority: 1 }],
+        },
+        passwordPolicy: {
+          minimumLength: 14,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireNumbers: true,
+          requireSymbols: true,
+          temporaryPasswordValidityDays: 3,
+        },
+        mfaConfiguration: args.cognitoMfa ?? "OPTIONAL",
+        // TOTP apps only: SMS codes can be SIM-swapped and need an SNS role and spend limits.
+        softwareTokenMfaConfiguration: { enabled: true },
+        deletionProtection: args.protect ? "ACTIVE" : "INACTIVE",
+        // Threat protection (compromised credentials, adaptive authentication) is a Plus feature.
+        userPoolTier: threatProtection === "OFF" ? "ESSENTIALS" : "PLUS",
+        userPoolAddOns:
+          threatProtection === "OFF" ? undefined : { advancedSecurityMode: threatProtection },
+        tags: args.tags ?? {},
+      },
+      { parent: this, protect: args.protect },
+    );
+  }
+
+  /** The hosted UI's domain, so browsers have somewhere to sign in. */
+  private domain(
+    name: string,
+    args: IdentityArgs,
+    pool: aws.cognito.UserPool,
+  ): aws.cognito.UserPoolDomain {
+    // The prefix is unique across Cognito in the region: a domain replaced create-first (for a
+    // replaced pool) would ask for the prefix the old domain still holds.
+    return new aws.cognito.UserPoolDomain(
+      `${name}-domain`,
+      { domain: args.cognitoDomainPrefix as string, userPoolId: pool.id },
+      { parent: this, protect: args.protect, deleteBeforeReplace: true },
+    );
+  }
+
+  /** The resource server that defines the API scopes the clients may ask for. */
+  private resourceServer(
+    name: string,
+    args: IdentityArgs,
+    pool: aws.cognito.UserPool,
+  ): aws.cognito.ResourceServer {
+    return new aws.cognito.ResourceServer(
+      `${name}-resource-server`,
+      {
+        identifier: args.apiScopes.resourceServer,
+        name: `${args.apiScopes.resourceServer} APIs`,
+        userPoolId: pool.id,
+        scopes: Object.entries(args.apiScopes.scopes).map(([scope, description]) => ({
+          scopeName: scope,
+          scopeDescription: description,
+        })),
+      },
+      { parent: this, protect: args.protect },
+    );
+  }
+
+  /** The public web client: a browser app cannot keep a secret, so code flow with PKCE. */
+  private webClient(
+    name: string,
+    args: IdentityArgs,
+    pool: aws.cognito.UserPool,
+    {
+      scopes,
+      providers,
+    }: { scopes: pulumi.Output<string[]>; providers: aws.cognito.IdentityProvider[] },
+  ): aws.cognito.UserPoolClient {
+    // A browser app cannot keep a secret: authorization code flow with PKCE, no client secret.
+    return new aws.cognito.UserPoolClient(
+      `${name}-web-client`,
+      {
+        userPoolId: pool.id,
+        generateSecret: false,
+        allowedOauthFlowsUserPoolClient: true,
+        allowedOauthFlows: ["code"],
+        allowedOauthScopes: scopes.apply((s) => ["openid", "email", ...s]),
+        callbackUrls: args.cognitoCallbackUrls ?? [],
+        logoutUrls: args.cognitoLogoutUrls ?? [],
+        // From the providers' outputs: the client waits for them (Cognito refuses a client that
+        // names a provider the pool does not have yet).
+        supportedIdentityProviders: pulumi
+          .all(providers.map((p) => p.providerName))
+          .apply((names) => [...(args.localUsers === false ? [] : ["COGNITO"]), ...names]),
+        // SRP keeps the password off the wire; no USER_PASSWORD_AUTH.
+        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        preventUserExistenceErrors: "ENABLED",
+        enableTokenRevocation: true,
+        authSessionValidity: 3,
+        accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
+        idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
+        refreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
+        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
+      },
+      { parent: this, protect: args.protect },
+    );
+  }
+
+  /** The machine client: service-to-service callers, client credentials with a secret. */
+  private machineClient(
+    name: string,
+    args: IdentityArgs,
+    pool: aws.cognito.UserPool,
+    scopes: pulumi.Output<string[]>,
+  ): aws.cognito.UserPoolClient {
+    // Service-to-service: client credentials with a secret, limited to the scopes it needs.
+    return new aws.cognito.UserPoolClient(
+      `${name}-machine-client`,
+      {
+        userPoolId: pool.id,
+        generateSecret: true,
+        allowedOauthFlowsUserPoolClient: true,
+        allowedOauthFlows: ["client_credentials"],
+        allowedOauthScopes: scopes,
+        supportedIdentityProviders: ["COGNITO"],
+        // No user sign-in through this client: refresh only (client credentials issue no
+        // refresh tokens, so this grants nothing in practice).
+        explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
+        preventUserExistenceErrors: "ENABLED",
+        enableTokenRevocation: true,
+        accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
+        tokenValidityUnits: { accessToken: "minutes" },
+      },
+      // @pulumi/aws marks clientSecret as a secret output itself (a test keeps it so).
+      { parent: this, protect: args.protect },
+    );
   }
 
   /**
