@@ -171,76 +171,18 @@ export class UsagePlans extends pulumi.ComponentResource {
   constructor(name: string, args: UsagePlansArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sec1:apigateway:UsagePlans", name, {}, opts);
     assertValidArgs("UsagePlans", name, validateUsagePlansArgs(args), this);
-    const tags = args.tags ?? {};
 
     this.plans = {};
-    for (const tier of args.tiers) {
-      const throttles = Object.entries(tier.methodThrottles ?? {}).map(([route, t]) => ({
-        path: throttlePath(parseRoute(route) as ParsedRoute),
-        rateLimit: t.rateLimit,
-        burstLimit: t.burstLimit,
-      }));
-      this.plans[tier.name] = new aws.apigateway.UsagePlan(
-        `${name}-${tier.name}`,
-        {
-          description: tier.description ?? `Usage tier ${tier.name}`,
-          apiStages: [
-            {
-              apiId: args.restApiId,
-              stage: args.stageName,
-              throttles: throttles.length > 0 ? throttles : undefined,
-            },
-          ],
-          throttleSettings: { rateLimit: tier.rateLimit, burstLimit: tier.burstLimit },
-          quotaSettings: { limit: tier.quota.limit, period: tier.quota.period },
-          tags,
-        },
-        { parent: this },
-      );
-    }
+    for (const tier of args.tiers) this.plans[tier.name] = this.plan(name, args, tier);
 
     const keys: Record<string, aws.apigateway.ApiKey> = {};
     const prefix =
       args.parameterPrefix ?? `/${pulumi.getProject()}/${pulumi.getStack()}/${name}/api-keys`;
     this.apiKeyParameters = {};
     for (const caller of args.callers) {
-      // No `value`: API Gateway generates it, so no key is ever written in code or config.
-      keys[caller.name] = new aws.apigateway.ApiKey(
-        `${name}-${caller.name}`,
-        {
-          description: `Quota key of ${caller.name} (tier ${caller.usagePlan}); identity is SigV4`,
-          enabled: true,
-          tags,
-        },
-        { parent: this, additionalSecretOutputs: ["value"] },
-      );
-      // A key may be in only one usage plan per API stage: when a caller moves to another tier
-      // the association is replaced, and the new one is refused while the old one exists.
-      // Never protected (a protect on this component would otherwise reach it): it holds no
-      // data, and a protected association could not be replaced, so no caller could change tier.
-      new aws.apigateway.UsagePlanKey(
-        `${name}-${caller.name}`,
-        {
-          keyId: keys[caller.name].id,
-          keyType: "API_KEY",
-          usagePlanId: this.plans[caller.usagePlan].id,
-        },
-        { parent: this, deleteBeforeReplace: true, protect: false },
-      );
-      // The value stays a secret in Pulumi's state too (the ApiKey's value is a secret output).
-      const parameter = new aws.ssm.Parameter(
-        `${name}-${caller.name}-key`,
-        {
-          name: `${prefix}/${caller.name}`,
-          description: `Usage plan key of ${caller.name} (quota, not identity)`,
-          type: "SecureString",
-          value: keys[caller.name].value,
-          keyId: args.parameterKmsKeyId,
-          tags,
-        },
-        { parent: this },
-      );
-      this.apiKeyParameters[caller.name] = { name: parameter.name, arn: parameter.arn };
+      const { key, parameter } = this.callerKey(name, args, caller, prefix);
+      keys[caller.name] = key;
+      this.apiKeyParameters[caller.name] = parameter;
     }
 
     const byName = <T>(entries: Record<string, pulumi.Output<T>>) =>
@@ -259,5 +201,78 @@ export class UsagePlans extends pulumi.ComponentResource {
       apiKeyIds: this.apiKeyIds,
       apiKeyValues: this.apiKeyValues,
     });
+  }
+
+  /** One tier's usage plan: its throttle, quota, the stage and its per-route throttles. */
+  private plan(name: string, args: UsagePlansArgs, tier: UsagePlanTier): aws.apigateway.UsagePlan {
+    const throttles = Object.entries(tier.methodThrottles ?? {}).map(([route, t]) => ({
+      path: throttlePath(parseRoute(route) as ParsedRoute),
+      rateLimit: t.rateLimit,
+      burstLimit: t.burstLimit,
+    }));
+    return new aws.apigateway.UsagePlan(
+      `${name}-${tier.name}`,
+      {
+        description: tier.description ?? `Usage tier ${tier.name}`,
+        apiStages: [
+          {
+            apiId: args.restApiId,
+            stage: args.stageName,
+            throttles: throttles.length > 0 ? throttles : undefined,
+          },
+        ],
+        throttleSettings: { rateLimit: tier.rateLimit, burstLimit: tier.burstLimit },
+        quotaSettings: { limit: tier.quota.limit, period: tier.quota.period },
+        tags: args.tags ?? {},
+      },
+      { parent: this },
+    );
+  }
+
+  /** One caller's API key, its place in its tier's plan, and the key's SSM SecureString. */
+  private callerKey(
+    name: string,
+    args: UsagePlansArgs,
+    caller: UsagePlanCaller,
+    prefix: string,
+  ): { key: aws.apigateway.ApiKey; parameter: ApiKeyParameter } {
+    const tags = args.tags ?? {};
+    // No `value`: API Gateway generates it, so no key is ever written in code or config.
+    const key = new aws.apigateway.ApiKey(
+      `${name}-${caller.name}`,
+      {
+        description: `Quota key of ${caller.name} (tier ${caller.usagePlan}); identity is SigV4`,
+        enabled: true,
+        tags,
+      },
+      { parent: this, additionalSecretOutputs: ["value"] },
+    );
+    // A key may be in only one usage plan per API stage: when a caller moves to another tier
+    // the association is replaced, and the new one is refused while the old one exists.
+    // Never protected (a protect on this component would otherwise reach it): it holds no
+    // data, and a protected association could not be replaced, so no caller could change tier.
+    new aws.apigateway.UsagePlanKey(
+      `${name}-${caller.name}`,
+      {
+        keyId: key.id,
+        keyType: "API_KEY",
+        usagePlanId: this.plans[caller.usagePlan].id,
+      },
+      { parent: this, deleteBeforeReplace: true, protect: false },
+    );
+    // The value stays a secret in Pulumi's state too (the ApiKey's value is a secret output).
+    const parameter = new aws.ssm.Parameter(
+      `${name}-${caller.name}-key`,
+      {
+        name: `${prefix}/${caller.name}`,
+        description: `Usage plan key of ${caller.name} (quota, not identity)`,
+        type: "SecureString",
+        value: key.value,
+        keyId: args.parameterKmsKeyId,
+        tags,
+      },
+      { parent: this },
+    );
+    return { key, parameter: { name: parameter.name, arn: parameter.arn } };
   }
 }
