@@ -15,9 +15,11 @@ import {
   concatAST,
   ConstDirectiveNode,
   DocumentNode,
+  FieldDefinitionNode,
   getNamedType,
   GraphQLError,
   GraphQLObjectType,
+  GraphQLSchema,
   isObjectType,
   Kind,
   ObjectTypeDefinitionNode,
@@ -162,7 +164,34 @@ export function prepareSchema(
   const fail = (problems: SchemaProblem[]) => {
     throw new GraphQLSchemaError(sourceName, problems);
   };
+  const { original, doc, dropped, schema } = buildSchema(text, sourceName, userAuth, fail);
+  const ctx = authContext(schema, original, doc, dropped, userAuth);
+  const rootFields: string[] = [];
+  for (const t of objectTypes(doc)) checkType(ctx, t, rootFields);
+  if (ctx.problems.length > 0) fail(ctx.problems);
+  return { sdl: print(doc), rootFields };
+}
 
+/** What the auth checks of one schema share: the providers, the roots and each type's modes. */
+interface AuthContext {
+  schema: GraphQLSchema;
+  allowed: Set<string>;
+  defaultMode: string;
+  userDirective: string;
+  roots: Set<string>;
+  typeModes: Map<string, Set<string>>;
+  originalFields: Map<string, { directives?: readonly ConstDirectiveNode[] }>;
+  dropped: Set<ASTNode>;
+  problems: SchemaProblem[];
+}
+
+/** Parses, checks the SDL, adapts it to the user provider and builds the schema: GraphQL validity. */
+function buildSchema(
+  text: string,
+  sourceName: string,
+  userAuth: UserAuth,
+  fail: (problems: SchemaProblem[]) => never,
+): { original: DocumentNode; doc: DocumentNode; dropped: Set<ASTNode>; schema: GraphQLSchema } {
   let original: DocumentNode;
   try {
     original = parse(new Source(text, sourceName));
@@ -181,21 +210,31 @@ export function prepareSchema(
   const schema = buildASTSchema(concatAST([definitions, doc]), { assumeValidSDL: true });
   const schemaErrors = validateSchema(schema);
   if (schemaErrors.length > 0) return fail(schemaErrors.map(fromGraphQLError));
+  return { original, doc, dropped, schema };
+}
 
-  const problems: SchemaProblem[] = [];
-  const allowed = new Set(providersFor(userAuth));
-  const defaultMode = providersFor(userAuth)[0];
-  const userDirective = userAuth === "cognito" ? "@aws_cognito_user_pools" : "@aws_oidc";
+/** The object type definitions of a document, in file order. */
+function objectTypes(doc: DocumentNode): ObjectTypeDefinitionNode[] {
+  return doc.definitions.filter(
+    (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION,
+  );
+}
+
+/** Collects what every type and field check needs once, before any of them runs. */
+function authContext(
+  schema: GraphQLSchema,
+  original: DocumentNode,
+  doc: DocumentNode,
+  dropped: Set<ASTNode>,
+  userAuth: UserAuth,
+): AuthContext {
   const roots = new Set(
     [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
       .filter((t): t is GraphQLObjectType => !!t)
       .map((t) => t.name),
   );
-  const objectNodes = doc.definitions.filter(
-    (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION,
-  );
   const typeModes = new Map<string, Set<string>>();
-  for (const t of objectNodes) {
+  for (const t of objectTypes(doc)) {
     typeModes.set(
       t.name.value,
       new Set(authDirectives(t).map((d) => AUTH_DIRECTIVES[d.name.value])),
@@ -206,77 +245,111 @@ export function prepareSchema(
     if (d.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
     for (const f of d.fields ?? []) originalFields.set(`${d.name.value}.${f.name.value}`, f);
   }
+  return {
+    schema,
+    allowed: new Set(providersFor(userAuth)),
+    defaultMode: providersFor(userAuth)[0],
+    userDirective: userAuth === "cognito" ? "@aws_cognito_user_pools" : "@aws_oidc",
+    roots,
+    typeModes,
+    originalFields,
+    dropped,
+    problems: [],
+  };
+}
 
-  const rootFields: string[] = [];
-  for (const t of objectNodes) {
-    const typeName = t.name.value;
-    const isRoot = roots.has(typeName);
-    const ownModes = typeModes.get(typeName) ?? new Set<string>();
-    for (const directive of authDirectives(t)) {
-      const mode = AUTH_DIRECTIVES[directive.name.value];
-      if (!allowed.has(mode))
-        problems.push(problemAt(wrongProvider(directive, mode, allowed), directive));
-    }
-    const unguarded: string[] = [];
-    for (const field of t.fields ?? []) {
-      const key = `${typeName}.${field.name.value}`;
-      if (isRoot) rootFields.push(key);
-      const directives = authDirectives(field);
-      for (const directive of directives) {
-        const mode = AUTH_DIRECTIVES[directive.name.value];
-        if (!allowed.has(mode))
-          problems.push(problemAt(wrongProvider(directive, mode, allowed), directive));
-      }
-      const lostGroups = (originalFields.get(key)?.directives ?? []).some((d) => dropped.has(d));
-      if (directives.length === 0 && ownModes.size === 0) {
-        if (lostGroups)
-          problems.push(
-            problemAt(
-              `${key} is restricted to Cognito groups, which an OIDC provider cannot express; add @aws_iam or another provider for it, or remove the field`,
-              field,
-            ),
-          );
-        else if (isRoot)
-          problems.push(
-            problemAt(
-              `${key} says nothing about who may call it; add ${userDirective} and/or @aws_iam`,
-              field,
-            ),
-          );
-        else unguarded.push(field.name.value);
-      }
-      // The providers of this field must also be allowed on the type it returns.
-      const modes =
-        directives.length > 0
-          ? new Set(directives.map((d) => AUTH_DIRECTIVES[d.name.value]))
-          : ownModes.size > 0
-            ? ownModes
-            : new Set([defaultMode]);
-      const built = schema.getType(typeName) as GraphQLObjectType;
-      const returned = getNamedType(built.getFields()[field.name.value].type);
-      const returnedModes = isObjectType(returned) ? typeModes.get(returned.name) : undefined;
-      if (returnedModes && returnedModes.size > 0) {
-        for (const mode of modes) {
-          if (allowed.has(mode) && !returnedModes.has(mode))
-            problems.push(
-              problemAt(
-                `${key} allows ${mode} but its type ${returned.name} does not; AppSync would answer "Not Authorized" (add the directive to type ${returned.name})`,
-                field,
-              ),
-            );
-        }
-      }
-    }
-    if (!isRoot && ownModes.size === 0 && unguarded.length > 0)
-      problems.push(
-        problemAt(
-          `type ${typeName} says nothing about who may read it (fields: ${unguarded.join(", ")}); add ${userDirective} and/or @aws_iam to the type or to each field`,
-          t,
-        ),
-      );
+/** Flags each directive whose provider the API does not have. */
+function checkProviders(ctx: AuthContext, directives: ConstDirectiveNode[]): void {
+  for (const directive of directives) {
+    const mode = AUTH_DIRECTIVES[directive.name.value];
+    if (!ctx.allowed.has(mode))
+      ctx.problems.push(problemAt(wrongProvider(directive, mode, ctx.allowed), directive));
   }
-  if (problems.length > 0) fail(problems);
-  return { sdl: print(doc), rootFields };
+}
+
+/** One object type's checks: its directives, each field, and whether anyone may read it. */
+function checkType(ctx: AuthContext, t: ObjectTypeDefinitionNode, rootFields: string[]): void {
+  const typeName = t.name.value;
+  const isRoot = ctx.roots.has(typeName);
+  const ownModes = ctx.typeModes.get(typeName) ?? new Set<string>();
+  checkProviders(ctx, authDirectives(t));
+  const unguarded: string[] = [];
+  for (const field of t.fields ?? []) {
+    const key = `${typeName}.${field.name.value}`;
+    if (isRoot) rootFields.push(key);
+    const directives = authDirectives(field);
+    checkProviders(ctx, directives);
+    if (directives.length === 0 && ownModes.size === 0) {
+      const unsaid = unguardedFieldProblem(ctx, key, field, isRoot);
+      if (unsaid) ctx.problems.push(unsaid);
+      else unguarded.push(field.name.value);
+    }
+    checkReturnedType(ctx, typeName, key, field, directives, ownModes);
+  }
+  if (!isRoot && ownModes.size === 0 && unguarded.length > 0)
+    ctx.problems.push(
+      problemAt(
+        `type ${typeName} says nothing about who may read it (fields: ${unguarded.join(", ")}); add ${ctx.userDirective} and/or @aws_iam to the type or to each field`,
+        t,
+      ),
+    );
+}
+
+/**
+ * A field with no provider on it or its type: a problem when it lost its Cognito groups or is a
+ * root field; undefined when the type-level check should name it instead.
+ */
+function unguardedFieldProblem(
+  ctx: AuthContext,
+  key: string,
+  field: FieldDefinitionNode,
+  isRoot: boolean,
+): SchemaProblem | undefined {
+  const lostGroups = (ctx.originalFields.get(key)?.directives ?? []).some((d) =>
+    ctx.dropped.has(d),
+  );
+  if (lostGroups)
+    return problemAt(
+      `${key} is restricted to Cognito groups, which an OIDC provider cannot express; add @aws_iam or another provider for it, or remove the field`,
+      field,
+    );
+  if (isRoot)
+    return problemAt(
+      `${key} says nothing about who may call it; add ${ctx.userDirective} and/or @aws_iam`,
+      field,
+    );
+  return undefined;
+}
+
+/** The providers of a field must also be allowed on the type it returns. */
+function checkReturnedType(
+  ctx: AuthContext,
+  typeName: string,
+  key: string,
+  field: FieldDefinitionNode,
+  directives: ConstDirectiveNode[],
+  ownModes: Set<string>,
+): void {
+  const modes =
+    directives.length > 0
+      ? new Set(directives.map((d) => AUTH_DIRECTIVES[d.name.value]))
+      : ownModes.size > 0
+        ? ownModes
+        : new Set([ctx.defaultMode]);
+  const built = ctx.schema.getType(typeName) as GraphQLObjectType;
+  const returned = getNamedType(built.getFields()[field.name.value].type);
+  const returnedModes = isObjectType(returned) ? ctx.typeModes.get(returned.name) : undefined;
+  if (returnedModes && returnedModes.size > 0) {
+    for (const mode of modes) {
+      if (ctx.allowed.has(mode) && !returnedModes.has(mode))
+        ctx.problems.push(
+          problemAt(
+            `${key} allows ${mode} but its type ${returned.name} does not; AppSync would answer "Not Authorized" (add the directive to type ${returned.name})`,
+            field,
+          ),
+        );
+    }
+  }
 }
 
 function wrongProvider(directive: ConstDirectiveNode, mode: string, allowed: Set<string>): string {
