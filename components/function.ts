@@ -119,19 +119,35 @@ const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v 
  * checks that the function's and its role's autonames fit their 64-character limits.
  */
 export function validateFunctionArgs(args: FunctionArgs, name?: string): string[] {
+  return [
+    ...(name !== undefined ? autonameProblemsOf(args, name) : []),
+    ...handlerProblems(args),
+    ...settingProblems(args),
+    ...environmentProblems(args),
+    ...statementProblems(args),
+    ...roleAndVpcProblems(args),
+  ];
+}
+
+/** The function's and its role's autonames must fit their 64-character limits. */
+function autonameProblemsOf(args: FunctionArgs, name: string): string[] {
   const problems: string[] = [];
-  if (name !== undefined) {
-    problems.push(
-      ...autonameProblems(
-        "name",
-        "Lambda function",
-        [`${name}-function`],
-        NAME_LIMITS.lambdaFunction,
-      ),
-    );
-    if (!args.role)
-      problems.push(...autonameProblems("name", "IAM role", [`${name}-role`], NAME_LIMITS.iamRole));
-  }
+  problems.push(
+    ...autonameProblems(
+      "name",
+      "Lambda function",
+      [`${name}-function`],
+      NAME_LIMITS.lambdaFunction,
+    ),
+  );
+  if (!args.role)
+    problems.push(...autonameProblems("name", "IAM role", [`${name}-role`], NAME_LIMITS.iamRole));
+  return problems;
+}
+
+/** The handler must be a folder name whose entry point exists (the one impure check). */
+function handlerProblems(args: FunctionArgs): string[] {
+  const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(args.handler ?? "")) {
     problems.push(
       `handler: expected a handler folder name (lowercase letters, digits, dashes), found '${args.handler}'`,
@@ -140,6 +156,12 @@ export function validateFunctionArgs(args: FunctionArgs, name?: string): string[
     const entry = args.entry ?? handlerEntry(args.handler);
     if (!fs.existsSync(entry)) problems.push(`handler: no entry point at ${entry}`);
   }
+  return problems;
+}
+
+/** Description, log retention, memory, timeout and concurrency within Lambda's limits. */
+function settingProblems(args: FunctionArgs): string[] {
+  const problems: string[] = [];
   if (!args.description || args.description.length > 256) {
     problems.push("description: expected 1-256 characters");
   }
@@ -157,6 +179,12 @@ export function validateFunctionArgs(args: FunctionArgs, name?: string): string[
       `reservedConcurrency: expected an integer >= 1 (0 would stop every invocation), found ${args.reservedConcurrency}`,
     );
   }
+  return problems;
+}
+
+/** Environment names must be valid and not the ones the Lambda runtime sets. */
+function environmentProblems(args: FunctionArgs): string[] {
+  const problems: string[] = [];
   for (const key of Object.keys(args.environment ?? {})) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) {
       problems.push(`environment.${key}: expected a name of letters, digits and underscores`);
@@ -164,6 +192,12 @@ export function validateFunctionArgs(args: FunctionArgs, name?: string): string[
       problems.push(`environment.${key}: reserved by the Lambda runtime`);
     }
   }
+  return problems;
+}
+
+/** Least privilege: no whole-service actions, no `*` resources on Allow statements. */
+function statementProblems(args: FunctionArgs): string[] {
+  const problems: string[] = [];
   (args.statements ?? []).forEach((s, i) => {
     const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
     if (actions.length === 0)
@@ -183,6 +217,12 @@ export function validateFunctionArgs(args: FunctionArgs, name?: string): string[
       problems.push(`statements[${i}].Resource: '*' grants every resource; name the ARNs`);
     }
   });
+  return problems;
+}
+
+/** Exclusive role actions only with a role passed in; a VPC config needs a security group. */
+function roleAndVpcProblems(args: FunctionArgs): string[] {
+  const problems: string[] = [];
   if (args.exclusiveRoleActions !== undefined) {
     if (!args.role) problems.push("exclusiveRoleActions: only with a role passed in (role)");
     if (
