@@ -186,100 +186,150 @@ export function createResolver(deps: ResolverDeps) {
     event: AppSyncResolverEvent<Record<string, unknown>>,
     context?: Pick<Context, "awsRequestId">,
   ): Promise<Loyalty | null> => {
-    const info: unknown = isObject(event) ? event.info : undefined;
-    const field = isObject(info) ? info.fieldName : undefined;
-    const fieldName = typeof field === "string" ? field.slice(0, 64) : undefined;
-    const requestId = typeof context?.awsRequestId === "string" ? context.awsRequestId : undefined;
-    const correlationId = correlationIdOfEvent(event, requestId);
-    const ids = { fieldName, requestId, correlationId };
-    let customerId: string | null;
-    try {
-      customerId = customerFor(event, deps.admin);
-    } catch (err) {
-      const refusal =
-        err instanceof ResolverError ? err : new ResolverError(FORBIDDEN, "Forbidden");
-      deps.log.warn("loyalty request refused", { ...ids, reason: refusal.errorType });
-      throw refusal;
-    }
+    const ids = requestIds(event, context);
+    const customerId = authorizedCustomer(event, deps, ids);
     if (customerId === null) {
       deps.log.warn("caller's sub cannot hold a loyalty account", ids);
       return null;
     }
-
-    let base: URL;
-    try {
-      base = new URL(deps.apiUrl);
-    } catch {
-      deps.log.error("LOYALTY_API_URL is not a URL", ids);
-      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
-    }
-    let apiKey: string;
-    try {
-      apiKey = await deps.apiKey();
-    } catch (err) {
-      deps.log.error("cannot read the usage plan key", { ...ids, error: (err as Error).name });
-      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
-    }
-    const request = new HttpRequest({
-      method: "GET",
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port ? Number(base.port) : undefined,
-      path: `${base.pathname.replace(/\/+$/, "")}/loyalty/${encodeURIComponent(customerId)}`,
-      headers: {
-        host: base.host,
-        accept: "application/json",
-        // The private API's usage plan meters callers by key. It is a quota, not identity: the
-        // caller is authenticated by the SigV4 signature and authorized by its IAM policy.
-        "x-api-key": apiKey,
-        // The loyalty service logs with the caller's correlation id (signed like every header).
-        "x-correlation-id": correlationId,
-      },
-    });
-
+    const { base, request } = await loyaltyRequest(deps, ids, customerId);
     const started = Date.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
-    let status: number;
-    let body: unknown;
-    try {
-      const signed = await deps.sign(request);
-      const headers = { ...signed.headers };
-      // fetch derives Host from the URL; the signed value is the same.
-      delete headers.host;
-      const response = await deps.fetch(`${base.origin}${signed.path}`, {
-        method: signed.method,
-        headers,
-        signal: controller.signal,
-      });
-      status = response.status;
-      body = status === 200 ? await response.json() : undefined;
-      if (status !== 200) await response.body?.cancel();
-    } catch (err) {
-      const timedOut = controller.signal.aborted;
-      deps.log.error("loyalty service call failed", {
-        ...ids,
-        timedOut,
-        durationMs: Date.now() - started,
-        error: (err as Error).name,
-      });
-      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
-    } finally {
-      clearTimeout(timer);
-    }
-
+    const { status, body } = await callService(deps, ids, base, request, started);
     const durationMs = Date.now() - started;
     deps.log.info("loyalty service answered", { ...ids, status, durationMs });
-    if (status === 404) return null;
-    if (status === 401 || status === 403) throw new ResolverError(FORBIDDEN, "Forbidden");
-    if (status !== 200) throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
-    try {
-      return toLoyalty(customerId, body);
-    } catch {
-      deps.log.error("loyalty service sent an unexpected body", ids);
-      throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
-    }
+    return answer(deps, ids, customerId, status, body);
   };
+}
+
+/** What every log line of one request carries (a type alias: the log takes a record). */
+type RequestIds = {
+  fieldName: string | undefined;
+  requestId: string | undefined;
+  correlationId: string;
+};
+
+/** The field, Lambda request id and correlation id of a request, for its log lines. */
+function requestIds(
+  event: AppSyncResolverEvent<Record<string, unknown>>,
+  context?: Pick<Context, "awsRequestId">,
+): RequestIds {
+  const info: unknown = isObject(event) ? event.info : undefined;
+  const field = isObject(info) ? info.fieldName : undefined;
+  const fieldName = typeof field === "string" ? field.slice(0, 64) : undefined;
+  const requestId = typeof context?.awsRequestId === "string" ? context.awsRequestId : undefined;
+  const correlationId = correlationIdOfEvent(event, requestId);
+  return { fieldName, requestId, correlationId };
+}
+
+/** The customer the caller may read (null: no account possible); a refusal is logged and thrown. */
+function authorizedCustomer(
+  event: AppSyncResolverEvent<Record<string, unknown>>,
+  deps: ResolverDeps,
+  ids: RequestIds,
+): string | null {
+  try {
+    return customerFor(event, deps.admin);
+  } catch (err) {
+    const refusal = err instanceof ResolverError ? err : new ResolverError(FORBIDDEN, "Forbidden");
+    deps.log.warn("loyalty request refused", { ...ids, reason: refusal.errorType });
+    throw refusal;
+  }
+}
+
+/** The unsigned GET of the customer's loyalty, with the usage plan key and correlation id. */
+async function loyaltyRequest(
+  deps: ResolverDeps,
+  ids: RequestIds,
+  customerId: string,
+): Promise<{ base: URL; request: HttpRequest }> {
+  let base: URL;
+  try {
+    base = new URL(deps.apiUrl);
+  } catch {
+    deps.log.error("LOYALTY_API_URL is not a URL", ids);
+    throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  }
+  let apiKey: string;
+  try {
+    apiKey = await deps.apiKey();
+  } catch (err) {
+    deps.log.error("cannot read the usage plan key", { ...ids, error: (err as Error).name });
+    throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  }
+  const request = new HttpRequest({
+    method: "GET",
+    protocol: base.protocol,
+    hostname: base.hostname,
+    port: base.port ? Number(base.port) : undefined,
+    path: `${base.pathname.replace(/\/+$/, "")}/loyalty/${encodeURIComponent(customerId)}`,
+    headers: {
+      host: base.host,
+      accept: "application/json",
+      // The private API's usage plan meters callers by key. It is a quota, not identity: the
+      // caller is authenticated by the SigV4 signature and authorized by its IAM policy.
+      "x-api-key": apiKey,
+      // The loyalty service logs with the caller's correlation id (signed like every header).
+      "x-correlation-id": ids.correlationId,
+    },
+  });
+  return { base, request };
+}
+
+/** Signs and sends the request within the timeout; a failed or timed-out call is logged. */
+async function callService(
+  deps: ResolverDeps,
+  ids: RequestIds,
+  base: URL,
+  request: HttpRequest,
+  started: number,
+): Promise<{ status: number; body: unknown }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
+  try {
+    const signed = await deps.sign(request);
+    const headers = { ...signed.headers };
+    // fetch derives Host from the URL; the signed value is the same.
+    delete headers.host;
+    const response = await deps.fetch(`${base.origin}${signed.path}`, {
+      method: signed.method,
+      headers,
+      signal: controller.signal,
+    });
+    const status = response.status;
+    const body: unknown = status === 200 ? await response.json() : undefined;
+    if (status !== 200) await response.body?.cancel();
+    return { status, body };
+  } catch (err) {
+    const timedOut = controller.signal.aborted;
+    deps.log.error("loyalty service call failed", {
+      ...ids,
+      timedOut,
+      durationMs: Date.now() - started,
+      error: (err as Error).name,
+    });
+    throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The service's answer as the field's value: 404 is null, a refusal Forbidden, else a fault. */
+function answer(
+  deps: ResolverDeps,
+  ids: RequestIds,
+  customerId: string,
+  status: number,
+  body: unknown,
+): Loyalty | null {
+  if (status === 404) return null;
+  if (status === 401 || status === 403) throw new ResolverError(FORBIDDEN, "Forbidden");
+  if (status !== 200) throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  try {
+    return toLoyalty(customerId, body);
+  } catch {
+    deps.log.error("loyalty service sent an unexpected body", ids);
+    throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  }
 }
 
 // One JSON line per entry with level, timestamp and service, like the other handlers; the
