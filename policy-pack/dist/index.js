@@ -12868,18 +12868,7 @@ function buildModel(index) {
     functionHop(fn) {
       let hop = hops.get(fn);
       if (!hop) {
-        let next;
-        hop = {
-          label: `function ${nameOf(fn)}`,
-          resource: fn,
-          get next() {
-            if (next === void 0) {
-              next = [];
-              next.push(...functionReach(model, fn));
-            }
-            return next;
-          }
-        };
+        hop = lazyFunctionHop(model, fn);
         hops.set(fn, hop);
       }
       return hop;
@@ -12895,34 +12884,50 @@ function buildModel(index) {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn(from, prop, text) {
-      const deps = from.propertyDependencies?.[prop];
-      const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-      if (byDep.length > 0) return byDep;
-      const value = text ?? rawProps(from.props)[prop];
-      if (value === void 0 || value === null) return [];
-      if (typeof value !== "string" || hasUnknown(value)) return "unknown";
-      const arns = value.match(FUNCTION_ARN) ?? [];
-      const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-      if (found.length > 0) return [...new Set(found)];
-      const byName = index.byValue(value, [LAMBDA]);
-      if (byName.length > 0) return byName;
-      return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
-    },
-    issuerCaller(issuer, detail, named) {
-      const text = knownString(issuer);
-      const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
-      const pool = fromDeps.length === 1 ? fromDeps[0] : text ? index.ofType(USER_POOL).find((p) => endsWithId(text, p)) : void 0;
-      const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
-      const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
-      const who = pool ? `user pool ${nameOf(pool)}${also}` : text ? `issuer ${text.replace(/^https:\/\//, "")}` : "an issuer not known yet";
-      return {
-        kind: "signed-in",
-        label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`
-      };
-    }
+    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named)
   };
   return model;
+}
+function lazyFunctionHop(model, fn) {
+  let next;
+  return {
+    label: `function ${nameOf(fn)}`,
+    resource: fn,
+    get next() {
+      if (next === void 0) {
+        next = [];
+        next.push(...functionReach(model, fn));
+      }
+      return next;
+    }
+  };
+}
+function functionsNamedIn(index, from, prop, text) {
+  const deps = from.propertyDependencies?.[prop];
+  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
+  if (byDep.length > 0) return byDep;
+  const value = text ?? rawProps(from.props)[prop];
+  if (value === void 0 || value === null) return [];
+  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  const arns = value.match(FUNCTION_ARN) ?? [];
+  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
+  if (found.length > 0) return [...new Set(found)];
+  const byName = index.byValue(value, [LAMBDA]);
+  if (byName.length > 0) return byName;
+  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+}
+function issuerCallerOf(model, issuer, detail, named) {
+  const text = knownString(issuer);
+  const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
+  const pool = fromDeps.length === 1 ? fromDeps[0] : text ? model.index.ofType(USER_POOL).find((p) => endsWithId(text, p)) : void 0;
+  const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
+  const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
+  const who = pool ? `user pool ${nameOf(pool)}${also}` : text ? `issuer ${text.replace(/^https:\/\//, "")}` : "an issuer not known yet";
+  return {
+    kind: "signed-in",
+    label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`
+  };
 }
 var IDENTITY_PROVIDER = "aws:cognito/identityProvider:IdentityProvider";
 function federationOf(index) {

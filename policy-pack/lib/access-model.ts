@@ -146,20 +146,7 @@ function buildModel(index: StackIndex): AccessModel {
     functionHop(fn) {
       let hop = hops.get(fn);
       if (!hop) {
-        // What a function reaches is worked out when first read, after the entry points that
-        // lead to it are built (its role may invoke those very routes).
-        let next: Hop[] | undefined;
-        hop = {
-          label: `function ${nameOf(fn)}`,
-          resource: fn,
-          get next(): Hop[] {
-            if (next === undefined) {
-              next = []; // a function that reaches itself stops here
-              next.push(...functionReach(model, fn));
-            }
-            return next;
-          },
-        };
+        hop = lazyFunctionHop(model, fn);
         hops.set(fn, hop);
       }
       return hop;
@@ -175,45 +162,78 @@ function buildModel(index: StackIndex): AccessModel {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn(from, prop, text) {
-      const deps = (from.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.[
-        prop
-      ];
-      const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-      if (byDep.length > 0) return byDep;
-      const value = text ?? rawProps(from.props)[prop];
-      if (value === undefined || value === null) return [];
-      if (typeof value !== "string" || hasUnknown(value)) return "unknown";
-      const arns = value.match(FUNCTION_ARN) ?? [];
-      const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-      if (found.length > 0) return [...new Set(found)];
-      const byName = index.byValue(value, [LAMBDA]);
-      if (byName.length > 0) return byName;
-      return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
-    },
-    issuerCaller(issuer, detail, named) {
-      const text = knownString(issuer);
-      const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
-      const pool =
-        fromDeps.length === 1
-          ? fromDeps[0]
-          : text
-            ? index.ofType(USER_POOL).find((p) => endsWithId(text, p))
-            : undefined;
-      const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
-      const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
-      const who = pool
-        ? `user pool ${nameOf(pool)}${also}`
-        : text
-          ? `issuer ${text.replace(/^https:\/\//, "")}`
-          : "an issuer not known yet";
-      return {
-        kind: "signed-in",
-        label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`,
-      };
-    },
+    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named),
   };
   return model;
+}
+
+/**
+ * A function's hop, its reach worked out when first read: after the entry points that lead to
+ * it are built (its role may invoke those very routes).
+ */
+function lazyFunctionHop(model: AccessModel, fn: PolicyResource): Hop {
+  let next: Hop[] | undefined;
+  return {
+    label: `function ${nameOf(fn)}`,
+    resource: fn,
+    get next(): Hop[] {
+      if (next === undefined) {
+        next = []; // a function that reaches itself stops here
+        next.push(...functionReach(model, fn));
+      }
+      return next;
+    },
+  };
+}
+
+/** The functions a property names: by dependency, else by ARN or name in its text. */
+function functionsNamedIn(
+  index: StackIndex,
+  from: PolicyResource,
+  prop: string,
+  text?: unknown,
+): Ref {
+  const deps = (from.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.[prop];
+  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
+  if (byDep.length > 0) return byDep;
+  const value = text ?? rawProps(from.props)[prop];
+  if (value === undefined || value === null) return [];
+  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  const arns = value.match(FUNCTION_ARN) ?? [];
+  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
+  if (found.length > 0) return [...new Set(found)];
+  const byName = index.byValue(value, [LAMBDA]);
+  if (byName.length > 0) return byName;
+  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+}
+
+/** The signed-in caller of an issuer, labelled with its user pool and federation when known. */
+function issuerCallerOf(
+  model: AccessModel,
+  issuer: unknown,
+  detail?: string,
+  named?: PolicyResource[],
+): Caller {
+  const text = knownString(issuer);
+  const fromDeps = (named ?? []).filter((p) => p && p.type === USER_POOL);
+  const pool =
+    fromDeps.length === 1
+      ? fromDeps[0]
+      : text
+        ? model.index.ofType(USER_POOL).find((p) => endsWithId(text, p))
+        : undefined;
+  const federated = pool ? model.federatedProviders(pool).map(providerName) : [];
+  const also = federated.length > 0 ? `, also federated from ${federated.join(", ")}` : "";
+  const who = pool
+    ? `user pool ${nameOf(pool)}${also}`
+    : text
+      ? `issuer ${text.replace(/^https:\/\//, "")}`
+      : "an issuer not known yet";
+  return {
+    kind: "signed-in",
+    label: `signed-in users of ${who}${detail ? ` (${detail})` : ""}`,
+  };
 }
 
 const IDENTITY_PROVIDER = "aws:cognito/identityProvider:IdentityProvider";
