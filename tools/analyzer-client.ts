@@ -516,7 +516,47 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
   const engine = await startEngine(logs);
   const runPolicyPack =
     opts.runPolicyPack ?? path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
+  const env = packEnv(opts, engine.address);
 
+  const started = process.hrtime.bigint();
+  const child: ChildProcess = spawn(process.execPath, [runPolicyPack, engine.address, dir], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: PackOutput = { stderr: "", stdout: "" };
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (d: string) => (output.stderr += d));
+  child.stdout!.setEncoding("utf8");
+
+  // The pack is gone by the time this runs; nothing is left to drain, so do not wait for peers.
+  const stopEngine = async () => engine.server.forceShutdown();
+  const describeFailure = (why: string) => {
+    const errors = logs.filter((l) => l.severity === "error").map((l) => l.message);
+    const said = [...errors, output.stderr.trim(), output.stdout.trim()].filter(Boolean).join("\n");
+    return `policy pack ${dir} failed to start: ${why}${said ? `\n${said}` : ""}`;
+  };
+
+  let port: number;
+  try {
+    port = await waitForPort(child, output, opts, describeFailure);
+  } catch (err) {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await stopEngine();
+    throw err;
+  }
+  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return packClient({ startupMs, port, logs, output, child, stopEngine });
+}
+
+/** What the pack process has written so far (appended to as it writes). */
+interface PackOutput {
+  stderr: string;
+  stdout: string;
+}
+
+/** The pack process's environment: ours, minus our loader hooks, plus what the CLI would set. */
+function packEnv(opts: StartPackOptions, engineAddress: string): Record<string, string> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   // Our own shell may run under ts-node's transpile-only hook; the pack must load the way the
   // CLI loads it (the SDK registers ts-node with type checking itself).
@@ -534,75 +574,69 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
   }
   // The SDK's log module finds the engine through this variable; the CLI's engine address
   // argument is only consumed (and dropped) by run-policy-pack.
-  env.PULUMI_NODEJS_ENGINE = engine.address;
+  env.PULUMI_NODEJS_ENGINE = engineAddress;
   Object.assign(env, opts.env ?? {});
+  return env;
+}
 
-  const started = process.hrtime.bigint();
-  const child: ChildProcess = spawn(process.execPath, [runPolicyPack, engine.address, dir], {
-    cwd: dir,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  let stdout = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (d: string) => (stderr += d));
-  child.stdout!.setEncoding("utf8");
-
-  // The pack is gone by the time this runs; nothing is left to drain, so do not wait for peers.
-  const stopEngine = async () => engine.server.forceShutdown();
-  const describeFailure = (why: string) => {
-    const errors = logs.filter((l) => l.severity === "error").map((l) => l.message);
-    const said = [...errors, stderr.trim(), stdout.trim()].filter(Boolean).join("\n");
-    return `policy pack ${dir} failed to start: ${why}${said ? `\n${said}` : ""}`;
-  };
-
-  let port: number;
-  try {
-    port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new PackStartError(describeFailure(`no port within ${timeoutOf(opts)} ms`))),
-        timeoutOf(opts),
-      );
-      child.stdout!.on("data", (d: string) => {
-        stdout += d;
-        const m = /^\s*(\d+)\s*$/m.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-      const onAbort = () => {
+/** Resolves with the port the pack prints; rejects if it fails, exits, is aborted or times out. */
+function waitForPort(
+  child: ChildProcess,
+  output: PackOutput,
+  opts: StartPackOptions,
+  describeFailure: (why: string) => string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new PackStartError(describeFailure(`no port within ${timeoutOf(opts)} ms`))),
+      timeoutOf(opts),
+    );
+    child.stdout!.on("data", (d: string) => {
+      output.stdout += d;
+      const m = /^\s*(\d+)\s*$/m.exec(output.stdout);
+      if (m) {
         clearTimeout(timer);
-        reject(new PackStartError(describeFailure("start aborted")));
-      };
-      if (opts.signal?.aborted) onAbort();
-      opts.signal?.addEventListener("abort", onAbort);
-      child.on("error", (err) => {
-        clearTimeout(timer);
-        reject(new PackStartError(describeFailure(err.message)));
-      });
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        // Give the engine a moment to receive the last log calls the pack sent before exiting.
-        setTimeout(
-          () =>
-            reject(
-              new PackStartError(
-                describeFailure(`it exited (${signal ?? `code ${code}`}) before printing a port`),
-              ),
-            ),
-          50,
-        );
-      });
+        resolve(Number(m[1]));
+      }
     });
-  } catch (err) {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await stopEngine();
-    throw err;
-  }
-  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new PackStartError(describeFailure("start aborted")));
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new PackStartError(describeFailure(err.message)));
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      // Give the engine a moment to receive the last log calls the pack sent before exiting.
+      setTimeout(
+        () =>
+          reject(
+            new PackStartError(
+              describeFailure(`it exited (${signal ?? `code ${code}`}) before printing a port`),
+            ),
+          ),
+        50,
+      );
+    });
+  });
+}
 
+/** A started pack: its process, the engine it logs to and what it has said. */
+interface StartedPack {
+  startupMs: number;
+  port: number;
+  logs: EngineLog[];
+  output: PackOutput;
+  child: ChildProcess;
+  stopEngine: () => Promise<void>;
+}
+
+/** The client for a started pack: its Analyzer service over gRPC, and how to stop it. */
+function packClient({ startupMs, port, logs, output, child, stopEngine }: StartedPack): PackClient {
   const client = new analyzerGrpc.AnalyzerClient(
     `127.0.0.1:${port}`,
     grpc.credentials.createInsecure(),
@@ -624,32 +658,14 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
     startupMs,
     port,
     logs,
-    stderr: () => stderr,
+    stderr: () => output.stderr,
     info,
     async configure(config = {}) {
-      const resolved = resolvePolicyConfig(await info(), config);
-      const req = new analyzerPb.ConfigureAnalyzerRequest();
-      const map = req.getPolicyconfigMap();
-      for (const [name, c] of Object.entries(resolved)) {
-        const pc = new analyzerPb.PolicyConfig();
-        pc.setEnforcementlevel(levelToProto(c.enforcementLevel));
-        pc.setProperties(struct(c.properties));
-        map.set(name, pc);
-      }
+      const req = configureRequest(resolvePolicyConfig(await info(), config));
       await unary(client.configure.bind(client), req, "Configure");
     },
     async configureStack(s) {
-      const req = new analyzerPb.AnalyzerStackConfigureRequest();
-      req.setStack(s.stack);
-      req.setProject(s.project);
-      req.setOrganization(s.organization ?? "");
-      req.setDryRun(s.dryRun ?? true);
-      req.setConfigSecretKeysList(s.secretKeys ?? []);
-      const cfg = req.getConfigMap();
-      for (const [k, v] of Object.entries(s.config ?? {})) cfg.set(k, v);
-      const tags = req.getTagsMap();
-      for (const [k, v] of Object.entries(s.tags ?? {})) tags.set(k, v);
-      await unary(client.configureStack.bind(client), req, "ConfigureStack");
+      await unary(client.configureStack.bind(client), stackConfigureRequest(s), "ConfigureStack");
     },
     async remediate(resource) {
       const resp = await unary<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
@@ -687,16 +703,53 @@ export async function startPack(packDir: string, opts: StartPackOptions = {}): P
       if (stopped) return;
       stopped = true;
       client.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(child);
       await stopEngine();
     },
   };
+}
+
+/** The Configure request for a resolved per-policy config. */
+function configureRequest(
+  resolved: ReturnType<typeof resolvePolicyConfig>,
+): analyzerPb.ConfigureAnalyzerRequest {
+  const req = new analyzerPb.ConfigureAnalyzerRequest();
+  const map = req.getPolicyconfigMap();
+  for (const [name, c] of Object.entries(resolved)) {
+    const pc = new analyzerPb.PolicyConfig();
+    pc.setEnforcementlevel(levelToProto(c.enforcementLevel));
+    pc.setProperties(struct(c.properties));
+    map.set(name, pc);
+  }
+  return req;
+}
+
+/** The ConfigureStack request for a stack's name, project, config and tags. */
+function stackConfigureRequest(
+  s: Parameters<PackClient["configureStack"]>[0],
+): analyzerPb.AnalyzerStackConfigureRequest {
+  const req = new analyzerPb.AnalyzerStackConfigureRequest();
+  req.setStack(s.stack);
+  req.setProject(s.project);
+  req.setOrganization(s.organization ?? "");
+  req.setDryRun(s.dryRun ?? true);
+  req.setConfigSecretKeysList(s.secretKeys ?? []);
+  const cfg = req.getConfigMap();
+  for (const [k, v] of Object.entries(s.config ?? {})) cfg.set(k, v);
+  const tags = req.getTagsMap();
+  for (const [k, v] of Object.entries(s.tags ?? {})) tags.set(k, v);
+  return req;
+}
+
+/** Stops the pack process if it still runs: SIGTERM, then SIGKILL after 3 s. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
 }
 
 function timeoutOf(opts: StartPackOptions): number {

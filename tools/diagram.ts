@@ -117,336 +117,453 @@ const host = (url: string) => {
 
 /** Renders the Mermaid flowchart for a run. Deterministic: same resources, same text. */
 export function mermaidDiagram(run: DiagramInput): string {
-  const resources = run.resources.filter((r) => r.type !== T.stack);
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
-  const byId = (type: string, id: unknown) =>
-    typeof id === "string" ? ofType(type).find((r) => r.id === id) : undefined;
-  // The pack's access model of the same resources: every reach edge below comes from it.
-  const modelResources = policyResources(resources);
-  const model: AccessModel = accessModel([...modelResources.values()]);
-  const asModel = (r: RegisteredResource) => modelResources.get(r.urn)!;
+  const d = new Diagram(run.resources.filter((r) => r.type !== T.stack));
+  d.identityProviders();
+  d.restApis();
+  d.httpApis();
+  d.appsyncApis();
+  d.invokerRoles();
+  d.functions();
+  d.vpcEndpoints();
+  return d.assemble(run);
+}
 
+const USERS = "users";
+
+/** The diagram being drawn: its nodes per container, its edges, and the lookups every step shares. */
+class Diagram {
+  private readonly byUrn: Map<string, RegisteredResource>;
+  // The pack's access model of the same resources: every reach edge below comes from it.
+  private readonly modelResources: Map<string, PolicyResource>;
+  private readonly model: AccessModel;
   // Node ids are stable per URN; labels are escaped for Mermaid.
-  const ids = new Map<string, string>();
-  const nodeId = (key: string) => {
-    if (!ids.has(key)) ids.set(key, `n${ids.size}`);
-    return ids.get(key)!;
-  };
+  private readonly ids = new Map<string, string>();
   /** Lines per container key (a component URN, an API URN, or "" for the top level). */
-  const members = new Map<string, string[]>();
-  const place = (container: string, line: string) =>
-    members.set(container, [...(members.get(container) ?? []), line]);
-  const edges: string[] = [];
-  const edge = (from: string, to: string, label?: string, style = "-->") => {
+  private readonly members = new Map<string, string[]>();
+  private readonly edges: string[] = [];
+  private readonly drawn = new Set<string>();
+  /** Extra label lines of component nodes (a Function component shows its function). */
+  private readonly functionLabel = new Map<string, string>();
+  private usersUsed = false;
+  private readonly poolNode = new Map<string, string>();
+  private readonly issuerNodes = new Map<string, string>();
+  private readonly roleNode = new Map<string, string>();
+  private readonly functionNode = new Map<string, string>();
+
+  constructor(private readonly resources: RegisteredResource[]) {
+    this.byUrn = new Map(resources.map((r) => [r.urn, r]));
+    this.modelResources = policyResources(resources);
+    this.model = accessModel([...this.modelResources.values()]);
+  }
+
+  /** The run's resources of one type, in registration order. */
+  private ofType(type: string) {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The resource of a type with a given physical id (how resources refer to each other). */
+  private byId(type: string, id: unknown) {
+    return typeof id === "string" ? this.ofType(type).find((r) => r.id === id) : undefined;
+  }
+
+  /** The access model's view of a registered resource. */
+  private asModel(r: RegisteredResource) {
+    return this.modelResources.get(r.urn)!;
+  }
+
+  /** A stable Mermaid node id for a key (a URN or a synthetic key), allocated on first use. */
+  private nodeId(key: string) {
+    if (!this.ids.has(key)) this.ids.set(key, `n${this.ids.size}`);
+    return this.ids.get(key)!;
+  }
+
+  /** Adds a line to a container's members (its subgraph, or "" for the top level). */
+  private place(container: string, line: string) {
+    this.members.set(container, [...(this.members.get(container) ?? []), line]);
+  }
+
+  /** Adds an edge once, however many steps find it. */
+  private edge(from: string, to: string, label?: string, style = "-->") {
     const line = `  ${from} ${style}${label ? `|"${esc(label)}"|` : ""} ${to}`;
-    if (!edges.includes(line)) edges.push(line);
-  };
+    if (!this.edges.includes(line)) this.edges.push(line);
+  }
 
   /** The nearest component ancestor of a resource (its subgraph), or "" at the top level. */
-  const componentOf = (r: RegisteredResource): string => {
-    let p = r.parent ? byUrn.get(r.parent) : undefined;
-    while (p && p.custom) p = p.parent ? byUrn.get(p.parent) : undefined;
+  private componentOf(r: RegisteredResource): string {
+    let p = r.parent ? this.byUrn.get(r.parent) : undefined;
+    while (p && p.custom) p = p.parent ? this.byUrn.get(p.parent) : undefined;
     return p ? p.urn : "";
-  };
-  const drawn = new Set<string>();
-  const node = (r: RegisteredResource, label: string, shape: "box" | "round" | "hex" = "box") => {
-    const id = nodeId(r.urn);
-    if (drawn.has(id)) return id;
-    drawn.add(id);
+  }
+
+  /** Draws a resource's node once, in its component's subgraph, and returns its id. */
+  private node(r: RegisteredResource, label: string, shape: "box" | "round" | "hex" = "box") {
+    const id = this.nodeId(r.urn);
+    if (this.drawn.has(id)) return id;
+    this.drawn.add(id);
     const [open, close] =
       shape === "round" ? ["(", ")"] : shape === "hex" ? ["{{", "}}"] : ["[", "]"];
-    place(componentOf(r), `${id}${open}"${esc(label)}"${close}`);
+    this.place(this.componentOf(r), `${id}${open}"${esc(label)}"${close}`);
     return id;
-  };
-  /** Extra label lines of component nodes (a Function component shows its function). */
-  const functionLabel = new Map<string, string>();
+  }
 
   // --- Identity providers: user pools in the stack, external OIDC issuers by URL.
-  const users = "users";
-  let usersUsed = false;
-  const poolNode = new Map<string, string>();
-  for (const pool of ofType(T.userPool)) {
-    const pid = node(pool, `Cognito user pool\n${pool.name}`, "round");
-    poolNode.set(String(pool.id), pid);
-    // Federated providers (SAML, OIDC, social) sign users in through the pool: drawn generically.
-    for (const idp of model.federatedProviders(asModel(pool))) {
-      const registered = byUrn.get(idp.urn);
-      if (registered)
-        edge(node(registered, `Federated IdP\n${providerName(idp)}`, "round"), pid, "federates");
+  identityProviders() {
+    for (const pool of this.ofType(T.userPool)) {
+      const pid = this.node(pool, `Cognito user pool\n${pool.name}`, "round");
+      this.poolNode.set(String(pool.id), pid);
+      // Federated providers (SAML, OIDC, social) sign users in through the pool: drawn generically.
+      for (const idp of this.model.federatedProviders(this.asModel(pool))) {
+        const registered = this.byUrn.get(idp.urn);
+        if (registered)
+          this.edge(
+            this.node(registered, `Federated IdP\n${providerName(idp)}`, "round"),
+            pid,
+            "federates",
+          );
+      }
     }
   }
-  const issuerNodes = new Map<string, string>();
-  const idpFor = (issuer: unknown): string | undefined => {
+
+  /** The node of the IdP behind an issuer URL: a pool in the stack, else an external OIDC IdP. */
+  private idpFor(issuer: unknown): string | undefined {
     if (typeof issuer !== "string" || issuer === "") return undefined;
-    for (const [poolId, id] of poolNode) if (issuer.endsWith(`/${poolId}`)) return id;
-    if (!issuerNodes.has(issuer)) {
-      const id = nodeId(`issuer:${issuer}`);
-      issuerNodes.set(issuer, id);
-      place("", `${id}(["External OIDC IdP<br/>${esc(host(issuer))}"])`);
+    for (const [poolId, id] of this.poolNode) if (issuer.endsWith(`/${poolId}`)) return id;
+    if (!this.issuerNodes.has(issuer)) {
+      const id = this.nodeId(`issuer:${issuer}`);
+      this.issuerNodes.set(issuer, id);
+      this.place("", `${id}(["External OIDC IdP<br/>${esc(host(issuer))}"])`);
     }
-    return issuerNodes.get(issuer);
-  };
-  const signIn = (idp: string | undefined) => {
+    return this.issuerNodes.get(issuer);
+  }
+
+  /** Users sign in at an IdP (the Users node is drawn only when some IdP is used). */
+  private signIn(idp: string | undefined) {
     if (!idp) return;
-    usersUsed = true;
-    edge(users, idp, "sign in");
-  };
+    this.usersUsed = true;
+    this.edge(USERS, idp, "sign in");
+  }
 
   /** Who the model says may call without an identity, drawn as callers of those entry points. */
-  const openCallers = (e: EntryPoint, id: string) => {
+  private openCallers(e: EntryPoint, id: string) {
     for (const c of e.callers) {
       if (c.kind !== "anyone" && c.kind !== "api-key") continue;
-      const cid = nodeId(`caller:${c.label}`);
-      if (!members.get("")?.some((l) => l.startsWith(`${cid}(`))) {
-        place("", `${cid}(("${esc(c.label)}"))`);
+      const cid = this.nodeId(`caller:${c.label}`);
+      if (!this.members.get("")?.some((l) => l.startsWith(`${cid}(`))) {
+        this.place("", `${cid}(("${esc(c.label)}"))`);
       }
-      edge(cid, id, "calls");
+      this.edge(cid, id, "calls");
     }
-  };
-  const entriesOf = (api: RegisteredResource, ...kinds: EntryPoint["kind"][]) =>
-    kinds.flatMap((k) => model.entries(k)).filter((e) => e.api?.urn === api.urn);
+  }
+
+  /** The model's entry points of the given kinds on one API. */
+  private entriesOf(api: RegisteredResource, ...kinds: EntryPoint["kind"][]) {
+    return kinds.flatMap((k) => this.model.entries(k)).filter((e) => e.api?.urn === api.urn);
+  }
+
+  /** An API as a subgraph of its entry points, placed in its component. */
+  private apiSubgraph(api: RegisteredResource, label: string, apiMembers: string[]) {
+    this.place(
+      this.componentOf(api),
+      [
+        `subgraph ${this.nodeId(api.urn)}["${esc(label)}"]`,
+        ...apiMembers.map((l) => `  ${l}`),
+        "end",
+      ].join("\n"),
+    );
+  }
 
   // --- REST APIs, the methods the model finds (with full paths) and authorizers.
-  for (const api of ofType(T.restApi)) {
-    const types = strings(I(api).endpointConfiguration?.types);
-    const id = nodeId(api.urn);
-    const apiMembers: string[] = [];
-    for (const e of entriesOf(api, "rest-method")) {
-      const mid = nodeId(e.resource.urn);
-      apiMembers.push(`${mid}["${esc(`${e.operation}\n${e.auth}`)}"]`);
-      openCallers(e, mid);
-      const authorizer = byId(T.restAuthorizer, I(byUrn.get(e.resource.urn)!).authorizerId);
-      if (authorizer) edge(nodeId(authorizer.urn), mid, "authorizes");
+  restApis() {
+    for (const api of this.ofType(T.restApi)) {
+      const types = strings(I(api).endpointConfiguration?.types);
+      this.nodeId(api.urn);
+      const apiMembers = this.restMethods(api);
+      this.restAuthorizers(api);
+      const label = `REST API ${api.name}${types.length ? ` (${types.join(", ")})` : ""}`;
+      this.apiSubgraph(api, label, apiMembers);
     }
-    for (const a of ofType(T.restAuthorizer).filter((x) => I(x).restApi === api.id)) {
-      node(a, `REST authorizer ${I(a).type ?? ""}\n${a.name}`, "hex");
+  }
+
+  /** A REST API's methods as the model finds them, with their open callers and authorizers. */
+  private restMethods(api: RegisteredResource): string[] {
+    const apiMembers: string[] = [];
+    for (const e of this.entriesOf(api, "rest-method")) {
+      const mid = this.nodeId(e.resource.urn);
+      apiMembers.push(`${mid}["${esc(`${e.operation}\n${e.auth}`)}"]`);
+      this.openCallers(e, mid);
+      const authorizer = this.byId(
+        T.restAuthorizer,
+        I(this.byUrn.get(e.resource.urn)!).authorizerId,
+      );
+      if (authorizer) this.edge(this.nodeId(authorizer.urn), mid, "authorizes");
+    }
+    return apiMembers;
+  }
+
+  /** A REST API's authorizers and the user pools whose JWTs they accept. */
+  private restAuthorizers(api: RegisteredResource) {
+    for (const a of this.ofType(T.restAuthorizer).filter((x) => I(x).restApi === api.id)) {
+      this.node(a, `REST authorizer ${I(a).type ?? ""}\n${a.name}`, "hex");
       for (const arn of strings(I(a).providerArns)) {
-        const pool = ofType(T.userPool).find((p) => p.arn === arn);
+        const pool = this.ofType(T.userPool).find((p) => p.arn === arn);
         if (pool) {
-          edge(poolNode.get(String(pool.id))!, nodeId(a.urn), "JWT");
-          signIn(poolNode.get(String(pool.id)));
+          this.edge(this.poolNode.get(String(pool.id))!, this.nodeId(a.urn), "JWT");
+          this.signIn(this.poolNode.get(String(pool.id)));
         }
       }
     }
-    const label = `REST API ${api.name}${types.length ? ` (${types.join(", ")})` : ""}`;
-    place(
-      componentOf(api),
-      [`subgraph ${id}["${esc(label)}"]`, ...apiMembers.map((l) => `  ${l}`), "end"].join("\n"),
-    );
   }
 
   // --- HTTP / WebSocket APIs, routes and authorizers.
-  for (const api of ofType(T.httpApi)) {
-    const id = nodeId(api.urn);
+  httpApis() {
+    for (const api of this.ofType(T.httpApi)) {
+      this.nodeId(api.urn);
+      const apiMembers = this.httpRoutes(api);
+      for (const a of this.ofType(T.v2Authorizer).filter((x) => I(x).apiId === api.id)) {
+        this.v2Authorizer(a);
+      }
+      this.apiSubgraph(api, `${I(api).protocolType ?? "HTTP"} API ${api.name}`, apiMembers);
+    }
+  }
+
+  /** An HTTP or WebSocket API's routes as the model finds them, with callers and authorizers. */
+  private httpRoutes(api: RegisteredResource): string[] {
     const apiMembers: string[] = [];
-    for (const e of entriesOf(api, "http-route", "websocket-route")) {
-      const route = byUrn.get(e.resource.urn)!;
+    for (const e of this.entriesOf(api, "http-route", "websocket-route")) {
+      const route = this.byUrn.get(e.resource.urn)!;
       const scopes = strings(I(route).authorizationScopes);
-      const rid = nodeId(route.urn);
+      const rid = this.nodeId(route.urn);
       apiMembers.push(
         `${rid}["${esc(`${e.operation}\n${e.auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
       );
-      openCallers(e, rid);
-      const authorizer = byId(T.v2Authorizer, I(route).authorizerId);
-      if (authorizer) edge(nodeId(authorizer.urn), rid, "authorizes");
+      this.openCallers(e, rid);
+      const authorizer = this.byId(T.v2Authorizer, I(route).authorizerId);
+      if (authorizer) this.edge(this.nodeId(authorizer.urn), rid, "authorizes");
     }
-    for (const a of ofType(T.v2Authorizer).filter((x) => I(x).apiId === api.id)) {
-      const type = String(I(a).authorizerType ?? "");
-      const aid = node(a, `${type} authorizer\n${a.name}`, "hex");
-      const jwt = I(a).jwtConfiguration ?? {};
-      let idp = idpFor(jwt.issuer);
-      if (!idp && type === "REQUEST") {
-        // A Lambda authorizer verifies tokens of the issuer(s) in its environment.
-        const fn = ofType(T.lambda).find(
-          (f) => typeof I(a).authorizerUri === "string" && I(a).authorizerUri.includes(`:${f.id}/`),
-        );
-        const issuers = String((fn ? I(fn) : undefined)?.environment?.variables?.JWT_ISSUER ?? "");
-        for (const issuer of issuers.split(",").filter(Boolean)) {
-          idp = idpFor(issuer.trim());
-          if (idp) edge(idp, aid, "JWT");
-          signIn(idp);
-        }
-        continue;
+    return apiMembers;
+  }
+
+  /** An API Gateway v2 authorizer and the IdP(s) whose tokens it accepts. */
+  private v2Authorizer(a: RegisteredResource) {
+    const type = String(I(a).authorizerType ?? "");
+    const aid = this.node(a, `${type} authorizer\n${a.name}`, "hex");
+    const jwt = I(a).jwtConfiguration ?? {};
+    let idp = this.idpFor(jwt.issuer);
+    if (!idp && type === "REQUEST") {
+      // A Lambda authorizer verifies tokens of the issuer(s) in its environment.
+      const fn = this.ofType(T.lambda).find(
+        (f) => typeof I(a).authorizerUri === "string" && I(a).authorizerUri.includes(`:${f.id}/`),
+      );
+      const issuers = String((fn ? I(fn) : undefined)?.environment?.variables?.JWT_ISSUER ?? "");
+      for (const issuer of issuers.split(",").filter(Boolean)) {
+        idp = this.idpFor(issuer.trim());
+        if (idp) this.edge(idp, aid, "JWT");
+        this.signIn(idp);
       }
-      if (idp) {
-        edge(idp, aid, "JWT");
-        signIn(idp);
-      }
+      return;
     }
-    const label = `${I(api).protocolType ?? "HTTP"} API ${api.name}`;
-    place(
-      componentOf(api),
-      [`subgraph ${id}["${esc(label)}"]`, ...apiMembers.map((l) => `  ${l}`), "end"].join("\n"),
-    );
+    if (idp) {
+      this.edge(idp, aid, "JWT");
+      this.signIn(idp);
+    }
   }
 
   // --- AppSync: the default and additional auth providers.
-  for (const api of ofType(T.appsync)) {
-    const providers = [
-      I(api),
-      ...list(I(api).additionalAuthenticationProviders).map((p) => p as Obj),
-    ];
-    const types = providers.map((p) => String(p.authenticationType ?? "?"));
-    const vis = I(api).visibility ? `, ${I(api).visibility}` : "";
-    const aid = node(
-      api,
-      `AppSync ${api.name}${vis}\ndefault ${types[0]}${types.length > 1 ? `; also ${types.slice(1).join(", ")}` : ""}`,
-    );
-    for (const p of providers) {
-      if (p.authenticationType === "AMAZON_COGNITO_USER_POOLS") {
-        const idp = poolNode.get(String(p.userPoolConfig?.userPoolId));
-        if (idp) {
-          edge(idp, aid, "JWT");
-          signIn(idp);
+  appsyncApis() {
+    for (const api of this.ofType(T.appsync)) {
+      const providers = [
+        I(api),
+        ...list(I(api).additionalAuthenticationProviders).map((p) => p as Obj),
+      ];
+      const types = providers.map((p) => String(p.authenticationType ?? "?"));
+      const vis = I(api).visibility ? `, ${I(api).visibility}` : "";
+      const aid = this.node(
+        api,
+        `AppSync ${api.name}${vis}\ndefault ${types[0]}${types.length > 1 ? `; also ${types.slice(1).join(", ")}` : ""}`,
+      );
+      for (const p of providers) {
+        let idp: string | undefined;
+        if (p.authenticationType === "AMAZON_COGNITO_USER_POOLS") {
+          idp = this.poolNode.get(String(p.userPoolConfig?.userPoolId));
+        } else if (p.authenticationType === "OPENID_CONNECT") {
+          idp = this.idpFor(p.openidConnectConfig?.issuer);
         }
-      } else if (p.authenticationType === "OPENID_CONNECT") {
-        const idp = idpFor(p.openidConnectConfig?.issuer);
         if (idp) {
-          edge(idp, aid, "JWT");
-          signIn(idp);
+          this.edge(idp, aid, "JWT");
+          this.signIn(idp);
         }
       }
     }
   }
 
   // --- Invoker roles: the IAM-only routes the model says they may invoke, and who assumes them.
-  const roleNode = new Map<string, string>();
-  for (const role of ofType(T.role)) {
-    const entries = model.iamEntries(asModel(role));
-    if (entries.length === 0) continue;
-    const rid = node(role, `Invoker role\n${role.name}`, "round");
-    roleNode.set(role.urn, rid);
-    for (const e of entries) edge(rid, nodeId(e.resource.urn), "execute-api:Invoke");
-    for (const principal of trustedPrincipals(I(role).assumeRolePolicy)) {
-      const who: string[] =
-        typeof principal === "string"
-          ? [principal === "*" ? "anyone (*)" : principal]
-          : [
-              ...strings(principal?.Service).map((x) => `service ${x}`),
-              ...strings(principal?.AWS).map((x) => describePrincipal(x)),
-              ...strings(principal?.Federated).map((x) => `federated ${x}`),
-            ];
-      for (const w of who) {
-        const cid = nodeId(`caller:${w}`);
-        if (!members.get("")?.some((l) => l.startsWith(`${cid}[`)))
-          place("", `${cid}[/"${esc(w)}"/]`);
-        edge(cid, rid, "sts:AssumeRole");
+  invokerRoles() {
+    for (const role of this.ofType(T.role)) {
+      const entries = this.model.iamEntries(this.asModel(role));
+      if (entries.length === 0) continue;
+      const rid = this.node(role, `Invoker role\n${role.name}`, "round");
+      this.roleNode.set(role.urn, rid);
+      for (const e of entries) this.edge(rid, this.nodeId(e.resource.urn), "execute-api:Invoke");
+      for (const principal of trustedPrincipals(I(role).assumeRolePolicy)) {
+        for (const w of principalNames(principal)) {
+          const cid = this.nodeId(`caller:${w}`);
+          if (!this.members.get("")?.some((l) => l.startsWith(`${cid}[`)))
+            this.place("", `${cid}[/"${esc(w)}"/]`);
+          this.edge(cid, rid, "sts:AssumeRole");
+        }
       }
     }
   }
 
   // --- Lambda functions: what invokes them, the role they run as, the tables they may use.
-  // A function inside its own Function component is drawn as that component's node.
-  const functionNode = new Map<string, string>();
-  for (const fn of ofType(T.lambda)) {
-    const owner = fn.parent ? byUrn.get(fn.parent) : undefined;
-    const alone =
-      owner && !owner.custom && ofType(T.lambda).filter((f) => f.parent === owner.urn).length === 1;
-    if (alone && owner) {
-      functionNode.set(fn.urn, nodeId(owner.urn));
-      functionLabel.set(owner.urn, `λ ${fn.name}`);
-    } else {
-      functionNode.set(fn.urn, node(fn, `λ ${fn.name}`));
+  functions() {
+    this.functionNodes();
+    for (const e of [
+      ...this.model.entries("rest-method"),
+      ...this.model.entries("http-route"),
+      ...this.model.entries("websocket-route"),
+    ]) {
+      this.hopEdges(this.nodeId(e.resource.urn), e.reaches);
+    }
+    for (const a of [...this.ofType(T.restAuthorizer), ...this.ofType(T.v2Authorizer)]) {
+      const fns = this.model.functionsIn(this.asModel(a), "authorizerUri");
+      if (Array.isArray(fns))
+        for (const fn of fns) this.edge(this.nodeId(a.urn), this.functionNode.get(fn.urn)!, "runs");
+    }
+    this.dataSources();
+    for (const fn of this.ofType(T.lambda)) {
+      const from = this.functionNode.get(fn.urn)!;
+      this.hopEdges(from, this.model.functionHop(this.asModel(fn)).next);
+      // Only a role drawn for what it may invoke is worth an arrow (an invoker role).
+      const role = this.model.index.ref(this.asModel(fn), "role", [T.role]);
+      if (!Array.isArray(role)) continue;
+      for (const r of role)
+        if (this.roleNode.has(r.urn)) this.edge(from, this.roleNode.get(r.urn)!, "runs as");
     }
   }
-  const tableNode = (r: PolicyResource) => node(byUrn.get(r.urn)!, `DynamoDB ${r.name}`, "round");
-  /** Edges from a node to the functions and tables the model's hops name. */
-  const hopEdges = (from: string, hops: Hop[], fnLabel = "invokes") => {
-    for (const h of hops) {
-      if (h.resource?.type === LAMBDA) edge(from, functionNode.get(h.resource.urn)!, fnLabel);
-      else if (h.resource?.type === T.table) {
-        edge(from, tableNode(h.resource), (h.actions ?? []).join(" ") || "DynamoDB");
+
+  // A function inside its own Function component is drawn as that component's node.
+  private functionNodes() {
+    for (const fn of this.ofType(T.lambda)) {
+      const owner = fn.parent ? this.byUrn.get(fn.parent) : undefined;
+      const alone =
+        owner &&
+        !owner.custom &&
+        this.ofType(T.lambda).filter((f) => f.parent === owner.urn).length === 1;
+      if (alone && owner) {
+        this.functionNode.set(fn.urn, this.nodeId(owner.urn));
+        this.functionLabel.set(owner.urn, `λ ${fn.name}`);
+      } else {
+        this.functionNode.set(fn.urn, this.node(fn, `λ ${fn.name}`));
       }
     }
-  };
-  for (const e of [
-    ...model.entries("rest-method"),
-    ...model.entries("http-route"),
-    ...model.entries("websocket-route"),
-  ]) {
-    hopEdges(nodeId(e.resource.urn), e.reaches);
   }
-  for (const a of [...ofType(T.restAuthorizer), ...ofType(T.v2Authorizer)]) {
-    const fns = model.functionsIn(asModel(a), "authorizerUri");
-    if (Array.isArray(fns))
-      for (const fn of fns) edge(nodeId(a.urn), functionNode.get(fn.urn)!, "runs");
+
+  /** Edges from a node to the functions and tables the model's hops name. */
+  private hopEdges(from: string, hops: Hop[], fnLabel = "invokes") {
+    for (const h of hops) {
+      if (h.resource?.type === LAMBDA)
+        this.edge(from, this.functionNode.get(h.resource.urn)!, fnLabel);
+      else if (h.resource?.type === T.table) {
+        const table = this.node(
+          this.byUrn.get(h.resource.urn)!,
+          `DynamoDB ${h.resource.name}`,
+          "round",
+        );
+        this.edge(from, table, (h.actions ?? []).join(" ") || "DynamoDB");
+      }
+    }
   }
-  const fields = model.entries("appsync-field");
-  for (const ds of ofType(T.dataSource)) {
-    const api = byId(T.appsync, I(ds).apiId);
-    if (!api) continue;
-    const kind = String(I(ds).type ?? "");
-    const dsid = node(ds, `data source ${I(ds).name ?? ds.name}\n${kind}`, "round");
-    const served = fields
-      .filter((e) => e.api?.urn === api.urn && e.reaches.some((h) => h.resource?.urn === ds.urn))
-      .map((e) => e.operation)
-      .sort();
-    if (served.length) edge(nodeId(api.urn), dsid, served.join(", "));
-    hopEdges(dsid, model.dataSourceHop(asModel(ds)).next);
-  }
-  for (const fn of ofType(T.lambda)) {
-    const from = functionNode.get(fn.urn)!;
-    hopEdges(from, model.functionHop(asModel(fn)).next);
-    // Only a role drawn for what it may invoke is worth an arrow (an invoker role).
-    const role = model.index.ref(asModel(fn), "role", [T.role]);
-    if (!Array.isArray(role)) continue;
-    for (const r of role) if (roleNode.has(r.urn)) edge(from, roleNode.get(r.urn)!, "runs as");
+
+  /** AppSync data sources: the fields they serve and what they reach. */
+  private dataSources() {
+    const fields = this.model.entries("appsync-field");
+    for (const ds of this.ofType(T.dataSource)) {
+      const api = this.byId(T.appsync, I(ds).apiId);
+      if (!api) continue;
+      const kind = String(I(ds).type ?? "");
+      const dsid = this.node(ds, `data source ${I(ds).name ?? ds.name}\n${kind}`, "round");
+      const served = fields
+        .filter((e) => e.api?.urn === api.urn && e.reaches.some((h) => h.resource?.urn === ds.urn))
+        .map((e) => e.operation)
+        .sort();
+      if (served.length) this.edge(this.nodeId(api.urn), dsid, served.join(", "));
+      this.hopEdges(dsid, this.model.dataSourceHop(this.asModel(ds)).next);
+    }
   }
 
   // --- The execute-api VPC endpoint and the private APIs pinned to it.
-  for (const vpce of ofType(T.vpce)) {
-    if (!String(I(vpce).serviceName ?? "").endsWith("execute-api")) continue;
-    const dns = I(vpce).privateDnsEnabled ? ", private DNS" : "";
-    const vid = node(vpce, `VPC endpoint execute-api\n${vpce.id}${dns}`, "round");
-    for (const api of ofType(T.restApi)) {
-      const ids = strings(I(api).endpointConfiguration?.vpcEndpointIds);
-      const policies = [
-        I(api).policy,
-        ...ofType(T.restApiPolicy)
-          .filter((p) => I(p).restApiId === api.id)
-          .map((p) => I(p).policy),
-      ];
-      const pinned = policies.some((p) => {
-        const parsed = parsePolicyDocument(p);
-        return parsed.status === "ok" && JSON.stringify(parsed.document).includes(String(vpce.id));
-      });
-      if (pinned || ids.includes(String(vpce.id))) {
-        edge(vid, nodeId(api.urn), pinned ? "aws:SourceVpce" : "vpcEndpointIds", "==>");
+  vpcEndpoints() {
+    for (const vpce of this.ofType(T.vpce)) {
+      if (!String(I(vpce).serviceName ?? "").endsWith("execute-api")) continue;
+      const dns = I(vpce).privateDnsEnabled ? ", private DNS" : "";
+      const vid = this.node(vpce, `VPC endpoint execute-api\n${vpce.id}${dns}`, "round");
+      for (const api of this.ofType(T.restApi)) {
+        const ids = strings(I(api).endpointConfiguration?.vpcEndpointIds);
+        const policies = [
+          I(api).policy,
+          ...this.ofType(T.restApiPolicy)
+            .filter((p) => I(p).restApiId === api.id)
+            .map((p) => I(p).policy),
+        ];
+        const pinned = policies.some((p) => {
+          const parsed = parsePolicyDocument(p);
+          return (
+            parsed.status === "ok" && JSON.stringify(parsed.document).includes(String(vpce.id))
+          );
+        });
+        if (pinned || ids.includes(String(vpce.id))) {
+          this.edge(vid, this.nodeId(api.urn), pinned ? "aws:SourceVpce" : "vpcEndpointIds", "==>");
+        }
       }
     }
   }
 
   // --- Assemble: components as (nested) subgraphs, then edges.
-  const lines = ["flowchart LR"];
-  if (usersUsed) lines.push(`  ${users}(("Users"))`);
-  const components = resources.filter((r) => !r.custom);
-  const render = (container: string, indent: string) => {
-    for (const line of members.get(container) ?? []) {
+  assemble(run: DiagramInput): string {
+    const lines = ["flowchart LR"];
+    if (this.usersUsed) lines.push(`  ${USERS}(("Users"))`);
+    this.render(lines, "", "  ");
+    if (lines.length === 1) {
+      lines.push(
+        `  ${this.nodeId("stack")}["${esc(`Stack ${run.project}-${run.stack}\n(no resources yet)`)}"]`,
+      );
+    }
+    lines.push(...this.edges);
+    return `${lines.join("\n")}\n`;
+  }
+
+  /** A container's members, then its child components (nested subgraphs when not empty). */
+  private render(lines: string[], container: string, indent: string) {
+    const components = this.resources.filter((r) => !r.custom);
+    for (const line of this.members.get(container) ?? []) {
       for (const l of line.split("\n")) lines.push(`${indent}${l}`);
     }
-    for (const c of components.filter((x) => componentOf(x) === container)) {
-      const inner = members.get(c.urn) ?? [];
-      const hasChildren = inner.length > 0 || components.some((x) => componentOf(x) === c.urn);
-      const extra = functionLabel.get(c.urn);
+    for (const c of components.filter((x) => this.componentOf(x) === container)) {
+      const inner = this.members.get(c.urn) ?? [];
+      const hasChildren = inner.length > 0 || components.some((x) => this.componentOf(x) === c.urn);
+      const extra = this.functionLabel.get(c.urn);
       const label = `${shortType(c.type)} ${c.name}${extra ? `\n${extra}` : ""}`;
       if (!hasChildren) {
-        lines.push(`${indent}${nodeId(c.urn)}["${esc(label)}"]`);
+        lines.push(`${indent}${this.nodeId(c.urn)}["${esc(label)}"]`);
         continue;
       }
-      lines.push(`${indent}subgraph ${nodeId(c.urn)}["${esc(label)}"]`);
-      render(c.urn, `${indent}  `);
+      lines.push(`${indent}subgraph ${this.nodeId(c.urn)}["${esc(label)}"]`);
+      this.render(lines, c.urn, `${indent}  `);
       lines.push(`${indent}end`);
     }
-  };
-  render("", "  ");
-  if (lines.length === 1) {
-    lines.push(
-      `  ${nodeId("stack")}["${esc(`Stack ${run.project}-${run.stack}\n(no resources yet)`)}"]`,
-    );
   }
-  lines.push(...edges);
-  return `${lines.join("\n")}\n`;
+}
+
+/** The callers a trust policy's Principal names, as the diagram labels them. */
+function principalNames(principal: string | Obj): string[] {
+  return typeof principal === "string"
+    ? [principal === "*" ? "anyone (*)" : principal]
+    : [
+        ...strings(principal?.Service).map((x) => `service ${x}`),
+        ...strings(principal?.AWS).map((x) => describePrincipal(x)),
+        ...strings(principal?.Federated).map((x) => `federated ${x}`),
+      ];
 }
 
 /**

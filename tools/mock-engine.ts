@@ -97,6 +97,260 @@ const alnum = (seed: string, length: number) => {
   return out;
 };
 
+/** What a per-type mock reads: the resource's seed, inputs, physical name and region. */
+interface MockContext {
+  args: pulumi.runtime.MockResourceArgs;
+  seed: string;
+  inputs: Record<string, any>;
+  acct: string;
+  region: string;
+  physicalName: string;
+  arnOf: (service: string, resource: string, withAccount?: boolean) => string;
+  /** Outputs beyond the inputs, filled in by the mock. */
+  state: Record<string, unknown>;
+}
+
+/** A per-type mock: fills `c.state` and returns the id (undefined keeps the default id). */
+type TypeMock = (c: MockContext) => string | undefined;
+
+/** A UUID-shaped id from a seed (WAF web ACLs, KMS keys). */
+const uuidOf = (seed: string) =>
+  hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+
+// Networking: the awsx VPC, endpoints, security groups and their rules.
+const NETWORK_MOCKS: Record<string, TypeMock> = {
+  "awsx:ec2:Vpc": ({ seed, inputs, arnOf, state }) => {
+    const vpcId = `vpc-0${hex(seed, 16)}`;
+    const azs = 2;
+    const subnets = (kind: string) =>
+      Array.from({ length: azs }, (_, i) => `subnet-0${hex(`${seed}:${kind}:${i}`, 16)}`);
+    Object.assign(state, {
+      vpcId,
+      privateSubnetIds: subnets("private"),
+      publicSubnetIds: subnets("public"),
+      isolatedSubnetIds: [],
+      vpc: {
+        id: vpcId,
+        cidrBlock: inputs.cidrBlock ?? "10.0.0.0/16",
+        arn: arnOf("ec2", `vpc/${vpcId}`),
+      },
+    });
+    return vpcId;
+  },
+  "aws:ec2/vpcEndpoint:VpcEndpoint": ({ seed, region, arnOf, state }) => {
+    const id = `vpce-0${hex(seed, 16)}`;
+    state.arn = arnOf("ec2", `vpc-endpoint/${id}`);
+    state.dnsEntries = [
+      {
+        dnsName: `${id}-${alnum(seed, 8)}.execute-api.${region}.vpce.amazonaws.com`,
+        hostedZoneId: "Z1YSHQZHG15GKL",
+      },
+    ];
+    state.networkInterfaceIds = [`eni-0${hex(`${seed}:eni`, 16)}`];
+    state.state = "available";
+    return id;
+  },
+  "aws:ec2/securityGroup:SecurityGroup": ({ seed, arnOf, state }) => {
+    const id = `sg-0${hex(seed, 16)}`;
+    state.arn = arnOf("ec2", `security-group/${id}`);
+    return id;
+  },
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": securityGroupRule,
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": securityGroupRule,
+};
+
+/** Security group ingress and egress rules share their id and ARN shape. */
+function securityGroupRule({ seed, arnOf, state }: MockContext): string {
+  const id = `sgr-0${hex(seed, 16)}`;
+  state.arn = arnOf("ec2", `security-group-rule/${id}`);
+  return id;
+}
+
+/** A short alphanumeric id: the resources API Gateway ids that way. */
+const shortId =
+  (length: number): TypeMock =>
+  ({ seed }) =>
+    alnum(seed, length);
+
+// API Gateway (REST): APIs, their parts, stages, keys and usage plans.
+const REST_API_MOCKS: Record<string, TypeMock> = {
+  "aws:apigateway/restApi:RestApi": ({ seed, region, arnOf, state }) => {
+    const id = alnum(seed, 10);
+    state.rootResourceId = alnum(`${seed}:root`, 10);
+    state.executionArn = arnOf("execute-api", id);
+    state.arn = `arn:aws:apigateway:${region}::/restapis/${id}`;
+    state.createdDate = "2026-01-01T00:00:00Z";
+    return id;
+  },
+  "aws:apigateway/resource:Resource": shortId(6),
+  "aws:apigateway/requestValidator:RequestValidator": shortId(6),
+  "aws:apigateway/model:Model": shortId(6),
+  // Ids the AWS provider composes from the API, resource and method.
+  "aws:apigateway/method:Method": ({ inputs }) =>
+    `agm-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`,
+  "aws:apigateway/integration:Integration": ({ inputs }) =>
+    `agi-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`,
+  "aws:apigateway/methodSettings:MethodSettings": ({ inputs }) =>
+    `${inputs.restApi}-${inputs.stageName}-${inputs.methodPath}`,
+  "aws:apigateway/usagePlanKey:UsagePlanKey": ({ inputs }) => String(inputs.keyId),
+  "aws:apigateway/deployment:Deployment": shortId(6),
+  "aws:apigateway/stage:Stage": ({ inputs, region, arnOf, state }) => {
+    const apiId = String(inputs.restApi ?? "");
+    state.arn = `arn:aws:apigateway:${region}::/restapis/${apiId}/stages/${inputs.stageName}`;
+    state.invokeUrl = `https://${apiId}.execute-api.${region}.amazonaws.com/${inputs.stageName}`;
+    state.executionArn = arnOf("execute-api", `${apiId}/${inputs.stageName}`);
+    return `ags-${apiId}-${inputs.stageName}`;
+  },
+  "aws:apigateway/apiKey:ApiKey": ({ seed, inputs, region, state }) => {
+    const id = alnum(seed, 10);
+    state.arn = `arn:aws:apigateway:${region}::/apikeys/${id}`;
+    // AWS generates the value when none is given.
+    state.value = inputs.value ?? pulumi.secret(alnum(`${seed}:value`, 40));
+    return id;
+  },
+  "aws:apigateway/usagePlan:UsagePlan": ({ seed, region, state }) => {
+    const id = alnum(seed, 6);
+    state.arn = `arn:aws:apigateway:${region}::/usageplans/${id}`;
+    return id;
+  },
+};
+
+// API Gateway v2 (HTTP and WebSocket): APIs, stages, authorizers, routes, integrations.
+const V2_API_MOCKS: Record<string, TypeMock> = {
+  "aws:apigatewayv2/api:Api": ({ seed, region, arnOf, state }) => {
+    const id = alnum(seed, 10);
+    state.apiEndpoint = `https://${id}.execute-api.${region}.amazonaws.com`;
+    state.executionArn = arnOf("execute-api", id);
+    state.arn = `arn:aws:apigateway:${region}::/apis/${id}`;
+    return id;
+  },
+  "aws:apigatewayv2/stage:Stage": ({ inputs, region, arnOf, state }) => {
+    const id = String(inputs.name ?? "$default");
+    state.arn = `arn:aws:apigateway:${region}::/apis/${inputs.apiId}/stages/${id}`;
+    state.executionArn = arnOf("execute-api", `${inputs.apiId}/${id}`);
+    state.invokeUrl = `https://${inputs.apiId}.execute-api.${region}.amazonaws.com/${id === "$default" ? "" : id}`;
+    return id;
+  },
+  "aws:apigatewayv2/authorizer:Authorizer": shortId(7),
+  "aws:apigatewayv2/route:Route": shortId(7),
+  "aws:apigatewayv2/integration:Integration": shortId(7),
+};
+
+// IAM, Lambda, logs, SSM and KMS: resources named by their physical name or a key id.
+const COMPUTE_MOCKS: Record<string, TypeMock> = {
+  "aws:lambda/permission:Permission": ({ seed, inputs }) =>
+    String(inputs.statementId ?? `terraform-${hex(seed, 26)}`),
+  "aws:iam/role:Role": ({ seed, inputs, acct, physicalName, state }) => {
+    state.name = physicalName;
+    state.arn = `arn:aws:iam::${acct}:role${inputs.path ?? "/"}${physicalName}`;
+    state.uniqueId = `AROA${hex(seed, 17).toUpperCase()}`;
+    return physicalName;
+  },
+  "aws:iam/policy:Policy": ({ inputs, acct, physicalName, state }) => {
+    state.name = physicalName;
+    state.arn = `arn:aws:iam::${acct}:policy${inputs.path ?? "/"}${physicalName}`;
+    return state.arn as string;
+  },
+  "aws:iam/rolePolicy:RolePolicy": ({ inputs, physicalName, state }) => {
+    state.name = physicalName;
+    return `${inputs.role}:${physicalName}`;
+  },
+  "aws:lambda/function:Function": ({ region, physicalName, arnOf, state }) => {
+    state.name = physicalName;
+    state.arn = arnOf("lambda", `function:${physicalName}`);
+    state.qualifiedArn = `${state.arn}:$LATEST`;
+    state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+    state.version = "$LATEST";
+    return physicalName;
+  },
+  "aws:cloudwatch/logGroup:LogGroup": ({ physicalName, arnOf, state }) => {
+    state.name = physicalName;
+    state.arn = arnOf("logs", `log-group:${physicalName}`);
+    return physicalName;
+  },
+  "aws:ssm/parameter:Parameter": ({ physicalName, arnOf, state }) => {
+    // A name with a path keeps its slashes: /a/b -> ...:parameter/a/b.
+    state.name = physicalName;
+    state.arn = arnOf("ssm", `parameter/${physicalName.replace(/^\//, "")}`);
+    return physicalName;
+  },
+  "aws:kms/key:Key": ({ seed, arnOf, state }) => {
+    const id = uuidOf(seed);
+    state.arn = arnOf("kms", `key/${id}`);
+    return id;
+  },
+};
+
+// Cognito: user pools, clients, resource servers and domains.
+const COGNITO_MOCKS: Record<string, TypeMock> = {
+  "aws:cognito/userPool:UserPool": ({ seed, region, arnOf, state }) => {
+    const id = `${region}_${alnum(seed, 9).replace(/^./, (c) => c.toUpperCase())}`;
+    state.arn = arnOf("cognito-idp", `userpool/${id}`);
+    state.endpoint = `cognito-idp.${region}.amazonaws.com/${id}`;
+    return id;
+  },
+  "aws:cognito/userPoolClient:UserPoolClient": ({ seed, inputs, state }) => {
+    if (inputs.generateSecret) state.clientSecret = pulumi.secret(alnum(`${seed}:secret`, 51));
+    return alnum(seed, 26);
+  },
+  "aws:cognito/resourceServer:ResourceServer": ({ inputs, state }) => {
+    state.scopeIdentifiers = ((inputs.scopes ?? []) as { scopeName: string }[]).map(
+      (s) => `${inputs.identifier}/${s.scopeName}`,
+    );
+    return `${inputs.userPoolId}|${inputs.identifier}`;
+  },
+  "aws:cognito/userPoolDomain:UserPoolDomain": ({ seed, inputs, state }) => {
+    state.cloudfrontDistribution = `d${alnum(seed, 13)}.cloudfront.net`;
+    return String(inputs.domain);
+  },
+};
+
+// AppSync, DynamoDB and WAF.
+const DATA_MOCKS: Record<string, TypeMock> = {
+  "aws:appsync/graphQLApi:GraphQLApi": ({ seed, region, arnOf, state }) => {
+    const id = alnum(seed, 26);
+    state.arn = arnOf("appsync", `apis/${id}`);
+    state.uris = {
+      GRAPHQL: `https://${alnum(`${seed}:host`, 26)}.appsync-api.${region}.amazonaws.com/graphql`,
+    };
+    return id;
+  },
+  "aws:appsync/dataSource:DataSource": ({ inputs, arnOf, state }) => {
+    state.arn = arnOf("appsync", `apis/${inputs.apiId}/datasources/${inputs.name}`);
+    return `${inputs.apiId}-${inputs.name}`;
+  },
+  "aws:appsync/resolver:Resolver": ({ inputs, arnOf, state }) => {
+    state.arn = arnOf(
+      "appsync",
+      `apis/${inputs.apiId}/types/${inputs.type}/resolvers/${inputs.field}`,
+    );
+    return `${inputs.apiId}-${inputs.type}-${inputs.field}`;
+  },
+  "aws:dynamodb/table:Table": ({ physicalName, arnOf, state }) => {
+    state.name = physicalName;
+    state.arn = arnOf("dynamodb", `table/${physicalName}`);
+    return physicalName;
+  },
+  "aws:wafv2/webAcl:WebAcl": ({ seed, physicalName, arnOf, state }) => {
+    const uuid = uuidOf(seed);
+    state.arn = arnOf("wafv2", `regional/webacl/${physicalName}/${uuid}`);
+    return uuid;
+  },
+};
+
+// Every per-type mock, by type. Other types (methods, routes, policies, permissions, ...) have no
+// ARN in AWS: none is made up.
+const TYPE_MOCKS = new Map<string, TypeMock>(
+  Object.entries({
+    ...NETWORK_MOCKS,
+    ...REST_API_MOCKS,
+    ...V2_API_MOCKS,
+    ...COMPUTE_MOCKS,
+    ...COGNITO_MOCKS,
+    ...DATA_MOCKS,
+  }),
+);
+
 /** Realistic ids and outputs per resource type, for the types the program uses. */
 export function mockOutputs(
   args: pulumi.runtime.MockResourceArgs,
@@ -111,204 +365,10 @@ export function mockOutputs(
   const arnOf = (service: string, resource: string, withAccount = true) =>
     `arn:aws:${service}:${region}:${withAccount ? acct : ""}:${resource}`;
   const state: Record<string, unknown> = {};
-  let id = `${args.name}-${hex(seed, 7)}`;
-
-  switch (args.type) {
-    case "awsx:ec2:Vpc": {
-      const vpcId = `vpc-0${hex(seed, 16)}`;
-      const azs = 2;
-      const subnets = (kind: string) =>
-        Array.from({ length: azs }, (_, i) => `subnet-0${hex(`${seed}:${kind}:${i}`, 16)}`);
-      Object.assign(state, {
-        vpcId,
-        privateSubnetIds: subnets("private"),
-        publicSubnetIds: subnets("public"),
-        isolatedSubnetIds: [],
-        vpc: {
-          id: vpcId,
-          cidrBlock: inputs.cidrBlock ?? "10.0.0.0/16",
-          arn: arnOf("ec2", `vpc/${vpcId}`),
-        },
-      });
-      id = vpcId;
-      break;
-    }
-    case "aws:ec2/vpcEndpoint:VpcEndpoint":
-      id = `vpce-0${hex(seed, 16)}`;
-      state.arn = arnOf("ec2", `vpc-endpoint/${id}`);
-      state.dnsEntries = [
-        {
-          dnsName: `${id}-${alnum(seed, 8)}.execute-api.${region}.vpce.amazonaws.com`,
-          hostedZoneId: "Z1YSHQZHG15GKL",
-        },
-      ];
-      state.networkInterfaceIds = [`eni-0${hex(`${seed}:eni`, 16)}`];
-      state.state = "available";
-      break;
-    case "aws:ec2/securityGroup:SecurityGroup":
-      id = `sg-0${hex(seed, 16)}`;
-      state.arn = arnOf("ec2", `security-group/${id}`);
-      break;
-    case "aws:apigateway/restApi:RestApi":
-      id = alnum(seed, 10);
-      state.rootResourceId = alnum(`${seed}:root`, 10);
-      state.executionArn = arnOf("execute-api", id);
-      state.arn = `arn:aws:apigateway:${region}::/restapis/${id}`;
-      state.createdDate = "2026-01-01T00:00:00Z";
-      break;
-    case "aws:apigateway/resource:Resource":
-    case "aws:apigateway/requestValidator:RequestValidator":
-    case "aws:apigateway/model:Model":
-      id = alnum(seed, 6);
-      break;
-    // Ids the AWS provider composes from the API, resource and method.
-    case "aws:apigateway/method:Method":
-      id = `agm-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`;
-      break;
-    case "aws:apigateway/integration:Integration":
-      id = `agi-${inputs.restApi}-${inputs.resourceId}-${inputs.httpMethod}`;
-      break;
-    case "aws:apigateway/methodSettings:MethodSettings":
-      id = `${inputs.restApi}-${inputs.stageName}-${inputs.methodPath}`;
-      break;
-    case "aws:apigateway/usagePlanKey:UsagePlanKey":
-      id = String(inputs.keyId);
-      break;
-    case "aws:lambda/permission:Permission":
-      id = String(inputs.statementId ?? `terraform-${hex(seed, 26)}`);
-      break;
-    case "aws:apigateway/deployment:Deployment":
-      id = alnum(seed, 6);
-      break;
-    case "aws:apigateway/stage:Stage": {
-      const apiId = String(inputs.restApi ?? "");
-      id = `ags-${apiId}-${inputs.stageName}`;
-      state.arn = `arn:aws:apigateway:${region}::/restapis/${apiId}/stages/${inputs.stageName}`;
-      state.invokeUrl = `https://${apiId}.execute-api.${region}.amazonaws.com/${inputs.stageName}`;
-      state.executionArn = arnOf("execute-api", `${apiId}/${inputs.stageName}`);
-      break;
-    }
-    case "aws:apigateway/apiKey:ApiKey":
-      id = alnum(seed, 10);
-      state.arn = `arn:aws:apigateway:${region}::/apikeys/${id}`;
-      // AWS generates the value when none is given.
-      state.value = inputs.value ?? pulumi.secret(alnum(`${seed}:value`, 40));
-      break;
-    case "aws:apigateway/usagePlan:UsagePlan":
-      id = alnum(seed, 6);
-      state.arn = `arn:aws:apigateway:${region}::/usageplans/${id}`;
-      break;
-    case "aws:apigatewayv2/api:Api":
-      id = alnum(seed, 10);
-      state.apiEndpoint = `https://${id}.execute-api.${region}.amazonaws.com`;
-      state.executionArn = arnOf("execute-api", id);
-      state.arn = `arn:aws:apigateway:${region}::/apis/${id}`;
-      break;
-    case "aws:apigatewayv2/stage:Stage":
-      id = String(inputs.name ?? "$default");
-      state.arn = `arn:aws:apigateway:${region}::/apis/${inputs.apiId}/stages/${id}`;
-      state.executionArn = arnOf("execute-api", `${inputs.apiId}/${id}`);
-      state.invokeUrl = `https://${inputs.apiId}.execute-api.${region}.amazonaws.com/${id === "$default" ? "" : id}`;
-      break;
-    case "aws:apigatewayv2/authorizer:Authorizer":
-    case "aws:apigatewayv2/route:Route":
-    case "aws:apigatewayv2/integration:Integration":
-      id = alnum(seed, 7);
-      break;
-    case "aws:iam/role:Role":
-      id = physicalName;
-      state.name = physicalName;
-      state.arn = `arn:aws:iam::${acct}:role${inputs.path ?? "/"}${physicalName}`;
-      state.uniqueId = `AROA${hex(seed, 17).toUpperCase()}`;
-      break;
-    case "aws:iam/policy:Policy":
-      state.name = physicalName;
-      state.arn = `arn:aws:iam::${acct}:policy${inputs.path ?? "/"}${physicalName}`;
-      id = state.arn as string;
-      break;
-    case "aws:iam/rolePolicy:RolePolicy":
-      id = `${inputs.role}:${physicalName}`;
-      state.name = physicalName;
-      break;
-    case "aws:lambda/function:Function": {
-      state.name = physicalName;
-      state.arn = arnOf("lambda", `function:${physicalName}`);
-      state.qualifiedArn = `${state.arn}:$LATEST`;
-      state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
-      state.version = "$LATEST";
-      id = physicalName;
-      break;
-    }
-    case "aws:cloudwatch/logGroup:LogGroup":
-      state.name = physicalName;
-      state.arn = arnOf("logs", `log-group:${physicalName}`);
-      id = physicalName;
-      break;
-    case "aws:cognito/userPool:UserPool":
-      id = `${region}_${alnum(seed, 9).replace(/^./, (c) => c.toUpperCase())}`;
-      state.arn = arnOf("cognito-idp", `userpool/${id}`);
-      state.endpoint = `cognito-idp.${region}.amazonaws.com/${id}`;
-      break;
-    case "aws:cognito/userPoolClient:UserPoolClient":
-      id = alnum(seed, 26);
-      if (inputs.generateSecret) state.clientSecret = pulumi.secret(alnum(`${seed}:secret`, 51));
-      break;
-    case "aws:cognito/resourceServer:ResourceServer":
-      id = `${inputs.userPoolId}|${inputs.identifier}`;
-      state.scopeIdentifiers = ((inputs.scopes ?? []) as { scopeName: string }[]).map(
-        (s) => `${inputs.identifier}/${s.scopeName}`,
-      );
-      break;
-    case "aws:cognito/userPoolDomain:UserPoolDomain":
-      id = String(inputs.domain);
-      state.cloudfrontDistribution = `d${alnum(seed, 13)}.cloudfront.net`;
-      break;
-    case "aws:appsync/graphQLApi:GraphQLApi":
-      id = alnum(seed, 26);
-      state.arn = arnOf("appsync", `apis/${id}`);
-      state.uris = {
-        GRAPHQL: `https://${alnum(`${seed}:host`, 26)}.appsync-api.${region}.amazonaws.com/graphql`,
-      };
-      break;
-    case "aws:appsync/dataSource:DataSource":
-      id = `${inputs.apiId}-${inputs.name}`;
-      state.arn = arnOf("appsync", `apis/${inputs.apiId}/datasources/${inputs.name}`);
-      break;
-    case "aws:appsync/resolver:Resolver":
-      id = `${inputs.apiId}-${inputs.type}-${inputs.field}`;
-      state.arn = arnOf(
-        "appsync",
-        `apis/${inputs.apiId}/types/${inputs.type}/resolvers/${inputs.field}`,
-      );
-      break;
-    case "aws:dynamodb/table:Table":
-      state.name = physicalName;
-      state.arn = arnOf("dynamodb", `table/${physicalName}`);
-      id = physicalName;
-      break;
-    case "aws:wafv2/webAcl:WebAcl": {
-      const uuid = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
-      id = uuid;
-      state.arn = arnOf("wafv2", `regional/webacl/${physicalName}/${uuid}`);
-      break;
-    }
-    case "aws:ssm/parameter:Parameter":
-      // A name with a path keeps its slashes: /a/b -> ...:parameter/a/b.
-      id = physicalName;
-      state.name = physicalName;
-      state.arn = arnOf("ssm", `parameter/${physicalName.replace(/^\//, "")}`);
-      break;
-    case "aws:kms/key:Key":
-      id = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
-      state.arn = arnOf("kms", `key/${id}`);
-      break;
-    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
-      id = `sgr-0${hex(seed, 16)}`;
-      state.arn = arnOf("ec2", `security-group-rule/${id}`);
-      break;
-    // Other types (methods, routes, policies, permissions, ...) have no ARN in AWS: none is made up.
-  }
+  const mock = TYPE_MOCKS.get(args.type);
+  const id =
+    mock?.({ args, seed, inputs, acct, region, physicalName, arnOf, state }) ??
+    `${args.name}-${hex(seed, 7)}`;
   return { id, state: { ...inputs, ...state } };
 }
 
@@ -445,6 +505,24 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(opts.config, secretKeys);
 
   const captured: Promise<RegisteredResource | undefined>[] = [];
+  await installMocks(opts, project, region);
+  const monitor = pulumi.runtime.getMonitor() as any;
+  captureRegistrations(monitor, captured);
+  const registeredOutputs = captureRegisteredOutputs(monitor);
+  const withOutputs = (resources: RegisteredResource[]) =>
+    resources.map((r) =>
+      registeredOutputs.has(r.urn) ? { ...r, registeredOutputs: registeredOutputs.get(r.urn) } : r,
+    );
+
+  const programExports = await loadProgram(opts, projectDir, captured);
+  const { outputs, rawOutputs, secretOutputs } = await settleExports(programExports);
+  await waitForRPCs();
+  const resources = withOutputs(await registered(captured));
+  return { stack: opts.stack, project, resources, outputs, rawOutputs, secretOutputs };
+}
+
+/** Points the SDK at the mock engine: per-type outputs (with the caller's overrides) and calls. */
+async function installMocks(opts: RunOptions, project: string, region: string) {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -461,52 +539,58 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     opts.stack,
     opts.preview ?? false,
   );
-  const monitor = pulumi.runtime.getMonitor() as any;
+}
+
+/** Wraps the mock monitor's registerResource so each registration is recorded as it completes. */
+function captureRegistrations(monitor: any, captured: Promise<RegisteredResource | undefined>[]) {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
     let done!: (r: RegisteredResource | undefined) => void;
     captured.push(new Promise((resolve) => (done = resolve)));
     register(req, (err: unknown, resp: any) => {
-      if (err || !resp) {
-        done(undefined);
-      } else {
-        const wireInputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const wireOutputs = (resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
-          propertyDependencies[key] = deps.getUrnsList();
-        });
-        const arn = wireOutputs.arn;
-        done({
-          urn: resp.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          custom: req.getCustom(),
-          id: req.getCustom() ? resp.getId() || null : null,
-          arn: typeof arn === "string" ? arn : null,
-          parent: req.getParent() || null,
-          dependencies: req.getDependenciesList(),
-          propertyDependencies,
-          provider: req.getProvider() || null,
-          wireInputs,
-          wireOutputs,
-          inputs: readable(wireInputs) as Record<string, unknown>,
-          options: {
-            protect: req.getProtect?.() ?? false,
-            ignoreChanges: req.getIgnorechangesList?.() ?? [],
-            deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
-            replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
-            aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() ?? ""),
-          },
-        });
-      }
+      done(err || !resp ? undefined : registeredResource(req, resp));
       callback(err, resp);
     });
   };
+}
 
-  // A component's `registerOutputs` reaches the engine separately; the engine's state (and so
-  // AnalyzeStack) holds those as the component's outputs.
+/** One registration (the engine's request and the mock's response) as a RegisteredResource. */
+function registeredResource(req: any, resp: any): RegisteredResource {
+  const wireInputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+  const wireOutputs = (resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+    propertyDependencies[key] = deps.getUrnsList();
+  });
+  const arn = wireOutputs.arn;
+  return {
+    urn: resp.getUrn(),
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    id: req.getCustom() ? resp.getId() || null : null,
+    arn: typeof arn === "string" ? arn : null,
+    parent: req.getParent() || null,
+    dependencies: req.getDependenciesList(),
+    propertyDependencies,
+    provider: req.getProvider() || null,
+    wireInputs,
+    wireOutputs,
+    inputs: readable(wireInputs) as Record<string, unknown>,
+    options: {
+      protect: req.getProtect?.() ?? false,
+      ignoreChanges: req.getIgnorechangesList?.() ?? [],
+      deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+      replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+      aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() ?? ""),
+    },
+  };
+}
+
+// A component's `registerOutputs` reaches the engine separately; the engine's state (and so
+// AnalyzeStack) holds those as the component's outputs.
+function captureRegisteredOutputs(monitor: any): Map<string, Record<string, unknown>> {
   const registeredOutputs = new Map<string, Record<string, unknown>>();
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: any) => void) => {
@@ -516,11 +600,30 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     );
     registerOutputs(req, callback);
   };
-  const withOutputs = (resources: RegisteredResource[]) =>
-    resources.map((r) =>
-      registeredOutputs.has(r.urn) ? { ...r, registeredOutputs: registeredOutputs.get(r.urn) } : r,
-    );
+  return registeredOutputs;
+}
 
+/** Waits until every RPC to the mock engine has finished. */
+async function waitForRPCs(): Promise<void> {
+  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+}
+
+/** The registrations that succeeded, in the order they were made. */
+async function registered(
+  captured: Promise<RegisteredResource | undefined>[],
+): Promise<RegisteredResource[]> {
+  return (await Promise.all(captured)).filter((r): r is RegisteredResource => r !== undefined);
+}
+
+/**
+ * Runs the program (the `program` callback or the entry module) and returns its exports; a
+ * program that throws rejects with its error, carrying what had been registered before.
+ */
+async function loadProgram(
+  opts: RunOptions,
+  projectDir: string,
+  captured: Promise<RegisteredResource | undefined>[],
+): Promise<Record<string, unknown>> {
   // Not named `exports`: in CommonJS output that would shadow this module's own exports, which
   // the compiled code reads its exported constants from (SECRET_PLACEHOLDER was undefined here).
   let programExports: Record<string, unknown>;
@@ -535,15 +638,20 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   } catch (err) {
     // Tell callers what had been registered before the program failed (bad config must leave
     // nothing behind), keeping the original error for its message.
-    await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-    const resources = (await Promise.all(captured)).filter(
-      (r): r is RegisteredResource => r !== undefined,
-    );
+    await waitForRPCs();
+    const resources = await registered(captured);
     if (err && typeof err === "object") {
       Object.defineProperty(err, "registeredResources", { value: resources, enumerable: false });
     }
     throw err;
   }
+  return programExports;
+}
+
+/** The program's exports resolved as stack outputs, secrets redacted in `outputs`. */
+async function settleExports(
+  programExports: Record<string, unknown>,
+): Promise<Pick<ProgramRun, "outputs" | "rawOutputs" | "secretOutputs">> {
   const outputs: Record<string, unknown> = {};
   const rawOutputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
@@ -557,11 +665,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     outputs[key] = secret ? "[secret]" : s.value;
     if (secret) secretOutputs.push(key);
   }
-  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-  const resources = withOutputs(
-    (await Promise.all(captured)).filter((r): r is RegisteredResource => r !== undefined),
-  );
-  return { stack: opts.stack, project, resources, outputs, rawOutputs, secretOutputs };
+  return { outputs, rawOutputs, secretOutputs };
 }
 
 function readProjectName(projectDir: string): string {

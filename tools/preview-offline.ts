@@ -496,24 +496,20 @@ function readPolicyConfig(file: string | undefined): Record<string, PolicyConfig
   return parsed as Record<string, PolicyConfig>;
 }
 
-/** Runs the whole preview; returns the exit status. Writes only the chosen output to stdout. */
-export async function main(argv: string[]): Promise<number> {
-  const say = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-  const fail = (text: string) => {
-    process.stderr.write(`error: ${text}\n`);
-    return 2;
-  };
-  let opts: PreviewOptions;
-  let loaded: { config: Record<string, string>; secretKeys: string[] };
-  let policyConfig: Record<string, PolicyConfig> | undefined;
-  try {
-    opts = parseArgs(argv);
-    loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
-    policyConfig = readPolicyConfig(opts.policyPackConfig);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
-    throw err;
-  }
+/** Writes one line of the chosen output to stdout. */
+const say = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+
+/** Reports an error on stderr; returns the exit status of a failed preview. */
+const fail = (text: string) => {
+  process.stderr.write(`error: ${text}\n`);
+  return 2;
+};
+
+/** The stack config as the program sees it: the stack file's, then `--config` settings. */
+function programConfig(
+  opts: PreviewOptions,
+  loaded: { config: Record<string, string> },
+): { project: string; config: Record<string, string> } {
   const project = (/^name:\s*(\S+)/m.exec(
     fs.readFileSync(path.join(opts.projectDir, "Pulumi.yaml"), "utf8"),
   ) ?? [])[1];
@@ -521,16 +517,16 @@ export async function main(argv: string[]): Promise<number> {
   for (const [key, value] of opts.config) {
     config[key.includes(":") ? key : `${project}:${key}`] = value;
   }
+  return { project, config };
+}
 
-  // Whatever the program or the SDK prints must not corrupt the one JSON object (or diagram).
-  const realLog = console.log;
-  const realInfo = console.info;
-  if (opts.json || opts.diagram) {
-    console.log = (...args: unknown[]) => console.error(...args);
-    console.info = console.log;
-  }
-
-  // Like the CLI, the analyzer starts while the program runs.
+/** Runs the program while the pack starts (like the CLI); an exit status if either fails. */
+async function runWithPack(
+  opts: PreviewOptions,
+  project: string,
+  config: Record<string, string>,
+  secretKeys: string[],
+): Promise<{ run: ProgramRun; pack: PackClient } | number> {
   const abort = new AbortController();
   const packStart = startPack(opts.policyPack, {
     signal: abort.signal,
@@ -543,12 +539,7 @@ export async function main(argv: string[]): Promise<number> {
   packStart.catch(() => undefined); // handled below, after the program
   let run: ProgramRun;
   try {
-    run = await runProgram({
-      projectDir: opts.projectDir,
-      stack: opts.stack,
-      config,
-      secretKeys: loaded.secretKeys,
-    });
+    run = await runProgram({ projectDir: opts.projectDir, stack: opts.stack, config, secretKeys });
   } catch (err) {
     abort.abort();
     await packStart.then((p) => p.stop()).catch(() => undefined);
@@ -556,12 +547,60 @@ export async function main(argv: string[]): Promise<number> {
     if (e?.name === "ConfigError") return fail(e.message);
     return fail(`the program failed: ${e?.stack ?? String(err)}`);
   }
-  let pack: PackClient;
   try {
-    pack = await packStart;
+    return { run, pack: await packStart };
   } catch (err) {
     return fail((err as Error).message);
   }
+}
+
+/** Writes the report in the chosen form: JSON, a diagram (with a summary on stderr) or a tree. */
+function printReport(
+  opts: PreviewOptions,
+  run: ProgramRun,
+  resources: ProgramRun["resources"],
+  info: PackInfo,
+  report: PreviewReport,
+) {
+  if (opts.json) {
+    say(JSON.stringify(report, null, 2));
+  } else if (opts.diagram) {
+    say(mermaidDiagram({ ...run, resources }));
+    const m = report.violations.filter((v) => v.level === "mandatory").length;
+    process.stderr.write(
+      `policy pack ${info.name}@v${info.version}: ${m} mandatory, ${report.violations.length - m} advisory violations\n`,
+    );
+  } else {
+    say(renderTree(report));
+  }
+}
+
+/** Runs the whole preview; returns the exit status. Writes only the chosen output to stdout. */
+export async function main(argv: string[]): Promise<number> {
+  let opts: PreviewOptions;
+  let loaded: { config: Record<string, string>; secretKeys: string[] };
+  let policyConfig: Record<string, PolicyConfig> | undefined;
+  try {
+    opts = parseArgs(argv);
+    loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
+    policyConfig = readPolicyConfig(opts.policyPackConfig);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
+    throw err;
+  }
+  const { project, config } = programConfig(opts, loaded);
+
+  // Whatever the program or the SDK prints must not corrupt the one JSON object (or diagram).
+  const realLog = console.log;
+  const realInfo = console.info;
+  if (opts.json || opts.diagram) {
+    console.log = (...args: unknown[]) => console.error(...args);
+    console.info = console.log;
+  }
+
+  const started = await runWithPack(opts, project, config, loaded.secretKeys);
+  if (typeof started === "number") return started;
+  const { run, pack } = started;
   try {
     const view = engineView(run, config);
     const { resources } = view;
@@ -573,17 +612,7 @@ export async function main(argv: string[]): Promise<number> {
     const report = buildReport(run, resources, info, diagnostics);
     console.log = realLog;
     console.info = realInfo;
-    if (opts.json) {
-      say(JSON.stringify(report, null, 2));
-    } else if (opts.diagram) {
-      say(mermaidDiagram({ ...run, resources }));
-      const m = report.violations.filter((v) => v.level === "mandatory").length;
-      process.stderr.write(
-        `policy pack ${info.name}@v${info.version}: ${m} mandatory, ${report.violations.length - m} advisory violations\n`,
-      );
-    } else {
-      say(renderTree(report));
-    }
+    printReport(opts, run, resources, info, report);
     return exitCodeOf(report);
   } catch (err) {
     return fail((err as Error).message);
