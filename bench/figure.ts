@@ -66,8 +66,31 @@ export function median(samples: number[]): number {
 
 /**
  * A figure from interleaved rounds: `ours[i]` and `baseline[i]` were measured back to back in
- * round i. The ratio is the median of the per-round ratios (lower is better), with their range.
+ * round i. The ratio is the median of the per-round ratios, with their range.
  */
+function paired(
+  name: string,
+  ours: number[],
+  baseline: number[],
+  unit: string,
+  bound: { max: number } | { min: number },
+): Figure {
+  const ratios = ours.map((v, i) => v / baseline[i]);
+  const ratio = median(ratios);
+  return {
+    name,
+    value: median(ours),
+    baseline: median(baseline),
+    ratio,
+    target: "max" in bound ? `<= ${bound.max}` : `>= ${bound.min}`,
+    unit,
+    pass: "max" in bound ? ratio <= bound.max : ratio >= bound.min,
+    rounds: ratios.length,
+    spread: [Math.min(...ratios), Math.max(...ratios)],
+  };
+}
+
+/** {@link paired} where lower is better (times): the median per-round ratio is at most `max`. */
 export function pairedLowerIsBetter(
   name: string,
   ours: number[],
@@ -75,22 +98,10 @@ export function pairedLowerIsBetter(
   max: number,
   unit: string,
 ): Figure {
-  const ratios = ours.map((v, i) => v / baseline[i]);
-  const ratio = median(ratios);
-  return {
-    name,
-    value: median(ours),
-    baseline: median(baseline),
-    ratio,
-    target: `<= ${max}`,
-    unit,
-    pass: ratio <= max,
-    rounds: ratios.length,
-    spread: [Math.min(...ratios), Math.max(...ratios)],
-  };
+  return paired(name, ours, baseline, unit, { max });
 }
 
-/** Like {@link pairedLowerIsBetter} for throughputs: per-round ours / baseline, a minimum. */
+/** {@link paired} for throughputs: the median per-round ours / baseline is at least `min`. */
 export function pairedHigherIsBetter(
   name: string,
   ours: number[],
@@ -98,17 +109,5 @@ export function pairedHigherIsBetter(
   min: number,
   unit: string,
 ): Figure {
-  const ratios = ours.map((v, i) => v / baseline[i]);
-  const ratio = median(ratios);
-  return {
-    name,
-    value: median(ours),
-    baseline: median(baseline),
-    ratio,
-    target: `>= ${min}`,
-    unit,
-    pass: ratio >= min,
-    rounds: ratios.length,
-    spread: [Math.min(...ratios), Math.max(...ratios)],
-  };
+  return paired(name, ours, baseline, unit, { min });
 }
