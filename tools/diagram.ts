@@ -21,7 +21,7 @@ import {
   LAMBDA,
   providerName,
 } from "../policy-pack/lib/access-model";
-import { parsePolicyDocument } from "../policy-pack/lib/policy-document";
+import { parsePolicyDocument, parseTrustPolicy } from "../policy-pack/lib/policy-document";
 import type { RegisteredResource } from "./mock-engine";
 
 /** What the diagram needs from a run: its stack, project and registered resources. */
@@ -404,13 +404,11 @@ class Diagram {
       const rid = this.node(role, `Invoker role\n${role.name}`, "round");
       this.roleNode.set(role.urn, rid);
       for (const e of entries) this.edge(rid, this.nodeId(e.resource.urn), "execute-api:Invoke");
-      for (const principal of trustedPrincipals(I(role).assumeRolePolicy)) {
-        for (const w of principalNames(principal)) {
-          const cid = this.nodeId(`caller:${w}`);
-          if (!this.members.get("")?.some((l) => l.startsWith(`${cid}[`)))
-            this.place("", `${cid}[/"${esc(w)}"/]`);
-          this.edge(cid, rid, "sts:AssumeRole");
-        }
+      for (const w of trustedCallers(I(role).assumeRolePolicy)) {
+        const cid = this.nodeId(`caller:${w}`);
+        if (!this.members.get("")?.some((l) => l.startsWith(`${cid}[`)))
+          this.place("", `${cid}[/"${esc(w)}"/]`);
+        this.edge(cid, rid, "sts:AssumeRole");
       }
     }
   }
@@ -555,37 +553,20 @@ class Diagram {
   }
 }
 
-/** The callers a trust policy's Principal names, as the diagram labels them. */
-function principalNames(principal: string | Obj): string[] {
-  return typeof principal === "string"
-    ? [principal === "*" ? "anyone (*)" : principal]
-    : [
-        ...strings(principal?.Service).map((x) => `service ${x}`),
-        ...strings(principal?.AWS).map((x) => describePrincipal(x)),
-        ...strings(principal?.Federated).map((x) => `federated ${x}`),
-      ];
-}
-
-/**
- * The principals a trust policy allows (its Allow statements' Principal), read leniently: a
- * trust policy has no Resource, so it is not an identity or resource policy the pack's parser
- * accepts.
- */
-function trustedPrincipals(doc: unknown): (string | Obj)[] {
-  let d = doc;
-  if (typeof d === "string") {
-    try {
-      d = JSON.parse(d);
-    } catch {
-      return [];
-    }
-  }
-  if (d === null || typeof d !== "object") return [];
-  return list((d as Obj).Statement)
-    .map((s) => s as Obj)
-    .filter((s) => s !== null && typeof s === "object" && s.Effect === "Allow")
-    .map((s) => s.Principal as string | Obj)
-    .filter((p) => p !== undefined);
+/** The callers the Allow statements of a trust policy name, as the diagram labels them. */
+function trustedCallers(doc: unknown): string[] {
+  const parsed = parseTrustPolicy(doc);
+  if (parsed.status !== "ok") return [];
+  return parsed.document.statements.flatMap(({ effect, principal: p }) =>
+    effect === "Allow" && p
+      ? [
+          ...(p.wildcard ? ["anyone (*)"] : []),
+          ...p.service.map((x) => `service ${x}`),
+          ...p.aws.map((x) => describePrincipal(x)),
+          ...p.federated.map((x) => `federated ${x}`),
+        ]
+      : [],
+  );
 }
 
 function describePrincipal(p: string): string {

@@ -11748,6 +11748,27 @@ function parsePolicyDocument(value) {
     return { status: "malformed", reason: "the policy could not be read" };
   }
 }
+function parseTrustPolicy(value) {
+  let doc = value;
+  if (typeof value === "string") {
+    try {
+      doc = JSON.parse(value);
+    } catch {
+      return parsePolicyDocument(value);
+    }
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return parsePolicyDocument(value);
+  }
+  const record = doc;
+  if (record.Statement === void 0) return parsePolicyDocument(value);
+  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  const Statement4 = list.map((s) => {
+    const st = s !== null && typeof s === "object" ? s : void 0;
+    return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
+  });
+  return parsePolicyDocument({ ...record, Statement: Statement4 });
+}
 function principalMatches(p, principal) {
   if (p.wildcard) return true;
   if (principal.anonymous) return false;
@@ -15293,24 +15314,6 @@ function pinned(s) {
     (c) => SOURCE_KEYS.has(c.key) && RESTRICTING.has(c.base) && !c.ifExists && c.setOperator === void 0 && c.values.length > 0 && c.values.every((v) => v !== "*" && v !== "")
   );
 }
-function asIdentityShaped(value) {
-  let doc = value;
-  if (typeof value === "string") {
-    try {
-      doc = JSON.parse(value);
-    } catch {
-      return value;
-    }
-  }
-  const record = asRecord(doc);
-  if (!record || record.Statement === void 0) return value;
-  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
-  const Statement4 = list.map((s) => {
-    const st = asRecord(s);
-    return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
-  });
-  return { ...record, Statement: Statement4 };
-}
 var serviceRoleConfusedDeputy = {
   name: "sec1-i-service-role-confused-deputy",
   description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
@@ -15327,7 +15330,7 @@ var serviceRoleConfusedDeputy = {
     const config = readConfig(args, schema3);
     const name = nameOf(args);
     if (matchesAnyGlob(name, config.exemptResources)) return;
-    const parsed2 = parsePolicyDocument(asIdentityShaped(rawProps(role).assumeRolePolicy));
+    const parsed2 = parseTrustPolicy(rawProps(role).assumeRolePolicy);
     if (parsed2.status !== "ok") return;
     for (const s of parsed2.document.statements) {
       if (s.effect !== "Allow" || !s.principal || !assumes(s) || pinned(s)) continue;

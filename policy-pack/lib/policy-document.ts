@@ -252,6 +252,35 @@ export function parsePolicyDocument(value: unknown): ParsedPolicy {
   }
 }
 
+/**
+ * Parses a role's trust policy (`assumeRolePolicy`). Trust statements name no resource (the role
+ * is it), so each statement without `Resource`/`NotResource` is read as `Resource: "*"`; anything
+ * else is parsed as {@link parsePolicyDocument} parses it.
+ */
+export function parseTrustPolicy(value: unknown): ParsedPolicy {
+  let doc: unknown = value;
+  if (typeof value === "string") {
+    try {
+      doc = JSON.parse(value);
+    } catch {
+      return parsePolicyDocument(value); // reports it unreadable
+    }
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return parsePolicyDocument(value);
+  }
+  const record = doc as Record<string, unknown>;
+  if (record.Statement === undefined) return parsePolicyDocument(value);
+  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  const Statement = list.map((s) => {
+    const st = s !== null && typeof s === "object" ? (s as Record<string, unknown>) : undefined;
+    return st && st.Resource === undefined && st.NotResource === undefined
+      ? { ...st, Resource: "*" }
+      : s;
+  });
+  return parsePolicyDocument({ ...record, Statement });
+}
+
 /** Who makes a request. */
 export interface RequestPrincipal {
   /** The caller's ARN (user, role, or an STS assumed-role session). */

@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import { Policies, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
-import { parsePolicyDocument, Statement, statementLabel } from "../lib/policy-document";
+import { parseTrustPolicy, Statement, statementLabel } from "../lib/policy-document";
 import { wildcardMatch } from "../lib/arn";
 import {
   configSchema,
@@ -18,7 +18,7 @@ import {
   stringListProperty,
 } from "../lib/policy-config";
 import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
-import { asRecord, nameOf } from "../lib/values";
+import { nameOf } from "../lib/values";
 
 const DOCS = {
   confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
@@ -87,31 +87,6 @@ function pinned(s: Statement): boolean {
   );
 }
 
-/**
- * A trust policy with `Resource: "*"` on each statement that has none (trust policies name no
- * resource: the role is it), so the identity-policy parser reads it. Anything else unchanged.
- */
-function asIdentityShaped(value: unknown): unknown {
-  let doc: unknown = value;
-  if (typeof value === "string") {
-    try {
-      doc = JSON.parse(value);
-    } catch {
-      return value; // the parser reports it unreadable
-    }
-  }
-  const record = asRecord(doc);
-  if (!record || record.Statement === undefined) return value;
-  const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
-  const Statement = list.map((s) => {
-    const st = asRecord(s);
-    return st && st.Resource === undefined && st.NotResource === undefined
-      ? { ...st, Resource: "*" }
-      : s;
-  });
-  return { ...record, Statement };
-}
-
 /** I: service roles pin the account or resource the service acts for. */
 export const serviceRoleConfusedDeputy: ResourceValidationPolicy = {
   name: "sec1-i-service-role-confused-deputy",
@@ -130,7 +105,7 @@ export const serviceRoleConfusedDeputy: ResourceValidationPolicy = {
     const config = readConfig<ServiceRoleConfusedDeputyArgs>(args, schema);
     const name = nameOf(args);
     if (matchesAnyGlob(name, config.exemptResources)) return;
-    const parsed = parsePolicyDocument(asIdentityShaped(rawProps(role).assumeRolePolicy));
+    const parsed = parseTrustPolicy(rawProps(role).assumeRolePolicy);
     if (parsed.status !== "ok") return;
     for (const s of parsed.document.statements) {
       if (s.effect !== "Allow" || !s.principal || !assumes(s) || pinned(s)) continue;

@@ -6,6 +6,7 @@ import {
   findUnrestrictedInvoke,
   invokeGrants,
   parsePolicyDocument,
+  parseTrustPolicy,
   PolicyDocument,
   RequestContext,
   scopeOfResource,
@@ -127,6 +128,42 @@ describe("policy-document: parsing", () => {
       assert.strictEqual(parsePolicyDocument(value).status, status);
     });
   }
+});
+
+describe("policy-document: trust policies", () => {
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "apigateway.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+      },
+    ],
+  };
+
+  it("reads a statement without Resource (the role is the resource) as Resource *", () => {
+    assert.strictEqual(parsePolicyDocument(trust).status, "malformed");
+    for (const value of [trust, JSON.stringify(trust)]) {
+      const parsed = parseTrustPolicy(value);
+      assert.strictEqual(parsed.status, "ok");
+      const [st] = parsed.status === "ok" ? parsed.document.statements : [];
+      assert.deepStrictEqual(st.resource, ["*"]);
+      assert.deepStrictEqual(st.principal?.service, ["apigateway.amazonaws.com"]);
+      assert.strictEqual(st.conditions.length, 1);
+    }
+  });
+
+  it("keeps what it cannot read: unknown, absent, not JSON", () => {
+    assert.strictEqual(parseTrustPolicy(UNKNOWN).status, "unknown");
+    assert.strictEqual(
+      parseTrustPolicy(`{"Statement": [{"Principal": "${UNKNOWN}"}]}`).status,
+      "unknown",
+    );
+    assert.strictEqual(parseTrustPolicy(undefined).status, "absent");
+    assert.strictEqual(parseTrustPolicy("{not json").status, "malformed");
+  });
 });
 
 describe("policy-document: evaluation", () => {
