@@ -78,7 +78,23 @@ export type DenialReason =
 /** A fresh denial each time: a shared object could be mutated by a caller. */
 const deny = (): APIGatewaySimpleAuthorizerResult => ({ isAuthorized: false });
 
-const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/i;
+const BEARER_PREFIX = /^bearer +/i;
+
+/**
+ * True for three dot-separated parts with no whitespace: the shape of a compact JWS. The
+ * characters themselves are left to aws-jwt-verify, which decodes and checks every part anyway
+ * (a regular expression over the whole token cost more than the rest of the decision).
+ */
+function hasJwtShape(token: string): boolean {
+  const first = token.indexOf(".");
+  const second = first < 1 ? -1 : token.indexOf(".", first + 1);
+  return (
+    second > first &&
+    token.indexOf(".", second + 1) === -1 &&
+    !token.includes(" ") &&
+    !token.includes("\t")
+  );
+}
 
 /**
  * The bearer token of a request, from the `authorization` header (payload 2.0 lowercases header
@@ -94,8 +110,9 @@ export function bearerToken(
     value = key === undefined ? undefined : headers[key];
   }
   if (value === undefined || value.trim() === "") return { reason: "missing_token" };
-  const match = BEARER.exec(value);
-  return match ? { token: match[1] } : { reason: "malformed_authorization_header" };
+  const prefix = BEARER_PREFIX.exec(value);
+  const token = prefix ? value.slice(prefix[0].length).trimEnd() : "";
+  return hasJwtShape(token) ? { token } : { reason: "malformed_authorization_header" };
 }
 
 /** The scopes a verified token carries: `scope` (space-separated) or `scp` (Okta, Entra ID). */
