@@ -24,8 +24,8 @@ const ROUTE = "GET /bookings";
 /** Distinct tokens, so neither side benefits from verifying one string over and over. */
 const TOKENS = 64;
 /** Decisions per timed round, and rounds per side: short rounds, interleaved, follow load swings. */
-const PER_ROUND = 500;
-const ROUNDS = 31;
+const PER_ROUND = 1000;
+const ROUNDS = 41;
 
 function tokens(): { jwk: Jwk; list: string[] } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });

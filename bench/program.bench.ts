@@ -15,7 +15,7 @@ import { loadStackConfig, runProgram } from "../tools/mock-engine";
 import { Benchmark, pairedLowerIsBetter } from "./figure";
 
 const REPO = path.resolve(__dirname, "..");
-const ROUNDS = 9;
+const ROUNDS = 15;
 const REGISTER = path.join(REPO, "tools", "esbuild-register.js");
 
 const PROGRAM_JS = `
