@@ -73,231 +73,299 @@ const REGION = "eu-west-1";
 const ACCOUNT = "123456789012";
 const STACK = "urn:pulumi:bench::sec1-api-platform::pulumi:pulumi:Stack::sec1-api-platform-bench";
 
+/** Adds one resource to a synthetic stack, as the engine sends it; returns its URN. */
+type Add = (
+  type: string,
+  name: string,
+  properties: Record<string, unknown>,
+  dependencies?: string[],
+) => string;
+
+/** A resource as the engine sends it to Analyze: parent the stack, the default AWS provider. */
+function analyzerResource(
+  type: string,
+  name: string,
+  properties: Record<string, unknown>,
+  dependencies: string[],
+): AnalyzerResource {
+  const urn = `urn:pulumi:bench::sec1-api-platform::${type}::${name}`;
+  return {
+    urn,
+    type,
+    name,
+    properties,
+    parent: STACK,
+    dependencies,
+    propertyDependencies: Object.fromEntries(
+      Object.keys(properties)
+        .filter((k) => /Id$|^restApi$|^role$/.test(k))
+        .map((k) => [k, dependencies]),
+    ),
+    provider: {
+      type: "pulumi:providers:aws",
+      name: "default_7_48_0",
+      urn: "urn:pulumi:bench::sec1-api-platform::pulumi:providers:aws::default_7_48_0",
+      properties: { region: REGION, version: "7.48.0" },
+    },
+    options: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [] },
+  };
+}
+
+/** The names one unit's resources share: its REST API and HTTP API ids, endpoint, invoke ARN. */
+interface Unit {
+  u: number;
+  api: string;
+  vpce: string;
+  exec: string;
+  http: string;
+}
+
+/** Unit u's names: its number zero-padded into fixed-width ids. */
+function unitOf(u: number): Unit {
+  const api = `a${String(u).padStart(9, "0")}`;
+  return {
+    u,
+    api,
+    vpce: `vpce-0${String(u).padStart(16, "0")}`,
+    exec: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}`,
+    http: `h${String(u).padStart(9, "0")}`,
+  };
+}
+
+/** The unit's execute-api interface endpoint. */
+function addEndpoint(add: Add, { u }: Unit): string {
+  return add("aws:ec2/vpcEndpoint:VpcEndpoint", `u${u}-endpoint`, {
+    vpcId: "vpc-0a1b2c3d4e5f60718",
+    serviceName: `com.amazonaws.${REGION}.execute-api`,
+    vpcEndpointType: "Interface",
+    privateDnsEnabled: true,
+    securityGroupIds: ["sg-0a1b2c3d4e5f60aaa"],
+    subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+  });
+}
+
+/** The private REST API: API, resource policy (one role, this endpoint only), resource, methods. */
+function addPrivateRestApi(add: Add, { u, api, vpce, exec }: Unit, vpceUrn: string): string {
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/u${u}-invoker` },
+        Action: "execute-api:Invoke",
+        Resource: `${exec}/v1/GET/loyalty/*`,
+      },
+      {
+        Effect: "Deny",
+        Principal: "*",
+        Action: "execute-api:Invoke",
+        Resource: `${exec}/*`,
+        Condition: { StringNotEquals: { "aws:SourceVpce": vpce } },
+      },
+    ],
+  });
+  const apiUrn = add(
+    "aws:apigateway/restApi:RestApi",
+    `u${u}-loyalty`,
+    {
+      name: `u${u}-loyalty`,
+      endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce] },
+    },
+    [vpceUrn],
+  );
+  add("aws:apigateway/restApiPolicy:RestApiPolicy", `u${u}-policy`, { restApiId: api, policy }, [
+    apiUrn,
+  ]);
+  const res = add(
+    "aws:apigateway/resource:Resource",
+    `u${u}-customer`,
+    { restApi: api, parentId: "root", pathPart: "{customerId}" },
+    [apiUrn],
+  );
+  for (const [m, auth] of [
+    ["GET", "AWS_IAM"],
+    ["POST", "AWS_IAM"],
+    ["OPTIONS", "NONE"],
+  ]) {
+    add(
+      "aws:apigateway/method:Method",
+      `u${u}-${m.toLowerCase()}`,
+      {
+        restApi: api,
+        resourceId: "res",
+        httpMethod: m,
+        authorization: auth,
+        requestValidatorId: m === "POST" ? "val" : undefined,
+      },
+      [apiUrn, res],
+    );
+  }
+  return apiUrn;
+}
+
+/** The REST API's stage (tracing, access logs) and its method settings (throttling, logging). */
+function addRestStage(add: Add, { u, api }: Unit, apiUrn: string): void {
+  const stageUrn = add(
+    "aws:apigateway/stage:Stage",
+    `u${u}-stage`,
+    {
+      restApi: api,
+      stageName: "v1",
+      deployment: "dep",
+      xrayTracingEnabled: true,
+      accessLogSettings: {
+        destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:u${u}`,
+        format: "{}",
+      },
+    },
+    [apiUrn],
+  );
+  add(
+    "aws:apigateway/methodSettings:MethodSettings",
+    `u${u}-settings`,
+    {
+      restApi: api,
+      stageName: "v1",
+      methodPath: "*/*",
+      settings: { throttlingRateLimit: 20, throttlingBurstLimit: 40, loggingLevel: "ERROR" },
+    },
+    [stageUrn],
+  );
+}
+
+/** The public HTTP API: API, JWT authorizer, two routes behind it, a throttled logged stage. */
+function addHttpApi(add: Add, { u, http }: Unit): void {
+  const httpUrn = add("aws:apigatewayv2/api:Api", `u${u}-bookings`, {
+    name: `u${u}-bookings`,
+    protocolType: "HTTP",
+  });
+  add(
+    "aws:apigatewayv2/authorizer:Authorizer",
+    `u${u}-jwt`,
+    {
+      apiId: http,
+      authorizerType: "JWT",
+      identitySources: ["$request.header.Authorization"],
+      jwtConfiguration: {
+        issuer: "https://login.example.com/oauth2/default",
+        audiences: ["api"],
+      },
+    },
+    [httpUrn],
+  );
+  for (const key of ["GET /bookings", "POST /bookings"]) {
+    add(
+      "aws:apigatewayv2/route:Route",
+      `u${u}-${key.split(" ")[0].toLowerCase()}-bookings`,
+      { apiId: http, routeKey: key, authorizationType: "JWT", authorizerId: "jwt" },
+      [httpUrn],
+    );
+  }
+  add(
+    "aws:apigatewayv2/stage:Stage",
+    `u${u}-http-stage`,
+    {
+      apiId: http,
+      name: "$default",
+      autoDeploy: true,
+      defaultRouteSettings: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+      accessLogSettings: {
+        destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:h${u}`,
+        format: "{}",
+      },
+    },
+    [httpUrn],
+  );
+}
+
+/** The IAM pieces: the invoker role, its inline and a managed grant, the function's permission. */
+function addIam(add: Add, { u, exec, http }: Unit): void {
+  const roleUrn = add("aws:iam/role:Role", `u${u}-invoker`, {
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    }),
+  });
+  const grant = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "execute-api:Invoke", Resource: `${exec}/v1/GET/loyalty/*` },
+    ],
+  });
+  add("aws:iam/rolePolicy:RolePolicy", `u${u}-invoke`, { role: `u${u}-invoker`, policy: grant }, [
+    roleUrn,
+  ]);
+  add("aws:iam/policy:Policy", `u${u}-managed`, { policy: grant });
+  add("aws:lambda/permission:Permission", `u${u}-permission`, {
+    action: "lambda:InvokeFunction",
+    function: `u${u}-fn`,
+    principal: "apigateway.amazonaws.com",
+    sourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${http}/*/*`,
+  });
+}
+
+/** The AppSync API: user pool default, IAM additional, logs, no introspection, a depth limit. */
+function addAppSyncApi(add: Add, { u }: Unit): void {
+  add("aws:appsync/graphQLApi:GraphQLApi", `u${u}-graphql`, {
+    name: `u${u}-graphql`,
+    authenticationType: "AMAZON_COGNITO_USER_POOLS",
+    userPoolConfig: {
+      userPoolId: `${REGION}_abcdefghi`,
+      awsRegion: REGION,
+      defaultAction: "ALLOW",
+    },
+    additionalAuthenticationProviders: [{ authenticationType: "AWS_IAM" }],
+    logConfig: {
+      fieldLogLevel: "ERROR",
+      cloudwatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/logs`,
+    },
+    introspectionConfig: "DISABLED",
+    queryDepthLimit: 8,
+  });
+}
+
+/** The usage plan on the REST stage (quotas), an API key and the key's membership of the plan. */
+function addUsagePlan(add: Add, { u, api }: Unit): void {
+  const planUrn = add("aws:apigateway/usagePlan:UsagePlan", `u${u}-plan`, {
+    apiStages: [{ apiId: api, stage: "v1" }],
+    throttleSettings: { rateLimit: 10, burstLimit: 20 },
+    quotaSettings: { limit: 100000, period: "DAY" },
+  });
+  const keyUrn = add("aws:apigateway/apiKey:ApiKey", `u${u}-key`, { name: `u${u}-key` });
+  add(
+    "aws:apigateway/usagePlanKey:UsagePlanKey",
+    `u${u}-plan-key`,
+    { keyId: "key", keyType: "API_KEY", usagePlanId: "plan" },
+    [planUrn, keyUrn],
+  );
+}
+
 /**
  * A realistic stack of `count` resources: units of a private REST API, a public HTTP API, an
  * AppSync API and the IAM, usage-plan and network pieces around them, mostly compliant.
  */
 export function syntheticStack(count: number): AnalyzerResource[] {
   const out: AnalyzerResource[] = [];
-  const add = (
-    type: string,
-    name: string,
-    properties: Record<string, unknown>,
-    dependencies: string[] = [],
-  ) => {
-    const urn = `urn:pulumi:bench::sec1-api-platform::${type}::${name}`;
-    out.push({
-      urn,
-      type,
-      name,
-      properties,
-      parent: STACK,
-      dependencies,
-      propertyDependencies: Object.fromEntries(
-        Object.keys(properties)
-          .filter((k) => /Id$|^restApi$|^role$/.test(k))
-          .map((k) => [k, dependencies]),
-      ),
-      provider: {
-        type: "pulumi:providers:aws",
-        name: "default_7_48_0",
-        urn: "urn:pulumi:bench::sec1-api-platform::pulumi:providers:aws::default_7_48_0",
-        properties: { region: REGION, version: "7.48.0" },
-      },
-      options: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [] },
-    });
-    return urn;
+  const add: Add = (type, name, properties, dependencies = []) => {
+    const resource = analyzerResource(type, name, properties, dependencies);
+    out.push(resource);
+    return resource.urn;
   };
   for (let u = 0; out.length < count; u++) {
-    const api = `a${String(u).padStart(9, "0")}`;
-    const vpce = `vpce-0${String(u).padStart(16, "0")}`;
-    const exec = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}`;
-    const vpceUrn = add("aws:ec2/vpcEndpoint:VpcEndpoint", `u${u}-endpoint`, {
-      vpcId: "vpc-0a1b2c3d4e5f60718",
-      serviceName: `com.amazonaws.${REGION}.execute-api`,
-      vpcEndpointType: "Interface",
-      privateDnsEnabled: true,
-      securityGroupIds: ["sg-0a1b2c3d4e5f60aaa"],
-      subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
-    });
-    const policy = JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/u${u}-invoker` },
-          Action: "execute-api:Invoke",
-          Resource: `${exec}/v1/GET/loyalty/*`,
-        },
-        {
-          Effect: "Deny",
-          Principal: "*",
-          Action: "execute-api:Invoke",
-          Resource: `${exec}/*`,
-          Condition: { StringNotEquals: { "aws:SourceVpce": vpce } },
-        },
-      ],
-    });
-    const apiUrn = add(
-      "aws:apigateway/restApi:RestApi",
-      `u${u}-loyalty`,
-      {
-        name: `u${u}-loyalty`,
-        endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce] },
-      },
-      [vpceUrn],
-    );
-    add("aws:apigateway/restApiPolicy:RestApiPolicy", `u${u}-policy`, { restApiId: api, policy }, [
-      apiUrn,
-    ]);
-    const res = add(
-      "aws:apigateway/resource:Resource",
-      `u${u}-customer`,
-      { restApi: api, parentId: "root", pathPart: "{customerId}" },
-      [apiUrn],
-    );
-    for (const [m, auth] of [
-      ["GET", "AWS_IAM"],
-      ["POST", "AWS_IAM"],
-      ["OPTIONS", "NONE"],
-    ]) {
-      add(
-        "aws:apigateway/method:Method",
-        `u${u}-${m.toLowerCase()}`,
-        {
-          restApi: api,
-          resourceId: "res",
-          httpMethod: m,
-          authorization: auth,
-          requestValidatorId: m === "POST" ? "val" : undefined,
-        },
-        [apiUrn, res],
-      );
-    }
-    const stageUrn = add(
-      "aws:apigateway/stage:Stage",
-      `u${u}-stage`,
-      {
-        restApi: api,
-        stageName: "v1",
-        deployment: "dep",
-        xrayTracingEnabled: true,
-        accessLogSettings: {
-          destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:u${u}`,
-          format: "{}",
-        },
-      },
-      [apiUrn],
-    );
-    add(
-      "aws:apigateway/methodSettings:MethodSettings",
-      `u${u}-settings`,
-      {
-        restApi: api,
-        stageName: "v1",
-        methodPath: "*/*",
-        settings: { throttlingRateLimit: 20, throttlingBurstLimit: 40, loggingLevel: "ERROR" },
-      },
-      [stageUrn],
-    );
-    const http = `h${String(u).padStart(9, "0")}`;
-    const httpUrn = add("aws:apigatewayv2/api:Api", `u${u}-bookings`, {
-      name: `u${u}-bookings`,
-      protocolType: "HTTP",
-    });
-    add(
-      "aws:apigatewayv2/authorizer:Authorizer",
-      `u${u}-jwt`,
-      {
-        apiId: http,
-        authorizerType: "JWT",
-        identitySources: ["$request.header.Authorization"],
-        jwtConfiguration: {
-          issuer: "https://login.example.com/oauth2/default",
-          audiences: ["api"],
-        },
-      },
-      [httpUrn],
-    );
-    for (const key of ["GET /bookings", "POST /bookings"]) {
-      add(
-        "aws:apigatewayv2/route:Route",
-        `u${u}-${key.split(" ")[0].toLowerCase()}-bookings`,
-        { apiId: http, routeKey: key, authorizationType: "JWT", authorizerId: "jwt" },
-        [httpUrn],
-      );
-    }
-    add(
-      "aws:apigatewayv2/stage:Stage",
-      `u${u}-http-stage`,
-      {
-        apiId: http,
-        name: "$default",
-        autoDeploy: true,
-        defaultRouteSettings: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
-        accessLogSettings: {
-          destinationArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:h${u}`,
-          format: "{}",
-        },
-      },
-      [httpUrn],
-    );
-    const roleUrn = add("aws:iam/role:Role", `u${u}-invoker`, {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "lambda.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-    });
-    const grant = JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "execute-api:Invoke", Resource: `${exec}/v1/GET/loyalty/*` },
-      ],
-    });
-    add("aws:iam/rolePolicy:RolePolicy", `u${u}-invoke`, { role: `u${u}-invoker`, policy: grant }, [
-      roleUrn,
-    ]);
-    add("aws:iam/policy:Policy", `u${u}-managed`, { policy: grant });
-    add("aws:lambda/permission:Permission", `u${u}-permission`, {
-      action: "lambda:InvokeFunction",
-      function: `u${u}-fn`,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${http}/*/*`,
-    });
-    add("aws:appsync/graphQLApi:GraphQLApi", `u${u}-graphql`, {
-      name: `u${u}-graphql`,
-      authenticationType: "AMAZON_COGNITO_USER_POOLS",
-      userPoolConfig: {
-        userPoolId: `${REGION}_abcdefghi`,
-        awsRegion: REGION,
-        defaultAction: "ALLOW",
-      },
-      additionalAuthenticationProviders: [{ authenticationType: "AWS_IAM" }],
-      logConfig: {
-        fieldLogLevel: "ERROR",
-        cloudwatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/logs`,
-      },
-      introspectionConfig: "DISABLED",
-      queryDepthLimit: 8,
-    });
-    const planUrn = add("aws:apigateway/usagePlan:UsagePlan", `u${u}-plan`, {
-      apiStages: [{ apiId: api, stage: "v1" }],
-      throttleSettings: { rateLimit: 10, burstLimit: 20 },
-      quotaSettings: { limit: 100000, period: "DAY" },
-    });
-    const keyUrn = add("aws:apigateway/apiKey:ApiKey", `u${u}-key`, { name: `u${u}-key` });
-    add(
-      "aws:apigateway/usagePlanKey:UsagePlanKey",
-      `u${u}-plan-key`,
-      { keyId: "key", keyType: "API_KEY", usagePlanId: "plan" },
-      [planUrn, keyUrn],
-    );
+    const unit = unitOf(u);
+    const vpceUrn = addEndpoint(add, unit);
+    const apiUrn = addPrivateRestApi(add, unit, vpceUrn);
+    addRestStage(add, unit, apiUrn);
+    addHttpApi(add, unit);
+    addIam(add, unit);
+    addAppSyncApi(add, unit);
+    addUsagePlan(add, unit);
   }
   const stack: AnalyzerResource = {
     urn: STACK,

@@ -421,6 +421,167 @@ describe("offline preview: command line and report", () => {
   });
 });
 
+/** Options that put a fixture's resources under one component, as the program's are. */
+type Opts = { parent: pulumi.Resource };
+
+/**
+ * The diagram fixture's public side: a user pool with Google sign-in, an HTTP API whose JWT
+ * authorizer trusts the pool, a scoped route to the backend function and an open health route.
+ * Returns the backend function.
+ */
+function diagramPublicApi(opts: Opts): aws.lambda.Function {
+  const pool = new aws.cognito.UserPool("users", {}, opts);
+  new aws.cognito.IdentityProvider(
+    "google",
+    {
+      userPoolId: pool.id,
+      providerName: "Google",
+      providerType: "Google",
+      providerDetails: { client_id: "c", client_secret: "s", authorize_scopes: "openid" },
+    },
+    opts,
+  );
+  const http = new aws.apigatewayv2.Api("bookings", { protocolType: "HTTP" }, opts);
+  const jwt = new aws.apigatewayv2.Authorizer(
+    "jwt",
+    {
+      apiId: http.id,
+      authorizerType: "JWT",
+      identitySources: ["$request.header.Authorization"],
+      jwtConfiguration: {
+        issuer: pulumi.interpolate`https://${pool.endpoint}`,
+        audiences: ["client"],
+      },
+    },
+    opts,
+  );
+  const backendRole = new aws.iam.Role("backend-role", { assumeRolePolicy: "{}" }, opts);
+  const backend = new aws.lambda.Function(
+    "backend",
+    { role: backendRole.arn, runtime: "nodejs22.x", handler: "index.handler" },
+    opts,
+  );
+  const integration = new aws.apigatewayv2.Integration(
+    "bookings-integration",
+    { apiId: http.id, integrationType: "AWS_PROXY", integrationUri: backend.invokeArn },
+    opts,
+  );
+  new aws.apigatewayv2.Route(
+    "get-bookings",
+    {
+      apiId: http.id,
+      routeKey: "GET /bookings",
+      authorizationType: "JWT",
+      authorizerId: jwt.id,
+      authorizationScopes: ["bookings/read"],
+      target: pulumi.interpolate`integrations/${integration.id}`,
+    },
+    opts,
+  );
+  new aws.apigatewayv2.Route(
+    "health",
+    { apiId: http.id, routeKey: "GET /health", authorizationType: "NONE" },
+    opts,
+  );
+  return backend;
+}
+
+/** The diagram fixture's private REST API: endpoint-only, IAM-authorized GET and DELETE. */
+function diagramPrivateApi(opts: Opts, backend: aws.lambda.Function): aws.apigateway.RestApi {
+  const vpce = new aws.ec2.VpcEndpoint(
+    "endpoint",
+    {
+      vpcId: "vpc-1",
+      serviceName: "com.amazonaws.eu-west-1.execute-api",
+      privateDnsEnabled: true,
+    },
+    opts,
+  );
+  const api = new aws.apigateway.RestApi(
+    "loyalty",
+    { endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce.id] } },
+    opts,
+  );
+  const loyalty = new aws.apigateway.Resource(
+    "loyalty-res",
+    { restApi: api.id, parentId: api.rootResourceId, pathPart: "loyalty" },
+    opts,
+  );
+  const customer = new aws.apigateway.Resource(
+    "customer-res",
+    { restApi: api.id, parentId: loyalty.id, pathPart: "{customerId}" },
+    opts,
+  );
+  for (const method of ["GET", "DELETE"]) {
+    new aws.apigateway.Integration(
+      `${method.toLowerCase()}-customer-integration`,
+      {
+        restApi: api.id,
+        resourceId: customer.id,
+        httpMethod: method,
+        type: "AWS_PROXY",
+        integrationHttpMethod: "POST",
+        uri: backend.invokeArn,
+      },
+      opts,
+    );
+    new aws.apigateway.Method(
+      `${method.toLowerCase()}-customer`,
+      {
+        restApi: api.id,
+        resourceId: customer.id,
+        httpMethod: method,
+        authorization: "AWS_IAM",
+      },
+      opts,
+    );
+  }
+  return api;
+}
+
+/** The diagram fixture's invoker role, the function running as it, and its grant (GET only). */
+function diagramInvokerRole(opts: Opts, api: aws.apigateway.RestApi): void {
+  const role = new aws.iam.Role(
+    "invoker",
+    {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+  // The function that runs as the invoker role (like the AppSync loyalty resolver).
+  new aws.lambda.Function(
+    "resolver",
+    { role: role.arn, runtime: "nodejs22.x", handler: "index.handler" },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    "invoke",
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "execute-api:Invoke",
+            Resource: pulumi.interpolate`${api.executionArn}/*/GET/loyalty/*`,
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+}
+
 describe("diagram: who may call what, derived from the registered resources", function () {
   this.timeout(60_000);
   let run: ProgramRun;
@@ -429,146 +590,8 @@ describe("diagram: who may call what, derived from the registered resources", fu
     run = await runComponents(() => {
       const parent = new pulumi.ComponentResource("sec1:test:Platform", "plat");
       const opts = { parent };
-      const pool = new aws.cognito.UserPool("users", {}, opts);
-      new aws.cognito.IdentityProvider(
-        "google",
-        {
-          userPoolId: pool.id,
-          providerName: "Google",
-          providerType: "Google",
-          providerDetails: { client_id: "c", client_secret: "s", authorize_scopes: "openid" },
-        },
-        opts,
-      );
-      const http = new aws.apigatewayv2.Api("bookings", { protocolType: "HTTP" }, opts);
-      const jwt = new aws.apigatewayv2.Authorizer(
-        "jwt",
-        {
-          apiId: http.id,
-          authorizerType: "JWT",
-          identitySources: ["$request.header.Authorization"],
-          jwtConfiguration: {
-            issuer: pulumi.interpolate`https://${pool.endpoint}`,
-            audiences: ["client"],
-          },
-        },
-        opts,
-      );
-      const backendRole = new aws.iam.Role("backend-role", { assumeRolePolicy: "{}" }, opts);
-      const backend = new aws.lambda.Function(
-        "backend",
-        { role: backendRole.arn, runtime: "nodejs22.x", handler: "index.handler" },
-        opts,
-      );
-      const integration = new aws.apigatewayv2.Integration(
-        "bookings-integration",
-        { apiId: http.id, integrationType: "AWS_PROXY", integrationUri: backend.invokeArn },
-        opts,
-      );
-      new aws.apigatewayv2.Route(
-        "get-bookings",
-        {
-          apiId: http.id,
-          routeKey: "GET /bookings",
-          authorizationType: "JWT",
-          authorizerId: jwt.id,
-          authorizationScopes: ["bookings/read"],
-          target: pulumi.interpolate`integrations/${integration.id}`,
-        },
-        opts,
-      );
-      new aws.apigatewayv2.Route(
-        "health",
-        { apiId: http.id, routeKey: "GET /health", authorizationType: "NONE" },
-        opts,
-      );
-      const vpce = new aws.ec2.VpcEndpoint(
-        "endpoint",
-        {
-          vpcId: "vpc-1",
-          serviceName: "com.amazonaws.eu-west-1.execute-api",
-          privateDnsEnabled: true,
-        },
-        opts,
-      );
-      const api = new aws.apigateway.RestApi(
-        "loyalty",
-        { endpointConfiguration: { types: "PRIVATE", vpcEndpointIds: [vpce.id] } },
-        opts,
-      );
-      const loyalty = new aws.apigateway.Resource(
-        "loyalty-res",
-        { restApi: api.id, parentId: api.rootResourceId, pathPart: "loyalty" },
-        opts,
-      );
-      const customer = new aws.apigateway.Resource(
-        "customer-res",
-        { restApi: api.id, parentId: loyalty.id, pathPart: "{customerId}" },
-        opts,
-      );
-      for (const method of ["GET", "DELETE"]) {
-        new aws.apigateway.Integration(
-          `${method.toLowerCase()}-customer-integration`,
-          {
-            restApi: api.id,
-            resourceId: customer.id,
-            httpMethod: method,
-            type: "AWS_PROXY",
-            integrationHttpMethod: "POST",
-            uri: backend.invokeArn,
-          },
-          opts,
-        );
-        new aws.apigateway.Method(
-          `${method.toLowerCase()}-customer`,
-          {
-            restApi: api.id,
-            resourceId: customer.id,
-            httpMethod: method,
-            authorization: "AWS_IAM",
-          },
-          opts,
-        );
-      }
-      const role = new aws.iam.Role(
-        "invoker",
-        {
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "lambda.amazonaws.com" },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          }),
-        },
-        opts,
-      );
-      // The function that runs as the invoker role (like the AppSync loyalty resolver).
-      new aws.lambda.Function(
-        "resolver",
-        { role: role.arn, runtime: "nodejs22.x", handler: "index.handler" },
-        opts,
-      );
-      new aws.iam.RolePolicy(
-        "invoke",
-        {
-          role: role.id,
-          policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: "execute-api:Invoke",
-                Resource: pulumi.interpolate`${api.executionArn}/*/GET/loyalty/*`,
-              },
-            ],
-          }),
-        },
-        opts,
-      );
+      const backend = diagramPublicApi(opts);
+      diagramInvokerRole(opts, diagramPrivateApi(opts, backend));
     });
   });
 

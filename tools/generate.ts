@@ -5,8 +5,10 @@
  *   npm run generate -- --check    exit 1 naming each file that is out of date
  *
  * The files: the pack's bundle (policy-pack/dist/index.js), the pack's README, the README's
- * diagram of the dev stack, and docs/policy-verdicts.md (the pack's verdicts on every stack).
- * test/generated.test.ts is the one drift test over all of them.
+ * diagram of the dev stack, the README's caller × operation matrix (measured end to end, some
+ * seconds), and docs/policy-verdicts.md (the pack's verdicts on every stack). The README has two
+ * entries, each owning its own block. test/generated.test.ts is the drift test of every entry
+ * but the matrix; the e2e suite checks the matrix with the same functions (see `checkedBy`).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -27,10 +29,17 @@ import {
 /** How a generator gets a stack's program run (tests pass their shared runs). */
 export type RunOf = (stack: string) => Promise<ProgramRun>;
 
-/** One generated file and how to produce its text from its sources. */
+/** One generated file (or block of one) and how to produce the file's text from its sources. */
 export interface Generated {
   file: string;
+  /** The generated block, when the entry owns one block of the file rather than all of it. */
+  block?: string;
   produce(runOf: RunOf): Promise<string>;
+  /**
+   * The test that checks this entry instead of test/generated.test.ts: the matrix is measured
+   * where the e2e suite measures it anyway (in a process without the unit tests' SDK mocks).
+   */
+  checkedBy?: string;
 }
 
 const ROOT = path.join(__dirname, "..");
@@ -53,8 +62,21 @@ export const GENERATED: Generated[] = [
   { file: PACK_README, produce: () => renderReadme() },
   {
     file: README,
+    block: "diagram",
     produce: async (runOf) =>
       withDiagram(fs.readFileSync(README, "utf8"), mermaidDiagram(await runOf("dev"))),
+  },
+  {
+    file: README,
+    block: "matrix",
+    checkedBy: path.join(ROOT, "test", "e2e", "matrix.test.ts"),
+    // Loaded on use: the measurement's modules (dynalite, the bundles' SDK) stay out of the
+    // processes that only import GENERATED, such as the unit tests'.
+    produce: async () => {
+      const { matrixBlock, measureMatrices, withMatrix } =
+        await import("../test/e2e/matrix-readme");
+      return withMatrix(fs.readFileSync(README, "utf8"), matrixBlock(await measureMatrices()));
+    },
   },
   {
     file: VERDICTS_DOC,
@@ -69,21 +91,11 @@ export const GENERATED: Generated[] = [
   },
 ];
 
-/** The generated files whose text differs from what their sources give now. */
-export async function staleFiles(runOf: RunOf = freshRun): Promise<Generated[]> {
-  const stale: Generated[] = [];
-  for (const g of GENERATED) {
-    const text = await g.produce(runOf);
-    if (!fs.existsSync(g.file) || fs.readFileSync(g.file, "utf8") !== text) stale.push(g);
-  }
-  return stale;
-}
-
 async function main(check: boolean): Promise<number> {
   let stale = 0;
   for (const g of GENERATED) {
     const text = await g.produce(freshRun);
-    const rel = path.relative(ROOT, g.file);
+    const rel = path.relative(ROOT, g.file) + (g.block ? ` (${g.block})` : "");
     if (fs.existsSync(g.file) && fs.readFileSync(g.file, "utf8") === text) continue;
     stale++;
     if (check) console.error(`${rel} is out of date: run \`npm run generate\``);

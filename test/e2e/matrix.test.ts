@@ -1,31 +1,24 @@
 /**
  * Who may read or change what, verified: the caller × operation matrix of the dev and prod
- * stacks, run end to end (see matrix.ts), checked against the rules the platform promises, and
- * kept in the README (a generated block; `UPDATE_README=1 npm run test:e2e` rewrites it).
+ * stacks, measured end to end once (matrix-readme.ts, matrix.ts), checked against the rules the
+ * platform promises, and checked against the README's generated block with the functions
+ * `npm run generate` writes it with.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PROD_OIDC } from "../helpers/harness";
-import { saveEnv, stackModel } from "./harness";
-import { startIssuer, Issuer } from "./issuer";
-import { isCognito, markdown, matrix, OPERATIONS, plantFor } from "./matrix";
+import { OPERATIONS } from "./matrix";
+import {
+  matrixBlock,
+  MeasuredVariant,
+  measureMatrices,
+  Rows,
+  VARIANTS,
+  withMatrix,
+} from "./matrix-readme";
 
 const README = path.join(__dirname, "..", "..", "README.md");
-const START = "<!-- generated-matrix:start (UPDATE_README=1 npm run test:e2e) -->";
-const END = "<!-- generated-matrix:end -->";
 
-type Rows = { caller: string; cells: string[] }[];
-
-/**
- * What the matrix covers: each checked-in stack as it is, and prod with an external OIDC issuer
- * in place of its user pool (the other identity tier the program supports).
- */
-const VARIANTS = [
-  { name: "dev", stack: "dev", overrides: {} },
-  { name: "prod", stack: "prod", overrides: {} },
-  { name: "prod with identityProvider: oidc", stack: "prod", overrides: PROD_OIDC },
-];
 const cell = (rows: Rows, caller: string, op: (typeof OPERATIONS)[number]) => {
   const row = rows.find((r) => r.caller.startsWith(caller));
   assert.ok(row, `no row for ${caller}`);
@@ -34,28 +27,16 @@ const cell = (rows: Rows, caller: string, op: (typeof OPERATIONS)[number]) => {
 
 describe("e2e: who may read or change what (both stacks, end to end on dynalite)", function () {
   this.timeout(180_000);
-  let issuer: Issuer;
-  let restoreEnv: () => void;
+  let measured: MeasuredVariant[];
   const tables: Record<string, Rows> = {};
   const cognito: Record<string, boolean> = {};
 
   before(async () => {
-    restoreEnv = saveEnv();
-    issuer = await startIssuer();
-    for (const v of VARIANTS) {
-      const model = await stackModel(v.stack, v.overrides);
-      cognito[v.name] = isCognito(model);
-      const plant = await plantFor(model, issuer);
-      try {
-        tables[v.name] = await matrix(plant);
-      } finally {
-        await plant.close();
-      }
+    measured = await measureMatrices();
+    for (const v of measured) {
+      tables[v.name] = v.rows;
+      cognito[v.name] = v.cognito;
     }
-  });
-  after(async () => {
-    await issuer?.close();
-    restoreEnv?.();
   });
 
   for (const { name: stack } of VARIANTS) {
@@ -149,31 +130,16 @@ describe("e2e: who may read or change what (both stacks, end to end on dynalite)
     }
   });
 
-  it("is the matrix in the README (UPDATE_README=1 npm run test:e2e rewrites it)", () => {
-    const block = [
-      START,
-      "",
-      ...VARIANTS.flatMap((v) => [
-        `**${v.name}** (${cognito[v.name] ? "Cognito user pool" : "external OIDC issuer"})`,
-        "",
-        markdown(tables[v.name]),
-        "",
-      ]),
-      END,
-    ].join("\n");
+  it("is the matrix in the README (`npm run generate` rewrites it)", () => {
+    assert.deepStrictEqual(
+      measured.map((v) => v.name),
+      VARIANTS.map((v) => v.name),
+    );
     const readme = fs.readFileSync(README, "utf8");
-    const at = readme.indexOf(START);
-    const end = readme.indexOf(END);
-    if (process.env.UPDATE_README === "1") {
-      const next =
-        at >= 0
-          ? readme.slice(0, at) + block + readme.slice(end + END.length)
-          : `${readme}\n${block}\n`;
-      fs.writeFileSync(README, next);
-    }
-    const now = fs.readFileSync(README, "utf8");
-    const s = now.indexOf(START);
-    assert.ok(s >= 0, "the README has no generated matrix; run UPDATE_README=1 npm run test:e2e");
-    assert.strictEqual(now.slice(s, now.indexOf(END) + END.length), block);
+    assert.strictEqual(
+      withMatrix(readme, matrixBlock(measured)),
+      readme,
+      "the README's generated matrix is out of date: run `npm run generate` and commit the result",
+    );
   });
 });

@@ -13,7 +13,15 @@ import { ConstDirectiveNode, Kind, ObjectTypeDefinitionNode, parse } from "graph
 import { MOCK_ACCOUNT_ID } from "../../tools/mock-engine";
 import { one, ofType, policyDocument } from "../helpers/harness";
 import { loadResolver, resolve as runResolver } from "./appsync";
-import { Bundle, createTables, Engine, loadBundle, StackModel, startEngine } from "./harness";
+import {
+  Bundle,
+  createTables,
+  Engine,
+  FunctionSpec,
+  loadBundle,
+  StackModel,
+  startEngine,
+} from "./harness";
 import { Issuer } from "./issuer";
 
 /** Customer ids of the users (Cognito-style subjects, valid loyalty customer ids). */
@@ -73,33 +81,39 @@ export function isCognito(model: StackModel): boolean {
   return typeof (model.run.outputs as Record<string, unknown>).userPoolId === "string";
 }
 
-/** The callers of a stack: users, the machine client, IAM principals, nobody, a forger. */
-export function callers(model: StackModel): Caller[] {
-  const out = model.run.outputs as Record<string, any>;
-  // The stack's identity tier decides the token shapes: a user pool issues access tokens with
-  // client_id and cognito:groups; an external OIDC issuer, tokens with an audience.
-  const cognito = isCognito(model);
+/** The stack's outputs the callers are made of. */
+type Outputs = Record<string, any>;
+
+/**
+ * A user's access-token claims for the stack's identity tier: a user pool issues access tokens
+ * with client_id and cognito:groups; an external OIDC issuer, tokens with an audience.
+ */
+function userClaims(out: Outputs, cognito: boolean) {
   const scopes = out.identityScopes as Record<string, string>;
   const userScope = `${scopes["bookings.read"]} ${scopes["bookings.write"]}`;
-  const user = (sub: string, extra: Record<string, unknown> = {}) => ({
+  return (sub: string, extra: Record<string, unknown> = {}) => ({
     iss: out.identityIssuerUrl,
     sub,
     scope: userScope,
     ...(cognito ? { client_id: out.webClientId, token_use: "access" } : { aud: "api://bookings" }),
     ...extra,
   });
-  const roles = out.privateApiInvokerRoleArns as Record<string, string>;
-  const resolver = model.fn("loyalty-resolver");
-  const broad = [
-    { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
-  ];
+}
+
+/** The admin groups claim of the stack's identity tier. */
+const adminGroups = (cognito: boolean) =>
+  cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] };
+
+/** The people: users A and B, an admin, and (with a user pool) a federated user. */
+function userCallers(out: Outputs, cognito: boolean): Caller[] {
+  const user = userClaims(out, cognito);
   return [
     { label: "user A", kind: "token", claims: user(SUB.A) },
     { label: "user B", kind: "token", claims: user(SUB.B) },
     {
       label: cognito ? "admin (cognito:groups admin)" : "admin (IdP groups: admin)",
       kind: "token",
-      claims: user(SUB.admin, cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] }),
+      claims: user(SUB.admin, adminGroups(cognito)),
     },
     // A federated user whose IdP asserts groups: admin (Cognito keeps it out of cognito:groups
     // unless config maps it): with an external OIDC issuer the admin row above is that user.
@@ -112,18 +126,34 @@ export function callers(model: StackModel): Caller[] {
           },
         ]
       : []),
-    {
-      label: "machine client",
-      kind: "token",
-      claims: {
-        iss: out.identityIssuerUrl,
-        sub: cognito ? out.machineClientId : "svc-loyalty-reader",
-        scope: scopes["loyalty.read"],
-        ...(cognito
-          ? { client_id: out.machineClientId, token_use: "access" }
-          : { aud: "api://bookings" }),
-      },
+  ];
+}
+
+/** The machine client: a client-credentials token with the loyalty.read scope. */
+function machineCaller(out: Outputs, cognito: boolean): Caller {
+  const scopes = out.identityScopes as Record<string, string>;
+  return {
+    label: "machine client",
+    kind: "token",
+    claims: {
+      iss: out.identityIssuerUrl,
+      sub: cognito ? out.machineClientId : "svc-loyalty-reader",
+      scope: scopes["loyalty.read"],
+      ...(cognito
+        ? { client_id: out.machineClientId, token_use: "access" }
+        : { aud: "api://bookings" }),
     },
+  };
+}
+
+/** IAM principals: the stack's invoker roles (in and out of their function), then broad ones. */
+function iamCallers(model: StackModel): Caller[] {
+  const roles = (model.run.outputs as Outputs).privateApiInvokerRoleArns as Record<string, string>;
+  const resolver = model.fn("loyalty-resolver");
+  const broad = [
+    { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+  ];
+  return [
     {
       label: "invoker role appsync-loyalty-resolver (in its function)",
       kind: "iam",
@@ -153,11 +183,23 @@ export function callers(model: StackModel): Caller[] {
       principalArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/partner-admin`,
       identityPolicies: broad,
     },
+  ];
+}
+
+/** The callers of a stack: users, the machine client, IAM principals, nobody, a forger. */
+export function callers(model: StackModel): Caller[] {
+  const out = model.run.outputs as Outputs;
+  // The stack's identity tier decides the token shapes.
+  const cognito = isCognito(model);
+  return [
+    ...userCallers(out, cognito),
+    machineCaller(out, cognito),
+    ...iamCallers(model),
     { label: "anonymous", kind: "anonymous" },
     {
       label: "forged direct invoke (claims of B / an admin)",
       kind: "forged",
-      claims: user(SUB.B, cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] }),
+      claims: userClaims(out, cognito)(SUB.B, adminGroups(cognito)),
     },
   ];
 }
@@ -441,36 +483,14 @@ async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<str
   }
 }
 
-/** Sets up a stack's plant: tables, fake SSM, bundles, the resolver's route to the REST API. */
-export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant> {
-  const engine = await startEngine();
-  await createTables(engine, model.tables);
-  const resolverFn = model.fn("loyalty-resolver");
-  const keys = model.run.rawOutputs.privateApiKeyValues as Record<string, string>;
-  const ssm = await fakeSsm({
-    [resolverFn.environment.LOYALTY_API_KEY_PARAMETER]: keys["appsync-loyalty-resolver"],
-  });
-  const loyalty = loadBundle(model.fn("loyalty"), engine);
-  const bookings = loadBundle(model.fn("bookings"), engine);
-  const resolver = loadBundle(resolverFn, engine, { AWS_ENDPOINT_URL_SSM: ssm.url });
-  const plant: Plant = {
-    model,
-    engine,
-    issuer,
-    loyalty,
-    bookings,
-    resolver,
-    bookingOf: { A: "", B: "" },
-    close: async () => {
-      await new Promise<void>((r) => ssm.server.close(() => r()));
-      await engine.close();
-    },
-  };
-  // The resolver's signed GET goes to the private API: the door decides as for its role in its
-  // function, the loyalty function answers.
+/**
+ * Routes the resolver's signed GET to the private API: the door decides as for its role in its
+ * function, the loyalty function answers. Returns how to put the real fetch back.
+ */
+function routeResolverToRest(model: StackModel, resolverFn: FunctionSpec, loyalty: Bundle) {
   const origin = new URL(resolverFn.environment.LOYALTY_API_URL).origin;
   const realFetch = globalThis.fetch;
-  const roleArn = (model.run.outputs as Record<string, any>).privateApiInvokerRoleArns[
+  const roleArn = (model.run.outputs as Outputs).privateApiInvokerRoleArns[
     "appsync-loyalty-resolver"
   ];
   globalThis.fetch = (async (input: string | URL, init?: RequestInit) => {
@@ -491,21 +511,22 @@ export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant
     );
     return new Response(res.body, { status: res.statusCode });
   }) as typeof fetch;
-  const restore = plant.close;
-  plant.close = async () => {
+  return () => {
     globalThis.fetch = realFetch;
-    await restore();
   };
-  // Data of A and B: loyalty points (as the batch caller) and one booking each.
+}
+
+/** Data of A and B: loyalty points (as the batch caller) and one booking each. */
+async function seed(model: StackModel, plant: Plant): Promise<void> {
   for (const who of ["A", "B"] as const) {
     const batch = session(
-      (model.run.outputs as Record<string, any>).privateApiInvokerRoleArns["points-accrual-batch"],
+      (model.run.outputs as Outputs).privateApiInvokerRoleArns["points-accrual-batch"],
     );
-    await loyalty.handler(
+    await plant.loyalty.handler(
       restEvent("POST", SUB[who], batch, { points: 1000, idempotencyKey: nextKey() }),
       LAMBDA_CONTEXT,
     );
-    const created = await bookings.handler(
+    const created = await plant.bookings.handler(
       {
         routeKey: "POST /bookings",
         headers: {},
@@ -520,6 +541,36 @@ export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant
     );
     plant.bookingOf[who] = JSON.parse(created.body).bookingId;
   }
+}
+
+/** Sets up a stack's plant: tables, fake SSM, bundles, the resolver's route to the REST API. */
+export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant> {
+  const engine = await startEngine();
+  await createTables(engine, model.tables);
+  const resolverFn = model.fn("loyalty-resolver");
+  const keys = model.run.rawOutputs.privateApiKeyValues as Record<string, string>;
+  const ssm = await fakeSsm({
+    [resolverFn.environment.LOYALTY_API_KEY_PARAMETER]: keys["appsync-loyalty-resolver"],
+  });
+  const loyalty = loadBundle(model.fn("loyalty"), engine);
+  const bookings = loadBundle(model.fn("bookings"), engine);
+  const resolver = loadBundle(resolverFn, engine, { AWS_ENDPOINT_URL_SSM: ssm.url });
+  const restoreFetch = routeResolverToRest(model, resolverFn, loyalty);
+  const plant: Plant = {
+    model,
+    engine,
+    issuer,
+    loyalty,
+    bookings,
+    resolver,
+    bookingOf: { A: "", B: "" },
+    close: async () => {
+      restoreFetch();
+      await new Promise<void>((r) => ssm.server.close(() => r()));
+      await engine.close();
+    },
+  };
+  await seed(model, plant);
   return plant;
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The README's caller × operation matrix as a generated block: what it covers, how it is
+ * measured (end to end, see matrix.ts) and how the block is written. `npm run generate`
+ * (tools/generate.ts) rewrites the block with these functions; the e2e suite
+ * (matrix.test.ts) measures once, checks the platform's rules on the result and checks the
+ * block with the same functions.
+ *
+ * Why the drift check of this block lives in the e2e suite and not in test/generated.test.ts:
+ * measuring loads the bundled handlers against dynalite, which must not share a process with
+ * the unit tests' aws-sdk-client-mock (it patches the SDK's document client at load time), and
+ * the e2e suite measures the matrix anyway for its rules; checking it there costs nothing,
+ * where a child process spawned by the unit suite would measure it a second time per `npm test`.
+ */
+import { PROD_OIDC } from "../helpers/harness";
+import { saveEnv, stackModel } from "./harness";
+import { startIssuer } from "./issuer";
+import { isCognito, markdown, matrix, plantFor } from "./matrix";
+
+export const MATRIX_START = "<!-- generated-matrix:start (npm run generate) -->";
+export const MATRIX_END = "<!-- generated-matrix:end -->";
+
+/** One measured row: a caller and the cell of every operation. */
+export type Rows = { caller: string; cells: string[] }[];
+
+/**
+ * What the matrix covers: each checked-in stack as it is, and prod with an external OIDC issuer
+ * in place of its user pool (the other identity tier the program supports).
+ */
+export const VARIANTS = [
+  { name: "dev", stack: "dev", overrides: {} },
+  { name: "prod", stack: "prod", overrides: {} },
+  { name: "prod with identityProvider: oidc", stack: "prod", overrides: PROD_OIDC },
+];
+
+/** One variant's measured matrix and its identity tier. */
+export interface MeasuredVariant {
+  name: string;
+  /** Whether the variant signs users in with its own Cognito user pool. */
+  cognito: boolean;
+  rows: Rows;
+}
+
+/**
+ * Measures every variant's matrix end to end, one plant at a time, and puts back the process's
+ * environment (the bundles' variables) and fetch when done.
+ */
+export async function measureMatrices(): Promise<MeasuredVariant[]> {
+  const restoreEnv = saveEnv();
+  const issuer = await startIssuer();
+  try {
+    const measured: MeasuredVariant[] = [];
+    for (const v of VARIANTS) {
+      const model = await stackModel(v.stack, v.overrides);
+      const plant = await plantFor(model, issuer);
+      try {
+        measured.push({ name: v.name, cognito: isCognito(model), rows: await matrix(plant) });
+      } finally {
+        await plant.close();
+      }
+    }
+    return measured;
+  } finally {
+    await issuer.close();
+    restoreEnv();
+  }
+}
+
+/** The README block of the measured matrices, markers included. */
+export function matrixBlock(measured: MeasuredVariant[]): string {
+  return [
+    MATRIX_START,
+    "",
+    ...measured.flatMap((v) => [
+      `**${v.name}** (${v.cognito ? "Cognito user pool" : "external OIDC issuer"})`,
+      "",
+      markdown(v.rows),
+      "",
+    ]),
+    MATRIX_END,
+  ].join("\n");
+}
+
+/** The README text with its generated matrix block replaced by `block`. */
+export function withMatrix(readme: string, block: string): string {
+  const start = readme.indexOf(MATRIX_START);
+  const end = readme.indexOf(MATRIX_END);
+  if (start < 0 || end < start)
+    throw new Error(`README.md has no ${MATRIX_START} ... ${MATRIX_END} block`);
+  return readme.slice(0, start) + block + readme.slice(end + MATRIX_END.length);
+}
