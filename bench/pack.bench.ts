@@ -83,10 +83,13 @@ function writeBaselinePack(): string {
  * per resource for an untagged one, a copy of the whole stack per stack policy) is all it costs.
  */
 function writeShapePack(): string {
-  const { allPolicies } = require("../policy-pack/policies") as typeof import("../policy-pack/policies");
+  const { allPolicies } =
+    require("../policy-pack/policies") as typeof import("../policy-pack/policies");
   const specs = allPolicies.map((p) => {
     const stack = "validateStack" in p && p.validateStack !== undefined;
-    const fn = (stack ? p.validateStack : (p as { validateResource?: unknown }).validateResource) as {
+    const fn = (
+      stack ? p.validateStack : (p as { validateResource?: unknown }).validateResource
+    ) as {
       __pulumiType?: string;
     };
     return { name: p.name, level: p.enforcementLevel, stack, type: fn.__pulumiType ?? null };

@@ -8,10 +8,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildFailure, buildSync } from "esbuild";
+import type { BuildFailure } from "esbuild";
 import { assertValidArgs, isHttpsUrl, logRetentionProblems } from "./args";
 import { loadSchemaFile, PreparedSchema, providersFor, UserAuth } from "./graphql-schema";
 import { autonameProblems, NAME_LIMITS } from "./names";
+import { cachedBundle } from "./bundle";
 
 /** Who the API's users are: the default provider. */
 export type AppSyncIdentity =
@@ -228,11 +229,9 @@ export function validateAppSyncApiArgs(args: AppSyncApiArgs, name?: string): str
  */
 export function resolverCode(file: string): string {
   const entry = path.resolve(file);
-  const out = buildSync({
-    entryPoints: [entry],
+  return cachedBundle(entry, {
     absWorkingDir: path.dirname(entry),
     bundle: true,
-    write: false,
     format: "esm",
     platform: "neutral",
     target: "es2020",
@@ -242,7 +241,6 @@ export function resolverCode(file: string): string {
     legalComments: "none",
     logLevel: "silent",
   });
-  return out.outputFiles[0].text;
 }
 
 /** Bundles every resolver's code; a file that does not build becomes a problem with its place. */

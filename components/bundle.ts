@@ -1,11 +1,24 @@
 /**
- * Bundling of Lambda handlers with esbuild, shared by the program (components/function.ts),
- * `npm run build:handlers` and the bundle benchmark, so measured sizes are deployed sizes.
+ * Bundling with esbuild, cached between runs: Lambda handlers, shared by the program
+ * (components/function.ts), `npm run build:handlers` and the bundle benchmark, so measured sizes
+ * are deployed sizes; and AppSync resolver files (components/appsync-api.ts).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { buildSync, BuildFailure, BuildOptions, version as esbuildVersion } from "esbuild";
+import type { BuildFailure, BuildOptions } from "esbuild";
+
+/** esbuild itself, loaded on the first cache miss only: a preview of an unchanged tree never needs it. */
+function esbuild(): typeof import("esbuild") {
+  return require("esbuild") as typeof import("esbuild");
+}
+
+/** esbuild's version (part of every cache key), read without loading esbuild. */
+const esbuildVersion = (
+  JSON.parse(fs.readFileSync(require.resolve("esbuild/package.json"), "utf8")) as {
+    version: string;
+  }
+).version;
 
 /** The folder that holds one sub-folder per handler. */
 export const HANDLERS_DIR = path.join(__dirname, "..", "handlers");
@@ -79,12 +92,11 @@ interface CachedBundle {
 
 const memory = new Map<string, string>();
 
-function cacheFile(entry: string): string {
-  const key = createHash("sha256")
-    .update(JSON.stringify([path.resolve(entry), HANDLER_BUILD_OPTIONS, esbuildVersion]))
+function cacheKey(entry: string, options: BuildOptions): string {
+  return createHash("sha256")
+    .update(JSON.stringify([path.resolve(entry), options, esbuildVersion]))
     .digest("hex")
     .slice(0, 32);
-  return path.join(CACHE_DIR, `${key}.json`);
 }
 
 function stamp(file: string): [number, number] | undefined {
@@ -127,33 +139,44 @@ function writeCache(file: string, inputs: string[], text: string): void {
 }
 
 /**
+ * Bundles `entry` with `options` to one file and returns its text, reused (in memory, then from
+ * node_modules/.cache) while none of the files esbuild read has changed size or modification
+ * time: previews of an unchanged tree skip esbuild. Throws esbuild's BuildFailure.
+ */
+export function cachedBundle(entry: string, options: BuildOptions): string {
+  const key = cacheKey(entry, options);
+  const inMemory = memory.get(key);
+  if (inMemory !== undefined) return inMemory;
+  const file = path.join(CACHE_DIR, `${key}.json`);
+  const onDisk = readCache(file);
+  if (onDisk !== undefined) {
+    memory.set(key, onDisk);
+    return onDisk;
+  }
+  const result = esbuild().buildSync({
+    ...options,
+    entryPoints: [entry],
+    write: false,
+    metafile: true,
+  });
+  const text = result.outputFiles[0].text;
+  // The metafile names inputs relative to the working directory esbuild ran in.
+  const base = options.absWorkingDir ?? process.cwd();
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).map((i) => path.resolve(base, i));
+  writeCache(file, inputs, text);
+  memory.set(key, text);
+  return text;
+}
+
+/**
  * Bundles one handler entry point to a single minified CommonJS file and returns its text.
  * Throws {@link BundleError} (file:line:column of every error) when it does not build.
  * A bundle is reused (in memory, then from node_modules/.cache) while none of the files esbuild
  * read has changed size or modification time: previews of an unchanged tree skip esbuild.
  */
 export function bundleHandler(entry: string): string {
-  const inMemory = memory.get(entry);
-  if (inMemory !== undefined) return inMemory;
-  const file = cacheFile(entry);
-  const onDisk = readCache(file);
-  if (onDisk !== undefined) {
-    memory.set(entry, onDisk);
-    return onDisk;
-  }
   try {
-    const result = buildSync({
-      ...HANDLER_BUILD_OPTIONS,
-      entryPoints: [entry],
-      write: false,
-      metafile: true,
-    });
-    const text = result.outputFiles[0].text;
-    const cwd = process.cwd();
-    const inputs = Object.keys(result.metafile?.inputs ?? {}).map((i) => path.resolve(cwd, i));
-    writeCache(file, inputs, text);
-    memory.set(entry, text);
-    return text;
+    return cachedBundle(entry, HANDLER_BUILD_OPTIONS);
   } catch (err) {
     if (err && typeof err === "object" && "errors" in err) {
       throw new BundleError(entry, err as BuildFailure);
