@@ -81,9 +81,10 @@ const deny = (): APIGatewaySimpleAuthorizerResult => ({ isAuthorized: false });
 const BEARER_PREFIX = /^bearer +/i;
 
 /**
- * True for three dot-separated parts with no whitespace: the shape of a compact JWS. The
- * characters themselves are left to aws-jwt-verify, which decodes and checks every part anyway
- * (a regular expression over the whole token cost more than the rest of the decision).
+ * True for three dot-separated parts (the first not empty) with no space or tab: the shape of a
+ * compact JWS. The characters themselves are left to aws-jwt-verify, which checks every part
+ * with its own pattern and denies anything else as malformed (a regular expression over the
+ * whole token here cost more than the rest of the decision).
  */
 function hasJwtShape(token: string): boolean {
   const first = token.indexOf(".");
