@@ -11013,6 +11013,43 @@ function sec1Metadata(practice, severity, remediationSteps, url, extraTags = [])
   };
 }
 
+// lib/typed-validation.ts
+function notApplicableQuietly(args, reason) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    args.notApplicable(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+function shortType(type) {
+  const slash = type.indexOf("/");
+  const colon = type.lastIndexOf(":");
+  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
+}
+function validateEachType(...validations) {
+  const byType = /* @__PURE__ */ new Map();
+  for (const v of validations) {
+    const type = v.__pulumiType;
+    if (typeof type !== "string" || type === "") {
+      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
+    }
+    byType.set(type, v);
+  }
+  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
+  return (args, reportViolation) => {
+    const validation = byType.get(args.type);
+    if (validation) return validation(args, reportViolation);
+    notApplicableQuietly(args, reason);
+  };
+}
+function validateStackWith(type, validate) {
+  const fn = (args, report) => validate(args, report);
+  fn.__pulumiType = type;
+  return fn;
+}
+
 // lib/values.ts
 var UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 var SENTINELS = /* @__PURE__ */ new Set([
@@ -11380,7 +11417,7 @@ var apiKeyUsagePlan = {
     DOCS.usagePlans,
     ["api-gateway", "api-key"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.apiKey, (args, report) => {
     const keys = ofType(args.resources, TYPES.apiKey);
     if (keys.length === 0) return;
     const planKeys = ofType(args.resources, TYPES.usagePlanKey);
@@ -11399,7 +11436,7 @@ var apiKeyUsagePlan = {
         key.urn
       );
     }
-  }
+  })
 };
 var keyValueSchema = configSchema({
   exemptResources: exemptResourcesProperty("keys whose literal value is reviewed")
@@ -12164,43 +12201,6 @@ function rolesNamedBy(from, prop, roles) {
   });
   if (ref.kind === "found") return ref.resources;
   return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
-}
-
-// lib/typed-validation.ts
-function notApplicableQuietly(args, reason) {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    args.notApplicable(reason);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-function shortType(type) {
-  const slash = type.indexOf("/");
-  const colon = type.lastIndexOf(":");
-  return slash > 0 && colon > slash ? `${type.slice(0, slash)} ${type.slice(colon + 1)}` : type;
-}
-function validateEachType(...validations) {
-  const byType = /* @__PURE__ */ new Map();
-  for (const v of validations) {
-    const type = v.__pulumiType;
-    if (typeof type !== "string" || type === "") {
-      throw new Error("validateEachType takes validateResourceOfType(...) functions only");
-    }
-    byType.set(type, v);
-  }
-  const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
-    const validation = byType.get(args.type);
-    if (validation) return validation(args, reportViolation);
-    notApplicableQuietly(args, reason);
-  };
-}
-function validateStackWith(type, validate) {
-  const fn = (args, report) => validate(args, report);
-  fn.__pulumiType = type;
-  return fn;
 }
 
 // policies/appsync-iam-callers.ts
@@ -13532,7 +13532,7 @@ var httpRouteAuthorization = {
     DOCS3.httpAccess,
     ["api-gateway", "http-api", "websocket"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.httpRoute, (args, report) => {
     const config = readConfig(args, routeSchema);
     const apis = ofType(args.resources, TYPES.httpApi);
     const authorizers = ofType(args.resources, TYPES.httpAuthorizer);
@@ -13598,7 +13598,7 @@ var httpRouteAuthorization = {
         }
       }
     }
-  }
+  })
 };
 var jwtAuthorizerConfig = {
   name: "sec1-a-jwt-authorizer-config",
@@ -13941,7 +13941,7 @@ var privateApiResourcePolicy = {
     DOCS4.privateApis,
     ["api-gateway", "rest-api", "resource-policy"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const { documents, maybe } = restApiPolicies(args.resources);
     for (const api of ofType(args.resources, TYPES.restApi)) {
       if (isPrivateRestApi(api) !== true || maybe.has(api)) continue;
@@ -13952,7 +13952,7 @@ var privateApiResourcePolicy = {
         api.urn
       );
     }
-  }
+  })
 };
 var applyToProperty = {
   type: "string",
@@ -13981,7 +13981,7 @@ var resourcePolicySourceVpce = {
     DOCS4.resourcePolicies,
     ["api-gateway", "resource-policy", "vpc-endpoint"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const config = readConfig(args, sourceVpceSchema);
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
       const parsed2 = parsePolicyDocument(d.document);
@@ -13996,7 +13996,7 @@ var resourcePolicySourceVpce = {
         );
       }
     }
-  }
+  })
 };
 var scopeSchema = configSchema({
   applyTo: applyToProperty,
@@ -14024,7 +14024,7 @@ var resourcePolicyScope = {
     DOCS4.resourcePolicies,
     ["api-gateway", "resource-policy", "least-privilege"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const config = readConfig(args, scopeSchema);
     const minimum = INVOKE_SCOPES.indexOf(config.minimumScope);
     if (minimum < 0) return;
@@ -14042,7 +14042,7 @@ var resourcePolicyScope = {
         );
       }
     }
-  }
+  })
 };
 function isExecuteApiEndpoint(props) {
   const service = knownString(props.serviceName);
@@ -14595,7 +14595,7 @@ var privateApiIamAuth = {
     DOCS8.iamAuth,
     ["api-gateway", "rest-api", "iam"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig(args, iamAuthSchema);
     const allowed = config.allowedAuthorizations.map((a) => a.toUpperCase());
     const exempt = config.exemptHttpMethods.map((m) => m.toUpperCase());
@@ -14617,7 +14617,7 @@ var privateApiIamAuth = {
         method.urn
       );
     }
-  }
+  })
 };
 var API_PRINCIPALS = {
   "apigateway.amazonaws.com": "execute-api",
@@ -14716,7 +14716,7 @@ var lambdaPermissionSourceApi = {
     DOCS8.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.lambdaPermission, (args, report) => {
     const functions = ofType(args.resources, TYPES.lambdaFunction);
     const apiTypes = /* @__PURE__ */ new Set([TYPES.restApi, TYPES.httpApi, TYPES.graphQLApi]);
     for (const permission of ofType(args.resources, TYPES.lambdaPermission)) {
@@ -14739,7 +14739,7 @@ var lambdaPermissionSourceApi = {
         );
       }
     }
-  }
+  })
 };
 var policies8 = [
   executeApiInvokeScope,
@@ -14839,7 +14839,7 @@ var restExecutionLogging = {
     DOCS9.restLogging,
     ["api-gateway", "logging"]
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restStage, (args, report) => {
     const config = readConfig(args, executionSchema);
     const allowed = new Set(config.allowedLoggingLevels.map((l) => l.toUpperCase()));
     const restApis = ofType(args.resources, TYPES.restApi);
@@ -14863,7 +14863,7 @@ var restExecutionLogging = {
         );
       }
     }
-  }
+  })
 };
 var appsyncLoggingSchema = configSchema({
   requireExcludeVerboseContent: {

@@ -12,6 +12,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
+import { validateStackWith } from "../lib/typed-validation";
 import { settingsForStage } from "../lib/method-settings";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
@@ -119,7 +120,7 @@ export const apiKeyUsagePlan: StackValidationPolicy = {
     DOCS.usagePlans,
     ["api-gateway", "api-key"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.apiKey, (args, report) => {
     const keys = ofType(args.resources, TYPES.apiKey);
     if (keys.length === 0) return;
     const planKeys = ofType(args.resources, TYPES.usagePlanKey);
@@ -139,7 +140,7 @@ export const apiKeyUsagePlan: StackValidationPolicy = {
         key.urn,
       );
     }
-  },
+  }),
 };
 
 /** Config of sec1-k-api-key-value-source. */

@@ -304,7 +304,7 @@ export const httpRouteAuthorization: StackValidationPolicy = {
     DOCS.httpAccess,
     ["api-gateway", "http-api", "websocket"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.httpRoute, (args, report) => {
     const config = readConfig<HttpRouteAuthorizationArgs>(args, routeSchema);
     const apis = ofType(args.resources, TYPES.httpApi);
     const authorizers = ofType(args.resources, TYPES.httpAuthorizer);
@@ -383,7 +383,7 @@ export const httpRouteAuthorization: StackValidationPolicy = {
         }
       }
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import {
   restApiPolicies,
 } from "../lib/endpoint";
 import { sec1Metadata } from "../lib/metadata";
+import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig } from "../lib/policy-config";
 import {
   findUnrestrictedInvoke,
@@ -129,7 +130,7 @@ export const privateApiResourcePolicy: StackValidationPolicy = {
     DOCS.privateApis,
     ["api-gateway", "rest-api", "resource-policy"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const { documents, maybe } = restApiPolicies(args.resources);
     for (const api of ofType(args.resources, TYPES.restApi)) {
       if (isPrivateRestApi(api) !== true || maybe.has(api)) continue;
@@ -140,7 +141,7 @@ export const privateApiResourcePolicy: StackValidationPolicy = {
         api.urn,
       );
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ export const resourcePolicySourceVpce: StackValidationPolicy = {
     DOCS.resourcePolicies,
     ["api-gateway", "resource-policy", "vpc-endpoint"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const config = readConfig<ResourcePolicyArgs>(args, sourceVpceSchema);
     for (const d of checkedDocuments(args.resources, config.applyTo)) {
       const parsed = parsePolicyDocument(d.document);
@@ -206,7 +207,7 @@ export const resourcePolicySourceVpce: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };
 
 /** Config of sec1-e-resource-policy-scope. */
@@ -254,7 +255,7 @@ export const resourcePolicyScope: StackValidationPolicy = {
     DOCS.resourcePolicies,
     ["api-gateway", "resource-policy", "least-privilege"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restApi, (args, report) => {
     const config = readConfig<ResourcePolicyScopeArgs>(args, scopeSchema);
     const minimum = INVOKE_SCOPES.indexOf(config.minimumScope as InvokeScope);
     if (minimum < 0) return;
@@ -272,7 +273,7 @@ export const resourcePolicyScope: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import {
   statementLabel,
 } from "../lib/policy-document";
 import { ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
-import { validateEachType } from "../lib/typed-validation";
+import { validateEachType, validateStackWith } from "../lib/typed-validation";
 import { asRecord, hasUnknown, knownString, nameOf } from "../lib/values";
 
 const DOCS = {
@@ -309,7 +309,7 @@ export const privateApiIamAuth: StackValidationPolicy = {
     DOCS.iamAuth,
     ["api-gateway", "rest-api", "iam"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig<PrivateApiIamAuthArgs>(args, iamAuthSchema);
     const allowed = config.allowedAuthorizations.map((a) => a.toUpperCase());
     const exempt = config.exemptHttpMethods.map((m) => m.toUpperCase());
@@ -331,7 +331,7 @@ export const privateApiIamAuth: StackValidationPolicy = {
         method.urn,
       );
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +457,7 @@ export const lambdaPermissionSourceApi: StackValidationPolicy = {
     DOCS.lambdaPermissions,
     ["lambda", "resource-policy"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.lambdaPermission, (args, report) => {
     const functions = ofType(args.resources, TYPES.lambdaFunction);
     const apiTypes = new Set<string>([TYPES.restApi, TYPES.httpApi, TYPES.graphQLApi]);
     for (const permission of ofType(args.resources, TYPES.lambdaPermission)) {
@@ -480,7 +480,7 @@ export const lambdaPermissionSourceApi: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };
 
 /** Every policy of practice I. */

@@ -13,7 +13,7 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
-import { validateEachType } from "../lib/typed-validation";
+import { validateEachType, validateStackWith } from "../lib/typed-validation";
 import { settingsForStage } from "../lib/method-settings";
 import {
   configSchema,
@@ -153,7 +153,7 @@ export const restExecutionLogging: StackValidationPolicy = {
     DOCS.restLogging,
     ["api-gateway", "logging"],
   ),
-  validateStack: (args, report) => {
+  validateStack: validateStackWith(TYPES.restStage, (args, report) => {
     const config = readConfig<RestExecutionLoggingArgs>(args, executionSchema);
     const allowed = new Set(config.allowedLoggingLevels.map((l) => l.toUpperCase()));
     const restApis = ofType(args.resources, TYPES.restApi);
@@ -178,7 +178,7 @@ export const restExecutionLogging: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------

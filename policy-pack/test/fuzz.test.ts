@@ -396,6 +396,40 @@ function fuzzConfig(fuzz: Fuzzer, policy: Policy): PolicyConfig {
   return config;
 }
 
+/** A stack of 5 to 34 fuzzed resources with random (even nonsense) references between them. */
+function generatedStack(fuzz: Fuzzer): StackResourceInput[] {
+  const count = 5 + fuzz.int(30);
+  const resources: StackResourceInput[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = fuzz.pick(TYPE_LIST);
+    resources.push({ type, name: `r${i}`, props: fuzz.props(type) });
+  }
+  // Random references: parents, dependencies and property dependencies (even nonsense ones).
+  const urns = resources.map((r) => urnOf(r.type, r.name ?? ""));
+  for (const r of resources) {
+    if (fuzz.chance(0.3)) r.parent = fuzz.pick(urns);
+    r.dependencies = urns.filter(() => fuzz.chance(0.1));
+    r.propertyDependencies = {};
+    for (const key of [
+      "restApi",
+      "restApiId",
+      "apiId",
+      "stageName",
+      "authorizerId",
+      "keyId",
+      "resourceArn",
+      "policy",
+      "role",
+      "function",
+      "sourceArn",
+      "uri",
+    ]) {
+      if (fuzz.chance(0.3)) r.propertyDependencies[key] = urns.filter(() => fuzz.chance(0.2));
+    }
+  }
+  return resources;
+}
+
 async function guarded(
   failures: Failure[],
   what: { policy: string; type: string; props: unknown; config: PolicyConfig },
@@ -459,35 +493,7 @@ describe("fuzz: every policy against malformed and unknown property bags", funct
     const failures: Failure[] = [];
     const previewErrors = new Map<string, number>();
     for (let s = 0; s < STACKS; s++) {
-      const count = 5 + fuzz.int(30);
-      const resources: StackResourceInput[] = [];
-      for (let i = 0; i < count; i++) {
-        const type = fuzz.pick(TYPE_LIST);
-        resources.push({ type, name: `r${i}`, props: fuzz.props(type) });
-      }
-      // Random references: parents, dependencies and property dependencies (even nonsense ones).
-      const urns = resources.map((r) => urnOf(r.type, r.name ?? ""));
-      for (const r of resources) {
-        if (fuzz.chance(0.3)) r.parent = fuzz.pick(urns);
-        r.dependencies = urns.filter(() => fuzz.chance(0.1));
-        r.propertyDependencies = {};
-        for (const key of [
-          "restApi",
-          "restApiId",
-          "apiId",
-          "stageName",
-          "authorizerId",
-          "keyId",
-          "resourceArn",
-          "policy",
-          "role",
-          "function",
-          "sourceArn",
-          "uri",
-        ]) {
-          if (fuzz.chance(0.3)) r.propertyDependencies[key] = urns.filter(() => fuzz.chance(0.2));
-        }
-      }
+      const resources = generatedStack(fuzz);
       for (const policy of stackPolicies) {
         const config = fuzz.chance(0.3) ? fuzzConfig(fuzz, policy) : {};
         const run = await guarded(
@@ -504,5 +510,31 @@ describe("fuzz: every policy against malformed and unknown property bags", funct
     // Every policy reads unknowns itself and stays silent: none may fall back on the SDK's
     // "can't run during preview" advisory.
     assert.deepStrictEqual([...previewErrors], []);
+  });
+
+  it(`a stack policy tagged with a type finds nothing without that type (${STACKS} stacks)`, async () => {
+    // The server skips a tagged stack policy when the stack has no resource of its type; that
+    // is sound only if the policy's body could not report anything on such a stack.
+    const fuzz = new Fuzzer(SEED + 2);
+    const tagged = stackPolicies.flatMap((policy) => {
+      const type = (policy.validateStack as { __pulumiType?: string }).__pulumiType;
+      return type ? [{ policy, type }] : [];
+    });
+    assert.ok(tagged.length >= 14, `only ${tagged.length} tagged stack policies`);
+    const found: string[] = [];
+    for (let s = 0; s < STACKS; s++) {
+      const resources = generatedStack(fuzz);
+      for (const { policy, type } of tagged) {
+        const without = resources.filter((r) => r.type !== type);
+        // The same body without the tag, so the harness runs it instead of skipping it.
+        const body: StackValidationPolicy = {
+          ...policy,
+          validateStack: (args, report) => policy.validateStack(args, report),
+        };
+        const run = await runStackPolicy(body, without, {});
+        if (run.violations.length > 0) found.push(`${policy.name} (stack #${s}, no ${type})`);
+      }
+    }
+    assert.deepStrictEqual(found, []);
   });
 });
