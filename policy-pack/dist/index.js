@@ -11188,15 +11188,22 @@ function ofType(resources, type) {
   }
   return byType.get(type) ?? [];
 }
-function resolveReference(from, prop, candidates2, matchProps = ["id"], matches = () => false) {
+function resolveReference(from, prop, candidates2, matchProps = ["id"], matches = NO_MATCH) {
+  const index = candidates2.length >= INDEX_FROM ? candidateIndex(candidates2) : void 0;
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found2 = candidates2.filter((c) => deps.includes(c));
+    const found2 = index ? inStackOrder(index, deps) : candidates2.filter((c) => deps.includes(c));
     if (found2.length > 0) return { kind: "found", resources: found2 };
   }
   const value = rawProps(from.props)[prop];
   if (value === void 0 || value === null) return { kind: "none" };
   if (hasUnknown(value) || typeof value !== "string") return { kind: "unknown" };
+  if (index && matches === NO_MATCH) {
+    const byValue = valuesOf(index, matchProps);
+    const found2 = byValue.values.get(value);
+    if (found2) return { kind: "found", resources: [...found2] };
+    return byValue.someUnknown ? { kind: "unknown" } : { kind: "none" };
+  }
   const found = candidates2.filter((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === value) || matches(value, c);
@@ -11207,6 +11214,45 @@ function resolveReference(from, prop, candidates2, matchProps = ["id"], matches 
     return matchProps.some((m) => props[m] === void 0 || hasUnknown(props[m]));
   });
   return someUnknown ? { kind: "unknown" } : { kind: "none" };
+}
+var NO_MATCH = () => false;
+var INDEX_FROM = 16;
+var candidateIndexes = /* @__PURE__ */ new WeakMap();
+function candidateIndex(candidates2) {
+  const cached = candidateIndexes.get(candidates2);
+  if (cached !== void 0) return cached ?? void 0;
+  const position = /* @__PURE__ */ new Map();
+  candidates2.forEach((c, i) => position.set(c, i));
+  const index = position.size === candidates2.length ? { candidates: candidates2, position, byProps: /* @__PURE__ */ new Map() } : null;
+  candidateIndexes.set(candidates2, index);
+  return index ?? void 0;
+}
+function inStackOrder(index, deps) {
+  const hits = new Set(deps.filter((d) => index.position.has(d)));
+  return [...hits].sort(
+    (a, b) => index.position.get(a) - index.position.get(b)
+  );
+}
+function valuesOf(index, matchProps) {
+  const key = matchProps.join("\0");
+  let entry = index.byProps.get(key);
+  if (entry) return entry;
+  entry = { values: /* @__PURE__ */ new Map(), someUnknown: false };
+  for (const c of index.candidates) {
+    const props = rawProps(c.props);
+    const seen = /* @__PURE__ */ new Set();
+    for (const m of matchProps) {
+      const v = props[m];
+      if (v === void 0 || hasUnknown(v)) entry.someUnknown = true;
+      if (typeof v !== "string" || seen.has(v)) continue;
+      seen.add(v);
+      const list = entry.values.get(v);
+      if (list) list.push(c);
+      else entry.values.set(v, [c]);
+    }
+  }
+  index.byProps.set(key, entry);
+  return entry;
 }
 
 // lib/method-settings.ts
@@ -11242,13 +11288,19 @@ function indexOf(settings, methodPath) {
     candidates: [],
     byStage: /* @__PURE__ */ new Map(),
     byName: /* @__PURE__ */ new Map(),
-    always: []
+    always: [],
+    position: /* @__PURE__ */ new Map()
   };
-  const push = (map, key, s) => map.set(key, [...map.get(key) ?? [], s]);
+  const push = (map, key, s) => {
+    const list = map.get(key);
+    if (list) list.push(s);
+    else map.set(key, [s]);
+  };
   for (const s of settings) {
     const props = rawProps(s.props);
     if (isUnknownValue(props.methodPath)) index.anyUnknownPath = true;
     if (props.methodPath !== methodPath) continue;
+    index.position.set(s, index.candidates.length);
     index.candidates.push(s);
     const deps = s.propertyDependencies?.stageName;
     if (Array.isArray(deps)) for (const d of deps) push(index.byStage, d, s);
@@ -11269,24 +11321,68 @@ function covers(s, stage, restApis) {
   if (props.stageName !== stageName) return "no";
   return sameRestApi(s, stage, restApis);
 }
+function apiKeyOf(resource, restApis) {
+  const ref = restApiOf(resource, restApis);
+  if (ref.kind === "found") return ref.resources.length === 1 ? ref.resources[0] : "?";
+  const id = knownString(rawProps(resource.props).restApi);
+  return id === void 0 ? "?" : `id:${id}`;
+}
+var nameGroups = /* @__PURE__ */ new WeakMap();
+function groupsOf(index, name, restApis) {
+  let perApis = nameGroups.get(index);
+  if (!perApis) nameGroups.set(index, perApis = /* @__PURE__ */ new WeakMap());
+  let byName = perApis.get(restApis);
+  if (!byName) perApis.set(restApis, byName = /* @__PURE__ */ new Map());
+  let groups = byName.get(name);
+  if (groups) return groups;
+  groups = { byKey: /* @__PURE__ */ new Map(), keyOf: /* @__PURE__ */ new Map(), byApi: 0, byId: 0 };
+  for (const s of index.byName.get(name) ?? []) {
+    const key = apiKeyOf(s, restApis);
+    groups.keyOf.set(s, key);
+    const list = groups.byKey.get(key);
+    if (list) list.push(s);
+    else groups.byKey.set(key, [s]);
+    if (typeof key !== "string") groups.byApi++;
+    else if (key !== "?") groups.byId++;
+  }
+  byName.set(name, groups);
+  return groups;
+}
+function sameNameSettings(index, stage, name, restApis, elsewhere) {
+  const groups = groupsOf(index, name, restApis);
+  const key = apiKeyOf(stage, restApis);
+  if (key === "?") return { examine: index.byName.get(name) ?? [], unknownOthers: false };
+  const examine = [...groups.byKey.get(key) ?? [], ...groups.byKey.get("?") ?? []];
+  const otherIsApi = typeof key === "string";
+  let others = otherIsApi ? groups.byApi : groups.byId;
+  for (const s of elsewhere) {
+    const k = groups.keyOf.get(s);
+    if (k !== void 0 && k !== "?" && typeof k === "string" !== otherIsApi) others--;
+  }
+  return { examine, unknownOthers: others > 0 };
+}
 function settingsForStage(stage, settings, restApis, methodPath = "*/*") {
   const index = indexOf(settings, methodPath);
   const stageProps = rawProps(stage.props);
   let examine;
+  let undecided = index.anyUnknownPath;
   if (isUnknownValue(stageProps.stageName)) {
     examine = index.candidates;
   } else {
     const picked = /* @__PURE__ */ new Set([
       ...index.byStage.get(stage) ?? [],
       ...index.always,
-      ...typeof stageProps.stageName === "string" ? index.byName.get(stageProps.stageName) ?? [] : [],
       // resolveReference also matches a stageName equal to the stage's id.
       ...typeof stageProps.id === "string" ? index.byName.get(stageProps.id) ?? [] : []
     ]);
-    examine = index.candidates.filter((s) => picked.has(s));
+    if (typeof stageProps.stageName === "string") {
+      const same = sameNameSettings(index, stage, stageProps.stageName, restApis, picked);
+      same.examine.forEach((s) => picked.add(s));
+      undecided ||= same.unknownOthers;
+    }
+    examine = [...picked].sort((a, b) => index.position.get(a) - index.position.get(b));
   }
   const covering = [];
-  let undecided = index.anyUnknownPath;
   for (const s of examine) {
     const verdict = covers(s, stage, restApis);
     if (verdict === "yes") covering.push(s);
@@ -12217,14 +12313,20 @@ function offersIam(props) {
     (p) => upperString(asRecord(p)?.authenticationType) === "AWS_IAM"
   );
 }
-function grantsGraphQL(s, api, fromApi) {
+function allowsGraphQL(s) {
   if (s.effect !== "Allow") return false;
-  const action = s.action ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true)) : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
-  if (!action) return false;
+  return s.action ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true)) : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
+}
+function reachesApi(s, api, fromApi) {
   if (s.notResource || fromApi) return true;
   const arn = knownString(rawProps(api.props).arn);
   return (s.resource ?? []).some(
     (r) => r === "*" || arn !== void 0 && wildcardMatch(r, `${arn}/types/Query/fields/x`)
+  );
+}
+function dependsOnApi(source, api) {
+  return Object.values(asRecord(source.propertyDependencies) ?? {}).some(
+    (deps) => Array.isArray(deps) && deps.includes(api)
   );
 }
 var schema = configSchema({
@@ -12248,15 +12350,15 @@ var appsyncIamCallers = {
     const config = readConfig(args, schema);
     const documents = identityDocuments(args.resources);
     if (documents.some((d) => d.unknown)) return;
+    const grants = documents.flatMap(
+      (d) => (d.document?.statements ?? []).filter(allowsGraphQL).map((statement2) => ({ source: d.source, statement: statement2 }))
+    );
     for (const api of ofType(args.resources, TYPES.graphQLApi)) {
       if (matchesAnyGlob(nameOf(api), config.exemptResources)) continue;
       if (offersIam(rawProps(api.props)) !== true) continue;
-      const granted = documents.some((d) => {
-        const fromApi = Object.values(asRecord(d.source.propertyDependencies) ?? {}).some(
-          (deps) => Array.isArray(deps) && deps.includes(api)
-        );
-        return d.document?.statements.some((s) => grantsGraphQL(s, api, fromApi)) === true;
-      });
+      const granted = grants.some(
+        ({ source, statement: statement2 }) => reachesApi(statement2, api, dependsOnApi(source, api))
+      );
       if (granted) continue;
       report(
         `AppSync GraphQLApi '${nameOf(api)}' accepts AWS_IAM but the stack grants no caller appsync:GraphQL on it; set an IAM policy for its callers, or list it in exemptResources when they are granted elsewhere.`,

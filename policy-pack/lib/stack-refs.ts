@@ -131,16 +131,23 @@ export function resolveReference(
   prop: string,
   candidates: PolicyResource[],
   matchProps: string[] = ["id"],
-  matches: (value: string, candidate: PolicyResource) => boolean = () => false,
+  matches: (value: string, candidate: PolicyResource) => boolean = NO_MATCH,
 ): Reference {
+  const index = candidates.length >= INDEX_FROM ? candidateIndex(candidates) : undefined;
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found = candidates.filter((c) => deps.includes(c));
+    const found = index ? inStackOrder(index, deps) : candidates.filter((c) => deps.includes(c));
     if (found.length > 0) return { kind: "found", resources: found };
   }
   const value = rawProps(from.props)[prop];
   if (value === undefined || value === null) return { kind: "none" };
   if (hasUnknown(value) || typeof value !== "string") return { kind: "unknown" };
+  if (index && matches === NO_MATCH) {
+    const byValue = valuesOf(index, matchProps);
+    const found = byValue.values.get(value);
+    if (found) return { kind: "found", resources: [...found] };
+    return byValue.someUnknown ? { kind: "unknown" } : { kind: "none" };
+  }
   const found = candidates.filter((c) => {
     const props = rawProps(c.props);
     return matchProps.some((m) => props[m] === value) || matches(value, c);
@@ -152,4 +159,66 @@ export function resolveReference(
     return matchProps.some((m) => props[m] === undefined || hasUnknown(props[m]));
   });
   return someUnknown ? { kind: "unknown" } : { kind: "none" };
+}
+
+/** The default `matches` of resolveReference: nothing beyond the `matchProps` values. */
+const NO_MATCH = (): boolean => false;
+
+/**
+ * From this many candidates on, resolveReference looks them up through an index built once per
+ * candidate list (lists come from ofType, one per stack and type), not by scanning the list for
+ * each resource: a stack with thousands of stages, routes or keys stays linear.
+ */
+const INDEX_FROM = 16;
+
+interface CandidateIndex {
+  candidates: PolicyResource[];
+  position: Map<PolicyResource, number>;
+  /** Per matchProps list: candidates by each string value, and whether one value is missing. */
+  byProps: Map<string, { values: Map<string, PolicyResource[]>; someUnknown: boolean }>;
+}
+
+const candidateIndexes = new WeakMap<PolicyResource[], CandidateIndex | null>();
+
+/** The list's index, or undefined when it holds a resource twice (scanning keeps duplicates). */
+function candidateIndex(candidates: PolicyResource[]): CandidateIndex | undefined {
+  const cached = candidateIndexes.get(candidates);
+  if (cached !== undefined) return cached ?? undefined;
+  const position = new Map<PolicyResource, number>();
+  candidates.forEach((c, i) => position.set(c, i));
+  const index =
+    position.size === candidates.length ? { candidates, position, byProps: new Map() } : null;
+  candidateIndexes.set(candidates, index);
+  return index ?? undefined;
+}
+
+/** The candidates among `deps`, once each, in the order of the candidate list. */
+function inStackOrder(index: CandidateIndex, deps: unknown[]): PolicyResource[] {
+  const hits = new Set(deps.filter((d) => index.position.has(d as PolicyResource)));
+  return ([...hits] as PolicyResource[]).sort(
+    (a, b) => index.position.get(a)! - index.position.get(b)!,
+  );
+}
+
+/** Candidates by the string value of any of `matchProps`, in list order. */
+function valuesOf(index: CandidateIndex, matchProps: string[]) {
+  const key = matchProps.join("\u0000");
+  let entry = index.byProps.get(key);
+  if (entry) return entry;
+  entry = { values: new Map<string, PolicyResource[]>(), someUnknown: false };
+  for (const c of index.candidates) {
+    const props = rawProps(c.props);
+    const seen = new Set<string>();
+    for (const m of matchProps) {
+      const v = props[m];
+      if (v === undefined || hasUnknown(v)) entry.someUnknown = true;
+      if (typeof v !== "string" || seen.has(v)) continue;
+      seen.add(v);
+      const list = entry.values.get(v);
+      if (list) list.push(c);
+      else entry.values.set(v, [c]);
+    }
+  }
+  index.byProps.set(key, entry);
+  return entry;
 }

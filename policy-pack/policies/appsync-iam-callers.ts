@@ -32,17 +32,27 @@ function offersIam(props: Record<string, unknown>): boolean | undefined {
   );
 }
 
-/** True when an Allow statement may reach appsync:GraphQL on `api`. */
-function grantsGraphQL(s: Statement, api: PolicyResource, fromApi: boolean): boolean {
+/** True when an Allow statement may allow appsync:GraphQL, on some resource. */
+function allowsGraphQL(s: Statement): boolean {
   if (s.effect !== "Allow") return false;
-  const action = s.action
+  return s.action
     ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true))
     : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
-  if (!action) return false;
+}
+
+/** True when a statement that allows appsync:GraphQL may reach `api`. */
+function reachesApi(s: Statement, api: PolicyResource, fromApi: boolean): boolean {
   if (s.notResource || fromApi) return true;
   const arn = knownString(rawProps(api.props).arn);
   return (s.resource ?? []).some(
     (r) => r === "*" || (arn !== undefined && wildcardMatch(r, `${arn}/types/Query/fields/x`)),
+  );
+}
+
+/** True when the document's resource takes an input from the API (its ARN, say). */
+function dependsOnApi(source: PolicyResource, api: PolicyResource): boolean {
+  return Object.values(asRecord(source.propertyDependencies) ?? {}).some(
+    (deps) => Array.isArray(deps) && deps.includes(api),
   );
 }
 
@@ -76,15 +86,19 @@ export const appsyncIamCallers: StackValidationPolicy = {
     const config = readConfig<AppSyncIamCallersArgs>(args, schema);
     const documents = identityDocuments(args.resources);
     if (documents.some((d) => d.unknown)) return; // a grant may hide in a document not known yet
+    // Only statements that allow appsync:GraphQL at all are matched against each API, so a stack
+    // of many APIs and many unrelated policies stays linear.
+    const grants = documents.flatMap((d) =>
+      (d.document?.statements ?? [])
+        .filter(allowsGraphQL)
+        .map((statement) => ({ source: d.source, statement })),
+    );
     for (const api of ofType(args.resources, TYPES.graphQLApi)) {
       if (matchesAnyGlob(nameOf(api), config.exemptResources)) continue;
       if (offersIam(rawProps(api.props)) !== true) continue;
-      const granted = documents.some((d) => {
-        const fromApi = Object.values(asRecord(d.source.propertyDependencies) ?? {}).some(
-          (deps) => Array.isArray(deps) && deps.includes(api),
-        );
-        return d.document?.statements.some((s) => grantsGraphQL(s, api, fromApi)) === true;
-      });
+      const granted = grants.some(({ source, statement }) =>
+        reachesApi(statement, api, dependsOnApi(source, api)),
+      );
       if (granted) continue;
       report(
         `AppSync GraphQLApi '${nameOf(api)}' accepts AWS_IAM but the stack grants no caller appsync:GraphQL on it; set an IAM policy for its callers, or list it in exemptResources when they are granted elsewhere.`,
