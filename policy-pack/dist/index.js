@@ -11180,9 +11180,7 @@ function ofType(resources, type) {
       if (asRecord(r) === void 0) continue;
       const t = r.type;
       if (typeof t !== "string") continue;
-      const list = byType.get(t);
-      if (list) list.push(r);
-      else byType.set(t, [r]);
+      addTo(byType, t, r);
     }
     byTypeCache.set(resources, byType);
   }
@@ -11192,7 +11190,7 @@ function resolveReference(from, prop, candidates2, matchProps = ["id"], matches 
   const index = candidates2.length >= INDEX_FROM ? candidateIndex(candidates2) : void 0;
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found2 = index ? inStackOrder(index, deps) : candidates2.filter((c) => deps.includes(c));
+    const found2 = index ? inPositionOrder(index.position, deps) : candidates2.filter((c) => deps.includes(c));
     if (found2.length > 0) return { kind: "found", resources: found2 };
   }
   const value = rawProps(from.props)[prop];
@@ -11227,11 +11225,14 @@ function candidateIndex(candidates2) {
   candidateIndexes.set(candidates2, index);
   return index ?? void 0;
 }
-function inStackOrder(index, deps) {
-  const hits = new Set(deps.filter((d) => index.position.has(d)));
-  return [...hits].sort(
-    (a, b) => index.position.get(a) - index.position.get(b)
-  );
+function inPositionOrder(position, items) {
+  const hits = new Set([...items].filter((item) => position.has(item)));
+  return [...hits].sort((a, b) => position.get(a) - position.get(b));
+}
+function addTo(map, key, value) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 function valuesOf(index, matchProps) {
   const key = matchProps.join("\0");
@@ -11246,9 +11247,7 @@ function valuesOf(index, matchProps) {
       if (v === void 0 || hasUnknown(v)) entry.someUnknown = true;
       if (typeof v !== "string" || seen.has(v)) continue;
       seen.add(v);
-      const list = entry.values.get(v);
-      if (list) list.push(c);
-      else entry.values.set(v, [c]);
+      addTo(entry.values, v, c);
     }
   }
   index.byProps.set(key, entry);
@@ -11291,11 +11290,6 @@ function indexOf(settings, methodPath) {
     always: [],
     position: /* @__PURE__ */ new Map()
   };
-  const push = (map, key, s) => {
-    const list = map.get(key);
-    if (list) list.push(s);
-    else map.set(key, [s]);
-  };
   for (const s of settings) {
     const props = rawProps(s.props);
     if (isUnknownValue(props.methodPath)) index.anyUnknownPath = true;
@@ -11303,9 +11297,9 @@ function indexOf(settings, methodPath) {
     index.position.set(s, index.candidates.length);
     index.candidates.push(s);
     const deps = s.propertyDependencies?.stageName;
-    if (Array.isArray(deps)) for (const d of deps) push(index.byStage, d, s);
+    if (Array.isArray(deps)) for (const d of deps) addTo(index.byStage, d, s);
     if (typeof props.stageName === "string" && !isUnknownValue(props.stageName)) {
-      push(index.byName, props.stageName, s);
+      addTo(index.byName, props.stageName, s);
     } else {
       index.always.push(s);
     }
@@ -11339,9 +11333,7 @@ function groupsOf(index, name, restApis) {
   for (const s of index.byName.get(name) ?? []) {
     const key = apiKeyOf(s, restApis);
     groups.keyOf.set(s, key);
-    const list = groups.byKey.get(key);
-    if (list) list.push(s);
-    else groups.byKey.set(key, [s]);
+    addTo(groups.byKey, key, s);
     if (typeof key !== "string") groups.byApi++;
     else if (key !== "?") groups.byId++;
   }
@@ -11380,7 +11372,7 @@ function settingsForStage(stage, settings, restApis, methodPath = "*/*") {
       same.examine.forEach((s) => picked.add(s));
       undecided ||= same.unknownOthers;
     }
-    examine = [...picked].sort((a, b) => index.position.get(a) - index.position.get(b));
+    examine = inPositionOrder(index.position, picked);
   }
   const covering = [];
   for (const s of examine) {
@@ -12878,7 +12870,7 @@ function integrationsByMethod(index) {
     const method = upperString(rawProps(integration.props).httpMethod);
     if (node === void 0 || method === void 0) continue;
     const key = `${node}|${method}`;
-    out.set(key, [...out.get(key) ?? [], integration]);
+    addTo(out, key, integration);
   }
   return out;
 }
@@ -13058,7 +13050,7 @@ function federationOf(index) {
   for (const idp of index.ofType(IDENTITY_PROVIDER)) {
     const ref = index.ref(idp, "userPoolId", [USER_POOL]);
     if (!Array.isArray(ref)) continue;
-    for (const pool of ref) out.set(pool, [...out.get(pool) ?? [], idp]);
+    for (const pool of ref) addTo(out, pool, idp);
   }
   return out;
 }
@@ -13187,7 +13179,7 @@ function stagesByApi(index) {
     const props = rawProps(stage.props);
     const name = knownString(rest ? props.stageName : props.name);
     if (!Array.isArray(ref) || name === void 0) continue;
-    for (const api of ref) out.set(api, [...out.get(api) ?? [], name]);
+    for (const api of ref) addTo(out, api, name);
   }
   stageNames.set(index, out);
   return out;
@@ -13339,7 +13331,7 @@ function appsyncEntries(model) {
     if (!Array.isArray(apiRef)) continue;
     for (const api of apiRef) {
       const key = `${api.urn}|${String(props.type)}.${String(props.field)}`;
-      resolvers.set(key, [...resolvers.get(key) ?? [], r]);
+      addTo(resolvers, key, r);
     }
   }
   for (const api of index.ofType(TYPES.graphQLApi)) {
@@ -15875,7 +15867,7 @@ function apiKeyFields(resources) {
   if (!anyApiKeyProvider(resources)) return out;
   for (const entry of accessModel(resources).entries("appsync-field")) {
     if (!entry.callers.includes(API_KEY_HOLDERS)) continue;
-    out.set(entry.resource, [...out.get(entry.resource) ?? [], entry]);
+    addTo(out, entry.resource, entry);
   }
   return out;
 }

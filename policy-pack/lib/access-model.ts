@@ -19,7 +19,7 @@ import { AppSyncAuthType, schemaAccess } from "./appsync-schema";
 import { bodyOperations } from "./openapi-security";
 import { allowedActions, ROLE, roleStatements, RoleStatements } from "./role-reach";
 import { indexStack, Ref, StackIndex } from "./stack-index";
-import { rawProps, TYPES } from "./stack-refs";
+import { addTo, rawProps, TYPES } from "./stack-refs";
 import { asRecord, hasUnknown, knownString, nameOf, upperString } from "./values";
 import { restEntries } from "./access-rest";
 
@@ -244,7 +244,7 @@ function federationOf(index: StackIndex): Map<PolicyResource, PolicyResource[]> 
   for (const idp of index.ofType(IDENTITY_PROVIDER)) {
     const ref = index.ref(idp, "userPoolId", [USER_POOL]);
     if (!Array.isArray(ref)) continue;
-    for (const pool of ref) out.set(pool, [...(out.get(pool) ?? []), idp]);
+    for (const pool of ref) addTo(out, pool, idp);
   }
   return out;
 }
@@ -409,7 +409,7 @@ function stagesByApi(index: StackIndex): Map<PolicyResource, string[]> {
     const props = rawProps(stage.props);
     const name = knownString(rest ? props.stageName : props.name);
     if (!Array.isArray(ref) || name === undefined) continue;
-    for (const api of ref) out.set(api, [...(out.get(api) ?? []), name]);
+    for (const api of ref) addTo(out, api, name);
   }
   stageNames.set(index, out);
   return out;
@@ -589,7 +589,7 @@ function appsyncEntries(model: AccessModel): EntryPoint[] {
     if (!Array.isArray(apiRef)) continue;
     for (const api of apiRef) {
       const key = `${api.urn}|${String(props.type)}.${String(props.field)}`;
-      resolvers.set(key, [...(resolvers.get(key) ?? []), r]);
+      addTo(resolvers, key, r);
     }
   }
   for (const api of index.ofType(TYPES.graphQLApi)) {

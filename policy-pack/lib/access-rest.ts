@@ -18,7 +18,7 @@ import {
 } from "./access-model";
 import { isPrivateRestApi } from "./endpoint";
 import { StackIndex } from "./stack-index";
-import { rawProps, TYPES } from "./stack-refs";
+import { addTo, rawProps, TYPES } from "./stack-refs";
 import { hasUnknown, knownString, knownStrings, nameOf, upperString } from "./values";
 
 const REST_RESOURCE = "aws:apigateway/resource:Resource";
@@ -62,7 +62,7 @@ function integrationsByMethod(index: StackIndex): Map<string, PolicyResource[]> 
     const method = upperString(rawProps(integration.props).httpMethod);
     if (node === undefined || method === undefined) continue;
     const key = `${node}|${method}`;
-    out.set(key, [...(out.get(key) ?? []), integration]);
+    addTo(out, key, integration);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * Stage through `stageName`, or names the same stage of the same REST API.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { rawProps, Reference, resolveReference } from "./stack-refs";
+import { addTo, inPositionOrder, rawProps, Reference, resolveReference } from "./stack-refs";
 import { isUnknownValue, knownString } from "./values";
 
 const apiRefs = new WeakMap<PolicyResource[], Map<PolicyResource, Reference>>();
@@ -68,11 +68,6 @@ function indexOf(settings: PolicyResource[], methodPath: string): SettingsIndex 
     always: [],
     position: new Map(),
   };
-  const push = <K>(map: Map<K, PolicyResource[]>, key: K, s: PolicyResource) => {
-    const list = map.get(key);
-    if (list) list.push(s);
-    else map.set(key, [s]);
-  };
   for (const s of settings) {
     const props = rawProps(s.props);
     if (isUnknownValue(props.methodPath)) index.anyUnknownPath = true;
@@ -80,9 +75,9 @@ function indexOf(settings: PolicyResource[], methodPath: string): SettingsIndex 
     index.position.set(s, index.candidates.length);
     index.candidates.push(s);
     const deps = (s.propertyDependencies as Record<string, unknown> | undefined)?.stageName;
-    if (Array.isArray(deps)) for (const d of deps) push(index.byStage, d as PolicyResource, s);
+    if (Array.isArray(deps)) for (const d of deps) addTo(index.byStage, d as PolicyResource, s);
     if (typeof props.stageName === "string" && !isUnknownValue(props.stageName)) {
-      push(index.byName, props.stageName, s);
+      addTo(index.byName, props.stageName, s);
     } else {
       index.always.push(s);
     }
@@ -140,9 +135,7 @@ function groupsOf(index: SettingsIndex, name: string, restApis: PolicyResource[]
   for (const s of index.byName.get(name) ?? []) {
     const key = apiKeyOf(s, restApis);
     groups.keyOf.set(s, key);
-    const list = groups.byKey.get(key);
-    if (list) list.push(s);
-    else groups.byKey.set(key, [s]);
+    addTo(groups.byKey, key, s);
     if (typeof key !== "string") groups.byApi++;
     else if (key !== "?") groups.byId++;
   }
@@ -208,7 +201,7 @@ export function settingsForStage(
       same.examine.forEach((s) => picked.add(s));
       undecided ||= same.unknownOthers;
     }
-    examine = [...picked].sort((a, b) => index.position.get(a)! - index.position.get(b)!);
+    examine = inPositionOrder(index.position, picked);
   }
   const covering: PolicyResource[] = [];
   for (const s of examine) {

@@ -107,9 +107,7 @@ export function ofType(resources: unknown, type: string): PolicyResource[] {
       if (asRecord(r) === undefined) continue;
       const t = (r as PolicyResource).type;
       if (typeof t !== "string") continue;
-      const list = byType.get(t);
-      if (list) list.push(r as PolicyResource);
-      else byType.set(t, [r as PolicyResource]);
+      addTo(byType, t, r as PolicyResource);
     }
     byTypeCache.set(resources, byType);
   }
@@ -136,7 +134,9 @@ export function resolveReference(
   const index = candidates.length >= INDEX_FROM ? candidateIndex(candidates) : undefined;
   const deps = asRecord(from.propertyDependencies)?.[prop];
   if (Array.isArray(deps)) {
-    const found = index ? inStackOrder(index, deps) : candidates.filter((c) => deps.includes(c));
+    const found = index
+      ? inPositionOrder(index.position, deps)
+      : candidates.filter((c) => deps.includes(c));
     if (found.length > 0) return { kind: "found", resources: found };
   }
   const value = rawProps(from.props)[prop];
@@ -192,12 +192,17 @@ function candidateIndex(candidates: PolicyResource[]): CandidateIndex | undefine
   return index ?? undefined;
 }
 
-/** The candidates among `deps`, once each, in the order of the candidate list. */
-function inStackOrder(index: CandidateIndex, deps: unknown[]): PolicyResource[] {
-  const hits = new Set(deps.filter((d) => index.position.has(d as PolicyResource)));
-  return ([...hits] as PolicyResource[]).sort(
-    (a, b) => index.position.get(a)! - index.position.get(b)!,
-  );
+/** The items that have a position, once each, in the order of their positions. */
+export function inPositionOrder<T>(position: Map<T, number>, items: Iterable<unknown>): T[] {
+  const hits = new Set([...items].filter((item) => position.has(item as T)) as T[]);
+  return [...hits].sort((a, b) => position.get(a)! - position.get(b)!);
+}
+
+/** Appends `value` to the list under `key`, starting the list if there is none. */
+export function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** Candidates by the string value of any of `matchProps`, in list order. */
@@ -214,9 +219,7 @@ function valuesOf(index: CandidateIndex, matchProps: string[]) {
       if (v === undefined || hasUnknown(v)) entry.someUnknown = true;
       if (typeof v !== "string" || seen.has(v)) continue;
       seen.add(v);
-      const list = entry.values.get(v);
-      if (list) list.push(c);
-      else entry.values.set(v, [c]);
+      addTo(entry.values, v, c);
     }
   }
   index.byProps.set(key, entry);

@@ -16,7 +16,7 @@ import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
 import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
-import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
+import { addTo, matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, nameOf, upperString } from "../lib/values";
 
 const DOCS = {
@@ -59,7 +59,7 @@ function apiKeyFields(resources: unknown): Map<PolicyResource, EntryPoint[]> {
   if (!anyApiKeyProvider(resources)) return out;
   for (const entry of accessModel(resources).entries("appsync-field")) {
     if (!entry.callers.includes(API_KEY_HOLDERS)) continue;
-    out.set(entry.resource, [...(out.get(entry.resource) ?? []), entry]);
+    addTo(out, entry.resource, entry);
   }
   return out;
 }
