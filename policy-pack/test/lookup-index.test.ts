@@ -9,7 +9,7 @@ import { PolicyResource } from "@pulumi/policy";
 import { covers, settingsForStage } from "../lib/method-settings";
 import { rawProps, Reference, resolveReference, TYPES } from "../lib/stack-refs";
 import { hasUnknown } from "../lib/values";
-import { UNKNOWN } from "./helpers/run-policy";
+import { stackResources, StackResourceInput, UNKNOWN, urnOf } from "./helpers/run-policy";
 import { seeded } from "../../test/helpers/random";
 
 const CASES = 300;
@@ -17,14 +17,9 @@ const CASES = 300;
 type Random = () => number;
 const pick = <T>(random: Random, list: T[]): T => list[Math.floor(random() * list.length)];
 
-function resource(type: string, name: string, props: Record<string, unknown>): PolicyResource {
-  return {
-    type,
-    name,
-    urn: `urn:pulumi:dev::p::${type}::${name}`,
-    props,
-    propertyDependencies: {},
-  } as unknown as PolicyResource;
+/** The stack a policy would see: SDK-proxied props, dependencies resolved from URNs. */
+function stack(inputs: StackResourceInput[]): PolicyResource[] {
+  return stackResources(inputs) as unknown as PolicyResource[];
 }
 
 /** resolveReference's definition: by dependency, else by a matching value, else unknown/none. */
@@ -48,18 +43,84 @@ function definition(
   return { kind: open ? "unknown" : "none" };
 }
 
+/**
+ * REST APIs (some ids unknown or missing), stages, and method settings for "*\/*" or another
+ * path, whose `restApi` names an API by dependency, by its id, by an id no API has, or not
+ * knowably; stage names shared across APIs; some settings tied to a stage by dependency.
+ */
+function randomStages(random: Random): StackResourceInput[] {
+  const apis: StackResourceInput[] = Array.from(
+    { length: 1 + Math.floor(random() * 20) },
+    (_, i) => ({
+      type: TYPES.restApi,
+      name: `api${i}`,
+      props: { id: pick(random, [`r${i}`, `r${i}`, UNKNOWN, undefined]) },
+    }),
+  );
+  const withApi = (r: StackResourceInput): StackResourceInput => {
+    const api = pick(random, apis);
+    const restApi = pick(random, [
+      api.props.id,
+      `r${Math.floor(random() * 25)}`,
+      UNKNOWN,
+      undefined,
+    ]);
+    const deps = random() < 0.6 ? [urnOf(api.type, api.name!)] : [];
+    return { ...r, props: { ...r.props, restApi }, propertyDependencies: { restApi: deps } };
+  };
+  const names = ["v1", "v1", "prod", UNKNOWN];
+  const stages = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) =>
+    withApi({
+      type: TYPES.restStage,
+      name: `stage${i}`,
+      props: {
+        stageName: pick(random, names),
+        id: pick(random, [undefined, undefined, "v1", `ags-${i}`]),
+      },
+    }),
+  );
+  const settings = Array.from({ length: Math.floor(random() * 40) }, (_, i) => {
+    const s = withApi({
+      type: TYPES.methodSettings,
+      name: `settings${i}`,
+      props: {
+        stageName: pick(random, names),
+        methodPath: pick(random, ["*/*", "*/*", "~1x/GET"]),
+      },
+    });
+    if (random() < 0.2) {
+      const stage = pick(random, stages);
+      s.propertyDependencies!.stageName = [urnOf(stage.type, stage.name!)];
+    }
+    return s;
+  });
+  return [...apis, ...stages, ...settings];
+}
+
 describe("lookup indexes agree with the definitions they shortcut", () => {
   it(`resolveReference (${CASES} random candidate lists of 0 to 60)`, () => {
     const random = seeded(0x1dec5);
     for (let c = 0; c < CASES; c++) {
       const ids = ["a", "b", "c", "d", UNKNOWN, undefined];
-      const candidates = Array.from({ length: Math.floor(random() * 60) }, (_, i) =>
-        resource(TYPES.restApi, `api${i}`, { id: pick(random, ids), name: pick(random, ids) }),
+      const apis: StackResourceInput[] = Array.from(
+        { length: Math.floor(random() * 60) },
+        (_, i) => ({
+          type: TYPES.restApi,
+          name: `api${i}`,
+          props: { id: pick(random, ids), name: pick(random, ids) },
+        }),
       );
-      const from = resource(TYPES.restStage, "s", { restApi: pick(random, [...ids, null, 7]) });
-      (from.propertyDependencies as Record<string, unknown>).restApi = candidates.filter(
-        () => random() < 0.05,
-      );
+      const deps = apis.filter(() => random() < 0.05).map((a) => urnOf(a.type, a.name!));
+      const candidates = stack([
+        ...apis,
+        {
+          type: TYPES.restStage,
+          name: "s",
+          props: { restApi: pick(random, [...ids, null, 7]) },
+          propertyDependencies: { restApi: deps },
+        },
+      ]);
+      const from = candidates.pop()!;
       for (const matchProps of [["id"], ["name", "id"]]) {
         const expected = definition(from, "restApi", candidates, matchProps);
         assert.deepStrictEqual(
@@ -74,40 +135,11 @@ describe("lookup indexes agree with the definitions they shortcut", () => {
   it(`settingsForStage (${CASES} random stacks of up to 40 stages and settings)`, () => {
     const random = seeded(0x57a6e);
     for (let c = 0; c < CASES; c++) {
-      const apis = Array.from({ length: 1 + Math.floor(random() * 20) }, (_, i) =>
-        resource(TYPES.restApi, `api${i}`, {
-          id: pick(random, [`r${i}`, `r${i}`, UNKNOWN, undefined]),
-        }),
-      );
-      const apiInput = (r: PolicyResource) => {
-        const api = pick(random, apis);
-        (r.propertyDependencies as Record<string, unknown>).restApi = random() < 0.6 ? [api] : [];
-        return pick(random, [
-          rawProps(api.props).id,
-          `r${Math.floor(random() * 25)}`,
-          UNKNOWN,
-          undefined,
-        ]);
-      };
-      const names = ["v1", "v1", "prod", UNKNOWN];
-      const stages = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => {
-        const stage = resource(TYPES.restStage, `stage${i}`, {
-          stageName: pick(random, names),
-          id: pick(random, [undefined, undefined, "v1", `ags-${i}`]),
-        });
-        rawProps(stage.props).restApi = apiInput(stage);
-        return stage;
-      });
-      const settings = Array.from({ length: Math.floor(random() * 40) }, (_, i) => {
-        const s = resource(TYPES.methodSettings, `settings${i}`, {
-          stageName: pick(random, names),
-          methodPath: pick(random, ["*/*", "*/*", "~1x/GET"]),
-        });
-        rawProps(s.props).restApi = apiInput(s);
-        if (random() < 0.2)
-          (s.propertyDependencies as Record<string, unknown>).stageName = [pick(random, stages)];
-        return s;
-      });
+      const inputs = randomStages(random);
+      const resources = stack(inputs);
+      const ofKind = (type: string) => resources.filter((r) => r.type === type);
+      const [apis, stages] = [ofKind(TYPES.restApi), ofKind(TYPES.restStage)];
+      const settings = ofKind(TYPES.methodSettings);
       for (const stage of stages) {
         const all = settings.filter((s) => rawProps(s.props).methodPath === "*/*");
         const verdicts = all.map((s) => covers(s, stage, apis));
