@@ -168,7 +168,7 @@ export function shareStackCopy(server: string): string | undefined {
 }
 
 /** Our compiled pack on a copy of @pulumi/policy with {@link shareStackCopy}; see the header. */
-function writeSharedStackPack(): string | undefined {
+export function writeSharedStackPack(): string | undefined {
   const released = path.join(REPO, "node_modules", "@pulumi", "policy", "server.js");
   const server = shareStackCopy(fs.readFileSync(released, "utf8"));
   if (!server) return undefined;
