@@ -6,11 +6,11 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { managedPolicy } from "./aws-managed-policies";
-import { parsePolicyDocument, Statement } from "./policy-document";
-import { wildcardMatch } from "./arn";
+import { parsePolicyDocument, parseTrustPolicy, Statement } from "./policy-document";
+import { accountOfArn, wildcardMatch } from "./arn";
 import { StackIndex } from "./stack-index";
 import { rawProps } from "./stack-refs";
-import { asRecord, hasUnknown } from "./values";
+import { asRecord, hasUnknown, knownString, nameOf } from "./values";
 
 export const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -39,6 +39,7 @@ function addManaged(
   const ref = managedPolicy(arn);
   if (ref.kind === "aws") {
     if (ref.document !== undefined) addDocument(into, ref.document);
+    else if (!ref.known) into.incomplete = true; // an AWS managed policy the pack does not know
     return;
   }
   const found = from ? index.ref(from, "policyArn", [MANAGED]) : undefined;
@@ -167,4 +168,205 @@ export function allowedActionNames(statements: Statement[]): string[] {
     for (const a of s.action ?? ["(NotAction)"]) names.add(a);
   }
   return [...names].sort();
+}
+
+/** True when a statement's actions include `action` (NotAction: everything not listed). */
+function allowsAction(s: Statement, action: string): boolean {
+  if (s.notAction) return !s.notAction.some((a) => wildcardMatch(a, action, true));
+  return (s.action ?? []).some((a) => wildcardMatch(a, action, true));
+}
+
+function resourcesText(s: Statement): string {
+  return s.resource ? s.resource.join(", ") : `everything but ${(s.notResource ?? []).join(", ")}`;
+}
+
+/**
+ * Actions that let their holder become someone else or grant themselves more: IAM writes,
+ * Cognito user-pool admin calls (put any user in any group, set any password or attribute, so
+ * sign in as anyone), and changing which roles an identity pool hands out.
+ */
+const ESCALATION_ACTIONS = [
+  "iam:CreateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:UpdateLoginProfile",
+  "iam:AttachRolePolicy",
+  "iam:AttachUserPolicy",
+  "iam:AttachGroupPolicy",
+  "iam:PutRolePolicy",
+  "iam:PutUserPolicy",
+  "iam:PutGroupPolicy",
+  "iam:CreatePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:AddUserToGroup",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:CreateRole",
+  "iam:CreateUser",
+  "cognito-idp:AdminAddUserToGroup",
+  "cognito-idp:AdminUpdateUserAttributes",
+  "cognito-idp:AdminSetUserPassword",
+  "cognito-idp:AdminCreateUser",
+  "cognito-idp:AdminInitiateAuth",
+  "cognito-idp:AdminRespondToAuthChallenge",
+  "cognito-idp:AdminConfirmSignUp",
+  "cognito-idp:AdminResetUserPassword",
+  "cognito-idp:AdminLinkProviderForUser",
+  "cognito-idp:AdminSetUserMFAPreference",
+  "cognito-idp:UpdateUserPool",
+  "cognito-idp:UpdateUserPoolClient",
+  "cognito-idp:CreateUserPoolClient",
+  "cognito-idp:UpdateGroup",
+  "cognito-identity:SetIdentityPoolRoles",
+  "cognito-identity:UpdateIdentityPool",
+];
+
+/** Actions that start code or a stack with a role passed by iam:PassRole (so gain that role). */
+const PASS_ROLE_USERS = [
+  "lambda:CreateFunction",
+  "lambda:UpdateFunctionConfiguration",
+  "ec2:RunInstances",
+  "ecs:RunTask",
+  "cloudformation:CreateStack",
+  "glue:CreateJob",
+  "states:CreateStateMachine",
+  "codebuild:CreateProject",
+];
+
+/**
+ * The Allows of `statements` that escalate identity, as "<actions> on <resources>": the actions
+ * of `ESCALATION_ACTIONS`, and iam:PassRole when some Allow also starts code with the role.
+ */
+export function escalation(statements: Statement[]): string[] {
+  const allows = statements.filter((s) => s.effect === "Allow");
+  const passes = PASS_ROLE_USERS.some((a) => allows.some((s) => allowsAction(s, a)));
+  const out: string[] = [];
+  for (const s of allows) {
+    const hits = ESCALATION_ACTIONS.filter((a) => allowsAction(s, a));
+    if (passes && allowsAction(s, "iam:PassRole")) hits.push("iam:PassRole");
+    if (hits.length === 0) continue;
+    const written = s.action
+      ? s.action.filter((a) => hits.some((h) => wildcardMatch(a, h, true)))
+      : ["* (NotAction)"];
+    out.push(`${written.join("/")} (escalates identity) on ${resourcesText(s)}`);
+  }
+  return out;
+}
+
+/** Condition keys that tie a trust to an account, an organization or a shared secret. */
+const TRUST_LIMITS = new Set([
+  "sts:externalid",
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths",
+]);
+
+/** The role's trust statements, or undefined while its trust policy is unknown or unreadable. */
+function trustStatements(role: PolicyResource): Statement[] | undefined {
+  const parsed = parseTrustPolicy(rawProps(role.props).assumeRolePolicy);
+  return parsed.status === "ok" ? parsed.document.statements : undefined;
+}
+
+/**
+ * The trust statements that let any AWS principal of any account assume the role:
+ * `"Principal": "*"` or `{"AWS": "*"}` with sts:AssumeRole and no condition on sts:ExternalId,
+ * the caller's organization or account (IAM then admits every principal whose own identity
+ * policy allows the call: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+ */
+export function openTrust(role: PolicyResource): Statement[] {
+  return (trustStatements(role) ?? []).filter(
+    (s) =>
+      s.effect === "Allow" &&
+      s.principal !== undefined &&
+      (s.principal.wildcard || s.principal.aws.includes("*")) &&
+      allowsAction(s, "sts:AssumeRole") &&
+      !s.conditions.some((c) => TRUST_LIMITS.has(c.key)),
+  );
+}
+
+/**
+ * Who outside the role's own account and services may assume it, for messages: any AWS
+ * principal, another account, or web identities (a Cognito identity pool, an OIDC provider).
+ * Empty for a role only services of its account or its own account's principals assume.
+ */
+export function outsidePrincipals(role: PolicyResource): string[] {
+  const own = accountOfArn(knownString(rawProps(role.props).arn) ?? "");
+  const out = new Set<string>();
+  if (openTrust(role).length > 0) out.add("any AWS principal");
+  for (const s of trustStatements(role) ?? []) {
+    if (s.effect !== "Allow" || !s.principal) continue;
+    for (const p of s.principal.aws) {
+      const account = /^\d{12}$/.test(p) ? p : accountOfArn(p);
+      if (account !== undefined && own !== undefined && account !== own)
+        out.add(`account ${account}`);
+    }
+    for (const f of s.principal.federated) {
+      out.add(
+        /cognito-identity/.test(f) ? "identities of a Cognito identity pool" : `users of ${f}`,
+      );
+    }
+  }
+  return [...out];
+}
+
+/** True when some principal of an AWS account may assume the role (not only services). */
+function assumableByPrincipals(role: PolicyResource): boolean {
+  return (trustStatements(role) ?? []).some(
+    (s) =>
+      s.effect === "Allow" &&
+      s.principal !== undefined &&
+      (s.principal.wildcard || s.principal.aws.length > 0) &&
+      allowsAction(s, "sts:AssumeRole"),
+  );
+}
+
+const ONWARD_SHOWN = 2;
+
+/** What a role reaches by sts:AssumeRole onto another role of the stack, one hop at a time. */
+function onwardReach(
+  statements: Statement[],
+  roles: Map<PolicyResource, RoleStatements>,
+  seen: Set<PolicyResource>,
+): string[] {
+  const out: string[] = [];
+  const assumes = statements.filter(
+    (s) => s.effect === "Allow" && allowsAction(s, "sts:AssumeRole"),
+  );
+  if (assumes.length === 0) return out;
+  for (const target of roles.keys()) {
+    if (seen.has(target)) continue;
+    const arn = knownString(rawProps(target.props).arn);
+    if (arn === undefined || !assumes.some((s) => coversResource(s, arn))) continue;
+    if (!assumableByPrincipals(target)) continue;
+    const next = roleReach(target, roles, new Set([...seen, target]));
+    if (next === "unknown" || next.length === 0) continue;
+    const more = next.length > ONWARD_SHOWN ? `; and ${next.length - ONWARD_SHOWN} more` : "";
+    out.push(
+      `sts:AssumeRole → role ${nameOf(target)} → ${next.slice(0, ONWARD_SHOWN).join("; ")}${more}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Everything a role hands whoever holds it: data and code (`outsideReach`), identity escalation,
+ * and what the roles it may assume reach. "unknown" when nothing is found while some document of
+ * the role is not known (a known grant is a path whatever the unknown documents add).
+ */
+export function roleReach(
+  role: PolicyResource,
+  roles: Map<PolicyResource, RoleStatements>,
+  seen: Set<PolicyResource> = new Set([role]),
+): string[] | "unknown" {
+  const entry = roles.get(role);
+  if (!entry) return "unknown";
+  const paths = [
+    ...outsideReach(entry.statements),
+    ...escalation(entry.statements),
+    ...onwardReach(entry.statements, roles, seen),
+  ];
+  return paths.length === 0 && entry.incomplete ? "unknown" : paths;
 }

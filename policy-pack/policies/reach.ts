@@ -15,9 +15,10 @@ import {
 import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
-import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
+import { allowedActionNames, ROLE, roleReach } from "../lib/role-reach";
+import { StackIndex } from "../lib/stack-index";
 import { addTo, matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
-import { asRecord, hasUnknown, nameOf, upperString } from "../lib/values";
+import { asRecord, hasUnknown, knownString, nameOf, upperString } from "../lib/values";
 
 const DOCS = {
   appsyncAuth: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html",
@@ -138,13 +139,94 @@ const ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRol
 /** What one of a pool's roles hands out: "unknown" when the role or its policies are not known. */
 interface PoolRole {
   pool: PolicyResource;
-  who: "guests" | "every signed-in identity";
+  /** Who gets the role, for messages ("guests", "every signed-in identity", ...). */
+  who: string;
+  guests: boolean;
   role: PolicyResource;
   reach: string[] | "unknown";
   actions: string[];
 }
 
-/** The guest and authenticated roles of each identity pool, with what they reach. */
+/** The stack's role a role ARN names (by ARN, or by the name at its end). */
+function roleNamed(index: StackIndex, arn: unknown): PolicyResource | undefined {
+  const text = typeof arn === "string" ? arn : "";
+  if (text === "" || hasUnknown(text)) return undefined;
+  return [
+    ...index.byValue(text, [ROLE]),
+    ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE]),
+  ][0];
+}
+
+/** Claims whose value is the same for every user of a provider (the app client, the issuer). */
+const SAME_FOR_EVERY_USER = new Set(["aud", "iss", "token_use", "azp", "client_id"]);
+
+/**
+ * The role-mapping rules every signed-in identity of a provider matches: NotEqual (all but one
+ * value), or any test of a claim every token of the provider carries alike. Rules pick the role
+ * of the first rule that matches (https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html),
+ * so such a rule hands its role to every identity no earlier rule caught.
+ */
+function rulesForEveryone(attachment: PolicyResource): { who: string; roleArn: unknown }[] {
+  const out: { who: string; roleArn: unknown }[] = [];
+  const mappings = rawProps(attachment.props).roleMappings;
+  for (const m of Array.isArray(mappings) ? mappings : []) {
+    const mapping = asRecord(m);
+    if (upperString(mapping?.type) !== "RULES") continue;
+    const provider = knownString(mapping?.identityProvider) ?? "its provider";
+    const rules = mapping?.mappingRules;
+    for (const r of Array.isArray(rules) ? rules : []) {
+      const rule = asRecord(r);
+      const claim = knownString(rule?.claim);
+      const matchType = knownString(rule?.matchType);
+      if (claim === undefined || matchType === undefined) continue;
+      const everyone =
+        matchType.toLowerCase() === "notequal" || SAME_FOR_EVERY_USER.has(claim.toLowerCase());
+      if (!everyone) continue;
+      const value = knownString(rule?.value) ?? "";
+      out.push({
+        who: `every signed-in identity of ${provider} (role-mapping rule ${claim} ${matchType} "${value}")`,
+        roleArn: rule?.roleArn,
+      });
+    }
+  }
+  return out;
+}
+
+/** True when a role mapping falls back to the authenticated role when no rule or token decides. */
+function fallsBackToAuthenticated(attachment: PolicyResource): boolean {
+  const mappings = rawProps(attachment.props).roleMappings;
+  return (Array.isArray(mappings) ? mappings : []).some(
+    (m) => upperString(asRecord(m)?.ambiguousRoleResolution) === "AUTHENTICATEDROLE",
+  );
+}
+
+/** Who gets which role ARN from one attachment: its default roles, then its catch-all rules. */
+function grantsOf(
+  attachment: PolicyResource,
+  pool: PolicyResource,
+): { who: string; guests: boolean; roleArn: unknown }[] {
+  const roles = asRecord(rawProps(attachment.props).roles) ?? {};
+  const out: { who: string; guests: boolean; roleArn: unknown }[] = [];
+  if (
+    rawProps(pool.props).allowUnauthenticatedIdentities === true &&
+    roles.unauthenticated !== undefined
+  )
+    out.push({ who: "guests", guests: true, roleArn: roles.unauthenticated });
+  if (roles.authenticated !== undefined) {
+    const fallback = fallsBackToAuthenticated(attachment)
+      ? " (and every one no role mapping decides for: AmbiguousRoleResolution AuthenticatedRole)"
+      : "";
+    out.push({
+      who: `every signed-in identity${fallback}`,
+      guests: false,
+      roleArn: roles.authenticated,
+    });
+  }
+  for (const rule of rulesForEveryone(attachment)) out.push({ ...rule, guests: false });
+  return out;
+}
+
+/** The roles each identity pool hands to guests and to every signed-in identity, with their reach. */
 function poolRoles(model: AccessModel): PoolRole[] {
   const { index } = model;
   const out: PoolRole[] = [];
@@ -152,37 +234,23 @@ function poolRoles(model: AccessModel): PoolRole[] {
   for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
     const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
     if (!Array.isArray(poolRef)) continue;
-    const roles = asRecord(rawProps(attachment.props).roles) ?? {};
     const deps =
       (attachment.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.roles ??
       [];
     for (const pool of poolRef) {
-      for (const [key, who] of [
-        ["unauthenticated", "guests"],
-        ["authenticated", "every signed-in identity"],
-      ] as const) {
-        if (
-          key === "unauthenticated" &&
-          rawProps(pool.props).allowUnauthenticatedIdentities !== true
-        )
-          continue;
-        const arn = roles[key];
-        if (arn === undefined) continue;
-        const text = typeof arn === "string" ? arn : "";
-        const found = [
-          ...index.byValue(text, [ROLE]),
-          ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE]),
-        ];
+      for (const grant of grantsOf(attachment, pool)) {
+        // A guest role not found by its ARN is the attachment's only role dependency, if one.
         const role =
-          found[0] ?? (deps.length === 1 && key === "unauthenticated" ? deps[0] : undefined);
+          roleNamed(index, grant.roleArn) ??
+          (deps.length === 1 && grant.guests ? deps[0] : undefined);
         if (!role) continue;
         const statements = model.roles().get(role);
-        const known = statements !== undefined && !statements.incomplete;
         out.push({
           pool,
-          who,
+          who: grant.who,
+          guests: grant.guests,
           role,
-          reach: known ? outsideReach(statements.statements) : "unknown",
+          reach: roleReach(role, model.roles()),
           actions: statements ? allowedActionNames(statements.statements) : [],
         });
       }
@@ -208,7 +276,7 @@ const poolSchema = configSchema({
 export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
   description:
-    "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+    "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(
@@ -224,7 +292,7 @@ export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
       report(
-        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.who === "guests" ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
+        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.guests ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
         r.pool.urn,
       );
     }
@@ -249,7 +317,7 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
       if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
-      if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
+      if (roles.some((r) => r.pool === pool && r.guests)) continue;
       // An attachment that may be this pool's, or whose roles are not known yet: no guess.
       const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
         const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
@@ -269,7 +337,7 @@ export const cognitoIdentityPoolGuestTelemetry: StackValidationPolicy = {
       );
     }
     for (const r of roles) {
-      if (r.who !== "guests" || r.reach === "unknown" || r.reach.length > 0) continue;
+      if (!r.guests || r.reach === "unknown" || r.reach.length > 0) continue;
       report(
         `Cognito IdentityPool '${nameOf(r.pool)}' must keep its guest role ${nameOf(r.role)} limited to ${r.actions.join(", ") || "nothing"} (advisory, not mandatory: guests reach no API, function or data store); set allowUnauthenticatedIdentities to false if guests need no credentials.`,
         r.pool.urn,
