@@ -5,10 +5,21 @@
  * `aws:SourceArn` or `aws:SourceAccount`. That changes who can reach what the role may do, so
  * it is mandatory. Lambda execution roles are exempt by default: AWS documents no such keys for
  * them (Lambda assumes the role only for functions of the role's own account).
+ *
+ * A role trusted by any AWS principal without an external id or an organization or account
+ * condition can be assumed from every account: mandatory when the role reaches something.
  */
 import * as aws from "@pulumi/aws";
-import { Policies, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  Policies,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
+import { accessModel } from "../lib/access-model";
 import { sec1Metadata } from "../lib/metadata";
+import { openTrust, ROLE, roleReach } from "../lib/role-reach";
+import { validateStackWith } from "../lib/typed-validation";
 import { parseTrustPolicy, Statement, statementLabel } from "../lib/policy-document";
 import { wildcardMatch } from "../lib/arn";
 import {
@@ -17,11 +28,13 @@ import {
   readConfig,
   stringListProperty,
 } from "../lib/policy-config";
-import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
+import { matchesAnyGlob, ofType, rawProps } from "../lib/stack-refs";
 import { nameOf } from "../lib/values";
 
 const DOCS = {
   confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+  principal:
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
 };
 
 /** Condition keys that pin the account or resource a service acts for. */
@@ -120,5 +133,39 @@ export const serviceRoleConfusedDeputy: ResourceValidationPolicy = {
   }),
 };
 
+const SHOWN = 3;
+
+const trustSchema = configSchema({ exemptResources: exemptResourcesProperty("roles exempt") });
+
+/** I: no role that reaches APIs, functions, data or identity may be assumed from any account. */
+export const roleTrustAnyPrincipal: StackValidationPolicy = {
+  name: "sec1-i-role-trust-any-principal",
+  description:
+    'An IAM role whose trust policy lets any AWS principal assume it ("Principal": "*" or {"AWS": "*"} with sts:AssumeRole, and no sts:ExternalId, aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceAccount condition) can be assumed from every AWS account by any principal its own account lets call sts:AssumeRole: such a role must not reach an API, a function or a data store, nor escalate identity. Each diagnostic names the path: any AWS principal → the role → what it reaches.',
+  enforcementLevel: "mandatory",
+  configSchema: trustSchema,
+  ...sec1Metadata(
+    "I",
+    "critical",
+    'Set the trust statement\'s Principal to the accounts or roles meant to assume the role (`{"AWS": "arn:aws:iam::<account>:root"}`), or add a Condition on `sts:ExternalId` (third parties) or `aws:PrincipalOrgID` (your organization).',
+    DOCS.principal,
+    ["iam", "trust-policy"],
+  ),
+  validateStack: validateStackWith(ROLE, (args, report) => {
+    const { exemptResources } = readConfig<{ exemptResources: string[] }>(args, trustSchema);
+    for (const role of ofType(args.resources, ROLE)) {
+      const open = openTrust(role);
+      if (open.length === 0 || matchesAnyGlob(nameOf(role), exemptResources)) continue;
+      const reach = roleReach(role, accessModel(args.resources).roles());
+      if (reach === "unknown" || reach.length === 0) continue;
+      const more = reach.length > SHOWN ? `; and ${reach.length - SHOWN} more` : "";
+      report(
+        `IAM Role '${nameOf(role)}' must not let any AWS principal of any account assume it (any AWS principal → sts:AssumeRole, ${open.map(statementLabel).join(", ")} of assumeRolePolicy → role ${nameOf(role)} → ${reach.slice(0, SHOWN).join("; ")}${more}); set Principal to the accounts or roles meant to assume it, or add a Condition on sts:ExternalId or aws:PrincipalOrgID.`,
+        role.urn,
+      );
+    }
+  }),
+};
+
 /** Every policy of this file. */
-export const policies: Policies = [serviceRoleConfusedDeputy];
+export const policies: Policies = [serviceRoleConfusedDeputy, roleTrustAnyPrincipal];
