@@ -15,7 +15,7 @@ import {
   StackValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
-import { parseArn, hasWildcard } from "../lib/arn";
+import { accountOfArn, parseArn, hasWildcard } from "../lib/arn";
 import { managedPolicy } from "../lib/aws-managed-policies";
 import { isPrivateRestApi } from "../lib/endpoint";
 import { sec1Metadata } from "../lib/metadata";
@@ -362,46 +362,86 @@ function sourceArnProblem(
   return undefined;
 }
 
-/** I3: a Lambda permission for API Gateway/AppSync has a sourceArn naming one API. */
+/** The account a principal names (`123456789012`, or an IAM ARN of that account). */
+function accountOfPrincipal(principal: string): string | undefined {
+  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
+}
+
+/** True for a service principal (`events.amazonaws.com`, `s3.amazonaws.com`, ...). */
+function isServicePrincipal(principal: string): boolean {
+  return /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/i.test(principal);
+}
+
+/**
+ * Who outside the function's own account a permission lets invoke it, or undefined: any
+ * principal (`*`, unless limited to an organization), another account, or any account's resource
+ * of a service (a service principal without sourceArn or sourceAccount: "any account's
+ * resources of that service can invoke", https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html).
+ * API Gateway and AppSync get their own, stricter check of the sourceArn below.
+ */
+function outsideCaller(props: Record<string, unknown>): string | undefined {
+  const principal = knownString(props.principal);
+  if (principal === undefined) return undefined;
+  if (principal === "*") {
+    const org = props.principalOrgId;
+    if (hasUnknown(org) || (typeof org === "string" && org !== "")) return undefined;
+    return "any principal of any account";
+  }
+  const account = accountOfPrincipal(principal);
+  if (account !== undefined) {
+    const fn = knownString(props.function);
+    const own = fn === undefined ? undefined : accountOfArn(fn);
+    return own !== undefined && own !== account ? `account ${account}` : undefined;
+  }
+  if (!isServicePrincipal(principal) || API_PRINCIPALS[principal]) return undefined;
+  const source = [props.sourceArn, props.sourceAccount];
+  if (source.some(hasUnknown) || source.some((v) => typeof v === "string" && v !== ""))
+    return undefined;
+  return `any account's resource of ${principal}`;
+}
+
+/** Why an API Gateway/AppSync permission does not name its API, or undefined when it does. */
+function apiSourceProblem(props: Record<string, unknown>, name: string): string | undefined {
+  const service = API_PRINCIPALS[knownString(props.principal) ?? ""];
+  if (!service) return undefined;
+  const sourceArn = props.sourceArn;
+  if (hasUnknown(sourceArn)) return undefined;
+  const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
+  const suffix = service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : "";
+  if (typeof sourceArn !== "string" || sourceArn === "") {
+    return `Lambda Permission '${name}' must name the API allowed to invoke the function (without sourceArn, any account's API of ${props.principal} may invoke it); set sourceArn to ${what}${suffix}.`;
+  }
+  const problem = sourceArnProblem(sourceArn, service);
+  if (!problem) return undefined;
+  return `Lambda Permission '${name}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${suffix}.`;
+}
+
+/** I3: a Lambda permission lets in no one outside its account; API ones name their API. */
 export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
   name: "sec1-i-lambda-permission-source-arn",
   description:
-    "A Lambda permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), and no Lambda permission may grant principal `*`: otherwise any API, in any account, can invoke the function.",
+    "A Lambda permission must not open the function to principals outside its account: not to principal `*` (unless limited by principalOrgId), not to another account, and not to a service principal (events, sns, s3, ...) without sourceArn or sourceAccount, which lets any account's resource of that service invoke it. A permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), or any API in any account can invoke the function.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
     "critical",
-    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
+    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP), the GraphQL API's `arn` (AppSync) or the calling resource's ARN (rule, topic, bucket), or `sourceAccount` to your account; set `principal` to the service principal, never `*` or another account.",
     DOCS.lambdaPermissions,
     ["lambda", "resource-policy"],
   ),
   validateResource: validateResourceOfType(aws.lambda.Permission, (permission, args, report) => {
     const props = rawProps(permission);
-    const principal = knownString(props.principal);
-    if (principal === undefined) return;
-    if (principal === "*") {
+    const name = nameOf(args);
+    const outside = outsideCaller(props);
+    if (outside !== undefined) {
+      const fn = knownString(props.function) ?? "the function";
       report(
-        `Lambda Permission '${nameOf(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`,
+        `Lambda Permission '${name}' must not grant principal '${knownString(props.principal)}' without naming its caller (${outside} → ${knownString(props.action) ?? "lambda:InvokeFunction"} → function ${fn.split(":").pop()}); set principal to the calling service with sourceArn (or sourceAccount) naming your resource, or to your own account.`,
       );
       return;
     }
-    const service = API_PRINCIPALS[principal];
-    if (!service) return;
-    const sourceArn = props.sourceArn;
-    if (hasUnknown(sourceArn)) return;
-    const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
-    if (typeof sourceArn !== "string" || sourceArn === "") {
-      report(
-        `Lambda Permission '${nameOf(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
-      );
-      return;
-    }
-    const problem = sourceArnProblem(sourceArn, service);
-    if (problem) {
-      report(
-        `Lambda Permission '${nameOf(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`,
-      );
-    }
+    const problem = apiSourceProblem(props, name);
+    if (problem) report(problem);
   }),
 };
 
