@@ -8,6 +8,7 @@
  * concluding "nobody may call".
  */
 import { PolicyResource } from "@pulumi/policy";
+import { managedPolicy } from "./aws-managed-policies";
 import { parsePolicyDocument, PolicyDocument } from "./policy-document";
 import { ofType, rawProps, resolveReference } from "./stack-refs";
 import { asRecord, hasUnknown, knownString } from "./values";
@@ -20,6 +21,9 @@ export const IAM_TYPES = {
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  userPolicyAttachment: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+  groupPolicyAttachment: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
 } as const;
 
 /** One identity policy document of the stack. */
@@ -145,4 +149,93 @@ export function rolesNamedBy(
   });
   if (ref.kind === "found") return ref.resources;
   return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
+}
+
+/** An AWS managed policy the stack attaches, with the document the pack knows for it. */
+export interface ManagedDocument {
+  /** The role (managedPolicyArns) or attachment resource that attaches it. */
+  source: PolicyResource;
+  /** e.g. "managedPolicyArns[0] (AWSLambdaRole)" or "policyArn (AdministratorAccess)". */
+  where: string;
+  document: PolicyDocument;
+  /** The roles it is attached to: found, or unknown (preview). */
+  roles: PolicyResource[] | "unknown";
+  /** True when it is attached to IAM users or groups (whose members hold long-lived keys). */
+  users: boolean;
+}
+
+function managedDocument(arn: unknown): { name: string; document: PolicyDocument } | undefined {
+  const ref = managedPolicy(arn);
+  if (ref.kind !== "aws" || ref.document === undefined) return undefined;
+  const { document } = parsed(JSON.stringify(ref.document));
+  return document ? { name: ref.name, document } : undefined;
+}
+
+/** The roles a list-valued property (PolicyAttachment.roles) names, by dependency or name. */
+function rolesListed(from: PolicyResource, roles: PolicyResource[]): PolicyResource[] | "unknown" {
+  const value = rawProps(from.props).roles;
+  if (hasUnknown(value)) return "unknown";
+  const deps = asRecord(from.propertyDependencies)?.roles;
+  const names = Array.isArray(value) ? value : [];
+  return roles.filter(
+    (r) => (Array.isArray(deps) && deps.includes(r)) || names.includes(rawProps(r.props).name),
+  );
+}
+
+/**
+ * Every AWS managed policy with a known document that the stack attaches: through a role's
+ * `managedPolicyArns`, a RolePolicyAttachment, UserPolicyAttachment, GroupPolicyAttachment or
+ * PolicyAttachment. Customer managed policies are aws.iam.Policy documents (see
+ * `identityDocuments`); AWS managed ones the pack does not know are left out.
+ */
+export function managedDocuments(resources: unknown): ManagedDocument[] {
+  if (!Array.isArray(resources)) return [];
+  const roles = ofType(resources, IAM_TYPES.role);
+  const out: ManagedDocument[] = [];
+  for (const role of roles) {
+    const arns = rawProps(role.props).managedPolicyArns;
+    (Array.isArray(arns) ? arns : []).forEach((arn, i) => {
+      const m = managedDocument(arn);
+      if (m)
+        out.push({
+          source: role,
+          where: `managedPolicyArns[${i}] (${m.name})`,
+          document: m.document,
+          roles: [role],
+          users: false,
+        });
+    });
+  }
+  const attachments = [
+    IAM_TYPES.rolePolicyAttachment,
+    IAM_TYPES.userPolicyAttachment,
+    IAM_TYPES.groupPolicyAttachment,
+    IAM_TYPES.policyAttachment,
+  ];
+  for (const type of attachments) {
+    for (const a of ofType(resources, type)) {
+      const m = managedDocument(rawProps(a.props).policyArn);
+      if (!m) continue;
+      const props = rawProps(a.props);
+      const users =
+        type === IAM_TYPES.userPolicyAttachment ||
+        type === IAM_TYPES.groupPolicyAttachment ||
+        (Array.isArray(props.users) && props.users.length > 0) ||
+        (Array.isArray(props.groups) && props.groups.length > 0);
+      const attached =
+        type === IAM_TYPES.rolePolicyAttachment
+          ? roleOf(a, roles)
+          : type === IAM_TYPES.policyAttachment
+            ? rolesListed(a, roles)
+            : [];
+      out.push({
+        source: a,
+        where: `policyArn (${m.name})`,
+        document: m.document,
+        roles: attached,
+        users,
+      });
+    }
+  }
+  return out;
 }

@@ -4,7 +4,10 @@
  * may call `lambda:InvokeFunction` on it directly skips the authorizer and writes that identity
  * themselves. So an identity policy in the stack that lets a principal invoke such a function is
  * mandatory, unless the principal is the integration's own role (an AppSync data source's
- * service role, a REST/HTTP integration's credentials role).
+ * service role, a REST/HTTP integration's credentials role). AWS managed policies that allow the
+ * call (AWSLambdaRole, AWSLambda_FullAccess, AdministratorAccess...) count where principals
+ * outside the account's own services hold them: IAM users and groups, roles that another account,
+ * any principal or a web identity (a Cognito identity pool) may assume.
  */
 import { Policies, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
@@ -14,7 +17,13 @@ import {
   statementApplies,
   statementLabel,
 } from "../lib/policy-document";
-import { IAM_TYPES, identityDocuments, rolesNamedBy } from "../lib/identity-documents";
+import {
+  IAM_TYPES,
+  identityDocuments,
+  managedDocuments,
+  rolesNamedBy,
+} from "../lib/identity-documents";
+import { outsidePrincipals } from "../lib/role-reach";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
 import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asRecord, isUnknownValue, nameOf } from "../lib/values";
@@ -99,7 +108,7 @@ const schema = configSchema({
 export const apiFunctionDirectInvoke: StackValidationPolicy = {
   name: "sec1-i-api-function-direct-invoke",
   description:
-    "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event.",
+    "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event. Inline and customer managed policies count for every principal; AWS managed policies (managedPolicyArns, Role/User/Group/PolicyAttachment) where IAM users or roles assumable from another account, by any principal or by web identities hold them, and the diagnostic names that path.",
   enforcementLevel: "mandatory",
   configSchema: schema,
   ...sec1Metadata(
@@ -113,26 +122,58 @@ export const apiFunctionDirectInvoke: StackValidationPolicy = {
     const config = readConfig<ApiFunctionDirectInvokeArgs>(args, schema);
     const functions = backingFunctions(args.resources);
     if (functions.length === 0) return;
+    const exempt = (names: string[]) =>
+      names.some((n) => matchesAnyGlob(n, config.exemptResources));
     for (const doc of identityDocuments(args.resources)) {
       if (!doc.document || doc.roles === "unknown") continue;
-      const names = [nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))];
-      if (names.some((n) => matchesAnyGlob(n, config.exemptResources))) continue;
-      const reported = new Set<string>();
-      for (const fn of functions) {
-        if (reported.has(fn.arn)) continue;
-        const roles = doc.roles;
-        if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
-        const statements = invokeStatements(doc.document.statements, fn.arn);
-        if (statements.length === 0) continue;
-        reported.add(fn.arn);
+      if (exempt([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
+      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
         report(
-          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${fn.arn.split(":").pop()} directly (${statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
+          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${hit.fn.arn.split(":").pop()} directly (${hit.statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
+          doc.source.urn,
+        );
+      }
+    }
+    for (const doc of managedDocuments(args.resources)) {
+      if (doc.roles === "unknown") continue;
+      if (exempt([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
+      // An AWS managed policy such as AWSLambda_FullAccess on an execution role is used by the
+      // function's own code only; it opens a side door when outsiders hold it.
+      const outsiders = [
+        ...(doc.users ? ["IAM users"] : []),
+        ...doc.roles.flatMap((r) =>
+          outsidePrincipals(r).map((who) => `${who} → role ${nameOf(r)}`),
+        ),
+      ];
+      if (outsiders.length === 0) continue;
+      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
+        report(
+          `IAM ${doc.source.type === IAM_TYPES.role ? "Role" : "attachment"} '${nameOf(doc.source)}' must not let ${outsiders.join(" and ")} invoke function ${hit.fn.arn.split(":").pop()} directly (${outsiders[0]} → ${INVOKE} by ${doc.where} → function ${hit.fn.arn.split(":").pop()}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; attach a policy whose Resource names other functions, or call through the API.`,
           doc.source.urn,
         );
       }
     }
   },
 };
+
+/** The API functions `statements` let their holder invoke, unless it is the integration's role. */
+function invokeHits(
+  statements: Statement[],
+  roles: PolicyResource[],
+  functions: BackingFunction[],
+): { fn: BackingFunction; statements: Statement[] }[] {
+  const out: { fn: BackingFunction; statements: Statement[] }[] = [];
+  const reported = new Set<string>();
+  for (const fn of functions) {
+    if (reported.has(fn.arn)) continue;
+    if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
+    const hits = invokeStatements(statements, fn.arn);
+    if (hits.length === 0) continue;
+    reported.add(fn.arn);
+    out.push({ fn, statements: hits });
+  }
+  return out;
+}
 
 /** Every policy of this file. */
 export const policies: Policies = [apiFunctionDirectInvoke];
