@@ -49,6 +49,8 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
   httpApiDevelop:
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html",
+  websocketConnect:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +384,48 @@ export const httpRouteAuthorization: StackValidationPolicy = {
           );
         }
       }
+    }
+  }),
+};
+
+/** The route keys of the stack's routes on `api`; undefined when some route's API is unknown. */
+function routeKeysOf(api: PolicyResource, resources: unknown): string[] | undefined {
+  const apis = ofType(resources, TYPES.httpApi);
+  const keys: string[] = [];
+  for (const route of ofType(resources, TYPES.httpRoute)) {
+    const ref = resolveReference(route, "apiId", apis);
+    if (ref.kind === "unknown") return undefined;
+    if (ref.kind !== "found" || !ref.resources.includes(api)) continue;
+    const key = knownString(rawProps(route.props).routeKey);
+    if (key === undefined) return undefined;
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** A3 on the API: a WebSocket API has a $connect route, where its only authorization runs. */
+export const websocketConnectRoute: StackValidationPolicy = {
+  name: "sec1-a-websocket-connect-route",
+  description:
+    "A WebSocket API must have a $connect route (whose authorization sec1-a-http-route-authorization checks): authorization runs on $connect only, and API Gateway accepts connections to an API without one, so anyone on the internet may connect and send messages to every route.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Add an aws.apigatewayv2.Route with routeKey `$connect`, `authorizationType` AWS_IAM or CUSTOM and an `authorizerId` of the same API.",
+    DOCS.websocketConnect,
+    ["api-gateway", "websocket"],
+  ),
+  validateStack: validateStackWith(TYPES.httpApi, (args, report) => {
+    for (const api of ofType(args.resources, TYPES.httpApi)) {
+      if (upper(rawProps(api.props).protocolType) !== "WEBSOCKET") continue;
+      const keys = routeKeysOf(api, args.resources);
+      if (keys === undefined || keys.includes("$connect")) continue;
+      const reached = keys.length > 0 ? `routes ${keys.join(", ")}` : "its connections";
+      report(
+        `API Gateway WebSocket Api '${nameOf(api)}' must authorize connections on a $connect route (anyone on the internet → connect, no $connect route → ${reached}); add a $connect route with authorizationType AWS_IAM or CUSTOM.`,
+        api.urn,
+      );
     }
   }),
 };
@@ -741,6 +785,7 @@ export const policies: Policies = [
   restAuthorizerConfig,
   authorizerResultTtl,
   httpRouteAuthorization,
+  websocketConnectRoute,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
   lambdaFunctionUrlAuth,
