@@ -12,74 +12,14 @@
  * names the path; unknown values are silent. Also the access model's paths on its own.
  */
 import * as assert from "assert";
-import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { allPolicies } from "../policies";
 import { accessModel, describePath } from "../lib/access-model";
 import { schemaAccess } from "../lib/appsync-schema";
 import { TYPES } from "../lib/stack-refs";
-import {
-  PolicyConfig,
-  PolicyRun,
-  runResourcePolicy,
-  runStackPolicy,
-  stackResources,
-  StackResourceInput,
-  UNKNOWN,
-  urnOf,
-} from "./helpers/run-policy";
+import { PolicyConfig, stackResources, StackResourceInput, UNKNOWN } from "./helpers/run-policy";
+import { mandatory, policiesOf, res, urn, Verdict, verdicts } from "./helpers/verdicts";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
-
-interface Verdict {
-  policy: string;
-  level: string;
-  message: string;
-  /** The resource reported on. */
-  urn: string;
-}
-
-/** Every policy over the stack, as the server runs them; levels as configured. */
-async function verdicts(
-  resources: StackResourceInput[],
-  config: Record<string, PolicyConfig> = {},
-): Promise<Verdict[]> {
-  const out: Verdict[] = [];
-  const add = (p: Policy, run: PolicyRun, urn = "") => {
-    assert.deepStrictEqual(run.previewErrors, [], p.name);
-    const level = String(config[p.name]?.enforcementLevel ?? p.enforcementLevel ?? "advisory");
-    for (const v of run.violations) {
-      out.push({ policy: p.name, level, message: v.message, urn: v.urn ?? urn });
-    }
-  };
-  for (const p of allPolicies as Policy[]) {
-    const c = config[p.name] ?? {};
-    if ("validateStack" in p && typeof p.validateStack === "function") {
-      add(p, await runStackPolicy(p as StackValidationPolicy, resources, c));
-    }
-    if ((p as ResourceValidationPolicy).validateResource) {
-      for (const r of resources) {
-        add(p, await runResourcePolicy(p as ResourceValidationPolicy, r, c), urn(r));
-      }
-    }
-  }
-  return out;
-}
-
-const mandatory = (vs: Verdict[]) => vs.filter((v) => v.level === "mandatory");
-const policiesOf = (vs: Verdict[]) => [...new Set(vs.map((v) => v.policy))].sort();
-
-function res(
-  type: string,
-  name: string,
-  props: Record<string, unknown>,
-  propertyDependencies?: Record<string, string[]>,
-): StackResourceInput {
-  return { type, name, urn: urnOf(type, name), props, propertyDependencies };
-}
-
-/** The URN of a fixture resource (always set by `res`). */
-const urn = (r: StackResourceInput): string => r.urn ?? urnOf(r.type, r.name ?? "");
 
 const lambdaArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
 const invokeUri = (name: string) =>
