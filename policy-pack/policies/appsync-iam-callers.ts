@@ -2,14 +2,14 @@
  * SEC1 practice A, an AppSync AWS_IAM provider nobody is meant to use. AWS_IAM admits any
  * principal whose identity policy allows `appsync:GraphQL` on the API, in this account or in one
  * the account trusts; when the stack grants it to no one, the provider is either meant for
- * callers defined elsewhere (say so in config) or an unused door. Advisory: it does not by
- * itself let anyone in.
+ * callers defined elsewhere (say so in config) or an unused door. A grant on every API is the
+ * other side of the same door. Advisory: neither by itself lets anyone outside in.
  */
 import { Policies, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
 import { wildcardMatch } from "../lib/arn";
 import { identityDocuments } from "../lib/identity-documents";
-import { Statement } from "../lib/policy-document";
+import { Statement, statementLabel } from "../lib/policy-document";
 import { configSchema, exemptResourcesProperty, readConfig } from "../lib/policy-config";
 import { validateStackWith } from "../lib/typed-validation";
 import { matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
@@ -38,6 +38,16 @@ function allowsGraphQL(s: Statement): boolean {
   return s.action
     ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true))
     : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
+}
+
+/** True when a statement's resources cover every GraphQL API (`*`, `apis/*`, NotResource). */
+function onEveryApi(s: Statement): boolean {
+  if (s.notResource) return true;
+  return (s.resource ?? []).some((r) => {
+    if (r === "*") return true;
+    const arn = /^arn:[^:]+:appsync:[^:]*:[^:]*:(.*)$/.exec(r);
+    return arn !== null && wildcardMatch(arn[1], "apis/sec1-any-api/types/Query/fields/x");
+  });
 }
 
 /** True when a statement that allows appsync:GraphQL may reach `api`. */
@@ -72,7 +82,7 @@ const schema = configSchema({
 export const appsyncIamCallers: StackValidationPolicy = {
   name: "sec1-a-appsync-iam-callers",
   description:
-    "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is.",
+    "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is. No identity policy should allow appsync:GraphQL on every API (`*`, `apis/*`): its holder calls every AWS_IAM API of the account, present and future (judged in stacks that define a GraphQL API).",
   enforcementLevel: "advisory",
   configSchema: schema,
   ...sec1Metadata(
@@ -85,6 +95,16 @@ export const appsyncIamCallers: StackValidationPolicy = {
   validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const config = readConfig<AppSyncIamCallersArgs>(args, schema);
     const documents = identityDocuments(args.resources);
+    for (const d of documents) {
+      const wide = (d.document?.statements ?? []).filter(
+        (st) => allowsGraphQL(st) && onEveryApi(st),
+      );
+      if (wide.length === 0 || matchesAnyGlob(nameOf(d.source), config.exemptResources)) continue;
+      report(
+        `IAM policy '${nameOf(d.source)}' should not allow appsync:GraphQL on every API (${wide.map(statementLabel).join(", ")} of ${d.where}: its principal → appsync:GraphQL → every AWS_IAM GraphQL API of the account, present and future); set Resource to <api arn>/types/<Type>/fields/<field> of the APIs it calls.`,
+        d.source.urn,
+      );
+    }
     if (documents.some((d) => d.unknown)) return; // a grant may hide in a document not known yet
     // Only statements that allow appsync:GraphQL at all are matched against each API, so a stack
     // of many APIs and many unrelated policies stays linear.

@@ -230,11 +230,40 @@ function checkTtl(
   }
 }
 
+/** Identity sources that vary by route: a cache keyed on one of them never crosses routes. */
+const ROUTE_SOURCES =
+  /^\$?context\.(routeKey|resourcePath|resourceId|httpMethod|path|http\.path|http\.method)$/i;
+
+/**
+ * A REQUEST authorizer cached by caller credentials alone: API Gateway keys its cache on the
+ * identity sources (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html),
+ * so a decision made for one route is reused for every route the same token calls. That is an
+ * exposure only if the function decides by route and returns a decision that covers other routes
+ * (a simple response, a policy with a wildcard); the code is out of the pack's sight, so this is
+ * advice. WebSocket authorizers (route.request.*) run on $connect only and are left alone.
+ */
+function checkCacheKey(
+  service: string,
+  props: Record<string, unknown>,
+  name: string,
+  report: (message: string) => void,
+): void {
+  const raw = props.authorizerResultTtlInSeconds;
+  const ttl = raw === undefined ? 300 : asNumber(raw);
+  const sources = knownStrings(props.identitySources ?? props.identitySource);
+  if (ttl === undefined || ttl <= 0 || sources === undefined || sources.length === 0) return;
+  const list = sources.flatMap((s) => s.split(",").map((x) => x.trim()));
+  if (list.some((s) => s.startsWith("route.request.") || ROUTE_SOURCES.test(s))) return;
+  report(
+    `${service} Authorizer '${name}' caches its decision for ${ttl} s by ${list.join(", ")} alone: if its function decides by route, a decision made for one route is reused for the next route the same caller calls; add the route to identitySources ($context.routeKey, or context.resourcePath and context.httpMethod on REST) or set authorizerResultTtlInSeconds to 0.`,
+  );
+}
+
 /** A2/A4: Lambda authorizer decisions are not cached longer than the config allows. */
 export const authorizerResultTtl: ResourceValidationPolicy = {
   name: "sec1-a-authorizer-result-ttl",
   description:
-    "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
+    "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached. A REQUEST authorizer cached by the caller's credentials alone (no route in identitySources) reuses a decision made for one route on every route: advice to review, since whether its function decides by route is in code the pack cannot read.",
   enforcementLevel: "advisory",
   configSchema: ttlSchema,
   ...sec1Metadata(
@@ -250,13 +279,73 @@ export const authorizerResultTtl: ResourceValidationPolicy = {
       const type = props.type === undefined ? "TOKEN" : upper(props.type);
       if (type !== "TOKEN" && type !== "REQUEST") return;
       checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
+      if (type === "REQUEST") checkCacheKey("API Gateway", props, nameOf(args), report);
     }),
     validateResourceOfType(aws.apigatewayv2.Authorizer, (authorizer, args, report) => {
       const props = rawProps(authorizer);
       if (upper(props.authorizerType) !== "REQUEST") return;
       checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
+      checkCacheKey("API Gateway v2", props, nameOf(args), report);
     }),
   ),
+};
+
+/** True when `a` and `b` name the same resource: equal known values or a shared dependency. */
+function sameTarget(a: PolicyResource, b: PolicyResource, prop: string): boolean {
+  const va = knownString(rawProps(a.props)[prop]);
+  if (va !== undefined && va === knownString(rawProps(b.props)[prop])) return true;
+  const da = asRecord(a.propertyDependencies)?.[prop];
+  const db = asRecord(b.propertyDependencies)?.[prop];
+  return Array.isArray(da) && Array.isArray(db) && da.some((r) => db.includes(r));
+}
+
+/** The function an integration proxies to (AWS_PROXY or AWS with a Lambda URI), if any. */
+function proxiedFunction(integration: PolicyResource): string | undefined {
+  const props = rawProps(integration.props);
+  const type = upper(props.type);
+  if (type !== "AWS_PROXY" && type !== "AWS") return undefined;
+  const uri = knownString(props.uri);
+  return uri?.match(/:lambda:[^:]+:\d{12}:function:([A-Za-z0-9_-]+)/)?.[1];
+}
+
+/**
+ * A1 (advisory): CORS preflight is answered by API Gateway, not by a function. OPTIONS methods
+ * are exempt from authorization (a browser sends no credentials on preflight), so an OPTIONS
+ * method proxied to a function lets anyone on the internet invoke that function, unauthenticated,
+ * with any headers and body; a function that routes by path and ignores the method serves them.
+ */
+export const restPreflightMock: StackValidationPolicy = {
+  name: "sec1-a-rest-preflight-mock",
+  description:
+    "A REST OPTIONS method without authorization should be answered by a MOCK integration: proxied to a function (AWS_PROXY), it lets anyone on the internet invoke that function unauthenticated. Advisory: the function may answer only preflight, which the pack cannot read.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    'Give OPTIONS methods a `MOCK` integration with `requestTemplates: {"application/json": "{\\"statusCode\\": 200}"}` and the CORS headers in the integration response, or enable CORS on the API; keep functions behind authenticated methods only.',
+    DOCS.restAccess,
+    ["api-gateway", "rest", "cors"],
+  ),
+  validateStack: validateStackWith(TYPES.restIntegration, (args, report) => {
+    const integrations = ofType(args.resources, TYPES.restIntegration).filter(
+      (i) => upper(rawProps(i.props).httpMethod) === "OPTIONS",
+    );
+    if (integrations.length === 0) return;
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      if (upper(props.httpMethod) !== "OPTIONS" || upper(props.authorization) !== "NONE") continue;
+      for (const integration of integrations) {
+        if (!sameTarget(method, integration, "resourceId")) continue;
+        if (!sameTarget(method, integration, "restApi")) continue;
+        const fn = proxiedFunction(integration);
+        if (fn === undefined) continue;
+        report(
+          `API Gateway Method '${nameOf(method)}' (OPTIONS) should answer CORS preflight with a MOCK integration (anyone on the internet → OPTIONS, no authorization → integration '${nameOf(integration)}' → function ${fn}); set the integration type to MOCK.`,
+          method.urn,
+        );
+      }
+    }
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -782,6 +871,7 @@ export const httpApiQuickCreate: ResourceValidationPolicy = {
 /** Every policy of practice A. */
 export const policies: Policies = [
   restMethodAuthorization,
+  restPreflightMock,
   restAuthorizerConfig,
   authorizerResultTtl,
   httpRouteAuthorization,

@@ -6,19 +6,27 @@
  * No peer checker looks at either; both change who can call, so both are mandatory.
  */
 import * as aws from "@pulumi/aws";
-import { Policies, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  Policies,
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import { sec1Metadata } from "../lib/metadata";
+import { validateStackWith } from "../lib/typed-validation";
 import {
   configSchema,
   exemptResourcesProperty,
   readConfig,
   stringListProperty,
 } from "../lib/policy-config";
-import { matchesAnyGlob, rawProps } from "../lib/stack-refs";
+import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import {
   asRecord,
   hasUnknown,
   isUnknownValue,
+  knownString,
   knownStrings,
   nameOf,
   upperString as upper,
@@ -29,7 +37,12 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
   appsyncCognito:
     "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization",
+  restCognito:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html",
 };
+
+const USER_POOL = "aws:cognito/userPool:UserPool";
+const USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
 
 /** Config of sec1-a-jwt-route-scopes. */
 export interface JwtRouteScopesArgs {
@@ -155,5 +168,73 @@ export const appsyncCognitoClientRegex: ResourceValidationPolicy = {
   }),
 };
 
+/** The app clients of the user pools a REST Cognito authorizer trusts, by pool. */
+function clientsByPool(
+  authorizer: PolicyResource,
+  resources: unknown,
+): { pool: PolicyResource; clients: PolicyResource[] }[] {
+  const pools = ofType(resources, USER_POOL);
+  const clients = ofType(resources, USER_POOL_CLIENT);
+  const trusted = new Set<PolicyResource>(
+    (asRecord(authorizer.propertyDependencies)?.providerArns as PolicyResource[] | undefined) ?? [],
+  );
+  for (const arn of knownStrings(rawProps(authorizer.props).providerArns) ?? []) {
+    pools.filter((p) => rawProps(p.props).arn === arn).forEach((p) => trusted.add(p));
+  }
+  return pools
+    .filter((pool) => trusted.has(pool))
+    .map((pool) => ({
+      pool,
+      clients: clients.filter((c) => {
+        const ref = resolveReference(c, "userPoolId", pools);
+        return ref.kind === "found" && ref.resources.includes(pool);
+      }),
+    }));
+}
+
+/**
+ * A (advisory): a REST method behind a Cognito authorizer names scopes when the pool has several
+ * app clients. Without authorizationScopes the authorizer takes the ID token of any app client
+ * of the pool (it checks no audience), so users of another app of the pool call the method.
+ * Advisory: they are still signed-in users of the pool, which may be the design.
+ */
+export const restCognitoClientScopes: StackValidationPolicy = {
+  name: "sec1-a-rest-cognito-client-scopes",
+  description:
+    "A REST method with a COGNITO_USER_POOLS authorizer and no authorizationScopes accepts the ID token of every app client of the pool (API Gateway checks no audience): where the pool has several app clients, users of each of them call the method. Advisory: they are signed-in users of the pool; make it mandatory where a pool serves several applications.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Set `authorizationScopes` on the method to a scope of a resource server that only this API's app clients are allowed (access tokens then carry it), or give this API its own user pool.",
+    DOCS.restCognito,
+    ["api-gateway", "rest", "cognito"],
+  ),
+  validateStack: validateStackWith(TYPES.restAuthorizer, (args, report) => {
+    const authorizers = ofType(args.resources, TYPES.restAuthorizer);
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      if (upper(props.authorization) !== "COGNITO_USER_POOLS") continue;
+      const scopes = knownStrings(props.authorizationScopes);
+      if (scopes === undefined || scopes.length > 0) continue;
+      const ref = resolveReference(method, "authorizerId", authorizers);
+      if (ref.kind !== "found") continue;
+      for (const { pool, clients } of ref.resources.flatMap((a) =>
+        clientsByPool(a, args.resources),
+      )) {
+        if (clients.length < 2) continue;
+        report(
+          `API Gateway Method '${nameOf(method)}' (${knownString(props.httpMethod) ?? "?"}) accepts the ID token of every app client of user pool '${nameOf(pool)}' (users of ${clients.map((c) => nameOf(c)).join(", ")} → ID token → COGNITO_USER_POOLS, no scopes → this method); set authorizationScopes to a scope only this API's clients are allowed.`,
+          method.urn,
+        );
+      }
+    }
+  }),
+};
+
 /** Every policy of this file. */
-export const policies: Policies = [jwtRouteScopes, appsyncCognitoClientRegex];
+export const policies: Policies = [
+  jwtRouteScopes,
+  appsyncCognitoClientRegex,
+  restCognitoClientScopes,
+];
