@@ -2,8 +2,10 @@
  * SEC1 practice A, which tokens an authorizer lets through. A JWT authorizer checks issuer and
  * audience; without `authorizationScopes` on the route, every token of that audience passes
  * (a Cognito ID token too, and tokens of every app client the audience lists). An AppSync
- * Cognito provider without `appIdClientRegex` accepts tokens of every app client of the pool.
- * No peer checker looks at either; both change who can call, so both are mandatory.
+ * Cognito provider without `appIdClientRegex` accepts tokens of every app client of the pool,
+ * and so does a REST Cognito authorizer on a method without scopes. An AppSync API whose only
+ * provider is a Lambda authorizer lets code decide which tokens pass. No peer checker looks at
+ * any of these.
  */
 import * as aws from "@pulumi/aws";
 import {
@@ -37,6 +39,8 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
   appsyncCognito:
     "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization",
+  appsyncLambda:
+    "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#aws-lambda-authorization",
   restCognito:
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html",
 };
@@ -232,9 +236,44 @@ export const restCognitoClientScopes: StackValidationPolicy = {
   }),
 };
 
+/**
+ * A (advisory): an AppSync API whose only provider is AWS_LAMBDA lets code decide every call.
+ * Anyone on the internet may send it any token; only the function says no, and its code is out
+ * of the pack's sight. Advice to review that function, or to put an identity provider first.
+ */
+export const appsyncLambdaOnlyAuth: ResourceValidationPolicy = {
+  name: "sec1-a-appsync-lambda-only-auth",
+  description:
+    "An AppSync API whose only provider is AWS_LAMBDA lets its authorizer function alone decide every call: anyone on the internet may send any token, and a bug or a permissive default in that function opens every field. Advisory: the function may be sound, which the pack cannot read.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Make an identity provider (AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_IAM) the default and keep AWS_LAMBDA for the fields that need it; otherwise set `lambdaAuthorizerConfig.identityValidationExpression` and review that the function denies by default.",
+    DOCS.appsyncLambda,
+    ["appsync", "lambda-authorizer"],
+  ),
+  validateResource: validateResourceOfType(aws.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    if (upper(props.authenticationType) !== "AWS_LAMBDA") return;
+    const extra = props.additionalAuthenticationProviders;
+    if (hasUnknown(extra)) return;
+    const others = (Array.isArray(extra) ? extra : []).filter(
+      (p) => upper(asRecord(p)?.authenticationType) !== "AWS_LAMBDA",
+    );
+    if (others.length > 0) return;
+    const uri = knownString(asRecord(props.lambdaAuthorizerConfig)?.authorizerUri) ?? "";
+    const fn = uri.split(":function:")[1]?.split(":")[0] ?? "its authorizer function";
+    report(
+      `AppSync GraphQLApi '${nameOf(args)}' lets its Lambda authorizer alone decide every call (anyone on the internet → any token → function ${fn} → every field); make an identity provider the default, or set lambdaAuthorizerConfig.identityValidationExpression and have the function deny by default.`,
+    );
+  }),
+};
+
 /** Every policy of this file. */
 export const policies: Policies = [
   jwtRouteScopes,
   appsyncCognitoClientRegex,
   restCognitoClientScopes,
+  appsyncLambdaOnlyAuth,
 ];
