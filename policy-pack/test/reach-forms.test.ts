@@ -15,6 +15,7 @@ import { roleTrustAnyPrincipal } from "../policies/service-roles";
 import { lambdaPermissionSourceArn } from "../policies/least-privilege";
 import { apiFunctionDirectInvoke } from "../policies/function-invoke";
 import { websocketConnectRoute } from "../policies/authentication";
+import { restCognitoClientScopes } from "../policies/token-scopes";
 import { TYPES } from "../lib/stack-refs";
 import {
   assertOne,
@@ -567,5 +568,224 @@ describe("reach forms: WebSocket APIs and their $connect route", function () {
       routeKey: "$connect",
     });
     assertSilent(await runStackPolicy(websocketConnectRoute, [api, unknownRoute]));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// (report) kinds: advisory diagnostics, each with a compliant form that gets none
+
+/** The diagnostics of one policy over the whole stack, all at `level`. */
+async function diagnosticsOf(
+  resources: StackResourceInput[],
+  policy: string,
+  level = "advisory",
+): Promise<string[]> {
+  const vs = (await verdicts(resources)).filter((v) => v.policy === policy);
+  vs.forEach((v) => assert.strictEqual(v.level, level, v.message));
+  return vs.map((v) => v.message);
+}
+
+describe("reach reports: Lambda REQUEST authorizers cached by credentials alone", function () {
+  const POLICY = "sec1-a-authorizer-result-ttl";
+  const rest = (props: Record<string, unknown>) =>
+    res(TYPES.restAuthorizer, "gate", {
+      restApi: "r1",
+      type: "REQUEST",
+      authorizerUri: "arn:aws:apigateway:eu-west-1:lambda:path/fn/invocations",
+      identitySource: "method.request.header.Authorization",
+      ...props,
+    });
+  const http = (props: Record<string, unknown>) =>
+    res(TYPES.httpAuthorizer, "gate", {
+      apiId: "h1",
+      authorizerType: "REQUEST",
+      authorizerUri: "arn:aws:apigateway:eu-west-1:lambda:path/fn/invocations",
+      identitySources: ["$request.header.Authorization"],
+      ...props,
+    });
+
+  it("reports a REST or HTTP REQUEST authorizer keyed on a header alone (TTL unset means 300 s)", async () => {
+    const [m] = await diagnosticsOf([rest({})], POLICY);
+    assert.match(
+      m,
+      /caches its decision for 300 s by method\.request\.header\.Authorization alone/,
+    );
+    const [h] = await diagnosticsOf([http({ authorizerResultTtlInSeconds: 60 })], POLICY);
+    assert.match(
+      h,
+      /API Gateway v2 Authorizer 'gate' caches its decision for 60 s by \$request\.header\.Authorization alone/,
+    );
+  });
+
+  it("accepts a cache keyed on the route, no cache, and WebSocket authorizers", async () => {
+    for (const r of [
+      rest({
+        identitySource:
+          "method.request.header.Authorization, context.resourcePath, context.httpMethod",
+      }),
+      rest({ authorizerResultTtlInSeconds: 0 }),
+      http({ identitySources: ["$request.header.Authorization", "$context.routeKey"] }),
+      http({ identitySources: ["route.request.header.Authorization"] }),
+      http({ identitySources: UNKNOWN }),
+    ]) {
+      assert.deepStrictEqual(await diagnosticsOf([r], POLICY), []);
+    }
+  });
+});
+
+describe("reach reports: REST Cognito methods without scopes on a pool with several clients", function () {
+  const POLICY = "sec1-a-rest-cognito-client-scopes";
+  const poolArn = `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_abc`;
+  const pool = res("aws:cognito/userPool:UserPool", "users", { id: `${REGION}_abc`, arn: poolArn });
+  const client = (name: string) =>
+    res(
+      "aws:cognito/userPoolClient:UserPoolClient",
+      name,
+      { id: `${name}-id`, userPoolId: `${REGION}_abc` },
+      { userPoolId: [urn(pool)] },
+    );
+  const authorizer = res(TYPES.restAuthorizer, "cognito", {
+    id: "au1",
+    restApi: "r1",
+    type: "COGNITO_USER_POOLS",
+    providerArns: [poolArn],
+  });
+  const method = (props: Record<string, unknown> = {}) =>
+    res(
+      TYPES.restMethod,
+      "orders-get",
+      {
+        restApi: "r1",
+        resourceId: "x1",
+        httpMethod: "GET",
+        authorization: "COGNITO_USER_POOLS",
+        authorizerId: "au1",
+        ...props,
+      },
+      { authorizerId: [urn(authorizer)] },
+    );
+
+  it("reports a method any of the pool's app clients' ID tokens pass", async () => {
+    const [m] = await diagnosticsOf(
+      [pool, client("web"), client("partner-portal"), authorizer, method()],
+      POLICY,
+    );
+    assert.match(
+      m,
+      /Method 'orders-get' \(GET\) accepts the ID token of every app client of user pool 'users' \(users of web, partner-portal → ID token/,
+    );
+    assertOne(
+      await runStackPolicy(restCognitoClientScopes, [
+        pool,
+        client("web"),
+        client("partner-portal"),
+        authorizer,
+        method(),
+      ]),
+      /every app client/,
+    );
+  });
+
+  it("accepts one app client, or scopes on the method", async () => {
+    assert.deepStrictEqual(
+      await diagnosticsOf([pool, client("web"), authorizer, method()], POLICY),
+      [],
+    );
+    const scoped = method({ authorizationScopes: ["orders/read"] });
+    assert.deepStrictEqual(
+      await diagnosticsOf(
+        [pool, client("web"), client("partner-portal"), authorizer, scoped],
+        POLICY,
+      ),
+      [],
+    );
+  });
+});
+
+describe("reach reports: OPTIONS methods proxied to a function", function () {
+  const POLICY = "sec1-a-rest-preflight-mock";
+  const options = res(TYPES.restMethod, "orders-options", {
+    restApi: "r1",
+    resourceId: "x1",
+    httpMethod: "OPTIONS",
+    authorization: "NONE",
+  });
+  const integration = (type: string) =>
+    res(TYPES.restIntegration, "orders-options-integration", {
+      restApi: "r1",
+      resourceId: "x1",
+      httpMethod: "OPTIONS",
+      type,
+      ...(type === "MOCK"
+        ? {}
+        : {
+            uri: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders/invocations`,
+          }),
+    });
+
+  it("reports OPTIONS answered by a function (AWS_PROXY)", async () => {
+    const [m] = await diagnosticsOf([options, integration("AWS_PROXY")], POLICY);
+    assert.match(
+      m,
+      /anyone on the internet → OPTIONS, no authorization → integration 'orders-options-integration' → function orders/,
+    );
+  });
+
+  it("accepts a MOCK integration", async () => {
+    assert.deepStrictEqual(await diagnosticsOf([options, integration("MOCK")], POLICY), []);
+  });
+});
+
+describe("reach reports: appsync:GraphQL on every API, and AppSync behind a Lambda authorizer only", function () {
+  const apiArn = `arn:aws:appsync:${REGION}:${ACCOUNT}:apis/g1`;
+  const api = (props: Record<string, unknown>) =>
+    res(TYPES.graphQLApi, "graphql", { id: "g1", arn: apiArn, name: "graphql", ...props });
+  const lambdaOnly = {
+    authenticationType: "AWS_LAMBDA",
+    lambdaAuthorizerConfig: {
+      authorizerUri: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:gatekeeper`,
+    },
+  };
+  const grant = (resource: string) => [
+    ...role("caller", { Principal: { Service: "lambda.amazonaws.com" } }, [
+      { Effect: "Allow", Action: "appsync:GraphQL", Resource: resource },
+    ]),
+  ];
+
+  it("reports a grant on every API (apis/*), not one on the API's fields", async () => {
+    const iam = api({ authenticationType: "AWS_IAM" });
+    const [m] = await diagnosticsOf(
+      [iam, ...grant(`arn:aws:appsync:${REGION}:${ACCOUNT}:apis/*`)],
+      "sec1-a-appsync-iam-callers",
+    );
+    assert.match(m, /IAM policy 'caller-policy' should not allow appsync:GraphQL on every API/);
+    assert.deepStrictEqual(
+      await diagnosticsOf(
+        [iam, ...grant(`${apiArn}/types/Query/fields/*`)],
+        "sec1-a-appsync-iam-callers",
+      ),
+      [],
+    );
+  });
+
+  it("reports an API whose only provider is AWS_LAMBDA, not one with an identity provider too", async () => {
+    const [m] = await diagnosticsOf([api(lambdaOnly)], "sec1-a-appsync-lambda-only-auth");
+    assert.match(
+      m,
+      /lets its Lambda authorizer alone decide every call \(anyone on the internet → any token → function gatekeeper → every field\)/,
+    );
+    const withCognito = api({
+      ...lambdaOnly,
+      additionalAuthenticationProviders: [
+        {
+          authenticationType: "AMAZON_COGNITO_USER_POOLS",
+          userPoolConfig: { userPoolId: `${REGION}_abc`, awsRegion: REGION },
+        },
+      ],
+    });
+    assert.deepStrictEqual(
+      await diagnosticsOf([withCognito], "sec1-a-appsync-lambda-only-auth"),
+      [],
+    );
   });
 });
