@@ -477,16 +477,21 @@ export const httpRouteAuthorization: StackValidationPolicy = {
   }),
 };
 
-/** The route keys of the stack's routes on `api`; undefined when some route's API is unknown. */
+/**
+ * The route keys of the stack's routes on `api`; undefined when some route's API is unknown, or
+ * a $connect route names an API that is not found (it may be this one).
+ */
 function routeKeysOf(api: PolicyResource, resources: unknown): string[] | undefined {
   const apis = ofType(resources, TYPES.httpApi);
   const keys: string[] = [];
   for (const route of ofType(resources, TYPES.httpRoute)) {
     const ref = resolveReference(route, "apiId", apis);
-    if (ref.kind === "unknown") return undefined;
-    if (ref.kind !== "found" || !ref.resources.includes(api)) continue;
     const key = knownString(rawProps(route.props).routeKey);
-    if (key === undefined) return undefined;
+    if (ref.kind === "unknown") return undefined;
+    // A $connect route whose apiId names no API found here may still be this API's.
+    if (ref.kind === "none" && key !== "$connect") continue;
+    if (ref.kind === "found" && !ref.resources.includes(api)) continue;
+    if (key === undefined || ref.kind === "none") return undefined;
     keys.push(key);
   }
   return keys;

@@ -789,3 +789,21 @@ describe("reach reports: appsync:GraphQL on every API, and AppSync behind a Lamb
     );
   });
 });
+
+describe("reach forms: a $connect route whose API is not found", function () {
+  it("is never read as 'no $connect route'", async () => {
+    const api = res(TYPES.httpApi, "chat", { id: "w1", protocolType: "WEBSOCKET" });
+    const elsewhere = res(TYPES.httpRoute, "chat-connect", {
+      apiId: "w1-other-id",
+      routeKey: "$connect",
+      authorizationType: "CUSTOM",
+      authorizerId: "au1",
+    });
+    assertSilent(await runStackPolicy(websocketConnectRoute, [api, elsewhere]));
+    const other = res(TYPES.httpRoute, "chat-send", {
+      apiId: "w1-other-id",
+      routeKey: "sendMessage",
+    });
+    assertOne(await runStackPolicy(websocketConnectRoute, [api, other]), /→ its connections/);
+  });
+});
