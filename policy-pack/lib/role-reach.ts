@@ -289,7 +289,7 @@ export function openTrust(role: PolicyResource): Statement[] {
 
 /**
  * Who outside the role's own account and services may assume it, for messages: any AWS
- * principal, another account, or web identities (a Cognito identity pool, an OIDC provider).
+ * principal, another account, or the identities of a Cognito identity pool.
  * Empty for a role only services of its account or its own account's principals assume.
  */
 export function outsidePrincipals(role: PolicyResource): string[] {
@@ -303,11 +303,10 @@ export function outsidePrincipals(role: PolicyResource): string[] {
       if (account !== undefined && own !== undefined && account !== own)
         out.add(`account ${account}`);
     }
-    for (const f of s.principal.federated) {
-      out.add(
-        /cognito-identity/.test(f) ? "identities of a Cognito identity pool" : `users of ${f}`,
-      );
-    }
+    // Identity-pool identities are the app's users; a SAML or OIDC provider (a workforce IdP, a
+    // CI system) is trusted for the principals its own conditions pick, which this does not judge.
+    if (s.principal.federated.some((f) => /cognito-identity/.test(f)))
+      out.add("identities of a Cognito identity pool");
   }
   return [...out];
 }

@@ -807,3 +807,26 @@ describe("reach forms: a $connect route whose API is not found", function () {
     assertOne(await runStackPolicy(websocketConnectRoute, [api, other]), /→ its connections/);
   });
 });
+
+describe("reach forms: a CI role trusted through an OIDC provider", function () {
+  it("is not read as an outsider for managed invoke grants", async () => {
+    const fnArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders`;
+    const integration = res(TYPES.httpIntegration, "orders-integration", {
+      apiId: "h1",
+      integrationUri: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
+    });
+    const ci = role(
+      "deploy",
+      {
+        Principal: {
+          Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+        },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringLike: { "token.actions.githubusercontent.com:sub": "repo:acme/app:*" } },
+      },
+      [],
+      [managed("AdministratorAccess")],
+    );
+    assertSilent(await runStackPolicy(apiFunctionDirectInvoke, [integration, ...ci]));
+  });
+});
