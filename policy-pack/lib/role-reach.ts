@@ -16,6 +16,21 @@ export const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 const MANAGED = "aws:iam/policy:Policy";
+const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
+
+/** The roles a PolicyAttachment lists (`roles`: names), by dependency or by name. */
+function rolesListed(att: PolicyResource, index: StackIndex): PolicyResource[] {
+  const deps = asRecord(att.propertyDependencies)?.roles;
+  const names = rawProps(att.props).roles;
+  const found = new Set<PolicyResource>(
+    Array.isArray(deps) ? (deps as PolicyResource[]).filter((d) => d?.type === ROLE) : [],
+  );
+  for (const name of Array.isArray(names) ? names : []) {
+    if (typeof name === "string" && !hasUnknown(name))
+      index.byValue(name, [ROLE]).forEach((r) => found.add(r));
+  }
+  return [...found];
+}
 
 /** A role's statements, and whether some document it carries could not be read (unknown). */
 export interface RoleStatements {
@@ -84,6 +99,12 @@ export function roleStatements(index: StackIndex): Map<PolicyResource, RoleState
   }
   for (const att of index.ofType(ATTACHMENT)) {
     for (const role of roleOf(att))
+      addManaged(out.get(role)!, rawProps(att.props).policyArn, index, att);
+  }
+  for (const att of index.ofType(POLICY_ATTACHMENT)) {
+    // Roles not known yet may be any of them: none of them is complete.
+    if (hasUnknown(rawProps(att.props).roles)) for (const e of out.values()) e.incomplete = true;
+    for (const role of rolesListed(att, index))
       addManaged(out.get(role)!, rawProps(att.props).policyArn, index, att);
   }
   return out;

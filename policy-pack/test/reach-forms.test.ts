@@ -179,6 +179,32 @@ describe("reach forms: identity-pool roles", function () {
     );
   });
 
+  it("violating: guests get an AWS managed policy through a PolicyAttachment listing their role", async () => {
+    const [guestRole] = role("app-guest", poolTrust("unauthenticated"));
+    const shared = res(
+      T.policyAttachment,
+      "shared-lambda",
+      { roles: ["app-guest"], policyArn: managed("AWSLambdaRole") },
+      { roles: [urn(guestRole)] },
+    );
+    await assertOnlyMandatory(
+      poolProgram({ extra: [shared] }),
+      POOL_POLICY,
+      "app-identities",
+      /guests of identity pool app-identities → role app-guest → lambda:InvokeFunction on \*/,
+    );
+    // Its roles not known yet: the guest role's reach is unknown, so no verdict either way.
+    const unknown = res(T.policyAttachment, "shared-lambda", {
+      roles: UNKNOWN,
+      policyArn: managed("AWSLambdaRole"),
+    });
+    const vs = await verdicts(poolProgram({ extra: [unknown] }));
+    assert.deepStrictEqual(
+      vs.filter((v) => v.policy.includes("identity-pool")),
+      [],
+    );
+  });
+
   it("an AWS managed policy the pack does not know makes the reach unknown, never empty", async () => {
     const unknownPolicy = poolProgram({
       guest: { statements: [rum], managed: [managed("SomeFuturePolicy")] },
