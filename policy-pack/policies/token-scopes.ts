@@ -257,15 +257,17 @@ export const appsyncLambdaOnlyAuth: ResourceValidationPolicy = {
     const props = rawProps(api);
     if (upper(props.authenticationType) !== "AWS_LAMBDA") return;
     const extra = props.additionalAuthenticationProviders;
-    if (hasUnknown(extra)) return;
+    if (hasUnknown(extra) || (extra !== undefined && extra !== null && !Array.isArray(extra)))
+      return;
     const others = (Array.isArray(extra) ? extra : []).filter(
       (p) => upper(asRecord(p)?.authenticationType) !== "AWS_LAMBDA",
     );
     if (others.length > 0) return;
     const uri = knownString(asRecord(props.lambdaAuthorizerConfig)?.authorizerUri) ?? "";
-    const fn = uri.split(":function:")[1]?.split(":")[0] ?? "its authorizer function";
+    const name = uri.split(":function:")[1]?.split(":")[0];
+    const fn = name ? `function ${name}` : "its authorizer function";
     report(
-      `AppSync GraphQLApi '${nameOf(args)}' lets its Lambda authorizer alone decide every call (anyone on the internet → any token → function ${fn} → every field); make an identity provider the default, or set lambdaAuthorizerConfig.identityValidationExpression and have the function deny by default.`,
+      `AppSync GraphQLApi '${nameOf(args)}' lets its Lambda authorizer alone decide every call (anyone on the internet → any token → ${fn} → every field); make an identity provider the default, or set lambdaAuthorizerConfig.identityValidationExpression and have the function deny by default.`,
     );
   }),
 };

@@ -856,3 +856,61 @@ describe("reach forms: a CI role trusted through an OIDC provider", function () 
     assertSilent(await runStackPolicy(apiFunctionDirectInvoke, [integration, ...ci]));
   });
 });
+
+describe("reach forms: odd values", function () {
+  it("never throw and never make a verdict", async () => {
+    const odd: unknown[] = [
+      "x",
+      5,
+      null,
+      {},
+      [null],
+      [{ mappingRules: "x" }],
+      [{ type: "Rules", mappingRules: [null, { claim: 5, matchType: {} }] }],
+    ];
+    for (const roleMappings of odd) {
+      const stack = poolProgram({ roleMappings: roleMappings as object[] });
+      assert.deepStrictEqual(mandatory(await verdicts(stack)), [], JSON.stringify(roleMappings));
+    }
+    const weird = [
+      res(T.role, "w", {
+        arn: 7,
+        assumeRolePolicy: "not json",
+        managedPolicyArns: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+      res(T.policyAttachment, "pa", { roles: "w", users: 3, policyArn: null }),
+      res(TYPES.lambdaPermission, "p", { principal: 5, function: {}, sourceArn: [] }),
+      res(TYPES.httpAuthorizer, "a", {
+        authorizerType: "REQUEST",
+        identitySources: {},
+        authorizerResultTtlInSeconds: "x",
+      }),
+      res(TYPES.restAuthorizer, "r", { type: "COGNITO_USER_POOLS", providerArns: "x" }),
+      res(TYPES.restMethod, "m", { httpMethod: "OPTIONS", authorization: "NONE", resourceId: 1 }),
+      res(TYPES.restIntegration, "i", { httpMethod: "OPTIONS", type: "AWS_PROXY", uri: 9 }),
+      res(TYPES.graphQLApi, "g", {
+        authenticationType: "AWS_LAMBDA",
+        lambdaAuthorizerConfig: "x",
+        additionalAuthenticationProviders: "x",
+      }),
+      res(TYPES.httpApi, "ws", { protocolType: "WEBSOCKET" }),
+      res(TYPES.httpRoute, "rt", { apiId: 4, routeKey: null }),
+    ];
+    // No verdict from the policies of these forms (others judge some odd values on their own).
+    const ours = new Set([
+      POOL_POLICY,
+      "sec1-i-role-trust-any-principal",
+      "sec1-i-lambda-permission-source-arn",
+      "sec1-i-api-function-direct-invoke",
+      "sec1-a-websocket-connect-route",
+      "sec1-a-rest-cognito-client-scopes",
+      "sec1-a-rest-preflight-mock",
+      "sec1-a-appsync-lambda-only-auth",
+    ]);
+    const vs = await verdicts(weird);
+    assert.deepStrictEqual(
+      vs.filter((v) => ours.has(v.policy)),
+      [],
+    );
+  });
+});
