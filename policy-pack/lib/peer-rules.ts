@@ -617,8 +617,13 @@ export const BEYOND_PEERS: { checks: string; policies: string[] }[] = [
 export const PARITY_COVERAGE: { check: string; what: string; policies: string[] }[] = [
   {
     check: "A",
-    what: "Which tokens pass: JWT routes require scopes; AppSync Cognito providers name their app clients",
-    policies: ["sec1-a-jwt-route-scopes", "sec1-a-appsync-cognito-client-regex"],
+    what: "Which tokens pass: JWT routes require scopes; AppSync Cognito providers name their app clients; REST Cognito methods on a pool of several clients require scopes (A); AppSync behind a Lambda authorizer only (A)",
+    policies: [
+      "sec1-a-jwt-route-scopes",
+      "sec1-a-appsync-cognito-client-regex",
+      "sec1-a-rest-cognito-client-scopes",
+      "sec1-a-appsync-lambda-only-auth",
+    ],
   },
   {
     check: "A",
@@ -632,7 +637,7 @@ export const PARITY_COVERAGE: { check: string; what: string; policies: string[] 
   },
   {
     check: "A",
-    what: "An AppSync AWS_IAM provider has a caller granted in the stack (A)",
+    what: "An AppSync AWS_IAM provider has a caller granted in the stack; no appsync:GraphQL on every API (A)",
     policies: ["sec1-a-appsync-iam-callers"],
   },
   {
@@ -647,8 +652,12 @@ export const PARITY_COVERAGE: { check: string; what: string; policies: string[] 
   },
   {
     check: "I",
-    what: "Service roles pinned to their source (confused deputy); no direct invoke of a function behind an API",
-    policies: ["sec1-i-service-role-confused-deputy", "sec1-i-api-function-direct-invoke"],
+    what: "Service roles pinned to their source (confused deputy); no role any AWS principal may assume that reaches something; no direct invoke of a function behind an API (inline, customer or AWS managed grants)",
+    policies: [
+      "sec1-i-service-role-confused-deputy",
+      "sec1-i-role-trust-any-principal",
+      "sec1-i-api-function-direct-invoke",
+    ],
   },
   {
     check: "X",

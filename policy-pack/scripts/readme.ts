@@ -36,18 +36,18 @@ export interface CoverageRow {
 export const COVERAGE: CoverageRow[] = [
   {
     check: "A1",
-    what: "REST methods authenticate (not NONE; OPTIONS and configured exemptions; CUSTOM/COGNITO need an authorizer; an API key is not authentication)",
-    policies: ["sec1-a-rest-method-authorization"],
+    what: "REST methods authenticate (not NONE; OPTIONS and configured exemptions; CUSTOM/COGNITO need an authorizer; an API key is not authentication); OPTIONS answered by a MOCK integration, not a function (A)",
+    policies: ["sec1-a-rest-method-authorization", "sec1-a-rest-preflight-mock"],
   },
   {
     check: "A2",
-    what: "REST authorizers complete (Cognito provider ARNs; TOKEN/REQUEST URI and identity source); result TTL within bounds (A)",
+    what: "REST authorizers complete (Cognito provider ARNs; TOKEN/REQUEST URI and identity source); result TTL within bounds, REQUEST caches keyed on the route (A)",
     policies: ["sec1-a-rest-authorizer-config", "sec1-a-authorizer-result-ttl"],
   },
   {
     check: "A3",
-    what: "HTTP routes and WebSocket $connect authenticate (missing type = NONE); JWT/CUSTOM name an authorizer of the same API",
-    policies: ["sec1-a-http-route-authorization"],
+    what: "HTTP routes and WebSocket $connect authenticate (missing type = NONE); JWT/CUSTOM name an authorizer of the same API; a WebSocket API has a $connect route",
+    policies: ["sec1-a-http-route-authorization", "sec1-a-websocket-connect-route"],
   },
   {
     check: "A4",
@@ -65,7 +65,7 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "A6",
-    what: "Cognito identity pools judged on what their guest and authenticated roles reach (M when they invoke an API, AppSync, a function or touch data; A for a telemetry-only guest role)",
+    what: "Cognito identity pools judged on what their guest and authenticated roles, and catch-all role-mapping rules, reach by inline, customer or AWS managed policies (M when they invoke an API, AppSync, a function, touch data, escalate identity or assume a role that does; A for a telemetry-only guest role)",
     policies: ["sec1-a-cognito-identity-pool-unauthenticated", "sec1-a-identity-pool-guest-scope"],
   },
   {
@@ -146,7 +146,7 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "I3",
-    what: "Lambda permissions for API Gateway/AppSync: sourceArn names the API (the one that integrates the function); never principal `*`",
+    what: "Lambda permissions for API Gateway/AppSync: sourceArn names the API (the one that integrates the function); never principal `*`, another account, or a service principal without sourceArn/sourceAccount",
     policies: ["sec1-i-lambda-permission-source-arn", "sec1-i-lambda-permission-source-api"],
   },
   {
