@@ -296,7 +296,12 @@ export function bucketPolicy(refs: StoreRefs, dataRoleArns: string[]) {
         Principal: "*",
         Action: "s3:PutObject",
         Resource: objects,
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        // Only when the header is sent (Null false): without it the bucket's default applies.
+        // (An ...IfExists operator would be true without the header and deny every upload.)
+        Condition: {
+          Null: { "s3:x-amz-server-side-encryption": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        },
       },
       {
         Sid: "DenyOtherKeys",
@@ -305,9 +310,8 @@ export function bucketPolicy(refs: StoreRefs, dataRoleArns: string[]) {
         Action: "s3:PutObject",
         Resource: objects,
         Condition: {
-          StringNotEqualsIfExists: {
-            "s3:x-amz-server-side-encryption-aws-kms-key-id": refs.keyArn,
-          },
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": refs.keyArn },
         },
       },
     ],

@@ -336,7 +336,7 @@ describe("components/identity-pool", () => {
         "the policy grants nothing",
       );
       assert.strictEqual(
-        sid("DenyOtherKeys").Condition.StringNotEqualsIfExists[
+        sid("DenyOtherKeys").Condition.StringNotEquals[
           "s3:x-amz-server-side-encryption-aws-kms-key-id"
         ],
         one(run, "aws:kms/key:Key").arn,
