@@ -10,6 +10,7 @@ import {
   REFUSED_SERVICES,
   scopedRoleProblems,
 } from "../components/identity-pool-access";
+import { mermaidDiagram } from "../tools/diagram";
 import { one, ofType, policyDocument, ProgramRun, runComponents } from "./helpers/harness";
 
 const POOL = "aws:cognito/identityPool:IdentityPool";
@@ -365,6 +366,26 @@ describe("components/identity-pool", () => {
         (x) => x.custom && x.type.startsWith("aws:") && !x.type.startsWith("pulumi:"),
       ))
         assert.strictEqual(r.parent, component.urn, r.name);
+    });
+  });
+
+  describe("the diagram", () => {
+    it("draws the pool, the roles it hands out and what they reach in the bucket or elsewhere", async () => {
+      const run = await runPool({ guestRole: { actions: ["rum:PutRumEvents"], resources: [RUM] } });
+      const d = mermaidDiagram(run);
+      assert.match(d, /\("Cognito identity pool<br\/>identity-pool-pool, guests on"\)/);
+      assert.match(d, /-->\|"aud Equals webclient0123456789abcdefgh"\| n\d+/);
+      assert.match(
+        d,
+        /-->\|"PutObject GetObject documents\/\$\{cognito-identity\.amazonaws\.com:sub\}\/\*"\| n\d+/,
+      );
+      assert.match(
+        d,
+        /-->\|"GetObject boarding-passes\/\$\{cognito-identity\.amazonaws\.com:sub\}\/\*"\| n\d+/,
+      );
+      assert.match(d, /\[\/"rum:eu-west-1:123456789012:appmonitor\/sec1-airline-dev"\/\]/);
+      assert.match(d, /\(\("Guests"\)\) *\n/);
+      assert.ok(!/-->\|"[^"]*kms/i.test(d), "the key grant is no reach edge");
     });
   });
 });
