@@ -5,6 +5,7 @@
  * policies (identity-pool.ts says what is modelled).
  */
 import * as assert from "assert";
+import { allowedContextKeysForRequest } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../../tools/mock-engine";
 import { one, runStack } from "../helpers/harness";
 import { POOL_OPERATIONS, poolMatrix } from "./identity-matrix";
@@ -191,5 +192,19 @@ describe("e2e: the identity pool's credentials (iam-simulate on the stack's poli
     assert.ok(!("refused" in claimed) && claimed.roleArn === model.roles.authenticated);
     assert.notStrictEqual(await request(model, claimed, "rum:PutRumEvents", monitor), "Allowed");
     assert.strictEqual(identityIdFor(model, SUB.B), crew.identityId);
+  });
+
+  it("S3 offers no condition key for an upload's size or content type (why the README says policy cannot limit them)", async () => {
+    const keys = await allowedContextKeysForRequest(
+      "s3",
+      "PutObject",
+      `${models.dev.bucketArn}/documents/x/passport.pdf`,
+      false,
+    );
+    assert.ok(keys.includes("s3:x-amz-server-side-encryption"), "the list is the action's own");
+    assert.deepStrictEqual(
+      keys.filter((k) => /content-type|content-length|size/.test(k)),
+      [],
+    );
   });
 });
