@@ -256,7 +256,7 @@ describe("components/identity-pool", () => {
         one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
       );
       assert.ok(
-        !JSON.stringify(bucketPolicy).includes(guest.arn),
+        !JSON.stringify(bucketPolicy).includes(String(guest.arn)),
         "guests are not let into the bucket",
       );
     });

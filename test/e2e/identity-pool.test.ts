@@ -200,6 +200,7 @@ describe("e2e: the identity pool's credentials (iam-simulate on the stack's poli
       "PutObject",
       `${models.dev.bucketArn}/documents/x/passport.pdf`,
       false,
+      undefined,
     );
     assert.ok(keys.includes("s3:x-amz-server-side-encryption"), "the list is the action's own");
     assert.deepStrictEqual(
