@@ -440,6 +440,16 @@ describe("reach: AppSync with API_KEY as an additional provider, limited by dire
 // ---------------------------------------------------------------------------------------------
 // 3. Identity pool with guests, guest role limited to CloudWatch RUM
 
+/** The pool role's inline policy with these statements. */
+function guestPolicy(role: StackResourceInput, statements: object[]): StackResourceInput {
+  return res(
+    TYPES_X.rolePolicy,
+    "rum-guest-policy",
+    { role: "rum-guest", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) },
+    { role: [urn(role)] },
+  );
+}
+
 function rumProgram(
   extra?: object,
   guestRoleArn: unknown = `arn:aws:iam::${ACCOUNT}:role/rum-guest`,
@@ -467,25 +477,14 @@ function rumProgram(
       ],
     }),
   });
-  const policy = res(
-    TYPES_X.rolePolicy,
-    "rum-guest-policy",
+  const policy = guestPolicy(role, [
     {
-      role: "rum-guest",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Action: "rum:PutRumEvents",
-            Resource: `arn:aws:rum:${REGION}:${ACCOUNT}:appmonitor/web`,
-          },
-          ...(extra ? [extra] : []),
-        ],
-      }),
+      Effect: "Allow",
+      Action: "rum:PutRumEvents",
+      Resource: `arn:aws:rum:${REGION}:${ACCOUNT}:appmonitor/web`,
     },
-    { role: [urn(role)] },
-  );
+    ...(extra ? [extra] : []),
+  ]);
   const attachment = res(
     TYPES_X.rolesAttachment,
     "rum-roles",
@@ -556,20 +555,9 @@ function travellerProgram(resources: string[], who: "authenticated" | "unauthent
     undefined,
     `arn:aws:iam::${ACCOUNT}:role/rum-guest`,
   );
-  const policy = res(
-    TYPES_X.rolePolicy,
-    "rum-guest-policy",
-    {
-      role: "rum-guest",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: resources },
-        ],
-      }),
-    },
-    { role: [urn(role)] },
-  );
+  const policy = guestPolicy(role, [
+    { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: resources },
+  ]);
   const roles = { [who]: `arn:aws:iam::${ACCOUNT}:role/rum-guest` };
   return [pool, role, policy, { ...attachment, props: { ...attachment.props, roles } }];
 }
