@@ -492,7 +492,7 @@ function identityPoolProblems(c: Partial<PlatformConfig>): Problem[] {
       path: ["identityPool", "enabled"],
       message: "needs identityProvider cognito (the identity pool trusts this stack's user pool)",
     });
-  if (c.corsAllowOrigins?.includes("*"))
+  if (c.corsAllowOrigins?.includes("*") || c.corsAllowOrigins?.length === 0)
     problems.push({
       path: ["corsAllowOrigins"],
       message: "must name the app's origins when identityPool is enabled (the bucket's CORS rule)",

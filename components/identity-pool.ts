@@ -53,7 +53,7 @@ export interface IdentityPoolArgs {
   tags?: Record<string, string>;
 }
 
-const RETENTION = (field: string, v: unknown) =>
+const retentionProblems = (field: string, v: unknown) =>
   Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3650
     ? []
     : [`${field}: expected a whole number of days from 1 to 3650, found ${JSON.stringify(v)}`];
@@ -64,10 +64,13 @@ export function validateIdentityPoolArgs(name: string, args: IdentityPoolArgs): 
   if (args.guestRole !== undefined)
     problems.push(...scopedRoleProblems("guestRole", args.guestRole));
   problems.push(...groupRoleProblems("groupRoles", args.groupRoles));
-  problems.push(...RETENTION("documentRetentionDays", args.documentRetentionDays));
-  problems.push(...RETENTION("boardingPassRetentionDays", args.boardingPassRetentionDays));
+  problems.push(...retentionProblems("documentRetentionDays", args.documentRetentionDays));
+  problems.push(...retentionProblems("boardingPassRetentionDays", args.boardingPassRetentionDays));
   if (args.noncurrentVersionDays !== undefined)
-    problems.push(...RETENTION("noncurrentVersionDays", args.noncurrentVersionDays));
+    problems.push(...retentionProblems("noncurrentVersionDays", args.noncurrentVersionDays));
+  // S3 refuses a CORS rule without an origin, and browsers need one to call the bucket.
+  if ((args.allowedOrigins ?? []).length === 0)
+    problems.push("allowedOrigins: expected at least one origin of the web app");
   (args.allowedOrigins ?? []).forEach((o, i) => {
     if (!/^https?:\/\/[^/*\s]+$/.test(o))
       problems.push(

@@ -98,10 +98,11 @@ describe("config: identityPool", () => {
     );
   });
 
-  it("refuses a * CORS origin with the identity pool on (the bucket's CORS rule names origins)", () => {
-    assert.deepStrictEqual(
-      problems({ enabled: true }, { corsAllowOrigins: ["*"] }).map((p) => p.key),
-      [`${PROJECT}:corsAllowOrigins`],
-    );
+  it("refuses a * or no CORS origin with the identity pool on (the bucket's CORS rule names origins)", () => {
+    for (const origins of [["*"], []])
+      assert.deepStrictEqual(
+        problems({ enabled: true }, { corsAllowOrigins: origins }).map((p) => p.key),
+        [`${PROJECT}:corsAllowOrigins`],
+      );
   });
 });

@@ -159,6 +159,11 @@ describe("components/identity-pool", () => {
       assert.ok(problems.some((p) => p.startsWith("groupRoles[1].actions[0]:")));
       assert.ok(problems.some((p) => p.startsWith("documentRetentionDays:")));
       assert.ok(problems.some((p) => p.startsWith("allowedOrigins[0]:")));
+      assert.ok(
+        validateIdentityPoolArgs("identity-pool", args({ allowedOrigins: [] })).includes(
+          "allowedOrigins: expected at least one origin of the web app",
+        ),
+      );
       await assert.rejects(
         runComponents(() => {
           new IdentityPool("bad", bad);
