@@ -12855,6 +12855,17 @@ function outsideReach(statements) {
   }
   return out;
 }
+var IDENTITY_ID_VARIABLE = "${cognito-identity.amazonaws.com:sub}";
+function ownIdentityScoped(s) {
+  if (s.effect !== "Allow" || !s.resource || s.resource.length === 0 || s.notAction) return false;
+  if (!(s.action ?? []).every((a) => a.toLowerCase().startsWith("s3:"))) return false;
+  return s.resource.every((arn) => {
+    const m = /^arn:[a-z-]+:s3:::[^/*?]+\/(.*)$/.exec(arn);
+    if (!m) return false;
+    const at = m[1].indexOf(`${IDENTITY_ID_VARIABLE}/`);
+    return at >= 0 && (at === 0 || m[1][at - 1] === "/") && !/[*?]/.test(m[1].slice(0, at));
+  });
+}
 function allowedActionNames(statements) {
   const names = /* @__PURE__ */ new Set();
   for (const s of statements) {
@@ -12979,7 +12990,7 @@ function onwardReach(statements, roles, seen) {
     const arn = knownString(rawProps(target.props).arn);
     if (arn === void 0 || !assumes2.some((s) => coversResource(s, arn))) continue;
     if (!assumableByPrincipals(target)) continue;
-    const next = roleReach(target, roles, /* @__PURE__ */ new Set([...seen, target]));
+    const next = roleReach(target, roles, void 0, /* @__PURE__ */ new Set([...seen, target]));
     if (next === "unknown" || next.length === 0) continue;
     const more = next.length > ONWARD_SHOWN ? `; and ${next.length - ONWARD_SHOWN} more` : "";
     out.push(
@@ -12988,11 +12999,11 @@ function onwardReach(statements, roles, seen) {
   }
   return out;
 }
-function roleReach(role, roles, seen = /* @__PURE__ */ new Set([role])) {
+function roleReach(role, roles, judged = () => true, seen = /* @__PURE__ */ new Set([role])) {
   const entry = roles.get(role);
   if (!entry) return "unknown";
   const paths = [
-    ...outsideReach(entry.statements),
+    ...outsideReach(entry.statements.filter(judged)),
     ...escalation(entry.statements),
     ...onwardReach(entry.statements, roles, seen)
   ];
@@ -16558,7 +16569,9 @@ function poolRoles(model) {
           who: grant.who,
           guests: grant.guests,
           role,
-          reach: roleReach(role, model.roles()),
+          // A signed-in identity's own folder (keyed by its identity id) is nobody else's data;
+          // guests are anyone, so their own folders still count (free storage for the world).
+          reach: roleReach(role, model.roles(), (s) => grant.guests || !ownIdentityScoped(s)),
           actions: statements ? allowedActionNames(statements.statements) : []
         });
       }
@@ -16574,7 +16587,7 @@ var poolSchema = configSchema({
 });
 var cognitoIdentityPoolUnauthenticated = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+  description: "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(

@@ -181,6 +181,26 @@ export function outsideReach(statements: Statement[]): string[] {
   return out;
 }
 
+/** The policy variable of an identity-pool session: the caller's own identity id. */
+export const IDENTITY_ID_VARIABLE = "${cognito-identity.amazonaws.com:sub}";
+
+/**
+ * True when an Allow reaches only the caller's own S3 objects: every resource is an object ARN
+ * whose key has the identity-pool identity id as a whole path segment, with no wildcard before
+ * it (`bucket/documents/${cognito-identity.amazonaws.com:sub}/*`). Each signed-in identity then
+ * reaches its own folder only, which is no one else's data.
+ */
+export function ownIdentityScoped(s: Statement): boolean {
+  if (s.effect !== "Allow" || !s.resource || s.resource.length === 0 || s.notAction) return false;
+  if (!(s.action ?? []).every((a) => a.toLowerCase().startsWith("s3:"))) return false;
+  return s.resource.every((arn) => {
+    const m = /^arn:[a-z-]+:s3:::[^/*?]+\/(.*)$/.exec(arn);
+    if (!m) return false;
+    const at = m[1].indexOf(`${IDENTITY_ID_VARIABLE}/`);
+    return at >= 0 && (at === 0 || m[1][at - 1] === "/") && !/[*?]/.test(m[1].slice(0, at));
+  });
+}
+
 /** Every action (as written) the role's Allows name, for messages about what it may do. */
 export function allowedActionNames(statements: Statement[]): string[] {
   const names = new Set<string>();
@@ -361,7 +381,7 @@ function onwardReach(
     const arn = knownString(rawProps(target.props).arn);
     if (arn === undefined || !assumes.some((s) => coversResource(s, arn))) continue;
     if (!assumableByPrincipals(target)) continue;
-    const next = roleReach(target, roles, new Set([...seen, target]));
+    const next = roleReach(target, roles, undefined, new Set([...seen, target]));
     if (next === "unknown" || next.length === 0) continue;
     const more = next.length > ONWARD_SHOWN ? `; and ${next.length - ONWARD_SHOWN} more` : "";
     out.push(
@@ -372,19 +392,20 @@ function onwardReach(
 }
 
 /**
- * Everything a role hands whoever holds it: data and code (`outsideReach`), identity escalation,
- * and what the roles it may assume reach. "unknown" when nothing is found while some document of
+ * Everything a role hands whoever holds it: data and code (`outsideReach` of the statements
+ * `judged` keeps), identity escalation, and what the roles it may assume reach. "unknown" when nothing is found while some document of
  * the role is not known (a known grant is a path whatever the unknown documents add).
  */
 export function roleReach(
   role: PolicyResource,
   roles: Map<PolicyResource, RoleStatements>,
+  judged: (s: Statement) => boolean = () => true,
   seen: Set<PolicyResource> = new Set([role]),
 ): string[] | "unknown" {
   const entry = roles.get(role);
   if (!entry) return "unknown";
   const paths = [
-    ...outsideReach(entry.statements),
+    ...outsideReach(entry.statements.filter(judged)),
     ...escalation(entry.statements),
     ...onwardReach(entry.statements, roles, seen),
   ];

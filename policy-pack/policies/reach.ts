@@ -15,7 +15,7 @@ import {
 import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
-import { allowedActionNames, ROLE, roleReach } from "../lib/role-reach";
+import { allowedActionNames, ownIdentityScoped, ROLE, roleReach } from "../lib/role-reach";
 import { StackIndex } from "../lib/stack-index";
 import { addTo, matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, knownString, nameOf, upperString } from "../lib/values";
@@ -250,7 +250,9 @@ function poolRoles(model: AccessModel): PoolRole[] {
           who: grant.who,
           guests: grant.guests,
           role,
-          reach: roleReach(role, model.roles()),
+          // A signed-in identity's own folder (keyed by its identity id) is nobody else's data;
+          // guests are anyone, so their own folders still count (free storage for the world).
+          reach: roleReach(role, model.roles(), (s) => grant.guests || !ownIdentityScoped(s)),
           actions: statements ? allowedActionNames(statements.statements) : [],
         });
       }
@@ -276,7 +278,7 @@ const poolSchema = configSchema({
 export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
   description:
-    "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+    "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(
