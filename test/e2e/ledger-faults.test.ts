@@ -7,15 +7,16 @@
  * sees the balance move by the credit exactly once and gets the original answer.
  */
 import * as assert from "assert";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { captureStdout } from "../../handlers/shared/testing";
 import { FaultProxy, Fault, Plan, startFaultProxy } from "./faults";
 import {
   Bundle,
   createTables,
+  creditEvent,
   Engine,
   FunctionSpec,
+  itemOf,
   loadBundle,
   saveEnv,
   stackModel,
@@ -77,19 +78,7 @@ describe("e2e: the loyalty ledger under faults (bundled loyalty function, dynali
     remainingMs = 10_000,
   ): Promise<APIGatewayProxyResult> {
     requests++;
-    const event = {
-      resource: "/loyalty/{customerId}/points",
-      path: `/loyalty/${customerId}/points`,
-      httpMethod: "POST",
-      headers: {},
-      pathParameters: { customerId },
-      requestContext: {
-        requestId: `fault-req-${requests}`,
-        identity: { userArn: "arn:aws:sts::111122223333:assumed-role/points-accrual-batch/s" },
-      },
-      body: JSON.stringify(body),
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEvent;
+    const event = creditEvent(customerId, body, `fault-req-${requests}`);
     // The function's log lines (an ERROR for each fault it answers 500 to) stay out of the
     // test output.
     const { result } = await captureStdout((): Promise<APIGatewayProxyResult> =>
@@ -101,13 +90,7 @@ describe("e2e: the loyalty ledger under faults (bundled loyalty function, dynali
     return result;
   }
 
-  /** The customer's item, read straight from the engine. */
-  const itemOf = async (customerId: string) =>
-    (
-      await engine.doc.send(
-        new GetCommand({ TableName: loyaltyTable.name, Key: { customerId }, ConsistentRead: true }),
-      )
-    ).Item;
+  const customerItem = (customerId: string) => itemOf(engine, loyaltyTable, { customerId });
 
   /** Retries as a client does: again after a 409 "in progress" or a 5xx, 100 ms apart. */
   async function retryUntilSettled(send: () => Promise<APIGatewayProxyResult>) {
@@ -164,7 +147,7 @@ describe("e2e: the loyalty ledger under faults (bundled loyalty function, dynali
     const replay = await credit(coldStart(), customerId, body);
     assert.strictEqual(replay.statusCode, 200, replay.body);
     assert.deepStrictEqual(JSON.parse(replay.body), answer);
-    const item = await itemOf(customerId);
+    const item = await customerItem(customerId);
     assert.strictEqual(item?.points, SEED + POINTS);
     assert.deepStrictEqual(Object.keys(item ?? {}).sort(), SETTLED_ATTRIBUTES);
   }

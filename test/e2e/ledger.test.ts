@@ -6,13 +6,15 @@
  * the number of credits (partial failures: ledger-faults.test.ts).
  */
 import * as assert from "assert";
-import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import {
   Bundle,
   createTables,
+  creditEvent,
   Engine,
   FunctionSpec,
+  itemOf,
   loadBundle,
   saveEnv,
   stackModel,
@@ -76,34 +78,17 @@ describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev sta
    */
   function credit(customerId: string, body: unknown): Promise<APIGatewayProxyResult> {
     requests++;
-    const event = {
-      resource: "/loyalty/{customerId}/points",
-      path: `/loyalty/${customerId}/points`,
-      httpMethod: "POST",
-      headers: {},
-      pathParameters: { customerId },
-      requestContext: {
-        requestId: `req-${requests}`,
-        identity: { userArn: "arn:aws:sts::111122223333:assumed-role/points-accrual-batch/s" },
-      },
-      body: JSON.stringify(
-        typeof body === "object" && body && "idempotencyKey" in body
-          ? { idempotencyKeyCreatedAt: createdAt, ...body }
-          : body,
-      ),
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEvent;
+    const sent =
+      typeof body === "object" && body && "idempotencyKey" in body
+        ? { idempotencyKeyCreatedAt: createdAt, ...body }
+        : body;
+    const event = creditEvent(customerId, sent, `req-${requests}`);
     return loyalty.handler(event, {
       awsRequestId: `aws-${requests}`,
       getRemainingTimeInMillis: () => 10_000,
     });
   }
-  const pointsOf = async (customerId: string) =>
-    (
-      await engine.doc.send(
-        new GetCommand({ TableName: loyaltyTable.name, Key: { customerId }, ConsistentRead: true }),
-      )
-    ).Item;
+  const pointsOf = (customerId: string) => itemOf(engine, loyaltyTable, { customerId });
   /** Every idempotency record (a Scan answers at most 1 MB a page). */
   const records = async () => {
     const items: Record<string, unknown>[] = [];
