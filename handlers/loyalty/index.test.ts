@@ -284,6 +284,21 @@ describe("handlers/loyalty", () => {
     assert.strictEqual(release?.ExpressionAttributeValues?.[":owner"], "attempt-1");
   });
 
+  it("answers 409 and leaves the mark when another attempt took the key over before it completed", async () => {
+    creditPath();
+    ddb
+      .on(UpdateCommand, {
+        TableName: KEYS,
+        ExpressionAttributeValues: { ":completed": "COMPLETED" },
+      })
+      .rejects(ccf());
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 409);
+    assert.match(String(bodyOf(res).message), /in progress/);
+    // The attempt that owns the key completes it and clears the mark; this one must not.
+    assert.ok(!updates().some((u) => String(u.UpdateExpression).startsWith("REMOVE")));
+  });
+
   it("answers the credit when only clearing the mark fails, and logs a warning", async () => {
     creditPath(600);
     ddb
