@@ -190,6 +190,13 @@ function howToDeclare(run: Run, urn: string, stackPolicy: boolean): string {
   return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
 }
 
+/** What the server would say for the finding: description, message, and on operations a hint. */
+function findingText(run: Run, message: string, target: string, stackPolicy: boolean): string {
+  const type = urnParts(target)?.type ?? "";
+  const hint = OPERATION_TYPES.has(type) ? `\n${howToDeclare(run, target, stackPolicy)}` : "";
+  return fullMessage(run.policy, message) + hint;
+}
+
 /** The reportViolation a wrapped policy gets. */
 function exemptingReport(run: Run, ownUrn: string | undefined, stackPolicy: boolean) {
   const report: ReportViolation = (message: string, urn?: string) => {
@@ -199,9 +206,7 @@ function exemptingReport(run: Run, ownUrn: string | undefined, stackPolicy: bool
       return;
     }
     run.findings.add(target);
-    const type = urnParts(target)?.type ?? "";
-    const hint = OPERATION_TYPES.has(type) ? `\n${howToDeclare(run, target, stackPolicy)}` : "";
-    const text = fullMessage(run.policy, message) + hint;
+    const text = findingText(run, message, target, stackPolicy);
     const exemption = exemptionFor(run, target);
     // The contract: an exempted finding is advisory, `exempted: …` first, then what it said.
     if (exemption) {
@@ -247,8 +252,9 @@ async function reportLegacyExemptions<A extends { getConfig: <T extends object>(
   for (const { message, urn } of silenced) {
     const target = urn ?? ownUrn;
     if (target === undefined || run.findings.has(target)) continue;
-    const text = `${exemptedLine({ source: "", inCode: false, reason })}\n${fullMessage(run.policy, message)}`;
-    run.report({ message: text, enforcementLevel: "advisory", urn });
+    const text = findingText(run, message, target, ownUrn === undefined);
+    const line = exemptedLine({ source: "", inCode: false, reason });
+    run.report({ message: `${line}\n${text}`, enforcementLevel: "advisory", urn });
   }
 }
 

@@ -1,0 +1,188 @@
+/**
+ * Exemptions over the analyzer protocol: the compiled pack started by the SDK's run-policy-pack
+ * server (tools/analyzer-client.ts), as the CLI drives it. A declaration resource, a tag and an
+ * org config entry each silence exactly their finding, which is still listed (advisory, first
+ * line `exempted: …`); expired, forbidden and reasonless declarations do not silence and get a
+ * diagnostic of sec1-x-exemption-declarations; a declaration that matches nothing is reported.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import {
+  AnalyzerResource,
+  AnalyzeResult,
+  PackClient,
+  startPack,
+} from "../../tools/analyzer-client";
+import { DECLARATIONS_POLICY, EXEMPTION_TYPE } from "../lib/exemptions";
+import { TYPES } from "../lib/stack-refs";
+
+const PACK_DIR = path.resolve(__dirname, "..");
+const PROJECT = "sec1-api-platform";
+const ROUTES = "sec1-a-http-route-authorization";
+const MFA = "sec1-a-user-pool-mfa";
+const REASON = "public health check, returns no data";
+
+function urnOf(type: string, name: string): string {
+  return `urn:pulumi:prod::${PROJECT}::${type}::${name}`;
+}
+
+function resource(type: string, name: string, properties: Record<string, unknown>) {
+  return { urn: urnOf(type, name), type, name, properties } as AnalyzerResource;
+}
+
+function daysFromToday(days: number): string {
+  const date = new Date();
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+const api = resource(TYPES.httpApi, "http", { protocolType: "HTTP", name: "http" });
+function openRoute(name: string, routeKey: string): AnalyzerResource {
+  return {
+    ...resource(TYPES.httpRoute, name, { apiId: "a1b2c3d4e5", routeKey }),
+    propertyDependencies: { apiId: [api.urn] },
+    dependencies: [api.urn],
+  };
+}
+const health = openRoute("route-health", "GET /health");
+const orders = openRoute("route-orders", "GET /orders");
+
+function declaration(name: string, props: Record<string, unknown>): AnalyzerResource {
+  return resource(EXEMPTION_TYPE, name, { policy: ROUTES, target: health.urn, ...props });
+}
+
+function of(result: AnalyzeResult, policy: string, urn?: string) {
+  return result.diagnostics.filter((d) => d.policy === policy && (!urn || d.urn === urn));
+}
+
+describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)", function () {
+  this.timeout(240_000);
+  let pack: PackClient;
+  let original: string;
+
+  before(async () => {
+    pack = await startPack(PACK_DIR, { stack: "prod", project: PROJECT, timeoutMs: 200_000 });
+    await pack.configure();
+    const [finding] = of(await pack.analyzeStack([api, health, orders]), ROUTES, health.urn);
+    assert.strictEqual(finding.level, "mandatory");
+    original = finding.message;
+  });
+  after(async () => {
+    await pack?.stop();
+  });
+
+  it("an in-code declaration with a reason silences exactly its finding, and lists it", async () => {
+    await pack.configure();
+    const until = daysFromToday(30);
+    const accept = declaration("health-public", { reason: REASON, until, ticket: "SEC-42" });
+    const result = await pack.analyzeStack([api, health, orders, accept]);
+    const [exempted] = of(result, ROUTES, health.urn);
+    assert.strictEqual(exempted.level, "advisory");
+    const [first, ...rest] = exempted.message.split("\n");
+    assert.strictEqual(first, `exempted: ${REASON}, until ${until}, SEC-42`);
+    assert.strictEqual(rest.join("\n"), original);
+    assert.deepStrictEqual(
+      of(result, ROUTES, orders.urn).map((d) => d.level),
+      ["mandatory"],
+    );
+    assert.deepStrictEqual(of(result, DECLARATIONS_POLICY), []);
+  });
+
+  for (const [why, props, config, problem] of [
+    ["an expired one", { reason: REASON, until: "2020-01-31" }, {}, /expired on 2020-01-31/],
+    ["one the org forbids", { reason: REASON }, { inCodeExemptions: "forbidden" }, /forbids/],
+    ["one without a reason", {}, {}, /reason must be a text of at least 10 characters/],
+    ["one with a short reason", { reason: "because" }, {}, /reason must be/],
+    ["one past the org's maximum", { reason: REASON }, { exemptionMaxDays: 90 }, /at most 90/],
+  ] as const) {
+    it(`${why} does not silence, and gets a diagnostic of its own`, async () => {
+      await pack.configure({ [ROUTES]: config });
+      const result = await pack.analyzeStack([api, health, orders, declaration("d", props)]);
+      assert.deepStrictEqual(
+        of(result, ROUTES, health.urn).map((d) => [d.level, d.message]),
+        [["mandatory", original]],
+      );
+      const problems = of(result, DECLARATIONS_POLICY);
+      assert.strictEqual(problems.length, 1, JSON.stringify(problems));
+      assert.match(problems[0].message, problem);
+      assert.strictEqual(problems[0].urn, urnOf(EXEMPTION_TYPE, "d"));
+    });
+  }
+
+  it("a declaration that matches no finding is reported as advisory", async () => {
+    await pack.configure();
+    const closed = {
+      ...openRoute("route-closed", "GET /closed"),
+      properties: { apiId: "a1b2c3d4e5", routeKey: "GET /closed", authorizationType: "AWS_IAM" },
+    };
+    const stale = resource(EXEMPTION_TYPE, "stale", {
+      policy: ROUTES,
+      target: closed.urn,
+      reason: REASON,
+    });
+    const problems = of(await pack.analyzeStack([api, closed, stale]), DECLARATIONS_POLICY);
+    assert.deepStrictEqual(
+      problems.map((d) => [d.level, d.urn]),
+      [["advisory", stale.urn]],
+    );
+    assert.match(problems[0].message, /'stale' matches no finding/);
+  });
+
+  it("a declaration aimed at a resource policy is reported: that policy cannot see it", async () => {
+    await pack.configure();
+    const pool = resource("aws:cognito/userPool:UserPool", "pool", { mfaConfiguration: "OFF" });
+    const aimed = resource(EXEMPTION_TYPE, "pool-mfa", {
+      policy: MFA,
+      target: pool.urn,
+      reason: REASON,
+    });
+    const problems = of(await pack.analyzeStack([pool, aimed]), DECLARATIONS_POLICY);
+    assert.strictEqual(problems.length, 1);
+    assert.match(problems[0].message, /checks one resource at a time .* sec1:accept:/);
+  });
+
+  it("a sec1:accept tag exempts a resource policy's finding in Analyze", async () => {
+    await pack.configure();
+    const tags = { [`sec1:accept:${MFA}`]: "testers enrol TOTP when they want" };
+    const pool = resource("aws:cognito/userPool:UserPool", "pool", { mfaConfiguration: "OFF" });
+    const [plain] = of(await pack.analyze(pool), MFA);
+    const tagged = { ...pool, properties: { ...pool.properties, tags } };
+    const [exempted] = of(await pack.analyze(tagged), MFA);
+    assert.strictEqual(exempted.level, "advisory");
+    assert.strictEqual(
+      exempted.message,
+      `exempted: ${tags[`sec1:accept:${MFA}`]}\n${plain.message}`,
+    );
+
+    const stale = { ...tagged, properties: { mfaConfiguration: "ON", tags } };
+    const problems = of(await pack.analyze(stale), DECLARATIONS_POLICY);
+    assert.deepStrictEqual(problems.length, 1);
+    assert.match(problems[0].message, /matches no finding/);
+  });
+
+  it("the org's config exempts by project/stack/name glob with its reason; old keys are listed", async () => {
+    await pack.configure({
+      [ROUTES]: { exemptions: [{ resource: `${PROJECT}/prod/route-health`, reason: REASON }] },
+    });
+    const result = await pack.analyzeStack([api, health, orders]);
+    assert.deepStrictEqual(
+      of(result, ROUTES).map((d) => [d.urn, d.level, d.message.split("\n")[0]]),
+      [
+        [health.urn, "advisory", `exempted: ${REASON}`],
+        [orders.urn, "mandatory", original.split("\n")[0]],
+      ],
+    );
+
+    await pack.configure({ [ROUTES]: { exemptRouteKeys: ["GET /health"] } });
+    const legacy = of(await pack.analyzeStack([api, health, orders]), ROUTES, health.urn);
+    assert.deepStrictEqual(
+      legacy.map((d) => [d.level, d.message]),
+      [
+        [
+          "advisory",
+          `exempted: listed in exemptRouteKeys of the org's policy config for ${ROUTES}\n${original}`,
+        ],
+      ],
+    );
+  });
+});
