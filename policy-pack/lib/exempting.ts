@@ -115,6 +115,9 @@ type Report = (info: Record<string, unknown>) => void;
 interface Run {
   policy: Policy;
   config: Record<string, unknown>;
+  /** The server's reportViolation, string form. */
+  raw: ReportViolation;
+  /** The same, object form (level and policy name of our choosing). */
   report: Report;
   /** Resource policy: the analyzed resource's tags. Stack policy: each resource's. */
   tagsOf(urn: string): Record<string, unknown>;
@@ -190,11 +193,18 @@ function howToDeclare(run: Run, urn: string, stackPolicy: boolean): string {
   return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
 }
 
-/** What the server would say for the finding: description, message, and on operations a hint. */
-function findingText(run: Run, message: string, target: string, stackPolicy: boolean): string {
+/** The policy's message, on operations with a line saying how to declare them. */
+function withHint(run: Run, message: string, target: string, stackPolicy: boolean): string {
   const type = urnParts(target)?.type ?? "";
-  const hint = OPERATION_TYPES.has(type) ? `\n${howToDeclare(run, target, stackPolicy)}` : "";
-  return fullMessage(run.policy, message) + hint;
+  return OPERATION_TYPES.has(type)
+    ? `${message}\n${howToDeclare(run, target, stackPolicy)}`
+    : message;
+}
+
+/** An exempted finding: advisory, the `exempted:` line, then what the server would have said. */
+function reportExempted(run: Run, line: string, said: string, urn: string | undefined): void {
+  const message = `${line}\n${fullMessage(run.policy, said)}`;
+  run.report({ message, enforcementLevel: "advisory", urn });
 }
 
 /** The reportViolation a wrapped policy gets. */
@@ -202,22 +212,16 @@ function exemptingReport(run: Run, ownUrn: string | undefined, stackPolicy: bool
   const report: ReportViolation = (message: string, urn?: string) => {
     const target = urn ?? ownUrn;
     if (typeof message !== "string" || target === undefined) {
-      run.report({ message: fullMessage(run.policy, String(message ?? "")), urn });
+      run.raw(message, urn);
       return;
     }
     run.findings.add(target);
-    const text = findingText(run, message, target, stackPolicy);
+    const said = withHint(run, message, target, stackPolicy);
     const exemption = exemptionFor(run, target);
     // The contract: an exempted finding is advisory, `exempted: …` first, then what it said.
-    if (exemption) {
-      run.report({
-        message: `${exemptedLine(exemption)}\n${text}`,
-        enforcementLevel: "advisory",
-        urn,
-      });
-    } else {
-      run.report({ message: text, urn });
-    }
+    if (exemption) reportExempted(run, exemptedLine(exemption), said, urn);
+    // The string form, so the server words it exactly as it would without the wrapper.
+    else run.raw(said, urn);
   };
   return report;
 }
@@ -252,9 +256,8 @@ async function reportLegacyExemptions<A extends { getConfig: <T extends object>(
   for (const { message, urn } of silenced) {
     const target = urn ?? ownUrn;
     if (target === undefined || run.findings.has(target)) continue;
-    const text = findingText(run, message, target, ownUrn === undefined);
     const line = exemptedLine({ source: "", inCode: false, reason });
-    run.report({ message: `${line}\n${text}`, enforcementLevel: "advisory", urn });
+    reportExempted(run, line, withHint(run, message, target, ownUrn === undefined), urn);
   }
 }
 
@@ -291,6 +294,7 @@ function wrapResource(policy: Policy, validate: ResourceValidation): ResourceVal
     const run: Run = {
       policy,
       config: readConfigOf(args),
+      raw: report,
       report: serverReport(report),
       tagsOf: (urn) => (urn === args.urn ? (tags ??= tagsOf(args.props)) : {}),
       declarations: () => new Map(),
@@ -325,6 +329,7 @@ function wrapStack(policy: Policy, validate: StackValidation): StackValidation {
     const run: Run = {
       policy,
       config: readConfigOf(args),
+      raw: report,
       report: serverReport(report),
       tagsOf: (urn) => tagsOf(resourceAt(urn)?.props),
       declarations: () => (declarations ??= declarationsIn(args.resources, policy.name)),
