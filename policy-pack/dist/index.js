@@ -16283,32 +16283,28 @@ function howToDeclare(run, urn, stackPolicy) {
   const inCode = stackPolicy ? `declare it in the program (acceptFinding("${p}", <resource>, { reason }), a ${EXEMPTION_TYPE} resource), or ` : TAGGABLE_OPERATIONS.has(urnParts(urn)?.type ?? "") ? `tag it ${TAG_PREFIX}${p} = <reason>, or ` : "";
   return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
 }
-function findingText(run, message, target, stackPolicy) {
+function withHint(run, message, target, stackPolicy) {
   const type = urnParts(target)?.type ?? "";
-  const hint = OPERATION_TYPES.has(type) ? `
-${howToDeclare(run, target, stackPolicy)}` : "";
-  return fullMessage(run.policy, message) + hint;
+  return OPERATION_TYPES.has(type) ? `${message}
+${howToDeclare(run, target, stackPolicy)}` : message;
+}
+function reportExempted(run, line, said, urn) {
+  const message = `${line}
+${fullMessage(run.policy, said)}`;
+  run.report({ message, enforcementLevel: "advisory", urn });
 }
 function exemptingReport(run, ownUrn, stackPolicy) {
   const report = (message, urn) => {
     const target = urn ?? ownUrn;
     if (typeof message !== "string" || target === void 0) {
-      run.report({ message: fullMessage(run.policy, String(message ?? "")), urn });
+      run.raw(message, urn);
       return;
     }
     run.findings.add(target);
-    const text = findingText(run, message, target, stackPolicy);
+    const said = withHint(run, message, target, stackPolicy);
     const exemption = exemptionFor(run, target);
-    if (exemption) {
-      run.report({
-        message: `${exemptedLine(exemption)}
-${text}`,
-        enforcementLevel: "advisory",
-        urn
-      });
-    } else {
-      run.report({ message: text, urn });
-    }
+    if (exemption) reportExempted(run, exemptedLine(exemption), said, urn);
+    else run.raw(said, urn);
   };
   return report;
 }
@@ -16330,10 +16326,8 @@ async function reportLegacyExemptions(run, args, validate, ownUrn) {
   for (const { message, urn } of silenced) {
     const target = urn ?? ownUrn;
     if (target === void 0 || run.findings.has(target)) continue;
-    const text = findingText(run, message, target, ownUrn === void 0);
     const line = exemptedLine({ source: "", inCode: false, reason });
-    run.report({ message: `${line}
-${text}`, enforcementLevel: "advisory", urn });
+    reportExempted(run, line, withHint(run, message, target, ownUrn === void 0), urn);
   }
 }
 function reportUnmatchedTag(run, urn, tags) {
@@ -16360,6 +16354,7 @@ function wrapResource(policy, validate) {
     const run = {
       policy,
       config: readConfigOf(args),
+      raw: report,
       report: serverReport(report),
       tagsOf: (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {},
       declarations: () => /* @__PURE__ */ new Map(),
@@ -16390,6 +16385,7 @@ function wrapStack(policy, validate) {
     const run = {
       policy,
       config: readConfigOf(args),
+      raw: report,
       report: serverReport(report),
       tagsOf: (urn) => tagsOf(resourceAt(urn)?.props),
       declarations: () => declarations ??= declarationsIn(args.resources, policy.name),
