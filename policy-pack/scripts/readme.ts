@@ -351,7 +351,7 @@ function exemptionsSection(): string[] {
     ...settings,
     "",
     "A declaration that is expired, malformed or refused by these rules does not silence its",
-    "finding and gets an advisory of `sec1-x-exemption-declarations`; so does one that matches no",
+    "finding and gets an advisory of the policy sec1-x-exemption-declarations; so does one that matches no",
     "finding. The older keys (`exemptResources`, `exemptRouteKeys`, `publicResources`,",
     "`publicFields`, `allowedPools`) still work; what they silence is listed as exempted too.",
     "",
