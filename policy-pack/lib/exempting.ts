@@ -288,22 +288,43 @@ function readConfigOf(args: { getConfig: <T extends object>() => T }): Record<st
   }
 }
 
+function newRun(
+  policy: Policy,
+  args: { getConfig: <T extends object>() => T },
+  report: ReportViolation,
+  tagsAt: (urn: string) => Record<string, unknown>,
+  declarations: () => Map<string, Declaration[]>,
+): Run {
+  return {
+    policy,
+    config: readConfigOf(args),
+    raw: report,
+    report: serverReport(report),
+    tagsOf: tagsAt,
+    declarations,
+    findings: new Set(),
+    said: new Set(),
+  };
+}
+
+/** Runs `then` after `result`, synchronously when the validation was (most are). */
+function after(result: Promise<void> | void, then: () => Promise<void> | void) {
+  return result && typeof result.then === "function" ? result.then(then) : then();
+}
+
+const NO_DECLARATIONS = () => new Map<string, Declaration[]>();
+
 function wrapResource(policy: Policy, validate: ResourceValidation): ResourceValidation {
-  const wrapped: ResourceValidation = async (args: ResourceValidationArgs, report) => {
+  const wrapped: ResourceValidation = (args: ResourceValidationArgs, report) => {
     let tags: Record<string, unknown> | undefined;
-    const run: Run = {
-      policy,
-      config: readConfigOf(args),
-      raw: report,
-      report: serverReport(report),
-      tagsOf: (urn) => (urn === args.urn ? (tags ??= tagsOf(args.props)) : {}),
-      declarations: () => new Map(),
-      findings: new Set(),
-      said: new Set(),
-    };
-    await validate(args, exemptingReport(run, args.urn, false));
-    await reportLegacyExemptions(run, args, validate, args.urn);
-    reportUnmatchedTag(run, args.urn, run.tagsOf(args.urn));
+    const tagsAt = (urn: string) => (urn === args.urn ? (tags ??= tagsOf(args.props)) : {});
+    const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
+    const unmatched = () => reportUnmatchedTag(run, args.urn, tagsAt(args.urn));
+    return after(validate(args, exemptingReport(run, args.urn, false)), () =>
+      legacyKeysIn(run.config).length > 0
+        ? reportLegacyExemptions(run, args, validate, args.urn).then(unmatched)
+        : unmatched(),
+    );
   };
   return keepTypeTag(validate, wrapped);
 }
@@ -321,28 +342,30 @@ function declarationsIn(resources: PolicyResource[], policy: string): Map<string
 }
 
 function wrapStack(policy: Policy, validate: StackValidation): StackValidation {
-  const wrapped: StackValidation = async (args: StackValidationArgs, report) => {
+  const wrapped: StackValidation = (args: StackValidationArgs, report) => {
     let byUrn: Map<string, PolicyResource> | undefined;
     let declarations: Map<string, Declaration[]> | undefined;
     const resourceAt = (urn: string) =>
       (byUrn ??= new Map(args.resources.map((r) => [r.urn, r]))).get(urn);
-    const run: Run = {
+    const run = newRun(
       policy,
-      config: readConfigOf(args),
-      raw: report,
-      report: serverReport(report),
-      tagsOf: (urn) => tagsOf(resourceAt(urn)?.props),
-      declarations: () => (declarations ??= declarationsIn(args.resources, policy.name)),
-      findings: new Set(),
-      said: new Set(),
+      args,
+      report,
+      (urn) => tagsOf(resourceAt(urn)?.props),
+      () => (declarations ??= declarationsIn(args.resources, policy.name)),
+    );
+    const unmatched = () => {
+      const key = `${TAG_PREFIX}${policy.name}`;
+      for (const r of args.resources) {
+        const tags = tagsOf(r.props);
+        if (key in tags) reportUnmatchedTag(run, r.urn, tags);
+      }
     };
-    await validate(args, exemptingReport(run, undefined, true));
-    await reportLegacyExemptions(run, args, validate, undefined);
-    const key = `${TAG_PREFIX}${policy.name}`;
-    for (const r of args.resources) {
-      const tags = tagsOf(r.props);
-      if (key in tags) reportUnmatchedTag(run, r.urn, tags);
-    }
+    return after(validate(args, exemptingReport(run, undefined, true)), () =>
+      legacyKeysIn(run.config).length > 0
+        ? reportLegacyExemptions(run, args, validate, undefined).then(unmatched)
+        : unmatched(),
+    );
   };
   return keepTypeTag(validate, wrapped);
 }

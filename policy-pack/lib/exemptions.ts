@@ -211,12 +211,25 @@ export function readGovernance(
   return { rules, problems };
 }
 
-/** The tags of a resource's props (inputs in Analyze, outputs in AnalyzeStack), or {}. */
+const NO_TAGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * The tags of a resource's props (inputs in Analyze, outputs in AnalyzeStack), or {}. Every
+ * stack policy looks at every resource's tags once: this reads the SDK proxy's target without
+ * the props cache of rawProps, whose entries would outnumber the lookups they save here.
+ */
 export function tagsOf(props: unknown): Record<string, unknown> {
-  const tags = rawProps(props).tags;
+  if (props === null || typeof props !== "object") return NO_TAGS;
+  let tags: unknown;
+  try {
+    const target = (props as Record<string, unknown>)["__getSpecialProxyTarget"] ?? props;
+    tags = (target as Record<string, unknown>).tags;
+  } catch {
+    return NO_TAGS;
+  }
   return tags !== null && typeof tags === "object" && !Array.isArray(tags)
     ? (tags as Record<string, unknown>)
-    : {};
+    : NO_TAGS;
 }
 
 /** The tag exemption of `policy` on a resource with `tags`, if it carries one. */
