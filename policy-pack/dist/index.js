@@ -16164,9 +16164,17 @@ function readGovernance(policy, config) {
   }
   return { rules, problems };
 }
+var NO_TAGS = Object.freeze({});
 function tagsOf(props) {
-  const tags = rawProps(props).tags;
-  return tags !== null && typeof tags === "object" && !Array.isArray(tags) ? tags : {};
+  if (props === null || typeof props !== "object") return NO_TAGS;
+  let tags;
+  try {
+    const target = props["__getSpecialProxyTarget"] ?? props;
+    tags = target.tags;
+  } catch {
+    return NO_TAGS;
+  }
+  return tags !== null && typeof tags === "object" && !Array.isArray(tags) ? tags : NO_TAGS;
 }
 function tagExemption(policy, tags) {
   const key = `${TAG_PREFIX}${policy}`;
@@ -16348,22 +16356,32 @@ function readConfigOf(args) {
     return {};
   }
 }
+function newRun(policy, args, report, tagsAt, declarations) {
+  return {
+    policy,
+    config: readConfigOf(args),
+    raw: report,
+    report: serverReport(report),
+    tagsOf: tagsAt,
+    declarations,
+    findings: /* @__PURE__ */ new Set(),
+    said: /* @__PURE__ */ new Set()
+  };
+}
+function after(result, then) {
+  return result && typeof result.then === "function" ? result.then(then) : then();
+}
+var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
 function wrapResource(policy, validate) {
-  const wrapped = async (args, report) => {
+  const wrapped = (args, report) => {
     let tags;
-    const run = {
-      policy,
-      config: readConfigOf(args),
-      raw: report,
-      report: serverReport(report),
-      tagsOf: (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {},
-      declarations: () => /* @__PURE__ */ new Map(),
-      findings: /* @__PURE__ */ new Set(),
-      said: /* @__PURE__ */ new Set()
-    };
-    await validate(args, exemptingReport(run, args.urn, false));
-    await reportLegacyExemptions(run, args, validate, args.urn);
-    reportUnmatchedTag(run, args.urn, run.tagsOf(args.urn));
+    const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
+    const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
+    const unmatched = () => reportUnmatchedTag(run, args.urn, tagsAt(args.urn));
+    return after(
+      validate(args, exemptingReport(run, args.urn, false)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, args.urn).then(unmatched) : unmatched()
+    );
   };
   return keepTypeTag(validate, wrapped);
 }
@@ -16378,27 +16396,28 @@ function declarationsIn(resources, policy) {
   return byTarget;
 }
 function wrapStack(policy, validate) {
-  const wrapped = async (args, report) => {
+  const wrapped = (args, report) => {
     let byUrn;
     let declarations;
     const resourceAt = (urn) => (byUrn ??= new Map(args.resources.map((r) => [r.urn, r]))).get(urn);
-    const run = {
+    const run = newRun(
       policy,
-      config: readConfigOf(args),
-      raw: report,
-      report: serverReport(report),
-      tagsOf: (urn) => tagsOf(resourceAt(urn)?.props),
-      declarations: () => declarations ??= declarationsIn(args.resources, policy.name),
-      findings: /* @__PURE__ */ new Set(),
-      said: /* @__PURE__ */ new Set()
+      args,
+      report,
+      (urn) => tagsOf(resourceAt(urn)?.props),
+      () => declarations ??= declarationsIn(args.resources, policy.name)
+    );
+    const unmatched = () => {
+      const key = `${TAG_PREFIX}${policy.name}`;
+      for (const r of args.resources) {
+        const tags = tagsOf(r.props);
+        if (key in tags) reportUnmatchedTag(run, r.urn, tags);
+      }
     };
-    await validate(args, exemptingReport(run, void 0, true));
-    await reportLegacyExemptions(run, args, validate, void 0);
-    const key = `${TAG_PREFIX}${policy.name}`;
-    for (const r of args.resources) {
-      const tags = tagsOf(r.props);
-      if (key in tags) reportUnmatchedTag(run, r.urn, tags);
-    }
+    return after(
+      validate(args, exemptingReport(run, void 0, true)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, void 0).then(unmatched) : unmatched()
+    );
   };
   return keepTypeTag(validate, wrapped);
 }
