@@ -12,6 +12,7 @@
  *   `{ policy, target: <URN>, reason, until?, ticket? }`.
  */
 import { matchesGlob, rawProps } from "./stack-refs";
+import { isUnknownValue } from "./values";
 
 /** The type token of a declaration resource. */
 export const EXEMPTION_TYPE = "sec1:policy:Exemption";
@@ -74,6 +75,12 @@ export function parseExemption(source: string, inCode: boolean, fields: unknown)
     unknown
   >;
   const { reason, until, ticket } = f;
+  const unknown = Object.entries({ reason, until, ticket }).find(([, v]) => isUnknownValue(v));
+  if (unknown) {
+    // A computed value is not known in a first preview: no guessing, and no silencing either.
+    const problem = `${unknown[0]} is not known during preview; give it a literal value`;
+    return { source, problem };
+  }
   if (!isText(reason) || reason.trim().length < MIN_REASON_LENGTH) {
     return {
       source,
