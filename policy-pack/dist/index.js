@@ -16059,6 +16059,11 @@ function validDate(value) {
 function parseExemption(source, inCode, fields) {
   const f = fields !== null && typeof fields === "object" ? fields : {};
   const { reason, until, ticket } = f;
+  const unknown = Object.entries({ reason, until, ticket }).find(([, v]) => isUnknownValue(v));
+  if (unknown) {
+    const problem = `${unknown[0]} is not known during preview; give it a literal value`;
+    return { source, problem };
+  }
   if (!isText(reason) || reason.trim().length < MIN_REASON_LENGTH) {
     return {
       source,
