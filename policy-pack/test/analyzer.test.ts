@@ -5,37 +5,13 @@
  * ConfigureStack, Analyze, AnalyzeStack. Policy config sent through Configure must change verdicts.
  */
 import * as assert from "assert";
-import * as path from "path";
 import { Policy } from "@pulumi/policy";
-import {
-  AnalyzerResource,
-  AnalyzeResult,
-  PackClient,
-  startPack,
-} from "../../tools/analyzer-client";
+import { AnalyzeResult, PackClient, startPack } from "../../tools/analyzer-client";
 import { allPolicies } from "../policies";
 import { TYPES } from "../lib/stack-refs";
+import { of, PACK_DIR, PROJECT, resource } from "./helpers/analyzer-resources";
 
-const PACK_DIR = path.resolve(__dirname, "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const PROJECT = "sec1-api-platform";
-
-function urnOf(type: string, name: string): string {
-  return `urn:pulumi:prod::${PROJECT}::${type}::${name}`;
-}
-
-function resource(
-  type: string,
-  name: string,
-  properties: Record<string, unknown>,
-): AnalyzerResource {
-  return { urn: urnOf(type, name), type, name, properties };
-}
-
-/** The diagnostics of one policy. */
-function of(result: AnalyzeResult, policy: string) {
-  return result.diagnostics.filter((d) => d.policy === policy);
-}
 
 /**
  * The first lines of advisory diagnostics that say `exempted: …` (what an exemption key leaves

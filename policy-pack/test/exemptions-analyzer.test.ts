@@ -6,29 +6,14 @@
  * diagnostic of sec1-x-exemption-declarations; a declaration that matches nothing is reported.
  */
 import * as assert from "assert";
-import * as path from "path";
-import {
-  AnalyzerResource,
-  AnalyzeResult,
-  PackClient,
-  startPack,
-} from "../../tools/analyzer-client";
+import { AnalyzerResource, PackClient, startPack } from "../../tools/analyzer-client";
 import { DECLARATIONS_POLICY, EXEMPTION_TYPE } from "../lib/exemptions";
 import { TYPES } from "../lib/stack-refs";
+import { of, PACK_DIR, PROJECT, resource, urnOf } from "./helpers/analyzer-resources";
 
-const PACK_DIR = path.resolve(__dirname, "..");
-const PROJECT = "sec1-api-platform";
 const ROUTES = "sec1-a-http-route-authorization";
 const MFA = "sec1-a-user-pool-mfa";
 const REASON = "public health check, returns no data";
-
-function urnOf(type: string, name: string): string {
-  return `urn:pulumi:prod::${PROJECT}::${type}::${name}`;
-}
-
-function resource(type: string, name: string, properties: Record<string, unknown>) {
-  return { urn: urnOf(type, name), type, name, properties } as AnalyzerResource;
-}
 
 function daysFromToday(days: number): string {
   const date = new Date();
@@ -49,10 +34,6 @@ const orders = openRoute("route-orders", "GET /orders");
 
 function declaration(name: string, props: Record<string, unknown>): AnalyzerResource {
   return resource(EXEMPTION_TYPE, name, { policy: ROUTES, target: health.urn, ...props });
-}
-
-function of(result: AnalyzeResult, policy: string, urn?: string) {
-  return result.diagnostics.filter((d) => d.policy === policy && (!urn || d.urn === urn));
 }
 
 describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)", function () {
