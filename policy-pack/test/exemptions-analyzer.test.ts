@@ -141,6 +141,25 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
     assert.match(problems[0].message, /matches no finding/);
   });
 
+  it("the org's config exempts a resource policy's finding in Analyze, by URN", async () => {
+    const pool = resource("aws:cognito/userPool:UserPool", "pool", { mfaConfiguration: "OFF" });
+    await pack.configure();
+    const [plain] = of(await pack.analyze(pool), MFA);
+    await pack.configure({
+      [MFA]: { exemptions: [{ resource: pool.urn, reason: REASON, ticket: "SEC-7" }] },
+    });
+    const [exempted] = of(await pack.analyze(pool), MFA);
+    assert.deepStrictEqual(
+      [exempted.level, exempted.message],
+      ["advisory", `exempted: ${REASON}, SEC-7\n${plain.message}`],
+    );
+    const other = resource("aws:cognito/userPool:UserPool", "other", { mfaConfiguration: "OFF" });
+    assert.deepStrictEqual(
+      of(await pack.analyze(other), MFA).map((d) => d.message.startsWith("exempted")),
+      [false],
+    );
+  });
+
   it("the org's config exempts by project/stack/name glob with its reason; old keys are listed", async () => {
     await pack.configure({
       [ROUTES]: { exemptions: [{ resource: `${PROJECT}/prod/route-health`, reason: REASON }] },
