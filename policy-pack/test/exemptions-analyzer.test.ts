@@ -52,6 +52,26 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
     await pack?.stop();
   });
 
+  it("a mandatory finding on an operation says how to declare it public by design", async () => {
+    const lastLine = original.split("\n").pop();
+    assert.match(lastLine!, /^If this operation is public by design: declare it in the program/);
+    assert.match(lastLine!, /acceptFinding\("sec1-a-http-route-authorization", <resource>/);
+    // A resource policy on a type without tags cannot see declarations: only the org can.
+    await pack.configure();
+    const route = resource(TYPES.httpRoute, "get-items", {
+      apiId: "a1b2c3d4e5",
+      routeKey: "GET /items",
+      authorizationType: "JWT",
+      authorizerId: "au1",
+    });
+    const [scopes] = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
+    assert.strictEqual(scopes.level, "mandatory");
+    assert.match(
+      scopes.message.split("\n").pop()!,
+      /^If this operation is public by design: have the org list 'get-items' in the exemptions of sec1-a-jwt-route-scopes/,
+    );
+  });
+
   it("an in-code declaration with a reason silences exactly its finding, and lists it", async () => {
     await pack.configure();
     const until = daysFromToday(30);
