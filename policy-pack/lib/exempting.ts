@@ -211,7 +211,8 @@ function reportExempted(run: Run, line: string, said: string, urn: string | unde
 function exemptingReport(run: Run, ownUrn: string | undefined, stackPolicy: boolean) {
   const report: ReportViolation = (message: string, urn?: string) => {
     const target = urn ?? ownUrn;
-    if (typeof message !== "string" || target === undefined) {
+    // Only a string finding on a resource can be exempted; anything else goes on as it came.
+    if (typeof message !== "string" || typeof target !== "string") {
       run.raw(message, urn);
       return;
     }

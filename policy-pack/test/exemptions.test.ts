@@ -226,6 +226,28 @@ describe("the exemption wrapper, called directly", () => {
     );
   });
 
+  it("passes odd reports through untouched instead of throwing", async () => {
+    const odd: StackValidationPolicy = {
+      name: "odd",
+      description: "odd reports",
+      enforcementLevel: "advisory",
+      validateStack: (_args, report) => {
+        report("stack-wide, no resource");
+        report("urn of the wrong kind", 42 as unknown as string);
+      },
+    };
+    const run = await runStackPolicy(withExemption(odd) as StackValidationPolicy, [], {
+      exemptions: [{ resource: "*/*/*", reason: REASON }],
+    });
+    assert.deepStrictEqual(
+      run.violations.map((v) => [v.message, v.urn]),
+      [
+        ["stack-wide, no resource", undefined],
+        ["urn of the wrong kind", 42],
+      ],
+    );
+  });
+
   it("wraps a policy without config schema and without exemptions to the same verdicts", async () => {
     const plain: ResourceValidationPolicy = {
       name: "demo",
