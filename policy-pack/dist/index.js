@@ -16309,7 +16309,7 @@ ${fullMessage(run.policy, said)}`;
 function exemptingReport(run, ownUrn, stackPolicy) {
   const report = (message, urn) => {
     const target = urn ?? ownUrn;
-    if (typeof message !== "string" || target === void 0) {
+    if (typeof message !== "string" || typeof target !== "string") {
       run.raw(message, urn);
       return;
     }
