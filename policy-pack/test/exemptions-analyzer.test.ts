@@ -161,6 +161,21 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
     assert.match(problems[0].message, /matches no finding/);
   });
 
+  it("a sec1:accept tag exempts a stack policy's finding too (AnalyzeStack reads outputs)", async () => {
+    await pack.configure();
+    const callers = "sec1-a-appsync-iam-callers";
+    const gql = resource(TYPES.graphQLApi, "graphql", { authenticationType: "AWS_IAM" });
+    const [plain] = of(await pack.analyzeStack([gql]), callers);
+    assert.ok(plain, "the untagged API has a finding");
+    const tags = { [`sec1:accept:${callers}`]: "callers are granted in the data account" };
+    const tagged = { ...gql, properties: { ...gql.properties, tags } };
+    const [exempted] = of(await pack.analyzeStack([tagged]), callers);
+    assert.deepStrictEqual(
+      [exempted.level, exempted.message],
+      ["advisory", `exempted: ${tags[`sec1:accept:${callers}`]}\n${plain.message}`],
+    );
+  });
+
   it("the org's config exempts a resource policy's finding in Analyze, by URN", async () => {
     const pool = resource("aws:cognito/userPool:UserPool", "pool", { mfaConfiguration: "OFF" });
     await pack.configure();
