@@ -89,7 +89,8 @@ const bookingsTable = new Table("bookings", {
   tags,
 });
 
-// One item per credit's idempotency key (Powertools' record: partition key `id`), expired by TTL.
+// One item per credit's idempotency key (partition key `id`), expired by TTL after the key's
+// retry window (handlers/loyalty/credits.ts).
 const idempotencyTable = new Table("loyalty-idempotency", {
   partitionKey: { name: "id" },
   ttlAttribute: "expiration",
@@ -108,10 +109,7 @@ const loyaltyFunction = new Function("loyalty", {
   },
   statements: [
     ...loyaltyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "LoyaltyTable"),
-    ...idempotencyTable.grant(
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      "IdempotencyTable",
-    ),
+    ...idempotencyTable.grant(["dynamodb:GetItem", "dynamodb:UpdateItem"], "IdempotencyTable"),
   ],
   reservedConcurrency: config.reservedConcurrency.loyalty,
   protect,

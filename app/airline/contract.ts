@@ -24,9 +24,14 @@ export const LOYALTY_POINTS_BODY_SCHEMA: Record<string, unknown> = {
     points: { type: "integer", minimum: 1, maximum: 100000 },
     reason: { type: "string", maxLength: 200 },
     idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,64}$" },
+    idempotencyKeyCreatedAt: {
+      type: "string",
+      pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$",
+    },
   },
-  // A credit without a key would apply again on every retry.
-  required: ["points", "idempotencyKey"],
+  // A credit without a key would apply again on every retry; the key's creation time bounds
+  // how long it may be retried (24 hours).
+  required: ["points", "idempotencyKey", "idempotencyKeyCreatedAt"],
   additionalProperties: false,
 };
 

@@ -243,7 +243,8 @@ describe("loyalty resolver", () => {
       {
         db: { send: async () => ({ Item: { customerId: USER, points: 62_000 } }) },
         tableName: "loyalty",
-        credit: () => Promise.reject(new Error("a GET never credits")),
+        keyTableName: "loyalty-idempotency",
+        leaseMs: 10_000,
         logger: createLogger({}, { write: () => undefined }),
       },
     );

@@ -1,56 +1,18 @@
 import * as assert from "assert";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import {
-  IdempotencyItemAlreadyExistsError,
-  IdempotencyItemNotFoundError,
-} from "@aws-lambda-powertools/idempotency";
-import {
-  BasePersistenceLayer,
-  IdempotencyRecord,
-} from "@aws-lambda-powertools/idempotency/persistence";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
-import {
-  Credit,
-  creditIdempotencyConfig,
-  handle,
-  handler,
-  idempotencyRefusal,
-  idempotentCredit,
-  remainingPointsFor,
-  tierFor,
-} from "./index";
-
-/**
- * Powertools' persistence contract kept in a Map, for unit tests only (the suite in test/e2e runs
- * the DynamoDB persistence layer on dynalite): a put over a live record fails as DynamoDB's
- * conditional put does.
- */
-class MemoryStore extends BasePersistenceLayer {
-  public readonly records = new Map<string, IdempotencyRecord>();
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const record = this.records.get(key);
-    if (!record) throw new IdempotencyItemNotFoundError();
-    return record;
-  }
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    if (existing && !existing.isExpired())
-      throw new IdempotencyItemAlreadyExistsError("exists", existing);
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
+import { KEY_HORIZON_SECONDS, LEASE_MARGIN_MS, RETRY_WINDOW_SECONDS, staleMarks } from "./credits";
+import { handle, handler, remainingPointsFor, tierFor } from "./index";
 
 const TABLE = "loyalty-table";
+const KEYS = "loyalty-idempotency-table";
+/** The service's clock in these tests, and a key created a minute before. */
+const NOW = Date.parse("2026-01-01T12:00:00Z");
+const CREATED_AT = "2026-01-01T11:59:00.000Z";
 const ddb = mockClient(DynamoDBDocumentClient);
 const caller = "arn:aws:sts::123456789012:assumed-role/appsync-loyalty-resolver/session";
 
@@ -77,7 +39,12 @@ function getEvent(): APIGatewayProxyEvent {
 
 /** A valid POST /loyalty/{customerId}/points event. */
 function postEvent(
-  body: unknown = { points: 500, reason: "flight LH123", idempotencyKey: "accrual-2026-01-01" },
+  body: unknown = {
+    points: 500,
+    reason: "flight LH123",
+    idempotencyKey: "accrual-2026-01-01",
+    idempotencyKeyCreatedAt: CREATED_AT,
+  },
 ): APIGatewayProxyEvent {
   return {
     ...getEvent(),
@@ -88,32 +55,52 @@ function postEvent(
   };
 }
 
-/** The credit settings as in Lambda, where the entry point registers the invocation's context. */
-function invocationConfig() {
-  const config = creditIdempotencyConfig();
-  config.registerLambdaContext({ getRemainingTimeInMillis: () => 10_000 } as Context);
-  return config;
-}
-
 let logs: string[] = [];
-let store = new MemoryStore();
 function deps() {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" }));
   return {
     db,
     tableName: TABLE,
-    credit: idempotentCredit(db, TABLE, store, invocationConfig(), () => new Date("2026-01-01")),
+    keyTableName: KEYS,
+    leaseMs: 10_000,
+    token: "attempt-1",
+    now: () => NOW,
     logger: createLogger({ service: "loyalty" }, { write: (l) => logs.push(l), level: "DEBUG" }),
   };
 }
 const KEY = "accrual-2026-01-01";
 const bodyOf = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
+const MARK = `credit#${Date.parse(CREATED_AT)}#${KEY}`;
+const ccf = () =>
+  Object.assign(new Error("The conditional request failed"), {
+    name: "ConditionalCheckFailedException",
+  });
+
+/** Every write succeeds; the credit's answer holds its mark (whatever key it was given). */
+function creditPath(pointsAfter = 500) {
+  ddb.on(UpdateCommand).resolves({});
+  ddb
+    .on(UpdateCommand, { ConditionExpression: "attribute_not_exists(#mark)" })
+    .callsFake((input: { ExpressionAttributeNames: Record<string, string> }) => ({
+      Attributes: { points: pointsAfter, [input.ExpressionAttributeNames["#mark"]]: pointsAfter },
+    }));
+}
+const updates = () => ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+/** The writes that add points to a customer's item. */
+const credits = () =>
+  updates().filter((u) => u.ConditionExpression === "attribute_not_exists(#mark)");
+/** The key's record as the default body binds it. */
+const record = (status: string, extra: Record<string, unknown> = {}) => ({
+  id: `loyalty-credit#cust-1#${KEY}`,
+  status,
+  request: JSON.stringify([500, "flight LH123", Date.parse(CREATED_AT)]),
+  ...extra,
+});
 
 describe("handlers/loyalty", () => {
   beforeEach(() => {
     ddb.reset();
     logs = [];
-    store = new MemoryStore();
   });
 
   it("derives the tier from points at the silver and gold thresholds", () => {
@@ -158,117 +145,218 @@ describe("handlers/loyalty", () => {
     assert.strictEqual(res.statusCode, 404);
   });
 
-  it("adds points with an atomic ADD and returns the new total", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { customerId: "cust-1", points: 100_400 } });
+  it("credits with one conditional UpdateItem that adds the points and marks the key", async () => {
+    creditPath(100_400);
     const res = await handle(postEvent(), deps());
-    assert.strictEqual(res.statusCode, 200);
+    assert.strictEqual(res.statusCode, 200, res.body);
     assert.deepStrictEqual(bodyOf(res), {
       customerId: "cust-1",
       points: 100_400,
       tier: "gold",
       remainingPoints: null,
     });
-    const input = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    assert.strictEqual(input.TableName, TABLE);
-    assert.deepStrictEqual(input.Key, { customerId: "cust-1" });
-    assert.match(String(input.UpdateExpression), /^ADD #points :points/);
-    assert.strictEqual(input.ExpressionAttributeValues?.[":points"], 500);
+    // Claim the key, credit and mark, complete the key, clear the mark.
+    assert.deepStrictEqual(
+      updates().map((u) => u.TableName),
+      [KEYS, TABLE, KEYS, TABLE],
+    );
+    const credit = updates()[1];
+    assert.deepStrictEqual(credit.Key, { customerId: "cust-1" });
+    assert.strictEqual(credit.ConditionExpression, "attribute_not_exists(#mark)");
+    assert.strictEqual(credit.ExpressionAttributeNames?.["#mark"], MARK);
+    assert.match(
+      String(credit.UpdateExpression),
+      /#points = if_not_exists\(#points, :zero\) \+ :points/,
+    );
+    assert.match(
+      String(credit.UpdateExpression),
+      /#mark = if_not_exists\(#points, :zero\) \+ :points/,
+    );
+    assert.strictEqual(credit.ExpressionAttributeValues?.[":points"], 500);
+    assert.strictEqual(updates()[2].ExpressionAttributeValues?.[":result"], 100_400);
   });
 
-  it("writes no idempotency data into the customer's item (its size must not grow per credit)", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
+  it("removes the mark last, never creating the customer's item", async () => {
+    creditPath();
     await handle(postEvent(), deps());
-    const input = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    assert.deepStrictEqual(Object.values(input.ExpressionAttributeNames ?? {}).sort(), [
-      "lastReason",
-      "points",
-      "updatedAt",
-    ]);
-    assert.strictEqual(input.ConditionExpression, undefined);
-    assert.strictEqual(store.records.size, 1);
+    const clear = updates()[3];
+    assert.strictEqual(clear.UpdateExpression, "REMOVE #m0");
+    assert.strictEqual(clear.ExpressionAttributeNames?.["#m0"], MARK);
+    assert.strictEqual(clear.ConditionExpression, "attribute_exists(#customerId)");
   });
 
-  it("answers a replayed key with the stored result and credits once", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
-    const d = deps();
-    const first = await handle(postEvent(), d);
-    const again = await handle(postEvent(), d);
-    assert.strictEqual(first.statusCode, 200);
-    assert.strictEqual(again.statusCode, 200);
-    assert.deepStrictEqual(bodyOf(again), bodyOf(first));
-    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 1);
+  it("claims the key for this attempt until its deadline, and a re-send of the claim passes", async () => {
+    creditPath();
+    await handle(postEvent(), deps());
+    const claim = updates()[0];
+    assert.deepStrictEqual(claim.Key, { id: `loyalty-credit#cust-1#${KEY}` });
+    assert.match(String(claim.ConditionExpression), /#owner = :owner/);
+    assert.strictEqual(claim.ExpressionAttributeValues?.[":owner"], "attempt-1");
+    assert.strictEqual(
+      claim.ExpressionAttributeValues?.[":leaseUntil"],
+      NOW + 10_000 + LEASE_MARGIN_MS,
+    );
+    // Kept past the retry window, then expired by the table's TTL.
+    assert.strictEqual(
+      claim.ExpressionAttributeValues?.[":expiration"],
+      Date.parse(CREATED_AT) / 1000 + KEY_HORIZON_SECONDS,
+    );
+  });
+
+  it("answers a completed key with its stored result and credits nothing", async () => {
+    creditPath();
+    ddb
+      .on(UpdateCommand, { TableName: KEYS, Key: { id: `loyalty-credit#cust-1#${KEY}` } })
+      .rejects(ccf());
+    ddb
+      .on(GetCommand, { TableName: KEYS })
+      .resolves({ Item: record("COMPLETED", { result: 777 }) });
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 200, res.body);
+    assert.strictEqual(bodyOf(res).points, 777);
+    assert.strictEqual(credits().length, 0);
   });
 
   it("keys records by customer and key: the same key credits two customers once each", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
-    const d = deps();
+    creditPath();
     const other = postEvent();
     other.pathParameters = { customerId: "cust-2" };
-    assert.strictEqual((await handle(postEvent(), d)).statusCode, 200);
-    assert.strictEqual((await handle(other, d)).statusCode, 200);
-    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 2);
+    assert.strictEqual((await handle(postEvent(), deps())).statusCode, 200);
+    assert.strictEqual((await handle(other, deps())).statusCode, 200);
+    assert.deepStrictEqual(
+      credits().map((c) => c.Key),
+      [{ customerId: "cust-1" }, { customerId: "cust-2" }],
+    );
+    assert.notDeepStrictEqual(updates()[0].Key, updates()[4].Key);
   });
 
   it("answers 409 when a key is reused with another body, without crediting", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { points: 500 } });
-    const d = deps();
-    await handle(postEvent(), d);
-    const res = await handle(
-      postEvent({ points: 9_999, reason: "flight LH123", idempotencyKey: KEY }),
-      d,
-    );
+    creditPath();
+    ddb.on(UpdateCommand, { TableName: KEYS }).rejects(ccf());
+    ddb.on(GetCommand, { TableName: KEYS }).resolves({
+      Item: { ...record("COMPLETED", { result: 1 }), request: "[9999,null,0]" },
+    });
+    const res = await handle(postEvent(), deps());
     assert.strictEqual(res.statusCode, 409);
     assert.match(String(bodyOf(res).message), /another body/);
-    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 1);
+    assert.strictEqual(credits().length, 0);
   });
 
-  it("answers 409 while the same key is still in progress", async () => {
-    let release: () => void = () => undefined;
+  it("answers 409 while another attempt holds the key, without crediting", async () => {
+    creditPath();
+    ddb.on(UpdateCommand, { TableName: KEYS }).rejects(ccf());
+    ddb.on(GetCommand, { TableName: KEYS }).resolves({ Item: record("PENDING") });
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 409);
+    assert.match(String(bodyOf(res).message), /in progress/);
+    assert.strictEqual(credits().length, 0);
+  });
+
+  it("takes the balance from the mark when the credit was already applied (a re-sent write)", async () => {
+    creditPath();
     ddb
-      .on(UpdateCommand)
-      .callsFake(() => new Promise((r) => (release = () => r({ Attributes: { points: 500 } }))));
-    const d = deps();
-    const first = handle(postEvent(), d);
-    // Let the first request save its "in progress" record and reach the table.
-    while (ddb.commandCalls(UpdateCommand).length === 0) await new Promise(setImmediate);
-    const second = await handle(postEvent(), d);
-    release();
-    assert.strictEqual(second.statusCode, 409);
-    assert.match(String(bodyOf(second).message), /in progress/);
-    assert.strictEqual((await first).statusCode, 200);
+      .on(UpdateCommand, { TableName: TABLE, ConditionExpression: "attribute_not_exists(#mark)" })
+      .rejects(ccf());
+    ddb.on(GetCommand, { TableName: TABLE }).resolves({ Item: { [MARK]: 4_242 } });
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 200, res.body);
+    assert.strictEqual(bodyOf(res).points, 4_242);
+    assert.strictEqual(credits().length, 1);
+    assert.strictEqual(updates()[2].ExpressionAttributeValues?.[":result"], 4_242);
+    assert.strictEqual(ddb.commandCalls(GetCommand)[0].args[0].input.ConsistentRead, true);
   });
 
-  it("forgets a key whose credit failed, so the client's retry credits", async () => {
+  it("answers 500 when a write fails and releases its claim, so the client's retry need not wait", async () => {
+    creditPath();
     ddb
-      .on(UpdateCommand)
-      .rejectsOnce(new Error("boom"))
-      .resolves({ Attributes: { points: 5 } });
-    const d = deps();
-    assert.strictEqual((await handle(postEvent(), d)).statusCode, 500);
-    assert.strictEqual((await handle(postEvent(), d)).statusCode, 200);
-    assert.strictEqual(ddb.commandCalls(UpdateCommand).length, 2);
+      .on(UpdateCommand, {
+        TableName: KEYS,
+        ExpressionAttributeValues: { ":completed": "COMPLETED" },
+      })
+      .rejects(new Error("boom"));
+    const res = await handle(postEvent(), deps());
+    assert.deepStrictEqual(
+      [res.statusCode, bodyOf(res)],
+      [500, { error: "internal", message: "internal error" }],
+    );
+    const release = updates().at(-1);
+    assert.strictEqual(release?.UpdateExpression, "SET #leaseUntil = :zero");
+    assert.strictEqual(release?.ExpressionAttributeValues?.[":owner"], "attempt-1");
   });
 
-  it("refuses a credit without idempotencyKey with 400, before any write", async () => {
-    const res = await handle(postEvent({ points: 5 }), deps());
+  it("answers 409 and leaves the mark when another attempt took the key over before it completed", async () => {
+    creditPath();
+    ddb
+      .on(UpdateCommand, {
+        TableName: KEYS,
+        ExpressionAttributeValues: { ":completed": "COMPLETED" },
+      })
+      .rejects(ccf());
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 409);
+    assert.match(String(bodyOf(res).message), /in progress/);
+    // The attempt that owns the key completes it and clears the mark; this one must not.
+    assert.ok(!updates().some((u) => String(u.UpdateExpression).startsWith("REMOVE")));
+  });
+
+  it("answers the credit when only clearing the mark fails, and logs a warning", async () => {
+    creditPath(600);
+    ddb
+      .on(UpdateCommand, { TableName: TABLE, UpdateExpression: "REMOVE #m0" })
+      .rejects(new Error("boom"));
+    const res = await handle(postEvent(), deps());
+    assert.strictEqual(res.statusCode, 200, res.body);
+    assert.strictEqual(bodyOf(res).points, 600);
+    assert.ok(logs.some((l) => JSON.parse(l).level === "WARN" && l.includes("not cleared")));
+  });
+
+  it("refuses a key created more than 24 hours ago with 400 retry_window_passed, before any write", async () => {
+    creditPath();
+    const old = new Date(NOW - RETRY_WINDOW_SECONDS * 1000 - 1).toISOString();
+    const res = await handle(
+      postEvent({ points: 5, idempotencyKey: KEY, idempotencyKeyCreatedAt: old }),
+      deps(),
+    );
     assert.strictEqual(res.statusCode, 400);
-    assert.strictEqual(bodyOf(res).field, "body.idempotencyKey");
+    assert.strictEqual(bodyOf(res).error, "retry_window_passed");
+    assert.strictEqual(bodyOf(res).field, "body.idempotencyKeyCreatedAt");
     assert.strictEqual(ddb.calls().length, 0);
-    assert.strictEqual(store.records.size, 0);
   });
 
-  it("never records a credit keyed by the customer alone, even if the schema let one through", async () => {
-    const credit = idempotentCredit(
-      { send: async () => ({ Attributes: { points: 1 } }) },
-      TABLE,
-      store,
-      invocationConfig(),
+  it("accepts a key at the last millisecond of its window and up to 5 minutes ahead", async () => {
+    creditPath();
+    for (const at of [NOW - RETRY_WINDOW_SECONDS * 1000, NOW + 5 * 60 * 1000]) {
+      const body = {
+        points: 5,
+        idempotencyKey: KEY,
+        idempotencyKeyCreatedAt: new Date(at).toISOString(),
+      };
+      assert.strictEqual((await handle(postEvent(body), deps())).statusCode, 200);
+    }
+  });
+
+  it("refuses a key created more than 5 minutes ahead of the service's clock", async () => {
+    const ahead = new Date(NOW + 5 * 60 * 1000 + 1).toISOString();
+    const res = await handle(
+      postEvent({ points: 5, idempotencyKey: KEY, idempotencyKeyCreatedAt: ahead }),
+      deps(),
     );
-    await assert.rejects(
-      credit({ customerId: "cust-1", points: 1 } as Credit),
-      (err: Error) => idempotencyRefusal(err)?.statusCode === 400,
-    );
-    assert.strictEqual(store.records.size, 0);
+    assert.strictEqual(res.statusCode, 400);
+    assert.strictEqual(bodyOf(res).field, "body.idempotencyKeyCreatedAt");
+    assert.strictEqual(ddb.calls().length, 0);
+  });
+
+  it("clears marks older than the key horizon along with its own, never younger ones", () => {
+    const at = (ms: number) => `credit#${ms}#some-key-${ms}`;
+    const horizon = KEY_HORIZON_SECONDS * 1000;
+    const item = {
+      customerId: "c",
+      points: 1,
+      [at(NOW - horizon - 2)]: 1,
+      [at(NOW - horizon + 1)]: 2,
+      [at(NOW - horizon - 1)]: 3,
+    };
+    assert.deepStrictEqual(staleMarks(item, NOW), [at(NOW - horizon - 2), at(NOW - horizon - 1)]);
   });
 
   for (const [what, body, field] of [
@@ -288,13 +376,26 @@ describe("handlers/loyalty", () => {
     ],
     ["a malformed idempotency key", { points: 1, idempotencyKey: "a b" }, "body.idempotencyKey"],
     ["no idempotency key", { points: 1 }, "body.idempotencyKey"],
+    ["no key creation time", { points: 1, idempotencyKey: KEY }, "body.idempotencyKeyCreatedAt"],
+    [
+      "a key creation time with an offset",
+      { points: 1, idempotencyKey: KEY, idempotencyKeyCreatedAt: "2026-01-01T12:00:00+01:00" },
+      "body.idempotencyKeyCreatedAt",
+    ],
+    [
+      "a key creation time that is no calendar date",
+      { points: 1, idempotencyKey: KEY, idempotencyKeyCreatedAt: "2026-02-30T25:00:00Z" },
+      "body.idempotencyKeyCreatedAt",
+    ],
   ] as const) {
     it(`answers 400 naming ${field} for ${what}, without touching the table`, async () => {
-      const res = await handle(postEvent(body), deps());
+      // Every other field valid: the refusal is for this one.
+      const sent =
+        what === "no key creation time" ? body : { idempotencyKeyCreatedAt: CREATED_AT, ...body };
+      const res = await handle(postEvent(sent), deps());
       assert.strictEqual(res.statusCode, 400);
       assert.strictEqual(bodyOf(res).field, field);
       assert.strictEqual(ddb.calls().length, 0);
-      assert.strictEqual(store.records.size, 0);
     });
   }
 
@@ -380,7 +481,7 @@ describe("handlers/loyalty", () => {
 
   it("answers every one of 400 malformed events without throwing and without a 500", async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({ Attributes: { points: 1 } });
+    creditPath(1);
     const paths = [
       "httpMethod",
       "resource",
@@ -399,7 +500,7 @@ describe("handlers/loyalty", () => {
       ...malformedEvents(
         postEvent() as never,
         paths,
-        ["points", "reason", "idempotencyKey"],
+        ["points", "reason", "idempotencyKey", "idempotencyKeyCreatedAt"],
         250,
         13,
       ),

@@ -1,23 +1,22 @@
 /**
  * Loyalty service behind the PRIVATE REST API (AWS_IAM auth, Lambda proxy integration, payload
  * v1): GET /loyalty/{customerId} answers points and tier; POST /loyalty/{customerId}/points adds
- * points atomically (UpdateItem ADD), exactly once per `idempotencyKey` (required).
+ * points exactly once per `idempotencyKey` (required, with the time the client created it).
  *
- * Idempotency is Powertools' (`@aws-lambda-powertools/idempotency`, DynamoDB persistence layer):
- * each key is its own item in IDEMPOTENCY_TABLE_NAME (partition key `id`, TTL attribute
- * `expiration`), never an attribute of the customer's item, so the customer's item keeps the same
- * size however many credits it receives. A replayed key answers the stored result (200); a key
- * still in progress, or reused with another body, answers 409.
+ * Exactly once also under partial failure (a failed write, a lost answer the SDK re-sends, a
+ * crash between writes): see ./credits. Each key has its own record in IDEMPOTENCY_TABLE_NAME
+ * (partition key `id`, TTL attribute `expiration`); the customer's item holds a mark only while
+ * a credit is in flight, so it keeps its size however many credits it receives. A retry of a
+ * key answers the original result (200); a key still in progress, or reused with another body,
+ * answers 409; a key created more than 24 hours ago answers 400 `retry_window_passed`.
  * Tables: LOYALTY_TABLE_NAME (partition key `customerId`), IDEMPOTENCY_TABLE_NAME.
  */
-import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
-import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
+import { randomUUID } from "crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod/mini";
-import { badRequest, conflict, forbidden, HttpError, notFound } from "../shared/errors";
+import { forbidden, HttpError, notFound } from "../shared/errors";
 import {
   correlationIdOf,
   errorResponse,
@@ -29,6 +28,7 @@ import {
 import { CUSTOMER_ID } from "../shared/ids";
 import { createLogger, Logger } from "../shared/logger";
 import { parseInput } from "../shared/validation";
+import { checkRetryWindow, creditOnce, LedgerDb } from "./credits";
 
 /** Tiers by points: gold from 100,000, silver from 50,000, bronze below. */
 export const TIER_THRESHOLDS = { silver: 50_000, gold: 100_000 } as const;
@@ -46,8 +46,8 @@ export function tierFor(points: number): Tier {
 /** An idempotency key: 8-64 letters, digits and `_ . : -` (a UUID fits). */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
 
-/** How long a key is remembered: a retry within a day answers the stored result. */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** When a key was created: UTC, to the second or finer, e.g. `2026-12-08T01:30:00.000Z`. */
+export const KEY_CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** The most points one request may add. */
 export const MAX_POINTS_PER_REQUEST = 100_000;
@@ -66,6 +66,11 @@ export const addPointsSchema = z.strictObject({
   reason: z.optional(z.string().check(z.maxLength(200))),
   // Required: without a key a retried request (client, API Gateway, network) credits again.
   idempotencyKey: z.string().check(z.regex(IDEMPOTENCY_KEY)),
+  // Required: it bounds the retry window (24 hours from it), after which the key is refused.
+  idempotencyKeyCreatedAt: z.string().check(
+    z.regex(KEY_CREATED_AT),
+    z.refine((t) => Number.isFinite(Date.parse(t)), "not a calendar date and time"),
+  ),
 });
 
 /** A validated add-points request. */
@@ -88,20 +93,20 @@ export function remainingPointsFor(points: number): number | null {
   );
 }
 
-/** The narrow DynamoDB client the handler needs (a DynamoDBDocumentClient, or a test double). */
-export interface LoyaltyDb {
-  send(
-    command: GetCommand | UpdateCommand,
-  ): Promise<{ Item?: Record<string, unknown>; Attributes?: Record<string, unknown> }>;
-}
-
 /** What {@link handle} needs besides the event. */
 export interface LoyaltyDeps {
-  db: LoyaltyDb;
+  /** The narrow DynamoDB client (a DynamoDBDocumentClient, or a test double). */
+  db: LedgerDb;
   tableName: string;
-  /** The idempotent credit (see {@link idempotentCredit}). */
-  credit: CreditFn;
+  /** The table of idempotency key records (IDEMPOTENCY_TABLE_NAME). */
+  keyTableName: string;
   logger: Logger;
+  /** How long this invocation may still run (ms): how long it holds a key it claims. */
+  leaseMs: number;
+  /** A token no other invocation uses: owns the keys this one claims. */
+  token?: string;
+  /** The clock (epoch ms). */
+  now?: () => number;
 }
 
 /** The view of a stored item (points default to 0 for a malformed item). */
@@ -115,97 +120,37 @@ export function viewOf(id: string, item: Record<string, unknown>): LoyaltyView {
   };
 }
 
-/**
- * The UpdateItem that adds points: `ADD` is atomic, so concurrent credits never lose points. It
- * writes only fixed attributes (points, updatedAt, lastReason): whatever makes a credit
- * idempotent lives in the idempotency table, so the item does not grow with every credit.
- */
-export function addPointsCommand(
-  tableName: string,
-  id: string,
-  input: Pick<AddPoints, "points" | "reason">,
-  now: Date,
-): UpdateCommand {
-  const names: Record<string, string> = { "#points": "points", "#updatedAt": "updatedAt" };
-  const values: Record<string, unknown> = { ":points": input.points, ":now": now.toISOString() };
-  let update = "ADD #points :points SET #updatedAt = :now";
-  if (input.reason !== undefined) {
-    names["#lastReason"] = "lastReason";
-    values[":reason"] = input.reason;
-    update += ", #lastReason = :reason";
-  }
-  return new UpdateCommand({
-    TableName: tableName,
-    Key: { customerId: id },
-    UpdateExpression: update,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-    ReturnValues: "ALL_NEW",
-  });
-}
-
-/** One credit, as the idempotent function sees it: who, how much, and the caller's key. */
-export interface Credit {
-  customerId: string;
-  idempotencyKey: string;
-  points: number;
-  reason?: string;
-}
-
-/** Applies one credit (not idempotent by itself). */
-export type CreditFn = (credit: Credit) => Promise<LoyaltyView>;
-
-/**
- * Powertools' settings for credits. The record's key hashes customer and key (one key may be
- * used by two customers); the payload hash covers points and reason, so a key reused with
- * another body is refused instead of answering the first body's result. `idempotencyKey && ...`
- * makes a missing key an error, never a record keyed by the customer alone.
- */
-export function creditIdempotencyConfig(): IdempotencyConfig {
-  return new IdempotencyConfig({
-    eventKeyJmesPath: "idempotencyKey && [customerId, idempotencyKey]",
-    payloadValidationJmesPath: "[points, reason]",
-    throwOnNoIdempotencyKey: true,
-    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
-  });
-}
-
-/**
- * The credit function made idempotent with Powertools: the first request for a key saves an
- * "in progress" record (a conditional PutItem), runs the credit and stores its answer; a replay
- * gets the stored answer without crediting; a concurrent duplicate gets
- * IdempotencyAlreadyInProgressError.
- */
-export function idempotentCredit(
-  db: LoyaltyDb,
-  tableName: string,
-  persistenceStore: BasePersistenceLayer,
-  config: IdempotencyConfig = creditIdempotencyConfig(),
-  now: () => Date = () => new Date(),
-): CreditFn {
-  const credit: CreditFn = async (c) => {
-    const out = await db.send(addPointsCommand(tableName, c.customerId, c, now()));
-    return viewOf(c.customerId, out.Attributes ?? {});
+/** POST /loyalty/{customerId}/points: the credit, once per key, or its original answer. */
+async function addPoints(
+  ev: Partial<APIGatewayProxyEvent>,
+  deps: LoyaltyDeps,
+  logger: Logger,
+): Promise<LoyaltyView> {
+  const { customerId: id } = parseInput(pathSchema, ev.pathParameters, "pathParameters");
+  const input = parseInput(addPointsSchema, parseJsonBody(ev.body, ev.isBase64Encoded), "body");
+  const now = (deps.now ?? Date.now)();
+  const createdAt = Date.parse(input.idempotencyKeyCreatedAt);
+  checkRetryWindow(createdAt, now);
+  if (!deps.keyTableName) throw new Error("IDEMPOTENCY_TABLE_NAME is not set");
+  const ledger = {
+    db: deps.db,
+    loyaltyTable: deps.tableName,
+    keyTable: deps.keyTableName,
+    warn: (message: string, detail: Record<string, unknown>) => logger.warn(message, detail),
   };
-  return makeIdempotent(credit, { persistenceStore, config, keyPrefix: "loyalty-credit" });
-}
-
-/** Powertools errors by name (their classes may come from another copy of the library). */
-const IDEMPOTENCY_CONFLICTS: Record<string, string> = {
-  IdempotencyAlreadyInProgressError: "a request with this idempotencyKey is still in progress",
-  IdempotencyValidationError: "this idempotencyKey was used with another body",
-};
-
-/** The 4xx an idempotency error stands for, or undefined (a fault: 500). */
-export function idempotencyRefusal(err: unknown): HttpError | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
-    const name = (e as { name?: unknown }).name;
-    if (typeof name === "string" && name in IDEMPOTENCY_CONFLICTS)
-      return conflict(IDEMPOTENCY_CONFLICTS[name]);
-    if (name === "IdempotencyKeyError") return badRequest("body.idempotencyKey", "required");
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
+  const points = await creditOnce(
+    ledger,
+    {
+      customerId: id,
+      idempotencyKey: input.idempotencyKey,
+      createdAt,
+      points: input.points,
+      reason: input.reason,
+    },
+    { token: deps.token ?? randomUUID(), now, leaseMs: deps.leaseMs },
+  );
+  logger.info("points added", { customerId: id, points: input.points });
+  return viewOf(id, { points });
 }
 
 /** The route of a v1 proxy event: "METHOD /resource/{template}". */
@@ -245,22 +190,8 @@ export async function handle(
         if (!out.Item) throw notFound(`customer ${id}`);
         return json(200, viewOf(id, out.Item), correlationId);
       }
-      case "POST /loyalty/{customerId}/points": {
-        const { customerId: id } = parseInput(pathSchema, ev.pathParameters, "pathParameters");
-        const input = parseInput(
-          addPointsSchema,
-          parseJsonBody(ev.body, ev.isBase64Encoded),
-          "body",
-        );
-        let view: LoyaltyView;
-        try {
-          view = await deps.credit({ customerId: id, ...input });
-        } catch (err) {
-          throw idempotencyRefusal(err) ?? err;
-        }
-        logger.info("points added", { customerId: id, points: input.points });
-        return json(200, view, correlationId);
-      }
+      case "POST /loyalty/{customerId}/points":
+        return json(200, await addPoints(ev, deps, logger), correlationId);
       default:
         throw new HttpError(404, "not_found", "no such route");
     }
@@ -274,31 +205,22 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 const baseLogger = createLogger({ service: "loyalty" });
-const config = creditIdempotencyConfig();
-let coldStart: { tableName: string; credit: CreditFn } | undefined;
 
-/** Reads the environment once, at the first invocation of the execution environment. */
-function fromEnvironment(): { tableName: string; credit: CreditFn } {
-  const tableName = process.env.LOYALTY_TABLE_NAME ?? "";
-  // Records: partition key `id`, TTL attribute `expiration` (the library's defaults).
-  const store = new DynamoDBPersistenceLayer({
-    tableName: process.env.IDEMPOTENCY_TABLE_NAME ?? "",
-  });
-  return { tableName, credit: idempotentCredit(client, tableName, store, config) };
-}
+/** How long an invocation holds a key when it cannot tell its deadline (API Gateway's 29 s). */
+export const DEFAULT_LEASE_MS = 30_000;
 
 /** The Lambda entry point. */
 export const handler = (
   event: APIGatewayProxyEvent,
   context?: Partial<Context>,
 ): Promise<APIGatewayProxyResult> => {
-  coldStart ??= fromEnvironment();
-  // An "in progress" record then expires with the invocation, so a timed-out credit can retry.
-  if (typeof context?.getRemainingTimeInMillis === "function")
-    config.registerLambdaContext(context as Context);
+  // Lambda ends the invocation at its deadline, so a claim lapses with it and a retry may go on.
+  const remaining = context?.getRemainingTimeInMillis?.();
   return handle(event, {
     db: client,
-    ...coldStart,
+    tableName: process.env.LOYALTY_TABLE_NAME ?? "",
+    keyTableName: process.env.IDEMPOTENCY_TABLE_NAME ?? "",
+    leaseMs: typeof remaining === "number" && remaining >= 0 ? remaining : DEFAULT_LEASE_MS,
     logger: context?.awsRequestId
       ? baseLogger.child({ awsRequestId: context.awsRequestId })
       : baseLogger,

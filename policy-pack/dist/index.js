@@ -14994,26 +14994,26 @@ function roleDocuments(props) {
     value: asRecord(p)?.policy
   }));
 }
-function overIamDocuments(check) {
+function overIamDocuments(check2) {
   return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(
       ({ cls, service }) => (0, import_policy6.validateResourceOfType)(cls, (resource, args, report) => {
         const props = rawProps(resource);
-        check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
+        check2(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
     ...ATTACHMENT_TYPES.map(
       ({ cls, service, property }) => (0, import_policy6.validateResourceOfType)(
         cls,
         (resource, args, report) => {
-          check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
+          check2(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
         }
       )
     ),
     (0, import_policy6.validateResourceOfType)(aws6.iam.Role, (role, args, report) => {
       const props = rawProps(role);
       const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
-      check("IAM Role", grantsOf(documents), args, report);
+      check2("IAM Role", grantsOf(documents), args, report);
     })
   );
 }
@@ -16654,8 +16654,476 @@ var policies15 = [
   cognitoIdentityPoolGuestTelemetry
 ];
 
+// lib/exemptions.ts
+var EXEMPTION_TYPE = "sec1:policy:Exemption";
+var TAG_PREFIX = "sec1:accept:";
+var DECLARATIONS_POLICY = "sec1-x-exemption-declarations";
+var MIN_REASON_LENGTH = 10;
+function isText(value) {
+  return typeof value === "string" && !/[\r\n]/.test(value);
+}
+function validDate(value) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = /* @__PURE__ */ new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+function parseExemption(source, inCode, fields) {
+  const f = fields !== null && typeof fields === "object" ? fields : {};
+  const { reason, until, ticket } = f;
+  const unknown = Object.entries({ reason, until, ticket }).find(([, v]) => isUnknownValue(v));
+  if (unknown) {
+    const problem = `${unknown[0]} is not known during preview; give it a literal value`;
+    return { source, problem };
+  }
+  if (!isText(reason) || reason.trim().length < MIN_REASON_LENGTH) {
+    return {
+      source,
+      problem: `reason must be a text of at least ${MIN_REASON_LENGTH} characters on one line (got ${describe(reason)})`
+    };
+  }
+  if (until !== void 0 && until !== "" && !(typeof until === "string" && validDate(until))) {
+    return { source, problem: `until must be a date YYYY-MM-DD (got ${describe(until)})` };
+  }
+  if (ticket !== void 0 && ticket !== "" && !(isText(ticket) && ticket.trim() !== "")) {
+    return { source, problem: `ticket must be a text on one line (got ${describe(ticket)})` };
+  }
+  const exemption = { source, inCode, reason: reason.trim() };
+  if (typeof until === "string" && until !== "") exemption.until = until;
+  if (typeof ticket === "string" && ticket.trim() !== "") exemption.ticket = ticket.trim();
+  return { exemption, source };
+}
+function describe(value) {
+  if (value === void 0) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function today(now = /* @__PURE__ */ new Date()) {
+  return now.toISOString().slice(0, 10);
+}
+function addDays(day, days) {
+  const date = /* @__PURE__ */ new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return today(date);
+}
+function refusal(exemption, rules, day) {
+  if (exemption.until !== void 0 && exemption.until < day) {
+    return `expired on ${exemption.until}`;
+  }
+  if (!exemption.inCode) return void 0;
+  if (rules.inCode === "forbidden") {
+    return "the org's policy config forbids in-code exemptions of this policy (inCodeExemptions: forbidden)";
+  }
+  if (rules.maxDays > 0) {
+    const limit = addDays(day, rules.maxDays);
+    if (exemption.until === void 0 || exemption.until > limit) {
+      return `the org's policy config allows in-code exemptions of this policy for at most ${rules.maxDays} days: set until to ${limit} or earlier (exemptionMaxDays: ${rules.maxDays})`;
+    }
+  }
+  return void 0;
+}
+function exemptedLine(exemption) {
+  const until = exemption.until ? `, until ${exemption.until}` : "";
+  const ticket = exemption.ticket ? `, ${exemption.ticket}` : "";
+  return `exempted: ${exemption.reason}${until}${ticket}`;
+}
+function urnParts(urn) {
+  if (!urn.startsWith("urn:pulumi:")) return void 0;
+  const parts = urn.slice("urn:pulumi:".length).split("::");
+  if (parts.length < 4) return void 0;
+  const [stack, project, type] = parts;
+  return { stack, project, type, name: parts.slice(3).join("::") };
+}
+function coversUrn(resource, urn) {
+  if (resource.startsWith("urn:")) return matchesGlob(urn, resource);
+  const parts = urnParts(urn);
+  const globs2 = resource.split("/");
+  if (!parts || globs2.length !== 3) return false;
+  return matchesGlob(parts.project, globs2[0]) && matchesGlob(parts.stack, globs2[1]) && matchesGlob(parts.name, globs2[2]);
+}
+function readOrgExemptions(policy, value) {
+  const entries = [];
+  const problems = [];
+  if (value === void 0) return { entries, problems };
+  if (!Array.isArray(value)) {
+    const source = `policy config of ${policy}: exemptions`;
+    return { entries, problems: [{ source, problem: "must be a list of entries" }] };
+  }
+  value.forEach((entry, i) => {
+    const source = `policy config of ${policy}: exemptions[${i}]`;
+    const resource = entry?.resource;
+    if (!isText(resource) || !(resource.startsWith("urn:") || resource.split("/").length === 3)) {
+      const problem = `resource must be a URN or a project/stack/name glob (got ${describe(resource)})`;
+      problems.push({ source, problem });
+      return;
+    }
+    const parsed2 = parseExemption(source, false, entry);
+    if ("problem" in parsed2) problems.push(parsed2);
+    else entries.push({ ...parsed2.exemption, resource });
+  });
+  return { entries, problems };
+}
+function readGovernance(policy, config) {
+  const problems = [];
+  const rules = { inCode: "allowed", maxDays: 0 };
+  const { inCodeExemptions: inCode, exemptionMaxDays: maxDays } = config;
+  if (inCode === "allowed" || inCode === "forbidden") rules.inCode = inCode;
+  else if (inCode !== void 0) {
+    const problem = `must be "allowed" or "forbidden" (got ${describe(inCode)}); in-code exemptions count as forbidden until it is fixed`;
+    problems.push({ source: `policy config of ${policy}: inCodeExemptions`, problem });
+    rules.inCode = "forbidden";
+  }
+  if (typeof maxDays === "number" && Number.isInteger(maxDays) && maxDays >= 0) {
+    rules.maxDays = maxDays;
+  } else if (maxDays !== void 0) {
+    const problem = `must be a whole number of days, 0 for no limit (got ${describe(maxDays)})`;
+    problems.push({ source: `policy config of ${policy}: exemptionMaxDays`, problem });
+  }
+  return { rules, problems };
+}
+var NO_TAGS = Object.freeze({});
+function tagsOf(props) {
+  if (props === null || typeof props !== "object") return NO_TAGS;
+  let tags;
+  try {
+    const target = props["__getSpecialProxyTarget"] ?? props;
+    tags = target.tags;
+  } catch {
+    return NO_TAGS;
+  }
+  return tags !== null && typeof tags === "object" && !Array.isArray(tags) ? tags : NO_TAGS;
+}
+function tagExemption(policy, tags) {
+  const key = `${TAG_PREFIX}${policy}`;
+  if (!(key in tags)) return void 0;
+  const fields = { reason: tags[key], until: tags[`${key}:until`], ticket: tags[`${key}:ticket`] };
+  return parseExemption(`tag '${key}'`, true, fields);
+}
+function readDeclaration(resource) {
+  const props = rawProps(resource.props);
+  const source = `declaration '${resource.name}'`;
+  const declaration = {
+    urn: resource.urn,
+    name: resource.name,
+    policy: props.policy,
+    target: props.target,
+    parsed: parseExemption(source, true, props)
+  };
+  return declaration;
+}
+
+// lib/exempting.ts
+var EXEMPTION_SETTINGS = {
+  exemptions: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: {
+        resource: {
+          type: "string",
+          description: "A URN (`*` wildcards) or project/stack/name globs."
+        },
+        reason: { type: "string", minLength: 10 },
+        until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+        ticket: { type: "string" }
+      },
+      required: ["resource", "reason"]
+    },
+    default: [],
+    description: "Findings of this policy the org accepts: each entry names a resource (a URN, or project/stack/name globs) with a reason, and optionally until (YYYY-MM-DD) and a ticket."
+  },
+  inCodeExemptions: {
+    type: "string",
+    enum: ["allowed", "forbidden"],
+    default: "allowed",
+    description: "Whether exemptions declared in a stack's program (sec1:accept tags, sec1:policy:Exemption resources) count for this policy."
+  },
+  exemptionMaxDays: {
+    type: "integer",
+    minimum: 0,
+    default: 0,
+    description: "0: no limit; N: an in-code exemption counts only with an until date at most N days from today."
+  }
+};
+var LEGACY_EXEMPTION_KEYS = [
+  "exemptResources",
+  "exemptRouteKeys",
+  "publicResources",
+  "publicFields",
+  "allowedPools"
+];
+var OPERATION_TYPES = /* @__PURE__ */ new Set([
+  "aws:apigatewayv2/route:Route",
+  "aws:apigateway/method:Method",
+  "aws:lambda/functionUrl:FunctionUrl",
+  "aws:appsync/graphQLApi:GraphQLApi"
+]);
+var TAGGABLE_OPERATIONS = /* @__PURE__ */ new Set(["aws:appsync/graphQLApi:GraphQLApi"]);
+var considered = /* @__PURE__ */ new Set();
+function rulesOf2(run) {
+  if (!run.rules) {
+    const { rules, problems } = readGovernance(run.policy.name, run.config);
+    const org = readOrgExemptions(run.policy.name, run.config.exemptions);
+    run.rules = { governance: rules, org: org.entries, problems: [...problems, ...org.problems] };
+  }
+  return run.rules;
+}
+function fullMessage(policy, message) {
+  return message ? `${policy.description}
+${message}` : policy.description;
+}
+function nameOfUrn(urn) {
+  return urnParts(urn)?.name ?? urn;
+}
+function sayProblem(run, what, urn) {
+  if (run.said.has(what)) return;
+  run.said.add(what);
+  run.report({ name: DECLARATIONS_POLICY, message: what, enforcementLevel: "advisory", urn });
+}
+function exemptionFor(run, urn) {
+  const { governance, org, problems } = rulesOf2(run);
+  run.day ??= today();
+  for (const p of problems) sayProblem(run, `${p.source} ${p.problem}`, void 0);
+  const candidates2 = org.filter((e) => coversUrn(e.resource, urn)).map((exemption) => ({ parsed: { exemption, source: exemption.source }, at: urn }));
+  const tag = tagExemption(run.policy.name, run.tagsOf(urn));
+  if (tag) candidates2.push({ parsed: tag, at: urn });
+  for (const d of run.declarations().get(urn) ?? []) {
+    considered.add(d.urn);
+    candidates2.push({ parsed: d.parsed, at: d.urn });
+  }
+  let accepted;
+  for (const { parsed: parsed2, at } of candidates2) {
+    const why = "problem" in parsed2 ? parsed2.problem : refusal(parsed2.exemption, governance, run.day);
+    if (why === void 0 && "exemption" in parsed2) accepted ??= parsed2.exemption;
+    else if (why !== void 0) {
+      const what = `${parsed2.source} does not exempt the finding of ${run.policy.name} on '${nameOfUrn(urn)}': ${why}`;
+      sayProblem(run, what, at);
+    }
+  }
+  return accepted;
+}
+function howToDeclare(run, urn, stackPolicy) {
+  const p = run.policy.name;
+  const org = `have the org list '${nameOfUrn(urn)}' in the exemptions of ${p}`;
+  const inCode = stackPolicy ? `declare it in the program (acceptFinding("${p}", <resource>, { reason }), a ${EXEMPTION_TYPE} resource), or ` : TAGGABLE_OPERATIONS.has(urnParts(urn)?.type ?? "") ? `tag it ${TAG_PREFIX}${p} = <reason>, or ` : "";
+  return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
+}
+function withHint(run, message, target, stackPolicy) {
+  const type = urnParts(target)?.type ?? "";
+  return OPERATION_TYPES.has(type) ? `${message}
+${howToDeclare(run, target, stackPolicy)}` : message;
+}
+function reportExempted(run, line, said, urn) {
+  const message = `${line}
+${fullMessage(run.policy, said)}`;
+  run.report({ message, enforcementLevel: "advisory", urn });
+}
+function exemptingReport(run, ownUrn, stackPolicy) {
+  const report = (message, urn) => {
+    const target = urn ?? ownUrn;
+    if (typeof message !== "string" || typeof target !== "string") {
+      run.raw(message, urn);
+      return;
+    }
+    run.findings.add(target);
+    const said = withHint(run, message, target, stackPolicy);
+    const exemption = exemptionFor(run, target);
+    if (exemption) reportExempted(run, exemptedLine(exemption), said, urn);
+    else run.raw(said, urn);
+  };
+  return report;
+}
+function legacyKeysIn(config) {
+  return LEGACY_EXEMPTION_KEYS.filter((k) => Array.isArray(config[k]) && config[k].length > 0);
+}
+async function reportLegacyExemptions(run, args, validate, ownUrn) {
+  const keys = legacyKeysIn(run.config);
+  if (keys.length === 0) return;
+  const without = { ...run.config };
+  for (const k of keys) without[k] = [];
+  const silenced = [];
+  const shadow = { ...args, getConfig: () => structuredClone(without) };
+  try {
+    await validate(shadow, (message, urn) => silenced.push({ message, urn }));
+  } catch {
+  }
+  const reason = `listed in ${keys.join(", ")} of the org's policy config for ${run.policy.name}`;
+  for (const { message, urn } of silenced) {
+    const target = urn ?? ownUrn;
+    if (target === void 0 || run.findings.has(target)) continue;
+    const line = exemptedLine({ source: "", inCode: false, reason });
+    reportExempted(run, line, withHint(run, message, target, ownUrn === void 0), urn);
+  }
+}
+function reportUnmatchedTag(run, urn, tags) {
+  if (run.findings.has(urn)) return;
+  const tag = tagExemption(run.policy.name, tags);
+  if (!tag) return;
+  const what = "problem" in tag ? `${tag.source} on '${nameOfUrn(urn)}' is malformed: ${tag.problem}` : `${tag.source} on '${nameOfUrn(urn)}' matches no finding: ${run.policy.name} reports nothing on it; remove the tag`;
+  sayProblem(run, what, urn);
+}
+function serverReport(report) {
+  return (info) => report(info);
+}
+function readConfigOf(args) {
+  try {
+    const value = args.getConfig();
+    return value !== null && typeof value === "object" ? value : {};
+  } catch {
+    return {};
+  }
+}
+function newRun(policy, args, report, tagsAt, declarations) {
+  return {
+    policy,
+    config: readConfigOf(args),
+    raw: report,
+    report: serverReport(report),
+    tagsOf: tagsAt,
+    declarations,
+    findings: /* @__PURE__ */ new Set(),
+    said: /* @__PURE__ */ new Set()
+  };
+}
+function after(result, then) {
+  return result && typeof result.then === "function" ? result.then(then) : then();
+}
+var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
+function wrapResource(policy, validate) {
+  const wrapped = (args, report) => {
+    let tags;
+    const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
+    const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
+    const unmatched = () => reportUnmatchedTag(run, args.urn, tagsAt(args.urn));
+    return after(
+      validate(args, exemptingReport(run, args.urn, false)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, args.urn).then(unmatched) : unmatched()
+    );
+  };
+  return keepTypeTag(validate, wrapped);
+}
+function declarationsIn(resources, policy) {
+  const byTarget = /* @__PURE__ */ new Map();
+  for (const r of resources) {
+    if (r.type !== EXEMPTION_TYPE) continue;
+    const d = readDeclaration(r);
+    if (d.policy !== policy || typeof d.target !== "string") continue;
+    byTarget.set(d.target, [...byTarget.get(d.target) ?? [], d]);
+  }
+  return byTarget;
+}
+function wrapStack(policy, validate) {
+  const wrapped = (args, report) => {
+    let byUrn;
+    let declarations;
+    const resourceAt = (urn) => (byUrn ??= new Map(args.resources.map((r) => [r.urn, r]))).get(urn);
+    const run = newRun(
+      policy,
+      args,
+      report,
+      (urn) => tagsOf(resourceAt(urn)?.props),
+      () => declarations ??= declarationsIn(args.resources, policy.name)
+    );
+    const unmatched = () => {
+      const key = `${TAG_PREFIX}${policy.name}`;
+      for (const r of args.resources) {
+        const tags = tagsOf(r.props);
+        if (key in tags) reportUnmatchedTag(run, r.urn, tags);
+      }
+    };
+    return after(
+      validate(args, exemptingReport(run, void 0, true)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, void 0).then(unmatched) : unmatched()
+    );
+  };
+  return keepTypeTag(validate, wrapped);
+}
+function keepTypeTag(original, wrapped) {
+  const type = original.__pulumiType;
+  if (type !== void 0) wrapped.__pulumiType = type;
+  return wrapped;
+}
+function withExemption(policy) {
+  const properties = { ...policy.configSchema?.properties ?? {}, ...EXEMPTION_SETTINGS };
+  const configSchema2 = { ...policy.configSchema ?? {}, properties };
+  const p = policy;
+  const wrapped = { ...policy, configSchema: configSchema2 };
+  if (p.validateResource) {
+    wrapped.validateResource = Array.isArray(p.validateResource) ? p.validateResource.map((v) => wrapResource(policy, v)) : wrapResource(policy, p.validateResource);
+  }
+  if (p.validateStack) wrapped.validateStack = wrapStack(policy, p.validateStack);
+  return wrapped;
+}
+function takeConsidered() {
+  const taken = new Set(considered);
+  considered.clear();
+  return taken;
+}
+function withExemptions(policies16, declarations) {
+  const wrapped = policies16.map(withExemption);
+  return [...wrapped, declarations(wrapped)];
+}
+
+// policies/exemption-declarations.ts
+function isResourcePolicy(policy) {
+  return policy.validateStack === void 0;
+}
+function problemOf(d, policies16, urns, wasConsidered) {
+  const target = policies16.get(typeof d.policy === "string" ? d.policy : "");
+  if (!target) {
+    return `policy must name a policy of this pack (got ${JSON.stringify(d.policy) ?? "nothing"})`;
+  }
+  if (typeof d.target !== "string" || !d.target.startsWith("urn:pulumi:")) {
+    return `target must be the URN of the resource the finding is on (got ${JSON.stringify(d.target) ?? "nothing"})`;
+  }
+  if (!urns.has(d.target)) return `target ${d.target} is not a resource of this stack`;
+  if ("problem" in d.parsed && !wasConsidered) return d.parsed.problem;
+  if (isResourcePolicy(target)) {
+    return `${target.name} checks one resource at a time (Analyze), where declaration resources are not visible, so this declaration cannot exempt it; on a resource with tags set the tag ${TAG_PREFIX}${target.name}, otherwise ask the org to list the resource in the exemptions of ${target.name}`;
+  }
+  return void 0;
+}
+function check(declarations, policies16, urns, report) {
+  const considered2 = takeConsidered();
+  for (const d of declarations) {
+    if (isUnknownValue(d.target) || isUnknownValue(d.policy)) continue;
+    const problem = problemOf(d, policies16, urns, considered2.has(d.urn));
+    if (problem) {
+      report(`Exemption declaration '${d.name}': ${problem}.`, d.urn);
+    } else if (!considered2.has(d.urn)) {
+      const message = `Exemption declaration '${d.name}' matches no finding: ${String(d.policy)} reports nothing on ${String(d.target)}; remove the declaration.`;
+      report({
+        message: `${declarationsPolicyDescription}
+${message}`,
+        enforcementLevel: "advisory",
+        urn: d.urn
+      });
+    }
+  }
+}
+var declarationsPolicyDescription = "Exemptions must carry a reason and name a finding that exists; the org decides which count.";
+function exemptionDeclarations(policies16) {
+  const byName = new Map(policies16.map((p) => [p.name, p]));
+  return {
+    name: DECLARATIONS_POLICY,
+    description: declarationsPolicyDescription,
+    enforcementLevel: "advisory",
+    ...sec1Metadata(
+      "X",
+      "low",
+      "Give each sec1:policy:Exemption a policy of this pack, the target's URN and a reason of at least 10 characters (until YYYY-MM-DD and ticket optional); remove declarations that match no finding; renew or remove expired ones.",
+      "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/core-concepts/",
+      ["exemptions"]
+    ),
+    validateStack: validateStackWith(EXEMPTION_TYPE, (args, report) => {
+      const declarations = args.resources.filter((r) => r.type === EXEMPTION_TYPE).map(readDeclaration);
+      const urns = new Set(args.resources.map((r) => r.urn));
+      check(declarations, byName, urns, report);
+    })
+  };
+}
+
 // policies/index.ts
-var allPolicies = [
+var sec1Policies = [
   ...policies3,
   ...policies5,
   ...policies12,
@@ -16672,6 +17140,7 @@ var allPolicies = [
   ...policies9,
   ...policies14
 ];
+var allPolicies = withExemptions(sec1Policies, exemptionDeclarations);
 
 // index.ts
 new import_policy12.PolicyPack("sec1-serverless-api-access", {

@@ -14,9 +14,11 @@ import { policies as tokenScopes } from "./token-scopes";
 import { policies as userPools } from "./user-pools";
 import { policies as waf } from "./waf";
 import { policies as reach } from "./reach";
+import { exemptionDeclarations } from "./exemption-declarations";
+import { withExemptions } from "../lib/exempting";
 
-/** Every policy of the pack, by practice: A, K, E, I, X. */
-export const allPolicies: Policies = [
+/** The SEC1 policies, by practice: A, K, E, I, X. */
+const sec1Policies: Policies = [
   ...authentication,
   ...identityProviders,
   ...tokenScopes,
@@ -33,3 +35,9 @@ export const allPolicies: Policies = [
   ...observability,
   ...waf,
 ];
+
+/**
+ * Every policy of the pack, each wrapped by the one exemption mechanism (lib/exempting.ts), and
+ * last the policy that checks exemption declarations.
+ */
+export const allPolicies: Policies = withExemptions(sec1Policies, exemptionDeclarations);

@@ -11,6 +11,7 @@ import { Policy } from "@pulumi/policy";
 import * as prettier from "prettier";
 import { allPolicies } from "../policies";
 import { BEYOND_PEERS, PARITY_COVERAGE, PEER_RULES, PeerRule } from "../lib/peer-rules";
+import { EXEMPTION_SETTINGS } from "../lib/exempting";
 
 /** Where the README lives. */
 export const README_PATH = path.resolve(__dirname, "..", "README.md");
@@ -180,6 +181,11 @@ export const COVERAGE: CoverageRow[] = [
     what: "AppSync introspection off and query depth limit in production",
     policies: ["sec1-x-appsync-hardening"],
   },
+  {
+    check: "X",
+    what: "Exemption declarations: a reason, a finding that exists, within the org's rules (docs/exemptions.md)",
+    policies: ["sec1-x-exemption-declarations"],
+  },
   ...PARITY_COVERAGE,
 ];
 
@@ -200,7 +206,8 @@ export function cell(text: string): string {
 
 function configCell(policy: Policy): string {
   const properties = policy.configSchema?.properties ?? {};
-  const keys = Object.keys(properties);
+  // Every policy has the exemption settings; the README describes them once, not per row.
+  const keys = Object.keys(properties).filter((k) => !(k in EXEMPTION_SETTINGS));
   if (keys.length === 0) return "-";
   return keys
     .map((key) => {
@@ -314,7 +321,40 @@ function introLines(pkg: { name: string; version: string }, policies: Policy[]):
     '{ "sec1-a-rest-method-authorization": { "enforcementLevel": "mandatory", "exemptResources": ["health-*"] } }',
     "```",
     "",
+    ...exemptionsSection(),
     "## Policies",
+  ];
+}
+
+/** How findings are accepted: the forms, the org's settings (on every policy), the report. */
+function exemptionsSection(): string[] {
+  const settings = Object.entries(EXEMPTION_SETTINGS).map(
+    ([key, p]) => `- \`${key}\` (default \`${JSON.stringify(p.default)}\`): ${p.description}`,
+  );
+  return [
+    "## Exemptions",
+    "",
+    "A finding of one policy on one resource can be accepted, with a reason (at least 10",
+    "characters), an optional `until` (YYYY-MM-DD) and an optional ticket. The pack still reports",
+    "it, as advisory, with the first line `exempted: <reason>[, until <date>][, <ticket>]` before",
+    "the original message. Three forms (the repository's docs/exemptions.md has examples):",
+    "",
+    "- in the org's policy config: `exemptions` of the policy, by URN or `project/stack/name` globs;",
+    "- in a stack's program, on a resource with tags: `sec1:accept:<policy>` = reason, with",
+    "  `sec1:accept:<policy>:until` and `sec1:accept:<policy>:ticket`; every policy sees these;",
+    "- in a stack's program, for any resource: a component resource of type `sec1:policy:Exemption`",
+    "  with inputs and registered outputs `{ policy, target: <URN>, reason, until?, ticket? }`. Only",
+    "  stack policies see it (a resource policy is given one resource at a time).",
+    "",
+    "Every policy also takes these settings, the org's rules for its exemptions:",
+    "",
+    ...settings,
+    "",
+    "A declaration that is expired, malformed or refused by these rules does not silence its",
+    "finding and gets an advisory of the policy sec1-x-exemption-declarations; so does one that matches no",
+    "finding. The older keys (`exemptResources`, `exemptRouteKeys`, `publicResources`,",
+    "`publicFields`, `allowedPools`) still work; what they silence is listed as exempted too.",
+    "",
   ];
 }
 

@@ -2,6 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { Policy } from "@pulumi/policy";
 import { allPolicies } from "../policies";
+import { EXEMPTION_SETTINGS } from "../lib/exempting";
+import { DECLARATIONS_POLICY } from "../lib/exemptions";
 import { COVERAGE, README_PATH, renderMarkdown, renderReadme } from "../scripts/readme";
 
 describe("policy-pack/README.md", () => {
@@ -21,7 +23,21 @@ describe("policy-pack/README.md", () => {
       assert.ok(row.includes(`| ${p.enforcementLevel} |`), `${p.name}: level`);
       assert.ok(row.includes(`| ${p.severity} |`), `${p.name}: severity`);
       for (const key of Object.keys(p.configSchema?.properties ?? {})) {
+        // The exemption settings every policy has are described once, in their own section.
+        if (key in EXEMPTION_SETTINGS) continue;
         assert.ok(row.includes(`\`${key}\``), `${p.name}: config key ${key}`);
+      }
+    }
+  });
+
+  it("describes the exemption settings every policy takes, once", () => {
+    const text = renderMarkdown();
+    const section = text.slice(text.indexOf("## Exemptions"), text.indexOf("## Policies"));
+    for (const key of Object.keys(EXEMPTION_SETTINGS)) {
+      assert.ok(section.includes(`- \`${key}\` (default`), key);
+      for (const p of allPolicies as Policy[]) {
+        if (p.name === DECLARATIONS_POLICY) continue;
+        assert.ok(key in (p.configSchema?.properties ?? {}), `${p.name} has no ${key}`);
       }
     }
   });

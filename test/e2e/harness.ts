@@ -14,7 +14,7 @@ import {
   DynamoDBClient,
   KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { buildHandlers } from "../../tools/build-handlers";
 import { ofType, ProgramRun, RegisteredResource, runKey, runStack } from "../helpers/harness";
 
@@ -230,4 +230,32 @@ export function saveEnv(): () => void {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
   };
+}
+
+/** The batch role's session ARN, as API Gateway reports an AWS_IAM caller. */
+const ACCRUAL_CALLER = "arn:aws:sts::111122223333:assumed-role/points-accrual-batch/s";
+
+/** POST /loyalty/{customerId}/points as API Gateway hands it to the function (AWS_IAM caller). */
+export function creditEvent(customerId: string, body: unknown, requestId: string) {
+  return {
+    resource: "/loyalty/{customerId}/points",
+    path: `/loyalty/${customerId}/points`,
+    httpMethod: "POST",
+    headers: {},
+    pathParameters: { customerId },
+    requestContext: { requestId, identity: { userArn: ACCRUAL_CALLER } },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+/** An item read straight from the engine (consistently: it must see the last write). */
+export async function itemOf(
+  engine: Engine,
+  table: TableSpec,
+  key: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  return (
+    await engine.doc.send(new GetCommand({ TableName: table.name, Key: key, ConsistentRead: true }))
+  ).Item;
 }

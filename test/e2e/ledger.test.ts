@@ -1,17 +1,20 @@
 /**
  * The loyalty ledger on a real DynamoDB engine: the bundled loyalty function, with the
  * environment the dev stack gives it, against dynalite holding the stack's tables. What the
- * issue asks of credits: none without a key, one per key also under a race, none lost under
- * concurrency, and a customer's item that does not grow with the number of credits.
+ * issue asks of credits: none without a key, none for a key past its retry window, one per key
+ * also under a race, none lost under concurrency, and a customer's item that does not grow with
+ * the number of credits (partial failures: ledger-faults.test.ts).
  */
 import * as assert from "assert";
-import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import {
   Bundle,
   createTables,
+  creditEvent,
   Engine,
   FunctionSpec,
+  itemOf,
   loadBundle,
   saveEnv,
   stackModel,
@@ -22,8 +25,8 @@ import {
 
 /**
  * Credits the 10,000-credit check applies. DynamoDB work is about 2 ms per request on dynalite
- * here and a credit is three requests (record, credit, result), so the full 10,000 take about a
- * minute: `npm test` runs 100 (the item's size is independent of the count, which the test
+ * here and a credit is four writes (claim the key, credit and mark, complete the key, clear the
+ * mark), so the full 10,000 take about a minute: `npm test` runs 100 (the item's size is independent of the count, which the test
  * checks), `LEDGER_CREDITS=10000 npm run test:e2e` runs them all.
  */
 const CREDITS = Number(process.env.LEDGER_CREDITS) || 100;
@@ -66,33 +69,26 @@ describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev sta
     restoreEnv?.();
   });
 
-  /** POST /loyalty/{customerId}/points as API Gateway hands it to the function (AWS_IAM caller). */
+  /** When the client created its keys (a retry keeps the key and this time). */
+  const createdAt = new Date().toISOString();
+
+  /**
+   * POST /loyalty/{customerId}/points as API Gateway hands it to the function (AWS_IAM caller);
+   * a body with a key and no creation time gets the suite's.
+   */
   function credit(customerId: string, body: unknown): Promise<APIGatewayProxyResult> {
     requests++;
-    const event = {
-      resource: "/loyalty/{customerId}/points",
-      path: `/loyalty/${customerId}/points`,
-      httpMethod: "POST",
-      headers: {},
-      pathParameters: { customerId },
-      requestContext: {
-        requestId: `req-${requests}`,
-        identity: { userArn: "arn:aws:sts::111122223333:assumed-role/points-accrual-batch/s" },
-      },
-      body: JSON.stringify(body),
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEvent;
+    const sent =
+      typeof body === "object" && body && "idempotencyKey" in body
+        ? { idempotencyKeyCreatedAt: createdAt, ...body }
+        : body;
+    const event = creditEvent(customerId, sent, `req-${requests}`);
     return loyalty.handler(event, {
       awsRequestId: `aws-${requests}`,
       getRemainingTimeInMillis: () => 10_000,
     });
   }
-  const pointsOf = async (customerId: string) =>
-    (
-      await engine.doc.send(
-        new GetCommand({ TableName: loyaltyTable.name, Key: { customerId }, ConsistentRead: true }),
-      )
-    ).Item;
+  const pointsOf = (customerId: string) => itemOf(engine, loyaltyTable, { customerId });
   /** Every idempotency record (a Scan answers at most 1 MB a page). */
   const records = async () => {
     const items: Record<string, unknown>[] = [];
@@ -128,6 +124,38 @@ describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev sta
     assert.deepStrictEqual([first.statusCode, again.statusCode], [200, 200]);
     assert.deepStrictEqual(JSON.parse(again.body), JSON.parse(first.body));
     assert.strictEqual((await pointsOf("c-replay"))?.points, 250);
+  });
+
+  it("refuses a key created more than 24 hours ago: 400 retry_window_passed, no points, no record", async () => {
+    const old = new Date(Date.now() - 24 * 3600 * 1000 - 1000).toISOString();
+    const body = { points: 10, idempotencyKey: "window-0001", idempotencyKeyCreatedAt: old };
+    const res = await credit("c-window", body);
+    assert.strictEqual(res.statusCode, 400);
+    assert.deepStrictEqual(
+      [JSON.parse(res.body).error, JSON.parse(res.body).field],
+      ["retry_window_passed", "body.idempotencyKeyCreatedAt"],
+    );
+    assert.strictEqual(await pointsOf("c-window"), undefined);
+    assert.ok(!(await records()).some((r) => String(r.id).includes("window-0001")));
+  });
+
+  it("clears a mark a dead attempt left past the key horizon with the next credit", async () => {
+    // What an invocation that died after crediting leaves, for a key created 25 hours ago.
+    const stale = `credit#${Date.now() - 25 * 3600 * 1000}#dead-attempt-key`;
+    await engine.doc.send(
+      new UpdateCommand({
+        TableName: loyaltyTable.name,
+        Key: { customerId: "c-stale" },
+        UpdateExpression: "SET #points = :p, #stale = :p",
+        ExpressionAttributeNames: { "#points": "points", "#stale": stale },
+        ExpressionAttributeValues: { ":p": 40 },
+      }),
+    );
+    const res = await credit("c-stale", { points: 2, idempotencyKey: "stale-0001" });
+    assert.strictEqual(res.statusCode, 200, res.body);
+    const item = await pointsOf("c-stale");
+    assert.strictEqual(item?.points, 42);
+    assert.deepStrictEqual(Object.keys(item ?? {}).sort(), ["customerId", "points", "updatedAt"]);
   });
 
   it("credits a key once when 20 identical requests race (the others: 409 in progress or 200)", async () => {
@@ -192,11 +220,13 @@ describe("e2e: the loyalty ledger on dynalite (bundled loyalty function, dev sta
     assert.ok(sizes[1] - sizes[0] <= 4, sizes.join(" -> "));
     const mine = (await records()).filter((r) => String(r.id).includes("loyalty-credit"));
     const now = Date.now() / 1000;
+    // Kept through the key's retry window (24 h from its creation) and the longest invocation
+    // that may still be finishing a request accepted at its end (15 min), then expired by TTL.
+    const horizon = Math.ceil(Date.parse(createdAt) / 1000) + 86_400 + 15 * 60;
     assert.ok(mine.length >= CREDITS, `${mine.length} records`);
     for (const r of mine) {
-      assert.ok(
-        typeof r.expiration === "number" && r.expiration > now && r.expiration <= now + 86_400 + 60,
-      );
+      assert.ok(typeof r.expiration === "number" && r.expiration > now, String(r.expiration));
+      assert.strictEqual(r.expiration, horizon);
       assert.strictEqual(r.status, "COMPLETED");
     }
   });

@@ -307,6 +307,12 @@ const session = (roleArn: string) =>
 const LAMBDA_CONTEXT = { awsRequestId: "e2e", getRemainingTimeInMillis: () => 10_000 };
 let keySeq = 0;
 const nextKey = () => `e2e-key-${String(++keySeq).padStart(6, "0")}`;
+/** A credit's body under a fresh key, created now (the loyalty API's retry window starts there). */
+const pointsBody = (points: number) => ({
+  points,
+  idempotencyKey: nextKey(),
+  idempotencyKeyCreatedAt: new Date().toISOString(),
+});
 
 /** A REST method, through the door and the loyalty function. */
 async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promise<string> {
@@ -316,7 +322,7 @@ async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promi
         method,
         SUB.B,
         session(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/anything`),
-        method === "POST" ? { points: 1, idempotencyKey: nextKey() } : undefined,
+        method === "POST" ? pointsBody(1) : undefined,
       ),
       LAMBDA_CONTEXT,
     );
@@ -326,7 +332,7 @@ async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promi
   const path = method === "GET" ? `/loyalty/${SUB.B}` : `/loyalty/${SUB.B}/points`;
   const decision = await restDoor(plant.model)(caller, method, path);
   if (decision !== "Allowed") return denied(`403 (${decision})`);
-  const body = method === "POST" ? { points: 1, idempotencyKey: nextKey() } : undefined;
+  const body = method === "POST" ? pointsBody(1) : undefined;
   const res = await plant.loyalty.handler(
     restEvent(method, SUB.B, session(caller.principalArn!), body),
     LAMBDA_CONTEXT,
@@ -523,7 +529,7 @@ async function seed(model: StackModel, plant: Plant): Promise<void> {
       (model.run.outputs as Outputs).privateApiInvokerRoleArns["points-accrual-batch"],
     );
     await plant.loyalty.handler(
-      restEvent("POST", SUB[who], batch, { points: 1000, idempotencyKey: nextKey() }),
+      restEvent("POST", SUB[who], batch, pointsBody(1000)),
       LAMBDA_CONTEXT,
     );
     const created = await plant.bookings.handler(

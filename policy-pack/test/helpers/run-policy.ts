@@ -56,6 +56,13 @@ export interface ReportedViolation {
   message: string;
   /** The URN passed to reportViolation (stack policies), if any. */
   urn?: string;
+  /**
+   * Set when the policy used the object form the server also takes (`{ message, urn, name,
+   * enforcementLevel }`; the exemption wrapper does): its level and policy name, if given.
+   * The object form's message is the whole text (the server adds no description to it).
+   */
+  level?: string;
+  policy?: string;
 }
 
 /** What a run of one policy produced. */
@@ -149,6 +156,17 @@ async function capture(
   body: (report: ReportViolation) => Promise<void> | void,
 ): Promise<PolicyRun> {
   const report: ReportViolation = (message: string, urn?: string) => {
+    if (message !== null && typeof message === "object") {
+      const info = message as { message?: string; urn?: string; name?: string };
+      const level = (message as { enforcementLevel?: string }).enforcementLevel;
+      run.violations.push({
+        message: String(info.message ?? ""),
+        ...(info.urn !== undefined ? { urn: info.urn } : {}),
+        ...(level !== undefined ? { level } : {}),
+        ...(info.name !== undefined ? { policy: info.name } : {}),
+      });
+      return;
+    }
     run.violations.push(urn === undefined ? { message } : { message, urn });
   };
   try {

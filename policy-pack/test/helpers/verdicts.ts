@@ -47,7 +47,9 @@ export async function verdicts(
     assert.deepStrictEqual(run.previewErrors, [], p.name);
     const level = String(config[p.name]?.enforcementLevel ?? p.enforcementLevel ?? "advisory");
     for (const v of run.violations) {
-      out.push({ policy: p.name, level, message: v.message, urn: v.urn ?? at });
+      // An exempted finding (object form) carries its own level, advisory.
+      const policy = v.policy ?? p.name;
+      out.push({ policy, level: v.level ?? level, message: v.message, urn: v.urn ?? at });
     }
   };
   for (const p of allPolicies as Policy[]) {
