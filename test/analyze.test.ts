@@ -1,7 +1,6 @@
 // npm run analyze: stack exports read as the CLI reads them, our pack driven once over the
 // analyzer protocol for every file, labels calibration, bad input and exit codes.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PackClient, startPack } from "../tools/analyzer-client";
@@ -9,6 +8,7 @@ import {
   AnalyzedStack,
   analyzeExports,
   calibrateOn,
+  exitStatus,
   jsonReport,
   parseArgs,
   readExports,
@@ -17,33 +17,17 @@ import {
 } from "../tools/analyze";
 import { readLabels } from "../tools/labels";
 import { fromStateValue, readStackExport, REDACTED_SECRET } from "../tools/stack-export";
+import { sarifLog } from "../tools/sarif";
 import { SIG, SIG_RESOURCE, SIG_SECRET } from "../tools/wire";
+import { runTool } from "./helpers/run-tool";
+import { sarifSchemaErrors } from "./helpers/sarif";
 
 const REPO = path.resolve(__dirname, "..");
 const FIXTURES = path.join(REPO, "test/fixtures/stack-exports");
 const fixture = (name: string) => path.join(FIXTURES, name);
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the tool the way `npm run analyze` does. */
-function analyze(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["-r", "./tools/esbuild-register.js", "tools/analyze.ts", ...args],
-      { cwd: REPO, env: { ...process.env, AWS_ACCESS_KEY_ID: "", PULUMI_ACCESS_TOKEN: "" } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const analyze = (...args: string[]) => runTool("analyze.ts", args);
 
 describe("analyze: reading stack exports", () => {
   it("skips deleted resources, sends Analyze the custom ones' inputs and AnalyzeStack every resource's outputs", () => {
@@ -241,6 +225,143 @@ describe("analyze: our pack over the analyzer protocol", function () {
       "urn",
     ]);
     assert.deepStrictEqual([finding.exempted, finding.exemption], [false, null]);
+  });
+});
+
+describe("analyze: reports of exempted findings (a test pack that exempts one finding per route)", function () {
+  this.timeout(120_000);
+  const JUSTIFICATION = "public by design for the status page, until 2027-01-31, SEC-42";
+  let pack: PackClient;
+  let result: Awaited<ReturnType<typeof analyzeExports>>;
+  const read = () => readExports([fixture("open-route.json"), fixture("iam-route.json")]).stacks;
+  before(async () => {
+    pack = await startPack(path.join(REPO, "test/fixtures/exempting-pack"), { dryRun: false });
+    result = await analyzeExports(pack, read(), undefined);
+  });
+  after(async () => pack?.stop());
+
+  it("reports an exempted finding as exempted, at its configured level, without its exempted: line", () => {
+    const exempted = result.stacks[0].findings.filter((f) => f.exempted);
+    assert.deepStrictEqual(
+      exempted.map((f) => [f.policy, f.level, f.name, f.message, f.exemption]),
+      [
+        [
+          "test-route-exempted",
+          "mandatory",
+          "orders-route",
+          "Route 'orders-route' must be authorized.",
+          { justification: JUSTIFICATION },
+        ],
+      ],
+    );
+  });
+
+  it("takes the configured level from the policy config the pack was given", async () => {
+    const config = { "test-route-exempted": { enforcementLevel: "advisory" as const } };
+    const advisory = await analyzeExports(pack, read(), config);
+    const f = advisory.stacks[0].findings.find((x) => x.exempted)!;
+    assert.strictEqual(f.level, "advisory");
+  });
+
+  it("never counts an exempted finding toward exit 1", async () => {
+    const config = { "test-route-mandatory": { enforcementLevel: "disabled" as const } };
+    const onlyExempted = await analyzeExports(pack, read(), config);
+    assert.ok(onlyExempted.stacks[0].findings.some((f) => f.exempted && f.level === "mandatory"));
+    assert.strictEqual(exitStatus({ ...onlyExempted, errors: [] }), 0);
+    assert.strictEqual(exitStatus({ ...result, errors: [] }), 1, "the mandatory one still fails");
+  });
+
+  it("lists it under its own Exempted heading with its justification", () => {
+    const text = renderStack(result.stacks[0], result.pack).join("\n");
+    assert.match(
+      text,
+      new RegExp(
+        "    Exempted:\n        - \\[mandatory\\]  test-route-exempted  \\(aws:apigatewayv2/route:Route: orders-route\\)\n" +
+          `          exempted: ${JUSTIFICATION}\n          Route 'orders-route' must be authorized\\.`,
+      ),
+    );
+    assert.match(text, /1 mandatory, 1 advisory, 1 exempted/);
+  });
+
+  it("writes SARIF that passes the SARIF 2.1.0 schema: one rule per policy, levels, locations, the suppression", () => {
+    const stacks = result.stacks.map((s) => ({
+      artifact: `exports/${path.basename(s.file)}`,
+      rootUrn: s.rootUrn,
+      findings: s.findings,
+    }));
+    const log = sarifLog(result.pack, stacks, { category: "analyze/" });
+    assert.deepStrictEqual(sarifSchemaErrors(log), []);
+    const run = log.runs[0];
+    assert.deepStrictEqual(
+      run.tool.driver.rules.map((r) => [
+        r.id,
+        r.defaultConfiguration,
+        r.help?.text,
+        r.helpUri,
+        r.properties["security-severity"],
+      ]),
+      [
+        [
+          "test-route-mandatory",
+          { level: "error" },
+          "Remove the route.",
+          "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
+          "8.0",
+        ],
+        [
+          "test-route-exempted",
+          { level: "error" },
+          "Declare an exemption with a reason.",
+          "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies.html",
+          "5.5",
+        ],
+        ["test-function-advisory", { level: "warning" }, undefined, undefined, "3.0"],
+      ],
+    );
+    const open = run.results.filter(
+      (r) => r.locations[0].physicalLocation.artifactLocation.uri === "exports/open-route.json",
+    );
+    const byRule = new Map(open.map((r) => [r.ruleId, r]));
+    assert.strictEqual(byRule.get("test-route-mandatory")!.level, "error");
+    assert.strictEqual(byRule.get("test-function-advisory")!.level, "warning");
+    const exempted = byRule.get("test-route-exempted")!;
+    assert.strictEqual(exempted.level, "error");
+    assert.deepStrictEqual(exempted.suppressions, [
+      { kind: "external", status: "accepted", justification: JUSTIFICATION },
+    ]);
+    assert.deepStrictEqual(exempted.locations[0], {
+      physicalLocation: {
+        artifactLocation: { uri: "exports/open-route.json" },
+        region: { startLine: 1 },
+      },
+      logicalLocations: [
+        {
+          name: "orders-route",
+          fullyQualifiedName:
+            "urn:pulumi:prod::orders-service::aws:apigatewayv2/route:Route::orders-route",
+          kind: "resource",
+        },
+      ],
+    });
+    assert.ok(!("suppressions" in byRule.get("test-route-mandatory")!));
+  });
+
+  it("turns a disabled policy into a rule that is not enabled", () => {
+    const config = { "test-function-advisory": { enforcementLevel: "disabled" as const } };
+    const log = sarifLog(result.pack, [], { category: "analyze/", policyConfig: config });
+    assert.deepStrictEqual(sarifSchemaErrors(log), []);
+    assert.deepStrictEqual(log.runs[0].tool.driver.rules[2].defaultConfiguration, {
+      enabled: false,
+      level: "none",
+    });
+  });
+
+  it("the schema check is real: a result at a level SARIF does not have is rejected", () => {
+    const log = sarifLog(result.pack, [], { category: "analyze/" }) as {
+      runs: { results: unknown[] }[];
+    };
+    log.runs[0].results.push({ ruleId: "x", level: "fatal", message: { text: "m" } });
+    assert.notDeepStrictEqual(sarifSchemaErrors(log), []);
   });
 });
 

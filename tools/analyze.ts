@@ -3,7 +3,7 @@
  * Pulumi CLI, backend or cloud account.
  *
  *   npm run -s analyze -- [--file] <export.json> ... [--policy-pack <dir>]
- *                          [--policy-pack-config <file.json>] [--json]
+ *                          [--policy-pack-config <file.json>] [--json] [--sarif <file>]
  *                          [--labels <labels.json>]
  *
  * Reads each `pulumi stack export` file (tools/stack-export.ts), starts the pack once and drives
@@ -13,6 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PackClient, PackInfo, PolicyConfig, startPack } from "./analyzer-client";
+import { commonFlag, CommonOptions, readFlags, runMain, say, UsageError } from "./cli";
 import { analyzeStack } from "./drive-pack";
 import {
   countFindings,
@@ -33,6 +34,7 @@ import {
   renderCalibration,
 } from "./labels";
 import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
+import { relativeUri, sarifLog } from "./sarif";
 import { ExportedStack, readStackExport, StackExportError } from "./stack-export";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -51,6 +53,9 @@ AnalyzeStack with every resource's outputs, parent and dependencies).
   --policy-pack-config <file>    policy config JSON, as the CLI's --policy-pack-config
   --json                         print one JSON object: every finding with its policy, level,
                                  severity, URN, type, name, message, remediation, URL and exemption
+  --sarif <file>                 also write SARIF 2.1.0 for GitHub code scanning to <file>:
+                                 one rule per policy, one result per finding (error when
+                                 mandatory, warning when advisory), exempted ones suppressed
   --labels <labels.json>         calibrate on labelled programs: per program caught / missed /
                                  blocked / undeclared-public, per policy, precision and recall
                                  (the labels file itself is skipped when it is also an input)
@@ -63,22 +68,12 @@ Exit status:
      a bad policy config or labels file, or a pack that fails to start`;
 
 /** Parsed command line. */
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends CommonOptions {
   files: string[];
-  policyPack: string;
-  policyPackConfig?: string;
-  json: boolean;
   labels?: string;
-  help: boolean;
 }
 
-/** A usage problem (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 /** Parses the command line; throws {@link UsageError} naming what is wrong. */
 export function parseArgs(argv: string[]): AnalyzeOptions {
@@ -88,41 +83,13 @@ export function parseArgs(argv: string[]): AnalyzeOptions {
     json: false,
     help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s) : [arg];
-    const take = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--file":
-      case "-f":
-        opts.files.push(path.resolve(take()));
-        break;
-      case "--policy-pack":
-        opts.policyPack = path.resolve(take());
-        break;
-      case "--policy-pack-config":
-        opts.policyPackConfig = path.resolve(take());
-        break;
-      case "--json":
-        opts.json = true;
-        break;
-      case "--labels":
-        opts.labels = path.resolve(take());
-        break;
-      case "--help":
-      case "-h":
-        opts.help = true;
-        break;
-      default:
-        if (arg.startsWith("-")) throw new UsageError(`unknown flag '${arg}'`);
-        opts.files.push(path.resolve(arg));
-    }
-  }
+  readFlags(argv, (flag, take, arg) => {
+    if (commonFlag(opts, flag, take)) return;
+    if (flag === "--file" || flag === "-f") opts.files.push(path.resolve(take()));
+    else if (flag === "--labels") opts.labels = path.resolve(take());
+    else if (arg.startsWith("-")) throw new UsageError(`unknown flag '${arg}'`);
+    else opts.files.push(path.resolve(arg));
+  });
   // A glob over a folder that holds the labels file passes it as an input too.
   opts.files = [...new Set(opts.files)].filter((f) => f !== opts.labels);
   if (!opts.help && opts.files.length === 0) throw new UsageError("no stack export file given");
@@ -135,6 +102,8 @@ export interface AnalyzedStack {
   stack: string;
   project: string;
   resources: number;
+  /** The root stack's URN (a stack-wide finding's resource). */
+  rootUrn: string;
   findings: Finding[];
 }
 
@@ -193,15 +162,14 @@ export async function analyzeExports(
       policyConfig,
       dryRun: false,
     });
+    const root = rootUrn(exported);
     analyzed.push({
       file,
       stack: exported.stack,
       project: exported.project,
       resources: exported.resources.length,
-      findings: toFindings(run.diagnostics, run.info, {
-        rootUrn: rootUrn(exported),
-        policyConfig,
-      }),
+      rootUrn: root,
+      findings: toFindings(run.diagnostics, run.info, { rootUrn: root, policyConfig }),
     });
   }
   return { pack: await pack.info(), stacks: analyzed };
@@ -264,9 +232,6 @@ export function calibrateOn(labels: Label[], stacks: AnalyzedStack[]) {
   };
 }
 
-/** Writes text to stdout, with a final newline. */
-const say = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-
 /** Reports an error on stderr. */
 const complain = (text: string) => process.stderr.write(`error: ${text}\n`);
 
@@ -286,8 +251,11 @@ function readInputs(opts: AnalyzeOptions) {
   }
 }
 
-/** The exit status of a run that read its inputs. */
-function exitStatus(result: AnalyzeResult, calibrated?: ReturnType<typeof calibrateOn>): number {
+/** The exit status of a run that read its inputs (exempted findings never count). */
+export function exitStatus(
+  result: AnalyzeResult,
+  calibrated?: ReturnType<typeof calibrateOn>,
+): number {
   if (result.errors.length) return 2;
   if (calibrated) {
     const unlabelledBlock = result.stacks.some(
@@ -332,6 +300,7 @@ export async function main(argv: string[]): Promise<number> {
     await pack?.stop();
   }
   const calibrated = inputs.labels ? calibrateOn(inputs.labels, result.stacks) : undefined;
+  if (opts.sarif) writeSarif(opts.sarif, result, inputs.policyConfig);
   if (opts.json) say(JSON.stringify(jsonReport(result, calibrated?.calibration), null, 2));
   else printHuman(result, calibrated);
   return exitStatus(result, calibrated);
@@ -354,12 +323,19 @@ function printHuman(result: AnalyzeResult, calibrated?: ReturnType<typeof calibr
   );
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.stdout.write("", () => process.exit(code)),
-    (err: unknown) => {
-      process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exit(2);
-    },
-  );
+/** Writes the SARIF log; each result points at its stack's export file. */
+function writeSarif(
+  file: string,
+  result: AnalyzeResult,
+  policyConfig: Record<string, PolicyConfig> | undefined,
+) {
+  const stacks = result.stacks.map((s) => ({
+    artifact: relativeUri(s.file),
+    rootUrn: s.rootUrn,
+    findings: s.findings,
+  }));
+  const log = sarifLog(result.pack, stacks, { category: "analyze/", policyConfig });
+  fs.writeFileSync(file, `${JSON.stringify(log, null, 2)}\n`);
 }
+
+if (require.main === module) runMain(main);

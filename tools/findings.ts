@@ -82,8 +82,14 @@ export function toFindings(
   });
 }
 
+/** What the human report needs of a finding (the --json form has it too). */
+export type ShownFinding = Pick<
+  Finding,
+  "policy" | "level" | "type" | "name" | "message" | "exempted" | "exemption"
+>;
+
 /** Counts for a summary line. */
-export function countFindings(findings: Finding[]): {
+export function countFindings(findings: ShownFinding[]): {
   mandatory: number;
   advisory: number;
   exempted: number;
@@ -98,7 +104,10 @@ export function countFindings(findings: Finding[]): {
  * finding as `- [level]  policy  (type: name)` with its message indented under it, mandatory
  * first; exempted findings under their own "Exempted" heading with their justification.
  */
-export function renderPolicies(pack: { name: string; version: string }, findings: Finding[]) {
+export function renderPolicies(
+  pack: { name: string; version: string },
+  findings: ShownFinding[],
+): string[] {
   const { mandatory, advisory, exempted } = countFindings(findings);
   const label = `${pack.name}@v${pack.version}`;
   const lines = ["Policies:"];
@@ -110,9 +119,9 @@ export function renderPolicies(pack: { name: string; version: string }, findings
     `    ${mandatory ? "❌" : "⚠️ "} ${label}: ${mandatory} mandatory, ${advisory} advisory` +
       (exempted ? `, ${exempted} exempted` : ""),
   );
-  const line = (f: Finding) => `        - [${f.level}]  ${f.policy}  (${f.type}: ${f.name})`;
+  const line = (f: ShownFinding) => `        - [${f.level}]  ${f.policy}  (${f.type}: ${f.name})`;
   const body = (text: string) => text.split("\n").map((l) => `          ${l}`);
-  const order = (f: Finding) => (f.level === "mandatory" ? 0 : 1);
+  const order = (f: ShownFinding) => (f.level === "mandatory" ? 0 : 1);
   const open = findings.filter((f) => !f.exempted).sort((a, b) => order(a) - order(b));
   for (const f of open) lines.push(line(f), ...body(f.message));
   const accepted = findings.filter((f) => f.exempted);
