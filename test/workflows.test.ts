@@ -813,6 +813,22 @@ describe("delivery workflows", () => {
       assert.match(run.summary, /\| advisory \| sec1-x-stage-access-logs \| \(stack\) \| m \|/);
     });
 
+    it("lists an exempted finding with its justification and does not count it as blocking", () => {
+      const exempted = {
+        ...mandatory,
+        exempted: true,
+        exemption: { justification: "public by design, until 2027-01-31, SEC-42" },
+      };
+      const run = runScript(script, { STACK: "dev" }, { stdout: preview([exempted]), exitCode: 0 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.match(run.summary, /### Offline preview of `dev`: passes/);
+      assert.match(run.summary, /0 mandatory and 0 advisory violations, 1 exempted\./);
+      assert.match(
+        run.summary,
+        /\| mandatory, exempted: public by design, until 2027-01-31, SEC-42 \| sec1-a-rest-method-authorization \|/,
+      );
+    });
+
     it("passes with advisory violations only", () => {
       const run = runScript(script, { STACK: "dev" }, { stdout: preview([advisory]), exitCode: 0 });
       assert.strictEqual(run.status, 0, run.stderr);
