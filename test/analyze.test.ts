@@ -263,6 +263,13 @@ describe("analyze: reports of exempted findings (a test pack that exempts one fi
     assert.strictEqual(f.level, "advisory");
   });
 
+  it("rejects policy config that names a policy the pack does not have, naming it", async () => {
+    await assert.rejects(
+      analyzeExports(pack, read(), { "no-such-policy": { enforcementLevel: "mandatory" } }),
+      /'no-such-policy', which the pack 'exempting-pack' does not have/,
+    );
+  });
+
   it("never counts an exempted finding toward exit 1", async () => {
     const config = { "test-route-mandatory": { enforcementLevel: "disabled" as const } };
     const onlyExempted = await analyzeExports(pack, read(), config);
