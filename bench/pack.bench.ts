@@ -94,7 +94,7 @@ function tempPack(name: string, ownPolicySdk = false): string {
 }
 
 /** The peer: AWSGuard with every policy on; {@link PEER_CONFIG} makes each one mandatory. */
-function writeAwsGuardPack(): string {
+export function writeAwsGuardPack(): string {
   const dir = tempPack("awsguard-all-mandatory");
   fs.mkdirSync(path.join(dir, "dist"));
   fs.writeFileSync(
@@ -108,7 +108,7 @@ function writeAwsGuardPack(): string {
  * The policy config the peer gets: every policy mandatory. AwsGuard's own initial config says
  * the same, but only a host that sends policy config applies it, so it is sent explicitly.
  */
-const PEER_CONFIG: Record<string, PolicyConfig> = { all: { enforcementLevel: "mandatory" } };
+export const PEER_CONFIG: Record<string, PolicyConfig> = { all: { enforcementLevel: "mandatory" } };
 
 /** Writes the baseline pack, compiled like ours, in a temp dir. */
 function writeBaselinePack(): string {
