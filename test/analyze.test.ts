@@ -2,6 +2,7 @@
 // analyzer protocol for every file, labels calibration, bad input and exit codes.
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { PackClient, startPack } from "../tools/analyzer-client";
 import {
@@ -89,6 +90,20 @@ describe("analyze: reading stack exports", () => {
       'resources[5] (urn:pulumi:prod::orders-service::aws:apigatewayv2/integration:Integration::orders-integration): has no "type"',
       'resources[6] (orders-invoke): "urn" is not urn:pulumi:<stack>::<project>::<type>::<name>',
     ]);
+  });
+
+  it("takes the export of a stack without resources as empty, not as bad input", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "analyze-empty-"));
+    const file = path.join(dir, "new-stack.json");
+    const deployment = {
+      manifest: { time: "2026-12-01T10:00:00Z", magic: "", version: "v3.249.0" },
+    };
+    fs.writeFileSync(file, JSON.stringify({ version: 3, deployment }));
+    try {
+      assert.deepStrictEqual(readExports([file]), { stacks: [], errors: [], empty: [file] });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects a file that is not JSON, not a stack export, or of an unknown version", () => {

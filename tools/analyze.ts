@@ -35,7 +35,7 @@ import {
 } from "./labels";
 import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
 import { relativeUri, sarifLog } from "./sarif";
-import { ExportedStack, readStackExport, StackExportError } from "./stack-export";
+import { EmptyStackExport, ExportedStack, readStackExport, StackExportError } from "./stack-export";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -122,23 +122,29 @@ function rootUrn(s: ExportedStack): string {
   );
 }
 
-/** Reads every file; the unusable ones become errors naming the file and each problem. */
+/**
+ * Reads every file; the unusable ones become errors naming the file and each problem, and the
+ * exports of stacks without resources are listed as empty.
+ */
 export function readExports(files: string[]): {
   stacks: { file: string; exported: ExportedStack }[];
   errors: AnalyzeResult["errors"];
+  empty: string[];
 } {
   const stacks: { file: string; exported: ExportedStack }[] = [];
   const errors: AnalyzeResult["errors"] = [];
+  const empty: string[] = [];
   for (const file of files) {
     const shown = path.relative(process.cwd(), file) || file;
     try {
       stacks.push({ file, exported: readStackExport(shown, fs.readFileSync(file, "utf8")) });
     } catch (err) {
-      if (err instanceof StackExportError) errors.push({ file, problems: err.problems });
+      if (err instanceof EmptyStackExport) empty.push(file);
+      else if (err instanceof StackExportError) errors.push({ file, problems: err.problems });
       else errors.push({ file, problems: [(err as Error).message] });
     }
   }
-  return { stacks, errors };
+  return { stacks, errors, empty };
 }
 
 /** Analyzes every stack with one started pack (the CLI starts each pack once per run). */
@@ -282,12 +288,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const inputs = readInputs(opts);
   if (!inputs) return 2;
-  const { stacks, errors } = readExports(opts.files);
+  const { stacks, errors, empty } = readExports(opts.files);
   for (const e of errors) {
     complain(`${path.relative(process.cwd(), e.file) || e.file}: not a usable stack export:`);
     for (const p of e.problems) process.stderr.write(`  - ${p}\n`);
   }
-  if (stacks.length === 0) return 2;
+  for (const file of empty) {
+    process.stderr.write(`note: ${path.relative(process.cwd(), file) || file}: no resources\n`);
+  }
+  if (stacks.length === 0) return errors.length ? 2 : 0;
   let result: AnalyzeResult;
   let pack: PackClient | undefined;
   try {

@@ -56,6 +56,17 @@ export class StackExportError extends Error {
   }
 }
 
+/**
+ * A well-formed export of a stack with no live resources (a new or destroyed stack): nothing to
+ * analyze, and no URN to name its project and stack by. Not an error.
+ */
+export class EmptyStackExport extends Error {
+  constructor(readonly file: string) {
+    super(`${file}: the stack has no resources; nothing to analyze`);
+    this.name = "EmptyStackExport";
+  }
+}
+
 /** The parts of `urn:pulumi:<stack>::<project>::<qualified type>::<name>`, or undefined. */
 export function parseUrn(
   urn: string,
@@ -178,7 +189,7 @@ export function readStackExport(file: string, text: string): ExportedStack {
     );
   }
   if (problems.length) throw new StackExportError(file, problems);
-  if (live.length === 0) throw new StackExportError(file, ["the deployment has no resources"]);
+  if (live.length === 0) throw new EmptyStackExport(file);
   const { stack, project } = parseUrn(live[0].urn)!;
   return { stack, project, resources: live, view: analyzerView(live) };
 }
