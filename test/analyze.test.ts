@@ -407,10 +407,26 @@ describe("analyze: exit codes, spawned like npm run analyze", function () {
     assert.match(tail, /Calibration passed/);
   });
 
-  it("exits 1 on a mandatory finding", async () => {
-    const r = await analyze(fixture("open-route.json"));
-    assert.strictEqual(r.code, 1, r.stderr);
-    assert.match(r.stdout, /1 mandatory/);
+  it("exits 1 on a mandatory finding; --json prints exactly one JSON object, --sarif a valid log", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "analyze-sarif-"));
+    const sarif = path.join(dir, "analyze.sarif");
+    try {
+      const r = await analyze("--json", "--sarif", sarif, fixture("open-route.json"));
+      assert.strictEqual(r.code, 1, r.stderr);
+      const report = JSON.parse(r.stdout) as ReturnType<typeof jsonReport>;
+      assert.deepStrictEqual(
+        report.stacks[0].findings.filter((f) => f.level === "mandatory").map((f) => f.name),
+        ["orders-route"],
+      );
+      const log = JSON.parse(fs.readFileSync(sarif, "utf8"));
+      assert.deepStrictEqual(sarifSchemaErrors(log), []);
+      assert.strictEqual(
+        log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri,
+        "test/fixtures/stack-exports/open-route.json",
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 on a bad file, naming it, and still analyzes the others", async () => {
