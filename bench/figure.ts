@@ -24,6 +24,8 @@ export interface Figure {
    */
   rounds?: number;
   spread?: [number, number];
+  /** A figure shown for what it tells, with no target to meet (`pass` is then true). */
+  noTarget?: boolean;
 }
 
 /** One benchmark module: `bench/<name>.bench.ts` exports `default` of this type. */
@@ -99,6 +101,17 @@ export function pairedLowerIsBetter(
   unit: string,
 ): Figure {
   return paired(name, ours, baseline, unit, { max });
+}
+
+/** {@link paired} shown with no target: a ratio worth reading that no change here can move. */
+export function pairedNoTarget(
+  name: string,
+  ours: number[],
+  baseline: number[],
+  unit: string,
+): Figure {
+  const figure = paired(name, ours, baseline, unit, { max: Infinity });
+  return { ...figure, target: "none", pass: true, noTarget: true };
 }
 
 /** {@link paired} for throughputs: the median per-round ours / baseline is at least `min`. */

@@ -61,7 +61,7 @@ export function table(figures: Figure[]): string {
         ? `${f.ratio.toFixed(2)}x (${f.spread[0].toFixed(2)}-${f.spread[1].toFixed(2)}, ${f.rounds} rounds)`
         : `${f.ratio.toFixed(2)}x`,
       f.target,
-      f.pass ? "yes" : "NO (target missed)",
+      f.noTarget ? "-" : f.pass ? "yes" : "NO (target missed)",
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

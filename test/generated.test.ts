@@ -20,12 +20,29 @@ describe("generated files (npm run generate)", function () {
 
   it("are each what their sources give now", async () => {
     const stale: string[] = [];
-    for (const g of GENERATED.filter((x) => !x.checkedBy)) {
+    for (const g of GENERATED.filter((x) => !x.checkedBy && !x.unavailable)) {
       const text = await g.produce((stack) => runStack(stack));
       if (fs.readFileSync(g.file, "utf8") !== text) stale.push(path.relative(ROOT, g.file));
     }
     assert.deepStrictEqual(stale, [], "out of date: run `npm run generate` and commit the result");
   });
+
+  // The verdicts on real programs need the labelled corpus, which a fresh clone does not have.
+  for (const g of GENERATED.filter((x) => !x.checkedBy && x.unavailable)) {
+    const rel = path.relative(ROOT, g.file);
+    it(`${rel} is what its sources give now (where they are present)`, async function () {
+      const why = g.unavailable!();
+      if (why) {
+        console.log(`      skipped: ${rel}: ${why}`);
+        this.skip();
+      }
+      const text = await g.produce((stack) => runStack(stack));
+      assert.ok(
+        fs.readFileSync(g.file, "utf8") === text,
+        `${rel} is out of date: run \`npm run generate\``,
+      );
+    });
+  }
 
   it("leave only entries to other tests that exist and check them with the generator's functions", () => {
     const elsewhere = GENERATED.filter((g) => g.checkedBy);

@@ -1,7 +1,6 @@
 // The offline preview tool, spawned like npm run preview:offline: the checked-in stacks, a
 // generated staging stack file, the example program, bad input, and the diagram.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,32 +17,17 @@ import {
   stackUrn,
   UsageError,
 } from "../tools/preview-offline";
+import { EnforcementLevel } from "../tools/analyzer-client";
 import { ProgramRun, runComponents, stackConfig } from "./helpers/harness";
+import { runTool, ToolResult } from "./helpers/run-tool";
+import { sarifSchemaErrors } from "./helpers/sarif";
 
 const REPO = path.resolve(__dirname, "..");
 const FAILING_PACK = path.join(REPO, "test/fixtures/always-fails-pack");
+const EXEMPTING_PACK = path.join(REPO, "test/fixtures/exempting-pack");
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the tool the way `npm run preview:offline` does (transpile-only, no type check). */
-function preview(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["-r", "./tools/esbuild-register.js", "tools/preview-offline.ts", ...args],
-      { cwd: REPO, env: { ...process.env, AWS_ACCESS_KEY_ID: "", PULUMI_ACCESS_TOKEN: "" } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the tool the way `npm run preview:offline` does. */
+const preview = (...args: string[]) => runTool("preview-offline.ts", args);
 
 /** Checks a report against the contract's shape, whatever resources the program has by now. */
 function assertReportShape(report: PreviewReport, stack: string) {
@@ -75,7 +59,20 @@ function assertReportShape(report: PreviewReport, stack: string) {
   assert.match(report.pack.version, /^\d+\.\d+\.\d+/);
   assert.strictEqual(typeof report.pack.policies, "number");
   for (const v of report.violations) {
-    assert.deepStrictEqual(Object.keys(v).sort(), ["level", "message", "policy", "urn"]);
+    // The contract's policy, level, urn and message, and what reports need besides.
+    assert.deepStrictEqual(Object.keys(v).sort(), [
+      "exempted",
+      "exemption",
+      "level",
+      "message",
+      "name",
+      "policy",
+      "remediation",
+      "severity",
+      "type",
+      "url",
+      "urn",
+    ]);
     assert.ok(v.level === "advisory" || v.level === "mandatory", v.level);
     assert.ok(v.urn === null || urns.has(v.urn), `violation on unknown urn ${v.urn}`);
   }
@@ -86,8 +83,9 @@ function assertReportShape(report: PreviewReport, stack: string) {
 describe("offline preview (the tool, spawned like npm run preview:offline)", function () {
   // Each run starts the pack, which type-checks itself with ts-node (seconds on a busy machine).
   this.timeout(300_000);
-  const runs: Record<string, Promise<Result>> = {};
+  const runs: Record<string, Promise<ToolResult>> = {};
   let stagingDir: string;
+  let sarifFile: string;
 
   before(() => {
     // A new environment is one stack file and nothing else: staging, generated from prod's file
@@ -118,6 +116,11 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
       "vpcCidrBlock=10.0.0.0/33",
     );
     runs.noPack = preview("--stack", "dev", "--policy-pack", "test/fixtures/no-such-pack");
+    sarifFile = path.join(stagingDir, "dev.sarif");
+    runs.exempting = preview(
+      ...["--stack", "dev", "--json", "--policy-pack", EXEMPTING_PACK, "--sarif", sarifFile],
+    );
+    runs.help = preview("--help");
   });
 
   it("previews dev with exit 0 and prints exactly one JSON object in the contract's shape", async () => {
@@ -213,6 +216,84 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
     assert.strictEqual(r.code, 1, r.stderr);
     assert.match(r.stdout, /^flowchart LR\n/);
     assert.match(r.stderr, /always-fails-pack@v0\.0\.1: \d+ mandatory/);
+  });
+
+  it("lists an exempted finding as exempted in --json, at its configured level, and not as a failure", async () => {
+    const r = await runs.exempting;
+    assert.strictEqual(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as PreviewReport;
+    assertReportShape(report, "dev");
+    const exempted = report.violations.filter((v) => v.exempted);
+    assert.ok(exempted.length > 0, "the pack exempts one finding per route");
+    for (const v of exempted) {
+      assert.strictEqual(v.policy, "test-route-exempted");
+      assert.strictEqual(v.level, "mandatory", "the policy's configured level");
+      assert.deepStrictEqual(v.exemption, {
+        justification: "public by design for the status page, until 2027-01-31, SEC-42",
+      });
+      assert.match(v.message, /^Route '.+' must be authorized\.$/);
+      assert.strictEqual(v.type, "aws:apigatewayv2/route:Route");
+      assert.ok(v.urn?.endsWith(`::${v.name}`), v.urn ?? "no urn");
+    }
+    const mandatory = report.violations.find((v) => v.policy === "test-route-mandatory")!;
+    assert.deepStrictEqual(
+      [mandatory.severity, mandatory.remediation, mandatory.url, mandatory.exempted],
+      [
+        "high",
+        "Remove the route.",
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
+        false,
+      ],
+    );
+  });
+
+  it("writes SARIF that passes the SARIF 2.1.0 schema, located in Pulumi.dev.yaml, the exemption as a suppression", async () => {
+    await runs.exempting;
+    const log = JSON.parse(fs.readFileSync(sarifFile, "utf8"));
+    assert.deepStrictEqual(sarifSchemaErrors(log), []);
+    const [run] = log.runs;
+    assert.deepStrictEqual(
+      [run.tool.driver.name, run.tool.driver.version],
+      ["exempting-pack", "2.3.4"],
+    );
+    assert.strictEqual(run.automationDetails.id, "preview-offline/dev/");
+    const uris = new Set(
+      run.results.map((x: any) => x.locations[0].physicalLocation.artifactLocation.uri),
+    );
+    assert.deepStrictEqual([...uris], ["Pulumi.dev.yaml"]);
+    const suppressed = run.results.filter((x: any) => x.suppressions);
+    assert.ok(suppressed.length > 0);
+    for (const x of suppressed) {
+      assert.strictEqual(x.ruleId, "test-route-exempted");
+      assert.strictEqual(x.level, "error");
+      assert.deepStrictEqual(x.suppressions, [
+        {
+          kind: "external",
+          status: "accepted",
+          justification: "public by design for the status page, until 2027-01-31, SEC-42",
+        },
+      ]);
+    }
+  });
+
+  it("prints every flag and the exit codes with --help, and exits 0", async () => {
+    const r = await runs.help;
+    assert.strictEqual(r.code, 0, r.stderr);
+    for (const flag of [
+      "--stack",
+      "--stack-file",
+      "--project-dir",
+      "--config",
+      "--policy-pack",
+      "--policy-pack-config",
+      "--json",
+      "--diagram",
+      "--sarif",
+      "--help",
+    ]) {
+      assert.ok(r.stdout.includes(flag), flag);
+    }
+    assert.match(r.stdout, /Exit status:\n {2}0 .*\n {2}1 .*\n {2}2 /);
   });
 
   it("exits 2 naming an unknown stack, with no stack trace", async () => {
@@ -401,7 +482,19 @@ describe("offline preview: command line and report", () => {
     ],
     outputs: {},
     pack: { name: "p", version: "1.0.0", policies: 1 },
-    violations: levels.map((level) => ({ policy: "x", level, urn: "urn:a", message: "m" })),
+    violations: levels.map((level) => ({
+      policy: "x",
+      level: level as EnforcementLevel,
+      severity: "high",
+      urn: "urn:a",
+      type: "aws:apigateway/restApi:RestApi",
+      name: "a",
+      message: "m",
+      remediation: "r",
+      url: "",
+      exempted: false,
+      exemption: null,
+    })),
   });
 
   it("exits 1 only when a violation is mandatory", () => {
@@ -416,7 +509,8 @@ describe("offline preview: command line and report", () => {
       text,
       /pulumi:pulumi:Stack\s+s\n.*└─ aws:apigateway\/restApi:RestApi\s+a\s+1 mandatory/,
     );
-    assert.match(text, /\[mandatory\]\s+x\s+\(urn:a\)/);
+    // Named as the CLI names it: type and name (the URN is in --json).
+    assert.match(text, /\[mandatory\] {2}x {2}\(aws:apigateway\/restApi:RestApi: a\)/);
     assert.match(text, /Preview failed: 1 mandatory/);
   });
 });

@@ -231,8 +231,9 @@ function grants(permissions: unknown): string[] {
 
 /**
  * Least privilege: nothing granted at the top; each job states its permissions; beyond
- * `contents: read`, only `id-token: write` for jobs that use OIDC and `pull-requests: write`
- * for jobs that comment a preview; and jobs that need those have them.
+ * `contents: read`, only `id-token: write` for jobs that use OIDC, `pull-requests: write` for
+ * jobs that comment a preview, and `security-events: write` (with `actions: read`) for jobs that
+ * upload SARIF to code scanning; and jobs that need those have them.
  */
 function leastPermissions(wf: WorkflowFile): string[] {
   const problems: string[] = [];
@@ -255,9 +256,11 @@ function leastPermissions(wf: WorkflowFile): string[] {
     const comments = steps.some(
       (s) => usesAction(s, "pulumi/actions") && truthy(s.with?.["comment-on-pr"]),
     );
+    const uploadsSarif = steps.some((s) => usesAction(s, "github/codeql-action/upload-sarif"));
     const allowed = new Set(["contents: read"]);
     if (usesOidc) allowed.add("id-token: write");
     if (comments) allowed.add("pull-requests: write");
+    if (uploadsSarif) ["security-events: write", "actions: read"].forEach((g) => allowed.add(g));
     const granted = grants(job.permissions);
     for (const grant of granted) {
       if (!allowed.has(grant))
@@ -268,6 +271,9 @@ function leastPermissions(wf: WorkflowFile): string[] {
     }
     if (comments && !granted.includes("pull-requests: write")) {
       problems.push(`job '${jobId}' comments on the pull request without 'pull-requests: write'`);
+    }
+    if (uploadsSarif && !granted.includes("security-events: write")) {
+      problems.push(`job '${jobId}' uploads SARIF without 'security-events: write'`);
     }
   }
   return problems;
@@ -661,6 +667,22 @@ describe("delivery workflows", () => {
         /top-level permission 'write-all'/,
       ],
       [
+        "a SARIF upload without security-events: write",
+        "pull-request.yml",
+        "      security-events: write # the upload itself\n",
+        "",
+        leastPermissions,
+        /job 'code-scanning' uploads SARIF without 'security-events: write'/,
+      ],
+      [
+        "security-events: write on a job that uploads no SARIF",
+        "pull-request.yml",
+        "    name: npm test\n    runs-on: ubuntu-latest\n    timeout-minutes: 20\n    permissions:\n      contents: read\n",
+        "    name: npm test\n    runs-on: ubuntu-latest\n    timeout-minutes: 20\n    permissions:\n      contents: read\n      security-events: write\n",
+        leastPermissions,
+        /job 'test' grants 'security-events: write', which it needs not/,
+      ],
+      [
         "stored AWS keys",
         "deploy.yml",
         "role-to-assume: ${{ vars.AWS_ROLE_ARN }}",
@@ -763,6 +785,22 @@ describe("delivery workflows", () => {
     });
   });
 
+  describe("offline preview SARIF to code scanning", () => {
+    const wf = loadWorkflow("pull-request.yml");
+    const jobs = new Map(jobsOf(wf));
+
+    it("keeps each stack's SARIF with its JSON and uploads them from a job that runs no PR code", () => {
+      const keep = findStep(wf, "Keep the preview JSON and SARIF");
+      assert.match(String(keep.with?.path), /offline-preview-\$\{\{ matrix\.stack \}\}\.sarif/);
+      const upload = jobs.get("code-scanning")!;
+      assert.deepStrictEqual(upload.needs, "offline-preview");
+      const steps = stepsOf(upload);
+      assert.ok(steps.some((x) => usesAction(x, "github/codeql-action/upload-sarif")));
+      assert.ok(!steps.some((x) => typeof x.run === "string"), "no run step: no PR code runs");
+      assert.match(String(upload.if), /always\(\)/, "uploads when a preview fails the check");
+    });
+  });
+
   describe("offline preview step summary", () => {
     const step = findStep(loadWorkflow("pull-request.yml"), "Offline preview with the SEC1 pack");
     const script = String(step.run);
@@ -793,7 +831,7 @@ describe("delivery workflows", () => {
       const run = runScript(script, { STACK: "prod" }, { stdout: preview([]), exitCode: 0 });
       assert.strictEqual(
         run.stubArgs,
-        `run -s preview:offline -- --stack prod --json --policy-pack-config ${ORG_CONFIG}`,
+        `run -s preview:offline -- --stack prod --json --policy-pack-config ${ORG_CONFIG} --sarif offline-preview-prod.sarif`,
       );
     });
 
@@ -811,6 +849,22 @@ describe("delivery workflows", () => {
         /\| mandatory \| sec1-a-rest-method-authorization \| loyalty-get \| API Gateway Method 'loyalty-get' must \\\| not be open; set authorization\. \|/,
       );
       assert.match(run.summary, /\| advisory \| sec1-x-stage-access-logs \| \(stack\) \| m \|/);
+    });
+
+    it("lists an exempted finding with its justification and does not count it as blocking", () => {
+      const exempted = {
+        ...mandatory,
+        exempted: true,
+        exemption: { justification: "public by design, until 2027-01-31, SEC-42" },
+      };
+      const run = runScript(script, { STACK: "dev" }, { stdout: preview([exempted]), exitCode: 0 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.match(run.summary, /### Offline preview of `dev`: passes/);
+      assert.match(run.summary, /0 mandatory and 0 advisory violations, 1 exempted\./);
+      assert.match(
+        run.summary,
+        /\| mandatory, exempted: public by design, until 2027-01-31, SEC-42 \| sec1-a-rest-method-authorization \|/,
+      );
     });
 
     it("passes with advisory violations only", () => {

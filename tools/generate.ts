@@ -6,7 +6,9 @@
  *
  * The files: the pack's bundle (policy-pack/dist/index.js), the pack's README, the README's
  * diagram of the dev stack, the README's caller × operation matrix (measured end to end, some
- * seconds), and docs/policy-verdicts.md (the pack's verdicts on every stack). The README has two
+ * seconds), docs/policy-verdicts.md (the pack's verdicts on every stack) and
+ * docs/verdicts-on-real-programs.md (its verdicts on the labelled corpus of real programs, only
+ * where that corpus is beside the checkout). The README has two
  * entries, each owning its own block. test/generated.test.ts is the drift test of every entry
  * but the matrix; the e2e suite checks the matrix with the same functions (see `checkedBy`).
  */
@@ -17,6 +19,13 @@ import { README_PATH as PACK_README, renderReadme } from "../policy-pack/scripts
 import { mermaidDiagram } from "./diagram";
 import { loadStackConfig, ProgramRun, runProgram } from "./mock-engine";
 import { README, withDiagram } from "./readme-diagram";
+import {
+  calibrateCorpus,
+  CORPUS_DIR,
+  corpusPresent,
+  REAL_PROGRAMS_DOC,
+  renderRealProgramsDoc,
+} from "./real-programs";
 import {
   analyzedResources,
   currentVerdictsDoc,
@@ -40,6 +49,8 @@ export interface Generated {
    * where the e2e suite measures it anyway (in a process without the unit tests' SDK mocks).
    */
   checkedBy?: string;
+  /** Why this entry cannot be produced here (its sources are absent), or undefined. */
+  unavailable?: () => string | undefined;
 }
 
 const ROOT = path.join(__dirname, "..");
@@ -95,13 +106,27 @@ export const GENERATED: Generated[] = [
       return renderVerdictsDoc(currentVerdictsDoc(), verdicts);
     },
   },
+  {
+    file: REAL_PROGRAMS_DOC,
+    unavailable: () =>
+      corpusPresent() ? undefined : `no labelled corpus at ${path.relative(ROOT, CORPUS_DIR)}`,
+    produce: async () => {
+      const { pack, calibration } = await calibrateCorpus();
+      return renderRealProgramsDoc(pack, calibration);
+    },
+  },
 ];
 
 async function main(check: boolean): Promise<number> {
   let stale = 0;
   for (const g of GENERATED) {
-    const text = await g.produce(freshRun);
     const rel = path.relative(ROOT, g.file) + (g.block ? ` (${g.block})` : "");
+    const why = g.unavailable?.();
+    if (why) {
+      console.log(`${rel}: skipped (${why})`);
+      continue;
+    }
+    const text = await g.produce(freshRun);
     if (fs.existsSync(g.file) && fs.readFileSync(g.file, "utf8") === text) continue;
     stale++;
     if (check) console.error(`${rel} is out of date: run \`npm run generate\``);

@@ -2,16 +2,16 @@
  * The offline preview: what the stack would deploy and what the policy pack says about it, with
  * no AWS account and no Pulumi CLI.
  *
- *   npm run -s preview:offline -- --stack <name> [--json] [--diagram mermaid]
+ *   npm run -s preview:offline -- --stack <name> [--json] [--diagram mermaid] [--sarif <file>]
  *                                 [--policy-pack <dir>] [--policy-pack-config <file.json>]
- *                                 [--config <key>=<value> ...]
+ *                                 [--config <key>=<value> ...]   (--help: every flag)
  *
  * 1. Loads Pulumi.<stack>.yaml like the CLI (`secure:` values become a placeholder secret).
  * 2. Runs index.ts under the SDK's mock engine (tools/mock-engine.ts).
  * 3. Starts the pack with the SDK's run-policy-pack server and drives it over the analyzer gRPC
  *    protocol in the CLI's order (tools/analyzer-client.ts).
  * 4. Prints a preview-like tree with every violation, or with --json exactly one JSON object, or
- *    with --diagram mermaid a Mermaid flowchart (tools/diagram.ts).
+ *    with --diagram mermaid a Mermaid flowchart (tools/diagram.ts); --sarif also writes SARIF.
  * Exit status: 0 no mandatory violation; 1 one or more; 2 bad usage, bad stack name, bad config,
  * a program that fails, or a pack that fails to start.
  *
@@ -30,7 +30,19 @@ import {
   startPack,
   toAnalyzerProperties,
 } from "./analyzer-client";
+import { commonFlag, CommonOptions, readFlags, runMain, say, UsageError } from "./cli";
 import { mermaidDiagram } from "./diagram";
+import { analyzeStack } from "./drive-pack";
+import {
+  countFindings,
+  Finding,
+  isBlocking,
+  jsonFinding,
+  renderPolicies,
+  toFindings,
+} from "./findings";
+import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
+import { relativeUri, sarifLog } from "./sarif";
 import {
   loadStackConfig,
   ProgramRun,
@@ -44,50 +56,62 @@ import {
 const REPO_ROOT = path.resolve(__dirname, "..");
 
 /** Parsed command line. */
-export interface PreviewOptions {
+export interface PreviewOptions extends CommonOptions {
   stack: string;
   /** A stack file to read instead of `Pulumi.<stack>.yaml` in the project (`--stack-file`). */
   stackFile?: string;
   /** The program's folder, with Pulumi.yaml and index.ts (`--project-dir`; default the repository). */
   projectDir: string;
-  json: boolean;
   diagram?: "mermaid";
-  policyPack: string;
-  policyPackConfig?: string;
   /** `key=value` overrides, already split; keys may be unqualified. */
   config: [string, string][];
 }
 
-/** A usage problem (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 const USAGE =
-  "usage: preview-offline --stack <name> | --stack-file <Pulumi.name.yaml> [--project-dir <dir>] [--json] [--diagram mermaid] [--policy-pack <dir>] " +
-  "[--policy-pack-config <file.json>] [--config <key>=<value> ...]";
+  "usage: preview-offline --stack <name> | --stack-file <Pulumi.name.yaml> [--project-dir <dir>] [--json] [--diagram mermaid] [--sarif <file>] " +
+  "[--policy-pack <dir>] [--policy-pack-config <file.json>] [--config <key>=<value> ...] (--help for details)";
+
+/** The help text: every flag and the exit codes. */
+export const HELP = `usage: npm run -s preview:offline -- --stack <name> [options]
+
+Previews the program offline: runs it under the SDK's mock engine (no cloud calls, no Pulumi
+CLI), starts the policy pack and drives it over the analyzer protocol in the CLI's order, and
+prints what the stack would create with every policy finding.
+
+  -s, --stack <name>             the stack: reads Pulumi.<name>.yaml in the project
+  --stack-file <file>            read this Pulumi.<stack>.yaml instead (a new environment);
+                                 the stack is named after the file
+  --project-dir <dir>            the program's folder with Pulumi.yaml (default: the repository)
+  -c, --config <key>=<value>     override one config key for this run (repeatable;
+                                 unqualified keys belong to the project)
+  --policy-pack <dir>            the policy pack folder (default: policy-pack/)
+  --policy-pack-config <file>    policy config JSON, as the CLI's --policy-pack-config
+  --json                         print one JSON object: resources, outputs, the pack and every
+                                 violation with its policy, level, severity, URN, type, name,
+                                 message, remediation, URL and exemption
+  --diagram mermaid              print a Mermaid flowchart of who may call what instead
+  --sarif <file>                 also write SARIF 2.1.0 for GitHub code scanning to <file>,
+                                 each result located in the stack's Pulumi.<stack>.yaml
+  -h, --help                     print this help and exit 0
+
+Exit status:
+  0  no mandatory violation (exempted findings never count)
+  1  one or more mandatory violations
+  2  bad usage, a bad stack name or config, a program that fails, or a pack that fails to start`;
 
 /** Parses the command line; throws {@link UsageError} naming what is wrong. */
 export function parseArgs(argv: string[]): PreviewOptions {
-  const opts: Partial<PreviewOptions> & { config: [string, string][] } = {
+  const opts: Partial<PreviewOptions> & CommonOptions & { config: [string, string][] } = {
     json: false,
+    help: false,
     policyPack: path.join(REPO_ROOT, "policy-pack"),
     projectDir: REPO_ROOT,
     config: [],
   };
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--"))
-      throw new UsageError(`${flag} needs a value\n${USAGE}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s) : [arg];
-    const take = () => (inline !== undefined ? inline : value(i++, flag));
+  readFlags(argv, (flag, take, arg) => {
+    if (commonFlag(opts, flag, take)) return;
     switch (flag) {
       case "--stack":
       case "-s":
@@ -108,9 +132,6 @@ export function parseArgs(argv: string[]): PreviewOptions {
         // Another program on the same components (examples/), previewed the same way.
         opts.projectDir = path.resolve(take());
         break;
-      case "--json":
-        opts.json = true;
-        break;
       case "--diagram": {
         const kind = take();
         if (kind !== "mermaid")
@@ -118,12 +139,6 @@ export function parseArgs(argv: string[]): PreviewOptions {
         opts.diagram = "mermaid";
         break;
       }
-      case "--policy-pack":
-        opts.policyPack = path.resolve(take());
-        break;
-      case "--policy-pack-config":
-        opts.policyPackConfig = path.resolve(take());
-        break;
       case "--config":
       case "-c": {
         const kv = take();
@@ -132,13 +147,11 @@ export function parseArgs(argv: string[]): PreviewOptions {
         opts.config.push([kv.slice(0, eq), kv.slice(eq + 1)]);
         break;
       }
-      case "--help":
-      case "-h":
-        throw new UsageError(USAGE);
       default:
         throw new UsageError(`unknown argument '${arg}'\n${USAGE}`);
     }
-  }
+  });
+  if (opts.help) return opts as PreviewOptions;
   if (!opts.stack) throw new UsageError(`--stack is required\n${USAGE}`);
   if (opts.json && opts.diagram) throw new UsageError("--json and --diagram cannot be combined");
   return opts as PreviewOptions;
@@ -156,13 +169,11 @@ export interface ReportResource {
   inputs: Record<string, unknown>;
 }
 
-/** One violation of the JSON report. */
-export interface ReportViolation {
-  policy: string;
-  level: string;
-  urn: string | null;
-  message: string;
-}
+/**
+ * One violation of the JSON report: the contract's policy, level, urn and message, plus the
+ * finding's severity, resource type and name, remediation, URL and exemption.
+ */
+export type ReportViolation = ReturnType<typeof jsonFinding>;
 
 /** The JSON report, exactly the contract's shape. */
 export interface PreviewReport {
@@ -332,10 +343,10 @@ function defaultProvider(
   };
 }
 
-/** Drives the pack in the CLI's order and returns every diagnostic, URNs filled in. */
-export async function analyzeRun(
+/** Drives the pack in the CLI's order over a program run (a preview: dry run). */
+export function analyzeRun(
   pack: PackClient,
-  run: ProgramRun,
+  run: Pick<ProgramRun, "stack" | "project">,
   view: Pick<EngineView, "analyzer" | "stack">,
   ctx: {
     config: Record<string, string>;
@@ -343,29 +354,8 @@ export async function analyzeRun(
     policyConfig?: Record<string, PolicyConfig>;
   },
 ): Promise<{ info: PackInfo; diagnostics: Diagnostic[] }> {
-  const info = await pack.info();
-  await pack.configure(ctx.policyConfig ?? {});
-  await pack.configureStack({
-    stack: run.stack,
-    project: run.project,
-    organization: "organization",
-    dryRun: true,
-    config: ctx.config,
-    secretKeys: ctx.secretKeys,
-  });
-  const diagnostics: Diagnostic[] = [];
-  for (const original of view.analyzer) {
-    // The CLI's order: Remediate, then Analyze on what the remediations left.
-    let r = original;
-    for (const fix of await pack.remediate(r)) {
-      if (fix.properties) r = { ...r, properties: fix.properties };
-    }
-    const result = await pack.analyze(r);
-    // A resource policy's violation is about the analyzed resource; the CLI attaches its URN.
-    diagnostics.push(...result.diagnostics.map((d) => ({ ...d, urn: d.urn ?? r.urn })));
-  }
-  diagnostics.push(...(await pack.analyzeStack(view.stack)).diagnostics);
-  return { info, diagnostics };
+  const target = { stack: run.stack, project: run.project, analyzer: view.analyzer };
+  return analyzeStack(pack, { ...target, stackResources: view.stack }, { ...ctx, dryRun: true });
 }
 
 /** The contract's JSON report. */
@@ -373,7 +363,7 @@ export function buildReport(
   run: ProgramRun,
   resources: RegisteredResource[],
   info: PackInfo,
-  diagnostics: Diagnostic[],
+  findings: Finding[],
 ): PreviewReport {
   return {
     stack: run.stack,
@@ -389,21 +379,14 @@ export function buildReport(
     })),
     outputs: run.outputs,
     pack: { name: info.name, version: info.version, policies: info.policies.length },
-    violations: diagnostics.map((d) => ({
-      policy: d.policy,
-      level: d.level,
-      urn: d.urn,
-      message: d.message,
-    })),
+    violations: findings.map(jsonFinding),
   };
 }
 
-/** The preview-like tree: resources by parent, each violation under its resource. */
-export function renderTree(report: PreviewReport): string {
+/** The tree's rows: type (indented under its parent), name and what the pack said about it. */
+function treeRows(report: PreviewReport, shown: ReportResource[]): [string, string, string][] {
   const children = new Map<string | null, ReportResource[]>();
   const urns = new Set(report.resources.map((r) => r.urn));
-  // Like the CLI's tree, default providers are not shown (the JSON report lists them).
-  const shown = report.resources.filter((r) => !isDefaultProvider(r));
   for (const r of shown) {
     const parent = r.parent && urns.has(r.parent) ? r.parent : null;
     children.set(parent, [...(children.get(parent) ?? []), r]);
@@ -413,20 +396,30 @@ export function renderTree(report: PreviewReport): string {
     const key = v.urn && urns.has(v.urn) ? v.urn : null;
     byUrn.set(key, [...(byUrn.get(key) ?? []), v]);
   }
-  const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
-  const advisory = report.violations.length - mandatory;
-
   const rows: [string, string, string][] = [];
   const walk = (r: ReportResource, prefix: string, last: boolean, top: boolean) => {
-    const own = byUrn.get(r.urn) ?? [];
-    const m = own.filter((v) => v.level === "mandatory").length;
-    const mark = m ? `${m} mandatory` : own.length ? `${own.length} advisory` : "";
+    const { mandatory, advisory, exempted } = countFindings(byUrn.get(r.urn) ?? []);
+    const marks = [
+      mandatory && `${mandatory} mandatory`,
+      advisory && `${advisory} advisory`,
+      exempted && `${exempted} exempted`,
+    ];
+    const mark = marks.find(Boolean) || "";
     rows.push([`${prefix}${top ? "" : last ? "└─ " : "├─ "}${r.type}`, r.name, mark]);
     const kids = children.get(r.urn) ?? [];
     const next = top ? "" : `${prefix}${last ? "   " : "│  "}`;
     kids.forEach((k, i) => walk(k, next, i === kids.length - 1, false));
   };
   for (const r of children.get(null) ?? []) walk(r, "", true, true);
+  return rows;
+}
+
+/** The preview-like tree: resources by parent, each violation under its resource. */
+export function renderTree(report: PreviewReport): string {
+  // Like the CLI's tree, default providers are not shown (the JSON report lists them).
+  const shown = report.resources.filter((r) => !isDefaultProvider(r));
+  const rows = treeRows(report, shown);
+  const { mandatory, advisory } = countFindings(report.violations);
   const w0 = Math.max(4, ...rows.map((r) => r[0].length));
   const w1 = Math.max(4, ...rows.map((r) => r[1].length));
   const lines: string[] = [];
@@ -439,29 +432,12 @@ export function renderTree(report: PreviewReport): string {
   for (const [type, name, mark] of rows) {
     lines.push(` +   ${type.padEnd(w0)}  ${name.padEnd(w1)}  ${mark}`.trimEnd());
   }
-  lines.push("", "Policies:");
-  if (report.violations.length === 0) {
-    lines.push(`    ✅ ${report.pack.name}@v${report.pack.version}: no violations`);
-  } else {
-    lines.push(
-      `    ${mandatory ? "❌" : "⚠️ "} ${report.pack.name}@v${report.pack.version}: ` +
-        `${mandatory} mandatory, ${advisory} advisory`,
-    );
-    const order = (v: ReportViolation) => (v.level === "mandatory" ? 0 : 1);
-    for (const v of [...report.violations].sort((a, b) => order(a) - order(b))) {
-      lines.push(`        - [${v.level}]  ${v.policy}  (${v.urn ?? "stack"})`);
-      for (const line of v.message.split("\n")) lines.push(`          ${line}`);
-    }
-  }
+  lines.push("", ...renderPolicies(report.pack, report.violations));
   const outputs = Object.entries(report.outputs);
   if (outputs.length) {
     lines.push("", "Outputs:");
     const w = Math.max(...outputs.map(([k]) => k.length));
-    for (const [k, v] of outputs) {
-      lines.push(
-        `    ${k.padEnd(w)}: ${typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v)}`,
-      );
-    }
+    for (const [k, v] of outputs) lines.push(`    ${k.padEnd(w)}: ${JSON.stringify(v)}`);
   }
   lines.push(
     "",
@@ -477,27 +453,8 @@ export function renderTree(report: PreviewReport): string {
 
 /** The exit status for a report: 1 when any violation is mandatory. */
 export function exitCodeOf(report: Pick<PreviewReport, "violations">): 0 | 1 {
-  return report.violations.some((v) => v.level === "mandatory") ? 1 : 0;
+  return report.violations.some(isBlocking) ? 1 : 0;
 }
-
-function readPolicyConfig(file: string | undefined): Record<string, PolicyConfig> | undefined {
-  if (!file) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UsageError(`--policy-pack-config ${file}: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(
-      `--policy-pack-config ${file}: expected an object of policy name → config`,
-    );
-  }
-  return parsed as Record<string, PolicyConfig>;
-}
-
-/** Writes one line of the chosen output to stdout. */
-const say = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 
 /** Reports an error on stderr; returns the exit status of a failed preview. */
 const fail = (text: string) => {
@@ -566,13 +523,32 @@ function printReport(
     say(JSON.stringify(report, null, 2));
   } else if (opts.diagram) {
     say(mermaidDiagram({ ...run, resources }));
-    const m = report.violations.filter((v) => v.level === "mandatory").length;
+    const { mandatory, advisory, exempted } = countFindings(report.violations);
     process.stderr.write(
-      `policy pack ${info.name}@v${info.version}: ${m} mandatory, ${report.violations.length - m} advisory violations\n`,
+      `policy pack ${info.name}@v${info.version}: ${mandatory} mandatory, ${advisory} advisory, ${exempted} exempted violations\n`,
     );
   } else {
     say(renderTree(report));
   }
+}
+
+/** Writes the SARIF log; every result is located in the stack's Pulumi.<stack>.yaml. */
+function writeSarif(
+  opts: PreviewOptions,
+  r: {
+    info: PackInfo;
+    rootUrn: string;
+    findings: Finding[];
+    policyConfig?: Record<string, PolicyConfig>;
+  },
+) {
+  const stackFile = opts.stackFile ?? path.join(opts.projectDir, `Pulumi.${opts.stack}.yaml`);
+  const stacks = [{ artifact: relativeUri(stackFile), rootUrn: r.rootUrn, findings: r.findings }];
+  const log = sarifLog(r.info, stacks, {
+    category: `preview-offline/${opts.stack}/`,
+    policyConfig: r.policyConfig,
+  });
+  fs.writeFileSync(opts.sarif!, `${JSON.stringify(log, null, 2)}\n`);
 }
 
 /** Runs the whole preview; returns the exit status. Writes only the chosen output to stdout. */
@@ -582,10 +558,19 @@ export async function main(argv: string[]): Promise<number> {
   let policyConfig: Record<string, PolicyConfig> | undefined;
   try {
     opts = parseArgs(argv);
+    if (opts.help) {
+      say(HELP);
+      return 0;
+    }
     loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
-    policyConfig = readPolicyConfig(opts.policyPackConfig);
+    policyConfig = readPolicyConfigFile(opts.policyPackConfig);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
+    if (
+      err instanceof UsageError ||
+      err instanceof StackError ||
+      err instanceof PolicyConfigFileError
+    )
+      return fail(err.message);
     throw err;
   }
   const { project, config } = programConfig(opts, loaded);
@@ -609,10 +594,13 @@ export async function main(argv: string[]): Promise<number> {
       secretKeys: loaded.secretKeys,
       policyConfig,
     });
-    const report = buildReport(run, resources, info, diagnostics);
+    const rootUrn = stackUrn(run.stack, run.project);
+    const findings = toFindings(diagnostics, info, { rootUrn, policyConfig });
+    const report = buildReport(run, resources, info, findings);
     console.log = realLog;
     console.info = realInfo;
     printReport(opts, run, resources, info, report);
+    if (opts.sarif) writeSarif(opts, { info, rootUrn, findings, policyConfig });
     return exitCodeOf(report);
   } catch (err) {
     return fail((err as Error).message);
@@ -621,15 +609,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      // Flush stdout before exiting: a piped stdout is asynchronous.
-      process.stdout.write("", () => process.exit(code));
-    },
-    (err: unknown) => {
-      process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runMain(main);
