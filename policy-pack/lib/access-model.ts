@@ -512,7 +512,7 @@ function openApiEntries(model: AccessModel): EntryPoint[] {
         api,
         method: op.method,
         operation: `${op.method} ${op.path}`,
-        auth: op.verdict === "open" ? "NONE" : "authorizer or IAM",
+        auth: op.verdict === "open" ? "NONE" : op.iam ? "AWS_IAM" : "authorizer or IAM",
         callers: op.verdict === "open" ? [ANYONE] : [],
         reaches: functionHops(model, fns),
       });

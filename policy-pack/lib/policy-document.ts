@@ -643,6 +643,84 @@ export function findUnrestrictedInvoke(
   return { verdict: maybe ? "unknown" : "restricted", statements: [] };
 }
 
+/**
+ * The condition keys that pin a caller to an account, an organization, named principals or a
+ * network, so a principal of some other account does not match them: aws:SourceVpce and
+ * aws:SourceVpc (a public API's internet callers carry neither), aws:PrincipalOrgID and
+ * aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn, aws:userid, and aws:SourceIp
+ * or aws:VpcSourceIp limited to ranges of /8 or narrower (/32 for IPv6). Keys a caller controls
+ * for itself (aws:PrincipalTag, aws:RequestTag, aws:username) restrict no one.
+ */
+const ACCOUNT_PINNING_KEYS = [
+  ...VPC_KEYS,
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid",
+];
+const IP_KEYS = ["aws:sourceip", "aws:vpcsourceip"];
+
+const OUTSIDER: RequestPrincipal = { arn: "arn:aws:iam::000000000000:role/sec1-outsider" };
+const OUTSIDER_CONTEXT: RequestContext["context"] = {
+  "aws:PrincipalOrgID": "o-sec1outsider",
+  "aws:PrincipalOrgPaths": "o-sec1outsider/r-sec1/ou-sec1/",
+  "aws:userid": "AROASEC1OUTSIDER:session",
+};
+
+/** True when every range of an IP condition is narrow (a /8 or smaller IPv4, /32 or smaller IPv6). */
+function narrowRanges(values: string[]): boolean {
+  return values.every((v) => {
+    const [base, bits] = v.split("/");
+    const prefix = bits === undefined ? (base.includes(":") ? 128 : 32) : Number(bits);
+    return Number.isInteger(prefix) && prefix >= (base.includes(":") ? 32 : 8);
+  });
+}
+
+/** How an outsider's request meets a condition: evaluated on pinning keys, else its way. */
+function outsiderAssumption(clause: ConditionClause, s: Statement): boolean | undefined {
+  if (
+    IP_KEYS.includes(clause.key) &&
+    (clause.base === "IpAddress" || clause.base === "NotIpAddress")
+  ) {
+    const inside = !narrowRanges(clause.values); // a wide range holds every caller
+    return clause.base === "IpAddress" ? inside : !inside;
+  }
+  return ACCOUNT_PINNING_KEYS.includes(clause.key) ? undefined : s.effect === "Allow";
+}
+
+/**
+ * Does a REST API's resource policy let a principal of any AWS account invoke it? With AWS_IAM
+ * methods, a cross-account caller needs an Allow in the resource policy and one in its own
+ * identity policy (API Gateway, "How API Gateway resource policies affect authorization
+ * workflow"); the second is in the caller's hands, so an Allow for `*` that nothing pins opens
+ * the API to every SigV4-signed principal. Evaluated with a request from another account, its
+ * organization and a public address, through no VPC endpoint; every condition on other keys is
+ * assumed to go the caller's way.
+ */
+export function findAnyAccountInvoke(doc: PolicyDocument): UnrestrictedInvoke {
+  const open = new Map<number, Statement>();
+  let maybe = false;
+  for (const resource of probeResources(doc)) {
+    const request: RequestContext = {
+      principal: OUTSIDER,
+      action: INVOKE,
+      resource,
+      context: OUTSIDER_CONTEXT,
+    };
+    const options = { assume: outsiderAssumption };
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true)
+        open.set(s.index, s);
+    }
+  }
+  if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
+  return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+}
+
 /** How narrowly a grant names what may be invoked, broadest first. */
 export type InvokeScope = "any" | "api" | "stage" | "method" | "path";
 
