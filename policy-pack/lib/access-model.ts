@@ -98,8 +98,13 @@ export interface AccessModel {
   iamEntries(role: PolicyResource): EntryPoint[];
   /** The federated identity providers (SAML, OIDC, social) of a user pool. */
   federatedProviders(pool: PolicyResource): PolicyResource[];
-  /** The functions a property of a resource names (property dependency, or ARN in the text). */
+  /** The functions of the stack a property of a resource names (dependency, or ARN in the text). */
   functionsIn(from: PolicyResource, prop: string, text?: unknown): Ref;
+  /**
+   * The hops of the functions a property names, those outside the stack included ([] when it
+   * names none, an unknown hop when it is not known yet).
+   */
+  functionHopsIn(from: PolicyResource, prop: string, text?: unknown): Hop[];
   /**
    * A caller for a user pool or OIDC issuer URL, labelled with the pool's name when the stack
    * holds it (`pools`: user pools a property dependency already names).
@@ -162,7 +167,16 @@ function buildModel(index: StackIndex): AccessModel {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    functionsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      return named === "unknown" ? named : named.found;
+    },
+    functionHopsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      if (named === "unknown") return [unknownHop("function")];
+      const outside = named.outside.map((n) => ({ label: `function ${n}`, next: [] }));
+      return [...named.found.map((fn) => model.functionHop(fn)), ...outside];
+    },
     issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named),
   };
   return model;
@@ -187,25 +201,72 @@ function lazyFunctionHop(model: AccessModel, fn: PolicyResource): Hop {
   };
 }
 
-/** The functions a property names: by dependency, else by ARN or name in its text. */
+/** The functions a property names: in the stack, or by a name outside it. */
+interface NamedFunctions {
+  found: PolicyResource[];
+  /** Function names a known ARN or name gives that no function of the stack has. */
+  outside: string[];
+}
+
+/** "orders" for an ARN of function orders (a version or alias qualifier dropped). */
+function functionNameOfArn(arn: string): string {
+  return arn.slice(arn.indexOf(":function:") + ":function:".length).split(":")[0];
+}
+
+/**
+ * True when a function may be the one `name` (from an ARN, or a function name) names: its known
+ * name or ARN, else (its name not known) its logical name, bare or with the random suffix Pulumi
+ * appends to auto-named resources (`orders-1a2b3c4`).
+ */
+function isNamed(fn: PolicyResource, arnOrName: string, name: string): boolean {
+  const props = rawProps(fn.props);
+  const own = knownString(props.name);
+  const arn = knownString(props.arn);
+  if (own !== undefined || arn !== undefined) return own === name || arn === arnOrName;
+  const logical = nameOf(fn);
+  return (
+    name === logical ||
+    (name.startsWith(`${logical}-`) && /^-[0-9a-f]{7}$/.test(name.slice(logical.length)))
+  );
+}
+
+/**
+ * The functions a property names. A property taken whole (`text` absent) names the functions it
+ * came from (property dependencies), else the ARN or name it holds; a part of a property (`text`:
+ * one operation's integration URI in an OpenAPI body) names the functions of its own ARNs, not
+ * every function the property depends on. A known ARN or function name is never "not known
+ * yet": without a function of that name in the stack it names a function outside it.
+ */
 function functionsNamedIn(
   index: StackIndex,
   from: PolicyResource,
   prop: string,
   text?: unknown,
-): Ref {
-  const deps = (from.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.[prop];
-  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-  if (byDep.length > 0) return byDep;
+): NamedFunctions | "unknown" {
+  const deps = depsOf(from, prop).filter((d) => d && d.type === LAMBDA);
+  if (text === undefined && deps.length > 0) return { found: deps, outside: [] };
   const value = text ?? rawProps(from.props)[prop];
-  if (value === undefined || value === null) return [];
-  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  if (value === undefined || value === null) return { found: [], outside: [] };
+  if (typeof value !== "string" || hasUnknown(value)) {
+    return deps.length > 0 ? { found: deps, outside: [] } : "unknown";
+  }
   const arns = value.match(FUNCTION_ARN) ?? [];
-  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-  if (found.length > 0) return [...new Set(found)];
-  const byName = index.byValue(value, [LAMBDA]);
-  if (byName.length > 0) return byName;
-  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+  const names = arns.length > 0 ? arns : prop === "functionName" ? [value] : [];
+  const out: NamedFunctions = { found: [], outside: [] };
+  for (const arnOrName of names) {
+    const name = arnOrName.includes(":function:") ? functionNameOfArn(arnOrName) : arnOrName;
+    const fromDeps = deps.filter((fn) => isNamed(fn, arnOrName, name));
+    const found = [arnOrName, name].flatMap((v) => index.byValue(v, [LAMBDA]));
+    const matched =
+      [fromDeps, found, index.ofType(LAMBDA).filter((fn) => isNamed(fn, arnOrName, name))].find(
+        (m) => m.length > 0,
+      ) ?? [];
+    if (matched.length > 0) out.found.push(...matched);
+    else out.outside.push(name);
+  }
+  if (names.length === 0 && deps.length > 0) out.found.push(...deps);
+  out.found = [...new Set(out.found)];
+  return out;
 }
 
 /** The signed-in caller of an issuer, labelled with its user pool and federation when known. */
@@ -484,17 +545,15 @@ function routeReach(model: AccessModel, route: PolicyResource): Hop[] {
   if (ref === "unknown") return [unknownHop("integration")];
   return ref.flatMap((integration) => {
     const type = upperString(rawProps(integration.props).integrationType);
-    const fns = model.functionsIn(integration, "integrationUri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      return [
-        {
-          label: `${type ?? "an"} integration ${nameOf(integration)}`,
-          resource: integration,
-          next: [],
-        },
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "integrationUri");
+    if (hops.length > 0) return hops;
+    return [
+      {
+        label: `${type ?? "an"} integration ${nameOf(integration)}`,
+        resource: integration,
+        next: [],
+      },
+    ];
   });
 }
 
@@ -505,7 +564,7 @@ function openApiEntries(model: AccessModel): EntryPoint[] {
     if (parsed.kind !== "known") continue;
     for (const op of parsed.operations) {
       if (op.verdict === "undecided") continue;
-      const fns = op.integrationUri ? model.functionsIn(api, "body", op.integrationUri) : [];
+      const reaches = op.integrationUri ? model.functionHopsIn(api, "body", op.integrationUri) : [];
       out.push({
         kind: "openapi-operation",
         resource: api,
@@ -514,7 +573,7 @@ function openApiEntries(model: AccessModel): EntryPoint[] {
         operation: `${op.method} ${op.path}`,
         auth: op.verdict === "open" ? "NONE" : op.iam ? "AWS_IAM" : "authorizer or IAM",
         callers: op.verdict === "open" ? [ANYONE] : [],
-        reaches: functionHops(model, fns),
+        reaches,
       });
     }
   }
@@ -530,6 +589,7 @@ function functionUrlEntries(model: AccessModel): EntryPoint[] {
     const fns = model.functionsIn(url, "functionName");
     const name =
       Array.isArray(fns) && fns.length > 0 ? nameOf(fns[0]) : knownString(props.functionName);
+    const reaches = model.functionHopsIn(url, "functionName");
     out.push({
       kind: "function-url",
       resource: url,
@@ -539,7 +599,7 @@ function functionUrlEntries(model: AccessModel): EntryPoint[] {
         auth === "NONE"
           ? [ANYONE]
           : [{ kind: "iam", label: "IAM principals allowed lambda:InvokeFunctionUrl" }],
-      reaches: functionHops(model, fns),
+      reaches,
     });
   }
   return out;
@@ -656,12 +716,8 @@ function dataSourceHop(model: AccessModel, ds: PolicyResource): Hop {
   dsHops.set(ds, hop);
   const type = upperString(props.type);
   if (type === "AWS_LAMBDA") {
-    hop.next.push(
-      ...functionHops(
-        model,
-        model.functionsIn(ds, "lambdaConfig", asRecord(props.lambdaConfig)?.functionArn),
-      ),
-    );
+    const arn = asRecord(props.lambdaConfig)?.functionArn;
+    hop.next.push(...model.functionHopsIn(ds, "lambdaConfig", arn ?? null));
   } else {
     const roleRef = model.index.ref(ds, "serviceRoleArn", [ROLE]);
     if (roleRef === "unknown") hop.next.push(unknownHop("service role"));

@@ -12,7 +12,6 @@ import {
   Caller,
   depsOf,
   EntryPoint,
-  functionHops,
   Hop,
   unknownHop,
 } from "./access-model";
@@ -99,15 +98,12 @@ function restCallers(
 function integrationHops(model: AccessModel, integrations: PolicyResource[] | undefined): Hop[] {
   if (integrations === undefined) return [unknownHop("integration")];
   return integrations.flatMap((integration) => {
-    const props = rawProps(integration.props);
-    const fns = model.functionsIn(integration, "uri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      const type = upperString(props.type) ?? "an";
-      return [
-        { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] },
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "uri");
+    if (hops.length > 0) return hops;
+    const type = upperString(rawProps(integration.props).type) ?? "an";
+    return [
+      { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] },
+    ];
   });
 }
 

@@ -605,6 +605,32 @@ describe("sec1-a-openapi-body-security", () => {
       ]),
     );
   });
+  it("names, per operation, the function its integration URI names (not every function of the body)", async () => {
+    const FN = "aws:lambda/function:Function";
+    const uri = (fn: string) =>
+      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${fn}/invocations`;
+    const integration = (fn: string) => ({
+      "x-amazon-apigateway-integration": { type: "aws_proxy", httpMethod: "POST", uri: uri(fn) },
+    });
+    const body = doc({
+      "/orders": { get: integration("orders-3f2a1b9") },
+      "/audit": { get: integration("audit") },
+      "/legacy": { get: integration("legacy-billing") },
+    });
+    const api = {
+      ...restApi(body),
+      propertyDependencies: { body: [urnOf(FN, "orders"), urnOf(FN, "audit-fn")] },
+    };
+    // "orders" is auto-named (orders-<7 hex>); "audit" has its name; legacy-billing is elsewhere.
+    const orders = { type: FN, name: "orders", props: {} };
+    const audit = { type: FN, name: "audit-fn", props: { name: "audit" } };
+    const run = await runStackPolicy(openApiBodySecurity, [api, orders, audit]);
+    assertOne(
+      run,
+      /anyone on the internet → GET \/orders \(NONE\) → function orders; anyone on the internet → GET \/audit \(NONE\) → function audit-fn; anyone on the internet → GET \/legacy \(NONE\) → function legacy-billing\)/,
+    );
+    assert.doesNotMatch(messagesOf(run)[0], /not known yet/);
+  });
   it("exempts configured APIs and methods", async () => {
     const body = restApi(doc({ "/x": { get: {} } }));
     assertSilent(
