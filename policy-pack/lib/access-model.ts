@@ -489,6 +489,46 @@ export function invokeArns(index: StackIndex, entry: EntryPoint): string[] {
 // ---------------------------------------------------------------------------------------------
 // Entry points other than REST methods (lib/access-rest.ts builds those).
 
+/** The integrations a route's `target` ("integrations/<id>") names. */
+function routeIntegrations(index: StackIndex, route: PolicyResource): Ref {
+  const ref = index.ref(route, "target", [TYPES.httpIntegration]);
+  const target = knownString(rawProps(route.props).target);
+  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
+    return index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
+  }
+  return ref;
+}
+
+/**
+ * Whether a route belongs to an HTTP or a WebSocket API: its API's protocolType when the stack
+ * holds the API; else its key ("GET /x" is HTTP, "$connect" or a bare name is WebSocket), and
+ * for "$default" a JWT authorizationType or an integration with payloadFormatVersion 2.0, which
+ * only HTTP APIs have. Undefined when nothing tells.
+ */
+export function routeProtocol(
+  index: StackIndex,
+  route: PolicyResource,
+): "HTTP" | "WEBSOCKET" | undefined {
+  const props = rawProps(route.props);
+  const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
+  const protocols = new Set(
+    (Array.isArray(apiRef) ? apiRef : []).map((a) => upperString(rawProps(a.props).protocolType)),
+  );
+  const [protocol] = protocols.size === 1 ? [...protocols] : [undefined];
+  if (protocol === "HTTP" || protocol === "WEBSOCKET") return protocol;
+  const routeKey = knownString(props.routeKey);
+  if (routeKey === undefined) return undefined;
+  if (/^[A-Z]+ \//i.test(routeKey)) return "HTTP";
+  if (routeKey !== "$default") return "WEBSOCKET";
+  if (upperString(props.authorizationType) === "JWT") return "HTTP";
+  const integrations = routeIntegrations(index, route);
+  if (!Array.isArray(integrations)) return undefined;
+  const v2 = integrations.some(
+    (i) => knownString(rawProps(i.props).payloadFormatVersion) === "2.0",
+  );
+  return v2 ? "HTTP" : undefined;
+}
+
 function httpEntries(model: AccessModel): EntryPoint[] {
   const { index } = model;
   const out: EntryPoint[] = [];
@@ -498,9 +538,9 @@ function httpEntries(model: AccessModel): EntryPoint[] {
     if (routeKey === undefined) continue;
     const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
     const api = Array.isArray(apiRef) ? apiRef[0] : undefined;
-    const protocol = api ? upperString(rawProps(api.props).protocolType) : undefined;
-    const websocket =
-      protocol === "WEBSOCKET" || (!/^[A-Z]+ \//i.test(routeKey) && routeKey !== "$default");
+    const protocol = routeProtocol(index, route);
+    if (protocol === undefined) continue;
+    const websocket = protocol === "WEBSOCKET";
     const rawAuth = props.authorizationType;
     if (hasUnknown(rawAuth)) continue;
     const auth = upperString(rawAuth) ?? "NONE";
@@ -536,12 +576,7 @@ function routeCallers(model: AccessModel, route: PolicyResource, auth: string): 
 }
 
 function routeReach(model: AccessModel, route: PolicyResource): Hop[] {
-  const { index } = model;
-  let ref = index.ref(route, "target", [TYPES.httpIntegration]);
-  const target = knownString(rawProps(route.props).target);
-  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
-    ref = index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
-  }
+  const ref = routeIntegrations(model.index, route);
   if (ref === "unknown") return [unknownHop("integration")];
   return ref.flatMap((integration) => {
     const type = upperString(rawProps(integration.props).integrationType);

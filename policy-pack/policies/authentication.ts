@@ -21,7 +21,13 @@ import {
   stringListProperty,
 } from "../lib/policy-config";
 import { openOperations } from "../lib/openapi-security";
-import { accessModel, describePath, EntryKind, EntryPoint } from "../lib/access-model";
+import {
+  accessModel,
+  describePath,
+  EntryKind,
+  EntryPoint,
+  routeProtocol,
+} from "../lib/access-model";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import {
   asNumber,
@@ -313,13 +319,10 @@ export const httpRouteAuthorization: StackValidationPolicy = {
       const name = nameOf(route);
       const routeKey = knownString(props.routeKey);
       if (routeKey === undefined) continue;
-      let protocol = protocolOf(route, apis);
-      // Without the API: "METHOD /path" keys are HTTP; other `$` keys and bare names are WebSocket.
-      if (protocol === undefined) {
-        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
-        else if (routeKey !== "$default") protocol = "WEBSOCKET";
-        else continue;
-      }
+      // Without the API in the stack, the key or the integration tells (routeProtocol).
+      const protocol =
+        protocolOf(route, apis) ?? routeProtocol(accessModel(args.resources).index, route);
+      if (protocol === undefined) continue;
       // WebSocket: only $connect carries auth; messages ride on the authenticated connection.
       if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
       if (protocol === "HTTP") {

@@ -330,6 +330,33 @@ describe("sec1-a-http-route-authorization", () => {
       await runStackPolicy(httpRouteAuthorization, stack(route({ routeKey: "$default" }))),
     );
   });
+  it("judges routes of an HTTP API outside the stack as HTTP routes, by key or payload format", async () => {
+    const outside = { apiId: "ext1234" };
+    const integration = (payloadFormatVersion: unknown): StackResourceInput => ({
+      type: TYPES.httpIntegration,
+      name: "ext-integration",
+      props: {
+        id: "int1",
+        apiId: "ext1234",
+        integrationType: "AWS_PROXY",
+        integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+        payloadFormatVersion,
+      },
+    });
+    const keyed = route({ ...outside, routeKey: "POST /orders" });
+    assertOne(
+      await runStackPolicy(httpRouteAuthorization, [keyed]),
+      /HTTP API Route 'route' \(POST \/orders\) must authenticate callers \(anyone on the internet → POST \/orders \(NONE\)\)/,
+    );
+    const byDefault = route({ ...outside, routeKey: "$default", target: "integrations/int1" });
+    assertOne(
+      await runStackPolicy(httpRouteAuthorization, [byDefault, integration("2.0")]),
+      /HTTP API Route 'route' \(\$default\) must authenticate callers \(anyone on the internet → \$default \(NONE\) → function orders\)/,
+    );
+    // Payload format 1.0 is WebSocket's too: nothing tells which API $default is on.
+    assertSilent(await runStackPolicy(httpRouteAuthorization, [byDefault, integration("1.0")]));
+    assertSilent(await runStackPolicy(httpRouteAuthorization, [byDefault, integration(UNKNOWN)]));
+  });
   it("exempts OPTIONS routes and configured route keys", async () => {
     assertSilent(
       await runStackPolicy(
