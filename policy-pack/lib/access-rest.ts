@@ -14,7 +14,7 @@ import {
   EntryPoint,
   Hop,
   unknownHop,
-} from "./access-model";
+} from "./access-types";
 import { isPrivateRestApi } from "./endpoint";
 import { StackIndex } from "./stack-index";
 import { addTo, rawProps, TYPES } from "./stack-refs";
