@@ -31,6 +31,8 @@ import {
   toAnalyzerProperties,
 } from "./analyzer-client";
 import { mermaidDiagram } from "./diagram";
+import { analyzeStack } from "./drive-pack";
+import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
 import {
   loadStackConfig,
   ProgramRun,
@@ -332,10 +334,10 @@ function defaultProvider(
   };
 }
 
-/** Drives the pack in the CLI's order and returns every diagnostic, URNs filled in. */
-export async function analyzeRun(
+/** Drives the pack in the CLI's order over a program run (a preview: dry run). */
+export function analyzeRun(
   pack: PackClient,
-  run: ProgramRun,
+  run: Pick<ProgramRun, "stack" | "project">,
   view: Pick<EngineView, "analyzer" | "stack">,
   ctx: {
     config: Record<string, string>;
@@ -343,29 +345,8 @@ export async function analyzeRun(
     policyConfig?: Record<string, PolicyConfig>;
   },
 ): Promise<{ info: PackInfo; diagnostics: Diagnostic[] }> {
-  const info = await pack.info();
-  await pack.configure(ctx.policyConfig ?? {});
-  await pack.configureStack({
-    stack: run.stack,
-    project: run.project,
-    organization: "organization",
-    dryRun: true,
-    config: ctx.config,
-    secretKeys: ctx.secretKeys,
-  });
-  const diagnostics: Diagnostic[] = [];
-  for (const original of view.analyzer) {
-    // The CLI's order: Remediate, then Analyze on what the remediations left.
-    let r = original;
-    for (const fix of await pack.remediate(r)) {
-      if (fix.properties) r = { ...r, properties: fix.properties };
-    }
-    const result = await pack.analyze(r);
-    // A resource policy's violation is about the analyzed resource; the CLI attaches its URN.
-    diagnostics.push(...result.diagnostics.map((d) => ({ ...d, urn: d.urn ?? r.urn })));
-  }
-  diagnostics.push(...(await pack.analyzeStack(view.stack)).diagnostics);
-  return { info, diagnostics };
+  const target = { stack: run.stack, project: run.project, analyzer: view.analyzer };
+  return analyzeStack(pack, { ...target, stackResources: view.stack }, { ...ctx, dryRun: true });
 }
 
 /** The contract's JSON report. */
@@ -480,22 +461,6 @@ export function exitCodeOf(report: Pick<PreviewReport, "violations">): 0 | 1 {
   return report.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
-function readPolicyConfig(file: string | undefined): Record<string, PolicyConfig> | undefined {
-  if (!file) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UsageError(`--policy-pack-config ${file}: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(
-      `--policy-pack-config ${file}: expected an object of policy name → config`,
-    );
-  }
-  return parsed as Record<string, PolicyConfig>;
-}
-
 /** Writes one line of the chosen output to stdout. */
 const say = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 
@@ -583,9 +548,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     opts = parseArgs(argv);
     loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
-    policyConfig = readPolicyConfig(opts.policyPackConfig);
+    policyConfig = readPolicyConfigFile(opts.policyPackConfig);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof StackError) return fail(err.message);
+    if (
+      err instanceof UsageError ||
+      err instanceof StackError ||
+      err instanceof PolicyConfigFileError
+    )
+      return fail(err.message);
     throw err;
   }
   const { project, config } = programConfig(opts, loaded);
