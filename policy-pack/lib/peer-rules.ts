@@ -588,8 +588,8 @@ export const PEER_RULES: PeerRule[] = [
 export const BEYOND_PEERS: { checks: string; policies: string[] }[] = [
   {
     checks:
-      "JWT routes require OAuth scopes (otherwise every token of the audience passes, ID tokens included)",
-    policies: ["sec1-a-jwt-route-scopes"],
+      "JWT routes require OAuth scopes (otherwise every token of the audience passes, ID tokens included, and a machine client's token calls the users' routes)",
+    policies: ["sec1-a-jwt-route-scopes", "sec1-a-jwt-route-machine-client"],
   },
   {
     checks: "AppSync Cognito providers name the app clients they accept (appIdClientRegex)",
@@ -617,8 +617,12 @@ export const BEYOND_PEERS: { checks: string; policies: string[] }[] = [
 export const PARITY_COVERAGE: { check: string; what: string; policies: string[] }[] = [
   {
     check: "A",
-    what: "Which tokens pass: JWT routes require scopes; AppSync Cognito providers name their app clients",
-    policies: ["sec1-a-jwt-route-scopes", "sec1-a-appsync-cognito-client-regex"],
+    what: "Which tokens pass: JWT routes require scopes (A; M where the audience admits a client_credentials machine client); AppSync Cognito providers name their app clients (A)",
+    policies: [
+      "sec1-a-jwt-route-scopes",
+      "sec1-a-jwt-route-machine-client",
+      "sec1-a-appsync-cognito-client-regex",
+    ],
   },
   {
     check: "A",
@@ -647,7 +651,7 @@ export const PARITY_COVERAGE: { check: string; what: string; policies: string[] 
   },
   {
     check: "I",
-    what: "Service roles pinned to their source (confused deputy); no direct invoke of a function behind an API",
+    what: "Service roles pinned to their source (confused deputy, A); no direct invoke of a function behind an API",
     policies: ["sec1-i-service-role-confused-deputy", "sec1-i-api-function-direct-invoke"],
   },
   {

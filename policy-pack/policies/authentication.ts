@@ -145,8 +145,8 @@ export const restMethodAuthorization: StackValidationPolicy = {
 export const restAuthorizerConfig: ResourceValidationPolicy = {
   name: "sec1-a-rest-authorizer-config",
   description:
-    "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
-  enforcementLevel: "mandatory",
+    "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer. Advisory by default: API Gateway refuses a Cognito authorizer without provider ARNs and a Lambda authorizer without a URI, and an authorizer that cannot run denies, so a gap here breaks calls rather than opening them; configure it mandatory to catch it before deploy.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "A",
     "high",

@@ -122,12 +122,16 @@ export const restEndpointType: ResourceValidationPolicy = {
 // ---------------------------------------------------------------------------------------------
 // E2. A PRIVATE REST API has a resource policy
 
-/** E2: a PRIVATE REST API has a resource policy, inline or as a RestApiPolicy (stack). */
+/**
+ * E2: a PRIVATE REST API has a resource policy, inline or as a RestApiPolicy (stack). Without
+ * one the API cannot be deployed ("For a private API, you can't deploy your API without a
+ * resource policy": apigateway-resource-policies-create-attach.html), so it is advisory.
+ */
 export const privateApiResourcePolicy: StackValidationPolicy = {
   name: "sec1-e-private-api-resource-policy",
   description:
-    "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may.",
-  enforcementLevel: "mandatory",
+    "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may. Advisory by default: API Gateway does not deploy a PRIVATE API without a resource policy (it fails closed), so no one outside gains a path; configure it mandatory to catch the failure at preview.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -356,8 +360,8 @@ function isExecuteApiEndpoint(props: Record<string, unknown>): boolean | undefin
 export const vpcEndpointExecuteApi: ResourceValidationPolicy = {
   name: "sec1-e-vpc-endpoint-execute-api",
   description:
-    "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow.",
-  enforcementLevel: "mandatory",
+    "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow. Advisory by default: every request through the endpoint still passes the API's resource policy and method authorization, so the endpoint's type and security groups narrow the network, not the callers; configure it mandatory to enforce the network layer.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -421,8 +425,8 @@ const appsyncVisibilitySchema = configSchema({ ...INTERNAL_RULE_SCHEMA });
 export const appsyncInternalVisibility: ResourceValidationPolicy = {
   name: "sec1-e-appsync-internal-visibility",
   description:
-    "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint.",
-  enforcementLevel: "mandatory",
+    "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint. Advisory by default: visibility decides the network an API is reached from, not who may call it (every request still needs one of its authorization providers), as for sec1-e-rest-endpoint-type; configure it mandatory to enforce PRIVATE for internal APIs.",
+  enforcementLevel: "advisory",
   configSchema: appsyncVisibilitySchema,
   ...sec1Metadata(
     "E",

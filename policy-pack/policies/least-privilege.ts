@@ -299,8 +299,8 @@ const iamAuthSchema = configSchema({
 export const privateApiIamAuth: StackValidationPolicy = {
   name: "sec1-i-private-api-iam-auth",
   description:
-    "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy.",
-  enforcementLevel: "mandatory",
+    "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy. Advisory by default: a Cognito or Lambda authorizer still authenticates each caller, and a method with no authorization is reported (mandatory) by sec1-a-rest-method-authorization; configure it mandatory to require IAM on every private method.",
+  enforcementLevel: "advisory",
   configSchema: iamAuthSchema,
   ...sec1Metadata(
     "I",
@@ -448,8 +448,8 @@ function apisCalling(
 export const lambdaPermissionSourceApi: StackValidationPolicy = {
   name: "sec1-i-lambda-permission-source-api",
   description:
-    "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack.",
-  enforcementLevel: "mandatory",
+    "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack. Advisory by default: the sourceArn still pins the caller to an API of the stack's own account, whose integrations the owner writes, so no one outside gains a path (the integrating API's calls fail until it is fixed); configure it mandatory to catch the mis-wiring.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "I",
     "high",

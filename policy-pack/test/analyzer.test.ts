@@ -169,6 +169,102 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     );
   });
 
+  it("serves the calibrated levels: hardening advisory by default and mandatory through Configure; an open resource policy and a machine client's route mandatory", async () => {
+    await pack.configure();
+    const role = resource("aws:iam/role:Role", "logs-role", {
+      assumeRolePolicy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "sts:AssumeRole",
+            Principal: { Service: "appsync.amazonaws.com" },
+          },
+        ],
+      }),
+    });
+    const deputy = () =>
+      pack.analyze(role).then((r) => of(r, "sec1-i-service-role-confused-deputy"));
+    assert.deepStrictEqual(
+      (await deputy()).map((d) => d.level),
+      ["advisory"],
+    );
+    await pack.configure({
+      "sec1-i-service-role-confused-deputy": { enforcementLevel: "mandatory" },
+    });
+    assert.deepStrictEqual(
+      (await deputy()).map((d) => d.level),
+      ["mandatory"],
+    );
+
+    await pack.configure();
+    const api = resource(TYPES.restApi, "mail-api", {
+      endpointConfiguration: { types: "REGIONAL" },
+    });
+    const method = {
+      ...resource(TYPES.restMethod, "send-post", {
+        restApi: UNKNOWN,
+        resourceId: UNKNOWN,
+        httpMethod: "POST",
+        authorization: "AWS_IAM",
+      }),
+      propertyDependencies: { restApi: [api.urn] },
+    };
+    const policy = {
+      ...resource(TYPES.restApiPolicy, "mail-api-policy", {
+        restApiId: UNKNOWN,
+        policy: JSON.stringify({
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "*" },
+              Action: "execute-api:Invoke",
+              Resource: "*",
+            },
+          ],
+        }),
+      }),
+      propertyDependencies: { restApiId: [api.urn] },
+    };
+    const open = of(
+      await pack.analyzeStack([api, method, policy]),
+      "sec1-e-resource-policy-any-account",
+    );
+    assert.deepStrictEqual(
+      open.map((d) => [d.urn, d.level]),
+      [[policy.urn, "mandatory"]],
+    );
+    assert.match(
+      open[0].message,
+      /SigV4-signed principals of every AWS account → POST .* \(AWS_IAM\)/,
+    );
+
+    const client = resource("aws:cognito/userPoolClient:UserPoolClient", "partner", {
+      allowedOauthFlows: ["client_credentials"],
+    });
+    const authorizer = {
+      ...resource(TYPES.httpAuthorizer, "jwt", {
+        apiId: UNKNOWN,
+        authorizerType: "JWT",
+        jwtConfiguration: { issuer: UNKNOWN, audiences: [UNKNOWN] },
+      }),
+      propertyDependencies: { jwtConfiguration: [client.urn] },
+    };
+    const route = {
+      ...resource(TYPES.httpRoute, "get-orders", {
+        apiId: UNKNOWN,
+        routeKey: "GET /orders",
+        authorizationType: "JWT",
+        authorizerId: UNKNOWN,
+      }),
+      propertyDependencies: { authorizerId: [authorizer.urn] },
+    };
+    const stack = await pack.analyzeStack([client, authorizer, route]);
+    assert.deepStrictEqual(
+      of(stack, "sec1-a-jwt-route-machine-client").map((d) => [d.urn, d.level]),
+      [[route.urn, "mandatory"]],
+    );
+  });
+
   it("takes the production stack from the URN for AppSync hardening (advisory)", async () => {
     await pack.configure();
     const gql = resource(TYPES.graphQLApi, "graphql", {
@@ -213,7 +309,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       ],
     );
   });
-  it("serves the peer-parity policies: a mandatory resource verdict, a config flip, a stack verdict skipped without its type", async () => {
+  it("serves the peer-parity policies: an advisory resource verdict, a config flip, a stack verdict skipped without its type", async () => {
     await pack.configure();
     const route = resource(TYPES.httpRoute, "get-bookings", {
       apiId: "h1",
@@ -224,7 +320,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     const scopes = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
     assert.deepStrictEqual(
       scopes.map((d) => d.level),
-      ["mandatory"],
+      ["advisory"],
     );
     assert.match(scopes[0].message, /must require OAuth scopes/);
     assert.deepStrictEqual(
