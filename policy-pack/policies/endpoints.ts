@@ -191,7 +191,7 @@ function holderLabel(d: { api: PolicyResource; holder: PolicyResource }): string
 export const resourcePolicySourceVpce: StackValidationPolicy = {
   name: "sec1-e-resource-policy-source-vpce",
   description:
-    "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped).",
+    "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped). Path guarded: a PRIVATE API is reachable through any execute-api VPC endpoint of any account, so an Allow for `*` not pinned to yours lets the callers of every such endpoint invoke it.",
   enforcementLevel: "mandatory",
   configSchema: sourceVpceSchema,
   ...sec1Metadata(

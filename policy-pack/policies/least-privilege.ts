@@ -185,7 +185,7 @@ const INVOKE_ARN_HINT =
 export const executeApiInvokeScope: ResourceValidationPolicy = {
   name: "sec1-i-execute-api-invoke-scope",
   description:
-    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
+    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "* Path guarded: the principal holding the policy invokes every IAM-authorized API of the account, including the ones not meant for it, and what they reach.", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
