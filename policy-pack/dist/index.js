@@ -11450,8 +11450,8 @@ var usagePlanSchema = configSchema({
 });
 var usagePlanLimits = {
   name: "sec1-k-usage-plan-limits",
-  description: "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits.",
-  enforcementLevel: "mandatory",
+  description: "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits. Advisory by default: throttles and quotas limit how much a key holder may call, not who may; configure it mandatory to require them.",
+  enforcementLevel: "advisory",
   configSchema: usagePlanSchema,
   ...sec1Metadata(
     "K",
@@ -11496,8 +11496,8 @@ var usagePlanLimits = {
 };
 var apiKeyUsagePlan = {
   name: "sec1-k-api-key-usage-plan",
-  description: "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota.",
-  enforcementLevel: "mandatory",
+  description: "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota. Advisory by default: API Gateway accepts a key on a method that requires one only when a usage plan of the stage holds it, so a key outside every plan opens nothing; configure it mandatory to keep unused keys out of the stack.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "K",
     "medium",
@@ -12131,6 +12131,57 @@ function findUnrestrictedInvoke(doc, options = {}) {
   if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
   return { verdict: maybe ? "unknown" : "restricted", statements: [] };
 }
+var ACCOUNT_PINNING_KEYS = [
+  ...VPC_KEYS,
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid"
+];
+var IP_KEYS = ["aws:sourceip", "aws:vpcsourceip"];
+var OUTSIDER = { arn: "arn:aws:iam::000000000000:role/sec1-outsider" };
+var OUTSIDER_CONTEXT = {
+  "aws:PrincipalOrgID": "o-sec1outsider",
+  "aws:PrincipalOrgPaths": "o-sec1outsider/r-sec1/ou-sec1/",
+  "aws:userid": "AROASEC1OUTSIDER:session"
+};
+function narrowRanges(values) {
+  return values.every((v) => {
+    const [base, bits] = v.split("/");
+    const prefix = bits === void 0 ? base.includes(":") ? 128 : 32 : Number(bits);
+    return Number.isInteger(prefix) && prefix >= (base.includes(":") ? 32 : 8);
+  });
+}
+function outsiderAssumption(clause, s) {
+  if (IP_KEYS.includes(clause.key) && (clause.base === "IpAddress" || clause.base === "NotIpAddress")) {
+    const inside = !narrowRanges(clause.values);
+    return clause.base === "IpAddress" ? inside : !inside;
+  }
+  return ACCOUNT_PINNING_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
+}
+function findAnyAccountInvoke(doc) {
+  const open = /* @__PURE__ */ new Map();
+  let maybe = false;
+  for (const resource of probeResources(doc)) {
+    const request = {
+      principal: OUTSIDER,
+      action: INVOKE,
+      resource,
+      context: OUTSIDER_CONTEXT
+    };
+    const options = { assume: outsiderAssumption };
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true)
+        open.set(s.index, s);
+    }
+  }
+  if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
+  return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+}
 var INVOKE_SCOPES = ["any", "api", "stage", "method", "path"];
 var SCOPE_WORDS = {
   any: "every API",
@@ -12426,6 +12477,18 @@ function parseDocument(body) {
     return "unreadable";
   }
 }
+function acceptsIam(operation, rootSecurity, schemes) {
+  const authType = asRecord(operation["x-amazon-apigateway-auth"])?.type;
+  if (typeof authType === "string" && authType.toUpperCase() === "AWS_IAM") return true;
+  const security = "security" in operation ? operation.security : rootSecurity;
+  if (!Array.isArray(security)) return false;
+  return security.some(
+    (r) => Object.keys(asRecord(r) ?? {}).some((key) => {
+      const type = asRecord(schemes?.[key])?.["x-amazon-apigateway-authtype"];
+      return typeof type === "string" && type.toLowerCase() === "awssigv4";
+    })
+  );
+}
 function operationsOf(doc) {
   const components = asRecord(doc.components);
   const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
@@ -12441,6 +12504,7 @@ function operationsOf(doc) {
         method: m === "x-amazon-apigateway-any-method" ? "ANY" : m.toUpperCase(),
         path,
         verdict: operationVerdict(operation, doc.security, schemes),
+        iam: acceptsIam(operation, doc.security, schemes),
         integrationUri: typeof uri === "string" && !hasUnknown(uri) ? uri : void 0
       });
     }
@@ -12463,11 +12527,11 @@ function bodyOperations(body) {
 function openOperations(body, exemptMethods) {
   const parsed2 = bodyOperations(body);
   if (parsed2.kind === "unknown") return parsed2;
-  const exempt = new Set(exemptMethods.map((m) => m.toUpperCase()));
+  const exempt2 = new Set(exemptMethods.map((m) => m.toUpperCase()));
   const open = [];
   const undecided = [];
   for (const op of parsed2.operations) {
-    if (exempt.has(op.method)) continue;
+    if (exempt2.has(op.method)) continue;
     const label = `${op.method} ${op.path}`;
     if (op.verdict === "open") open.push(label);
     else if (op.verdict === "undecided") undecided.push(label);
@@ -12756,6 +12820,17 @@ function indexStack(resources) {
   return index;
 }
 
+// lib/access-types.ts
+var ANYONE = { kind: "anyone", label: "anyone on the internet" };
+var API_KEY_HOLDERS = { kind: "api-key", label: "API-key holders" };
+function depsOf(r, prop) {
+  const deps = r?.propertyDependencies?.[prop];
+  return Array.isArray(deps) ? deps : [];
+}
+function unknownHop(what) {
+  return { label: `${what} (not known yet)`, next: [] };
+}
+
 // lib/endpoint.ts
 function endpointTypes(props) {
   const config = props.endpointConfiguration;
@@ -12811,10 +12886,18 @@ function isInternal(props, logicalName, rule) {
   }
   return unknown ? void 0 : false;
 }
+function outsideApiId(holder, apis) {
+  const id = rawProps(holder.props).restApiId;
+  if (typeof id !== "string" || id === "" || hasUnknown(id)) return void 0;
+  const deps = asRecord(holder.propertyDependencies)?.restApiId;
+  if (Array.isArray(deps) && deps.length > 0) return void 0;
+  return apis.some((a) => rawProps(a.props).id === id) ? void 0 : id;
+}
 function restApiPolicies(resources) {
   const apis = ofType(resources, TYPES.restApi);
   const documents = [];
   const maybe = /* @__PURE__ */ new Set();
+  const outside = [];
   for (const api of apis) {
     const inline = rawProps(api.props).policy;
     if (inline !== void 0 && inline !== null && inline !== "") {
@@ -12822,15 +12905,20 @@ function restApiPolicies(resources) {
     }
   }
   for (const holder of ofType(resources, TYPES.restApiPolicy)) {
-    const ref = resolveReference(holder, "restApiId", apis);
     const document = rawProps(holder.props).policy;
+    const restApiId = outsideApiId(holder, apis);
+    if (restApiId !== void 0) {
+      outside.push({ holder, restApiId, document });
+      continue;
+    }
+    const ref = resolveReference(holder, "restApiId", apis);
     if (ref.kind === "found") {
       for (const api of ref.resources) documents.push({ api, holder, document });
     } else if (ref.kind === "unknown") {
       for (const api of apis) maybe.add(api);
     }
   }
-  return { documents, maybe };
+  return { documents, maybe, outside };
 }
 
 // lib/access-rest.ts
@@ -12897,15 +12985,12 @@ function restCallers(model, method, api, auth) {
 function integrationHops(model, integrations) {
   if (integrations === void 0) return [unknownHop("integration")];
   return integrations.flatMap((integration) => {
-    const props = rawProps(integration.props);
-    const fns = model.functionsIn(integration, "uri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      const type = upperString(props.type) ?? "an";
-      return [
-        { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] }
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "uri");
+    if (hops.length > 0) return hops;
+    const type = upperString(rawProps(integration.props).type) ?? "an";
+    return [
+      { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] }
+    ];
   });
 }
 function restEntries(model) {
@@ -12939,8 +13024,6 @@ function restEntries(model) {
 }
 
 // lib/access-model.ts
-var ANYONE = { kind: "anyone", label: "anyone on the internet" };
-var API_KEY_HOLDERS = { kind: "api-key", label: "API-key holders" };
 var LAMBDA = TYPES.lambdaFunction;
 var TABLE = "aws:dynamodb/table:Table";
 var BUCKET = "aws:s3/bucket:Bucket";
@@ -12999,7 +13082,16 @@ function buildModel(index) {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    functionsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      return named === "unknown" ? named : named.found;
+    },
+    functionHopsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      if (named === "unknown") return [unknownHop("function")];
+      const outside = named.outside.map((n) => ({ label: `function ${n}`, next: [] }));
+      return [...named.found.map((fn) => model.functionHop(fn)), ...outside];
+    },
     issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named)
   };
   return model;
@@ -13018,19 +13110,41 @@ function lazyFunctionHop(model, fn) {
     }
   };
 }
+function functionNameOfArn(arn) {
+  return arn.slice(arn.indexOf(":function:") + ":function:".length).split(":")[0];
+}
+function isNamed(fn, arnOrName, name) {
+  const props = rawProps(fn.props);
+  const own = knownString(props.name);
+  const arn = knownString(props.arn);
+  if (own !== void 0 || arn !== void 0) return own === name || arn === arnOrName;
+  const logical = nameOf(fn);
+  return name === logical || name.startsWith(`${logical}-`) && /^-[0-9a-f]{7}$/.test(name.slice(logical.length));
+}
 function functionsNamedIn(index, from, prop, text) {
-  const deps = from.propertyDependencies?.[prop];
-  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-  if (byDep.length > 0) return byDep;
+  const deps = depsOf(from, prop).filter((d) => d && d.type === LAMBDA);
+  if (text === void 0 && deps.length > 0) return { found: deps, outside: [] };
   const value = text ?? rawProps(from.props)[prop];
-  if (value === void 0 || value === null) return [];
-  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  if (value === void 0 || value === null) return { found: [], outside: [] };
+  if (typeof value !== "string" || hasUnknown(value)) {
+    return deps.length > 0 ? { found: deps, outside: [] } : "unknown";
+  }
   const arns = value.match(FUNCTION_ARN) ?? [];
-  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-  if (found.length > 0) return [...new Set(found)];
-  const byName = index.byValue(value, [LAMBDA]);
-  if (byName.length > 0) return byName;
-  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+  const names = arns.length > 0 ? arns : prop === "functionName" ? [value] : [];
+  const out = { found: [], outside: [] };
+  for (const arnOrName of names) {
+    const name = arnOrName.includes(":function:") ? functionNameOfArn(arnOrName) : arnOrName;
+    const fromDeps = deps.filter((fn) => isNamed(fn, arnOrName, name));
+    const found = [arnOrName, name].flatMap((v) => index.byValue(v, [LAMBDA]));
+    const matched = [fromDeps, found, index.ofType(LAMBDA).filter((fn) => isNamed(fn, arnOrName, name))].find(
+      (m) => m.length > 0
+    ) ?? [];
+    if (matched.length > 0) out.found.push(...matched);
+    else out.outside.push(name);
+  }
+  if (names.length === 0 && deps.length > 0) out.found.push(...deps);
+  out.found = [...new Set(out.found)];
+  return out;
 }
 function issuerCallerOf(model, issuer, detail, named) {
   const text = knownString(issuer);
@@ -13060,22 +13174,11 @@ function providerName(idp) {
   const type = knownString(props.providerType);
   return type && type !== name ? `${name} (${type})` : name;
 }
-function depsOf(r, prop) {
-  const deps = r?.propertyDependencies?.[prop];
-  return Array.isArray(deps) ? deps : [];
-}
 function endsWithId(issuer, pool) {
   const props = rawProps(pool.props);
   return [props.id, props.endpoint].some(
     (v) => typeof v === "string" && v !== "" && !hasUnknown(v) && issuer.endsWith(v)
   );
-}
-function unknownHop(what) {
-  return { label: `${what} (not known yet)`, next: [] };
-}
-function functionHops(model, ref, what = "function") {
-  if (ref === "unknown") return [unknownHop(what)];
-  return ref.map((fn) => model.functionHop(fn));
 }
 function arnOf(r) {
   return knownString(rawProps(r.props).arn);
@@ -13192,6 +13295,34 @@ function invokeArns(index, entry) {
   const stages = stagesByApi(index).get(entry.api) ?? ["*"];
   return stages.map((st) => `${base}/${st}/${entry.method}${path}`);
 }
+function routeIntegrations(index, route) {
+  const ref = index.ref(route, "target", [TYPES.httpIntegration]);
+  const target = knownString(rawProps(route.props).target);
+  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
+    return index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
+  }
+  return ref;
+}
+function routeProtocol(index, route) {
+  const props = rawProps(route.props);
+  const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
+  const protocols = new Set(
+    (Array.isArray(apiRef) ? apiRef : []).map((a) => upperString(rawProps(a.props).protocolType))
+  );
+  const [protocol] = protocols.size === 1 ? [...protocols] : [void 0];
+  if (protocol === "HTTP" || protocol === "WEBSOCKET") return protocol;
+  const routeKey = knownString(props.routeKey);
+  if (routeKey === void 0) return void 0;
+  if (/^[A-Z]+ \//i.test(routeKey)) return "HTTP";
+  if (routeKey !== "$default") return "WEBSOCKET";
+  if (upperString(props.authorizationType) === "JWT") return "HTTP";
+  const integrations = routeIntegrations(index, route);
+  if (!Array.isArray(integrations)) return void 0;
+  const v2 = integrations.some(
+    (i) => knownString(rawProps(i.props).payloadFormatVersion) === "2.0"
+  );
+  return v2 ? "HTTP" : void 0;
+}
 function httpEntries(model) {
   const { index } = model;
   const out = [];
@@ -13201,8 +13332,9 @@ function httpEntries(model) {
     if (routeKey === void 0) continue;
     const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
     const api = Array.isArray(apiRef) ? apiRef[0] : void 0;
-    const protocol = api ? upperString(rawProps(api.props).protocolType) : void 0;
-    const websocket = protocol === "WEBSOCKET" || !/^[A-Z]+ \//i.test(routeKey) && routeKey !== "$default";
+    const protocol = routeProtocol(index, route);
+    if (protocol === void 0) continue;
+    const websocket = protocol === "WEBSOCKET";
     const rawAuth = props.authorizationType;
     if (hasUnknown(rawAuth)) continue;
     const auth = upperString(rawAuth) ?? "NONE";
@@ -13235,26 +13367,19 @@ function routeCallers(model, route, auth) {
   return [{ kind: "lambda-authorizer", label: `callers ${label} admits` }];
 }
 function routeReach(model, route) {
-  const { index } = model;
-  let ref = index.ref(route, "target", [TYPES.httpIntegration]);
-  const target = knownString(rawProps(route.props).target);
-  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
-    ref = index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
-  }
+  const ref = routeIntegrations(model.index, route);
   if (ref === "unknown") return [unknownHop("integration")];
   return ref.flatMap((integration) => {
     const type = upperString(rawProps(integration.props).integrationType);
-    const fns = model.functionsIn(integration, "integrationUri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      return [
-        {
-          label: `${type ?? "an"} integration ${nameOf(integration)}`,
-          resource: integration,
-          next: []
-        }
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "integrationUri");
+    if (hops.length > 0) return hops;
+    return [
+      {
+        label: `${type ?? "an"} integration ${nameOf(integration)}`,
+        resource: integration,
+        next: []
+      }
+    ];
   });
 }
 function openApiEntries(model) {
@@ -13264,16 +13389,16 @@ function openApiEntries(model) {
     if (parsed2.kind !== "known") continue;
     for (const op of parsed2.operations) {
       if (op.verdict === "undecided") continue;
-      const fns = op.integrationUri ? model.functionsIn(api, "body", op.integrationUri) : [];
+      const reaches = op.integrationUri ? model.functionHopsIn(api, "body", op.integrationUri) : [];
       out.push({
         kind: "openapi-operation",
         resource: api,
         api,
         method: op.method,
         operation: `${op.method} ${op.path}`,
-        auth: op.verdict === "open" ? "NONE" : "authorizer or IAM",
+        auth: op.verdict === "open" ? "NONE" : op.iam ? "AWS_IAM" : "authorizer or IAM",
         callers: op.verdict === "open" ? [ANYONE] : [],
-        reaches: functionHops(model, fns)
+        reaches
       });
     }
   }
@@ -13287,13 +13412,14 @@ function functionUrlEntries(model) {
     if (auth === void 0) continue;
     const fns = model.functionsIn(url, "functionName");
     const name = Array.isArray(fns) && fns.length > 0 ? nameOf(fns[0]) : knownString(props.functionName);
+    const reaches = model.functionHopsIn(url, "functionName");
     out.push({
       kind: "function-url",
       resource: url,
       operation: `function URL of ${name ?? nameOf(url)}`,
       auth,
       callers: auth === "NONE" ? [ANYONE] : [{ kind: "iam", label: "IAM principals allowed lambda:InvokeFunctionUrl" }],
-      reaches: functionHops(model, fns)
+      reaches
     });
   }
   return out;
@@ -13387,12 +13513,8 @@ function dataSourceHop(model, ds) {
   dsHops.set(ds, hop);
   const type = upperString(props.type);
   if (type === "AWS_LAMBDA") {
-    hop.next.push(
-      ...functionHops(
-        model,
-        model.functionsIn(ds, "lambdaConfig", asRecord(props.lambdaConfig)?.functionArn)
-      )
-    );
+    const arn = asRecord(props.lambdaConfig)?.functionArn;
+    hop.next.push(...model.functionHopsIn(ds, "lambdaConfig", arn ?? null));
   } else {
     const roleRef = model.index.ref(ds, "serviceRoleArn", [ROLE]);
     if (roleRef === "unknown") hop.next.push(unknownHop("service role"));
@@ -13457,7 +13579,7 @@ function pathNote(entry) {
 }
 var restMethodAuthorization = {
   name: "sec1-a-rest-method-authorization",
-  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
+  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method. Path guarded: anyone on the internet (for a PRIVATE API, anyone who reaches its VPC endpoints) → the method → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -13501,8 +13623,8 @@ var restMethodAuthorization = {
 };
 var restAuthorizerConfig = {
   name: "sec1-a-rest-authorizer-config",
-  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
-  enforcementLevel: "mandatory",
+  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer. Advisory by default: API Gateway refuses a Cognito authorizer without provider ARNs and a Lambda authorizer without a URI, and an authorizer that cannot run denies, so a gap here breaks calls rather than opening them; configure it mandatory to catch it before deploy.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "A",
     "high",
@@ -13616,7 +13738,7 @@ function protocolOf(route, apis) {
 }
 var httpRouteAuthorization = {
   name: "sec1-a-http-route-authorization",
-  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
+  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API. Path guarded: anyone on the internet → the route (on WebSocket, a connection and every message route behind it) → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: routeSchema,
   ...sec1Metadata(
@@ -13635,12 +13757,8 @@ var httpRouteAuthorization = {
       const name = nameOf(route);
       const routeKey = knownString(props.routeKey);
       if (routeKey === void 0) continue;
-      let protocol = protocolOf(route, apis);
-      if (protocol === void 0) {
-        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
-        else if (routeKey !== "$default") protocol = "WEBSOCKET";
-        else continue;
-      }
+      const protocol = protocolOf(route, apis) ?? routeProtocol(accessModel(args.resources).index, route);
+      if (protocol === void 0) continue;
       if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
       if (protocol === "HTTP") {
         const method = routeKey.split(" ")[0].toUpperCase();
@@ -13696,7 +13814,7 @@ var httpRouteAuthorization = {
 };
 var jwtAuthorizerConfig = {
   name: "sec1-a-jwt-authorizer-config",
-  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
+  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources. Path guarded: without audiences a token the issuer gave any client, of any application, passes; with an http issuer whoever alters the key download in transit can mint tokens the authorizer accepts.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "A",
@@ -13786,7 +13904,7 @@ function providerGaps(type, provider) {
 }
 var appsyncAuthProviders = {
   name: "sec1-a-appsync-auth-providers",
-  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
+  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete. Path guarded: anyone holding the API key, which the app ships to every browser, → every field the default provider serves → its resolvers' data.",
   enforcementLevel: "mandatory",
   configSchema: appsyncSchema,
   ...sec1Metadata(
@@ -13930,7 +14048,7 @@ var quickCreateSchema = configSchema({
 });
 var httpApiQuickCreate = {
   name: "sec1-a-http-api-quick-create",
-  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
+  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure. Path guarded: anyone on the internet → the $default route → the target.",
   enforcementLevel: "mandatory",
   configSchema: quickCreateSchema,
   ...sec1Metadata(
@@ -13975,6 +14093,7 @@ var DOCS4 = {
   endpointTypes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html",
   privateApis: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html",
   resourcePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html",
+  authorizationFlow: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html",
   vpcEndpoint: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html",
   appsyncPrivate: "https://docs.aws.amazon.com/appsync/latest/devguide/using-private-apis.html"
 };
@@ -14026,8 +14145,8 @@ var restEndpointType = {
 };
 var privateApiResourcePolicy = {
   name: "sec1-e-private-api-resource-policy",
-  description: "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may.",
-  enforcementLevel: "mandatory",
+  description: "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may. Advisory by default: API Gateway does not deploy a PRIVATE API without a resource policy (it fails closed), so no one outside gains a path; configure it mandatory to catch the failure at preview.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -14065,7 +14184,7 @@ function holderLabel(d) {
 }
 var resourcePolicySourceVpce = {
   name: "sec1-e-resource-policy-source-vpce",
-  description: "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped).",
+  description: "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped). Path guarded: a PRIVATE API is reachable through any execute-api VPC endpoint of any account, so an Allow for `*` not pinned to yours lets the callers of every such endpoint invoke it.",
   enforcementLevel: "mandatory",
   configSchema: sourceVpceSchema,
   ...sec1Metadata(
@@ -14091,6 +14210,57 @@ var resourcePolicySourceVpce = {
       }
     }
   })
+};
+var ANY_ACCOUNT = {
+  kind: "iam",
+  label: "SigV4-signed principals of every AWS account"
+};
+function openToAnyAccount(document) {
+  const parsed2 = parsePolicyDocument(document);
+  if (parsed2.status !== "ok") return [];
+  return findAnyAccountInvoke(parsed2.document).statements;
+}
+function reportOutside(p, report) {
+  for (const s of openToAnyAccount(p.document)) {
+    report(
+      `API Gateway RestApiPolicy '${nameOf(p.holder)}' must not let every AWS account invoke REST API ${p.restApiId} (${ANY_ACCOUNT.label} → ${statementLabel(s)} → every AWS_IAM method of that API); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce.`,
+      p.holder.urn
+    );
+  }
+}
+var resourcePolicyAnyAccount = {
+  name: "sec1-e-resource-policy-any-account",
+  description: 'The resource policy of a REGIONAL or EDGE REST API (inline `policy` or an aws.apigateway.RestApiPolicy, also for an API outside the stack) must not allow execute-api:Invoke to every principal (`*` or {"AWS": "*"}) without a condition that pins the caller (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceVpce, aws:SourceVpc, or aws:SourceIp of a /8 or narrower range). Path guarded: with AWS_IAM methods a caller of another account needs only this Allow plus its own identity policy, which it writes itself, so every SigV4-signed principal of every AWS account may call the methods and what they reach. PRIVATE APIs are judged by sec1-e-resource-policy-source-vpce.',
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "E",
+    "critical",
+    'Name the intended callers in the statement\'s Principal (role or account ARNs), or add `"Condition": {"StringEquals": {"aws:PrincipalOrgID": "<your org id>"}}` (or aws:PrincipalAccount) to the Allow.',
+    DOCS4.authorizationFlow,
+    ["api-gateway", "resource-policy", "cross-account"]
+  ),
+  validateStack: (args, report) => {
+    const { documents, outside } = restApiPolicies(args.resources);
+    outside.forEach((p) => reportOutside(p, report));
+    if (documents.length === 0) return;
+    const model = accessModel(args.resources);
+    const iam3 = [...model.entries("rest-method"), ...model.entries("openapi-operation")].filter(
+      (e) => e.auth === "AWS_IAM"
+    );
+    for (const d of documents) {
+      if (isPrivateRestApi(d.api) !== false) continue;
+      const entries = iam3.filter((e) => e.api === d.api);
+      if (entries.length === 0) continue;
+      const paths = entries.slice(0, 3).map((e) => describePath(ANY_ACCOUNT, e));
+      const more = entries.length > 3 ? ` and ${entries.length - 3} more` : "";
+      for (const s of openToAnyAccount(d.document)) {
+        report(
+          `${holderLabel(d)} must not let every AWS account invoke it: ${statementLabel(s)} allows execute-api:Invoke to every principal (${paths.join("; ")}${more}); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID or aws:PrincipalAccount.`,
+          d.holder.urn
+        );
+      }
+    }
+  }
 };
 var scopeSchema = configSchema({
   applyTo: applyToProperty,
@@ -14145,8 +14315,8 @@ function isExecuteApiEndpoint(props) {
 }
 var vpcEndpointExecuteApi = {
   name: "sec1-e-vpc-endpoint-execute-api",
-  description: "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow.",
-  enforcementLevel: "mandatory",
+  description: "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow. Advisory by default: every request through the endpoint still passes the API's resource policy and method authorization, so the endpoint's type and security groups narrow the network, not the callers; configure it mandatory to enforce the network layer.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -14197,8 +14367,8 @@ var vpcEndpointPrivateDns = {
 var appsyncVisibilitySchema = configSchema({ ...INTERNAL_RULE_SCHEMA });
 var appsyncInternalVisibility = {
   name: "sec1-e-appsync-internal-visibility",
-  description: "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint.",
-  enforcementLevel: "mandatory",
+  description: "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint. Advisory by default: visibility decides the network an API is reached from, not who may call it (every request still needs one of its authorization providers), as for sec1-e-rest-endpoint-type; configure it mandatory to enforce PRIVATE for internal APIs.",
+  enforcementLevel: "advisory",
   configSchema: appsyncVisibilitySchema,
   ...sec1Metadata(
     "E",
@@ -14224,6 +14394,7 @@ var policies4 = [
   restEndpointType,
   privateApiResourcePolicy,
   resourcePolicySourceVpce,
+  resourcePolicyAnyAccount,
   resourcePolicyScope,
   vpcEndpointExecuteApi,
   vpcEndpointPrivateDns,
@@ -14600,7 +14771,7 @@ var SCOPE_WORDS2 = {
 var INVOKE_ARN_HINT = "arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>";
 var executeApiInvokeScope = {
   name: "sec1-i-execute-api-invoke-scope",
-  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
+  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "* Path guarded: the principal holding the policy invokes every IAM-authorized API of the account, including the ones not meant for it, and what they reach.", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
@@ -14679,8 +14850,8 @@ var iamAuthSchema = configSchema({
 });
 var privateApiIamAuth = {
   name: "sec1-i-private-api-iam-auth",
-  description: "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy.",
-  enforcementLevel: "mandatory",
+  description: "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy. Advisory by default: a Cognito or Lambda authorizer still authenticates each caller, and a method with no authorization is reported (mandatory) by sec1-a-rest-method-authorization; configure it mandatory to require IAM on every private method.",
+  enforcementLevel: "advisory",
   configSchema: iamAuthSchema,
   ...sec1Metadata(
     "I",
@@ -14692,12 +14863,12 @@ var privateApiIamAuth = {
   validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig(args, iamAuthSchema);
     const allowed = config.allowedAuthorizations.map((a) => a.toUpperCase());
-    const exempt = config.exemptHttpMethods.map((m) => m.toUpperCase());
+    const exempt2 = config.exemptHttpMethods.map((m) => m.toUpperCase());
     const apis = ofType(args.resources, TYPES.restApi);
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
       const httpMethod = knownString(props.httpMethod);
-      if (httpMethod === void 0 || exempt.includes(httpMethod.toUpperCase())) continue;
+      if (httpMethod === void 0 || exempt2.includes(httpMethod.toUpperCase())) continue;
       const authorization = props.authorization;
       if (hasUnknown(authorization)) continue;
       const auth = typeof authorization === "string" ? authorization.toUpperCase() : "NONE";
@@ -14801,8 +14972,8 @@ function apisCalling(resources, fn) {
 }
 var lambdaPermissionSourceApi = {
   name: "sec1-i-lambda-permission-source-api",
-  description: "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack.",
-  enforcementLevel: "mandatory",
+  description: "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack. Advisory by default: the sourceArn still pins the caller to an API of the stack's own account, whose integrations the owner writes, so no one outside gains a path (the integrating API's calls fail until it is fixed); configure it mandatory to catch the mis-wiring.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "I",
     "high",
@@ -15278,7 +15449,7 @@ function checkLiteral(type) {
 }
 var literalCredentials = {
   name: "sec1-k-literal-credentials",
-  description: "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them.",
+  description: "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them. Path guarded: whoever reads the configuration (lambda:GetFunctionConfiguration, apigateway:GET, the stack's state or source) holds the credential and reaches whatever it opens.",
   enforcementLevel: "mandatory",
   configSchema: literalSchema,
   ...sec1Metadata(
@@ -15410,8 +15581,8 @@ function pinned(s) {
 }
 var serviceRoleConfusedDeputy = {
   name: "sec1-i-service-role-confused-deputy",
-  description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
-  enforcementLevel: "mandatory",
+  description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) should limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy). Advisory by default: only a principal of the role's own account with iam:PassRole on the role can hand it to a service, so no one outside gains a path; configure it mandatory to require the conditions AWS recommends.",
+  enforcementLevel: "advisory",
   configSchema: schema3,
   ...sec1Metadata(
     "I",
@@ -15454,10 +15625,13 @@ var jwtScopesSchema = configSchema({
   ),
   exemptResources: exemptResourcesProperty("Route resources exempt")
 });
+function exempt(name, routeKey, config) {
+  return matchesAnyGlob(name, config.exemptResources) || matchesAnyGlob(routeKey, config.exemptRouteKeys);
+}
 var jwtRouteScopes = {
   name: "sec1-a-jwt-route-scopes",
-  description: "HTTP API routes with a JWT authorizer must require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted.",
-  enforcementLevel: "mandatory",
+  description: "HTTP API routes with a JWT authorizer should require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted. Advisory by default: for the app's own clients every signed-in user may call the route by design (sec1-a-jwt-route-machine-client is mandatory where the audience also admits a machine client); configure it mandatory to require scopes everywhere.",
+  enforcementLevel: "advisory",
   configSchema: jwtScopesSchema,
   ...sec1Metadata(
     "A",
@@ -15471,15 +15645,61 @@ var jwtRouteScopes = {
     if (upperString(props.authorizationType) !== "JWT") return;
     const name = nameOf(args);
     const config = readConfig(args, jwtScopesSchema);
-    if (matchesAnyGlob(name, config.exemptResources)) return;
     const routeKey = props.routeKey;
     if (typeof routeKey !== "string" || isUnknownValue(routeKey)) return;
-    if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) return;
+    if (exempt(name, routeKey, config)) return;
     const scopes = knownStrings(props.authorizationScopes);
     if (scopes === void 0 || scopes.length > 0) return;
     report(
       `API Gateway v2 Route '${name}' (${routeKey}) must require OAuth scopes, or every token of the audience (ID tokens too) passes; set authorizationScopes to the scopes of this operation.`
     );
+  })
+};
+var USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
+function isMachineClient(client) {
+  const flows = knownStrings(rawProps(client.props).allowedOauthFlows) ?? [];
+  return flows.some((f) => f.toLowerCase() === "client_credentials");
+}
+function machineClients(resources, authorizer) {
+  const index = accessModel(resources).index;
+  const audiences = asRecord(rawProps(authorizer.props).jwtConfiguration)?.audiences;
+  const byDep = (authorizer.propertyDependencies?.jwtConfiguration ?? []).filter((d) => d && d.type === USER_POOL_CLIENT);
+  const byId = (knownStrings(audiences) ?? []).flatMap((a) => index.byValue(a, [USER_POOL_CLIENT]));
+  return [.../* @__PURE__ */ new Set([...byDep, ...byId])].filter(isMachineClient);
+}
+var jwtRouteMachineClient = {
+  name: "sec1-a-jwt-route-machine-client",
+  description: "HTTP API routes whose JWT authorizer also admits a machine client (a Cognito app client with the client_credentials flow, such as a partner or service) must require OAuth scopes. Path guarded: the machine client's access token carries no user and only the scopes it was granted; on a route without authorizationScopes it passes like a user's token, so that client calls every route meant for the app's users and whatever they reach.",
+  enforcementLevel: "mandatory",
+  configSchema: jwtScopesSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationScopes` on each JWT route to the scopes of its operation, and grant the machine client only the scopes of the routes it is meant to call (or give it its own authorizer with its own audience).",
+    DOCS12.jwtScopes,
+    ["api-gateway", "jwt", "oauth-scopes", "client-credentials"]
+  ),
+  validateStack: validateStackWith(TYPES.httpRoute, (args, report) => {
+    const config = readConfig(args, jwtScopesSchema);
+    const model = accessModel(args.resources);
+    for (const entry of model.entries("http-route")) {
+      const props = rawProps(entry.resource.props);
+      if (entry.auth !== "JWT" || exempt(nameOf(entry.resource), entry.operation, config)) continue;
+      const scopes = knownStrings(props.authorizationScopes);
+      if (scopes === void 0 || scopes.length > 0) continue;
+      const ref = model.index.ref(entry.resource, "authorizerId", [TYPES.httpAuthorizer]);
+      if (!Array.isArray(ref)) continue;
+      for (const client of ref.flatMap((a) => machineClients(args.resources, a))) {
+        const caller = {
+          kind: "signed-in",
+          label: `machine client ${nameOf(client)} (client_credentials)`
+        };
+        report(
+          `API Gateway v2 Route '${nameOf(entry.resource)}' (${entry.operation}) must require OAuth scopes: its authorizer also admits a machine client (${describePath(caller, entry)}); set authorizationScopes to the scopes of this operation.`,
+          entry.resource.urn
+        );
+      }
+    }
   })
 };
 var clientRegexSchema = configSchema({
@@ -15540,7 +15760,11 @@ var appsyncCognitoClientRegex = {
     }
   })
 };
-var policies12 = [jwtRouteScopes, appsyncCognitoClientRegex];
+var policies12 = [
+  jwtRouteScopes,
+  jwtRouteMachineClient,
+  appsyncCognitoClientRegex
+];
 
 // policies/user-pools.ts
 var aws11 = __toESM(require("@pulumi/aws"));
