@@ -615,27 +615,36 @@ export function findUnrestrictedInvoke(
 ): UnrestrictedInvoke {
   const assume = (clause: ConditionClause, s: Statement) =>
     VPC_KEYS.includes(clause.key) ? undefined : s.effect === "Allow";
-  const open = new Map<number, Statement>();
-  let maybe = false;
   const contexts: RequestContext["context"][] = [
     { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC },
   ];
   if (options.fromOutsideAnyVpc) contexts.push({});
-  for (const resource of probeResources(doc)) {
-    for (const context of contexts) {
-      const request: RequestContext = {
-        principal: { arn: PROBE_PRINCIPAL },
-        action: INVOKE,
-        resource,
-        context,
-      };
-      const decision = evaluatePolicy(doc, request, { assume });
-      if (decision === "Unknown") maybe = true;
-      if (decision !== "Allow") continue;
-      for (const s of doc.statements) {
-        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-          open.set(s.index, s);
-        }
+  const requests = probeResources(doc).flatMap((resource) =>
+    contexts.map((context) => ({
+      principal: { arn: PROBE_PRINCIPAL },
+      action: INVOKE,
+      resource,
+      context,
+    })),
+  );
+  return openStatements(doc, requests, { assume });
+}
+
+/** The Allow statements that let one of the requests in ("unknown" when a decision hinges). */
+function openStatements(
+  doc: PolicyDocument,
+  requests: RequestContext[],
+  options: EvaluateOptions,
+): UnrestrictedInvoke {
+  const open = new Map<number, Statement>();
+  let maybe = false;
+  for (const request of requests) {
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true) {
+        open.set(s.index, s);
       }
     }
   }
@@ -699,26 +708,13 @@ function outsiderAssumption(clause: ConditionClause, s: Statement): boolean | un
  * assumed to go the caller's way.
  */
 export function findAnyAccountInvoke(doc: PolicyDocument): UnrestrictedInvoke {
-  const open = new Map<number, Statement>();
-  let maybe = false;
-  for (const resource of probeResources(doc)) {
-    const request: RequestContext = {
-      principal: OUTSIDER,
-      action: INVOKE,
-      resource,
-      context: OUTSIDER_CONTEXT,
-    };
-    const options = { assume: outsiderAssumption };
-    const decision = evaluatePolicy(doc, request, options);
-    if (decision === "Unknown") maybe = true;
-    if (decision !== "Allow") continue;
-    for (const s of doc.statements) {
-      if (s.effect === "Allow" && statementApplies(s, request, options) === true)
-        open.set(s.index, s);
-    }
-  }
-  if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
-  return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+  const requests = probeResources(doc).map((resource) => ({
+    principal: OUTSIDER,
+    action: INVOKE,
+    resource,
+    context: OUTSIDER_CONTEXT,
+  }));
+  return openStatements(doc, requests, { assume: outsiderAssumption });
 }
 
 /** How narrowly a grant names what may be invoked, broadest first. */
