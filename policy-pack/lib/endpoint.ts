@@ -121,15 +121,16 @@ export interface OutsideApiPolicy {
 }
 
 /**
- * True when a RestApiPolicy names an API outside the stack: `restApiId` is a known string that
- * came from no resource of the stack (no property dependency; an input taken from a resource's
- * output always has one) and is no known id of a REST API in the stack.
+ * The id a RestApiPolicy names when its API is outside the stack: `restApiId` is a known string
+ * that came from no REST API of the stack (its property dependencies, which an input taken from
+ * a resource's output always has, name none: a literal, config, or a stack reference) and is no
+ * known id of a REST API in the stack.
  */
 function outsideApiId(holder: PolicyResource, apis: PolicyResource[]): string | undefined {
   const id = rawProps(holder.props).restApiId;
   if (typeof id !== "string" || id === "" || hasUnknown(id)) return undefined;
   const deps = asRecord(holder.propertyDependencies)?.restApiId;
-  if (Array.isArray(deps) && deps.length > 0) return undefined;
+  if (Array.isArray(deps) && deps.some((d) => apis.includes(d as PolicyResource))) return undefined;
   return apis.some((a) => rawProps(a.props).id === id) ? undefined : id;
 }
 

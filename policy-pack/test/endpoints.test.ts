@@ -538,6 +538,21 @@ describe("sec1-e-resource-policy-any-account", () => {
     assert.match(messagesOf(result)[0], /REST API zz9876 .*every AWS_IAM method of that API/);
   });
 
+  it("takes an id from another stack (a stack reference) as an API outside the stack", async () => {
+    const ref = { type: "pulumi:pulumi:StackReference", name: "shared", props: {} };
+    const policy = {
+      type: REST_API_POLICY,
+      name: "shared-api-policy",
+      props: { restApiId: "yy5432", policy: open() },
+      propertyDependencies: { restApiId: [urnOf("pulumi:pulumi:StackReference", "shared")] },
+    };
+    const result = await run([...stack(), ref, policy]);
+    assert.deepStrictEqual(
+      result.violations.map((v) => v.urn),
+      [urnOf(REST_API_POLICY, "shared-api-policy"), urnOf(REST_API_POLICY, "mail-api-policy")],
+    );
+  });
+
   it("accepts conditions that pin the caller to an org, account, principal, VPC or narrow range", async () => {
     for (const Condition of [
       { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
