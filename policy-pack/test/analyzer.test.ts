@@ -265,6 +265,53 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     );
   });
 
+  it("judges routes of an HTTP API outside the stack, and names each OpenAPI operation's own function", async () => {
+    await pack.configure();
+    const integration = resource(TYPES.httpIntegration, "ext-integration", {
+      apiId: "ext1234",
+      integrationType: "AWS_PROXY",
+      integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+      payloadFormatVersion: "2.0",
+    });
+    const route = {
+      ...resource(TYPES.httpRoute, "ext-default", { apiId: "ext1234", routeKey: "$default" }),
+      propertyDependencies: { target: [integration.urn] },
+    };
+    const routes = of(
+      await pack.analyzeStack([integration, route]),
+      "sec1-a-http-route-authorization",
+    );
+    assert.deepStrictEqual(
+      routes.map((d) => [d.urn, d.level]),
+      [[route.urn, "mandatory"]],
+    );
+    assert.match(
+      routes[0].message,
+      /anyone on the internet → \$default \(NONE\) → function orders/,
+    );
+
+    const fn = (name: string) => resource(TYPES.lambdaFunction, name, { name });
+    const uri = (name: string) =>
+      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+    const op = (name: string) => ({ "x-amazon-apigateway-integration": { uri: uri(name) } });
+    const [orders, audit] = [fn("orders"), fn("audit")];
+    const api = {
+      ...resource(TYPES.restApi, "imported", {
+        body: JSON.stringify({
+          openapi: "3.0.1",
+          paths: { "/orders": { get: op("orders") }, "/audit": { get: op("audit") } },
+        }),
+      }),
+      propertyDependencies: { body: [orders.urn, audit.urn] },
+    };
+    const body = of(await pack.analyzeStack([orders, audit, api]), "sec1-a-openapi-body-security");
+    assert.strictEqual(body.length, 1);
+    assert.match(
+      body[0].message,
+      /GET \/orders \(NONE\) → function orders; anyone on the internet → GET \/audit \(NONE\) → function audit\)/,
+    );
+  });
+
   it("takes the production stack from the URN for AppSync hardening (advisory)", async () => {
     await pack.configure();
     const gql = resource(TYPES.graphQLApi, "graphql", {
