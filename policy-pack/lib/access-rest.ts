@@ -43,7 +43,11 @@ function pathOf(index: StackIndex, method: PolicyResource): string | undefined {
   let ref = index.ref(method, "resourceId", [REST_RESOURCE, TYPES.restApi]);
   for (let depth = 0; depth < 30; depth++) {
     if (ref === "unknown") return undefined;
-    if (ref.length === 0) return "(a path outside this stack)";
+    // A parent outside the stack (the root of an API whose root id is not known, or a resource
+    // made elsewhere): keep the part of the path the stack knows.
+    if (ref.length === 0) {
+      return parts.length > 0 ? `…/${parts.reverse().join("/")}` : "(a path outside this stack)";
+    }
     const node = ref[0];
     if (node.type === TYPES.restApi) return `/${parts.reverse().join("/")}`;
     const part = knownString(rawProps(node.props).pathPart);

@@ -81,6 +81,18 @@ describe("sec1-a-rest-method-authorization", () => {
       /API Gateway Method 'get-items' \(GET\) must authenticate callers \(anyone on the internet → GET .*\(NONE\)\); set authorization to AWS_IAM/,
     );
   });
+  it("keeps the part of a path the stack knows when its parent is outside the stack", async () => {
+    const resource = {
+      type: "aws:apigateway/resource:Resource",
+      name: "send",
+      props: { id: "res1", restApi: "a1b2c3d4e5", parentId: "elsewhere", pathPart: "send" },
+    };
+    const open = method({ authorization: "NONE", resourceId: "res1" });
+    assertOne(
+      await runStackPolicy(restMethodAuthorization, [resource, open]),
+      /anyone on the internet → GET …\/send \(NONE\)/,
+    );
+  });
   it("reports that apiKeyRequired alone is not authentication", async () => {
     assertOne(
       await runStackPolicy(restMethodAuthorization, [
