@@ -12104,27 +12104,30 @@ function probeResources(doc) {
 }
 function findUnrestrictedInvoke(doc, options = {}) {
   const assume = (clause, s) => VPC_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
-  const open = /* @__PURE__ */ new Map();
-  let maybe = false;
   const contexts = [
     { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC }
   ];
   if (options.fromOutsideAnyVpc) contexts.push({});
-  for (const resource of probeResources(doc)) {
-    for (const context of contexts) {
-      const request = {
-        principal: { arn: PROBE_PRINCIPAL },
-        action: INVOKE,
-        resource,
-        context
-      };
-      const decision = evaluatePolicy(doc, request, { assume });
-      if (decision === "Unknown") maybe = true;
-      if (decision !== "Allow") continue;
-      for (const s of doc.statements) {
-        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-          open.set(s.index, s);
-        }
+  const requests = probeResources(doc).flatMap(
+    (resource) => contexts.map((context) => ({
+      principal: { arn: PROBE_PRINCIPAL },
+      action: INVOKE,
+      resource,
+      context
+    }))
+  );
+  return openStatements(doc, requests, { assume });
+}
+function openStatements(doc, requests, options) {
+  const open = /* @__PURE__ */ new Map();
+  let maybe = false;
+  for (const request of requests) {
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true) {
+        open.set(s.index, s);
       }
     }
   }
@@ -12161,26 +12164,13 @@ function outsiderAssumption(clause, s) {
   return ACCOUNT_PINNING_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
 }
 function findAnyAccountInvoke(doc) {
-  const open = /* @__PURE__ */ new Map();
-  let maybe = false;
-  for (const resource of probeResources(doc)) {
-    const request = {
-      principal: OUTSIDER,
-      action: INVOKE,
-      resource,
-      context: OUTSIDER_CONTEXT
-    };
-    const options = { assume: outsiderAssumption };
-    const decision = evaluatePolicy(doc, request, options);
-    if (decision === "Unknown") maybe = true;
-    if (decision !== "Allow") continue;
-    for (const s of doc.statements) {
-      if (s.effect === "Allow" && statementApplies(s, request, options) === true)
-        open.set(s.index, s);
-    }
-  }
-  if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
-  return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+  const requests = probeResources(doc).map((resource) => ({
+    principal: OUTSIDER,
+    action: INVOKE,
+    resource,
+    context: OUTSIDER_CONTEXT
+  }));
+  return openStatements(doc, requests, { assume: outsiderAssumption });
 }
 var INVOKE_SCOPES = ["any", "api", "stage", "method", "path"];
 var SCOPE_WORDS = {
@@ -12890,7 +12880,7 @@ function outsideApiId(holder, apis) {
   const id = rawProps(holder.props).restApiId;
   if (typeof id !== "string" || id === "" || hasUnknown(id)) return void 0;
   const deps = asRecord(holder.propertyDependencies)?.restApiId;
-  if (Array.isArray(deps) && deps.length > 0) return void 0;
+  if (Array.isArray(deps) && deps.some((d) => apis.includes(d))) return void 0;
   return apis.some((a) => rawProps(a.props).id === id) ? void 0 : id;
 }
 function restApiPolicies(resources) {
@@ -12941,7 +12931,9 @@ function pathOf(index, method) {
   let ref = index.ref(method, "resourceId", [REST_RESOURCE, TYPES.restApi]);
   for (let depth = 0; depth < 30; depth++) {
     if (ref === "unknown") return void 0;
-    if (ref.length === 0) return "(a path outside this stack)";
+    if (ref.length === 0) {
+      return parts.length > 0 ? `…/${parts.reverse().join("/")}` : "(a path outside this stack)";
+    }
     const node = ref[0];
     if (node.type === TYPES.restApi) return `/${parts.reverse().join("/")}`;
     const part = knownString(rawProps(node.props).pathPart);
