@@ -4,8 +4,10 @@
  * on behalf of any account that names the role, unless the trust policy pins the caller with
  * `aws:SourceArn` or `aws:SourceAccount`. Advisory by default: a role is handed to a service
  * only by a principal of the role's own account that holds iam:PassRole on it (or by the
- * service for a resource of that account), so nobody outside gains a path through it; the
- * conditions are the hardening AWS recommends. Configurable to mandatory. Lambda execution
+ * service for a resource of that account), so nobody outside gains a path through it ("You can
+ * only use the PassRole permission to pass an IAM role to a service that shares the same AWS
+ * account": IAM/latest/UserGuide/id_roles_use_passrole.html); the conditions are the hardening
+ * AWS recommends. Configurable to mandatory. Lambda execution
  * roles are exempt by default: AWS documents no such keys for them.
  */
 import * as aws from "@pulumi/aws";
