@@ -11450,8 +11450,8 @@ var usagePlanSchema = configSchema({
 });
 var usagePlanLimits = {
   name: "sec1-k-usage-plan-limits",
-  description: "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits.",
-  enforcementLevel: "mandatory",
+  description: "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits. Advisory by default: throttles and quotas limit how much a key holder may call, not who may; configure it mandatory to require them.",
+  enforcementLevel: "advisory",
   configSchema: usagePlanSchema,
   ...sec1Metadata(
     "K",
@@ -11496,8 +11496,8 @@ var usagePlanLimits = {
 };
 var apiKeyUsagePlan = {
   name: "sec1-k-api-key-usage-plan",
-  description: "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota.",
-  enforcementLevel: "mandatory",
+  description: "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota. Advisory by default: API Gateway accepts a key on a method that requires one only when a usage plan of the stage holds it, so a key outside every plan opens nothing; configure it mandatory to keep unused keys out of the stack.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "K",
     "medium",
@@ -11707,98 +11707,6 @@ function roleArnOfSession(value) {
   return `arn:${arn.partition}:iam::${arn.account}:role/${role}`;
 }
 
-// lib/aws-managed-policies.ts
-var ALL_DOCUMENTS = {
-  // "Provides full access to invoke APIs in Amazon API Gateway."
-  AmazonAPIGatewayInvokeFullAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
-        Resource: "arn:aws:execute-api:*:*:*"
-      }
-    ]
-  },
-  AdministratorAccess: {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
-  },
-  // The statements of each that reach what the pack follows (data, code, identity).
-  ...fullAccess("AmazonDynamoDBFullAccess", ["dynamodb:*"]),
-  ...fullAccess("AmazonDynamoDBReadOnlyAccess", [
-    "dynamodb:BatchGetItem",
-    "dynamodb:Describe*",
-    "dynamodb:List*",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:PartiQLSelect"
-  ]),
-  ...fullAccess("AmazonS3FullAccess", ["s3:*", "s3-object-lambda:*"]),
-  ...fullAccess("AmazonS3ReadOnlyAccess", ["s3:Get*", "s3:List*", "s3:Describe*"]),
-  ...fullAccess("AWSLambda_FullAccess", ["lambda:*"]),
-  ...fullAccess("AWSLambda_ReadOnlyAccess", ["lambda:Get*", "lambda:List*"]),
-  ...fullAccess("AWSLambdaRole", ["lambda:InvokeFunction"]),
-  ...fullAccess("AmazonSQSFullAccess", ["sqs:*"]),
-  ...fullAccess("AmazonSNSFullAccess", ["sns:*"]),
-  ...fullAccess("AmazonKinesisFullAccess", ["kinesis:*"]),
-  ...fullAccess("SecretsManagerReadWrite", ["secretsmanager:*"]),
-  ...fullAccess("AWSAppSyncInvokeFullAccess", ["appsync:GraphQL", "appsync:GetGraphqlApi"]),
-  ...fullAccess("AWSAppSyncAdministrator", ["appsync:*"]),
-  ...fullAccess("AmazonAPIGatewayAdministrator", ["apigateway:*"]),
-  ...fullAccess("AmazonCognitoPowerUser", ["cognito-identity:*", "cognito-idp:*"]),
-  ...fullAccess("IAMFullAccess", ["iam:*"]),
-  ...fullAccess("ReadOnlyAccess", [
-    "dynamodb:BatchGet*",
-    "dynamodb:Get*",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "s3:Get*",
-    "s3:List*",
-    "lambda:Get*",
-    "lambda:List*"
-  ]),
-  PowerUserAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        NotAction: ["iam:*", "organizations:*", "account:*"],
-        Resource: "*"
-      }
-    ]
-  }
-};
-var NO_REACH = /* @__PURE__ */ new Set([
-  "AWSLambdaBasicExecutionRole",
-  "AWSLambdaVPCAccessExecutionRole",
-  "AWSXrayWriteOnlyAccess",
-  "AWSXRayDaemonWriteAccess",
-  "CloudWatchLambdaInsightsExecutionRolePolicy",
-  "AmazonAPIGatewayPushToCloudWatchLogs",
-  "AWSAppSyncPushToCloudWatchLogs",
-  "CloudWatchLogsFullAccess",
-  "CloudWatchFullAccessV2",
-  "CloudWatchEventsFullAccess",
-  "AmazonEventBridgeFullAccess"
-]);
-function fullAccess(name, actions) {
-  return {
-    [name]: {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }]
-    }
-  };
-}
-function managedPolicy(arn) {
-  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
-  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m) return { kind: "customer" };
-  const document = ALL_DOCUMENTS[m[1]];
-  return { kind: "aws", name: m[1], document, known: document !== void 0 || NO_REACH.has(m[1]) };
-}
-
 // lib/policy-document.ts
 var SUPPORTED_OPERATORS = /* @__PURE__ */ new Set([
   "StringEquals",
@@ -11980,11 +11888,11 @@ function parseTrustPolicy(value) {
   const record = doc;
   if (record.Statement === void 0) return parsePolicyDocument(value);
   const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
-  const Statement5 = list.map((s) => {
+  const Statement4 = list.map((s) => {
     const st = s !== null && typeof s === "object" ? s : void 0;
     return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
   });
-  return parsePolicyDocument({ ...record, Statement: Statement5 });
+  return parsePolicyDocument({ ...record, Statement: Statement4 });
 }
 function principalMatches(p, principal) {
   if (p.wildcard) return true;
@@ -12196,32 +12104,73 @@ function probeResources(doc) {
 }
 function findUnrestrictedInvoke(doc, options = {}) {
   const assume = (clause, s) => VPC_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
-  const open = /* @__PURE__ */ new Map();
-  let maybe = false;
   const contexts = [
     { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC }
   ];
   if (options.fromOutsideAnyVpc) contexts.push({});
-  for (const resource of probeResources(doc)) {
-    for (const context of contexts) {
-      const request = {
-        principal: { arn: PROBE_PRINCIPAL },
-        action: INVOKE,
-        resource,
-        context
-      };
-      const decision = evaluatePolicy(doc, request, { assume });
-      if (decision === "Unknown") maybe = true;
-      if (decision !== "Allow") continue;
-      for (const s of doc.statements) {
-        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-          open.set(s.index, s);
-        }
+  const requests = probeResources(doc).flatMap(
+    (resource) => contexts.map((context) => ({
+      principal: { arn: PROBE_PRINCIPAL },
+      action: INVOKE,
+      resource,
+      context
+    }))
+  );
+  return openStatements(doc, requests, { assume });
+}
+function openStatements(doc, requests, options) {
+  const open = /* @__PURE__ */ new Map();
+  let maybe = false;
+  for (const request of requests) {
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true) {
+        open.set(s.index, s);
       }
     }
   }
   if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
   return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+}
+var ACCOUNT_PINNING_KEYS = [
+  ...VPC_KEYS,
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid"
+];
+var IP_KEYS = ["aws:sourceip", "aws:vpcsourceip"];
+var OUTSIDER = { arn: "arn:aws:iam::000000000000:role/sec1-outsider" };
+var OUTSIDER_CONTEXT = {
+  "aws:PrincipalOrgID": "o-sec1outsider",
+  "aws:PrincipalOrgPaths": "o-sec1outsider/r-sec1/ou-sec1/",
+  "aws:userid": "AROASEC1OUTSIDER:session"
+};
+function narrowRanges(values) {
+  return values.every((v) => {
+    const [base, bits] = v.split("/");
+    const prefix = bits === void 0 ? base.includes(":") ? 128 : 32 : Number(bits);
+    return Number.isInteger(prefix) && prefix >= (base.includes(":") ? 32 : 8);
+  });
+}
+function outsiderAssumption(clause, s) {
+  if (IP_KEYS.includes(clause.key) && (clause.base === "IpAddress" || clause.base === "NotIpAddress")) {
+    const inside = !narrowRanges(clause.values);
+    return clause.base === "IpAddress" ? inside : !inside;
+  }
+  return ACCOUNT_PINNING_KEYS.includes(clause.key) ? void 0 : s.effect === "Allow";
+}
+function findAnyAccountInvoke(doc) {
+  const requests = probeResources(doc).map((resource) => ({
+    principal: OUTSIDER,
+    action: INVOKE,
+    resource,
+    context: OUTSIDER_CONTEXT
+  }));
+  return openStatements(doc, requests, { assume: outsiderAssumption });
 }
 var INVOKE_SCOPES = ["any", "api", "stage", "method", "path"];
 var SCOPE_WORDS = {
@@ -12296,10 +12245,7 @@ var IAM_TYPES = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
-  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-  userPolicyAttachment: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-  groupPolicyAttachment: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment"
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 };
 var parsedByText = /* @__PURE__ */ new Map();
 function parsed(value) {
@@ -12385,63 +12331,6 @@ function rolesNamedBy(from, prop, roles) {
   if (ref.kind === "found") return ref.resources;
   return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
 }
-function managedDocument(arn) {
-  const ref = managedPolicy(arn);
-  if (ref.kind !== "aws" || ref.document === void 0) return void 0;
-  const { document } = parsed(JSON.stringify(ref.document));
-  return document ? { name: ref.name, document } : void 0;
-}
-function rolesListed(from, roles) {
-  const value = rawProps(from.props).roles;
-  if (hasUnknown(value)) return "unknown";
-  const deps = asRecord(from.propertyDependencies)?.roles;
-  const names = Array.isArray(value) ? value : [];
-  return roles.filter(
-    (r) => Array.isArray(deps) && deps.includes(r) || names.includes(rawProps(r.props).name)
-  );
-}
-function managedDocuments(resources) {
-  if (!Array.isArray(resources)) return [];
-  const roles = ofType(resources, IAM_TYPES.role);
-  const out = [];
-  for (const role of roles) {
-    const arns = rawProps(role.props).managedPolicyArns;
-    (Array.isArray(arns) ? arns : []).forEach((arn, i) => {
-      const m = managedDocument(arn);
-      if (m)
-        out.push({
-          source: role,
-          where: `managedPolicyArns[${i}] (${m.name})`,
-          document: m.document,
-          roles: [role],
-          users: false
-        });
-    });
-  }
-  const attachments = [
-    IAM_TYPES.rolePolicyAttachment,
-    IAM_TYPES.userPolicyAttachment,
-    IAM_TYPES.groupPolicyAttachment,
-    IAM_TYPES.policyAttachment
-  ];
-  for (const type of attachments) {
-    for (const a of ofType(resources, type)) {
-      const m = managedDocument(rawProps(a.props).policyArn);
-      if (!m) continue;
-      const props = rawProps(a.props);
-      const users = type === IAM_TYPES.userPolicyAttachment || type === IAM_TYPES.groupPolicyAttachment || Array.isArray(props.users) && props.users.length > 0 || Array.isArray(props.groups) && props.groups.length > 0;
-      const attached = type === IAM_TYPES.rolePolicyAttachment ? roleOf(a, roles) : type === IAM_TYPES.policyAttachment ? rolesListed(a, roles) : [];
-      out.push({
-        source: a,
-        where: `policyArn (${m.name})`,
-        document: m.document,
-        roles: attached,
-        users
-      });
-    }
-  }
-  return out;
-}
 
 // policies/appsync-iam-callers.ts
 var DOCS2 = {
@@ -12460,14 +12349,6 @@ function offersIam(props) {
 function allowsGraphQL(s) {
   if (s.effect !== "Allow") return false;
   return s.action ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true)) : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
-}
-function onEveryApi(s) {
-  if (s.notResource) return true;
-  return (s.resource ?? []).some((r) => {
-    if (r === "*") return true;
-    const arn = /^arn:[^:]+:appsync:[^:]*:[^:]*:(.*)$/.exec(r);
-    return arn !== null && wildcardMatch(arn[1], "apis/sec1-any-api/types/Query/fields/x");
-  });
 }
 function reachesApi(s, api, fromApi) {
   if (s.notResource || fromApi) return true;
@@ -12488,7 +12369,7 @@ var schema = configSchema({
 });
 var appsyncIamCallers = {
   name: "sec1-a-appsync-iam-callers",
-  description: "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is. No identity policy should allow appsync:GraphQL on every API (`*`, `apis/*`): its holder calls every AWS_IAM API of the account, present and future (judged in stacks that define a GraphQL API).",
+  description: "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is.",
   enforcementLevel: "advisory",
   configSchema: schema,
   ...sec1Metadata(
@@ -12501,16 +12382,6 @@ var appsyncIamCallers = {
   validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const config = readConfig(args, schema);
     const documents = identityDocuments(args.resources);
-    for (const d of documents) {
-      const wide = (d.document?.statements ?? []).filter(
-        (st) => allowsGraphQL(st) && onEveryApi(st)
-      );
-      if (wide.length === 0 || matchesAnyGlob(nameOf(d.source), config.exemptResources)) continue;
-      report(
-        `IAM policy '${nameOf(d.source)}' should not allow appsync:GraphQL on every API (${wide.map(statementLabel).join(", ")} of ${d.where}: its principal → appsync:GraphQL → every AWS_IAM GraphQL API of the account, present and future); set Resource to <api arn>/types/<Type>/fields/<field> of the APIs it calls.`,
-        d.source.urn
-      );
-    }
     if (documents.some((d) => d.unknown)) return;
     const grants = documents.flatMap(
       (d) => (d.document?.statements ?? []).filter(allowsGraphQL).map((statement2) => ({ source: d.source, statement: statement2 }))
@@ -12596,6 +12467,18 @@ function parseDocument(body) {
     return "unreadable";
   }
 }
+function acceptsIam(operation, rootSecurity, schemes) {
+  const authType = asRecord(operation["x-amazon-apigateway-auth"])?.type;
+  if (typeof authType === "string" && authType.toUpperCase() === "AWS_IAM") return true;
+  const security = "security" in operation ? operation.security : rootSecurity;
+  if (!Array.isArray(security)) return false;
+  return security.some(
+    (r) => Object.keys(asRecord(r) ?? {}).some((key) => {
+      const type = asRecord(schemes?.[key])?.["x-amazon-apigateway-authtype"];
+      return typeof type === "string" && type.toLowerCase() === "awssigv4";
+    })
+  );
+}
 function operationsOf(doc) {
   const components = asRecord(doc.components);
   const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
@@ -12611,6 +12494,7 @@ function operationsOf(doc) {
         method: m === "x-amazon-apigateway-any-method" ? "ANY" : m.toUpperCase(),
         path,
         verdict: operationVerdict(operation, doc.security, schemes),
+        iam: acceptsIam(operation, doc.security, schemes),
         integrationUri: typeof uri === "string" && !hasUnknown(uri) ? uri : void 0
       });
     }
@@ -12633,11 +12517,11 @@ function bodyOperations(body) {
 function openOperations(body, exemptMethods) {
   const parsed2 = bodyOperations(body);
   if (parsed2.kind === "unknown") return parsed2;
-  const exempt = new Set(exemptMethods.map((m) => m.toUpperCase()));
+  const exempt2 = new Set(exemptMethods.map((m) => m.toUpperCase()));
   const open = [];
   const undecided = [];
   for (const op of parsed2.operations) {
-    if (exempt.has(op.method)) continue;
+    if (exempt2.has(op.method)) continue;
     const label = `${op.method} ${op.path}`;
     if (op.verdict === "open") open.push(label);
     else if (op.verdict === "undecided") undecided.push(label);
@@ -12730,24 +12614,46 @@ function schemaAccess(schema4, defaultType, configured) {
   return result;
 }
 
+// lib/aws-managed-policies.ts
+var ALL_DOCUMENTS = {
+  // "Provides full access to invoke APIs in Amazon API Gateway."
+  AmazonAPIGatewayInvokeFullAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
+        Resource: "arn:aws:execute-api:*:*:*"
+      }
+    ]
+  },
+  AdministratorAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
+  },
+  PowerUserAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        NotAction: ["iam:*", "organizations:*", "account:*"],
+        Resource: "*"
+      }
+    ]
+  }
+};
+function managedPolicy(arn) {
+  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
+  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return { kind: "customer" };
+  return { kind: "aws", name: m[1], document: ALL_DOCUMENTS[m[1]] };
+}
+
 // lib/role-reach.ts
 var ROLE = "aws:iam/role:Role";
 var ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 var ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 var MANAGED = "aws:iam/policy:Policy";
-var POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
-function rolesListed2(att, index) {
-  const deps = asRecord(att.propertyDependencies)?.roles;
-  const names = rawProps(att.props).roles;
-  const found = new Set(
-    Array.isArray(deps) ? deps.filter((d) => d?.type === ROLE) : []
-  );
-  for (const name of Array.isArray(names) ? names : []) {
-    if (typeof name === "string" && !hasUnknown(name))
-      index.byValue(name, [ROLE]).forEach((r) => found.add(r));
-  }
-  return [...found];
-}
 function addDocument(into, value) {
   const parsed2 = parsePolicyDocument(value);
   if (parsed2.status === "ok") into.statements.push(...parsed2.document.statements);
@@ -12757,7 +12663,6 @@ function addManaged(into, arn, index, from) {
   const ref = managedPolicy(arn);
   if (ref.kind === "aws") {
     if (ref.document !== void 0) addDocument(into, ref.document);
-    else if (!ref.known) into.incomplete = true;
     return;
   }
   const found = from ? index.ref(from, "policyArn", [MANAGED]) : void 0;
@@ -12794,11 +12699,6 @@ function roleStatements(index) {
   }
   for (const att of index.ofType(ATTACHMENT)) {
     for (const role of roleOf2(att))
-      addManaged(out.get(role), rawProps(att.props).policyArn, index, att);
-  }
-  for (const att of index.ofType(POLICY_ATTACHMENT)) {
-    if (hasUnknown(rawProps(att.props).roles)) for (const e of out.values()) e.incomplete = true;
-    for (const role of rolesListed2(att, index))
       addManaged(out.get(role), rawProps(att.props).policyArn, index, att);
   }
   return out;
@@ -12874,141 +12774,6 @@ function allowedActionNames(statements) {
   }
   return [...names].sort();
 }
-function allowsAction(s, action) {
-  if (s.notAction) return !s.notAction.some((a) => wildcardMatch(a, action, true));
-  return (s.action ?? []).some((a) => wildcardMatch(a, action, true));
-}
-function resourcesText(s) {
-  return s.resource ? s.resource.join(", ") : `everything but ${(s.notResource ?? []).join(", ")}`;
-}
-var ESCALATION_ACTIONS = [
-  "iam:CreateAccessKey",
-  "iam:CreateLoginProfile",
-  "iam:UpdateLoginProfile",
-  "iam:AttachRolePolicy",
-  "iam:AttachUserPolicy",
-  "iam:AttachGroupPolicy",
-  "iam:PutRolePolicy",
-  "iam:PutUserPolicy",
-  "iam:PutGroupPolicy",
-  "iam:CreatePolicyVersion",
-  "iam:SetDefaultPolicyVersion",
-  "iam:AddUserToGroup",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:CreateRole",
-  "iam:CreateUser",
-  "cognito-idp:AdminAddUserToGroup",
-  "cognito-idp:AdminUpdateUserAttributes",
-  "cognito-idp:AdminSetUserPassword",
-  "cognito-idp:AdminCreateUser",
-  "cognito-idp:AdminInitiateAuth",
-  "cognito-idp:AdminRespondToAuthChallenge",
-  "cognito-idp:AdminConfirmSignUp",
-  "cognito-idp:AdminResetUserPassword",
-  "cognito-idp:AdminLinkProviderForUser",
-  "cognito-idp:AdminSetUserMFAPreference",
-  "cognito-idp:UpdateUserPool",
-  "cognito-idp:UpdateUserPoolClient",
-  "cognito-idp:CreateUserPoolClient",
-  "cognito-idp:UpdateGroup",
-  "cognito-identity:SetIdentityPoolRoles",
-  "cognito-identity:UpdateIdentityPool"
-];
-var PASS_ROLE_USERS = [
-  "lambda:CreateFunction",
-  "lambda:UpdateFunctionConfiguration",
-  "ec2:RunInstances",
-  "ecs:RunTask",
-  "cloudformation:CreateStack",
-  "glue:CreateJob",
-  "states:CreateStateMachine",
-  "codebuild:CreateProject"
-];
-function escalation(statements) {
-  const allows = statements.filter((s) => s.effect === "Allow");
-  const passes = PASS_ROLE_USERS.some((a) => allows.some((s) => allowsAction(s, a)));
-  const out = [];
-  for (const s of allows) {
-    const hits = ESCALATION_ACTIONS.filter((a) => allowsAction(s, a));
-    if (passes && allowsAction(s, "iam:PassRole")) hits.push("iam:PassRole");
-    if (hits.length === 0) continue;
-    const written = s.action ? s.action.filter((a) => hits.some((h) => wildcardMatch(a, h, true))) : ["* (NotAction)"];
-    out.push(`${written.join("/")} (escalates identity) on ${resourcesText(s)}`);
-  }
-  return out;
-}
-var TRUST_LIMITS = /* @__PURE__ */ new Set([
-  "sts:externalid",
-  "aws:principalorgid",
-  "aws:principalorgpaths",
-  "aws:principalaccount",
-  "aws:principalarn",
-  "aws:sourceaccount",
-  "aws:sourcearn",
-  "aws:sourceorgid",
-  "aws:sourceorgpaths"
-]);
-function trustStatements(role) {
-  const parsed2 = parseTrustPolicy(rawProps(role.props).assumeRolePolicy);
-  return parsed2.status === "ok" ? parsed2.document.statements : void 0;
-}
-function openTrust(role) {
-  return (trustStatements(role) ?? []).filter(
-    (s) => s.effect === "Allow" && s.principal !== void 0 && (s.principal.wildcard || s.principal.aws.includes("*")) && allowsAction(s, "sts:AssumeRole") && !s.conditions.some((c) => TRUST_LIMITS.has(c.key))
-  );
-}
-function outsidePrincipals(role) {
-  const own = accountOfArn(knownString(rawProps(role.props).arn) ?? "");
-  const out = /* @__PURE__ */ new Set();
-  if (openTrust(role).length > 0) out.add("any AWS principal");
-  for (const s of trustStatements(role) ?? []) {
-    if (s.effect !== "Allow" || !s.principal) continue;
-    for (const p of s.principal.aws) {
-      const account = /^\d{12}$/.test(p) ? p : accountOfArn(p);
-      if (account !== void 0 && own !== void 0 && account !== own)
-        out.add(`account ${account}`);
-    }
-    if (s.principal.federated.some((f) => /cognito-identity/.test(f)))
-      out.add("identities of a Cognito identity pool");
-  }
-  return [...out];
-}
-function assumableByPrincipals(role) {
-  return (trustStatements(role) ?? []).some(
-    (s) => s.effect === "Allow" && s.principal !== void 0 && (s.principal.wildcard || s.principal.aws.length > 0) && allowsAction(s, "sts:AssumeRole")
-  );
-}
-var ONWARD_SHOWN = 2;
-function onwardReach(statements, roles, seen) {
-  const out = [];
-  const assumes2 = statements.filter(
-    (s) => s.effect === "Allow" && allowsAction(s, "sts:AssumeRole")
-  );
-  if (assumes2.length === 0) return out;
-  for (const target of roles.keys()) {
-    if (seen.has(target)) continue;
-    const arn = knownString(rawProps(target.props).arn);
-    if (arn === void 0 || !assumes2.some((s) => coversResource(s, arn))) continue;
-    if (!assumableByPrincipals(target)) continue;
-    const next = roleReach(target, roles, void 0, /* @__PURE__ */ new Set([...seen, target]));
-    if (next === "unknown" || next.length === 0) continue;
-    const more = next.length > ONWARD_SHOWN ? `; and ${next.length - ONWARD_SHOWN} more` : "";
-    out.push(
-      `sts:AssumeRole → role ${nameOf(target)} → ${next.slice(0, ONWARD_SHOWN).join("; ")}${more}`
-    );
-  }
-  return out;
-}
-function roleReach(role, roles, judged = () => true, seen = /* @__PURE__ */ new Set([role])) {
-  const entry = roles.get(role);
-  if (!entry) return "unknown";
-  const paths = [
-    ...outsideReach(entry.statements.filter(judged)),
-    ...escalation(entry.statements),
-    ...onwardReach(entry.statements, roles, seen)
-  ];
-  return paths.length === 0 && entry.incomplete ? "unknown" : paths;
-}
 
 // lib/stack-index.ts
 var KEYS = ["id", "arn", "name", "rootResourceId", "invokeArn", "executionArn"];
@@ -13054,6 +12819,17 @@ function indexStack(resources) {
     }
   };
   return index;
+}
+
+// lib/access-types.ts
+var ANYONE = { kind: "anyone", label: "anyone on the internet" };
+var API_KEY_HOLDERS = { kind: "api-key", label: "API-key holders" };
+function depsOf(r, prop) {
+  const deps = r?.propertyDependencies?.[prop];
+  return Array.isArray(deps) ? deps : [];
+}
+function unknownHop(what) {
+  return { label: `${what} (not known yet)`, next: [] };
 }
 
 // lib/endpoint.ts
@@ -13111,10 +12887,18 @@ function isInternal(props, logicalName, rule) {
   }
   return unknown ? void 0 : false;
 }
+function outsideApiId(holder, apis) {
+  const id = rawProps(holder.props).restApiId;
+  if (typeof id !== "string" || id === "" || hasUnknown(id)) return void 0;
+  const deps = asRecord(holder.propertyDependencies)?.restApiId;
+  if (Array.isArray(deps) && deps.some((d) => apis.includes(d))) return void 0;
+  return apis.some((a) => rawProps(a.props).id === id) ? void 0 : id;
+}
 function restApiPolicies(resources) {
   const apis = ofType(resources, TYPES.restApi);
   const documents = [];
   const maybe = /* @__PURE__ */ new Set();
+  const outside = [];
   for (const api of apis) {
     const inline = rawProps(api.props).policy;
     if (inline !== void 0 && inline !== null && inline !== "") {
@@ -13122,15 +12906,20 @@ function restApiPolicies(resources) {
     }
   }
   for (const holder of ofType(resources, TYPES.restApiPolicy)) {
-    const ref = resolveReference(holder, "restApiId", apis);
     const document = rawProps(holder.props).policy;
+    const restApiId = outsideApiId(holder, apis);
+    if (restApiId !== void 0) {
+      outside.push({ holder, restApiId, document });
+      continue;
+    }
+    const ref = resolveReference(holder, "restApiId", apis);
     if (ref.kind === "found") {
       for (const api of ref.resources) documents.push({ api, holder, document });
     } else if (ref.kind === "unknown") {
       for (const api of apis) maybe.add(api);
     }
   }
-  return { documents, maybe };
+  return { documents, maybe, outside };
 }
 
 // lib/access-rest.ts
@@ -13153,7 +12942,9 @@ function pathOf(index, method) {
   let ref = index.ref(method, "resourceId", [REST_RESOURCE, TYPES.restApi]);
   for (let depth = 0; depth < 30; depth++) {
     if (ref === "unknown") return void 0;
-    if (ref.length === 0) return "(a path outside this stack)";
+    if (ref.length === 0) {
+      return parts.length > 0 ? `…/${parts.reverse().join("/")}` : "(a path outside this stack)";
+    }
     const node = ref[0];
     if (node.type === TYPES.restApi) return `/${parts.reverse().join("/")}`;
     const part = knownString(rawProps(node.props).pathPart);
@@ -13197,15 +12988,12 @@ function restCallers(model, method, api, auth) {
 function integrationHops(model, integrations) {
   if (integrations === void 0) return [unknownHop("integration")];
   return integrations.flatMap((integration) => {
-    const props = rawProps(integration.props);
-    const fns = model.functionsIn(integration, "uri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      const type = upperString(props.type) ?? "an";
-      return [
-        { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] }
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "uri");
+    if (hops.length > 0) return hops;
+    const type = upperString(rawProps(integration.props).type) ?? "an";
+    return [
+      { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] }
+    ];
   });
 }
 function restEntries(model) {
@@ -13239,8 +13027,6 @@ function restEntries(model) {
 }
 
 // lib/access-model.ts
-var ANYONE = { kind: "anyone", label: "anyone on the internet" };
-var API_KEY_HOLDERS = { kind: "api-key", label: "API-key holders" };
 var LAMBDA = TYPES.lambdaFunction;
 var TABLE = "aws:dynamodb/table:Table";
 var BUCKET = "aws:s3/bucket:Bucket";
@@ -13299,7 +13085,16 @@ function buildModel(index) {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    functionsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      return named === "unknown" ? named : named.found;
+    },
+    functionHopsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      if (named === "unknown") return [unknownHop("function")];
+      const outside = named.outside.map((n) => ({ label: `function ${n}`, next: [] }));
+      return [...named.found.map((fn) => model.functionHop(fn)), ...outside];
+    },
     issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named)
   };
   return model;
@@ -13318,19 +13113,41 @@ function lazyFunctionHop(model, fn) {
     }
   };
 }
+function functionNameOfArn(arn) {
+  return arn.slice(arn.indexOf(":function:") + ":function:".length).split(":")[0];
+}
+function isNamed(fn, arnOrName, name) {
+  const props = rawProps(fn.props);
+  const own = knownString(props.name);
+  const arn = knownString(props.arn);
+  if (own !== void 0 || arn !== void 0) return own === name || arn === arnOrName;
+  const logical = nameOf(fn);
+  return name === logical || name.startsWith(`${logical}-`) && /^-[0-9a-f]{7}$/.test(name.slice(logical.length));
+}
 function functionsNamedIn(index, from, prop, text) {
-  const deps = from.propertyDependencies?.[prop];
-  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-  if (byDep.length > 0) return byDep;
+  const deps = depsOf(from, prop).filter((d) => d && d.type === LAMBDA);
+  if (text === void 0 && deps.length > 0) return { found: deps, outside: [] };
   const value = text ?? rawProps(from.props)[prop];
-  if (value === void 0 || value === null) return [];
-  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  if (value === void 0 || value === null) return { found: [], outside: [] };
+  if (typeof value !== "string" || hasUnknown(value)) {
+    return deps.length > 0 ? { found: deps, outside: [] } : "unknown";
+  }
   const arns = value.match(FUNCTION_ARN) ?? [];
-  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-  if (found.length > 0) return [...new Set(found)];
-  const byName = index.byValue(value, [LAMBDA]);
-  if (byName.length > 0) return byName;
-  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+  const names = arns.length > 0 ? arns : prop === "functionName" ? [value] : [];
+  const out = { found: [], outside: [] };
+  for (const arnOrName of names) {
+    const name = arnOrName.includes(":function:") ? functionNameOfArn(arnOrName) : arnOrName;
+    const fromDeps = deps.filter((fn) => isNamed(fn, arnOrName, name));
+    const found = [arnOrName, name].flatMap((v) => index.byValue(v, [LAMBDA]));
+    const matched = [fromDeps, found, index.ofType(LAMBDA).filter((fn) => isNamed(fn, arnOrName, name))].find(
+      (m) => m.length > 0
+    ) ?? [];
+    if (matched.length > 0) out.found.push(...matched);
+    else out.outside.push(name);
+  }
+  if (names.length === 0 && deps.length > 0) out.found.push(...deps);
+  out.found = [...new Set(out.found)];
+  return out;
 }
 function issuerCallerOf(model, issuer, detail, named) {
   const text = knownString(issuer);
@@ -13360,22 +13177,11 @@ function providerName(idp) {
   const type = knownString(props.providerType);
   return type && type !== name ? `${name} (${type})` : name;
 }
-function depsOf(r, prop) {
-  const deps = r?.propertyDependencies?.[prop];
-  return Array.isArray(deps) ? deps : [];
-}
 function endsWithId(issuer, pool) {
   const props = rawProps(pool.props);
   return [props.id, props.endpoint].some(
     (v) => typeof v === "string" && v !== "" && !hasUnknown(v) && issuer.endsWith(v)
   );
-}
-function unknownHop(what) {
-  return { label: `${what} (not known yet)`, next: [] };
-}
-function functionHops(model, ref, what = "function") {
-  if (ref === "unknown") return [unknownHop(what)];
-  return ref.map((fn) => model.functionHop(fn));
 }
 function arnOf(r) {
   return knownString(rawProps(r.props).arn);
@@ -13492,6 +13298,34 @@ function invokeArns(index, entry) {
   const stages = stagesByApi(index).get(entry.api) ?? ["*"];
   return stages.map((st) => `${base}/${st}/${entry.method}${path}`);
 }
+function routeIntegrations(index, route) {
+  const ref = index.ref(route, "target", [TYPES.httpIntegration]);
+  const target = knownString(rawProps(route.props).target);
+  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
+    return index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
+  }
+  return ref;
+}
+function routeProtocol(index, route) {
+  const props = rawProps(route.props);
+  const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
+  const protocols = new Set(
+    (Array.isArray(apiRef) ? apiRef : []).map((a) => upperString(rawProps(a.props).protocolType))
+  );
+  const [protocol] = protocols.size === 1 ? [...protocols] : [void 0];
+  if (protocol === "HTTP" || protocol === "WEBSOCKET") return protocol;
+  const routeKey = knownString(props.routeKey);
+  if (routeKey === void 0) return void 0;
+  if (/^[A-Z]+ \//i.test(routeKey)) return "HTTP";
+  if (routeKey !== "$default") return "WEBSOCKET";
+  if (upperString(props.authorizationType) === "JWT") return "HTTP";
+  const integrations = routeIntegrations(index, route);
+  if (!Array.isArray(integrations)) return void 0;
+  const v2 = integrations.some(
+    (i) => knownString(rawProps(i.props).payloadFormatVersion) === "2.0"
+  );
+  return v2 ? "HTTP" : void 0;
+}
 function httpEntries(model) {
   const { index } = model;
   const out = [];
@@ -13501,8 +13335,9 @@ function httpEntries(model) {
     if (routeKey === void 0) continue;
     const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
     const api = Array.isArray(apiRef) ? apiRef[0] : void 0;
-    const protocol = api ? upperString(rawProps(api.props).protocolType) : void 0;
-    const websocket = protocol === "WEBSOCKET" || !/^[A-Z]+ \//i.test(routeKey) && routeKey !== "$default";
+    const protocol = routeProtocol(index, route);
+    if (protocol === void 0) continue;
+    const websocket = protocol === "WEBSOCKET";
     const rawAuth = props.authorizationType;
     if (hasUnknown(rawAuth)) continue;
     const auth = upperString(rawAuth) ?? "NONE";
@@ -13535,26 +13370,19 @@ function routeCallers(model, route, auth) {
   return [{ kind: "lambda-authorizer", label: `callers ${label} admits` }];
 }
 function routeReach(model, route) {
-  const { index } = model;
-  let ref = index.ref(route, "target", [TYPES.httpIntegration]);
-  const target = knownString(rawProps(route.props).target);
-  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
-    ref = index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
-  }
+  const ref = routeIntegrations(model.index, route);
   if (ref === "unknown") return [unknownHop("integration")];
   return ref.flatMap((integration) => {
     const type = upperString(rawProps(integration.props).integrationType);
-    const fns = model.functionsIn(integration, "integrationUri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      return [
-        {
-          label: `${type ?? "an"} integration ${nameOf(integration)}`,
-          resource: integration,
-          next: []
-        }
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "integrationUri");
+    if (hops.length > 0) return hops;
+    return [
+      {
+        label: `${type ?? "an"} integration ${nameOf(integration)}`,
+        resource: integration,
+        next: []
+      }
+    ];
   });
 }
 function openApiEntries(model) {
@@ -13564,16 +13392,16 @@ function openApiEntries(model) {
     if (parsed2.kind !== "known") continue;
     for (const op of parsed2.operations) {
       if (op.verdict === "undecided") continue;
-      const fns = op.integrationUri ? model.functionsIn(api, "body", op.integrationUri) : [];
+      const reaches = op.integrationUri ? model.functionHopsIn(api, "body", op.integrationUri) : [];
       out.push({
         kind: "openapi-operation",
         resource: api,
         api,
         method: op.method,
         operation: `${op.method} ${op.path}`,
-        auth: op.verdict === "open" ? "NONE" : "authorizer or IAM",
+        auth: op.verdict === "open" ? "NONE" : op.iam ? "AWS_IAM" : "authorizer or IAM",
         callers: op.verdict === "open" ? [ANYONE] : [],
-        reaches: functionHops(model, fns)
+        reaches
       });
     }
   }
@@ -13587,13 +13415,14 @@ function functionUrlEntries(model) {
     if (auth === void 0) continue;
     const fns = model.functionsIn(url, "functionName");
     const name = Array.isArray(fns) && fns.length > 0 ? nameOf(fns[0]) : knownString(props.functionName);
+    const reaches = model.functionHopsIn(url, "functionName");
     out.push({
       kind: "function-url",
       resource: url,
       operation: `function URL of ${name ?? nameOf(url)}`,
       auth,
       callers: auth === "NONE" ? [ANYONE] : [{ kind: "iam", label: "IAM principals allowed lambda:InvokeFunctionUrl" }],
-      reaches: functionHops(model, fns)
+      reaches
     });
   }
   return out;
@@ -13687,12 +13516,8 @@ function dataSourceHop(model, ds) {
   dsHops.set(ds, hop);
   const type = upperString(props.type);
   if (type === "AWS_LAMBDA") {
-    hop.next.push(
-      ...functionHops(
-        model,
-        model.functionsIn(ds, "lambdaConfig", asRecord(props.lambdaConfig)?.functionArn)
-      )
-    );
+    const arn = asRecord(props.lambdaConfig)?.functionArn;
+    hop.next.push(...model.functionHopsIn(ds, "lambdaConfig", arn ?? null));
   } else {
     const roleRef = model.index.ref(ds, "serviceRoleArn", [ROLE]);
     if (roleRef === "unknown") hop.next.push(unknownHop("service role"));
@@ -13742,8 +13567,7 @@ var DOCS3 = {
   identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html",
   functionUrlAuth: "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
   openApiAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
-  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html",
-  websocketConnect: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html"
+  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html"
 };
 var restMethodSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
@@ -13758,7 +13582,7 @@ function pathNote(entry) {
 }
 var restMethodAuthorization = {
   name: "sec1-a-rest-method-authorization",
-  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
+  description: "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method. Path guarded: anyone on the internet (for a PRIVATE API, anyone who reaches its VPC endpoints) → the method → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -13802,8 +13626,8 @@ var restMethodAuthorization = {
 };
 var restAuthorizerConfig = {
   name: "sec1-a-rest-authorizer-config",
-  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
-  enforcementLevel: "mandatory",
+  description: "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer. Advisory by default: API Gateway refuses a Cognito authorizer without provider ARNs and a Lambda authorizer without a URI, and an authorizer that cannot run denies, so a gap here breaks calls rather than opening them; configure it mandatory to catch it before deploy.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "A",
     "high",
@@ -13872,21 +13696,9 @@ function checkTtl(service, props, name, config, report) {
     );
   }
 }
-var ROUTE_SOURCES = /^\$?context\.(routeKey|resourcePath|resourceId|httpMethod|path|http\.path|http\.method)$/i;
-function checkCacheKey(service, props, name, report) {
-  const raw = props.authorizerResultTtlInSeconds;
-  const ttl = raw === void 0 ? 300 : asNumber(raw);
-  const sources = knownStrings(props.identitySources ?? props.identitySource);
-  if (ttl === void 0 || ttl <= 0 || sources === void 0 || sources.length === 0) return;
-  const list = sources.flatMap((s) => s.split(",").map((x) => x.trim()));
-  if (list.some((s) => s.startsWith("route.request.") || ROUTE_SOURCES.test(s))) return;
-  report(
-    `${service} Authorizer '${name}' caches its decision for ${ttl} s by ${list.join(", ")} alone: if its function decides by route, a decision made for one route is reused for the next route the same caller calls; add the route to identitySources ($context.routeKey, or context.resourcePath and context.httpMethod on REST) or set authorizerResultTtlInSeconds to 0.`
-  );
-}
 var authorizerResultTtl = {
   name: "sec1-a-authorizer-result-ttl",
-  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached. A REQUEST authorizer cached by the caller's credentials alone (no route in identitySources) reuses a decision made for one route on every route: advice to review, since whether its function decides by route is in code the pack cannot read.",
+  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
   enforcementLevel: "advisory",
   configSchema: ttlSchema,
   ...sec1Metadata(
@@ -13902,61 +13714,13 @@ var authorizerResultTtl = {
       const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
       if (type !== "TOKEN" && type !== "REQUEST") return;
       checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
-      if (type === "REQUEST") checkCacheKey("API Gateway", props, nameOf(args), report);
     }),
     (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Authorizer, (authorizer, args, report) => {
       const props = rawProps(authorizer);
       if (upperString(props.authorizerType) !== "REQUEST") return;
       checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
-      checkCacheKey("API Gateway v2", props, nameOf(args), report);
     })
   )
-};
-function sameTarget(a, b, prop) {
-  const va = knownString(rawProps(a.props)[prop]);
-  if (va !== void 0 && va === knownString(rawProps(b.props)[prop])) return true;
-  const da = asRecord(a.propertyDependencies)?.[prop];
-  const db = asRecord(b.propertyDependencies)?.[prop];
-  return Array.isArray(da) && Array.isArray(db) && da.some((r) => db.includes(r));
-}
-function proxiedFunction(integration) {
-  const props = rawProps(integration.props);
-  const type = upperString(props.type);
-  if (type !== "AWS_PROXY" && type !== "AWS") return void 0;
-  const uri = knownString(props.uri);
-  return uri?.match(/:lambda:[^:]+:\d{12}:function:([A-Za-z0-9_-]+)/)?.[1];
-}
-var restPreflightMock = {
-  name: "sec1-a-rest-preflight-mock",
-  description: "A REST OPTIONS method without authorization should be answered by a MOCK integration: proxied to a function (AWS_PROXY), it lets anyone on the internet invoke that function unauthenticated. Advisory: the function may answer only preflight, which the pack cannot read.",
-  enforcementLevel: "advisory",
-  ...sec1Metadata(
-    "A",
-    "medium",
-    'Give OPTIONS methods a `MOCK` integration with `requestTemplates: {"application/json": "{\\"statusCode\\": 200}"}` and the CORS headers in the integration response, or enable CORS on the API; keep functions behind authenticated methods only.',
-    DOCS3.restAccess,
-    ["api-gateway", "rest", "cors"]
-  ),
-  validateStack: validateStackWith(TYPES.restIntegration, (args, report) => {
-    const integrations = ofType(args.resources, TYPES.restIntegration).filter(
-      (i) => upperString(rawProps(i.props).httpMethod) === "OPTIONS"
-    );
-    if (integrations.length === 0) return;
-    for (const method of ofType(args.resources, TYPES.restMethod)) {
-      const props = rawProps(method.props);
-      if (upperString(props.httpMethod) !== "OPTIONS" || upperString(props.authorization) !== "NONE") continue;
-      for (const integration of integrations) {
-        if (!sameTarget(method, integration, "resourceId")) continue;
-        if (!sameTarget(method, integration, "restApi")) continue;
-        const fn = proxiedFunction(integration);
-        if (fn === void 0) continue;
-        report(
-          `API Gateway Method '${nameOf(method)}' (OPTIONS) should answer CORS preflight with a MOCK integration (anyone on the internet → OPTIONS, no authorization → integration '${nameOf(integration)}' → function ${fn}); set the integration type to MOCK.`,
-          method.urn
-        );
-      }
-    }
-  })
 };
 var routeSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty(
@@ -13977,7 +13741,7 @@ function protocolOf(route, apis) {
 }
 var httpRouteAuthorization = {
   name: "sec1-a-http-route-authorization",
-  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
+  description: "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API. Path guarded: anyone on the internet → the route (on WebSocket, a connection and every message route behind it) → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: routeSchema,
   ...sec1Metadata(
@@ -13996,12 +13760,8 @@ var httpRouteAuthorization = {
       const name = nameOf(route);
       const routeKey = knownString(props.routeKey);
       if (routeKey === void 0) continue;
-      let protocol = protocolOf(route, apis);
-      if (protocol === void 0) {
-        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
-        else if (routeKey !== "$default") protocol = "WEBSOCKET";
-        else continue;
-      }
+      const protocol = protocolOf(route, apis) ?? routeProtocol(accessModel(args.resources).index, route);
+      if (protocol === void 0) continue;
       if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
       if (protocol === "HTTP") {
         const method = routeKey.split(" ")[0].toUpperCase();
@@ -14055,47 +13815,9 @@ var httpRouteAuthorization = {
     }
   })
 };
-function routeKeysOf(api, resources) {
-  const apis = ofType(resources, TYPES.httpApi);
-  const keys = [];
-  for (const route of ofType(resources, TYPES.httpRoute)) {
-    const ref = resolveReference(route, "apiId", apis);
-    const key = knownString(rawProps(route.props).routeKey);
-    if (ref.kind === "unknown") return void 0;
-    if (ref.kind === "none" && key !== "$connect") continue;
-    if (ref.kind === "found" && !ref.resources.includes(api)) continue;
-    if (key === void 0 || ref.kind === "none") return void 0;
-    keys.push(key);
-  }
-  return keys;
-}
-var websocketConnectRoute = {
-  name: "sec1-a-websocket-connect-route",
-  description: "A WebSocket API must have a $connect route (whose authorization sec1-a-http-route-authorization checks): authorization runs on $connect only, and API Gateway accepts connections to an API without one, so anyone on the internet may connect and send messages to every route.",
-  enforcementLevel: "mandatory",
-  ...sec1Metadata(
-    "A",
-    "critical",
-    "Add an aws.apigatewayv2.Route with routeKey `$connect`, `authorizationType` AWS_IAM or CUSTOM and an `authorizerId` of the same API.",
-    DOCS3.websocketConnect,
-    ["api-gateway", "websocket"]
-  ),
-  validateStack: validateStackWith(TYPES.httpApi, (args, report) => {
-    for (const api of ofType(args.resources, TYPES.httpApi)) {
-      if (upperString(rawProps(api.props).protocolType) !== "WEBSOCKET") continue;
-      const keys = routeKeysOf(api, args.resources);
-      if (keys === void 0 || keys.includes("$connect")) continue;
-      const reached = keys.length > 0 ? `routes ${keys.join(", ")}` : "its connections";
-      report(
-        `API Gateway WebSocket Api '${nameOf(api)}' must authorize connections on a $connect route (anyone on the internet → connect, no $connect route → ${reached}); add a $connect route with authorizationType AWS_IAM or CUSTOM.`,
-        api.urn
-      );
-    }
-  })
-};
 var jwtAuthorizerConfig = {
   name: "sec1-a-jwt-authorizer-config",
-  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
+  description: "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources. Path guarded: without audiences a token the issuer gave any client, of any application, passes; with an http issuer whoever alters the key download in transit can mint tokens the authorizer accepts.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "A",
@@ -14185,7 +13907,7 @@ function providerGaps(type, provider) {
 }
 var appsyncAuthProviders = {
   name: "sec1-a-appsync-auth-providers",
-  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
+  description: "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete. Path guarded: anyone holding the API key, which the app ships to every browser, → every field the default provider serves → its resolvers' data.",
   enforcementLevel: "mandatory",
   configSchema: appsyncSchema,
   ...sec1Metadata(
@@ -14329,7 +14051,7 @@ var quickCreateSchema = configSchema({
 });
 var httpApiQuickCreate = {
   name: "sec1-a-http-api-quick-create",
-  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
+  description: "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure. Path guarded: anyone on the internet → the $default route → the target.",
   enforcementLevel: "mandatory",
   configSchema: quickCreateSchema,
   ...sec1Metadata(
@@ -14357,11 +14079,9 @@ var httpApiQuickCreate = {
 };
 var policies3 = [
   restMethodAuthorization,
-  restPreflightMock,
   restAuthorizerConfig,
   authorizerResultTtl,
   httpRouteAuthorization,
-  websocketConnectRoute,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
   lambdaFunctionUrlAuth,
@@ -14376,6 +14096,7 @@ var DOCS4 = {
   endpointTypes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html",
   privateApis: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html",
   resourcePolicies: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html",
+  authorizationFlow: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html",
   vpcEndpoint: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html",
   appsyncPrivate: "https://docs.aws.amazon.com/appsync/latest/devguide/using-private-apis.html"
 };
@@ -14427,8 +14148,8 @@ var restEndpointType = {
 };
 var privateApiResourcePolicy = {
   name: "sec1-e-private-api-resource-policy",
-  description: "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may.",
-  enforcementLevel: "mandatory",
+  description: "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may. Advisory by default: API Gateway does not deploy a PRIVATE API without a resource policy (it fails closed), so no one outside gains a path; configure it mandatory to catch the failure at preview.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -14466,7 +14187,7 @@ function holderLabel(d) {
 }
 var resourcePolicySourceVpce = {
   name: "sec1-e-resource-policy-source-vpce",
-  description: "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped).",
+  description: "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped). Path guarded: a PRIVATE API is reachable through any execute-api VPC endpoint of any account, so an Allow for `*` not pinned to yours lets the callers of every such endpoint invoke it.",
   enforcementLevel: "mandatory",
   configSchema: sourceVpceSchema,
   ...sec1Metadata(
@@ -14492,6 +14213,57 @@ var resourcePolicySourceVpce = {
       }
     }
   })
+};
+var ANY_ACCOUNT = {
+  kind: "iam",
+  label: "SigV4-signed principals of every AWS account"
+};
+function openToAnyAccount(document) {
+  const parsed2 = parsePolicyDocument(document);
+  if (parsed2.status !== "ok") return [];
+  return findAnyAccountInvoke(parsed2.document).statements;
+}
+function reportOutside(p, report) {
+  for (const s of openToAnyAccount(p.document)) {
+    report(
+      `API Gateway RestApiPolicy '${nameOf(p.holder)}' must not let every AWS account invoke REST API ${p.restApiId} (${ANY_ACCOUNT.label} → ${statementLabel(s)} → every AWS_IAM method of that API); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce.`,
+      p.holder.urn
+    );
+  }
+}
+var resourcePolicyAnyAccount = {
+  name: "sec1-e-resource-policy-any-account",
+  description: 'The resource policy of a REGIONAL or EDGE REST API (inline `policy` or an aws.apigateway.RestApiPolicy, also for an API outside the stack) must not allow execute-api:Invoke to every principal (`*` or {"AWS": "*"}) without a condition that pins the caller (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceVpce, aws:SourceVpc, or aws:SourceIp of a /8 or narrower range). Path guarded: with AWS_IAM methods a caller of another account needs only this Allow plus its own identity policy, which it writes itself, so every SigV4-signed principal of every AWS account may call the methods and what they reach. PRIVATE APIs are judged by sec1-e-resource-policy-source-vpce.',
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "E",
+    "critical",
+    'Name the intended callers in the statement\'s Principal (role or account ARNs), or add `"Condition": {"StringEquals": {"aws:PrincipalOrgID": "<your org id>"}}` (or aws:PrincipalAccount) to the Allow.',
+    DOCS4.authorizationFlow,
+    ["api-gateway", "resource-policy", "cross-account"]
+  ),
+  validateStack: (args, report) => {
+    const { documents, outside } = restApiPolicies(args.resources);
+    outside.forEach((p) => reportOutside(p, report));
+    if (documents.length === 0) return;
+    const model = accessModel(args.resources);
+    const iam3 = [...model.entries("rest-method"), ...model.entries("openapi-operation")].filter(
+      (e) => e.auth === "AWS_IAM"
+    );
+    for (const d of documents) {
+      if (isPrivateRestApi(d.api) !== false) continue;
+      const entries = iam3.filter((e) => e.api === d.api);
+      if (entries.length === 0) continue;
+      const paths = entries.slice(0, 3).map((e) => describePath(ANY_ACCOUNT, e));
+      const more = entries.length > 3 ? ` and ${entries.length - 3} more` : "";
+      for (const s of openToAnyAccount(d.document)) {
+        report(
+          `${holderLabel(d)} must not let every AWS account invoke it: ${statementLabel(s)} allows execute-api:Invoke to every principal (${paths.join("; ")}${more}); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID or aws:PrincipalAccount.`,
+          d.holder.urn
+        );
+      }
+    }
+  }
 };
 var scopeSchema = configSchema({
   applyTo: applyToProperty,
@@ -14546,8 +14318,8 @@ function isExecuteApiEndpoint(props) {
 }
 var vpcEndpointExecuteApi = {
   name: "sec1-e-vpc-endpoint-execute-api",
-  description: "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow.",
-  enforcementLevel: "mandatory",
+  description: "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow. Advisory by default: every request through the endpoint still passes the API's resource policy and method authorization, so the endpoint's type and security groups narrow the network, not the callers; configure it mandatory to enforce the network layer.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -14598,8 +14370,8 @@ var vpcEndpointPrivateDns = {
 var appsyncVisibilitySchema = configSchema({ ...INTERNAL_RULE_SCHEMA });
 var appsyncInternalVisibility = {
   name: "sec1-e-appsync-internal-visibility",
-  description: "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint.",
-  enforcementLevel: "mandatory",
+  description: "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint. Advisory by default: visibility decides the network an API is reached from, not who may call it (every request still needs one of its authorization providers), as for sec1-e-rest-endpoint-type; configure it mandatory to enforce PRIVATE for internal APIs.",
+  enforcementLevel: "advisory",
   configSchema: appsyncVisibilitySchema,
   ...sec1Metadata(
     "E",
@@ -14625,6 +14397,7 @@ var policies4 = [
   restEndpointType,
   privateApiResourcePolicy,
   resourcePolicySourceVpce,
+  resourcePolicyAnyAccount,
   resourcePolicyScope,
   vpcEndpointExecuteApi,
   vpcEndpointPrivateDns,
@@ -14792,7 +14565,7 @@ var schema2 = configSchema({
 });
 var apiFunctionDirectInvoke = {
   name: "sec1-i-api-function-direct-invoke",
-  description: "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event. Inline and customer managed policies count for every principal; AWS managed policies (managedPolicyArns, Role/User/Group/PolicyAttachment) where IAM users or roles assumable from another account, by any principal or by web identities hold them, and the diagnostic names that path.",
+  description: "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event.",
   enforcementLevel: "mandatory",
   configSchema: schema2,
   ...sec1Metadata(
@@ -14806,49 +14579,26 @@ var apiFunctionDirectInvoke = {
     const config = readConfig(args, schema2);
     const functions = backingFunctions(args.resources);
     if (functions.length === 0) return;
-    const exempt = (names) => names.some((n) => matchesAnyGlob(n, config.exemptResources));
     for (const doc of identityDocuments(args.resources)) {
       if (!doc.document || doc.roles === "unknown") continue;
-      if (exempt([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
-      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
+      const names = [nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))];
+      if (names.some((n) => matchesAnyGlob(n, config.exemptResources))) continue;
+      const reported = /* @__PURE__ */ new Set();
+      for (const fn of functions) {
+        if (reported.has(fn.arn)) continue;
+        const roles = doc.roles;
+        if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
+        const statements = invokeStatements(doc.document.statements, fn.arn);
+        if (statements.length === 0) continue;
+        reported.add(fn.arn);
         report(
-          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${hit.fn.arn.split(":").pop()} directly (${hit.statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
-          doc.source.urn
-        );
-      }
-    }
-    for (const doc of managedDocuments(args.resources)) {
-      if (doc.roles === "unknown") continue;
-      if (exempt([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
-      const outsiders = [
-        ...doc.users ? ["IAM users"] : [],
-        ...doc.roles.flatMap(
-          (r) => outsidePrincipals(r).map((who) => `${who} → role ${nameOf(r)}`)
-        )
-      ];
-      if (outsiders.length === 0) continue;
-      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
-        report(
-          `IAM ${doc.source.type === IAM_TYPES.role ? "Role" : "attachment"} '${nameOf(doc.source)}' must not let ${outsiders.join(" and ")} invoke function ${hit.fn.arn.split(":").pop()} directly (${outsiders[0]} → ${INVOKE2} by ${doc.where} → function ${hit.fn.arn.split(":").pop()}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; attach a policy whose Resource names other functions, or call through the API.`,
+          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${fn.arn.split(":").pop()} directly (${statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
           doc.source.urn
         );
       }
     }
   }
 };
-function invokeHits(statements, roles, functions) {
-  const out = [];
-  const reported = /* @__PURE__ */ new Set();
-  for (const fn of functions) {
-    if (reported.has(fn.arn)) continue;
-    if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
-    const hits = invokeStatements(statements, fn.arn);
-    if (hits.length === 0) continue;
-    reported.add(fn.arn);
-    out.push({ fn, statements: hits });
-  }
-  return out;
-}
 var policies6 = [apiFunctionDirectInvoke];
 
 // policies/function-urls.ts
@@ -14994,26 +14744,26 @@ function roleDocuments(props) {
     value: asRecord(p)?.policy
   }));
 }
-function overIamDocuments(check2) {
+function overIamDocuments(check) {
   return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(
       ({ cls, service }) => (0, import_policy6.validateResourceOfType)(cls, (resource, args, report) => {
         const props = rawProps(resource);
-        check2(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
+        check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
     ...ATTACHMENT_TYPES.map(
       ({ cls, service, property }) => (0, import_policy6.validateResourceOfType)(
         cls,
         (resource, args, report) => {
-          check2(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
+          check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
         }
       )
     ),
     (0, import_policy6.validateResourceOfType)(aws6.iam.Role, (role, args, report) => {
       const props = rawProps(role);
       const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
-      check2("IAM Role", grantsOf(documents), args, report);
+      check("IAM Role", grantsOf(documents), args, report);
     })
   );
 }
@@ -15024,7 +14774,7 @@ var SCOPE_WORDS2 = {
 var INVOKE_ARN_HINT = "arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>";
 var executeApiInvokeScope = {
   name: "sec1-i-execute-api-invoke-scope",
-  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
+  description: 'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "* Path guarded: the principal holding the policy invokes every IAM-authorized API of the account, including the ones not meant for it, and what they reach.", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
@@ -15103,8 +14853,8 @@ var iamAuthSchema = configSchema({
 });
 var privateApiIamAuth = {
   name: "sec1-i-private-api-iam-auth",
-  description: "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy.",
-  enforcementLevel: "mandatory",
+  description: "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy. Advisory by default: a Cognito or Lambda authorizer still authenticates each caller, and a method with no authorization is reported (mandatory) by sec1-a-rest-method-authorization; configure it mandatory to require IAM on every private method.",
+  enforcementLevel: "advisory",
   configSchema: iamAuthSchema,
   ...sec1Metadata(
     "I",
@@ -15116,12 +14866,12 @@ var privateApiIamAuth = {
   validateStack: validateStackWith(TYPES.restMethod, (args, report) => {
     const config = readConfig(args, iamAuthSchema);
     const allowed = config.allowedAuthorizations.map((a) => a.toUpperCase());
-    const exempt = config.exemptHttpMethods.map((m) => m.toUpperCase());
+    const exempt2 = config.exemptHttpMethods.map((m) => m.toUpperCase());
     const apis = ofType(args.resources, TYPES.restApi);
     for (const method of ofType(args.resources, TYPES.restMethod)) {
       const props = rawProps(method.props);
       const httpMethod = knownString(props.httpMethod);
-      if (httpMethod === void 0 || exempt.includes(httpMethod.toUpperCase())) continue;
+      if (httpMethod === void 0 || exempt2.includes(httpMethod.toUpperCase())) continue;
       const authorization = props.authorization;
       if (hasUnknown(authorization)) continue;
       const auth = typeof authorization === "string" ? authorization.toUpperCase() : "NONE";
@@ -15151,70 +14901,44 @@ function sourceArnProblem(sourceArn, service) {
   if (id === void 0 || id === "" || hasWildcard(id)) return "it does not name one API id";
   return void 0;
 }
-function accountOfPrincipal(principal) {
-  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
-}
-function isServicePrincipal(principal) {
-  return /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/i.test(principal);
-}
-function outsideCaller(props) {
-  const principal = knownString(props.principal);
-  if (principal === void 0) return void 0;
-  if (principal === "*") {
-    const org = props.principalOrgId;
-    if (hasUnknown(org) || typeof org === "string" && org !== "") return void 0;
-    return "any principal of any account";
-  }
-  const account = accountOfPrincipal(principal);
-  if (account !== void 0) {
-    const fn = knownString(props.function);
-    const own = fn === void 0 ? void 0 : accountOfArn(fn);
-    return own !== void 0 && own !== account ? `account ${account}` : void 0;
-  }
-  if (!isServicePrincipal(principal) || API_PRINCIPALS[principal]) return void 0;
-  const source = [props.sourceArn, props.sourceAccount];
-  if (source.some(hasUnknown) || source.some((v) => typeof v === "string" && v !== ""))
-    return void 0;
-  return `any account's resource of ${principal}`;
-}
-function apiSourceProblem(props, name) {
-  const service = API_PRINCIPALS[knownString(props.principal) ?? ""];
-  if (!service) return void 0;
-  const sourceArn = props.sourceArn;
-  if (hasUnknown(sourceArn)) return void 0;
-  const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
-  const suffix = service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : "";
-  if (typeof sourceArn !== "string" || sourceArn === "") {
-    return `Lambda Permission '${name}' must name the API allowed to invoke the function (without sourceArn, any account's API of ${props.principal} may invoke it); set sourceArn to ${what}${suffix}.`;
-  }
-  const problem = sourceArnProblem(sourceArn, service);
-  if (!problem) return void 0;
-  return `Lambda Permission '${name}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${suffix}.`;
-}
 var lambdaPermissionSourceArn = {
   name: "sec1-i-lambda-permission-source-arn",
-  description: "A Lambda permission must not open the function to principals outside its account: not to principal `*` (unless limited by principalOrgId), not to another account, and not to a service principal (events, sns, s3, ...) without sourceArn or sourceAccount, which lets any account's resource of that service invoke it. A permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), or any API in any account can invoke the function.",
+  description: "A Lambda permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), and no Lambda permission may grant principal `*`: otherwise any API, in any account, can invoke the function.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
     "critical",
-    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP), the GraphQL API's `arn` (AppSync) or the calling resource's ARN (rule, topic, bucket), or `sourceAccount` to your account; set `principal` to the service principal, never `*` or another account.",
+    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
     DOCS8.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
   validateResource: (0, import_policy6.validateResourceOfType)(aws6.lambda.Permission, (permission, args, report) => {
     const props = rawProps(permission);
-    const name = nameOf(args);
-    const outside = outsideCaller(props);
-    if (outside !== void 0) {
-      const fn = knownString(props.function) ?? "the function";
+    const principal = knownString(props.principal);
+    if (principal === void 0) return;
+    if (principal === "*") {
       report(
-        `Lambda Permission '${name}' must not grant principal '${knownString(props.principal)}' without naming its caller (${outside} → ${knownString(props.action) ?? "lambda:InvokeFunction"} → function ${fn.split(":").pop()}); set principal to the calling service with sourceArn (or sourceAccount) naming your resource, or to your own account.`
+        `Lambda Permission '${nameOf(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`
       );
       return;
     }
-    const problem = apiSourceProblem(props, name);
-    if (problem) report(problem);
+    const service = API_PRINCIPALS[principal];
+    if (!service) return;
+    const sourceArn = props.sourceArn;
+    if (hasUnknown(sourceArn)) return;
+    const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
+    if (typeof sourceArn !== "string" || sourceArn === "") {
+      report(
+        `Lambda Permission '${nameOf(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`
+      );
+      return;
+    }
+    const problem = sourceArnProblem(sourceArn, service);
+    if (problem) {
+      report(
+        `Lambda Permission '${nameOf(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`
+      );
+    }
   })
 };
 var INTEGRATIONS2 = [
@@ -15251,8 +14975,8 @@ function apisCalling(resources, fn) {
 }
 var lambdaPermissionSourceApi = {
   name: "sec1-i-lambda-permission-source-api",
-  description: "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack.",
-  enforcementLevel: "mandatory",
+  description: "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack. Advisory by default: the sourceArn still pins the caller to an API of the stack's own account, whose integrations the owner writes, so no one outside gains a path (the integrating API's calls fail until it is fixed); configure it mandatory to catch the mis-wiring.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "I",
     "high",
@@ -15728,7 +15452,7 @@ function checkLiteral(type) {
 }
 var literalCredentials = {
   name: "sec1-k-literal-credentials",
-  description: "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them.",
+  description: "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them. Path guarded: whoever reads the configuration (lambda:GetFunctionConfiguration, apigateway:GET, the stack's state or source) holds the credential and reaches whatever it opens.",
   enforcementLevel: "mandatory",
   configSchema: literalSchema,
   ...sec1Metadata(
@@ -15816,8 +15540,7 @@ var policies10 = [literalCredentials, environmentSecrets];
 var aws9 = __toESM(require("@pulumi/aws"));
 var import_policy9 = require("@pulumi/policy");
 var DOCS11 = {
-  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
-  principal: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
+  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"
 };
 var SOURCE_KEYS = /* @__PURE__ */ new Set([
   "aws:sourcearn",
@@ -15861,8 +15584,8 @@ function pinned(s) {
 }
 var serviceRoleConfusedDeputy = {
   name: "sec1-i-service-role-confused-deputy",
-  description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
-  enforcementLevel: "mandatory",
+  description: "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) should limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy). Advisory by default: only a principal of the role's own account with iam:PassRole on the role can hand it to a service, so no one outside gains a path; configure it mandatory to require the conditions AWS recommends.",
+  enforcementLevel: "advisory",
   configSchema: schema3,
   ...sec1Metadata(
     "I",
@@ -15889,48 +15612,15 @@ var serviceRoleConfusedDeputy = {
     }
   })
 };
-var SHOWN = 3;
-var trustSchema = configSchema({ exemptResources: exemptResourcesProperty("roles exempt") });
-var roleTrustAnyPrincipal = {
-  name: "sec1-i-role-trust-any-principal",
-  description: 'An IAM role whose trust policy lets any AWS principal assume it ("Principal": "*" or {"AWS": "*"} with sts:AssumeRole, and no sts:ExternalId, aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceAccount condition) can be assumed from every AWS account by any principal its own account lets call sts:AssumeRole: such a role must not reach an API, a function or a data store, nor escalate identity. Each diagnostic names the path: any AWS principal → the role → what it reaches.',
-  enforcementLevel: "mandatory",
-  configSchema: trustSchema,
-  ...sec1Metadata(
-    "I",
-    "critical",
-    'Set the trust statement\'s Principal to the accounts or roles meant to assume the role (`{"AWS": "arn:aws:iam::<account>:root"}`), or add a Condition on `sts:ExternalId` (third parties) or `aws:PrincipalOrgID` (your organization).',
-    DOCS11.principal,
-    ["iam", "trust-policy"]
-  ),
-  validateStack: validateStackWith(ROLE, (args, report) => {
-    const { exemptResources } = readConfig(args, trustSchema);
-    for (const role of ofType(args.resources, ROLE)) {
-      const open = openTrust(role);
-      if (open.length === 0 || matchesAnyGlob(nameOf(role), exemptResources)) continue;
-      const reach = roleReach(role, accessModel(args.resources).roles());
-      if (reach === "unknown" || reach.length === 0) continue;
-      const more = reach.length > SHOWN ? `; and ${reach.length - SHOWN} more` : "";
-      report(
-        `IAM Role '${nameOf(role)}' must not let any AWS principal of any account assume it (any AWS principal → sts:AssumeRole, ${open.map(statementLabel).join(", ")} of assumeRolePolicy → role ${nameOf(role)} → ${reach.slice(0, SHOWN).join("; ")}${more}); set Principal to the accounts or roles meant to assume it, or add a Condition on sts:ExternalId or aws:PrincipalOrgID.`,
-        role.urn
-      );
-    }
-  })
-};
-var policies11 = [serviceRoleConfusedDeputy, roleTrustAnyPrincipal];
+var policies11 = [serviceRoleConfusedDeputy];
 
 // policies/token-scopes.ts
 var aws10 = __toESM(require("@pulumi/aws"));
 var import_policy10 = require("@pulumi/policy");
 var DOCS12 = {
   jwtScopes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
-  appsyncCognito: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization",
-  appsyncLambda: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#aws-lambda-authorization",
-  restCognito: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html"
+  appsyncCognito: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization"
 };
-var USER_POOL2 = "aws:cognito/userPool:UserPool";
-var USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
 var jwtScopesSchema = configSchema({
   exemptRouteKeys: stringListProperty(
     [],
@@ -15938,10 +15628,13 @@ var jwtScopesSchema = configSchema({
   ),
   exemptResources: exemptResourcesProperty("Route resources exempt")
 });
+function exempt(name, routeKey, config) {
+  return matchesAnyGlob(name, config.exemptResources) || matchesAnyGlob(routeKey, config.exemptRouteKeys);
+}
 var jwtRouteScopes = {
   name: "sec1-a-jwt-route-scopes",
-  description: "HTTP API routes with a JWT authorizer must require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted.",
-  enforcementLevel: "mandatory",
+  description: "HTTP API routes with a JWT authorizer should require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted. Advisory by default: for the app's own clients every signed-in user may call the route by design (sec1-a-jwt-route-machine-client is mandatory where the audience also admits a machine client); configure it mandatory to require scopes everywhere.",
+  enforcementLevel: "advisory",
   configSchema: jwtScopesSchema,
   ...sec1Metadata(
     "A",
@@ -15955,15 +15648,61 @@ var jwtRouteScopes = {
     if (upperString(props.authorizationType) !== "JWT") return;
     const name = nameOf(args);
     const config = readConfig(args, jwtScopesSchema);
-    if (matchesAnyGlob(name, config.exemptResources)) return;
     const routeKey = props.routeKey;
     if (typeof routeKey !== "string" || isUnknownValue(routeKey)) return;
-    if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) return;
+    if (exempt(name, routeKey, config)) return;
     const scopes = knownStrings(props.authorizationScopes);
     if (scopes === void 0 || scopes.length > 0) return;
     report(
       `API Gateway v2 Route '${name}' (${routeKey}) must require OAuth scopes, or every token of the audience (ID tokens too) passes; set authorizationScopes to the scopes of this operation.`
     );
+  })
+};
+var USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
+function isMachineClient(client) {
+  const flows = knownStrings(rawProps(client.props).allowedOauthFlows) ?? [];
+  return flows.some((f) => f.toLowerCase() === "client_credentials");
+}
+function machineClients(resources, authorizer) {
+  const index = accessModel(resources).index;
+  const audiences = asRecord(rawProps(authorizer.props).jwtConfiguration)?.audiences;
+  const byDep = (authorizer.propertyDependencies?.jwtConfiguration ?? []).filter((d) => d && d.type === USER_POOL_CLIENT);
+  const byId = (knownStrings(audiences) ?? []).flatMap((a) => index.byValue(a, [USER_POOL_CLIENT]));
+  return [.../* @__PURE__ */ new Set([...byDep, ...byId])].filter(isMachineClient);
+}
+var jwtRouteMachineClient = {
+  name: "sec1-a-jwt-route-machine-client",
+  description: "HTTP API routes whose JWT authorizer also admits a machine client (a Cognito app client with the client_credentials flow, such as a partner or service) must require OAuth scopes. Path guarded: the machine client's access token carries no user and only the scopes it was granted; on a route without authorizationScopes it passes like a user's token, so that client calls every route meant for the app's users and whatever they reach.",
+  enforcementLevel: "mandatory",
+  configSchema: jwtScopesSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationScopes` on each JWT route to the scopes of its operation, and grant the machine client only the scopes of the routes it is meant to call (or give it its own authorizer with its own audience).",
+    DOCS12.jwtScopes,
+    ["api-gateway", "jwt", "oauth-scopes", "client-credentials"]
+  ),
+  validateStack: validateStackWith(TYPES.httpRoute, (args, report) => {
+    const config = readConfig(args, jwtScopesSchema);
+    const model = accessModel(args.resources);
+    for (const entry of model.entries("http-route")) {
+      const props = rawProps(entry.resource.props);
+      if (entry.auth !== "JWT" || exempt(nameOf(entry.resource), entry.operation, config)) continue;
+      const scopes = knownStrings(props.authorizationScopes);
+      if (scopes === void 0 || scopes.length > 0) continue;
+      const ref = model.index.ref(entry.resource, "authorizerId", [TYPES.httpAuthorizer]);
+      if (!Array.isArray(ref)) continue;
+      for (const client of ref.flatMap((a) => machineClients(args.resources, a))) {
+        const caller = {
+          kind: "signed-in",
+          label: `machine client ${nameOf(client)} (client_credentials)`
+        };
+        report(
+          `API Gateway v2 Route '${nameOf(entry.resource)}' (${entry.operation}) must require OAuth scopes: its authorizer also admits a machine client (${describePath(caller, entry)}); set authorizationScopes to the scopes of this operation.`,
+          entry.resource.urn
+        );
+      }
+    }
   })
 };
 var clientRegexSchema = configSchema({
@@ -16024,89 +15763,10 @@ var appsyncCognitoClientRegex = {
     }
   })
 };
-function clientsByPool(authorizer, resources) {
-  const pools = ofType(resources, USER_POOL2);
-  const clients = ofType(resources, USER_POOL_CLIENT);
-  const trusted = new Set(
-    asRecord(authorizer.propertyDependencies)?.providerArns ?? []
-  );
-  for (const arn of knownStrings(rawProps(authorizer.props).providerArns) ?? []) {
-    pools.filter((p) => rawProps(p.props).arn === arn).forEach((p) => trusted.add(p));
-  }
-  return pools.filter((pool) => trusted.has(pool)).map((pool) => ({
-    pool,
-    clients: clients.filter((c) => {
-      const ref = resolveReference(c, "userPoolId", pools);
-      return ref.kind === "found" && ref.resources.includes(pool);
-    })
-  }));
-}
-var restCognitoClientScopes = {
-  name: "sec1-a-rest-cognito-client-scopes",
-  description: "A REST method with a COGNITO_USER_POOLS authorizer and no authorizationScopes accepts the ID token of every app client of the pool (API Gateway checks no audience): where the pool has several app clients, users of each of them call the method. Advisory: they are signed-in users of the pool; make it mandatory where a pool serves several applications.",
-  enforcementLevel: "advisory",
-  ...sec1Metadata(
-    "A",
-    "medium",
-    "Set `authorizationScopes` on the method to a scope of a resource server that only this API's app clients are allowed (access tokens then carry it), or give this API its own user pool.",
-    DOCS12.restCognito,
-    ["api-gateway", "rest", "cognito"]
-  ),
-  validateStack: validateStackWith(TYPES.restAuthorizer, (args, report) => {
-    const authorizers = ofType(args.resources, TYPES.restAuthorizer);
-    for (const method of ofType(args.resources, TYPES.restMethod)) {
-      const props = rawProps(method.props);
-      if (upperString(props.authorization) !== "COGNITO_USER_POOLS") continue;
-      const scopes = knownStrings(props.authorizationScopes);
-      if (scopes === void 0 || scopes.length > 0) continue;
-      const ref = resolveReference(method, "authorizerId", authorizers);
-      if (ref.kind !== "found") continue;
-      for (const { pool, clients } of ref.resources.flatMap(
-        (a) => clientsByPool(a, args.resources)
-      )) {
-        if (clients.length < 2) continue;
-        report(
-          `API Gateway Method '${nameOf(method)}' (${knownString(props.httpMethod) ?? "?"}) accepts the ID token of every app client of user pool '${nameOf(pool)}' (users of ${clients.map((c) => nameOf(c)).join(", ")} → ID token → COGNITO_USER_POOLS, no scopes → this method); set authorizationScopes to a scope only this API's clients are allowed.`,
-          method.urn
-        );
-      }
-    }
-  })
-};
-var appsyncLambdaOnlyAuth = {
-  name: "sec1-a-appsync-lambda-only-auth",
-  description: "An AppSync API whose only provider is AWS_LAMBDA lets its authorizer function alone decide every call: anyone on the internet may send any token, and a bug or a permissive default in that function opens every field. Advisory: the function may be sound, which the pack cannot read.",
-  enforcementLevel: "advisory",
-  ...sec1Metadata(
-    "A",
-    "medium",
-    "Make an identity provider (AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_IAM) the default and keep AWS_LAMBDA for the fields that need it; otherwise set `lambdaAuthorizerConfig.identityValidationExpression` and review that the function denies by default.",
-    DOCS12.appsyncLambda,
-    ["appsync", "lambda-authorizer"]
-  ),
-  validateResource: (0, import_policy10.validateResourceOfType)(aws10.appsync.GraphQLApi, (api, args, report) => {
-    const props = rawProps(api);
-    if (upperString(props.authenticationType) !== "AWS_LAMBDA") return;
-    const extra = props.additionalAuthenticationProviders;
-    if (hasUnknown(extra) || extra !== void 0 && extra !== null && !Array.isArray(extra))
-      return;
-    const others = (Array.isArray(extra) ? extra : []).filter(
-      (p) => upperString(asRecord(p)?.authenticationType) !== "AWS_LAMBDA"
-    );
-    if (others.length > 0) return;
-    const uri = knownString(asRecord(props.lambdaAuthorizerConfig)?.authorizerUri) ?? "";
-    const name = uri.split(":function:")[1]?.split(":")[0];
-    const fn = name ? `function ${name}` : "its authorizer function";
-    report(
-      `AppSync GraphQLApi '${nameOf(args)}' lets its Lambda authorizer alone decide every call (anyone on the internet → any token → ${fn} → every field); make an identity provider the default, or set lambdaAuthorizerConfig.identityValidationExpression and have the function deny by default.`
-    );
-  })
-};
 var policies12 = [
   jwtRouteScopes,
-  appsyncCognitoClientRegex,
-  restCognitoClientScopes,
-  appsyncLambdaOnlyAuth
+  jwtRouteMachineClient,
+  appsyncCognitoClientRegex
 ];
 
 // policies/user-pools.ts
@@ -16441,10 +16101,10 @@ function apiKeyFields(resources) {
 function isExposure(entry, publicFields) {
   return !entry.operation.startsWith("Query.") || !matchesAnyGlob(entry.operation, publicFields);
 }
-var SHOWN2 = 3;
+var SHOWN = 3;
 function pathsText(entries) {
-  const shown = entries.slice(0, SHOWN2).map((e) => describePath(API_KEY_HOLDERS, e));
-  const more = entries.length > SHOWN2 ? `; and ${entries.length - SHOWN2} more` : "";
+  const shown = entries.slice(0, SHOWN).map((e) => describePath(API_KEY_HOLDERS, e));
+  const more = entries.length > SHOWN ? `; and ${entries.length - SHOWN} more` : "";
   return `${shown.join("; ")}${more}`;
 }
 var appsyncApiKeyReach = {
@@ -16496,61 +16156,6 @@ var appsyncApiKeyPublic = {
 };
 var IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool";
 var ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment";
-function roleNamed(index, arn) {
-  const text = typeof arn === "string" ? arn : "";
-  if (text === "" || hasUnknown(text)) return void 0;
-  return [
-    ...index.byValue(text, [ROLE]),
-    ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE])
-  ][0];
-}
-var SAME_FOR_EVERY_USER = /* @__PURE__ */ new Set(["aud", "iss", "token_use", "azp", "client_id"]);
-function rulesForEveryone(attachment) {
-  const out = [];
-  const mappings = rawProps(attachment.props).roleMappings;
-  for (const m of Array.isArray(mappings) ? mappings : []) {
-    const mapping = asRecord(m);
-    if (upperString(mapping?.type) !== "RULES") continue;
-    const provider = knownString(mapping?.identityProvider) ?? "its provider";
-    const rules = mapping?.mappingRules;
-    for (const r of Array.isArray(rules) ? rules : []) {
-      const rule = asRecord(r);
-      const claim = knownString(rule?.claim);
-      const matchType = knownString(rule?.matchType);
-      if (claim === void 0 || matchType === void 0) continue;
-      const everyone = matchType.toLowerCase() === "notequal" || SAME_FOR_EVERY_USER.has(claim.toLowerCase());
-      if (!everyone) continue;
-      const value = knownString(rule?.value) ?? "";
-      out.push({
-        who: `every signed-in identity of ${provider} (role-mapping rule ${claim} ${matchType} "${value}")`,
-        roleArn: rule?.roleArn
-      });
-    }
-  }
-  return out;
-}
-function fallsBackToAuthenticated(attachment) {
-  const mappings = rawProps(attachment.props).roleMappings;
-  return (Array.isArray(mappings) ? mappings : []).some(
-    (m) => upperString(asRecord(m)?.ambiguousRoleResolution) === "AUTHENTICATEDROLE"
-  );
-}
-function grantsOf2(attachment, pool) {
-  const roles = asRecord(rawProps(attachment.props).roles) ?? {};
-  const out = [];
-  if (rawProps(pool.props).allowUnauthenticatedIdentities === true && roles.unauthenticated !== void 0)
-    out.push({ who: "guests", guests: true, roleArn: roles.unauthenticated });
-  if (roles.authenticated !== void 0) {
-    const fallback = fallsBackToAuthenticated(attachment) ? " (and every one no role mapping decides for: AmbiguousRoleResolution AuthenticatedRole)" : "";
-    out.push({
-      who: `every signed-in identity${fallback}`,
-      guests: false,
-      roleArn: roles.authenticated
-    });
-  }
-  for (const rule of rulesForEveryone(attachment)) out.push({ ...rule, guests: false });
-  return out;
-}
 function poolRoles(model) {
   const { index } = model;
   const out = [];
@@ -16558,20 +16163,34 @@ function poolRoles(model) {
   for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
     const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
     if (!Array.isArray(poolRef)) continue;
+    const roles = asRecord(rawProps(attachment.props).roles) ?? {};
     const deps = attachment.propertyDependencies?.roles ?? [];
     for (const pool of poolRef) {
-      for (const grant of grantsOf2(attachment, pool)) {
-        const role = roleNamed(index, grant.roleArn) ?? (deps.length === 1 && grant.guests ? deps[0] : void 0);
+      for (const [key, who] of [
+        ["unauthenticated", "guests"],
+        ["authenticated", "every signed-in identity"]
+      ]) {
+        if (key === "unauthenticated" && rawProps(pool.props).allowUnauthenticatedIdentities !== true)
+          continue;
+        const arn = roles[key];
+        if (arn === void 0) continue;
+        const text = typeof arn === "string" ? arn : "";
+        const found = [
+          ...index.byValue(text, [ROLE]),
+          ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE])
+        ];
+        const role = found[0] ?? (deps.length === 1 && key === "unauthenticated" ? deps[0] : void 0);
         if (!role) continue;
         const statements = model.roles().get(role);
+        const known = statements !== void 0 && !statements.incomplete;
+        const judged = (statements?.statements ?? []).filter(
+          (s) => key === "unauthenticated" || !ownIdentityScoped(s)
+        );
         out.push({
           pool,
-          who: grant.who,
-          guests: grant.guests,
+          who,
           role,
-          // A signed-in identity's own folder (keyed by its identity id) is nobody else's data;
-          // guests are anyone, so their own folders still count (free storage for the world).
-          reach: roleReach(role, model.roles(), (s) => grant.guests || !ownIdentityScoped(s)),
+          reach: known ? outsideReach(judged) : "unknown",
           actions: statements ? allowedActionNames(statements.statements) : []
         });
       }
@@ -16587,7 +16206,7 @@ var poolSchema = configSchema({
 });
 var cognitoIdentityPoolUnauthenticated = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
+  description: "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(
@@ -16603,7 +16222,7 @@ var cognitoIdentityPoolUnauthenticated = {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
       report(
-        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.guests ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
+        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.who === "guests" ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
         r.pool.urn
       );
     }
@@ -16625,7 +16244,7 @@ var cognitoIdentityPoolGuestTelemetry = {
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
       if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
-      if (roles.some((r) => r.pool === pool && r.guests)) continue;
+      if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
       const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
         const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
         const mine = ref === "unknown" || ref.includes(pool);
@@ -16639,7 +16258,7 @@ var cognitoIdentityPoolGuestTelemetry = {
       );
     }
     for (const r of roles) {
-      if (!r.guests || r.reach === "unknown" || r.reach.length > 0) continue;
+      if (r.who !== "guests" || r.reach === "unknown" || r.reach.length > 0) continue;
       report(
         `Cognito IdentityPool '${nameOf(r.pool)}' must keep its guest role ${nameOf(r.role)} limited to ${r.actions.join(", ") || "nothing"} (advisory, not mandatory: guests reach no API, function or data store); set allowUnauthenticatedIdentities to false if guests need no credentials.`,
         r.pool.urn
@@ -16654,476 +16273,8 @@ var policies15 = [
   cognitoIdentityPoolGuestTelemetry
 ];
 
-// lib/exemptions.ts
-var EXEMPTION_TYPE = "sec1:policy:Exemption";
-var TAG_PREFIX = "sec1:accept:";
-var DECLARATIONS_POLICY = "sec1-x-exemption-declarations";
-var MIN_REASON_LENGTH = 10;
-function isText(value) {
-  return typeof value === "string" && !/[\r\n]/.test(value);
-}
-function validDate(value) {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = /* @__PURE__ */ new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-}
-function parseExemption(source, inCode, fields) {
-  const f = fields !== null && typeof fields === "object" ? fields : {};
-  const { reason, until, ticket } = f;
-  const unknown = Object.entries({ reason, until, ticket }).find(([, v]) => isUnknownValue(v));
-  if (unknown) {
-    const problem = `${unknown[0]} is not known during preview; give it a literal value`;
-    return { source, problem };
-  }
-  if (!isText(reason) || reason.trim().length < MIN_REASON_LENGTH) {
-    return {
-      source,
-      problem: `reason must be a text of at least ${MIN_REASON_LENGTH} characters on one line (got ${describe(reason)})`
-    };
-  }
-  if (until !== void 0 && until !== "" && !(typeof until === "string" && validDate(until))) {
-    return { source, problem: `until must be a date YYYY-MM-DD (got ${describe(until)})` };
-  }
-  if (ticket !== void 0 && ticket !== "" && !(isText(ticket) && ticket.trim() !== "")) {
-    return { source, problem: `ticket must be a text on one line (got ${describe(ticket)})` };
-  }
-  const exemption = { source, inCode, reason: reason.trim() };
-  if (typeof until === "string" && until !== "") exemption.until = until;
-  if (typeof ticket === "string" && ticket.trim() !== "") exemption.ticket = ticket.trim();
-  return { exemption, source };
-}
-function describe(value) {
-  if (value === void 0) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function today(now = /* @__PURE__ */ new Date()) {
-  return now.toISOString().slice(0, 10);
-}
-function addDays(day, days) {
-  const date = /* @__PURE__ */ new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return today(date);
-}
-function refusal(exemption, rules, day) {
-  if (exemption.until !== void 0 && exemption.until < day) {
-    return `expired on ${exemption.until}`;
-  }
-  if (!exemption.inCode) return void 0;
-  if (rules.inCode === "forbidden") {
-    return "the org's policy config forbids in-code exemptions of this policy (inCodeExemptions: forbidden)";
-  }
-  if (rules.maxDays > 0) {
-    const limit = addDays(day, rules.maxDays);
-    if (exemption.until === void 0 || exemption.until > limit) {
-      return `the org's policy config allows in-code exemptions of this policy for at most ${rules.maxDays} days: set until to ${limit} or earlier (exemptionMaxDays: ${rules.maxDays})`;
-    }
-  }
-  return void 0;
-}
-function exemptedLine(exemption) {
-  const until = exemption.until ? `, until ${exemption.until}` : "";
-  const ticket = exemption.ticket ? `, ${exemption.ticket}` : "";
-  return `exempted: ${exemption.reason}${until}${ticket}`;
-}
-function urnParts(urn) {
-  if (!urn.startsWith("urn:pulumi:")) return void 0;
-  const parts = urn.slice("urn:pulumi:".length).split("::");
-  if (parts.length < 4) return void 0;
-  const [stack, project, type] = parts;
-  return { stack, project, type, name: parts.slice(3).join("::") };
-}
-function coversUrn(resource, urn) {
-  if (resource.startsWith("urn:")) return matchesGlob(urn, resource);
-  const parts = urnParts(urn);
-  const globs2 = resource.split("/");
-  if (!parts || globs2.length !== 3) return false;
-  return matchesGlob(parts.project, globs2[0]) && matchesGlob(parts.stack, globs2[1]) && matchesGlob(parts.name, globs2[2]);
-}
-function readOrgExemptions(policy, value) {
-  const entries = [];
-  const problems = [];
-  if (value === void 0) return { entries, problems };
-  if (!Array.isArray(value)) {
-    const source = `policy config of ${policy}: exemptions`;
-    return { entries, problems: [{ source, problem: "must be a list of entries" }] };
-  }
-  value.forEach((entry, i) => {
-    const source = `policy config of ${policy}: exemptions[${i}]`;
-    const resource = entry?.resource;
-    if (!isText(resource) || !(resource.startsWith("urn:") || resource.split("/").length === 3)) {
-      const problem = `resource must be a URN or a project/stack/name glob (got ${describe(resource)})`;
-      problems.push({ source, problem });
-      return;
-    }
-    const parsed2 = parseExemption(source, false, entry);
-    if ("problem" in parsed2) problems.push(parsed2);
-    else entries.push({ ...parsed2.exemption, resource });
-  });
-  return { entries, problems };
-}
-function readGovernance(policy, config) {
-  const problems = [];
-  const rules = { inCode: "allowed", maxDays: 0 };
-  const { inCodeExemptions: inCode, exemptionMaxDays: maxDays } = config;
-  if (inCode === "allowed" || inCode === "forbidden") rules.inCode = inCode;
-  else if (inCode !== void 0) {
-    const problem = `must be "allowed" or "forbidden" (got ${describe(inCode)}); in-code exemptions count as forbidden until it is fixed`;
-    problems.push({ source: `policy config of ${policy}: inCodeExemptions`, problem });
-    rules.inCode = "forbidden";
-  }
-  if (typeof maxDays === "number" && Number.isInteger(maxDays) && maxDays >= 0) {
-    rules.maxDays = maxDays;
-  } else if (maxDays !== void 0) {
-    const problem = `must be a whole number of days, 0 for no limit (got ${describe(maxDays)})`;
-    problems.push({ source: `policy config of ${policy}: exemptionMaxDays`, problem });
-  }
-  return { rules, problems };
-}
-var NO_TAGS = Object.freeze({});
-function tagsOf(props) {
-  if (props === null || typeof props !== "object") return NO_TAGS;
-  let tags;
-  try {
-    const target = props["__getSpecialProxyTarget"] ?? props;
-    tags = target.tags;
-  } catch {
-    return NO_TAGS;
-  }
-  return tags !== null && typeof tags === "object" && !Array.isArray(tags) ? tags : NO_TAGS;
-}
-function tagExemption(policy, tags) {
-  const key = `${TAG_PREFIX}${policy}`;
-  if (!(key in tags)) return void 0;
-  const fields = { reason: tags[key], until: tags[`${key}:until`], ticket: tags[`${key}:ticket`] };
-  return parseExemption(`tag '${key}'`, true, fields);
-}
-function readDeclaration(resource) {
-  const props = rawProps(resource.props);
-  const source = `declaration '${resource.name}'`;
-  const declaration = {
-    urn: resource.urn,
-    name: resource.name,
-    policy: props.policy,
-    target: props.target,
-    parsed: parseExemption(source, true, props)
-  };
-  return declaration;
-}
-
-// lib/exempting.ts
-var EXEMPTION_SETTINGS = {
-  exemptions: {
-    type: "array",
-    items: {
-      type: "object",
-      properties: {
-        resource: {
-          type: "string",
-          description: "A URN (`*` wildcards) or project/stack/name globs."
-        },
-        reason: { type: "string", minLength: 10 },
-        until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
-        ticket: { type: "string" }
-      },
-      required: ["resource", "reason"]
-    },
-    default: [],
-    description: "Findings of this policy the org accepts: each entry names a resource (a URN, or project/stack/name globs) with a reason, and optionally until (YYYY-MM-DD) and a ticket."
-  },
-  inCodeExemptions: {
-    type: "string",
-    enum: ["allowed", "forbidden"],
-    default: "allowed",
-    description: "Whether exemptions declared in a stack's program (sec1:accept tags, sec1:policy:Exemption resources) count for this policy."
-  },
-  exemptionMaxDays: {
-    type: "integer",
-    minimum: 0,
-    default: 0,
-    description: "0: no limit; N: an in-code exemption counts only with an until date at most N days from today."
-  }
-};
-var LEGACY_EXEMPTION_KEYS = [
-  "exemptResources",
-  "exemptRouteKeys",
-  "publicResources",
-  "publicFields",
-  "allowedPools"
-];
-var OPERATION_TYPES = /* @__PURE__ */ new Set([
-  "aws:apigatewayv2/route:Route",
-  "aws:apigateway/method:Method",
-  "aws:lambda/functionUrl:FunctionUrl",
-  "aws:appsync/graphQLApi:GraphQLApi"
-]);
-var TAGGABLE_OPERATIONS = /* @__PURE__ */ new Set(["aws:appsync/graphQLApi:GraphQLApi"]);
-var considered = /* @__PURE__ */ new Set();
-function rulesOf2(run) {
-  if (!run.rules) {
-    const { rules, problems } = readGovernance(run.policy.name, run.config);
-    const org = readOrgExemptions(run.policy.name, run.config.exemptions);
-    run.rules = { governance: rules, org: org.entries, problems: [...problems, ...org.problems] };
-  }
-  return run.rules;
-}
-function fullMessage(policy, message) {
-  return message ? `${policy.description}
-${message}` : policy.description;
-}
-function nameOfUrn(urn) {
-  return urnParts(urn)?.name ?? urn;
-}
-function sayProblem(run, what, urn) {
-  if (run.said.has(what)) return;
-  run.said.add(what);
-  run.report({ name: DECLARATIONS_POLICY, message: what, enforcementLevel: "advisory", urn });
-}
-function exemptionFor(run, urn) {
-  const { governance, org, problems } = rulesOf2(run);
-  run.day ??= today();
-  for (const p of problems) sayProblem(run, `${p.source} ${p.problem}`, void 0);
-  const candidates2 = org.filter((e) => coversUrn(e.resource, urn)).map((exemption) => ({ parsed: { exemption, source: exemption.source }, at: urn }));
-  const tag = tagExemption(run.policy.name, run.tagsOf(urn));
-  if (tag) candidates2.push({ parsed: tag, at: urn });
-  for (const d of run.declarations().get(urn) ?? []) {
-    considered.add(d.urn);
-    candidates2.push({ parsed: d.parsed, at: d.urn });
-  }
-  let accepted;
-  for (const { parsed: parsed2, at } of candidates2) {
-    const why = "problem" in parsed2 ? parsed2.problem : refusal(parsed2.exemption, governance, run.day);
-    if (why === void 0 && "exemption" in parsed2) accepted ??= parsed2.exemption;
-    else if (why !== void 0) {
-      const what = `${parsed2.source} does not exempt the finding of ${run.policy.name} on '${nameOfUrn(urn)}': ${why}`;
-      sayProblem(run, what, at);
-    }
-  }
-  return accepted;
-}
-function howToDeclare(run, urn, stackPolicy) {
-  const p = run.policy.name;
-  const org = `have the org list '${nameOfUrn(urn)}' in the exemptions of ${p}`;
-  const inCode = stackPolicy ? `declare it in the program (acceptFinding("${p}", <resource>, { reason }), a ${EXEMPTION_TYPE} resource), or ` : TAGGABLE_OPERATIONS.has(urnParts(urn)?.type ?? "") ? `tag it ${TAG_PREFIX}${p} = <reason>, or ` : "";
-  return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
-}
-function withHint(run, message, target, stackPolicy) {
-  const type = urnParts(target)?.type ?? "";
-  return OPERATION_TYPES.has(type) ? `${message}
-${howToDeclare(run, target, stackPolicy)}` : message;
-}
-function reportExempted(run, line, said, urn) {
-  const message = `${line}
-${fullMessage(run.policy, said)}`;
-  run.report({ message, enforcementLevel: "advisory", urn });
-}
-function exemptingReport(run, ownUrn, stackPolicy) {
-  const report = (message, urn) => {
-    const target = urn ?? ownUrn;
-    if (typeof message !== "string" || typeof target !== "string") {
-      run.raw(message, urn);
-      return;
-    }
-    run.findings.add(target);
-    const said = withHint(run, message, target, stackPolicy);
-    const exemption = exemptionFor(run, target);
-    if (exemption) reportExempted(run, exemptedLine(exemption), said, urn);
-    else run.raw(said, urn);
-  };
-  return report;
-}
-function legacyKeysIn(config) {
-  return LEGACY_EXEMPTION_KEYS.filter((k) => Array.isArray(config[k]) && config[k].length > 0);
-}
-async function reportLegacyExemptions(run, args, validate, ownUrn) {
-  const keys = legacyKeysIn(run.config);
-  if (keys.length === 0) return;
-  const without = { ...run.config };
-  for (const k of keys) without[k] = [];
-  const silenced = [];
-  const shadow = { ...args, getConfig: () => structuredClone(without) };
-  try {
-    await validate(shadow, (message, urn) => silenced.push({ message, urn }));
-  } catch {
-  }
-  const reason = `listed in ${keys.join(", ")} of the org's policy config for ${run.policy.name}`;
-  for (const { message, urn } of silenced) {
-    const target = urn ?? ownUrn;
-    if (target === void 0 || run.findings.has(target)) continue;
-    const line = exemptedLine({ source: "", inCode: false, reason });
-    reportExempted(run, line, withHint(run, message, target, ownUrn === void 0), urn);
-  }
-}
-function reportUnmatchedTag(run, urn, tags) {
-  if (run.findings.has(urn)) return;
-  const tag = tagExemption(run.policy.name, tags);
-  if (!tag) return;
-  const what = "problem" in tag ? `${tag.source} on '${nameOfUrn(urn)}' is malformed: ${tag.problem}` : `${tag.source} on '${nameOfUrn(urn)}' matches no finding: ${run.policy.name} reports nothing on it; remove the tag`;
-  sayProblem(run, what, urn);
-}
-function serverReport(report) {
-  return (info) => report(info);
-}
-function readConfigOf(args) {
-  try {
-    const value = args.getConfig();
-    return value !== null && typeof value === "object" ? value : {};
-  } catch {
-    return {};
-  }
-}
-function newRun(policy, args, report, tagsAt, declarations) {
-  return {
-    policy,
-    config: readConfigOf(args),
-    raw: report,
-    report: serverReport(report),
-    tagsOf: tagsAt,
-    declarations,
-    findings: /* @__PURE__ */ new Set(),
-    said: /* @__PURE__ */ new Set()
-  };
-}
-function after(result, then) {
-  return result && typeof result.then === "function" ? result.then(then) : then();
-}
-var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
-function wrapResource(policy, validate) {
-  const wrapped = (args, report) => {
-    let tags;
-    const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
-    const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
-    const unmatched = () => reportUnmatchedTag(run, args.urn, tagsAt(args.urn));
-    return after(
-      validate(args, exemptingReport(run, args.urn, false)),
-      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, args.urn).then(unmatched) : unmatched()
-    );
-  };
-  return keepTypeTag(validate, wrapped);
-}
-function declarationsIn(resources, policy) {
-  const byTarget = /* @__PURE__ */ new Map();
-  for (const r of resources) {
-    if (r.type !== EXEMPTION_TYPE) continue;
-    const d = readDeclaration(r);
-    if (d.policy !== policy || typeof d.target !== "string") continue;
-    byTarget.set(d.target, [...byTarget.get(d.target) ?? [], d]);
-  }
-  return byTarget;
-}
-function wrapStack(policy, validate) {
-  const wrapped = (args, report) => {
-    let byUrn;
-    let declarations;
-    const resourceAt = (urn) => (byUrn ??= new Map(args.resources.map((r) => [r.urn, r]))).get(urn);
-    const run = newRun(
-      policy,
-      args,
-      report,
-      (urn) => tagsOf(resourceAt(urn)?.props),
-      () => declarations ??= declarationsIn(args.resources, policy.name)
-    );
-    const unmatched = () => {
-      const key = `${TAG_PREFIX}${policy.name}`;
-      for (const r of args.resources) {
-        const tags = tagsOf(r.props);
-        if (key in tags) reportUnmatchedTag(run, r.urn, tags);
-      }
-    };
-    return after(
-      validate(args, exemptingReport(run, void 0, true)),
-      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, void 0).then(unmatched) : unmatched()
-    );
-  };
-  return keepTypeTag(validate, wrapped);
-}
-function keepTypeTag(original, wrapped) {
-  const type = original.__pulumiType;
-  if (type !== void 0) wrapped.__pulumiType = type;
-  return wrapped;
-}
-function withExemption(policy) {
-  const properties = { ...policy.configSchema?.properties ?? {}, ...EXEMPTION_SETTINGS };
-  const configSchema2 = { ...policy.configSchema ?? {}, properties };
-  const p = policy;
-  const wrapped = { ...policy, configSchema: configSchema2 };
-  if (p.validateResource) {
-    wrapped.validateResource = Array.isArray(p.validateResource) ? p.validateResource.map((v) => wrapResource(policy, v)) : wrapResource(policy, p.validateResource);
-  }
-  if (p.validateStack) wrapped.validateStack = wrapStack(policy, p.validateStack);
-  return wrapped;
-}
-function takeConsidered() {
-  const taken = new Set(considered);
-  considered.clear();
-  return taken;
-}
-function withExemptions(policies16, declarations) {
-  const wrapped = policies16.map(withExemption);
-  return [...wrapped, declarations(wrapped)];
-}
-
-// policies/exemption-declarations.ts
-function isResourcePolicy(policy) {
-  return policy.validateStack === void 0;
-}
-function problemOf(d, policies16, urns, wasConsidered) {
-  const target = policies16.get(typeof d.policy === "string" ? d.policy : "");
-  if (!target) {
-    return `policy must name a policy of this pack (got ${JSON.stringify(d.policy) ?? "nothing"})`;
-  }
-  if (typeof d.target !== "string" || !d.target.startsWith("urn:pulumi:")) {
-    return `target must be the URN of the resource the finding is on (got ${JSON.stringify(d.target) ?? "nothing"})`;
-  }
-  if (!urns.has(d.target)) return `target ${d.target} is not a resource of this stack`;
-  if ("problem" in d.parsed && !wasConsidered) return d.parsed.problem;
-  if (isResourcePolicy(target)) {
-    return `${target.name} checks one resource at a time (Analyze), where declaration resources are not visible, so this declaration cannot exempt it; on a resource with tags set the tag ${TAG_PREFIX}${target.name}, otherwise ask the org to list the resource in the exemptions of ${target.name}`;
-  }
-  return void 0;
-}
-function check(declarations, policies16, urns, report) {
-  const considered2 = takeConsidered();
-  for (const d of declarations) {
-    if (isUnknownValue(d.target) || isUnknownValue(d.policy)) continue;
-    const problem = problemOf(d, policies16, urns, considered2.has(d.urn));
-    if (problem) {
-      report(`Exemption declaration '${d.name}': ${problem}.`, d.urn);
-    } else if (!considered2.has(d.urn)) {
-      const message = `Exemption declaration '${d.name}' matches no finding: ${String(d.policy)} reports nothing on ${String(d.target)}; remove the declaration.`;
-      report({
-        message: `${declarationsPolicyDescription}
-${message}`,
-        enforcementLevel: "advisory",
-        urn: d.urn
-      });
-    }
-  }
-}
-var declarationsPolicyDescription = "Exemptions must carry a reason and name a finding that exists; the org decides which count.";
-function exemptionDeclarations(policies16) {
-  const byName = new Map(policies16.map((p) => [p.name, p]));
-  return {
-    name: DECLARATIONS_POLICY,
-    description: declarationsPolicyDescription,
-    enforcementLevel: "advisory",
-    ...sec1Metadata(
-      "X",
-      "low",
-      "Give each sec1:policy:Exemption a policy of this pack, the target's URN and a reason of at least 10 characters (until YYYY-MM-DD and ticket optional); remove declarations that match no finding; renew or remove expired ones.",
-      "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/core-concepts/",
-      ["exemptions"]
-    ),
-    validateStack: validateStackWith(EXEMPTION_TYPE, (args, report) => {
-      const declarations = args.resources.filter((r) => r.type === EXEMPTION_TYPE).map(readDeclaration);
-      const urns = new Set(args.resources.map((r) => r.urn));
-      check(declarations, byName, urns, report);
-    })
-  };
-}
-
 // policies/index.ts
-var sec1Policies = [
+var allPolicies = [
   ...policies3,
   ...policies5,
   ...policies12,
@@ -17140,7 +16291,6 @@ var sec1Policies = [
   ...policies9,
   ...policies14
 ];
-var allPolicies = withExemptions(sec1Policies, exemptionDeclarations);
 
 // index.ts
 new import_policy12.PolicyPack("sec1-serverless-api-access", {

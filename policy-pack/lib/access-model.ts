@@ -22,56 +22,20 @@ import { indexStack, Ref, StackIndex } from "./stack-index";
 import { addTo, rawProps, TYPES } from "./stack-refs";
 import { asRecord, hasUnknown, knownString, nameOf, upperString } from "./values";
 import { restEntries } from "./access-rest";
+import {
+  AccessModel,
+  ANYONE,
+  API_KEY_HOLDERS,
+  Caller,
+  depsOf,
+  EntryKind,
+  EntryPoint,
+  Hop,
+  unknownHop,
+} from "./access-types";
 
-/** Who calls: the kinds of principal the model knows. */
-export type CallerKind =
-  "anyone" | "api-key" | "signed-in" | "lambda-authorizer" | "iam" | "guest" | "identity-pool-user";
-
-/** A principal that may call an entry point. */
-export interface Caller {
-  kind: CallerKind;
-  /** e.g. "anyone on the internet", "signed-in users of user pool identity-user-pool". */
-  label: string;
-}
-
-/** One step of what an entry point reaches: a function, a table, a data source, a route. */
-export interface Hop {
-  label: string;
-  /** The resource this step is (absent for things outside the stack). */
-  resource?: PolicyResource;
-  /** The actions a role allows on this step's resource (tables, buckets), short names. */
-  actions?: string[];
-  next: Hop[];
-}
-
-/** The kinds of entry point. */
-export type EntryKind =
-  | "rest-method"
-  | "openapi-operation"
-  | "http-route"
-  | "websocket-route"
-  | "appsync-field"
-  | "function-url";
-
-/** An operation someone may call, who may, and what it reaches. */
-export interface EntryPoint {
-  kind: EntryKind;
-  /** The resource a diagnostic about this entry point is reported on. */
-  resource: PolicyResource;
-  /** The API it belongs to, when known. */
-  api?: PolicyResource;
-  /** Upper-case HTTP method of REST and HTTP entries (for the CORS-preflight exemption). */
-  method?: string;
-  /** "GET /orders", "$connect", "Mutation.createPost", "function URL of orders". */
-  operation: string;
-  /** How callers authenticate, as the API names it: NONE, AWS_IAM, JWT, @aws_api_key, ... */
-  auth: string;
-  callers: Caller[];
-  reaches: Hop[];
-}
-
-export const ANYONE: Caller = { kind: "anyone", label: "anyone on the internet" };
-export const API_KEY_HOLDERS: Caller = { kind: "api-key", label: "API-key holders" };
+export { ANYONE, API_KEY_HOLDERS, depsOf, unknownHop } from "./access-types";
+export type { AccessModel, Caller, CallerKind, EntryKind, EntryPoint, Hop } from "./access-types";
 
 export const LAMBDA = TYPES.lambdaFunction;
 const TABLE = "aws:dynamodb/table:Table";
@@ -80,32 +44,6 @@ const BUCKET_V2 = "aws:s3/bucketV2:BucketV2";
 const USER_POOL = "aws:cognito/userPool:UserPool";
 const RESOLVER = "aws:appsync/resolver:Resolver";
 const APPSYNC_FUNCTION = "aws:appsync/function:Function";
-
-/** The model of one stack. Every part is built on first use. */
-export interface AccessModel {
-  index: StackIndex;
-  /** Entry points of one kind. */
-  entries(kind: EntryKind): EntryPoint[];
-  /** Every entry point. */
-  allEntries(): EntryPoint[];
-  /** Each role's identity-policy statements. */
-  roles(): Map<PolicyResource, RoleStatements>;
-  /** What a function reaches (its role's tables, buckets, functions, private routes). */
-  functionHop(fn: PolicyResource): Hop;
-  /** What an AppSync data source reaches (its function, or its service role's tables). */
-  dataSourceHop(ds: PolicyResource): Hop;
-  /** The IAM-authorized REST methods and HTTP routes a role's identity policies may invoke. */
-  iamEntries(role: PolicyResource): EntryPoint[];
-  /** The federated identity providers (SAML, OIDC, social) of a user pool. */
-  federatedProviders(pool: PolicyResource): PolicyResource[];
-  /** The functions a property of a resource names (property dependency, or ARN in the text). */
-  functionsIn(from: PolicyResource, prop: string, text?: unknown): Ref;
-  /**
-   * A caller for a user pool or OIDC issuer URL, labelled with the pool's name when the stack
-   * holds it (`pools`: user pools a property dependency already names).
-   */
-  issuerCaller(issuer: unknown, detail?: string, pools?: PolicyResource[]): Caller;
-}
 
 const models = new WeakMap<object, AccessModel>();
 
@@ -162,7 +100,16 @@ function buildModel(index: StackIndex): AccessModel {
       federation ??= federationOf(index);
       return federation.get(pool) ?? [];
     },
-    functionsIn: (from, prop, text) => functionsNamedIn(index, from, prop, text),
+    functionsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      return named === "unknown" ? named : named.found;
+    },
+    functionHopsIn(from, prop, text) {
+      const named = functionsNamedIn(index, from, prop, text);
+      if (named === "unknown") return [unknownHop("function")];
+      const outside = named.outside.map((n) => ({ label: `function ${n}`, next: [] }));
+      return [...named.found.map((fn) => model.functionHop(fn)), ...outside];
+    },
     issuerCaller: (issuer, detail, named) => issuerCallerOf(model, issuer, detail, named),
   };
   return model;
@@ -187,25 +134,72 @@ function lazyFunctionHop(model: AccessModel, fn: PolicyResource): Hop {
   };
 }
 
-/** The functions a property names: by dependency, else by ARN or name in its text. */
+/** The functions a property names: in the stack, or by a name outside it. */
+interface NamedFunctions {
+  found: PolicyResource[];
+  /** Function names a known ARN or name gives that no function of the stack has. */
+  outside: string[];
+}
+
+/** "orders" for an ARN of function orders (a version or alias qualifier dropped). */
+function functionNameOfArn(arn: string): string {
+  return arn.slice(arn.indexOf(":function:") + ":function:".length).split(":")[0];
+}
+
+/**
+ * True when a function may be the one `name` (from an ARN, or a function name) names: its known
+ * name or ARN, else (its name not known) its logical name, bare or with the random suffix Pulumi
+ * appends to auto-named resources (`orders-1a2b3c4`).
+ */
+function isNamed(fn: PolicyResource, arnOrName: string, name: string): boolean {
+  const props = rawProps(fn.props);
+  const own = knownString(props.name);
+  const arn = knownString(props.arn);
+  if (own !== undefined || arn !== undefined) return own === name || arn === arnOrName;
+  const logical = nameOf(fn);
+  return (
+    name === logical ||
+    (name.startsWith(`${logical}-`) && /^-[0-9a-f]{7}$/.test(name.slice(logical.length)))
+  );
+}
+
+/**
+ * The functions a property names. A property taken whole (`text` absent) names the functions it
+ * came from (property dependencies), else the ARN or name it holds; a part of a property (`text`:
+ * one operation's integration URI in an OpenAPI body) names the functions of its own ARNs, not
+ * every function the property depends on. A known ARN or function name is never "not known
+ * yet": without a function of that name in the stack it names a function outside it.
+ */
 function functionsNamedIn(
   index: StackIndex,
   from: PolicyResource,
   prop: string,
   text?: unknown,
-): Ref {
-  const deps = (from.propertyDependencies as Record<string, PolicyResource[]> | undefined)?.[prop];
-  const byDep = Array.isArray(deps) ? deps.filter((d) => d && d.type === LAMBDA) : [];
-  if (byDep.length > 0) return byDep;
+): NamedFunctions | "unknown" {
+  const deps = depsOf(from, prop).filter((d) => d && d.type === LAMBDA);
+  if (text === undefined && deps.length > 0) return { found: deps, outside: [] };
   const value = text ?? rawProps(from.props)[prop];
-  if (value === undefined || value === null) return [];
-  if (typeof value !== "string" || hasUnknown(value)) return "unknown";
+  if (value === undefined || value === null) return { found: [], outside: [] };
+  if (typeof value !== "string" || hasUnknown(value)) {
+    return deps.length > 0 ? { found: deps, outside: [] } : "unknown";
+  }
   const arns = value.match(FUNCTION_ARN) ?? [];
-  const found = arns.flatMap((arn) => index.byValue(arn, [LAMBDA]));
-  if (found.length > 0) return [...new Set(found)];
-  const byName = index.byValue(value, [LAMBDA]);
-  if (byName.length > 0) return byName;
-  return arns.length > 0 && index.hasUnnamed(LAMBDA) ? "unknown" : [];
+  const names = arns.length > 0 ? arns : prop === "functionName" ? [value] : [];
+  const out: NamedFunctions = { found: [], outside: [] };
+  for (const arnOrName of names) {
+    const name = arnOrName.includes(":function:") ? functionNameOfArn(arnOrName) : arnOrName;
+    const fromDeps = deps.filter((fn) => isNamed(fn, arnOrName, name));
+    const found = [arnOrName, name].flatMap((v) => index.byValue(v, [LAMBDA]));
+    const matched =
+      [fromDeps, found, index.ofType(LAMBDA).filter((fn) => isNamed(fn, arnOrName, name))].find(
+        (m) => m.length > 0,
+      ) ?? [];
+    if (matched.length > 0) out.found.push(...matched);
+    else out.outside.push(name);
+  }
+  if (names.length === 0 && deps.length > 0) out.found.push(...deps);
+  out.found = [...new Set(out.found)];
+  return out;
 }
 
 /** The signed-in caller of an issuer, labelled with its user pool and federation when known. */
@@ -257,22 +251,11 @@ export function providerName(idp: PolicyResource): string {
   return type && type !== name ? `${name} (${type})` : name;
 }
 
-/** The resources a property of `r` came from (its property dependencies). */
-export function depsOf(r: PolicyResource | undefined, prop: string): PolicyResource[] {
-  const deps = (r?.propertyDependencies as Record<string, unknown> | undefined)?.[prop];
-  return Array.isArray(deps) ? (deps as PolicyResource[]) : [];
-}
-
 function endsWithId(issuer: string, pool: PolicyResource): boolean {
   const props = rawProps(pool.props);
   return [props.id, props.endpoint].some(
     (v) => typeof v === "string" && v !== "" && !hasUnknown(v) && issuer.endsWith(v),
   );
-}
-
-/** A hop for a reference that is not known yet (preview): the path stops there, says so. */
-export function unknownHop(what: string): Hop {
-  return { label: `${what} (not known yet)`, next: [] };
 }
 
 /** The hops of the functions a reference names, or an unknown hop. */
@@ -428,6 +411,46 @@ export function invokeArns(index: StackIndex, entry: EntryPoint): string[] {
 // ---------------------------------------------------------------------------------------------
 // Entry points other than REST methods (lib/access-rest.ts builds those).
 
+/** The integrations a route's `target` ("integrations/<id>") names. */
+function routeIntegrations(index: StackIndex, route: PolicyResource): Ref {
+  const ref = index.ref(route, "target", [TYPES.httpIntegration]);
+  const target = knownString(rawProps(route.props).target);
+  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
+    return index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
+  }
+  return ref;
+}
+
+/**
+ * Whether a route belongs to an HTTP or a WebSocket API: its API's protocolType when the stack
+ * holds the API; else its key ("GET /x" is HTTP, "$connect" or a bare name is WebSocket), and
+ * for "$default" a JWT authorizationType or an integration with payloadFormatVersion 2.0, which
+ * only HTTP APIs have. Undefined when nothing tells.
+ */
+export function routeProtocol(
+  index: StackIndex,
+  route: PolicyResource,
+): "HTTP" | "WEBSOCKET" | undefined {
+  const props = rawProps(route.props);
+  const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
+  const protocols = new Set(
+    (Array.isArray(apiRef) ? apiRef : []).map((a) => upperString(rawProps(a.props).protocolType)),
+  );
+  const [protocol] = protocols.size === 1 ? [...protocols] : [undefined];
+  if (protocol === "HTTP" || protocol === "WEBSOCKET") return protocol;
+  const routeKey = knownString(props.routeKey);
+  if (routeKey === undefined) return undefined;
+  if (/^[A-Z]+ \//i.test(routeKey)) return "HTTP";
+  if (routeKey !== "$default") return "WEBSOCKET";
+  if (upperString(props.authorizationType) === "JWT") return "HTTP";
+  const integrations = routeIntegrations(index, route);
+  if (!Array.isArray(integrations)) return undefined;
+  const v2 = integrations.some(
+    (i) => knownString(rawProps(i.props).payloadFormatVersion) === "2.0",
+  );
+  return v2 ? "HTTP" : undefined;
+}
+
 function httpEntries(model: AccessModel): EntryPoint[] {
   const { index } = model;
   const out: EntryPoint[] = [];
@@ -437,9 +460,9 @@ function httpEntries(model: AccessModel): EntryPoint[] {
     if (routeKey === undefined) continue;
     const apiRef = index.ref(route, "apiId", [TYPES.httpApi]);
     const api = Array.isArray(apiRef) ? apiRef[0] : undefined;
-    const protocol = api ? upperString(rawProps(api.props).protocolType) : undefined;
-    const websocket =
-      protocol === "WEBSOCKET" || (!/^[A-Z]+ \//i.test(routeKey) && routeKey !== "$default");
+    const protocol = routeProtocol(index, route);
+    if (protocol === undefined) continue;
+    const websocket = protocol === "WEBSOCKET";
     const rawAuth = props.authorizationType;
     if (hasUnknown(rawAuth)) continue;
     const auth = upperString(rawAuth) ?? "NONE";
@@ -475,26 +498,19 @@ function routeCallers(model: AccessModel, route: PolicyResource, auth: string): 
 }
 
 function routeReach(model: AccessModel, route: PolicyResource): Hop[] {
-  const { index } = model;
-  let ref = index.ref(route, "target", [TYPES.httpIntegration]);
-  const target = knownString(rawProps(route.props).target);
-  if (Array.isArray(ref) && ref.length === 0 && target?.startsWith("integrations/")) {
-    ref = index.byValue(target.slice("integrations/".length), [TYPES.httpIntegration]);
-  }
+  const ref = routeIntegrations(model.index, route);
   if (ref === "unknown") return [unknownHop("integration")];
   return ref.flatMap((integration) => {
     const type = upperString(rawProps(integration.props).integrationType);
-    const fns = model.functionsIn(integration, "integrationUri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      return [
-        {
-          label: `${type ?? "an"} integration ${nameOf(integration)}`,
-          resource: integration,
-          next: [],
-        },
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "integrationUri");
+    if (hops.length > 0) return hops;
+    return [
+      {
+        label: `${type ?? "an"} integration ${nameOf(integration)}`,
+        resource: integration,
+        next: [],
+      },
+    ];
   });
 }
 
@@ -505,16 +521,16 @@ function openApiEntries(model: AccessModel): EntryPoint[] {
     if (parsed.kind !== "known") continue;
     for (const op of parsed.operations) {
       if (op.verdict === "undecided") continue;
-      const fns = op.integrationUri ? model.functionsIn(api, "body", op.integrationUri) : [];
+      const reaches = op.integrationUri ? model.functionHopsIn(api, "body", op.integrationUri) : [];
       out.push({
         kind: "openapi-operation",
         resource: api,
         api,
         method: op.method,
         operation: `${op.method} ${op.path}`,
-        auth: op.verdict === "open" ? "NONE" : "authorizer or IAM",
+        auth: op.verdict === "open" ? "NONE" : op.iam ? "AWS_IAM" : "authorizer or IAM",
         callers: op.verdict === "open" ? [ANYONE] : [],
-        reaches: functionHops(model, fns),
+        reaches,
       });
     }
   }
@@ -530,6 +546,7 @@ function functionUrlEntries(model: AccessModel): EntryPoint[] {
     const fns = model.functionsIn(url, "functionName");
     const name =
       Array.isArray(fns) && fns.length > 0 ? nameOf(fns[0]) : knownString(props.functionName);
+    const reaches = model.functionHopsIn(url, "functionName");
     out.push({
       kind: "function-url",
       resource: url,
@@ -539,7 +556,7 @@ function functionUrlEntries(model: AccessModel): EntryPoint[] {
         auth === "NONE"
           ? [ANYONE]
           : [{ kind: "iam", label: "IAM principals allowed lambda:InvokeFunctionUrl" }],
-      reaches: functionHops(model, fns),
+      reaches,
     });
   }
   return out;
@@ -656,12 +673,8 @@ function dataSourceHop(model: AccessModel, ds: PolicyResource): Hop {
   dsHops.set(ds, hop);
   const type = upperString(props.type);
   if (type === "AWS_LAMBDA") {
-    hop.next.push(
-      ...functionHops(
-        model,
-        model.functionsIn(ds, "lambdaConfig", asRecord(props.lambdaConfig)?.functionArn),
-      ),
-    );
+    const arn = asRecord(props.lambdaConfig)?.functionArn;
+    hop.next.push(...model.functionHopsIn(ds, "lambdaConfig", arn ?? null));
   } else {
     const roleRef = model.index.ref(ds, "serviceRoleArn", [ROLE]);
     if (roleRef === "unknown") hop.next.push(unknownHop("service role"));

@@ -12,10 +12,9 @@ import {
   Caller,
   depsOf,
   EntryPoint,
-  functionHops,
   Hop,
   unknownHop,
-} from "./access-model";
+} from "./access-types";
 import { isPrivateRestApi } from "./endpoint";
 import { StackIndex } from "./stack-index";
 import { addTo, rawProps, TYPES } from "./stack-refs";
@@ -44,7 +43,11 @@ function pathOf(index: StackIndex, method: PolicyResource): string | undefined {
   let ref = index.ref(method, "resourceId", [REST_RESOURCE, TYPES.restApi]);
   for (let depth = 0; depth < 30; depth++) {
     if (ref === "unknown") return undefined;
-    if (ref.length === 0) return "(a path outside this stack)";
+    // A parent outside the stack (the root of an API whose root id is not known, or a resource
+    // made elsewhere): keep the part of the path the stack knows.
+    if (ref.length === 0) {
+      return parts.length > 0 ? `…/${parts.reverse().join("/")}` : "(a path outside this stack)";
+    }
     const node = ref[0];
     if (node.type === TYPES.restApi) return `/${parts.reverse().join("/")}`;
     const part = knownString(rawProps(node.props).pathPart);
@@ -99,15 +102,12 @@ function restCallers(
 function integrationHops(model: AccessModel, integrations: PolicyResource[] | undefined): Hop[] {
   if (integrations === undefined) return [unknownHop("integration")];
   return integrations.flatMap((integration) => {
-    const props = rawProps(integration.props);
-    const fns = model.functionsIn(integration, "uri");
-    if (Array.isArray(fns) && fns.length === 0) {
-      const type = upperString(props.type) ?? "an";
-      return [
-        { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] },
-      ];
-    }
-    return functionHops(model, fns);
+    const hops = model.functionHopsIn(integration, "uri");
+    if (hops.length > 0) return hops;
+    const type = upperString(rawProps(integration.props).type) ?? "an";
+    return [
+      { label: `${type} integration ${nameOf(integration)}`, resource: integration, next: [] },
+    ];
   });
 }
 

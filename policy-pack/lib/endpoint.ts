@@ -112,18 +112,43 @@ export interface RestApiPolicyDocument {
   document: unknown;
 }
 
+/** A RestApiPolicy for a REST API that is not in the stack. */
+export interface OutsideApiPolicy {
+  holder: PolicyResource;
+  /** The API's id, as the program wrote it. */
+  restApiId: string;
+  document: unknown;
+}
+
+/**
+ * The id a RestApiPolicy names when its API is outside the stack: `restApiId` is a known string
+ * that came from no REST API of the stack (its property dependencies, which an input taken from
+ * a resource's output always has, name none: a literal, config, or a stack reference) and is no
+ * known id of a REST API in the stack.
+ */
+function outsideApiId(holder: PolicyResource, apis: PolicyResource[]): string | undefined {
+  const id = rawProps(holder.props).restApiId;
+  if (typeof id !== "string" || id === "" || hasUnknown(id)) return undefined;
+  const deps = asRecord(holder.propertyDependencies)?.restApiId;
+  if (Array.isArray(deps) && deps.some((d) => apis.includes(d as PolicyResource))) return undefined;
+  return apis.some((a) => rawProps(a.props).id === id) ? undefined : id;
+}
+
 /**
  * The resource policies of each REST API in the stack: inline `policy` and every RestApiPolicy
  * whose `restApiId` refers to it (by property dependency or id). Also returns, per API, whether
- * some RestApiPolicy might belong to it but we cannot tell (unknown ids in preview).
+ * some RestApiPolicy might belong to it but we cannot tell (unknown ids in preview), and the
+ * RestApiPolicies of APIs outside the stack.
  */
 export function restApiPolicies(resources: PolicyResource[]): {
   documents: RestApiPolicyDocument[];
   maybe: Set<PolicyResource>;
+  outside: OutsideApiPolicy[];
 } {
   const apis = ofType(resources, TYPES.restApi);
   const documents: RestApiPolicyDocument[] = [];
   const maybe = new Set<PolicyResource>();
+  const outside: OutsideApiPolicy[] = [];
   for (const api of apis) {
     const inline = rawProps(api.props).policy;
     if (inline !== undefined && inline !== null && inline !== "") {
@@ -131,13 +156,18 @@ export function restApiPolicies(resources: PolicyResource[]): {
     }
   }
   for (const holder of ofType(resources, TYPES.restApiPolicy)) {
-    const ref = resolveReference(holder, "restApiId", apis);
     const document = rawProps(holder.props).policy;
+    const restApiId = outsideApiId(holder, apis);
+    if (restApiId !== undefined) {
+      outside.push({ holder, restApiId, document });
+      continue;
+    }
+    const ref = resolveReference(holder, "restApiId", apis);
     if (ref.kind === "found") {
       for (const api of ref.resources) documents.push({ api, holder, document });
     } else if (ref.kind === "unknown") {
       for (const api of apis) maybe.add(api);
     }
   }
-  return { documents, maybe };
+  return { documents, maybe, outside };
 }

@@ -79,6 +79,8 @@ export interface BodyOperation {
   method: string;
   path: string;
   verdict: Requirement;
+  /** True when IAM (SigV4) is one way in: x-amazon-apigateway-auth AWS_IAM or an awsSigv4 scheme. */
+  iam: boolean;
   /** `x-amazon-apigateway-integration.uri`, when it is a known string. */
   integrationUri?: string;
 }
@@ -110,6 +112,23 @@ function parseDocument(body: string): Record<string, unknown> | undefined | "unr
   }
 }
 
+function acceptsIam(
+  operation: Record<string, unknown>,
+  rootSecurity: unknown,
+  schemes: Record<string, unknown> | undefined,
+): boolean {
+  const authType = asRecord(operation["x-amazon-apigateway-auth"])?.type;
+  if (typeof authType === "string" && authType.toUpperCase() === "AWS_IAM") return true;
+  const security = "security" in operation ? operation.security : rootSecurity;
+  if (!Array.isArray(security)) return false;
+  return security.some((r) =>
+    Object.keys(asRecord(r) ?? {}).some((key) => {
+      const type = asRecord(schemes?.[key])?.["x-amazon-apigateway-authtype"];
+      return typeof type === "string" && type.toLowerCase() === "awssigv4";
+    }),
+  );
+}
+
 function operationsOf(doc: Record<string, unknown>): BodyOperation[] {
   const components = asRecord(doc.components);
   const schemes = asRecord(components?.securitySchemes) ?? asRecord(doc.securityDefinitions);
@@ -125,6 +144,7 @@ function operationsOf(doc: Record<string, unknown>): BodyOperation[] {
         method: m === "x-amazon-apigateway-any-method" ? "ANY" : m.toUpperCase(),
         path,
         verdict: operationVerdict(operation, doc.security, schemes),
+        iam: acceptsIam(operation, doc.security, schemes),
         integrationUri: typeof uri === "string" && !hasUnknown(uri) ? uri : undefined,
       });
     }

@@ -588,8 +588,8 @@ export const PEER_RULES: PeerRule[] = [
 export const BEYOND_PEERS: { checks: string; policies: string[] }[] = [
   {
     checks:
-      "JWT routes require OAuth scopes (otherwise every token of the audience passes, ID tokens included)",
-    policies: ["sec1-a-jwt-route-scopes"],
+      "JWT routes require OAuth scopes (otherwise every token of the audience passes, ID tokens included, and a machine client's token calls the users' routes)",
+    policies: ["sec1-a-jwt-route-scopes", "sec1-a-jwt-route-machine-client"],
   },
   {
     checks: "AppSync Cognito providers name the app clients they accept (appIdClientRegex)",
@@ -617,9 +617,10 @@ export const BEYOND_PEERS: { checks: string; policies: string[] }[] = [
 export const PARITY_COVERAGE: { check: string; what: string; policies: string[] }[] = [
   {
     check: "A",
-    what: "Which tokens pass: JWT routes require scopes; AppSync Cognito providers name their app clients; REST Cognito methods on a pool of several clients require scopes (A); AppSync behind a Lambda authorizer only (A)",
+    what: "Which tokens pass: JWT routes require scopes (A; M where the audience admits a client_credentials machine client); AppSync Cognito providers name their app clients (A); REST Cognito methods on a pool of several clients require scopes (A); AppSync behind a Lambda authorizer only (A)",
     policies: [
       "sec1-a-jwt-route-scopes",
+      "sec1-a-jwt-route-machine-client",
       "sec1-a-appsync-cognito-client-regex",
       "sec1-a-rest-cognito-client-scopes",
       "sec1-a-appsync-lambda-only-auth",
@@ -652,7 +653,7 @@ export const PARITY_COVERAGE: { check: string; what: string; policies: string[] 
   },
   {
     check: "I",
-    what: "Service roles pinned to their source (confused deputy); no role any AWS principal may assume that reaches something; no direct invoke of a function behind an API (inline, customer or AWS managed grants)",
+    what: "Service roles pinned to their source (confused deputy, A); no role any AWS principal may assume that reaches something; no direct invoke of a function behind an API (inline, customer or AWS managed grants)",
     policies: [
       "sec1-i-service-role-confused-deputy",
       "sec1-i-role-trust-any-principal",

@@ -615,32 +615,106 @@ export function findUnrestrictedInvoke(
 ): UnrestrictedInvoke {
   const assume = (clause: ConditionClause, s: Statement) =>
     VPC_KEYS.includes(clause.key) ? undefined : s.effect === "Allow";
-  const open = new Map<number, Statement>();
-  let maybe = false;
   const contexts: RequestContext["context"][] = [
     { "aws:SourceVpce": PROBE_VPCE, "aws:SourceVpc": PROBE_VPC },
   ];
   if (options.fromOutsideAnyVpc) contexts.push({});
-  for (const resource of probeResources(doc)) {
-    for (const context of contexts) {
-      const request: RequestContext = {
-        principal: { arn: PROBE_PRINCIPAL },
-        action: INVOKE,
-        resource,
-        context,
-      };
-      const decision = evaluatePolicy(doc, request, { assume });
-      if (decision === "Unknown") maybe = true;
-      if (decision !== "Allow") continue;
-      for (const s of doc.statements) {
-        if (s.effect === "Allow" && statementApplies(s, request, { assume }) === true) {
-          open.set(s.index, s);
-        }
+  const requests = probeResources(doc).flatMap((resource) =>
+    contexts.map((context) => ({
+      principal: { arn: PROBE_PRINCIPAL },
+      action: INVOKE,
+      resource,
+      context,
+    })),
+  );
+  return openStatements(doc, requests, { assume });
+}
+
+/** The Allow statements that let one of the requests in ("unknown" when a decision hinges). */
+function openStatements(
+  doc: PolicyDocument,
+  requests: RequestContext[],
+  options: EvaluateOptions,
+): UnrestrictedInvoke {
+  const open = new Map<number, Statement>();
+  let maybe = false;
+  for (const request of requests) {
+    const decision = evaluatePolicy(doc, request, options);
+    if (decision === "Unknown") maybe = true;
+    if (decision !== "Allow") continue;
+    for (const s of doc.statements) {
+      if (s.effect === "Allow" && statementApplies(s, request, options) === true) {
+        open.set(s.index, s);
       }
     }
   }
   if (open.size > 0) return { verdict: "open", statements: [...open.values()] };
   return { verdict: maybe ? "unknown" : "restricted", statements: [] };
+}
+
+/**
+ * The condition keys that pin a caller to an account, an organization, named principals or a
+ * network, so a principal of some other account does not match them: aws:SourceVpce and
+ * aws:SourceVpc (a public API's internet callers carry neither), aws:PrincipalOrgID and
+ * aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn, aws:userid, and aws:SourceIp
+ * or aws:VpcSourceIp limited to ranges of /8 or narrower (/32 for IPv6). Keys a caller controls
+ * for itself (aws:PrincipalTag, aws:RequestTag, aws:username) restrict no one.
+ */
+const ACCOUNT_PINNING_KEYS = [
+  ...VPC_KEYS,
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid",
+];
+const IP_KEYS = ["aws:sourceip", "aws:vpcsourceip"];
+
+const OUTSIDER: RequestPrincipal = { arn: "arn:aws:iam::000000000000:role/sec1-outsider" };
+const OUTSIDER_CONTEXT: RequestContext["context"] = {
+  "aws:PrincipalOrgID": "o-sec1outsider",
+  "aws:PrincipalOrgPaths": "o-sec1outsider/r-sec1/ou-sec1/",
+  "aws:userid": "AROASEC1OUTSIDER:session",
+};
+
+/** True when every range of an IP condition is narrow (a /8 or smaller IPv4, /32 or smaller IPv6). */
+function narrowRanges(values: string[]): boolean {
+  return values.every((v) => {
+    const [base, bits] = v.split("/");
+    const prefix = bits === undefined ? (base.includes(":") ? 128 : 32) : Number(bits);
+    return Number.isInteger(prefix) && prefix >= (base.includes(":") ? 32 : 8);
+  });
+}
+
+/** How an outsider's request meets a condition: evaluated on pinning keys, else its way. */
+function outsiderAssumption(clause: ConditionClause, s: Statement): boolean | undefined {
+  if (
+    IP_KEYS.includes(clause.key) &&
+    (clause.base === "IpAddress" || clause.base === "NotIpAddress")
+  ) {
+    const inside = !narrowRanges(clause.values); // a wide range holds every caller
+    return clause.base === "IpAddress" ? inside : !inside;
+  }
+  return ACCOUNT_PINNING_KEYS.includes(clause.key) ? undefined : s.effect === "Allow";
+}
+
+/**
+ * Does a REST API's resource policy let a principal of any AWS account invoke it? With AWS_IAM
+ * methods, a cross-account caller needs an Allow in the resource policy and one in its own
+ * identity policy (API Gateway, "How API Gateway resource policies affect authorization
+ * workflow"); the second is in the caller's hands, so an Allow for `*` that nothing pins opens
+ * the API to every SigV4-signed principal. Evaluated with a request from another account, its
+ * organization and a public address, through no VPC endpoint; every condition on other keys is
+ * assumed to go the caller's way.
+ */
+export function findAnyAccountInvoke(doc: PolicyDocument): UnrestrictedInvoke {
+  const requests = probeResources(doc).map((resource) => ({
+    principal: OUTSIDER,
+    action: INVOKE,
+    resource,
+    context: OUTSIDER_CONTEXT,
+  }));
+  return openStatements(doc, requests, { assume: outsiderAssumption });
 }
 
 /** How narrowly a grant names what may be invoked, broadest first. */

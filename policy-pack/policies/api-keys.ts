@@ -57,8 +57,8 @@ const usagePlanSchema = configSchema({
 export const usagePlanLimits: ResourceValidationPolicy = {
   name: "sec1-k-usage-plan-limits",
   description:
-    "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits.",
-  enforcementLevel: "mandatory",
+    "API Gateway usage plans must set throttling (rate and burst) and a quota (limit and period) and be attached to at least one API stage: an API key is only worth its limits. Advisory by default: throttles and quotas limit how much a key holder may call, not who may; configure it mandatory to require them.",
+  enforcementLevel: "advisory",
   configSchema: usagePlanSchema,
   ...sec1Metadata(
     "K",
@@ -111,8 +111,8 @@ export const usagePlanLimits: ResourceValidationPolicy = {
 export const apiKeyUsagePlan: StackValidationPolicy = {
   name: "sec1-k-api-key-usage-plan",
   description:
-    "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota.",
-  enforcementLevel: "mandatory",
+    "Every API Gateway API key must be attached to a usage plan through an aws.apigateway.UsagePlanKey: a key outside every plan has no throttle or quota. Advisory by default: API Gateway accepts a key on a method that requires one only when a usage plan of the stage holds it, so a key outside every plan opens nothing; configure it mandatory to keep unused keys out of the stack.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "K",
     "medium",

@@ -21,7 +21,13 @@ import {
   stringListProperty,
 } from "../lib/policy-config";
 import { openOperations } from "../lib/openapi-security";
-import { accessModel, describePath, EntryKind, EntryPoint } from "../lib/access-model";
+import {
+  accessModel,
+  describePath,
+  EntryKind,
+  EntryPoint,
+  routeProtocol,
+} from "../lib/access-model";
 import { matchesAnyGlob, ofType, rawProps, resolveReference, TYPES } from "../lib/stack-refs";
 import {
   asNumber,
@@ -90,7 +96,7 @@ function pathNote(entry: EntryPoint | undefined): string {
 export const restMethodAuthorization: StackValidationPolicy = {
   name: "sec1-a-rest-method-authorization",
   description:
-    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method.",
+    "REST API methods must authenticate callers (AWS_IAM, COGNITO_USER_POOLS or CUSTOM with an authorizer); an API key alone identifies no one. Each diagnostic names who reaches what through the open method. Path guarded: anyone on the internet (for a PRIVATE API, anyone who reaches its VPC endpoints) → the method → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: restMethodSchema,
   ...sec1Metadata(
@@ -141,8 +147,8 @@ export const restMethodAuthorization: StackValidationPolicy = {
 export const restAuthorizerConfig: ResourceValidationPolicy = {
   name: "sec1-a-rest-authorizer-config",
   description:
-    "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer.",
-  enforcementLevel: "mandatory",
+    "REST API authorizers must be complete: COGNITO_USER_POOLS with user pool ARNs, TOKEN and REQUEST with a Lambda URI and an identity source, so no request is authorized by a half-configured authorizer. Advisory by default: API Gateway refuses a Cognito authorizer without provider ARNs and a Lambda authorizer without a URI, and an authorizer that cannot run denies, so a gap here breaks calls rather than opening them; configure it mandatory to catch it before deploy.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "A",
     "high",
@@ -385,7 +391,7 @@ function protocolOf(route: PolicyResource, apis: PolicyResource[]): Protocol {
 export const httpRouteAuthorization: StackValidationPolicy = {
   name: "sec1-a-http-route-authorization",
   description:
-    "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API.",
+    "HTTP API routes and WebSocket $connect routes must authenticate callers (AWS_IAM, JWT or CUSTOM); a missing authorizationType means NONE, and a JWT or CUSTOM route must use an authorizer of its own API. Path guarded: anyone on the internet → the route (on WebSocket, a connection and every message route behind it) → its integration and what that reaches.",
   enforcementLevel: "mandatory",
   configSchema: routeSchema,
   ...sec1Metadata(
@@ -404,13 +410,10 @@ export const httpRouteAuthorization: StackValidationPolicy = {
       const name = nameOf(route);
       const routeKey = knownString(props.routeKey);
       if (routeKey === undefined) continue;
-      let protocol = protocolOf(route, apis);
-      // Without the API: "METHOD /path" keys are HTTP; other `$` keys and bare names are WebSocket.
-      if (protocol === undefined) {
-        if (/^[A-Z]+ \//i.test(routeKey) || routeKey === "ANY /{proxy+}") protocol = "HTTP";
-        else if (routeKey !== "$default") protocol = "WEBSOCKET";
-        else continue;
-      }
+      // Without the API in the stack, the key or the integration tells (routeProtocol).
+      const protocol =
+        protocolOf(route, apis) ?? routeProtocol(accessModel(args.resources).index, route);
+      if (protocol === undefined) continue;
       // WebSocket: only $connect carries auth; messages ride on the authenticated connection.
       if (protocol === "WEBSOCKET" && routeKey !== "$connect") continue;
       if (protocol === "HTTP") {
@@ -531,7 +534,7 @@ export const websocketConnectRoute: StackValidationPolicy = {
 export const jwtAuthorizerConfig: ResourceValidationPolicy = {
   name: "sec1-a-jwt-authorizer-config",
   description:
-    "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources.",
+    "HTTP API JWT authorizers must trust an https:// issuer for a non-empty list of audiences (otherwise tokens issued to any client pass), and REQUEST authorizers must have a Lambda URI and identity sources. Path guarded: without audiences a token the issuer gave any client, of any application, passes; with an http issuer whoever alters the key download in transit can mint tokens the authorizer accepts.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "A",
@@ -645,7 +648,7 @@ function providerGaps(type: string, provider: Record<string, unknown>): string[]
 export const appsyncAuthProviders: ResourceValidationPolicy = {
   name: "sec1-a-appsync-auth-providers",
   description:
-    "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete.",
+    "AppSync GraphQL APIs must authenticate with allowed identity providers: API_KEY is never the default nor the only public provider, and every provider's config (user pool id and region, https OIDC issuer and client id, Lambda authorizer) is complete. Path guarded: anyone holding the API key, which the app ships to every browser, → every field the default provider serves → its resolvers' data.",
   enforcementLevel: "mandatory",
   configSchema: appsyncSchema,
   ...sec1Metadata(
@@ -844,7 +847,7 @@ const quickCreateSchema = configSchema({
 export const httpApiQuickCreate: ResourceValidationPolicy = {
   name: "sec1-a-http-api-quick-create",
   description:
-    "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure.",
+    "HTTP APIs must not use quick create (routeKey/target on the API): it creates a $default route and stage with no authorizer that the program cannot secure. Path guarded: anyone on the internet → the $default route → the target.",
   enforcementLevel: "mandatory",
   configSchema: quickCreateSchema,
   ...sec1Metadata(

@@ -15,6 +15,7 @@ import {
 import {
   endpointTypes,
   INTERNAL_RULE_SCHEMA,
+  OutsideApiPolicy,
   InternalRule,
   isInternal,
   isPrivateRestApi,
@@ -24,6 +25,7 @@ import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig } from "../lib/policy-config";
 import {
+  findAnyAccountInvoke,
   findUnrestrictedInvoke,
   INVOKE_SCOPES,
   invokeGrants,
@@ -32,6 +34,7 @@ import {
   parsePolicyDocument,
   statementLabel,
 } from "../lib/policy-document";
+import { accessModel, Caller, describePath } from "../lib/access-model";
 import { ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asList, hasUnknown, knownString, nameOf } from "../lib/values";
 
@@ -42,6 +45,8 @@ const DOCS = {
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html",
   resourcePolicies:
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html",
+  authorizationFlow:
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html",
   vpcEndpoint:
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-create.html",
   appsyncPrivate: "https://docs.aws.amazon.com/appsync/latest/devguide/using-private-apis.html",
@@ -117,12 +122,16 @@ export const restEndpointType: ResourceValidationPolicy = {
 // ---------------------------------------------------------------------------------------------
 // E2. A PRIVATE REST API has a resource policy
 
-/** E2: a PRIVATE REST API has a resource policy, inline or as a RestApiPolicy (stack). */
+/**
+ * E2: a PRIVATE REST API has a resource policy, inline or as a RestApiPolicy (stack). Without
+ * one the API cannot be deployed ("For a private API, you can't deploy your API without a
+ * resource policy": apigateway-resource-policies-create-attach.html), so it is advisory.
+ */
 export const privateApiResourcePolicy: StackValidationPolicy = {
   name: "sec1-e-private-api-resource-policy",
   description:
-    "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may.",
-  enforcementLevel: "mandatory",
+    "A PRIVATE API Gateway REST API must have a resource policy (inline `policy` or an aws.apigateway.RestApiPolicy): without one, no VPC endpoint may call it and the API cannot say which endpoints may. Advisory by default: API Gateway does not deploy a PRIVATE API without a resource policy (it fails closed), so no one outside gains a path; configure it mandatory to catch the failure at preview.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -182,7 +191,7 @@ function holderLabel(d: { api: PolicyResource; holder: PolicyResource }): string
 export const resourcePolicySourceVpce: StackValidationPolicy = {
   name: "sec1-e-resource-policy-source-vpce",
   description:
-    "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped).",
+    "The resource policy of a private REST API must not let any principal invoke it from outside your VPC endpoints or VPCs: every Allow for `*` must be limited by aws:SourceVpce or aws:SourceVpc, directly or by a Deny with StringNotEquals on them that covers it (the document is evaluated, not grepped). Path guarded: a PRIVATE API is reachable through any execute-api VPC endpoint of any account, so an Allow for `*` not pinned to yours lets the callers of every such endpoint invoke it.",
   enforcementLevel: "mandatory",
   configSchema: sourceVpceSchema,
   ...sec1Metadata(
@@ -208,6 +217,67 @@ export const resourcePolicySourceVpce: StackValidationPolicy = {
       }
     }
   }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// E3. A public API's resource policy does not let every AWS account in
+
+const ANY_ACCOUNT: Caller = {
+  kind: "iam",
+  label: "SigV4-signed principals of every AWS account",
+};
+
+/** The open statements of a resource policy, for a principal of another account. */
+function openToAnyAccount(document: unknown) {
+  const parsed = parsePolicyDocument(document);
+  if (parsed.status !== "ok") return []; // unknown in preview, or unreadable: cannot tell
+  return findAnyAccountInvoke(parsed.document).statements;
+}
+
+function reportOutside(p: OutsideApiPolicy, report: (message: string, urn: string) => void): void {
+  for (const s of openToAnyAccount(p.document)) {
+    report(
+      `API Gateway RestApiPolicy '${nameOf(p.holder)}' must not let every AWS account invoke REST API ${p.restApiId} (${ANY_ACCOUNT.label} → ${statementLabel(s)} → every AWS_IAM method of that API); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce.`,
+      p.holder.urn,
+    );
+  }
+}
+
+/** E3: the resource policy of a REGIONAL or EDGE API does not open its IAM methods to everyone. */
+export const resourcePolicyAnyAccount: StackValidationPolicy = {
+  name: "sec1-e-resource-policy-any-account",
+  description:
+    'The resource policy of a REGIONAL or EDGE REST API (inline `policy` or an aws.apigateway.RestApiPolicy, also for an API outside the stack) must not allow execute-api:Invoke to every principal (`*` or {"AWS": "*"}) without a condition that pins the caller (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceVpce, aws:SourceVpc, or aws:SourceIp of a /8 or narrower range). Path guarded: with AWS_IAM methods a caller of another account needs only this Allow plus its own identity policy, which it writes itself, so every SigV4-signed principal of every AWS account may call the methods and what they reach. PRIVATE APIs are judged by sec1-e-resource-policy-source-vpce.',
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "E",
+    "critical",
+    'Name the intended callers in the statement\'s Principal (role or account ARNs), or add `"Condition": {"StringEquals": {"aws:PrincipalOrgID": "<your org id>"}}` (or aws:PrincipalAccount) to the Allow.',
+    DOCS.authorizationFlow,
+    ["api-gateway", "resource-policy", "cross-account"],
+  ),
+  validateStack: (args, report) => {
+    const { documents, outside } = restApiPolicies(args.resources);
+    outside.forEach((p) => reportOutside(p, report));
+    if (documents.length === 0) return;
+    const model = accessModel(args.resources);
+    const iam = [...model.entries("rest-method"), ...model.entries("openapi-operation")].filter(
+      (e) => e.auth === "AWS_IAM",
+    );
+    for (const d of documents) {
+      if (isPrivateRestApi(d.api) !== false) continue; // PRIVATE (or unknown): not this policy's
+      const entries = iam.filter((e) => e.api === d.api);
+      if (entries.length === 0) continue; // no IAM method: the Allow gives no one a way in
+      const paths = entries.slice(0, 3).map((e) => describePath(ANY_ACCOUNT, e));
+      const more = entries.length > 3 ? ` and ${entries.length - 3} more` : "";
+      for (const s of openToAnyAccount(d.document)) {
+        report(
+          `${holderLabel(d)} must not let every AWS account invoke it: ${statementLabel(s)} allows execute-api:Invoke to every principal (${paths.join("; ")}${more}); name the callers' roles or accounts in its Principal, or add a Condition on aws:PrincipalOrgID or aws:PrincipalAccount.`,
+          d.holder.urn,
+        );
+      }
+    }
+  },
 };
 
 /** Config of sec1-e-resource-policy-scope. */
@@ -290,8 +360,8 @@ function isExecuteApiEndpoint(props: Record<string, unknown>): boolean | undefin
 export const vpcEndpointExecuteApi: ResourceValidationPolicy = {
   name: "sec1-e-vpc-endpoint-execute-api",
   description:
-    "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow.",
-  enforcementLevel: "mandatory",
+    "The VPC endpoint for execute-api must be an Interface endpoint with security groups, so private APIs are reached only through it and only from the network you allow. Advisory by default: every request through the endpoint still passes the API's resource policy and method authorization, so the endpoint's type and security groups narrow the network, not the callers; configure it mandatory to enforce the network layer.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "E",
     "high",
@@ -355,8 +425,8 @@ const appsyncVisibilitySchema = configSchema({ ...INTERNAL_RULE_SCHEMA });
 export const appsyncInternalVisibility: ResourceValidationPolicy = {
   name: "sec1-e-appsync-internal-visibility",
   description:
-    "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint.",
-  enforcementLevel: "mandatory",
+    "AppSync GraphQL APIs meant for internal callers (by tag or name) must use visibility PRIVATE, so they are reachable only through an AppSync interface VPC endpoint. Advisory by default: visibility decides the network an API is reached from, not who may call it (every request still needs one of its authorization providers), as for sec1-e-rest-endpoint-type; configure it mandatory to enforce PRIVATE for internal APIs.",
+  enforcementLevel: "advisory",
   configSchema: appsyncVisibilitySchema,
   ...sec1Metadata(
     "E",
@@ -384,6 +454,7 @@ export const policies: Policies = [
   restEndpointType,
   privateApiResourcePolicy,
   resourcePolicySourceVpce,
+  resourcePolicyAnyAccount,
   resourcePolicyScope,
   vpcEndpointExecuteApi,
   vpcEndpointPrivateDns,

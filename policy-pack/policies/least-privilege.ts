@@ -185,7 +185,7 @@ const INVOKE_ARN_HINT =
 export const executeApiInvokeScope: ResourceValidationPolicy = {
   name: "sec1-i-execute-api-invoke-scope",
   description:
-    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "*", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
+    'IAM policies that allow execute-api:Invoke (directly, through execute-api:* or *, or through NotAction) must name specific APIs: no Resource "* Path guarded: the principal holding the policy invokes every IAM-authorized API of the account, including the ones not meant for it, and what they reach.", no account-wide execute-api wildcards, no NotResource, and no attached AWS managed policy that invokes every API (AmazonAPIGatewayInvokeFullAccess, AdministratorAccess, PowerUserAccess), so an internal consumer can call only the APIs it is meant to.',
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
@@ -299,8 +299,8 @@ const iamAuthSchema = configSchema({
 export const privateApiIamAuth: StackValidationPolicy = {
   name: "sec1-i-private-api-iam-auth",
   description:
-    "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy.",
-  enforcementLevel: "mandatory",
+    "Methods of a PRIVATE API Gateway REST API must use AWS_IAM authorization, so each internal consumer is identified by its IAM principal and limited by its own least-privilege policy. Advisory by default: a Cognito or Lambda authorizer still authenticates each caller, and a method with no authorization is reported (mandatory) by sec1-a-rest-method-authorization; configure it mandatory to require IAM on every private method.",
+  enforcementLevel: "advisory",
   configSchema: iamAuthSchema,
   ...sec1Metadata(
     "I",
@@ -488,8 +488,8 @@ function apisCalling(
 export const lambdaPermissionSourceApi: StackValidationPolicy = {
   name: "sec1-i-lambda-permission-source-api",
   description:
-    "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack.",
-  enforcementLevel: "mandatory",
+    "A Lambda permission for API Gateway or AppSync must name, in its sourceArn, the API whose integration calls the function, not some other API of the stack. Advisory by default: the sourceArn still pins the caller to an API of the stack's own account, whose integrations the owner writes, so no one outside gains a path (the integrating API's calls fail until it is fixed); configure it mandatory to catch the mis-wiring.",
+  enforcementLevel: "advisory",
   ...sec1Metadata(
     "I",
     "high",

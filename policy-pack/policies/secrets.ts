@@ -138,7 +138,7 @@ function checkLiteral(type: string) {
 export const literalCredentials: ResourceValidationPolicy = {
   name: "sec1-k-literal-credentials",
   description:
-    "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them.",
+    "Lambda environments and API stage variables must not hold credentials (AWS access keys, private keys, tokens, passwords in URLs): anyone who may read the function's or the stage's configuration can read them. Path guarded: whoever reads the configuration (lambda:GetFunctionConfiguration, apigateway:GET, the stack's state or source) holds the credential and reaches whatever it opens.",
   enforcementLevel: "mandatory",
   configSchema: literalSchema,
   ...sec1Metadata(

@@ -2,9 +2,13 @@
  * SEC1 practice I, service roles and the confused deputy. A role that trusts a service principal
  * which acts for many accounts (AppSync, API Gateway, EventBridge...) can be used by that service
  * on behalf of any account that names the role, unless the trust policy pins the caller with
- * `aws:SourceArn` or `aws:SourceAccount`. That changes who can reach what the role may do, so
- * it is mandatory. Lambda execution roles are exempt by default: AWS documents no such keys for
- * them (Lambda assumes the role only for functions of the role's own account).
+ * `aws:SourceArn` or `aws:SourceAccount`. Advisory by default: a role is handed to a service
+ * only by a principal of the role's own account that holds iam:PassRole on it (or by the
+ * service for a resource of that account), so nobody outside gains a path through it ("You can
+ * only use the PassRole permission to pass an IAM role to a service that shares the same AWS
+ * account": IAM/latest/UserGuide/id_roles_use_passrole.html); the conditions are the hardening
+ * AWS recommends. Configurable to mandatory. Lambda execution roles are exempt by default: AWS
+ * documents no such keys for them.
  *
  * A role trusted by any AWS principal without an external id or an organization or account
  * condition can be assumed from every account: mandatory when the role reaches something.
@@ -104,8 +108,8 @@ function pinned(s: Statement): boolean {
 export const serviceRoleConfusedDeputy: ResourceValidationPolicy = {
   name: "sec1-i-service-role-confused-deputy",
   description:
-    "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) must limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy).",
-  enforcementLevel: "mandatory",
+    "IAM roles trusted by a service that acts for many accounts (AppSync, API Gateway, EventBridge...) should limit the trust with aws:SourceArn or aws:SourceAccount, so the service cannot be made to use the role for another account's resources (the confused deputy). Advisory by default: only a principal of the role's own account with iam:PassRole on the role can hand it to a service, so no one outside gains a path; configure it mandatory to require the conditions AWS recommends.",
+  enforcementLevel: "advisory",
   configSchema: schema,
   ...sec1Metadata(
     "I",

@@ -1,11 +1,15 @@
 /**
  * SEC1 practice A, which tokens an authorizer lets through. A JWT authorizer checks issuer and
  * audience; without `authorizationScopes` on the route, every token of that audience passes
- * (a Cognito ID token too, and tokens of every app client the audience lists). An AppSync
- * Cognito provider without `appIdClientRegex` accepts tokens of every app client of the pool,
- * and so does a REST Cognito authorizer on a method without scopes. An AppSync API whose only
- * provider is a Lambda authorizer lets code decide which tokens pass. No peer checker looks at
- * any of these.
+ * (a Cognito ID token too, and tokens of every app client the audience lists). For the app's
+ * own clients that is the design: every signed-in user may call the route, so the scope check is
+ * advisory. It is mandatory where the audience also admits a machine client (a Cognito app
+ * client with the client_credentials flow): its token carries no user and only the scopes it
+ * was granted, so without route scopes that partner or service calls every route meant for the
+ * app's users. An AppSync Cognito provider without `appIdClientRegex` accepts tokens of every
+ * app client of the pool, and so does a REST Cognito authorizer on a method without scopes
+ * (advisory). An AppSync API whose only provider is a Lambda authorizer lets code decide which
+ * tokens pass (advisory). No peer checker looks at any of these.
  */
 import * as aws from "@pulumi/aws";
 import {
@@ -15,6 +19,7 @@ import {
   StackValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
+import { accessModel, Caller, describePath } from "../lib/access-model";
 import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import {
@@ -64,12 +69,19 @@ const jwtScopesSchema = configSchema({
   exemptResources: exemptResourcesProperty("Route resources exempt"),
 });
 
-/** A: JWT routes name the scopes a token must carry. */
+/** The route keys and logical names a JWT-scopes policy leaves alone. */
+function exempt(name: string, routeKey: string, config: JwtRouteScopesArgs): boolean {
+  return (
+    matchesAnyGlob(name, config.exemptResources) || matchesAnyGlob(routeKey, config.exemptRouteKeys)
+  );
+}
+
+/** A: JWT routes name the scopes a token must carry (hardening for the app's own clients). */
 export const jwtRouteScopes: ResourceValidationPolicy = {
   name: "sec1-a-jwt-route-scopes",
   description:
-    "HTTP API routes with a JWT authorizer must require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted.",
-  enforcementLevel: "mandatory",
+    "HTTP API routes with a JWT authorizer should require OAuth scopes: without authorizationScopes every token issued for the audience passes, ID tokens included, whatever the caller was granted. Advisory by default: for the app's own clients every signed-in user may call the route by design (sec1-a-jwt-route-machine-client is mandatory where the audience also admits a machine client); configure it mandatory to require scopes everywhere.",
+  enforcementLevel: "advisory",
   configSchema: jwtScopesSchema,
   ...sec1Metadata(
     "A",
@@ -83,15 +95,74 @@ export const jwtRouteScopes: ResourceValidationPolicy = {
     if (upper(props.authorizationType) !== "JWT") return;
     const name = nameOf(args);
     const config = readConfig<JwtRouteScopesArgs>(args, jwtScopesSchema);
-    if (matchesAnyGlob(name, config.exemptResources)) return;
     const routeKey = props.routeKey;
     if (typeof routeKey !== "string" || isUnknownValue(routeKey)) return;
-    if (matchesAnyGlob(routeKey, config.exemptRouteKeys)) return;
+    if (exempt(name, routeKey, config)) return;
     const scopes = knownStrings(props.authorizationScopes);
     if (scopes === undefined || scopes.length > 0) return;
     report(
       `API Gateway v2 Route '${name}' (${routeKey}) must require OAuth scopes, or every token of the audience (ID tokens too) passes; set authorizationScopes to the scopes of this operation.`,
     );
+  }),
+};
+
+/** True when a user pool client is a machine client: it may use the client_credentials flow. */
+function isMachineClient(client: PolicyResource): boolean {
+  const flows = knownStrings(rawProps(client.props).allowedOauthFlows) ?? [];
+  return flows.some((f) => f.toLowerCase() === "client_credentials");
+}
+
+/**
+ * The machine clients a JWT authorizer's audience admits: app clients of the stack named in
+ * `jwtConfiguration.audiences` (by property dependency or id). An audience that is not known yet
+ * names no one here: an unknown makes the path unknown, never a verdict.
+ */
+function machineClients(resources: PolicyResource[], authorizer: PolicyResource): PolicyResource[] {
+  const index = accessModel(resources).index;
+  const audiences = asRecord(rawProps(authorizer.props).jwtConfiguration)?.audiences;
+  const byDep = (
+    (authorizer.propertyDependencies as Record<string, PolicyResource[]> | undefined)
+      ?.jwtConfiguration ?? []
+  ).filter((d) => d && d.type === USER_POOL_CLIENT);
+  const byId = (knownStrings(audiences) ?? []).flatMap((a) => index.byValue(a, [USER_POOL_CLIENT]));
+  return [...new Set([...byDep, ...byId])].filter(isMachineClient);
+}
+
+/** A: a JWT route whose audience admits a machine client requires the scopes that separate it. */
+export const jwtRouteMachineClient: StackValidationPolicy = {
+  name: "sec1-a-jwt-route-machine-client",
+  description:
+    "HTTP API routes whose JWT authorizer also admits a machine client (a Cognito app client with the client_credentials flow, such as a partner or service) must require OAuth scopes. Path guarded: the machine client's access token carries no user and only the scopes it was granted; on a route without authorizationScopes it passes like a user's token, so that client calls every route meant for the app's users and whatever they reach.",
+  enforcementLevel: "mandatory",
+  configSchema: jwtScopesSchema,
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Set `authorizationScopes` on each JWT route to the scopes of its operation, and grant the machine client only the scopes of the routes it is meant to call (or give it its own authorizer with its own audience).",
+    DOCS.jwtScopes,
+    ["api-gateway", "jwt", "oauth-scopes", "client-credentials"],
+  ),
+  validateStack: validateStackWith(TYPES.httpRoute, (args, report) => {
+    const config = readConfig<JwtRouteScopesArgs>(args, jwtScopesSchema);
+    const model = accessModel(args.resources);
+    for (const entry of model.entries("http-route")) {
+      const props = rawProps(entry.resource.props);
+      if (entry.auth !== "JWT" || exempt(nameOf(entry.resource), entry.operation, config)) continue;
+      const scopes = knownStrings(props.authorizationScopes);
+      if (scopes === undefined || scopes.length > 0) continue;
+      const ref = model.index.ref(entry.resource, "authorizerId", [TYPES.httpAuthorizer]);
+      if (!Array.isArray(ref)) continue;
+      for (const client of ref.flatMap((a) => machineClients(args.resources, a))) {
+        const caller: Caller = {
+          kind: "signed-in",
+          label: `machine client ${nameOf(client)} (client_credentials)`,
+        };
+        report(
+          `API Gateway v2 Route '${nameOf(entry.resource)}' (${entry.operation}) must require OAuth scopes: its authorizer also admits a machine client (${describePath(caller, entry)}); set authorizationScopes to the scopes of this operation.`,
+          entry.resource.urn,
+        );
+      }
+    }
   }),
 };
 
@@ -275,6 +346,7 @@ export const appsyncLambdaOnlyAuth: ResourceValidationPolicy = {
 /** Every policy of this file. */
 export const policies: Policies = [
   jwtRouteScopes,
+  jwtRouteMachineClient,
   appsyncCognitoClientRegex,
   restCognitoClientScopes,
   appsyncLambdaOnlyAuth,

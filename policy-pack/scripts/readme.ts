@@ -42,7 +42,7 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "A2",
-    what: "REST authorizers complete (Cognito provider ARNs; TOKEN/REQUEST URI and identity source); result TTL within bounds, REQUEST caches keyed on the route (A)",
+    what: "REST authorizers complete (Cognito provider ARNs; TOKEN/REQUEST URI and identity source) (A); result TTL within bounds, REQUEST caches keyed on the route (A)",
     policies: ["sec1-a-rest-authorizer-config", "sec1-a-authorizer-result-ttl"],
   },
   {
@@ -88,12 +88,12 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "K1",
-    what: "Usage plans throttle (rate, burst), cap (quota limit, period) and apply to a stage",
+    what: "Usage plans throttle (rate, burst), cap (quota limit, period) and apply to a stage (A)",
     policies: ["sec1-k-usage-plan-limits"],
   },
   {
     check: "K2",
-    what: "Every API key in a usage plan (stack); key values not hard-coded",
+    what: "Every API key in a usage plan (stack, A); key values not hard-coded (A)",
     policies: ["sec1-k-api-key-usage-plan", "sec1-k-api-key-value-source"],
     limits:
       "Hard-coded values are advisory: the analyzer receives secrets unwrapped, so a value from a config secret looks like a literal.",
@@ -115,24 +115,28 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "E2",
-    what: "PRIVATE REST APIs have a resource policy, inline or a RestApiPolicy (stack)",
+    what: "PRIVATE REST APIs have a resource policy, inline or a RestApiPolicy (stack, A: API Gateway does not deploy one without)",
     policies: ["sec1-e-private-api-resource-policy"],
   },
   {
     check: "E3",
-    what: "Resource policy evaluated: no Allow for `*` outside aws:SourceVpce/aws:SourceVpc (or a covering Deny); Allows for named callers scoped (A)",
-    policies: ["sec1-e-resource-policy-source-vpce", "sec1-e-resource-policy-scope"],
+    what: "Resource policy evaluated: on PRIVATE APIs no Allow for `*` outside aws:SourceVpce/aws:SourceVpc (or a covering Deny); on REGIONAL/EDGE APIs with AWS_IAM methods (and APIs outside the stack) no Allow for `*` that pins no org, account, principal, VPC or narrow IP range; Allows for named callers scoped (A)",
+    policies: [
+      "sec1-e-resource-policy-source-vpce",
+      "sec1-e-resource-policy-any-account",
+      "sec1-e-resource-policy-scope",
+    ],
     limits:
       "Condition operators the evaluator does not know make a statement undecided: the policy stays silent rather than guess.",
   },
   {
     check: "E4",
-    what: "execute-api VPC endpoint: Interface, security groups; private DNS (A)",
+    what: "execute-api VPC endpoint: Interface, security groups (A); private DNS (A)",
     policies: ["sec1-e-vpc-endpoint-execute-api", "sec1-e-vpc-endpoint-private-dns"],
   },
   {
     check: "E5",
-    what: "Internal AppSync APIs use visibility PRIVATE (tag or name rule)",
+    what: "Internal AppSync APIs use visibility PRIVATE (tag or name rule) (A)",
     policies: ["sec1-e-appsync-internal-visibility"],
   },
   {
@@ -142,12 +146,12 @@ export const COVERAGE: CoverageRow[] = [
   },
   {
     check: "I2",
-    what: "Methods of a PRIVATE REST API use AWS_IAM (stack)",
+    what: "Methods of a PRIVATE REST API use AWS_IAM (stack, A; a method with no authorization is M under A1)",
     policies: ["sec1-i-private-api-iam-auth"],
   },
   {
     check: "I3",
-    what: "Lambda permissions for API Gateway/AppSync: sourceArn names the API (the one that integrates the function); never principal `*`, another account, or a service principal without sourceArn/sourceAccount",
+    what: "Lambda permissions for API Gateway/AppSync: sourceArn names the API (the one that integrates the function, A); never principal `*`, another account, or a service principal without sourceArn/sourceAccount",
     policies: ["sec1-i-lambda-permission-source-arn", "sec1-i-lambda-permission-source-api"],
   },
   {

@@ -160,6 +160,149 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     );
   });
 
+  it("serves the calibrated levels: hardening advisory by default and mandatory through Configure; an open resource policy and a machine client's route mandatory", async () => {
+    await pack.configure();
+    const role = resource("aws:iam/role:Role", "logs-role", {
+      assumeRolePolicy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "sts:AssumeRole",
+            Principal: { Service: "appsync.amazonaws.com" },
+          },
+        ],
+      }),
+    });
+    const deputy = () =>
+      pack.analyze(role).then((r) => of(r, "sec1-i-service-role-confused-deputy"));
+    assert.deepStrictEqual(
+      (await deputy()).map((d) => d.level),
+      ["advisory"],
+    );
+    await pack.configure({
+      "sec1-i-service-role-confused-deputy": { enforcementLevel: "mandatory" },
+    });
+    assert.deepStrictEqual(
+      (await deputy()).map((d) => d.level),
+      ["mandatory"],
+    );
+
+    await pack.configure();
+    const api = resource(TYPES.restApi, "mail-api", {
+      endpointConfiguration: { types: "REGIONAL" },
+    });
+    const method = {
+      ...resource(TYPES.restMethod, "send-post", {
+        restApi: UNKNOWN,
+        resourceId: UNKNOWN,
+        httpMethod: "POST",
+        authorization: "AWS_IAM",
+      }),
+      propertyDependencies: { restApi: [api.urn] },
+    };
+    const policy = {
+      ...resource(TYPES.restApiPolicy, "mail-api-policy", {
+        restApiId: UNKNOWN,
+        policy: JSON.stringify({
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "*" },
+              Action: "execute-api:Invoke",
+              Resource: "*",
+            },
+          ],
+        }),
+      }),
+      propertyDependencies: { restApiId: [api.urn] },
+    };
+    const open = of(
+      await pack.analyzeStack([api, method, policy]),
+      "sec1-e-resource-policy-any-account",
+    );
+    assert.deepStrictEqual(
+      open.map((d) => [d.urn, d.level]),
+      [[policy.urn, "mandatory"]],
+    );
+    assert.match(
+      open[0].message,
+      /SigV4-signed principals of every AWS account → POST .* \(AWS_IAM\)/,
+    );
+
+    const client = resource("aws:cognito/userPoolClient:UserPoolClient", "partner", {
+      allowedOauthFlows: ["client_credentials"],
+    });
+    const authorizer = {
+      ...resource(TYPES.httpAuthorizer, "jwt", {
+        apiId: UNKNOWN,
+        authorizerType: "JWT",
+        jwtConfiguration: { issuer: UNKNOWN, audiences: [UNKNOWN] },
+      }),
+      propertyDependencies: { jwtConfiguration: [client.urn] },
+    };
+    const route = {
+      ...resource(TYPES.httpRoute, "get-orders", {
+        apiId: UNKNOWN,
+        routeKey: "GET /orders",
+        authorizationType: "JWT",
+        authorizerId: UNKNOWN,
+      }),
+      propertyDependencies: { authorizerId: [authorizer.urn] },
+    };
+    const stack = await pack.analyzeStack([client, authorizer, route]);
+    assert.deepStrictEqual(
+      of(stack, "sec1-a-jwt-route-machine-client").map((d) => [d.urn, d.level]),
+      [[route.urn, "mandatory"]],
+    );
+  });
+
+  it("judges routes of an HTTP API outside the stack, and names each OpenAPI operation's own function", async () => {
+    await pack.configure();
+    const integration = resource(TYPES.httpIntegration, "ext-integration", {
+      apiId: "ext1234",
+      integrationType: "AWS_PROXY",
+      integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+      payloadFormatVersion: "2.0",
+    });
+    const route = {
+      ...resource(TYPES.httpRoute, "ext-default", { apiId: "ext1234", routeKey: "$default" }),
+      propertyDependencies: { target: [integration.urn] },
+    };
+    const routes = of(
+      await pack.analyzeStack([integration, route]),
+      "sec1-a-http-route-authorization",
+    );
+    assert.deepStrictEqual(
+      routes.map((d) => [d.urn, d.level]),
+      [[route.urn, "mandatory"]],
+    );
+    assert.match(
+      routes[0].message,
+      /anyone on the internet → \$default \(NONE\) → function orders/,
+    );
+
+    const fn = (name: string) => resource(TYPES.lambdaFunction, name, { name });
+    const uri = (name: string) =>
+      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+    const op = (name: string) => ({ "x-amazon-apigateway-integration": { uri: uri(name) } });
+    const [orders, audit] = [fn("orders"), fn("audit")];
+    const api = {
+      ...resource(TYPES.restApi, "imported", {
+        body: JSON.stringify({
+          openapi: "3.0.1",
+          paths: { "/orders": { get: op("orders") }, "/audit": { get: op("audit") } },
+        }),
+      }),
+      propertyDependencies: { body: [orders.urn, audit.urn] },
+    };
+    const body = of(await pack.analyzeStack([orders, audit, api]), "sec1-a-openapi-body-security");
+    assert.strictEqual(body.length, 1);
+    assert.match(
+      body[0].message,
+      /GET \/orders \(NONE\) → function orders; anyone on the internet → GET \/audit \(NONE\) → function audit\)/,
+    );
+  });
+
   it("takes the production stack from the URN for AppSync hardening (advisory)", async () => {
     await pack.configure();
     const gql = resource(TYPES.graphQLApi, "graphql", {
@@ -204,7 +347,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       ],
     );
   });
-  it("serves the peer-parity policies: a mandatory resource verdict, a config flip, a stack verdict skipped without its type", async () => {
+  it("serves the peer-parity policies: an advisory resource verdict, a config flip, a stack verdict skipped without its type", async () => {
     await pack.configure();
     const route = resource(TYPES.httpRoute, "get-bookings", {
       apiId: "h1",
@@ -215,7 +358,7 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     const scopes = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
     assert.deepStrictEqual(
       scopes.map((d) => d.level),
-      ["mandatory"],
+      ["advisory"],
     );
     assert.match(scopes[0].message, /must require OAuth scopes/);
     assert.deepStrictEqual(

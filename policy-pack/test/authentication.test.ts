@@ -81,6 +81,18 @@ describe("sec1-a-rest-method-authorization", () => {
       /API Gateway Method 'get-items' \(GET\) must authenticate callers \(anyone on the internet → GET .*\(NONE\)\); set authorization to AWS_IAM/,
     );
   });
+  it("keeps the part of a path the stack knows when its parent is outside the stack", async () => {
+    const resource = {
+      type: "aws:apigateway/resource:Resource",
+      name: "send",
+      props: { id: "res1", restApi: "a1b2c3d4e5", parentId: "elsewhere", pathPart: "send" },
+    };
+    const open = method({ authorization: "NONE", resourceId: "res1" });
+    assertOne(
+      await runStackPolicy(restMethodAuthorization, [resource, open]),
+      /anyone on the internet → GET …\/send \(NONE\)/,
+    );
+  });
   it("reports that apiKeyRequired alone is not authentication", async () => {
     assertOne(
       await runStackPolicy(restMethodAuthorization, [
@@ -329,6 +341,33 @@ describe("sec1-a-http-route-authorization", () => {
     assertSilent(
       await runStackPolicy(httpRouteAuthorization, stack(route({ routeKey: "$default" }))),
     );
+  });
+  it("judges routes of an HTTP API outside the stack as HTTP routes, by key or payload format", async () => {
+    const outside = { apiId: "ext1234" };
+    const integration = (payloadFormatVersion: unknown): StackResourceInput => ({
+      type: TYPES.httpIntegration,
+      name: "ext-integration",
+      props: {
+        id: "int1",
+        apiId: "ext1234",
+        integrationType: "AWS_PROXY",
+        integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+        payloadFormatVersion,
+      },
+    });
+    const keyed = route({ ...outside, routeKey: "POST /orders" });
+    assertOne(
+      await runStackPolicy(httpRouteAuthorization, [keyed]),
+      /HTTP API Route 'route' \(POST \/orders\) must authenticate callers \(anyone on the internet → POST \/orders \(NONE\)\)/,
+    );
+    const byDefault = route({ ...outside, routeKey: "$default", target: "integrations/int1" });
+    assertOne(
+      await runStackPolicy(httpRouteAuthorization, [byDefault, integration("2.0")]),
+      /HTTP API Route 'route' \(\$default\) must authenticate callers \(anyone on the internet → \$default \(NONE\) → function orders\)/,
+    );
+    // Payload format 1.0 is WebSocket's too: nothing tells which API $default is on.
+    assertSilent(await runStackPolicy(httpRouteAuthorization, [byDefault, integration("1.0")]));
+    assertSilent(await runStackPolicy(httpRouteAuthorization, [byDefault, integration(UNKNOWN)]));
   });
   it("exempts OPTIONS routes and configured route keys", async () => {
     assertSilent(
@@ -604,6 +643,32 @@ describe("sec1-a-openapi-body-security", () => {
         restApi(doc({ "/x": { get: { security: UNKNOWN } } })),
       ]),
     );
+  });
+  it("names, per operation, the function its integration URI names (not every function of the body)", async () => {
+    const FN = "aws:lambda/function:Function";
+    const uri = (fn: string) =>
+      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${fn}/invocations`;
+    const integration = (fn: string) => ({
+      "x-amazon-apigateway-integration": { type: "aws_proxy", httpMethod: "POST", uri: uri(fn) },
+    });
+    const body = doc({
+      "/orders": { get: integration("orders-3f2a1b9") },
+      "/audit": { get: integration("audit") },
+      "/legacy": { get: integration("legacy-billing") },
+    });
+    const api = {
+      ...restApi(body),
+      propertyDependencies: { body: [urnOf(FN, "orders"), urnOf(FN, "audit-fn")] },
+    };
+    // "orders" is auto-named (orders-<7 hex>); "audit" has its name; legacy-billing is elsewhere.
+    const orders = { type: FN, name: "orders", props: {} };
+    const audit = { type: FN, name: "audit-fn", props: { name: "audit" } };
+    const run = await runStackPolicy(openApiBodySecurity, [api, orders, audit]);
+    assertOne(
+      run,
+      /anyone on the internet → GET \/orders \(NONE\) → function orders; anyone on the internet → GET \/audit \(NONE\) → function audit-fn; anyone on the internet → GET \/legacy \(NONE\) → function legacy-billing\)/,
+    );
+    assert.doesNotMatch(messagesOf(run)[0], /not known yet/);
   });
   it("exempts configured APIs and methods", async () => {
     const body = restApi(doc({ "/x": { get: {} } }));

@@ -3,6 +3,7 @@ import {
   appsyncInternalVisibility,
   policies,
   privateApiResourcePolicy,
+  resourcePolicyAnyAccount,
   resourcePolicyScope,
   resourcePolicySourceVpce,
   restEndpointType,
@@ -76,7 +77,7 @@ function privateStack(
 
 describe("endpoint policies: the set", () => {
   it("exports every E policy with a sec1-e- name, description, level and doc URL", () => {
-    assert.strictEqual(policies.length, 7);
+    assert.strictEqual(policies.length, 8);
     for (const p of policies) {
       assert.match(p.name, /^sec1-e-[a-z0-9-]+$/);
       assert.ok(p.description.length > 40, p.name);
@@ -428,5 +429,181 @@ describe("sec1-e-appsync-internal-visibility", () => {
   it("stays silent when visibility or the tags are unknown", async () => {
     assert.deepStrictEqual(messagesOf(await run({ ...internal, visibility: UNKNOWN })), []);
     assert.deepStrictEqual(messagesOf(await run({ name: "g", tags: UNKNOWN })), []);
+  });
+});
+
+describe("sec1-e-resource-policy-any-account", () => {
+  const METHOD = "aws:apigateway/method:Method";
+  const RESOURCE = "aws:apigateway/resource:Resource";
+  const open = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "execute-api:Invoke",
+          Resource: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/POST/*",
+          ...extra,
+        },
+      ],
+    });
+  /** A REGIONAL API with one AWS_IAM method and a RestApiPolicy that lets every account in. */
+  function stack(
+    change: { policy?: unknown; auth?: string; types?: string; inline?: boolean } = {},
+  ): StackResourceInput[] {
+    const document = "policy" in change ? change.policy : open();
+    const apiUrn = urnOf(REST_API, "mail-api");
+    return [
+      {
+        type: REST_API,
+        name: "mail-api",
+        props: {
+          id: "a1b2c3d4e5",
+          rootResourceId: "root1",
+          endpointConfiguration: { types: change.types ?? "REGIONAL" },
+          ...(change.inline ? { policy: document } : {}),
+        },
+      },
+      {
+        type: RESOURCE,
+        name: "send",
+        props: { id: "res1", restApi: "a1b2c3d4e5", parentId: "root1", pathPart: "send" },
+        propertyDependencies: { restApi: [apiUrn] },
+      },
+      {
+        type: METHOD,
+        name: "send-post",
+        props: {
+          restApi: "a1b2c3d4e5",
+          resourceId: "res1",
+          httpMethod: "POST",
+          authorization: change.auth ?? "AWS_IAM",
+        },
+        propertyDependencies: { restApi: [apiUrn], resourceId: [urnOf(RESOURCE, "send")] },
+      },
+      ...(change.inline
+        ? []
+        : [
+            {
+              type: REST_API_POLICY,
+              name: "mail-api-policy",
+              props: { restApiId: "a1b2c3d4e5", policy: document },
+              propertyDependencies: { restApiId: [apiUrn] },
+            },
+          ]),
+    ];
+  }
+  const run = (resources: StackResourceInput[]) =>
+    runStackPolicy(resourcePolicyAnyAccount, resources);
+
+  it("is mandatory and names the path on the RestApiPolicy", async () => {
+    assert.strictEqual(resourcePolicyAnyAccount.enforcementLevel, "mandatory");
+    const result = await run(stack());
+    assert.deepStrictEqual(
+      result.violations.map((v) => v.urn),
+      [urnOf(REST_API_POLICY, "mail-api-policy")],
+    );
+    assert.match(
+      messagesOf(result)[0],
+      /RestApiPolicy 'mail-api-policy' \(of REST API 'mail-api'\) must not let every AWS account invoke it: statement 1 .*SigV4-signed principals of every AWS account → POST \/send \(AWS_IAM\)/,
+    );
+  });
+
+  it('reports the inline policy on the RestApi, on an EDGE API too, and Principal "*"', async () => {
+    const inline = await run(stack({ inline: true, types: "EDGE" }));
+    assert.deepStrictEqual(
+      inline.violations.map((v) => v.urn),
+      [urnOf(REST_API, "mail-api")],
+    );
+    const star = JSON.stringify({
+      Statement: [{ Effect: "Allow", Principal: "*", Action: "execute-api:*", Resource: "*" }],
+    });
+    assert.strictEqual(messagesOf(await run(stack({ policy: star }))).length, 1);
+  });
+
+  it("reports a RestApiPolicy for an API outside the stack (a literal id)", async () => {
+    const outside: StackResourceInput[] = [
+      {
+        type: REST_API_POLICY,
+        name: "partner-policy",
+        props: { restApiId: "zz9876", policy: open() },
+      },
+    ];
+    const result = await run(outside);
+    assert.deepStrictEqual(
+      result.violations.map((v) => v.urn),
+      [urnOf(REST_API_POLICY, "partner-policy")],
+    );
+    assert.match(messagesOf(result)[0], /REST API zz9876 .*every AWS_IAM method of that API/);
+  });
+
+  it("takes an id from another stack (a stack reference) as an API outside the stack", async () => {
+    const ref = { type: "pulumi:pulumi:StackReference", name: "shared", props: {} };
+    const policy = {
+      type: REST_API_POLICY,
+      name: "shared-api-policy",
+      props: { restApiId: "yy5432", policy: open() },
+      propertyDependencies: { restApiId: [urnOf("pulumi:pulumi:StackReference", "shared")] },
+    };
+    const result = await run([...stack(), ref, policy]);
+    assert.deepStrictEqual(
+      result.violations.map((v) => v.urn),
+      [urnOf(REST_API_POLICY, "shared-api-policy"), urnOf(REST_API_POLICY, "mail-api-policy")],
+    );
+  });
+
+  it("accepts conditions that pin the caller to an org, account, principal, VPC or narrow range", async () => {
+    for (const Condition of [
+      { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+      { StringEquals: { "aws:PrincipalAccount": "123456789012" } },
+      { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/*" } },
+      { StringEquals: { "aws:SourceVpce": VPCE } },
+      { IpAddress: { "aws:SourceIp": ["203.0.113.0/24"] } },
+    ]) {
+      assert.deepStrictEqual(
+        messagesOf(await run(stack({ policy: open({ Condition }) }))),
+        [],
+        JSON.stringify(Condition),
+      );
+    }
+  });
+
+  it("does not count conditions that pin no one", async () => {
+    for (const Condition of [
+      { IpAddress: { "aws:SourceIp": ["0.0.0.0/0"] } },
+      { StringEquals: { "aws:PrincipalTag/team": "mail" } },
+      { StringEqualsIfExists: { "aws:SourceVpce": VPCE } },
+    ]) {
+      assert.strictEqual(
+        messagesOf(await run(stack({ policy: open({ Condition }) }))).length,
+        1,
+        JSON.stringify(Condition),
+      );
+    }
+  });
+
+  it("accepts named principals and a Deny outside the organization", async () => {
+    const named = open({ Principal: { AWS: ROLE } });
+    assert.deepStrictEqual(messagesOf(await run(stack({ policy: named }))), []);
+    const fenced = JSON.stringify({
+      Statement: [
+        JSON.parse(open()).Statement[0],
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "execute-api:Invoke",
+          Resource: "execute-api:/*",
+          Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+        },
+      ],
+    });
+    assert.deepStrictEqual(messagesOf(await run(stack({ policy: fenced }))), []);
+  });
+
+  it("leaves APIs without AWS_IAM methods, PRIVATE APIs and unknown documents alone", async () => {
+    assert.deepStrictEqual(messagesOf(await run(stack({ auth: "COGNITO_USER_POOLS" }))), []);
+    assert.deepStrictEqual(messagesOf(await run(stack({ types: "PRIVATE" }))), []);
+    assert.deepStrictEqual(messagesOf(await run(stack({ policy: UNKNOWN }))), []);
   });
 });

@@ -25,8 +25,16 @@ const pinned = {
 };
 
 describe("sec1-i-service-role-confused-deputy", () => {
-  it("is mandatory", () =>
-    assert.strictEqual(serviceRoleConfusedDeputy.enforcementLevel, "mandatory"));
+  it("is advisory by default (passing a role needs iam:PassRole in its own account) and configurable to mandatory", async () => {
+    assert.strictEqual(serviceRoleConfusedDeputy.enforcementLevel, "advisory");
+    assert.ok(serviceRoleConfusedDeputy.configSchema?.properties.exemptResources);
+    const run = await runResourcePolicy(
+      serviceRoleConfusedDeputy,
+      trust({ Principal: { Service: "apigateway.amazonaws.com" } }),
+      { enforcementLevel: "mandatory" },
+    );
+    assert.strictEqual(messagesOf(run).length, 1);
+  });
 
   it("reports a role trusted by API Gateway or AppSync without source conditions", async () => {
     assertOne(
