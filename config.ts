@@ -321,6 +321,12 @@ const schema = z.strictObject({
   reservedConcurrency: z
     .partialRecord(z.enum(HANDLER_NAMES), z.number().int().min(1).max(1000))
     .default({}),
+  /**
+   * The account's Lambda concurrent-executions quota in the stack's region (Service Quotas,
+   * "Concurrent executions"; 1,000 by default, lower in some new accounts). The stack's
+   * reservations must leave the 100 that Lambda keeps unreserved.
+   */
+  accountConcurrencyQuota: z.number().int().min(10).max(10_000_000).default(1000),
 });
 
 /** The validated stack configuration. */
@@ -342,6 +348,7 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
     ...sourceProblems(c),
     ...throttleProblems(c),
     ...callerProblems(c),
+    ...concurrencyProblems(c),
     ...(c.posture === "production" ? postureProblems(c) : []),
   ];
 }
@@ -441,6 +448,36 @@ function callerProblems(c: Partial<PlatformConfig>): Problem[] {
       });
   }
   return problems;
+}
+
+/**
+ * Lambda keeps 100 of the account's concurrent executions unreserved, and refuses a reservation
+ * that would leave fewer ("decreases account's UnreservedConcurrentExecution below its minimum
+ * value of [100]"), late in the deploy, after other resources changed. The stack's reservations
+ * are summed here instead, each function's share named. Other stacks' and teams' reservations in
+ * the same account and region count against the same quota: this is the least the account needs.
+ * The authorizer's share counts only with `authorizerMode: lambda` (no function otherwise).
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const UNRESERVED_CONCURRENCY_MINIMUM = 100;
+
+function concurrencyProblems(c: Partial<PlatformConfig>): Problem[] {
+  const shares = Object.entries(c.reservedConcurrency ?? {}).filter(
+    (e): e is [string, number] =>
+      typeof e[1] === "number" && (e[0] !== "authorizer" || c.authorizerMode === "lambda"),
+  );
+  const quota = c.accountConcurrencyQuota;
+  if (quota === undefined || shares.length === 0) return [];
+  const total = shares.reduce((sum, [, n]) => sum + n, 0);
+  const reservable = Math.max(0, quota - UNRESERVED_CONCURRENCY_MINIMUM);
+  if (total <= reservable) return [];
+  const each = shares.map(([fn, n]) => `${fn} ${n}`).join(", ");
+  return [
+    need(
+      "reservedConcurrency",
+      `reserves ${total} concurrent executions (${each}), but accountConcurrencyQuota ${quota} leaves at most ${reservable} to reserve (Lambda keeps ${UNRESERVED_CONCURRENCY_MINIMUM} unreserved); lower the shares or raise the account's quota (Service Quotas: Lambda "Concurrent executions") and set accountConcurrencyQuota`,
+    ),
+  ];
 }
 
 /** The production posture: every safeguard a requirement. */
