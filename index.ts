@@ -1,8 +1,10 @@
 // The stack: reads the validated config and the airline's app contract, builds the components,
 // exports outputs. Nothing else.
+import * as pulumi from "@pulumi/pulumi";
 import {
   API_SCOPES,
   BOOKINGS_API,
+  callerRuleFor,
   GRAPHQL_API,
   LOYALTY_API,
   LOYALTY_RESOLVER_CALLER,
@@ -152,6 +154,18 @@ const bookingsApi = new HttpApi("bookings-api", {
   tags,
 });
 
+// Who may call which operation, one rule for the GraphQL resolvers (APPSYNC_JS and Lambda):
+// the token kind, each field's scopes (those of its HTTP route), and admins only from the
+// configured groups claim of the stack's own issuer.
+const callerRule = pulumi.all([identity.issuerUrl, identity.scopes]).apply(([issuer, scopes]) =>
+  callerRuleFor({
+    provider: config.identityProvider,
+    issuer,
+    oidcGroupsClaim: config.oidcGroupsClaim,
+    scopes,
+  }),
+);
+
 // The GraphQL loyalty resolver runs as the invoker role of its caller (config.ts guarantees the
 // caller exists: a Lambda service principal granted the read route), in the private subnets,
 // where the execute-api endpoint's private DNS resolves the API's default host name.
@@ -170,9 +184,7 @@ const loyaltyResolver = new Function("loyalty-resolver", {
     LOYALTY_API_KEY_PARAMETER: loyaltyKey.name,
     // Admins: cognito:groups with the user pool; with an external IdP only the claim config
     // names (none: no admins), since its `groups` means what that IdP says it means.
-    ADMIN_GROUPS_CLAIM:
-      config.identityProvider === "cognito" ? "cognito:groups" : (config.oidcGroupsClaim ?? ""),
-    ADMIN_GROUPS: GRAPHQL_API.adminGroup,
+    CALLER_RULE: pulumi.jsonStringify(callerRule),
     LOYALTY_TIMEOUT_MS: "3000",
   },
   statements: [
@@ -216,6 +228,7 @@ const graphql = new AppSyncApi("graphql", {
     },
   },
   resolvers: GRAPHQL_API.resolvers,
+  resolverConstants: { CALLER_RULE: callerRule },
   fieldLogLevel: config.appsyncFieldLogLevel,
   introspection: config.appsyncIntrospection,
   queryDepthLimit: config.appsyncQueryDepthLimit,
