@@ -254,6 +254,19 @@ const schema = z.strictObject({
         .regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet id such as subnet-0abc12345def67890"),
     )
     .optional(),
+  /**
+   * The existing VPC's execute-api interface endpoint, used instead of creating one (a VPC has one
+   * with private DNS at most); the private API's resource policy pins it.
+   */
+  existingExecuteApiEndpointId: z
+    .string()
+    .regex(/^vpce-[0-9a-f]{8,17}$/, "expected a VPC endpoint id such as vpce-0abc12345def67890")
+    .optional(),
+  /**
+   * Private DNS on the execute-api endpoint the stack creates: true by default in a new VPC,
+   * required in an existing one (see {@link PRIVATE_DNS_EFFECT}).
+   */
+  executeApiPrivateDns: z.boolean().optional(),
   endpointAllowedSecurityGroupIds: z
     .array(
       z
@@ -355,9 +368,43 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
 
 const need = (key: string, message: string): Problem => ({ path: [key], message });
 
+/**
+ * What private DNS on an execute-api endpoint does to the VPC it is in, for the error that asks
+ * for the choice. https://repost.aws/knowledge-center/api-gateway-vpc-connections
+ */
+export const PRIVATE_DNS_EFFECT =
+  "true: every public API Gateway default host name (https://<api-id>.execute-api.<region>.amazonaws.com: REST, HTTP and WebSocket APIs, this stack's bookings API included) called from anywhere in that VPC resolves to the endpoint and gets 403 Forbidden, and the VPC needs enableDnsSupport and enableDnsHostnames; false: public APIs stay reachable, and callers of the private API in the VPC (the loyalty resolver) use the endpoint-specific host name <api-id>-<vpce-id>.execute-api.<region>.amazonaws.com";
+
+/** The execute-api endpoint in an existing VPC: the VPC's own, or one made with a DNS choice. */
+function endpointProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
+  const existingVpc = c.vpcMode === "existing";
+  if (c.existingExecuteApiEndpointId !== undefined && !existingVpc)
+    problems.push(need("existingExecuteApiEndpointId", "only with vpcMode existing"));
+  if (c.existingExecuteApiEndpointId !== undefined && c.executeApiPrivateDns !== undefined)
+    problems.push(
+      need(
+        "executeApiPrivateDns",
+        "not with existingExecuteApiEndpointId (the existing endpoint's own private DNS setting applies)",
+      ),
+    );
+  if (
+    existingVpc &&
+    c.existingExecuteApiEndpointId === undefined &&
+    c.executeApiPrivateDns === undefined
+  )
+    problems.push(
+      need(
+        "executeApiPrivateDns",
+        `required when vpcMode is existing and the stack creates the execute-api endpoint (or name the VPC's own with existingExecuteApiEndpointId). ${PRIVATE_DNS_EFFECT}`,
+      ),
+    );
+  return problems;
+}
+
 /** The VPC and the identity provider: the keys each mode requires. */
 function sourceProblems(c: Partial<PlatformConfig>): Problem[] {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...endpointProblems(c)];
   if (c.vpcMode === "existing") {
     if (!c.existingVpcId) problems.push(need("existingVpcId", "required when vpcMode is existing"));
     if (!c.existingPrivateSubnetIds || c.existingPrivateSubnetIds.length < 2)

@@ -36,8 +36,10 @@ const network = new Network("network", {
         existing: {
           vpcId: config.existingVpcId as string,
           privateSubnetIds: config.existingPrivateSubnetIds as string[],
+          executeApiEndpointId: config.existingExecuteApiEndpointId,
         },
       }),
+  executeApiPrivateDns: config.executeApiPrivateDns,
   allowedSecurityGroupIds: config.endpointAllowedSecurityGroupIds,
   ssmEndpoint: config.ssmEndpoint,
   tags,
@@ -178,7 +180,8 @@ const loyaltyResolver = new Function("loyalty-resolver", {
   reservedConcurrency: config.reservedConcurrency["loyalty-resolver"],
   vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
   environment: {
-    LOYALTY_API_URL: loyaltyApi.invokeUrl,
+    // The API's default URL with the endpoint's private DNS, else the endpoint-specific host.
+    LOYALTY_API_URL: network.invokeUrlFor(loyaltyApi),
     // The usage plan's key (a quota, not identity: the SigV4 signature is the identity) is read
     // from Parameter Store at cold start, never kept in the function's configuration.
     LOYALTY_API_KEY_PARAMETER: loyaltyKey.name,
@@ -242,6 +245,7 @@ const graphql = new AppSyncApi("graphql", {
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcEndpointId = network.vpcEndpointId;
+export const executeApiPrivateDns = network.executeApiPrivateDns;
 export const identityIssuerUrl = identity.issuerUrl;
 export const identityAudiences = identity.audiences;
 export const identityScopes = identity.scopes;
