@@ -97,7 +97,7 @@ export interface AppSyncApiArgs {
   resolvers: Record<string, AppSyncResolver>;
   /**
    * Values the resolvers' code reads as top-level constants (`const KEY = <JSON>;`), declared
-   * ahead of each resolver's bundled code: AppSync JS resolvers have no configuration of their
+   * in each resolver's bundled code after its imports: AppSync JS resolvers have no configuration of their
    * own that this provider can set. Keys are JavaScript identifiers; values JSON.
    */
   resolverConstants?: pulumi.Input<Record<string, unknown>>;
@@ -184,7 +184,7 @@ function dataSourceProblems(args: AppSyncApiArgs, name?: string): string[] {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** The constants' declarations ahead of a resolver's code; throws for a key that is no identifier. */
+/** A resolver's code with the constants declared in it; throws for a key that is no identifier. */
 export function withConstants(constants: Record<string, unknown>, code: string): string {
   const keys = Object.keys(constants);
   const bad = keys.filter((k) => !IDENTIFIER.test(k));
@@ -192,7 +192,10 @@ export function withConstants(constants: Record<string, unknown>, code: string):
     throw new Error(`resolverConstants: expected JavaScript identifiers, found ${bad.join(", ")}`);
   if (keys.length === 0) return code;
   const declarations = keys.map((k) => `const ${k} = ${JSON.stringify(constants[k])};`);
-  return `${declarations.join("\n")}\n${code}`;
+  // After the bundle's imports (esbuild writes them first), before any code that reads them.
+  const lines = code.split("\n");
+  const after = lines.reduce((last, line, i) => (/^import\s/.test(line) ? i + 1 : last), 0);
+  return [...lines.slice(0, after), ...declarations, ...lines.slice(after)].join("\n");
 }
 
 function resolverProblems(args: AppSyncApiArgs): string[] {

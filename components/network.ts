@@ -154,6 +154,7 @@ function endpointProblems(args: NetworkArgs): string[] {
  */
 function dnsCheckedVpcId(
   vpcId: pulumi.Input<string>,
+  name: string,
   parent: pulumi.Resource,
 ): pulumi.Output<string> {
   const vpc = aws.ec2.getVpcOutput({ id: vpcId }, { parent });
@@ -164,10 +165,8 @@ function dnsCheckedVpcId(
         ...(support === true ? [] : ["enableDnsSupport"]),
         ...(hostnames === true ? [] : ["enableDnsHostnames"]),
       ];
-      if (off.length > 0)
-        throw new Error(
-          `Network: VPC ${id} has ${off.join(" and ")} off; private DNS of the interface endpoints made here needs both (turn them on in the VPC, or set executeApiPrivateDns: false and ssmEndpoint: false)`,
-        );
+      const problem = `existing.vpcId: VPC ${id} has ${off.join(" and ")} off; private DNS of the interface endpoints made here needs both (turn them on in the VPC, or set executeApiPrivateDns: false and ssmEndpoint: false)`;
+      assertValidArgs("Network", name, off.length > 0 ? [problem] : [], parent);
       return id;
     });
 }
@@ -210,9 +209,11 @@ export class Network extends pulumi.ComponentResource {
     // An existing VPC's DNS attributes are whatever its owners set: checked before any endpoint
     // with private DNS is made in it.
     const endpointVpcId =
-      args.existing && (privateDns || ssm) ? dnsCheckedVpcId(args.existing.vpcId, this) : vpc.vpcId;
+      args.existing && (privateDns || ssm)
+        ? dnsCheckedVpcId(args.existing.vpcId, name, this)
+        : vpc.vpcId;
     if (existingEndpoint !== undefined) {
-      const found = this.existingEndpoint(existingEndpoint, vpc.vpcId);
+      const found = this.existingEndpoint(name, existingEndpoint, vpc.vpcId);
       this.vpcEndpointId = found.id;
       this.executeApiPrivateDns = found.privateDnsEnabled;
     } else {
@@ -258,6 +259,7 @@ export class Network extends pulumi.ComponentResource {
    * must be an Interface endpoint for execute-api.
    */
   private existingEndpoint(
+    name: string,
     id: pulumi.Input<string>,
     vpcId: pulumi.Input<string>,
   ): { id: pulumi.Output<string>; privateDnsEnabled: pulumi.Output<boolean> } {
@@ -265,10 +267,9 @@ export class Network extends pulumi.ComponentResource {
     const checked = pulumi
       .all([found.id, found.serviceName, found.vpcEndpointType])
       .apply(([foundId, service, type]) => {
-        if (!String(service).endsWith(".execute-api") || type !== "Interface")
-          throw new Error(
-            `Network: existing.executeApiEndpointId ${foundId} is a ${type} endpoint for ${service}, expected an Interface endpoint for execute-api`,
-          );
+        const fits = String(service).endsWith(".execute-api") && type === "Interface";
+        const problem = `existing.executeApiEndpointId: ${foundId} is a ${type} endpoint for ${service}, expected an Interface endpoint for execute-api`;
+        assertValidArgs("Network", name, fits ? [] : [problem], this);
         return foundId;
       });
     return { id: checked, privateDnsEnabled: found.privateDnsEnabled };

@@ -377,7 +377,7 @@ describe("program", () => {
       ]);
       for (const r of ofType(run, "aws:appsync/resolver:Resolver").filter((x) => x.inputs.code))
         assert.ok(
-          String(r.inputs.code).startsWith(`const CALLER_RULE = ${JSON.stringify(rule)};`),
+          String(r.inputs.code).includes(`\nconst CALLER_RULE = ${JSON.stringify(rule)};\n`),
           `${r.name} declares the same rule`,
         );
     });

@@ -29,7 +29,7 @@ export function failIfError(ctx) {
 
 /**
  * The caller rule (handlers/shared/caller-rule.ts), the same one the Lambda handlers apply: the
- * AppSyncApi component declares `CALLER_RULE` ahead of each resolver's bundled code, with the
+ * AppSyncApi component declares `CALLER_RULE` in each resolver's bundled code, with the
  * values the program builds from the stack's config and the app contract (AppSync JS resolvers
  * have no configuration of their own that the provider can set).
  */
