@@ -12,7 +12,9 @@
  * https://repost.aws/knowledge-center/api-gateway-vpc-connections
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html
  * Private DNS of any interface endpoint needs the VPC's `enableDnsSupport` and
- * `enableDnsHostnames`: they are looked up for an existing VPC and the endpoints wait for the check.
+ * `enableDnsHostnames`: they are looked up for an existing VPC (`getVpc`, which a `pulumi preview`
+ * already runs, so a VPC without them fails the preview) and the endpoints wait for the check.
+ * The offline mock engine answers a VPC with both on; tests turn them off.
  * https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
  */
 import * as aws from "@pulumi/aws";
