@@ -128,6 +128,22 @@ describe("stack config: the execute-api endpoint of an existing VPC", () => {
     );
   });
 
+  it("fails prod's deployment, naming the attribute, when the shared VPC cannot resolve private DNS for the endpoints made in it", async () => {
+    const failure = await runStack(
+      "prod",
+      {},
+      {
+        calls: (args) =>
+          args.token === "aws:ec2/getVpc:getVpc" ? { enableDnsHostnames: false } : undefined,
+      },
+    ).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    assert.ok(failure, "expected the run to fail");
+    assert.match(failure.message, /VPC vpc-0a1b2c3d4e5f60718 has enableDnsHostnames off/);
+  });
+
   it("uses the VPC's own endpoint when config names it: none created, the private API bound to it and its resource policy pinning it", async () => {
     const run = await runStack("prod", {
       existingExecuteApiEndpointId: VPCE,
