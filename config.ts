@@ -280,6 +280,19 @@ const schema = z.strictObject({
         .regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet id such as subnet-0abc12345def67890"),
     )
     .optional(),
+  /**
+   * The existing VPC's execute-api interface endpoint, used instead of creating one (a VPC has one
+   * with private DNS at most); the private API's resource policy pins it.
+   */
+  existingExecuteApiEndpointId: z
+    .string()
+    .regex(/^vpce-[0-9a-f]{8,17}$/, "expected a VPC endpoint id such as vpce-0abc12345def67890")
+    .optional(),
+  /**
+   * Private DNS on the execute-api endpoint the stack creates: true by default in a new VPC,
+   * required in an existing one (see {@link PRIVATE_DNS_EFFECT}).
+   */
+  executeApiPrivateDns: z.boolean().optional(),
   endpointAllowedSecurityGroupIds: z
     .array(
       z
@@ -348,6 +361,12 @@ const schema = z.strictObject({
   reservedConcurrency: z
     .partialRecord(z.enum(HANDLER_NAMES), z.number().int().min(1).max(1000))
     .default({}),
+  /**
+   * The account's Lambda concurrent-executions quota in the stack's region (Service Quotas,
+   * "Concurrent executions"; 1,000 by default, lower in some new accounts). The stack's
+   * reservations must leave the 100 that Lambda keeps unreserved.
+   */
+  accountConcurrencyQuota: z.number().int().min(10).max(10_000_000).default(1000),
 });
 
 /** The validated stack configuration. */
@@ -369,6 +388,7 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
     ...sourceProblems(c),
     ...throttleProblems(c),
     ...callerProblems(c),
+    ...concurrencyProblems(c),
     ...identityPoolProblems(c),
     ...(c.posture === "production" ? postureProblems(c) : []),
   ];
@@ -376,9 +396,43 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
 
 const need = (key: string, message: string): Problem => ({ path: [key], message });
 
+/**
+ * What private DNS on an execute-api endpoint does to the VPC it is in, for the error that asks
+ * for the choice. https://repost.aws/knowledge-center/api-gateway-vpc-connections
+ */
+export const PRIVATE_DNS_EFFECT =
+  "true: every public API Gateway default host name (https://<api-id>.execute-api.<region>.amazonaws.com: REST, HTTP and WebSocket APIs, this stack's bookings API included) called from anywhere in that VPC resolves to the endpoint and gets 403 Forbidden, and the VPC needs enableDnsSupport and enableDnsHostnames; false: public APIs stay reachable, and callers of the private API in the VPC (the loyalty resolver) use the endpoint-specific host name <api-id>-<vpce-id>.execute-api.<region>.amazonaws.com";
+
+/** The execute-api endpoint in an existing VPC: the VPC's own, or one made with a DNS choice. */
+function endpointProblems(c: Partial<PlatformConfig>): Problem[] {
+  const problems: Problem[] = [];
+  const existingVpc = c.vpcMode === "existing";
+  if (c.existingExecuteApiEndpointId !== undefined && !existingVpc)
+    problems.push(need("existingExecuteApiEndpointId", "only with vpcMode existing"));
+  if (c.existingExecuteApiEndpointId !== undefined && c.executeApiPrivateDns !== undefined)
+    problems.push(
+      need(
+        "executeApiPrivateDns",
+        "not with existingExecuteApiEndpointId (the existing endpoint's own private DNS setting applies)",
+      ),
+    );
+  if (
+    existingVpc &&
+    c.existingExecuteApiEndpointId === undefined &&
+    c.executeApiPrivateDns === undefined
+  )
+    problems.push(
+      need(
+        "executeApiPrivateDns",
+        `required when vpcMode is existing and the stack creates the execute-api endpoint (or name the VPC's own with existingExecuteApiEndpointId). ${PRIVATE_DNS_EFFECT}`,
+      ),
+    );
+  return problems;
+}
+
 /** The VPC and the identity provider: the keys each mode requires. */
 function sourceProblems(c: Partial<PlatformConfig>): Problem[] {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...endpointProblems(c)];
   if (c.vpcMode === "existing") {
     if (!c.existingVpcId) problems.push(need("existingVpcId", "required when vpcMode is existing"));
     if (!c.existingPrivateSubnetIds || c.existingPrivateSubnetIds.length < 2)
@@ -469,6 +523,36 @@ function callerProblems(c: Partial<PlatformConfig>): Problem[] {
       });
   }
   return problems;
+}
+
+/**
+ * Lambda keeps 100 of the account's concurrent executions unreserved, and refuses a reservation
+ * that would leave fewer ("decreases account's UnreservedConcurrentExecution below its minimum
+ * value of [100]"), late in the deploy, after other resources changed. The stack's reservations
+ * are summed here instead, each function's share named. Other stacks' and teams' reservations in
+ * the same account and region count against the same quota: this is the least the account needs.
+ * The authorizer's share counts only with `authorizerMode: lambda` (no function otherwise).
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const UNRESERVED_CONCURRENCY_MINIMUM = 100;
+
+function concurrencyProblems(c: Partial<PlatformConfig>): Problem[] {
+  const shares = Object.entries(c.reservedConcurrency ?? {}).filter(
+    (e): e is [string, number] =>
+      typeof e[1] === "number" && (e[0] !== "authorizer" || c.authorizerMode === "lambda"),
+  );
+  const quota = c.accountConcurrencyQuota;
+  if (quota === undefined || shares.length === 0) return [];
+  const total = shares.reduce((sum, [, n]) => sum + n, 0);
+  const reservable = Math.max(0, quota - UNRESERVED_CONCURRENCY_MINIMUM);
+  if (total <= reservable) return [];
+  const each = shares.map(([fn, n]) => `${fn} ${n}`).join(", ");
+  return [
+    need(
+      "reservedConcurrency",
+      `reserves ${total} concurrent executions (${each}), but accountConcurrencyQuota ${quota} leaves at most ${reservable} to reserve (Lambda keeps ${UNRESERVED_CONCURRENCY_MINIMUM} unreserved); lower the shares or raise the account's quota (Service Quotas: Lambda "Concurrent executions") and set accountConcurrencyQuota`,
+    ),
+  ];
 }
 
 /** "guestRole.actions[0]: message" → the path under identityPool and the message. */

@@ -1,8 +1,10 @@
 // The stack: reads the validated config and the airline's app contract, builds the components,
 // exports outputs. Nothing else.
+import * as pulumi from "@pulumi/pulumi";
 import {
   API_SCOPES,
   BOOKINGS_API,
+  callerRuleFor,
   GRAPHQL_API,
   LOYALTY_API,
   LOYALTY_RESOLVER_CALLER,
@@ -35,8 +37,10 @@ const network = new Network("network", {
         existing: {
           vpcId: config.existingVpcId as string,
           privateSubnetIds: config.existingPrivateSubnetIds as string[],
+          executeApiEndpointId: config.existingExecuteApiEndpointId,
         },
       }),
+  executeApiPrivateDns: config.executeApiPrivateDns,
   allowedSecurityGroupIds: config.endpointAllowedSecurityGroupIds,
   ssmEndpoint: config.ssmEndpoint,
   tags,
@@ -168,6 +172,18 @@ const bookingsApi = new HttpApi("bookings-api", {
   tags,
 });
 
+// Who may call which operation, one rule for the GraphQL resolvers (APPSYNC_JS and Lambda):
+// the token kind, each field's scopes (those of its HTTP route), and admins only from the
+// configured groups claim of the stack's own issuer.
+const callerRule = pulumi.all([identity.issuerUrl, identity.scopes]).apply(([issuer, scopes]) =>
+  callerRuleFor({
+    provider: config.identityProvider,
+    issuer,
+    oidcGroupsClaim: config.oidcGroupsClaim,
+    scopes,
+  }),
+);
+
 // The GraphQL loyalty resolver runs as the invoker role of its caller (config.ts guarantees the
 // caller exists: a Lambda service principal granted the read route), in the private subnets,
 // where the execute-api endpoint's private DNS resolves the API's default host name.
@@ -180,15 +196,14 @@ const loyaltyResolver = new Function("loyalty-resolver", {
   reservedConcurrency: config.reservedConcurrency["loyalty-resolver"],
   vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.clientSecurityGroupId] },
   environment: {
-    LOYALTY_API_URL: loyaltyApi.invokeUrl,
+    // The API's default URL with the endpoint's private DNS, else the endpoint-specific host.
+    LOYALTY_API_URL: network.invokeUrlFor(loyaltyApi),
     // The usage plan's key (a quota, not identity: the SigV4 signature is the identity) is read
     // from Parameter Store at cold start, never kept in the function's configuration.
     LOYALTY_API_KEY_PARAMETER: loyaltyKey.name,
     // Admins: cognito:groups with the user pool; with an external IdP only the claim config
     // names (none: no admins), since its `groups` means what that IdP says it means.
-    ADMIN_GROUPS_CLAIM:
-      config.identityProvider === "cognito" ? "cognito:groups" : (config.oidcGroupsClaim ?? ""),
-    ADMIN_GROUPS: GRAPHQL_API.adminGroup,
+    CALLER_RULE: pulumi.jsonStringify(callerRule),
     LOYALTY_TIMEOUT_MS: "3000",
   },
   statements: [
@@ -232,6 +247,7 @@ const graphql = new AppSyncApi("graphql", {
     },
   },
   resolvers: GRAPHQL_API.resolvers,
+  resolverConstants: { CALLER_RULE: callerRule },
   fieldLogLevel: config.appsyncFieldLogLevel,
   introspection: config.appsyncIntrospection,
   queryDepthLimit: config.appsyncQueryDepthLimit,
@@ -245,6 +261,7 @@ const graphql = new AppSyncApi("graphql", {
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcEndpointId = network.vpcEndpointId;
+export const executeApiPrivateDns = network.executeApiPrivateDns;
 export const identityIssuerUrl = identity.issuerUrl;
 export const identityAudiences = identity.audiences;
 export const identityScopes = identity.scopes;

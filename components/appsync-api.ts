@@ -95,6 +95,12 @@ export interface AppSyncApiArgs {
   dataSources: Record<string, AppSyncDataSource>;
   /** A resolver for every root field of the schema, keyed "Type.field". */
   resolvers: Record<string, AppSyncResolver>;
+  /**
+   * Values the resolvers' code reads as top-level constants (`const KEY = <JSON>;`), declared
+   * in each resolver's bundled code after its imports: AppSync JS resolvers have no configuration of their
+   * own that this provider can set. Keys are JavaScript identifiers; values JSON.
+   */
+  resolverConstants?: pulumi.Input<Record<string, unknown>>;
   /** AppSync field log level: ALL and DEBUG log field values. */
   fieldLogLevel: "NONE" | "ERROR" | "INFO" | "DEBUG" | "ALL";
   /** Whether introspection is allowed. */
@@ -176,8 +182,28 @@ function dataSourceProblems(args: AppSyncApiArgs, name?: string): string[] {
   return problems;
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** A resolver's code with the constants declared in it; throws for a key that is no identifier. */
+export function withConstants(constants: Record<string, unknown>, code: string): string {
+  const keys = Object.keys(constants);
+  const bad = keys.filter((k) => !IDENTIFIER.test(k));
+  if (bad.length > 0)
+    throw new Error(`resolverConstants: expected JavaScript identifiers, found ${bad.join(", ")}`);
+  if (keys.length === 0) return code;
+  const declarations = keys.map((k) => `const ${k} = ${JSON.stringify(constants[k])};`);
+  // After the bundle's imports (esbuild writes them first), before any code that reads them.
+  const lines = code.split("\n");
+  const after = lines.reduce((last, line, i) => (/^import\s/.test(line) ? i + 1 : last), 0);
+  return [...lines.slice(0, after), ...declarations, ...lines.slice(after)].join("\n");
+}
+
 function resolverProblems(args: AppSyncApiArgs): string[] {
   const problems: string[] = [];
+  const constants = args.resolverConstants;
+  if (constants !== undefined && !pulumi.Output.isInstance(constants))
+    for (const k of Object.keys(constants).filter((key) => !IDENTIFIER.test(key)))
+      problems.push(`resolverConstants.${k}: expected a JavaScript identifier`);
   for (const [field, resolver] of Object.entries(args.resolvers ?? {})) {
     const at = `resolvers['${field}']`;
     if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(field))
@@ -515,7 +541,12 @@ export class AppSyncApi extends pulumi.ComponentResource {
           // Lambda data sources without code are direct Lambda resolvers: the whole context
           // (arguments, identity, info) reaches the function.
           ...(js !== undefined
-            ? { runtime: { name: "APPSYNC_JS", runtimeVersion: "1.0.0" }, code: js }
+            ? {
+                runtime: { name: "APPSYNC_JS", runtimeVersion: "1.0.0" },
+                code: pulumi
+                  .output(args.resolverConstants ?? {})
+                  .apply((constants) => withConstants(constants, js)),
+              }
             : {}),
         },
         { parent: this },

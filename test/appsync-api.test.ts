@@ -13,6 +13,7 @@ import {
   audienceRegex,
   resolverCode,
   validateAppSyncApiArgs,
+  withConstants,
 } from "../components/appsync-api";
 import { parsePlatformConfig, PlatformConfig } from "../config";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
@@ -612,5 +613,33 @@ describe("bookings APPSYNC_JS resolver code", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("resolver constants (resolverConstants)", () => {
+  const code = resolverCode(GRAPHQL_API.resolvers["Query.myBookings"].codeFile!);
+
+  it("declares each constant after the bundle's imports, where the resolver code reads it", () => {
+    const out = withConstants({ CALLER_RULE: { tokenUse: "access" }, LIMIT: 5 }, code);
+    const lines = out.split("\n");
+    const rule = lines.indexOf('const CALLER_RULE = {"tokenUse":"access"};');
+    const imports = lines.map((l, i) => (l.startsWith("import ") ? i : -1));
+    assert.ok(rule > Math.max(...imports), out.slice(0, 300));
+    assert.strictEqual(lines[rule + 1], "const LIMIT = 5;");
+    assert.ok(rule < lines.findIndex((l) => l.includes("CALLER_RULE") && !l.startsWith("const")));
+    assert.strictEqual(withConstants({}, code), code);
+  });
+
+  it("refuses a key that is not a JavaScript identifier", () => {
+    assert.throws(
+      () => withConstants({ "not-a-name": 1 }, code),
+      /resolverConstants: expected JavaScript identifiers, found not-a-name/,
+    );
+    // Checked with the other args, before any child exists (other fields' problems aside).
+    const problems = validateAppSyncApiArgs({ resolverConstants: { "1x": true } } as never);
+    assert.ok(
+      problems.some((p) => p === "resolverConstants.1x: expected a JavaScript identifier"),
+      problems.join("; "),
+    );
   });
 });

@@ -19,14 +19,23 @@ const existing = (overrides: Partial<NetworkArgs> = {}): NetworkArgs => ({
     privateSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
   },
   allowedSecurityGroupIds: ["sg-0a1b2c3d4e5f60aaa"],
+  executeApiPrivateDns: false,
   tags: { team: "platform" },
   ...overrides,
 });
 
-function runNetwork(args: NetworkArgs) {
+/** A private API's default URL, as API Gateway gives it. */
+const API = {
+  restApiId: "abc123defg",
+  invokeUrl: `https://abc123defg.execute-api.${REGION}.amazonaws.com/v1`,
+};
+
+function runNetwork(args: NetworkArgs, options: Parameters<typeof runComponents>[1] = {}) {
   return runComponents(() => {
     const net = new Network("net", args);
     return {
+      apiUrl: net.invokeUrlFor(API),
+      executeApiPrivateDns: net.executeApiPrivateDns,
       vpcId: net.vpcId,
       privateSubnetIds: net.privateSubnetIds,
       vpcCidrBlock: net.vpcCidrBlock,
@@ -34,8 +43,15 @@ function runNetwork(args: NetworkArgs) {
       endpointSecurityGroupId: net.endpointSecurityGroupId,
       clientSecurityGroupId: net.clientSecurityGroupId,
     };
-  });
+  }, options);
 }
+
+/** The run's failure, or undefined when it succeeded. */
+const failureOf = (run: Promise<unknown>) =>
+  run.then(
+    () => undefined,
+    (err: unknown) => err as Error,
+  );
 
 interface Rule {
   protocol: string;
@@ -218,6 +234,131 @@ describe("Network", () => {
 
     it("looks up the VPC's CIDR", () => {
       assert.strictEqual(prodLike.outputs.vpcCidrBlock, "10.40.0.0/16");
+    });
+  });
+
+  describe("an existing VPC as platform teams have it", () => {
+    it("creates the execute-api endpoint without private DNS when told, and gives callers the endpoint-specific host name", async () => {
+      const run = await runNetwork(existing({ executeApiPrivateDns: false }));
+      const endpoint = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api");
+      assert.strictEqual(endpoint.inputs.privateDnsEnabled, false);
+      assert.strictEqual(run.outputs.executeApiPrivateDns, false);
+      assert.strictEqual(
+        run.outputs.apiUrl,
+        `https://abc123defg-${endpoint.id}.execute-api.${REGION}.amazonaws.com/v1`,
+      );
+      // The SSM endpoint keeps private DNS (one per service and VPC; nothing public shares it).
+      assert.strictEqual(
+        one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-ssm").inputs.privateDnsEnabled,
+        true,
+      );
+    });
+
+    it("keeps the default URL where the endpoint has private DNS", async () => {
+      const run = await runNetwork(existing({ executeApiPrivateDns: true }));
+      assert.strictEqual(run.outputs.apiUrl, API.invokeUrl);
+      assert.strictEqual(
+        one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api").inputs.privateDnsEnabled,
+        true,
+      );
+    });
+
+    it("uses the VPC's own execute-api endpoint instead of creating one, looked up in that VPC", async () => {
+      const vpce = "vpce-0a1b2c3d4e5f6a7b8";
+      const base = existing();
+      const looked: Record<string, unknown>[] = [];
+      const run = await runNetwork(
+        {
+          ...base,
+          executeApiPrivateDns: undefined,
+          existing: { ...base.existing!, executeApiEndpointId: vpce },
+        },
+        {
+          calls: (args) => {
+            if (args.token === "aws:ec2/getVpcEndpoint:getVpcEndpoint") looked.push(args.inputs);
+            return undefined;
+          },
+        },
+      );
+      assert.strictEqual(run.outputs.vpcEndpointId, vpce);
+      assert.deepStrictEqual(looked, [{ id: vpce, vpcId: "vpc-0a1b2c3d4e5f60718" }]);
+      assert.deepStrictEqual(
+        ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.name),
+        ["net-ssm"],
+        "no second execute-api endpoint",
+      );
+      // The mock's endpoint has private DNS: the default URL reaches it.
+      assert.strictEqual(run.outputs.apiUrl, API.invokeUrl);
+      const egress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").find(
+        (r) => r.name === "net-api-clients-https-vpc",
+      );
+      assert.strictEqual(egress?.inputs.cidrIpv4, "10.40.0.0/16");
+    });
+
+    it("refuses an existing endpoint that is not an execute-api Interface endpoint", async () => {
+      const base = existing({ executeApiPrivateDns: undefined });
+      const err = await failureOf(
+        runNetwork(
+          {
+            ...base,
+            existing: { ...base.existing!, executeApiEndpointId: "vpce-0a1b2c3d4e5f6a7b8" },
+          },
+          {
+            calls: (args) =>
+              args.token === "aws:ec2/getVpcEndpoint:getVpcEndpoint"
+                ? { serviceName: `com.amazonaws.${REGION}.s3`, vpcEndpointType: "Gateway" }
+                : undefined,
+          },
+        ),
+      );
+      assert.match(
+        String(err),
+        /Gateway endpoint for com\.amazonaws\.eu-west-1\.s3, expected an Interface endpoint for execute-api/,
+      );
+    });
+
+    for (const off of ["enableDnsSupport", "enableDnsHostnames"])
+      it(`fails before any endpoint exists when the VPC has ${off} off and an endpoint made here needs private DNS`, async () => {
+        let err: Error | undefined;
+        const run = await runNetwork(existing({ executeApiPrivateDns: true }), {
+          calls: (args) => (args.token === "aws:ec2/getVpc:getVpc" ? { [off]: false } : undefined),
+        }).catch((e: Error) => {
+          err = e;
+          return undefined;
+        });
+        assert.ok(err, `expected a failure, got ${JSON.stringify(run?.outputs)}`);
+        assert.match(err.message, new RegExp(`VPC vpc-0a1b2c3d4e5f60718 has ${off} off`));
+        assert.match(err.message, /executeApiPrivateDns: false and ssmEndpoint: false/);
+      });
+
+    it("does not ask for DNS attributes when no endpoint made here has private DNS", async () => {
+      const run = await runNetwork(existing({ executeApiPrivateDns: false, ssmEndpoint: false }), {
+        calls: (args) =>
+          args.token === "aws:ec2/getVpc:getVpc"
+            ? { enableDnsSupport: false, enableDnsHostnames: false }
+            : undefined,
+      });
+      assert.strictEqual(
+        one(run, "aws:ec2/vpcEndpoint:VpcEndpoint", "-execute-api").inputs.privateDnsEnabled,
+        false,
+      );
+    });
+
+    it("asks for the private DNS choice in an existing VPC, and refuses it beside an existing endpoint", () => {
+      const base = existing({ executeApiPrivateDns: undefined });
+      assert.match(
+        validateNetworkArgs(base).join("\n"),
+        /executeApiPrivateDns: required .* existing VPC: true sends every public API Gateway default host name .* \(403 Forbidden\)/,
+      );
+      const both = {
+        ...base,
+        executeApiPrivateDns: true,
+        existing: { ...base.existing!, executeApiEndpointId: "vpce-x" },
+      };
+      const problems = validateNetworkArgs(both).join("\n");
+      assert.match(problems, /executeApiPrivateDns: not with existing\.executeApiEndpointId/);
+      assert.match(problems, /existing\.executeApiEndpointId: expected a VPC endpoint id/);
+      assert.deepStrictEqual(validateNetworkArgs(create({ executeApiPrivateDns: false })), []);
     });
   });
 

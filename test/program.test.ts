@@ -351,11 +351,21 @@ describe("program", () => {
       ]);
     });
 
-    it("makes admins the cognito:groups members of the admin group", () => {
+    it("gives the loyalty resolver the caller rule the APPSYNC_JS resolvers are bundled with: access tokens, admins the cognito:groups members of the admin group of this pool", () => {
       const fn = one(run, "aws:lambda/function:Function", "loyalty-resolver-function");
-      const env = (fn.inputs.environment as any).variables;
-      assert.strictEqual(env.ADMIN_GROUPS_CLAIM, "cognito:groups");
-      assert.strictEqual(env.ADMIN_GROUPS, "admin");
+      const rule = JSON.parse((fn.inputs.environment as any).variables.CALLER_RULE);
+      assert.strictEqual(rule.groupsClaim, "cognito:groups");
+      assert.deepStrictEqual(rule.adminGroups, ["admin"]);
+      assert.strictEqual(rule.tokenUse, "access");
+      assert.strictEqual(rule.issuer, (run.outputs as Record<string, unknown>).identityIssuerUrl);
+      assert.deepStrictEqual(rule.operationScopes["Mutation.createBooking"], [
+        "airline/bookings.write",
+      ]);
+      for (const r of ofType(run, "aws:appsync/resolver:Resolver").filter((x) => x.inputs.code))
+        assert.ok(
+          String(r.inputs.code).includes(`\nconst CALLER_RULE = ${JSON.stringify(rule)};\n`),
+          `${r.name} declares the same rule`,
+        );
     });
 
     it("lets the loyalty function's role invoke exactly GET /loyalty/{customerId} on its stage (IAM evaluation)", async () => {

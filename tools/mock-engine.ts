@@ -85,6 +85,8 @@ export interface RunOptions {
   program?: () => Record<string, unknown> | void;
   /** Extra per-type mock outputs, merged over the built-in ones (tests use this). */
   overrides?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+  /** Extra provider-function results, merged over the built-in ones (tests use this). */
+  calls?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
 }
 
 const hex = (seed: string, length: number) =>
@@ -426,10 +428,23 @@ export function mockCall(
         id: region,
       };
     case "aws:ec2/getVpc:getVpc":
+      // A VPC set up for interface endpoints with private DNS (tests turn the attributes off).
       return {
         id: args.inputs.id,
         cidrBlock: "10.40.0.0/16",
         arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:vpc/${args.inputs.id}`,
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+      };
+    case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
+      // The VPC's own execute-api Interface endpoint, with private DNS.
+      return {
+        id: args.inputs.id,
+        vpcId: args.inputs.vpcId,
+        serviceName: `com.amazonaws.${region}.execute-api`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        state: "available",
       };
     default:
       return args.inputs;
@@ -552,7 +567,7 @@ async function installMocks(opts: RunOptions, project: string, region: string) {
           state: { ...base.state, ...(extra ?? {}) },
         } as pulumi.runtime.MockResourceResult;
       },
-      call: (args) => mockCall(args, region),
+      call: (args) => ({ ...mockCall(args, region), ...(opts.calls?.(args) ?? {}) }),
     },
     project,
     opts.stack,

@@ -10,6 +10,7 @@ import * as path from "path";
 import type { AppSyncResolver } from "../../components/appsync-api";
 import type { HttpRoute } from "../../components/http-api";
 import type { PrivateRouteSpec } from "../../components/private-rest-api";
+import type { CallerRule } from "../../handlers/shared/caller-rule";
 
 /**
  * Body of `POST /loyalty/{customerId}/points`, the same contract as the loyalty handler's
@@ -107,8 +108,19 @@ export const GRAPHQL_API = {
   } satisfies Record<string, AppSyncResolver> as Record<string, AppSyncResolver>,
   /** The DynamoDB actions the bookings resolvers send (Query, GetItem, PutItem). */
   bookingsTableActions: ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
-  /** The user group that may read any customer's loyalty (the loyalty resolver's ADMIN_GROUP). */
+  /** The user group whose members may read any customer's bookings and loyalty. */
   adminGroup: "admin",
+  /**
+   * The HTTP route each GraphQL field does the same as: the field needs that route's scopes
+   * (BOOKINGS_API.routes), so an operation needs one scope whichever API it is called through.
+   * The loyalty fields have no public HTTP route and need no scope (only an access token).
+   */
+  sameAsRoute: {
+    "Query.myBookings": "GET /bookings",
+    "Query.booking": "GET /bookings/{bookingId}",
+    "Query.customerBookings": "GET /bookings",
+    "Mutation.createBooking": "POST /bookings",
+  } as Record<string, string>,
 };
 
 /**
@@ -137,6 +149,39 @@ export const API_SCOPES = {
   webClient: ["bookings.read", "bookings.write"],
   machineClient: ["loyalty.read"],
 };
+
+/**
+ * The caller rule every API applies (handlers/shared/caller-rule.ts), for the stack's identity
+ * tier: with a Cognito user pool, access tokens only (ID tokens carry no scopes) and admins from
+ * `cognito:groups`; with an external issuer, any token of it and admins only from the claim
+ * config names (`oidcGroupsClaim`; none: no admins). Either way admin claims count only from the
+ * stack's issuer, and each GraphQL field needs the scopes of its HTTP route. `scopes` are the
+ * full scope strings by name (Identity.scopes, e.g. `airline/bookings.read` with Cognito).
+ */
+export function callerRuleFor(tier: {
+  provider: "cognito" | "oidc";
+  issuer: string;
+  oidcGroupsClaim?: string;
+  scopes: Record<string, string>;
+}): CallerRule {
+  const operationScopes: Record<string, string[]> = {};
+  for (const [operation, routeKey] of Object.entries(GRAPHQL_API.sameAsRoute)) {
+    const route = BOOKINGS_API.routes.find((r) => `${r.method} ${r.path}` === routeKey);
+    if (!route) throw new Error(`GRAPHQL_API.sameAsRoute: ${routeKey} is no route of BOOKINGS_API`);
+    operationScopes[operation] = (route.scopes ?? []).map((name) => {
+      if (tier.scopes[name] === undefined) throw new Error(`scopes: no scope named ${name}`);
+      return tier.scopes[name];
+    });
+  }
+  const cognito = tier.provider === "cognito";
+  return {
+    issuer: tier.issuer,
+    groupsClaim: cognito ? "cognito:groups" : (tier.oidcGroupsClaim ?? ""),
+    adminGroups: [GRAPHQL_API.adminGroup],
+    tokenUse: cognito ? "access" : "",
+    operationScopes,
+  };
+}
 
 /** The handlers (folders under handlers/) whose reserved concurrency the stack config may set. */
 export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;

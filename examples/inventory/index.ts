@@ -21,6 +21,8 @@ const network = new Network("inventory-network", {
     vpcId: config.require("vpcId"),
     privateSubnetIds: config.requireObject<string[]>("privateSubnetIds"),
   },
+  // The team's own VPC, where nothing calls public API Gateway host names: private DNS on.
+  executeApiPrivateDns: true,
   tags,
 });
 

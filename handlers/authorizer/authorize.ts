@@ -29,6 +29,7 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { correlationIdOf, requestIdOf } from "../shared/http";
 import type { AuthorizerSettings } from "./settings";
 import type { TokenVerifier } from "./verifier";
+import { scopesOf as claimScopes } from "../shared/caller-rule";
 
 /** The claims handed to the integration as `$context.authorizer.<key>` (strings only). */
 export interface AuthorizerContext {
@@ -116,16 +117,12 @@ export function bearerToken(
   return hasJwtShape(token) ? { token } : { reason: "malformed_authorization_header" };
 }
 
-/** The scopes a verified token carries: `scope` (space-separated) or `scp` (Okta, Entra ID). */
+/**
+ * The scopes a verified token carries: `scope` (space-separated) or `scp` (Okta, Entra ID), read
+ * as the GraphQL resolvers read them (the caller rule every API shares).
+ */
 export function scopesOf(payload: JwtPayload): Set<string> {
-  const scopes = new Set<string>();
-  const add = (value: unknown) => {
-    if (typeof value === "string") value.split(" ").forEach((s) => s && scopes.add(s));
-    else if (Array.isArray(value)) value.forEach((s) => typeof s === "string" && scopes.add(s));
-  };
-  add(payload.scope);
-  add(payload.scp);
-  return scopes;
+  return new Set(claimScopes(payload as Record<string, unknown>));
 }
 
 /**

@@ -9,10 +9,10 @@ import { handle as handleLoyalty } from "../loyalty";
 import { CUSTOMER_ID } from "../shared/ids";
 import { createLogger } from "../shared/logger";
 import { captureStdout, malformedEvents } from "../shared/testing";
+import type { CallerRule } from "../shared/caller-rule";
 import {
-  AdminRule,
-  adminRuleFrom,
   cachedParameter,
+  callerRuleFrom,
   createResolver,
   customerFor,
   envSigner,
@@ -32,8 +32,23 @@ const CREDS = {
 };
 const API_KEY = "usage-plan-key-0123456789abcdefghij";
 const USER = "5b2e2c4a-7c1d-4b8e-9e43-3f0d6c1a2b77";
-/** What the program configures with a Cognito user pool. */
-const COGNITO_ADMINS: AdminRule = { claim: "cognito:groups", groups: ["admin"] };
+const POOL = `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_Abc`;
+/** What the program configures with a Cognito user pool (app/airline callerRuleFor). */
+const COGNITO_ADMINS: CallerRule = {
+  issuer: POOL,
+  groupsClaim: "cognito:groups",
+  adminGroups: ["admin"],
+  tokenUse: "access",
+  operationScopes: { "Query.booking": ["airline/bookings.read"] },
+};
+/** An external issuer's rule: no token kind, admins from `claim` (empty: none). */
+const oidcRule = (claim: string, groups = ["admin"]): CallerRule => ({
+  issuer: "https://login.example.com",
+  groupsClaim: claim,
+  adminGroups: groups,
+  tokenUse: "",
+  operationScopes: {},
+});
 
 interface Seen {
   method: string;
@@ -90,7 +105,7 @@ function deps(url: string, overrides: Partial<ResolverDeps> = {}): ResolverDeps 
   return {
     apiUrl: url,
     apiKey: async () => API_KEY,
-    admin: COGNITO_ADMINS,
+    rule: COGNITO_ADMINS,
     timeoutMs: 3000,
     sign: envSigner(REGION, { ...CREDS }),
     fetch: (input, init) => fetch(input, init),
@@ -115,9 +130,9 @@ function event(
         ? overrides.identity
         : {
             sub: USER,
-            issuer: `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_Abc`,
+            issuer: POOL,
             username: "alice",
-            claims: { sub: USER },
+            claims: { sub: USER, iss: POOL, token_use: "access" },
             sourceIp: ["203.0.113.9"],
             defaultAuthStrategy: "ALLOW",
             groups: null,
@@ -373,7 +388,7 @@ describe("loyalty resolver", () => {
 
   it("answers myLoyalty with null, without calling the API, for a sub that cannot be a customer id", async () => {
     server = await startServer(json(200, { points: 1, tier: "GOLD" }));
-    const resolve = createResolver(deps(server.url));
+    const resolve = createResolver(deps(server.url, { rule: oidcRule("") }));
     const identity = { sub: "auth0|42", issuer: "https://login.example.com", claims: {} };
     assert.strictEqual(await resolve(event({ fieldName: "myLoyalty", identity })), null);
     assert.strictEqual(server.seen.length, 0);
@@ -444,19 +459,19 @@ describe("loyalty resolver", () => {
     }
   });
 
-  it("the Lambda entry point logs JSON lines with its service and correlation id", async () => {
+  it("the Lambda entry point logs JSON lines with its service and correlation id (and, without CALLER_RULE in its environment, refuses)", async () => {
     const ev = event({ customerId: "someone-else" });
     ev.request.headers["x-correlation-id"] = "corr-entry-1";
     const { lines } = await captureStdout(() =>
-      assert.rejects(handler(ev, { awsRequestId: "aws-entry-1" }), { message: FORBIDDEN }),
+      assert.rejects(handler(ev, { awsRequestId: "aws-entry-1" }), { message: UNAVAILABLE }),
     );
     assert.strictEqual(lines.length, 1, lines.join("\n"));
     const entry = JSON.parse(lines[0]) as Record<string, unknown>;
-    assert.strictEqual(entry.level, "WARN");
+    assert.strictEqual(entry.level, "ERROR");
     assert.strictEqual(entry.service, "loyalty-resolver");
     assert.strictEqual(entry.correlationId, "corr-entry-1");
     assert.strictEqual(entry.requestId, "aws-entry-1");
-    assert.strictEqual(entry.reason, "Forbidden");
+    assert.match(String(entry.error), /CALLER_RULE/);
   });
 
   it("refuses an unsafe customerId as a bad request naming the field", async () => {
@@ -472,19 +487,25 @@ describe("loyalty resolver", () => {
 });
 
 describe("loyalty resolver authorization (customerFor)", () => {
-  const cognito = (groups: string[] | null) => ({
+  const cognito = (groups: string[] | null, extra: Record<string, unknown> = {}) => ({
     sub: USER,
-    issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc",
+    issuer: POOL,
     username: "alice",
-    claims: groups ? { sub: USER, "cognito:groups": groups } : { sub: USER },
+    claims: {
+      sub: USER,
+      iss: POOL,
+      token_use: "access",
+      ...(groups ? { "cognito:groups": groups } : {}),
+      ...extra,
+    },
     sourceIp: [],
     defaultAuthStrategy: "ALLOW",
     groups,
   });
-  const oidc = (claims: Record<string, unknown>) => ({
+  const oidc = (claims: Record<string, unknown>, iss = "https://login.example.com") => ({
     sub: USER,
-    issuer: "https://login.example.com",
-    claims: { sub: USER, ...claims },
+    issuer: iss,
+    claims: { sub: USER, iss, ...claims },
   });
 
   it("lets a user read their own loyalty", () => {
@@ -500,14 +521,14 @@ describe("loyalty resolver authorization (customerFor)", () => {
 
   it("refuses an external IdP's `groups: admin` claim when config names no groups claim", () => {
     const identity = oidc({ groups: ["admin"], "cognito:groups": ["admin"] });
-    const noAdmins = adminRuleFrom({ ADMIN_GROUPS: "admin" });
+    const noAdmins = oidcRule("");
     assert.throws(() => customerFor(event({ customerId: "c-42", identity }), noAdmins), {
       message: FORBIDDEN,
     });
   });
 
   it("lets an OIDC admin through the configured claim and values only", () => {
-    const rule = adminRuleFrom({ ADMIN_GROUPS_CLAIM: "roles", ADMIN_GROUPS: "loyalty-admin, ops" });
+    const rule = oidcRule("roles", ["loyalty-admin", "ops"]);
     const ok = oidc({ roles: "viewer ops" });
     assert.strictEqual(customerFor(event({ customerId: "c-42", identity: ok }), rule), "c-42");
     for (const claims of [{ roles: ["admin"] }, { groups: ["ops"] }, { roles: 7 }]) {
@@ -556,6 +577,46 @@ describe("loyalty resolver authorization (customerFor)", () => {
         });
     });
   }
+
+  it("refuses a user pool's ID token (token_use id, no scopes), an admin's too", () => {
+    for (const fieldName of ["myLoyalty", "loyalty"])
+      for (const identity of [
+        cognito(null, { token_use: "id" }),
+        cognito(["admin"], { token_use: "id" }),
+      ])
+        assert.throws(
+          () => customerFor(event({ fieldName, customerId: "c-42", identity }), COGNITO_ADMINS),
+          { message: FORBIDDEN },
+          fieldName,
+        );
+  });
+
+  it("with an external issuer that is a user pool, cognito:groups names no admin unless config names that claim", () => {
+    const pool = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other";
+    const identity = oidc({ "cognito:groups": ["admin"] }, pool);
+    const rule = { ...oidcRule(""), issuer: pool };
+    assert.throws(() => customerFor(event({ customerId: "c-42", identity }), rule), {
+      message: FORBIDDEN,
+    });
+    const named = { ...rule, groupsClaim: "cognito:groups" };
+    assert.strictEqual(customerFor(event({ customerId: "c-42", identity }), named), "c-42");
+  });
+
+  it("counts the groups claim only from the rule's issuer, by exact match", () => {
+    const rule = oidcRule("groups");
+    for (const iss of ["https://login.example.com/", "https://login.example.com.evil", "https://x"])
+      assert.throws(
+        () =>
+          customerFor(
+            event({ customerId: "c-42", identity: oidc({ groups: ["admin"] }, iss) }),
+            rule,
+          ),
+        { message: FORBIDDEN },
+        iss,
+      );
+    const ok = oidc({ groups: ["admin"] });
+    assert.strictEqual(customerFor(event({ customerId: "c-42", identity: ok }), rule), "c-42");
+  });
 
   it("refuses myLoyalty without a user identity", () => {
     assert.throws(
@@ -607,6 +668,30 @@ describe("loyalty resolver usage-plan key (cachedParameter)", () => {
         deps(server.url, { apiKey: () => Promise.reject(new Error("AccessDenied")) }),
       );
       await assert.rejects(resolve(event()), { message: UNAVAILABLE });
+      assert.strictEqual(server.seen.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("loyalty resolver caller rule from the environment (callerRuleFrom)", () => {
+  it("reads the rule the program sets as JSON", () => {
+    assert.deepStrictEqual(
+      callerRuleFrom({ CALLER_RULE: JSON.stringify(COGNITO_ADMINS) }),
+      COGNITO_ADMINS,
+    );
+  });
+
+  it("refuses every request, without calling the API, when the rule is missing or malformed", async () => {
+    const server = await startServer(json(200, { points: 1, tier: "GOLD" }));
+    try {
+      for (const env of [{}, { CALLER_RULE: "{" }, { CALLER_RULE: '{"issuer":1}' }]) {
+        const rule = callerRuleFrom(env);
+        assert.ok(rule instanceof Error, JSON.stringify(env));
+        const resolve = createResolver(deps(server.url, { rule }));
+        await assert.rejects(resolve(event()), { message: UNAVAILABLE });
+      }
       assert.strictEqual(server.seen.length, 0);
     } finally {
       await server.close();

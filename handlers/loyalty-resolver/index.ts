@@ -4,9 +4,12 @@
  * role, allowed only `GET /loyalty/{customerId}` on one stage).
  *
  * Authorization happens twice: AppSync's field directives decide who may call the field, and
- * this resolver lets a user read only their own loyalty (their `sub`) unless the token's
- * configured groups claim names an admin group: `cognito:groups` with a Cognito user pool, a
- * claim set in config with an external OIDC issuer (none set: no admins). IAM (SigV4) callers are
+ * this resolver applies the caller rule every API shares (handlers/shared/caller-rule.ts): the
+ * kind of token the stack takes (a user pool's access tokens, never its ID tokens) and the
+ * field's scopes, then a user reads only their own loyalty (their `sub`) unless the token names
+ * an admin: issued by the stack's issuer (exact match) with an admin group in the configured
+ * groups claim (`cognito:groups` with a Cognito user pool, `oidcGroupsClaim` with an external
+ * OIDC issuer; none set: no admins). IAM (SigV4) callers are
  * refused: no IAM principal is a named caller of customer data in this API, and AppSync has no
  * resource policy to narrow `@aws_iam` to one (any role of the account with `appsync:GraphQL`
  * would qualify).
@@ -19,9 +22,8 @@
  * resolved to the VPC endpoint by its private DNS), LOYALTY_API_KEY_PARAMETER (the SSM
  * SecureString holding the usage plan's key, read once per execution environment: the key is
  * never in the function's configuration, which `lambda:GetFunctionConfiguration` shows),
- * AWS_REGION, ADMIN_GROUPS_CLAIM (the claim listing the user's groups; empty: no admins),
- * ADMIN_GROUPS (comma-separated admin groups, default "admin"), LOYALTY_TIMEOUT_MS (default
- * 3000), and the function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_REGION, CALLER_RULE (the caller rule as JSON; missing or malformed: every request is
+ * refused as a fault of the service), LOYALTY_TIMEOUT_MS (default 3000), and the function's credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN.
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -29,6 +31,13 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { AppSyncResolverEvent, Context } from "aws-lambda";
+import {
+  CallerRule,
+  callerRuleProblems,
+  claimsOf,
+  isAdmin,
+  refusalOf,
+} from "../shared/caller-rule";
 import { correlationIdOf } from "../shared/http";
 import { CUSTOMER_ID, CUSTOMER_ID_RULE } from "../shared/ids";
 import { createLogger } from "../shared/logger";
@@ -65,20 +74,13 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-/** Who is an admin: a member of one of `groups` according to the token's `claim`. */
-export interface AdminRule {
-  /** The claim that lists the user's groups (`cognito:groups`); empty: nobody is an admin. */
-  claim: string;
-  /** The admin groups. */
-  groups: string[];
-}
-
 /** Everything the resolver depends on, injectable for tests. */
 export interface ResolverDeps {
   apiUrl: string;
   /** The usage plan's key (read once and cached by the entry point). */
   apiKey: () => Promise<string>;
-  admin: AdminRule;
+  /** The caller rule; an Error when the configuration holds none (every request is refused). */
+  rule: CallerRule | Error;
   timeoutMs: number;
   sign: Signer;
   fetch: typeof fetch;
@@ -110,21 +112,9 @@ const isObject = (value: unknown): value is Obj =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
- * The groups the token's configured claim lists (an array, or a space- or comma-separated
- * string). Only that claim: `identity.groups` or a `groups` claim are not read, so an external
- * IdP's `groups: admin` makes nobody an admin unless config names that claim.
- */
-export function groupsOf(identity: Obj, claim: string): string[] {
-  if (!claim) return [];
-  const claims = isObject(identity.claims) ? identity.claims : {};
-  const raw = claims[claim];
-  if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === "string");
-  return typeof raw === "string" ? raw.split(/[\s,]+/).filter(Boolean) : [];
-}
-
-/**
- * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins.
- * IAM callers (no `sub`) are refused. Throws {@link ResolverError} otherwise. Returns null for `myLoyalty` when the
+ * Which customer the caller asks for, if they may: their own (`sub`), anyone's for admins (see
+ * the module's comment). IAM callers (no `sub`), tokens of the wrong kind and tokens without
+ * the field's scopes are refused. Throws {@link ResolverError} otherwise. Returns null for `myLoyalty` when the
  * caller's `sub` is not a possible loyalty customer id (e.g. an OIDC subject such as
  * `auth0|42`): no account can exist for it, so there is nothing to ask the service.
  *
@@ -133,23 +123,26 @@ export function groupsOf(identity: Obj, claim: string): string[] {
  */
 export function customerFor(
   event: Pick<AppSyncResolverEvent<Record<string, unknown>>, "arguments" | "identity" | "info">,
-  admin: AdminRule,
+  rule: CallerRule,
 ): string | null {
   const ev: Obj = isObject(event) ? (event as unknown as Obj) : {};
   const identity: Obj = isObject(ev.identity) ? ev.identity : {};
   const fieldName = isObject(ev.info) ? ev.info.fieldName : undefined;
   const sub = typeof identity.sub === "string" && identity.sub !== "" ? identity.sub : undefined;
+  const claims = claimsOf(identity);
+  // A user, with a token of the kind and scopes the rule asks for this field.
+  const user = sub !== undefined && refusalOf(rule, `Query.${String(fieldName)}`, claims) === "";
   if (fieldName === "myLoyalty") {
-    if (!sub) throw new ResolverError(FORBIDDEN, "Forbidden");
+    if (!user || sub === undefined) throw new ResolverError(FORBIDDEN, "Forbidden");
     return CUSTOMER_ID.test(sub) ? sub : null;
   }
   if (fieldName !== "loyalty") throw new ResolverError("Unknown field", "BadRequest");
   const customerId = isObject(ev.arguments) ? ev.arguments.customerId : undefined;
   if (typeof customerId !== "string" || !CUSTOMER_ID.test(customerId))
     throw new ResolverError(`customerId must be ${CUSTOMER_ID_RULE}`, "BadRequest");
-  if (!sub) throw new ResolverError(FORBIDDEN, "Forbidden");
+  if (!user) throw new ResolverError(FORBIDDEN, "Forbidden");
   if (sub === customerId) return customerId;
-  if (groupsOf(identity, admin.claim).some((g) => admin.groups.includes(g))) return customerId;
+  if (isAdmin(rule, claims)) return customerId;
   throw new ResolverError(FORBIDDEN, "Forbidden");
 }
 
@@ -227,8 +220,12 @@ function authorizedCustomer(
   deps: ResolverDeps,
   ids: RequestIds,
 ): string | null {
+  if (deps.rule instanceof Error) {
+    deps.log.error("CALLER_RULE is not a caller rule", { ...ids, error: deps.rule.message });
+    throw new ResolverError(UNAVAILABLE, "ServiceUnavailable");
+  }
   try {
-    return customerFor(event, deps.admin);
+    return customerFor(event, deps.rule);
   } catch (err) {
     const refusal = err instanceof ResolverError ? err : new ResolverError(FORBIDDEN, "Forbidden");
     deps.log.warn("loyalty request refused", { ...ids, reason: refusal.errorType });
@@ -360,22 +357,25 @@ export function cachedParameter(
   };
 }
 
-/** The admin rule from ADMIN_GROUPS_CLAIM and ADMIN_GROUPS. */
-export function adminRuleFrom(env: NodeJS.ProcessEnv): AdminRule {
-  return {
-    claim: env.ADMIN_GROUPS_CLAIM ?? "",
-    groups: (env.ADMIN_GROUPS ?? "admin")
-      .split(",")
-      .map((g) => g.trim())
-      .filter(Boolean),
-  };
+/** The caller rule from CALLER_RULE (JSON), or the Error that says why there is none. */
+export function callerRuleFrom(env: NodeJS.ProcessEnv): CallerRule | Error {
+  let rule: unknown;
+  try {
+    rule = JSON.parse(env.CALLER_RULE ?? "");
+  } catch {
+    return new Error("CALLER_RULE: expected the caller rule as JSON");
+  }
+  const problems = callerRuleProblems(rule);
+  return problems.length > 0
+    ? new Error(`CALLER_RULE: ${problems.join("; ")}`)
+    : (rule as CallerRule);
 }
 
 /** The deployed resolver: configured from the environment once per execution environment. */
 export const handler = createResolver({
   apiUrl: process.env.LOYALTY_API_URL ?? "",
   apiKey: cachedParameter(process.env.LOYALTY_API_KEY_PARAMETER ?? ""),
-  admin: adminRuleFrom(process.env),
+  rule: callerRuleFrom(process.env),
   timeoutMs: Number(process.env.LOYALTY_TIMEOUT_MS) || 3000,
   sign: envSigner(process.env.AWS_REGION ?? "us-east-1"),
   fetch: (input, init) => fetch(input, init),

@@ -110,10 +110,14 @@ async function send(client: DynamoDBClient, table: string, req: Record<string, a
   }
 }
 
-/** Runs one field: request → DynamoDB → response, with AppSync's `ctx` (args, identity). */
+/** Runs one field: request → DynamoDB → response, with AppSync's `ctx` (args, identity, info). */
 export async function resolve(
   resolver: JsResolver,
-  ctx: { args: Record<string, unknown>; identity: unknown },
+  ctx: {
+    args: Record<string, unknown>;
+    identity: unknown;
+    info: { fieldName: string; parentTypeName: string };
+  },
   client: DynamoDBClient,
   table: string,
 ): Promise<unknown> {

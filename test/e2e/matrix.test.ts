@@ -60,6 +60,19 @@ describe("e2e: who may read or change what (both stacks, end to end on dynalite)
       assert.strictEqual(cell(rows, "user B", "GraphQL loyalty(B)"), "✔ B's");
     });
 
+    it(`${stack}: one scope rule on every API: read-only tokens book nothing, tokens without scopes (ID tokens) read nothing`, () => {
+      const rows = tables[stack];
+      const readOnly = "user A, access token with bookings.read only";
+      assert.strictEqual(cell(rows, readOnly, "HTTP POST /bookings"), "✘ 403 (scope)");
+      assert.strictEqual(cell(rows, readOnly, "GraphQL createBooking"), "✘ Unauthorized");
+      assert.strictEqual(cell(rows, readOnly, "GraphQL myBookings"), "✔ A's");
+      const noScopes = rows.find((r) => /^user A, (ID token|token without scopes)/.test(r.caller));
+      assert.ok(noScopes, "a row for a token without scopes");
+      for (const [i, c] of noScopes.cells.entries())
+        if (/^(GraphQL (my|create)Bookings?|GraphQL booking|HTTP)/.test(OPERATIONS[i]))
+          assert.match(c, /^✘/, `${noScopes.caller} ${OPERATIONS[i]}`);
+    });
+
     it(`${stack}: no IAM principal reaches customer data through AppSync; REST only for the named roles' routes`, () => {
       const rows = tables[stack];
       for (const r of rows.filter((x) => /role|principal/.test(x.caller)))

@@ -88,7 +88,7 @@ type Outputs = Record<string, any>;
  * A user's access-token claims for the stack's identity tier: a user pool issues access tokens
  * with client_id and cognito:groups; an external OIDC issuer, tokens with an audience.
  */
-function userClaims(out: Outputs, cognito: boolean) {
+export function userClaims(out: Outputs, cognito: boolean) {
   const scopes = out.identityScopes as Record<string, string>;
   const userScope = `${scopes["bookings.read"]} ${scopes["bookings.write"]}`;
   return (sub: string, extra: Record<string, unknown> = {}) => ({
@@ -101,7 +101,7 @@ function userClaims(out: Outputs, cognito: boolean) {
 }
 
 /** The admin groups claim of the stack's identity tier. */
-const adminGroups = (cognito: boolean) =>
+export const adminGroups = (cognito: boolean) =>
   cognito ? { "cognito:groups": ["admin"] } : { groups: ["admin"] };
 
 /** The people: users A and B, an admin, and (with a user pool) a federated user. */
@@ -126,6 +126,43 @@ function userCallers(out: Outputs, cognito: boolean): Caller[] {
           },
         ]
       : []),
+  ];
+}
+
+/**
+ * The same people with other tokens: an access token with the read scope only, and a token with
+ * no scopes (a user pool's ID token: `token_use: id`, the client in `aud`; an external issuer's
+ * token without `scope`). One scope rule for every API: each is refused where HTTP refuses it.
+ */
+function tokenKindCallers(out: Outputs, cognito: boolean): Caller[] {
+  const scopes = out.identityScopes as Record<string, string>;
+  const user = userClaims(out, cognito);
+  const idToken = (sub: string, extra: Record<string, unknown> = {}) => ({
+    iss: out.identityIssuerUrl,
+    sub,
+    ...(cognito ? { aud: out.webClientId, token_use: "id" } : { aud: "api://bookings" }),
+    ...extra,
+  });
+  return [
+    {
+      label: "user A, access token with bookings.read only",
+      kind: "token",
+      claims: user(SUB.A, { scope: scopes["bookings.read"] }),
+    },
+    cognito
+      ? { label: "user A, ID token (no scopes)", kind: "token", claims: idToken(SUB.A) }
+      : { label: "user A, token without scopes", kind: "token", claims: idToken(SUB.A) },
+    cognito
+      ? {
+          label: "admin, ID token (cognito:groups admin)",
+          kind: "token",
+          claims: idToken(SUB.admin, adminGroups(true)),
+        }
+      : {
+          label: "user with cognito:groups admin (not the configured claim)",
+          kind: "token",
+          claims: user(SUB.admin, adminGroups(true)),
+        },
   ];
 }
 
@@ -193,6 +230,7 @@ export function callers(model: StackModel): Caller[] {
   const cognito = isCognito(model);
   return [
     ...userCallers(out, cognito),
+    ...tokenKindCallers(out, cognito),
     machineCaller(out, cognito),
     ...iamCallers(model),
     { label: "anonymous", kind: "anonymous" },
@@ -341,7 +379,7 @@ async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promi
 }
 
 /** The HTTP API: JWT authorizer (issuer, audiences, route scopes), then the bookings function. */
-async function httpApi(plant: Plant, caller: Caller, route: string): Promise<string> {
+export async function httpApi(plant: Plant, caller: Caller, route: string): Promise<string> {
   const run = plant.model.run;
   const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer").inputs.jwtConfiguration as {
     issuer: string;
@@ -413,7 +451,7 @@ const GRAPHQL_ARGS: Record<string, (plant: Plant) => Record<string, unknown>> = 
 };
 
 /** AppSync: the caller's provider and token, the field's directives, then the resolver. */
-async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<string> {
+export async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<string> {
   const field = op.replace(/^GraphQL (\w+).*$/, "$1");
   const type = field === "createBooking" ? "Mutation" : "Query";
   const run = plant.model.run;
@@ -438,7 +476,8 @@ async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<str
       const clientRegex = cognito
         ? api.userPoolConfig.appIdClientRegex
         : api.openidConnectConfig.clientId;
-      const client = String(cognito ? claims?.client_id : claims?.aud);
+      // A user pool's access token names its client in client_id, its ID token in aud.
+      const client = String(cognito ? (claims?.client_id ?? claims?.aud) : claims?.aud);
       if (!claims || (clientRegex && !new RegExp(`^(?:${clientRegex})$`).test(client)))
         return denied("401 (token or client)");
       identity = cognito
@@ -468,17 +507,18 @@ async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<str
       return denied("Unauthorized (group)");
   }
   const args = GRAPHQL_ARGS[field](plant);
+  const info = { fieldName: field, parentTypeName: type };
   try {
     if (code) {
       const table = plant.model.tableOf(plant.model.fn("bookings"), "BOOKINGS_TABLE_NAME").name;
       return allowed(
-        await runResolver(loadResolver(code), { args, identity }, plant.engine.client, table),
+        await runResolver(loadResolver(code), { args, identity, info }, plant.engine.client, table),
       );
     }
     const event = {
       arguments: args,
       identity,
-      info: { fieldName: field, parentTypeName: type },
+      info,
       request: { headers: {} },
       source: null,
     };

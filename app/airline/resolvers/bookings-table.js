@@ -2,6 +2,7 @@
 // AppSync runs one file per resolver: the AppSyncApi component bundles each resolver file with
 // esbuild, so these helpers are inlined into every resolver that imports them.
 import { util } from "@aws-appsync/utils";
+import { claimsOf, isAdmin, refusalOf } from "../../../handlers/shared/caller-rule";
 
 /** Partition key attribute: the customer (the caller's `sub`). */
 export const PK = "customerId";
@@ -26,28 +27,46 @@ export function failIfError(ctx) {
   if (ctx.error) util.error("Bookings service unavailable", "ServiceUnavailable");
 }
 
-/** The user-pool group whose members may read any customer's bookings. */
-export const ADMIN_GROUP = "admin";
-
 /**
- * Refuses every caller but a user-pool admin: a user (a `sub`) whose token comes from a Cognito
- * user pool and whose `cognito:groups` claim holds the admin group. IAM callers have no `sub`;
- * an external OIDC issuer's tokens are never read for groups (config names no claim here, as
- * AppSync environment variables are not available to this program), so nobody is an admin there.
+ * The caller rule (handlers/shared/caller-rule.ts), the same one the Lambda handlers apply: the
+ * AppSyncApi component declares `CALLER_RULE` in each resolver's bundled code, with the
+ * values the program builds from the stack's config and the app contract (AppSync JS resolvers
+ * have no configuration of their own that the provider can set).
  */
-export function adminOnly(ctx) {
-  const identity = ctx.identity;
-  if (!identity || !identity.sub || !identity.issuer) util.unauthorized();
-  if (!identity.issuer.startsWith("https://cognito-idp.")) util.unauthorized();
-  const claims = identity.claims || {};
-  const groups = claims["cognito:groups"];
-  if (!Array.isArray(groups) || !groups.includes(ADMIN_GROUP)) util.unauthorized();
+/* global CALLER_RULE */
+
+/** The operation AppSync is resolving, as the rule names it: "Mutation.createBooking". */
+function operationOf(ctx) {
+  return `${ctx.info.parentTypeName}.${ctx.info.fieldName}`;
 }
 
-/** The caller's `sub`; IAM callers (no `sub`) are refused. */
+/**
+ * The caller's `sub`, when its token may call this operation: a user (IAM callers have no
+ * `sub`), with the kind of token the rule takes (a user pool's access token, never its ID
+ * token) and one of the operation's scopes (the HTTP route's for the same operation).
+ */
 export function caller(ctx) {
   if (!ctx.identity || !ctx.identity.sub) util.unauthorized();
+  const operation = operationOf(ctx);
+  const refusal = refusalOf(CALLER_RULE, operation, claimsOf(ctx.identity));
+  if (refusal === "token_use")
+    util.error(`${operation} takes ${CALLER_RULE.tokenUse} tokens only`, "Unauthorized");
+  if (refusal === "scope")
+    util.error(
+      `${operation} needs the scope ${CALLER_RULE.operationScopes[operation].join(" or ")}`,
+      "Unauthorized",
+    );
   return ctx.identity.sub;
+}
+
+/**
+ * Refuses every caller but an admin: a user {@link caller} admits whose token is of the rule's
+ * issuer (exact match) and lists an admin group in the rule's groups claim (`cognito:groups`
+ * with the user pool, `oidcGroupsClaim` with an external issuer; none set: nobody).
+ */
+export function adminOnly(ctx) {
+  caller(ctx);
+  if (!isAdmin(CALLER_RULE, claimsOf(ctx.identity))) util.unauthorized();
 }
 
 export function byCustomer(customerId, args) {
