@@ -219,6 +219,7 @@ function versionComments(wf: WorkflowFile): string[] {
 }
 
 const OIDC_ACTIONS = ["aws-actions/configure-aws-credentials", "pulumi/auth-actions"];
+const SARIF_UPLOAD = "github/codeql-action/upload-sarif";
 
 /** Scopes a job's permissions grant, as `scope: level`; `write-all`/`read-all` as such. */
 function grants(permissions: unknown): string[] {
@@ -229,10 +230,24 @@ function grants(permissions: unknown): string[] {
   return [];
 }
 
+/** The permissions beyond `contents: read` a job's steps need, each with what needs it. */
+function neededGrants(job: Job): [string, string][] {
+  const steps = stepsOf(job);
+  const needed: [string, string][] = [];
+  if (steps.some((s) => OIDC_ACTIONS.some((a) => usesAction(s, a))))
+    needed.push(["id-token: write", "uses OIDC"]);
+  if (steps.some((s) => usesAction(s, "pulumi/actions") && truthy(s.with?.["comment-on-pr"])))
+    needed.push(["pull-requests: write", "comments on the pull request"]);
+  if (steps.some((s) => usesAction(s, SARIF_UPLOAD)))
+    needed.push(["security-events: write", "uploads SARIF to code scanning"]);
+  return needed;
+}
+
 /**
  * Least privilege: nothing granted at the top; each job states its permissions; beyond
- * `contents: read`, only `id-token: write` for jobs that use OIDC and `pull-requests: write`
- * for jobs that comment a preview; and jobs that need those have them.
+ * `contents: read`, only `id-token: write` for jobs that use OIDC, `pull-requests: write` for
+ * jobs that comment a preview and `security-events: write` for jobs that upload SARIF; and jobs
+ * that need those have them.
  */
 function leastPermissions(wf: WorkflowFile): string[] {
   const problems: string[] = [];
@@ -250,25 +265,45 @@ function leastPermissions(wf: WorkflowFile): string[] {
       problems.push(`job '${jobId}' does not state its permissions`);
       continue;
     }
-    const steps = stepsOf(job);
-    const usesOidc = steps.some((s) => OIDC_ACTIONS.some((a) => usesAction(s, a)));
-    const comments = steps.some(
-      (s) => usesAction(s, "pulumi/actions") && truthy(s.with?.["comment-on-pr"]),
-    );
-    const allowed = new Set(["contents: read"]);
-    if (usesOidc) allowed.add("id-token: write");
-    if (comments) allowed.add("pull-requests: write");
+    const needed = neededGrants(job);
+    const allowed = new Set(["contents: read", ...needed.map(([grant]) => grant)]);
     const granted = grants(job.permissions);
     for (const grant of granted) {
       if (!allowed.has(grant))
         problems.push(`job '${jobId}' grants '${grant}', which it needs not`);
     }
-    if (usesOidc && !granted.includes("id-token: write")) {
-      problems.push(`job '${jobId}' uses OIDC without 'id-token: write'`);
+    for (const [grant, why] of needed) {
+      if (!granted.includes(grant)) problems.push(`job '${jobId}' ${why} without '${grant}'`);
     }
-    if (comments && !granted.includes("pull-requests: write")) {
-      problems.push(`job '${jobId}' comments on the pull request without 'pull-requests: write'`);
-    }
+  }
+  return problems;
+}
+
+/** The Pulumi CLI version every workflow installs (pulumi/actions `pulumi-version-file`). */
+const CLI_VERSION_FILE = ".pulumi.version";
+
+/** An exact release: a range (`^3`, `latest`) would install whatever is newest that day. */
+const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
+
+/**
+ * The Pulumi CLI is pinned as the actions are: every pulumi/actions step (with or without a
+ * command, which installs the CLI either way) reads the one version in .pulumi.version, an exact
+ * release; a step may instead name an exact `pulumi-version` of its own.
+ */
+function pinnedPulumiCli(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of jobsOf(wf)) {
+    stepsOf(job).forEach((step, i) => {
+      if (!usesAction(step, "pulumi/actions")) return;
+      const file = step.with?.["pulumi-version-file"];
+      const version = step.with?.["pulumi-version"];
+      if (file === CLI_VERSION_FILE || EXACT_VERSION.test(String(version ?? ""))) return;
+      problems.push(
+        `${stepLabel(jobId, step, i)} installs an unpinned Pulumi CLI` +
+          (version === undefined ? "" : ` ('${String(version)}')`) +
+          `: set pulumi-version-file: ${CLI_VERSION_FILE}`,
+      );
+    });
   }
   return problems;
 }
@@ -583,6 +618,7 @@ const RULES: [string, Check][] = [
   ["every action is pinned to a full commit SHA", pinnedActions],
   ["every pinned action carries a version comment", versionComments],
   ["permissions are least privilege; id-token only for OIDC", leastPermissions],
+  ["every Pulumi CLI install is pinned to one exact version", pinnedPulumiCli],
   ["AWS credentials come from OIDC roles, never stored keys", noLongLivedAwsKeys],
   ["every pulumi preview and up runs the SEC1 pack", packOnEveryPulumiRun],
   ["stacks come from the stack files, never written in the workflow", stacksFromStackFiles],
@@ -659,6 +695,30 @@ describe("delivery workflows", () => {
         "permissions: write-all",
         leastPermissions,
         /top-level permission 'write-all'/,
+      ],
+      [
+        "a SARIF upload without security-events: write",
+        "pull-request.yml",
+        /\n\s+security-events: write[^\n]*/,
+        "",
+        leastPermissions,
+        /uploads SARIF to code scanning without 'security-events: write'/,
+      ],
+      [
+        "a Pulumi CLI version range",
+        "deploy.yml",
+        "pulumi-version-file: .pulumi.version",
+        'pulumi-version: "^3"',
+        pinnedPulumiCli,
+        /installs an unpinned Pulumi CLI \('\^3'\)/,
+      ],
+      [
+        "a Pulumi CLI of whatever version is newest",
+        "policy.yml",
+        /\n\s+with:\n\s+pulumi-version-file: \.pulumi\.version/,
+        "",
+        pinnedPulumiCli,
+        /installs an unpinned Pulumi CLI: set pulumi-version-file/,
       ],
       [
         "stored AWS keys",
@@ -793,7 +853,8 @@ describe("delivery workflows", () => {
       const run = runScript(script, { STACK: "prod" }, { stdout: preview([]), exitCode: 0 });
       assert.strictEqual(
         run.stubArgs,
-        `run -s preview:offline -- --stack prod --json --policy-pack-config ${ORG_CONFIG}`,
+        `run -s preview:offline -- --stack prod --json --policy-pack-config ${ORG_CONFIG} ` +
+          "--sarif preview-prod.sarif",
       );
     });
 
@@ -830,6 +891,52 @@ describe("delivery workflows", () => {
       const run = runScript(script, { STACK: "dev" }, { stdout: "", exitCode: 2 });
       assert.strictEqual(run.status, 2, run.stderr);
       assert.match(run.summary, /failed \(exit 2\)/);
+    });
+  });
+
+  describe("Pulumi CLI version (.pulumi.version)", () => {
+    const version = fs.readFileSync(path.join(ROOT, CLI_VERSION_FILE), "utf8").trim();
+    const parts = (v: string) => v.split(".").map(Number);
+
+    it("is one exact release, not older than the SDK the program and the pack pin", () => {
+      assert.match(version, EXACT_VERSION);
+      for (const manifest of ["package.json", `${PACK_DIR}/package.json`]) {
+        const sdk = String(
+          JSON.parse(fs.readFileSync(path.join(ROOT, manifest), "utf8")).dependencies[
+            "@pulumi/pulumi"
+          ],
+        );
+        assert.match(sdk, EXACT_VERSION, `${manifest} @pulumi/pulumi`);
+        const [cli, pinned] = [parts(version), parts(sdk)];
+        const newer = cli.findIndex((n, i) => n !== pinned[i]);
+        assert.ok(newer === -1 || cli[newer] > pinned[newer], `CLI ${version} < SDK ${sdk}`);
+      }
+    });
+  });
+
+  describe("code scanning upload (pull-request.yml)", () => {
+    const job = loadWorkflow("pull-request.yml").workflow.jobs?.["offline-preview"] ?? {};
+    const preview = findStep(
+      loadWorkflow("pull-request.yml"),
+      "Offline preview with the SEC1 pack",
+    );
+    const upload = stepsOf(job).find((s) => usesAction(s, SARIF_UPLOAD));
+
+    it("uploads the SARIF file the offline preview writes, one category per stack", () => {
+      assert.ok(upload, "no upload-sarif step in the offline-preview job");
+      const written = /--sarif "([^"]+)"/.exec(String(preview.run))?.[1];
+      assert.strictEqual(written, "preview-$STACK.sarif");
+      assert.strictEqual(upload.with?.sarif_file, "preview-${{ matrix.stack }}.sarif");
+      assert.match(String(upload.with?.category), /\$\{\{ matrix\.stack \}\}/);
+    });
+
+    it("uploads also when the check fails, never from a fork (a read-only token)", () => {
+      const condition = String(upload?.if);
+      assert.match(condition, /always\(\)/);
+      assert.match(
+        condition,
+        /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,
+      );
     });
   });
 
