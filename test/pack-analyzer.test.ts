@@ -12,11 +12,11 @@ import {
   AnalyzeResult,
   PackClient,
   startPack,
-} from "../../tools/analyzer-client";
-import { allPolicies } from "../policies";
-import { TYPES } from "../lib/stack-refs";
+} from "../tools/analyzer-client";
+import { allPolicies } from "../policy-pack/policies";
+import { TYPES } from "../policy-pack/lib/stack-refs";
 
-const PACK_DIR = path.resolve(__dirname, "..");
+const PACK_DIR = path.resolve(__dirname, "..", "policy-pack");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const PROJECT = "sec1-api-platform";
 
