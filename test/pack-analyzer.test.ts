@@ -7,12 +7,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
-import {
-  AnalyzerResource,
-  AnalyzeResult,
-  PackClient,
-  startPack,
-} from "../tools/analyzer-client";
+import { AnalyzerResource, AnalyzeResult, PackClient, startPack } from "../tools/analyzer-client";
 import { allPolicies } from "../policy-pack/policies";
 import { TYPES } from "../policy-pack/lib/stack-refs";
 

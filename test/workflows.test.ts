@@ -16,11 +16,8 @@ import { parse } from "yaml";
 import { parsePlatformConfig } from "../config";
 import { stackConfig, stackNames } from "./helpers/harness";
 
-// tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript.
-const stackListTool = require("../tools/stack-list") as {
-  stackList(dir: string): { stack: string; posture: string }[];
-  outputLines(stacks: { stack: string; posture: string }[]): string[];
-};
+// tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript (typed by its .d.ts).
+import { stackList } from "../tools/stack-list";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
@@ -789,38 +786,84 @@ describe("delivery workflows", () => {
   });
 
   describe("stack list (tools/stack-list.js)", () => {
-    it("lists every stack file with the posture config.ts reads from it", () => {
-      const listed = stackListTool.stackList(ROOT);
-      assert.deepStrictEqual(
-        listed.map((s) => s.stack),
-        stackNames(),
-      );
-      for (const { stack, posture } of listed)
-        assert.strictEqual(posture, parsePlatformConfig(stackConfig(stack)).posture, stack);
-    });
-
-    it("writes JSON lists for $GITHUB_OUTPUT, a stack without posture counted as production", () => {
+    /** Runs the tool as the stacks job does, over a project folder of these stack files. */
+    const listStacks = (files: Record<string, string>) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-list-"));
       try {
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sec1-api-platform\n");
-        fs.writeFileSync(
-          path.join(dir, "Pulumi.qa.yaml"),
-          "config:\n  sec1-api-platform:posture: development\n",
-        );
-        fs.writeFileSync(path.join(dir, "Pulumi.eu.yaml"), "config:\n  aws:region: eu-west-1\n");
-        const run = spawnSync(process.execPath, [path.join(ROOT, "tools/stack-list.js"), dir], {
+        for (const [stack, config] of Object.entries(files))
+          fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `config:\n${config}`);
+        return spawnSync(process.execPath, [path.join(ROOT, "tools/stack-list.js"), dir], {
           encoding: "utf8",
         });
-        assert.strictEqual(run.status, 0, run.stderr);
-        assert.deepStrictEqual(run.stdout.trim().split("\n"), [
-          'all=["eu","qa"]',
-          'development=["qa"]',
-          'production=["eu"]',
-        ]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    };
+    const key = (k: string, v: string) => `  sec1-api-platform:${k}: ${v}\n`;
+
+    it("lists every stack file with the posture and deploy order config.ts reads from it", () => {
+      const listed = stackList(ROOT);
+      const files = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+      assert.deepStrictEqual(listed.map((s) => `Pulumi.${s.stack}.yaml`).sort(), files.sort());
+      for (const { stack, posture, deployOrder } of listed) {
+        const parsed = parsePlatformConfig(stackConfig(stack));
+        assert.strictEqual(posture, parsed.posture, stack);
+        assert.strictEqual(deployOrder, parsed.deployOrder, stack);
+      }
     });
+
+    it("writes JSON lists for $GITHUB_OUTPUT, a stack without posture counted as production", () => {
+      const run = listStacks({
+        qa: key("posture", "development"),
+        eu: "  aws:region: eu-west-1\n",
+      });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.deepStrictEqual(run.stdout.trim().split("\n"), [
+        'all=["qa","eu"]',
+        'development=["qa"]',
+        'production=["eu"]',
+      ]);
+    });
+
+    it("deploys production stacks in their deployOrder, not by name: staging before prod", () => {
+      const run = listStacks({
+        prod: key("deployOrder", "20"),
+        staging: key("posture", "production") + key("deployOrder", "10"),
+        dev: key("posture", "development"),
+      });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.deepStrictEqual(run.stdout.trim().split("\n"), [
+        'all=["dev","staging","prod"]',
+        'development=["dev"]',
+        'production=["staging","prod"]',
+      ]);
+    });
+
+    const ambiguous: [string, Record<string, string>, RegExp][] = [
+      [
+        "a production stack without deployOrder beside another",
+        { prod: key("deployOrder", "20"), staging: "  aws:region: eu-west-1\n" },
+        /Pulumi\.staging\.yaml sets no sec1-api-platform:deployOrder: with 2 production stacks/,
+      ],
+      [
+        "two production stacks with the same deployOrder",
+        { prod: key("deployOrder", "20"), staging: key("deployOrder", "20") },
+        /both set sec1-api-platform:deployOrder: 20/,
+      ],
+      [
+        "a deployOrder that is no integer",
+        { prod: key("deployOrder", "first") },
+        /Pulumi\.prod\.yaml: sec1-api-platform:deployOrder is 'first', expected an integer >= 0/,
+      ],
+    ];
+    for (const [what, files, message] of ambiguous) {
+      it(`refuses ${what}, naming the file and the key (exit 2)`, () => {
+        const run = listStacks(files);
+        assert.strictEqual(run.status, 2, run.stdout);
+        assert.match(run.stderr, message);
+      });
+    }
   });
 
   describe("offline preview step summary", () => {

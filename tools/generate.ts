@@ -17,6 +17,7 @@ import { README_PATH as PACK_README, renderReadme } from "../policy-pack/scripts
 import { mermaidDiagram } from "./diagram";
 import { loadStackConfig, ProgramRun, runProgram } from "./mock-engine";
 import { README, withDiagram } from "./readme-diagram";
+import { stackList } from "./stack-list";
 import {
   analyzedResources,
   currentVerdictsDoc,
@@ -43,15 +44,6 @@ export interface Generated {
 }
 
 const ROOT = path.join(__dirname, "..");
-
-/** The stacks of the project: its Pulumi.<stack>.yaml files. */
-export function stacks(dir: string = ROOT): string[] {
-  return fs
-    .readdirSync(dir)
-    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-}
 
 /** A fresh run of a checked-in stack under the mocks. */
 export const freshRun: RunOf = (stack) =>
@@ -82,7 +74,7 @@ export const GENERATED: Generated[] = [
     file: VERDICTS_DOC,
     produce: async (runOf) => {
       const verdicts: Record<string, Verdict[]> = {};
-      for (const stack of stacks()) {
+      for (const { stack } of stackList(ROOT)) {
         const run = await runOf(stack);
         verdicts[stack] = await packVerdicts(analyzedResources(run, loadStackConfig(stack).config));
       }
