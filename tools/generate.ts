@@ -13,6 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildBundle, BUNDLE_PATH } from "../policy-pack/scripts/build";
+import { formatMarkdown } from "../policy-pack/scripts/markdown";
 import { README_PATH as PACK_README, renderReadme } from "../policy-pack/scripts/readme";
 import { mermaidDiagram } from "./diagram";
 import { loadStackConfig, ProgramRun, runProgram } from "./mock-engine";
@@ -56,7 +57,10 @@ export const GENERATED: Generated[] = [
     file: README,
     block: "diagram",
     produce: async (runOf) =>
-      withDiagram(fs.readFileSync(README, "utf8"), mermaidDiagram(await runOf("dev"))),
+      formatMarkdown(
+        README,
+        withDiagram(fs.readFileSync(README, "utf8"), mermaidDiagram(await runOf("dev"))),
+      ),
   },
   {
     file: README,
@@ -67,7 +71,8 @@ export const GENERATED: Generated[] = [
     produce: async () => {
       const { matrixBlock, measureMatrices, withMatrix } =
         await import("../test/e2e/matrix-readme");
-      return withMatrix(fs.readFileSync(README, "utf8"), matrixBlock(await measureMatrices()));
+      const block = matrixBlock(await measureMatrices());
+      return formatMarkdown(README, withMatrix(fs.readFileSync(README, "utf8"), block));
     },
   },
   {

@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
-import * as prettier from "prettier";
 import { allPolicies } from "../policies";
+import { formatMarkdown } from "./markdown";
 import { BEYOND_PEERS, PARITY_COVERAGE, PEER_RULES, PeerRule } from "../lib/peer-rules";
 
 /** Where the README lives. */
@@ -399,8 +399,7 @@ function otherPolicies(policies: Policy[]): string[] {
  * `npm run format` leaves it unchanged (and the drift test keeps passing).
  */
 export async function renderReadme(policies?: Policy[]): Promise<string> {
-  const options = (await prettier.resolveConfig(README_PATH)) ?? {};
-  return prettier.format(renderMarkdown(policies), { ...options, parser: "markdown" });
+  return formatMarkdown(README_PATH, renderMarkdown(policies));
 }
 
 if (require.main === module) {
