@@ -349,11 +349,17 @@ describe("components/http-api", () => {
         },
       ]);
       assert.deepStrictEqual(settings.audiences, run.outputs.audiences);
-      assert.deepStrictEqual(settings.routeScopes, {
-        "GET /bookings": ["airline/bookings.read"],
-        "GET /bookings/{bookingId}": ["airline/bookings.read"],
-        "POST /bookings": ["airline/bookings.write"],
-      });
+      // Each route of the app contract with its scopes, as the identity tier names them.
+      assert.deepStrictEqual(
+        settings.routeScopes,
+        Object.fromEntries(
+          BOOKINGS_API.routes.map((r) => [
+            routeKeyOf(r),
+            r.scopes.map((s) => `${API_SCOPES.resourceServer}/${s}`),
+          ]),
+        ),
+      );
+      assert.deepStrictEqual(settings.routeScopes["POST /bookings"], ["airline/bookings.write"]);
     });
 
     it("caps the authorizer function with the configured reserved concurrency", async () => {
