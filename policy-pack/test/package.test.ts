@@ -70,12 +70,20 @@ describe("policy-pack/package.json (the published package)", () => {
   it("has a lock file that matches it, so npm ci installs exactly that", () => {
     const lock = readJson<{ packages: Record<string, Manifest> }>("package-lock.json");
     const root = lock.packages[""];
-    assert.strictEqual(root.name, pkg.name);
-    assert.strictEqual(root.version, pkg.version);
-    assert.deepStrictEqual(root.dependencies ?? {}, pkg.dependencies ?? {});
-    assert.deepStrictEqual(root.devDependencies ?? {}, pkg.devDependencies ?? {});
+    // In a checkout of the whole repository, npm treats this folder as a workspace of the root
+    // unless told otherwise: --workspaces=false updates this folder's own lock file.
+    const fix =
+      "package-lock.json is stale: run `npm install --package-lock-only --workspaces=false` here";
+    assert.strictEqual(root.name, pkg.name, fix);
+    assert.strictEqual(root.version, pkg.version, fix);
+    assert.deepStrictEqual(root.dependencies ?? {}, pkg.dependencies ?? {}, fix);
+    assert.deepStrictEqual(root.devDependencies ?? {}, pkg.devDependencies ?? {}, fix);
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }))
-      assert.strictEqual(lock.packages[`node_modules/${name}`]?.version, version, name);
+      assert.strictEqual(
+        lock.packages[`node_modules/${name}`]?.version,
+        version,
+        `${name}: ${fix}`,
+      );
   });
 
   it("packs only what it ships (npm pack --dry-run): no tests, sources or lock file", function () {
