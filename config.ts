@@ -15,6 +15,7 @@ import {
   LOYALTY_ROUTE_KEYS,
 } from "./app/airline/contract";
 import { LOG_RETENTION_DAYS } from "./components/args";
+import { groupRoleProblems, scopedRoleProblems } from "./components/identity-pool-access";
 
 /** The project name of Pulumi.yaml; config keys are qualified with it. */
 export const PROJECT = "sec1-api-platform";
@@ -100,6 +101,31 @@ const callerPrincipal = z.union([
   }),
   z.strictObject({ roleArn: z.string().regex(IAM_ROLE_ARN, "expected an IAM role ARN") }),
 ]);
+
+/** A guest or group role's grant: exact actions on exact ARNs (checked by the component's rules). */
+const scopedRole = {
+  actions: z.array(z.string()),
+  resources: z.array(z.string()),
+};
+const retentionDays = z.number().int().min(1).max(3650);
+
+/** The identity pool over the user pool: temporary credentials for travellers' own S3 folders. */
+const identityPoolSchema = z
+  .strictObject({
+    enabled: z.boolean(),
+    /** Guests off unless given; then exactly these actions on these resources (telemetry only). */
+    guestRole: z.strictObject(scopedRole).optional(),
+    /** Roles for members of user-pool groups (`cognito:groups`), instead of the traveller role. */
+    groupRoles: z.array(z.strictObject({ group: z.string(), ...scopedRole })).default([]),
+    documentRetentionDays: retentionDays.default(30),
+    boardingPassRetentionDays: retentionDays.default(30),
+  })
+  .default({
+    enabled: false,
+    groupRoles: [],
+    documentRetentionDays: 30,
+    boardingPassRetentionDays: 30,
+  });
 
 const internalCaller = z.strictObject({
   name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
@@ -290,6 +316,7 @@ const schema = z.strictObject({
     .regex(/^[\w:./-]{1,128}$/, "expected a claim name such as groups or https://example.com/roles")
     .optional(),
   authorizerMode: z.enum(["jwt", "lambda"]).default("jwt"),
+  identityPool: identityPoolSchema,
 
   corsAllowOrigins: z.array(corsOrigin).default([]),
   httpApiRateLimit: z.number().positive().max(10_000).default(50),
@@ -348,6 +375,7 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
     ...sourceProblems(c),
     ...throttleProblems(c),
     ...callerProblems(c),
+    ...identityPoolProblems(c),
     ...(c.posture === "production" ? postureProblems(c) : []),
   ];
 }
@@ -447,6 +475,39 @@ function callerProblems(c: Partial<PlatformConfig>): Problem[] {
       });
   }
   return problems;
+}
+
+/** "guestRole.actions[0]: message" → the path under identityPool and the message. */
+function underIdentityPool(problem: string): Problem {
+  const sep = problem.indexOf(": ");
+  const path = problem
+    .slice(0, sep)
+    .split(/\.|\[(\d+)\]/)
+    .filter((p) => p !== undefined && p !== "")
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return { path: ["identityPool", ...path], message: problem.slice(sep + 2) };
+}
+
+/** The identity pool: over this stack's user pool, with guest and group roles the rules allow. */
+function identityPoolProblems(c: Partial<PlatformConfig>): Problem[] {
+  const pool = c.identityPool;
+  if (!pool?.enabled) return [];
+  const problems: Problem[] = [];
+  if (c.identityProvider === "oidc")
+    problems.push({
+      path: ["identityPool", "enabled"],
+      message: "needs identityProvider cognito (the identity pool trusts this stack's user pool)",
+    });
+  if (c.corsAllowOrigins?.includes("*") || c.corsAllowOrigins?.length === 0)
+    problems.push({
+      path: ["corsAllowOrigins"],
+      message: "must name the app's origins when identityPool is enabled (the bucket's CORS rule)",
+    });
+  const roleProblems = [
+    ...(pool.guestRole ? scopedRoleProblems("guestRole", pool.guestRole) : []),
+    ...groupRoleProblems("groupRoles", pool.groupRoles),
+  ];
+  return [...problems, ...roleProblems.map(underIdentityPool)];
 }
 
 /** The production posture: every safeguard a requirement. */

@@ -11,6 +11,7 @@ import { AppSyncApi } from "./components/appsync-api";
 import { Function } from "./components/function";
 import { HttpApi } from "./components/http-api";
 import { Identity } from "./components/identity";
+import { IdentityPool } from "./components/identity-pool";
 import { Network } from "./components/network";
 import { PrivateRestApi } from "./components/private-rest-api";
 import { Table } from "./components/table";
@@ -56,6 +57,23 @@ const identity = new Identity("identity", {
   protect,
   tags,
 });
+
+// Travellers' own S3 folders, with credentials from an identity pool over the user pool's web
+// client (config.ts refuses it without a user pool).
+const identityPool =
+  config.identityPool.enabled && identity.userPool
+    ? new IdentityPool("identity-pool", {
+        userPoolEndpoint: identity.userPool.endpoint,
+        webClientId: identity.webClientId as NonNullable<typeof identity.webClientId>,
+        guestRole: config.identityPool.guestRole,
+        groupRoles: config.identityPool.groupRoles,
+        allowedOrigins: config.corsAllowOrigins,
+        documentRetentionDays: config.identityPool.documentRetentionDays,
+        boardingPassRetentionDays: config.identityPool.boardingPassRetentionDays,
+        protect,
+        tags,
+      })
+    : undefined;
 
 const loyaltyTable = new Table("loyalty", {
   partitionKey: { name: "customerId" },
@@ -239,6 +257,11 @@ export const webClientId = identity.webClientId;
 export const machineClientId = identity.machineClientId;
 /** The federated providers the web client offers (names for the hosted UI's identity_provider). */
 export const identityProviderNames = identity.identityProviderNames;
+/** With identityPool enabled: what the web app calls GetId / GetCredentialsForIdentity with. */
+export const identityPoolId = identityPool?.identityPoolId;
+export const identityPoolAuthenticatedRoleArn = identityPool?.authenticatedRoleArn;
+export const identityPoolGuestRoleArn = identityPool?.guestRoleArn;
+export const documentsBucketName = identityPool?.bucketName;
 export const bookingsApiUrl = bookingsApi.url;
 export const bookingsApiId = bookingsApi.apiId;
 export const graphqlUrl = graphql.graphqlUrl;

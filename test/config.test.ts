@@ -419,6 +419,7 @@ describe("stack config: identityProviders", () => {
       identityProvider: "oidc",
       oidcIssuer: "https://login.example.com",
       oidcAudiences: ["api://x"],
+      identityPool: undefined,
     };
     assert.deepStrictEqual(
       problemsOf([saml], true, oidc)?.problems.map((p) => p.key),

@@ -6,8 +6,9 @@
  * authorizer → route), with each user pool's federated providers; internal callers → the invoker
  * roles they assume → the IAM-only routes the model says those roles may invoke; the functions
  * behind methods, routes, authorizers and AppSync data sources, the role each function runs as
- * and the tables its role may use, with the actions; and the execute-api VPC endpoint a private
- * API is pinned to.
+ * and the tables its role may use, with the actions; the execute-api VPC endpoint a private
+ * API is pinned to; and identity pools: the user pool whose ID tokens they take, guests, the
+ * roles their role mapping hands out and what those roles' policies reach (bucket prefixes).
  *
  * A pure function of the run, so the offline preview prints it and a README drift test can
  * regenerate it from `runStack(...)` and compare.
@@ -54,6 +55,10 @@ const T = {
   dataSource: "aws:appsync/dataSource:DataSource",
   resolver: "aws:appsync/resolver:Resolver",
   table: "aws:dynamodb/table:Table",
+  identityPool: "aws:cognito/identityPool:IdentityPool",
+  poolRoles: "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
+  bucket: "aws:s3/bucket:Bucket",
+  client: "aws:cognito/userPoolClient:UserPoolClient",
 } as const;
 
 type Obj = Record<string, any>;
@@ -123,6 +128,7 @@ export function mermaidDiagram(run: DiagramInput): string {
   d.httpApis();
   d.appsyncApis();
   d.invokerRoles();
+  d.identityPools();
   d.functions();
   d.vpcEndpoints();
   return d.assemble(run);
@@ -409,6 +415,65 @@ class Diagram {
         if (!this.members.get("")?.some((l) => l.startsWith(`${cid}[`)))
           this.place("", `${cid}[/"${esc(w)}"/]`);
         this.edge(cid, rid, "sts:AssumeRole");
+      }
+    }
+  }
+
+  // --- Identity pools: the user pools whose ID tokens they take, the roles they hand out (by
+  // role mapping), and what each role's policies reach (buckets by prefix, other ARNs).
+  identityPools() {
+    for (const pool of this.ofType(T.identityPool)) {
+      const guests = I(pool).allowUnauthenticatedIdentities === true;
+      const label = `Cognito identity pool\n${pool.name}, guests ${guests ? "on" : "off"}`;
+      const pid = this.node(pool, label, "round");
+      for (const p of list(I(pool).cognitoIdentityProviders)) {
+        const name = String((p as Obj).providerName ?? "");
+        const user = [...this.poolNode].find(([id]) => name.endsWith(`/${id}`))?.[1];
+        if (user) this.edge(user, pid, "ID token: GetId");
+      }
+      for (const a of this.ofType(T.poolRoles).filter((x) => I(x).identityPoolId === pool.id)) {
+        const roles = (I(a).roles ?? {}) as Obj;
+        const rules = list(I(a).roleMappings).flatMap((m) => list((m as Obj).mappingRules));
+        const byArn = new Map<string, string>();
+        for (const r of rules as Obj[]) byArn.set(String(r.roleArn), this.ruleLabel(r));
+        if (guests && roles.unauthenticated) byArn.set(String(roles.unauthenticated), "guests");
+        for (const [arn, why] of byArn) this.poolRole(pid, arn, why);
+      }
+      if (guests) {
+        const gid = this.nodeId("caller:guests");
+        if (!this.members.get("")?.some((l) => l.startsWith(`${gid}(`)))
+          this.place("", `${gid}(("Guests"))`);
+        this.edge(gid, pid, "GetId, no sign-in");
+      }
+    }
+  }
+
+  /** A role-mapping rule as a label: an app client by its name (`aud Equals web-client`). */
+  private ruleLabel(rule: Obj): string {
+    const client = rule.claim === "aud" ? this.byId(T.client, rule.value) : undefined;
+    return `${rule.claim} ${rule.matchType} ${client ? client.name : rule.value}`;
+  }
+
+  /** One role an identity pool hands out, and what its statements allow it to reach. */
+  private poolRole(pid: string, arn: string, why: string) {
+    const role = this.ofType(T.role).find((r) => r.arn === arn);
+    if (!role) return;
+    const rid = this.node(role, `Identity-pool role\n${role.name}`, "round");
+    this.edge(pid, rid, why);
+    for (const st of this.model.roles().get(this.asModel(role))?.statements ?? []) {
+      if (st.effect !== "Allow") continue;
+      const actions = (st.action ?? []).map((x) => x.replace(/^[^:]+:/, "")).join(" ");
+      for (const res of st.resource ?? []) {
+        const bucket = this.ofType(T.bucket).find((b) => res.startsWith(`${b.arn}/`));
+        if (bucket) {
+          const bid = this.node(bucket, `S3 ${bucket.name}\nSSE-KMS, TLS only`, "round");
+          this.edge(rid, bid, `${actions} ${res.slice(String(bucket.arn).length + 1)}`);
+        } else if (!(st.action ?? []).some((x) => x.startsWith("kms:"))) {
+          const oid = this.nodeId(`arn:${res}`);
+          if (!this.members.get("")?.some((l) => l.startsWith(`${oid}[`)))
+            this.place("", `${oid}[/"${esc(res.replace(/^arn:[^:]+:/, ""))}"/]`);
+          this.edge(rid, oid, actions);
+        }
       }
     }
   }

@@ -81,7 +81,13 @@ export const GENERATED: Generated[] = [
       const verdicts: Record<string, Verdict[]> = {};
       for (const { stack } of stackList(ROOT)) {
         const run = await runOf(stack);
-        verdicts[stack] = await packVerdicts(analyzedResources(run, loadStackConfig(stack).config));
+        const config = loadStackConfig(stack).config;
+        // As the CLI calls the pack: Analyze on inputs, AnalyzeStack on outputs.
+        verdicts[stack] = await packVerdicts(
+          analyzedResources(run, config),
+          undefined,
+          analyzedResources(run, config, "stack"),
+        );
       }
       return renderVerdictsDoc(currentVerdictsDoc(), verdicts);
     },

@@ -303,6 +303,24 @@ const COGNITO_MOCKS: Record<string, TypeMock> = {
     state.cloudfrontDistribution = `d${alnum(seed, 13)}.cloudfront.net`;
     return String(inputs.domain);
   },
+  // Identity pool ids are `<region>:<uuid>`.
+  "aws:cognito/identityPool:IdentityPool": ({ seed, region, arnOf, state }) => {
+    const id = `${region}:${uuidOf(seed)}`;
+    state.arn = arnOf("cognito-identity", `identitypool/${id}`);
+    return id;
+  },
+};
+
+// S3: a bucket is named by its physical name; its ARN has neither region nor account.
+const STORAGE_MOCKS: Record<string, TypeMock> = {
+  "aws:s3/bucket:Bucket": ({ region, physicalName, state }) => {
+    state.bucket = physicalName;
+    state.arn = `arn:aws:s3:::${physicalName}`;
+    state.region = region;
+    state.bucketDomainName = `${physicalName}.s3.amazonaws.com`;
+    state.bucketRegionalDomainName = `${physicalName}.s3.${region}.amazonaws.com`;
+    return physicalName;
+  },
 };
 
 // AppSync, DynamoDB and WAF.
@@ -347,6 +365,7 @@ const TYPE_MOCKS = new Map<string, TypeMock>(
     ...V2_API_MOCKS,
     ...COMPUTE_MOCKS,
     ...COGNITO_MOCKS,
+    ...STORAGE_MOCKS,
     ...DATA_MOCKS,
   }),
 );

@@ -51,12 +51,16 @@ function unwrapSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
-/** A program run as Analyze (inputs) and AnalyzeStack see it. */
+/**
+ * A program run as Analyze sees it (inputs), or, with `view` "stack", as AnalyzeStack does (each
+ * resource's outputs: the ARNs a role or a role mapping is found by).
+ */
 export function analyzedResources(
   run: ProgramRun,
   config: Record<string, string>,
+  view: "analyzer" | "stack" = "analyzer",
 ): StackResourceInput[] {
-  return engineView(run, config).analyzer.map((r) => ({
+  return engineView(run, config)[view].map((r) => ({
     type: r.type,
     name: r.name,
     urn: r.urn,
@@ -81,12 +85,14 @@ function collect(policy: Policy, run: PolicyRun, resource: string, out: Verdict[
 export async function packVerdicts(
   resources: StackResourceInput[],
   only?: StackResourceInput,
+  stackResources: StackResourceInput[] = resources,
 ): Promise<Verdict[]> {
   const out: Verdict[] = [];
   for (const r of only ? [only] : resources) {
     for (const p of resourcePolicies) collect(p, await runResourcePolicy(p, r), r.name!, out);
   }
-  for (const p of stackPolicies) collect(p, await runStackPolicy(p, resources), "(stack)", out);
+  for (const p of stackPolicies)
+    collect(p, await runStackPolicy(p, stackResources), "(stack)", out);
   return out;
 }
 

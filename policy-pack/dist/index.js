@@ -1744,6 +1744,17 @@ function outsideReach(statements) {
   }
   return out;
 }
+var IDENTITY_ID_VARIABLE = "${cognito-identity.amazonaws.com:sub}";
+function ownIdentityScoped(s) {
+  if (s.effect !== "Allow" || !s.resource || s.resource.length === 0 || s.notAction) return false;
+  if (!(s.action ?? []).every((a) => a.toLowerCase().startsWith("s3:"))) return false;
+  return s.resource.every((arn) => {
+    const m = /^arn:[a-z-]+:s3:::[^/*?]+\/(.*)$/.exec(arn);
+    if (!m) return false;
+    const at = m[1].indexOf(`${IDENTITY_ID_VARIABLE}/`);
+    return at >= 0 && (at === 0 || m[1][at - 1] === "/") && !/[*?]/.test(m[1].slice(0, at));
+  });
+}
 function allowedActionNames(statements) {
   const names = /* @__PURE__ */ new Set();
   for (const s of statements) {
@@ -4999,11 +5010,14 @@ function poolRoles(model) {
         if (!role) continue;
         const statements = model.roles().get(role);
         const known = statements !== void 0 && !statements.incomplete;
+        const judged = (statements?.statements ?? []).filter(
+          (s) => key === "unauthenticated" || !ownIdentityScoped(s)
+        );
         out.push({
           pool,
           who,
           role,
-          reach: known ? outsideReach(statements.statements) : "unknown",
+          reach: known ? outsideReach(judged) : "unknown",
           actions: statements ? allowedActionNames(statements.statements) : []
         });
       }
@@ -5019,7 +5033,7 @@ var poolSchema = configSchema({
 });
 var cognitoIdentityPoolUnauthenticated = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+  description: "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(

@@ -159,6 +159,26 @@ export function outsideReach(statements: Statement[]): string[] {
   return out;
 }
 
+/** The policy variable of an identity-pool session: the caller's own identity id. */
+export const IDENTITY_ID_VARIABLE = "${cognito-identity.amazonaws.com:sub}";
+
+/**
+ * True when an Allow reaches only the caller's own S3 objects: every resource is an object ARN
+ * whose key has the identity-pool identity id as a whole path segment, with no wildcard before
+ * it (`bucket/documents/${cognito-identity.amazonaws.com:sub}/*`). Each signed-in identity then
+ * reaches its own folder only, which is no one else's data.
+ */
+export function ownIdentityScoped(s: Statement): boolean {
+  if (s.effect !== "Allow" || !s.resource || s.resource.length === 0 || s.notAction) return false;
+  if (!(s.action ?? []).every((a) => a.toLowerCase().startsWith("s3:"))) return false;
+  return s.resource.every((arn) => {
+    const m = /^arn:[a-z-]+:s3:::[^/*?]+\/(.*)$/.exec(arn);
+    if (!m) return false;
+    const at = m[1].indexOf(`${IDENTITY_ID_VARIABLE}/`);
+    return at >= 0 && (at === 0 || m[1][at - 1] === "/") && !/[*?]/.test(m[1].slice(0, at));
+  });
+}
+
 /** Every action (as written) the role's Allows name, for messages about what it may do. */
 export function allowedActionNames(statements: Statement[]): string[] {
   const names = new Set<string>();

@@ -15,7 +15,7 @@ import {
 import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { configSchema, readConfig, stringListProperty } from "../lib/policy-config";
-import { allowedActionNames, outsideReach, ROLE } from "../lib/role-reach";
+import { allowedActionNames, outsideReach, ownIdentityScoped, ROLE } from "../lib/role-reach";
 import { addTo, matchesAnyGlob, ofType, rawProps, TYPES } from "../lib/stack-refs";
 import { asRecord, hasUnknown, nameOf, upperString } from "../lib/values";
 
@@ -178,11 +178,16 @@ function poolRoles(model: AccessModel): PoolRole[] {
         if (!role) continue;
         const statements = model.roles().get(role);
         const known = statements !== undefined && !statements.incomplete;
+        // A signed-in identity's own folder (keyed by its identity id) is nobody else's data;
+        // guests are anyone, so their own folders still count (free storage for the world).
+        const judged = (statements?.statements ?? []).filter(
+          (s) => key === "unauthenticated" || !ownIdentityScoped(s),
+        );
         out.push({
           pool,
           who,
           role,
-          reach: known ? outsideReach(statements.statements) : "unknown",
+          reach: known ? outsideReach(judged) : "unknown",
           actions: statements ? allowedActionNames(statements.statements) : [],
         });
       }
@@ -208,7 +213,7 @@ const poolSchema = configSchema({
 export const cognitoIdentityPoolUnauthenticated: StackValidationPolicy = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
   description:
-    "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure.",
+    "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(

@@ -440,6 +440,16 @@ describe("reach: AppSync with API_KEY as an additional provider, limited by dire
 // ---------------------------------------------------------------------------------------------
 // 3. Identity pool with guests, guest role limited to CloudWatch RUM
 
+/** The pool role's inline policy with these statements. */
+function guestPolicy(role: StackResourceInput, statements: object[]): StackResourceInput {
+  return res(
+    TYPES_X.rolePolicy,
+    "rum-guest-policy",
+    { role: "rum-guest", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) },
+    { role: [urn(role)] },
+  );
+}
+
 function rumProgram(
   extra?: object,
   guestRoleArn: unknown = `arn:aws:iam::${ACCOUNT}:role/rum-guest`,
@@ -467,25 +477,14 @@ function rumProgram(
       ],
     }),
   });
-  const policy = res(
-    TYPES_X.rolePolicy,
-    "rum-guest-policy",
+  const policy = guestPolicy(role, [
     {
-      role: "rum-guest",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Action: "rum:PutRumEvents",
-            Resource: `arn:aws:rum:${REGION}:${ACCOUNT}:appmonitor/web`,
-          },
-          ...(extra ? [extra] : []),
-        ],
-      }),
+      Effect: "Allow",
+      Action: "rum:PutRumEvents",
+      Resource: `arn:aws:rum:${REGION}:${ACCOUNT}:appmonitor/web`,
     },
-    { role: [urn(role)] },
-  );
+    ...(extra ? [extra] : []),
+  ]);
   const attachment = res(
     TYPES_X.rolesAttachment,
     "rum-roles",
@@ -544,6 +543,53 @@ describe("reach: a Cognito identity pool whose guests may only send RUM events",
       "sec1-a-cognito-identity-pool-unauthenticated": { allowedPools: ["rum-*"] },
     });
     assert.deepStrictEqual(mandatory(allowed), []);
+  });
+});
+
+// 3b. Identity pool for signed-in users, whose role reaches their own S3 folder only
+
+const OWN = "${cognito-identity.amazonaws.com:sub}";
+
+function travellerProgram(resources: string[], who: "authenticated" | "unauthenticated") {
+  const [pool, role, , attachment] = rumProgram(
+    undefined,
+    `arn:aws:iam::${ACCOUNT}:role/rum-guest`,
+  );
+  const policy = guestPolicy(role, [
+    { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: resources },
+  ]);
+  const roles = { [who]: `arn:aws:iam::${ACCOUNT}:role/rum-guest` };
+  return [pool, role, policy, { ...attachment, props: { ...attachment.props, roles } }];
+}
+
+describe("reach: a Cognito identity pool whose signed-in identities reach their own S3 folder", () => {
+  it("compliant (objects under the identity id only): no mandatory", async () => {
+    const own = [`arn:aws:s3:::docs/documents/${OWN}/*`, `arn:aws:s3:::docs/${OWN}/*`];
+    assert.deepStrictEqual(mandatory(await verdicts(travellerProgram(own, "authenticated"))), []);
+  });
+
+  it("violating (a shared prefix, a wildcard before the id, or the id not a whole segment): mandatory", async () => {
+    for (const arn of [
+      "arn:aws:s3:::docs/documents/*",
+      `arn:aws:s3:::docs/*/${OWN}/*`,
+      `arn:aws:s3:::docs/documents/x${OWN}/*`,
+      `arn:aws:s3:::*/documents/${OWN}/*`,
+    ]) {
+      const m = mandatory(
+        await verdicts(
+          travellerProgram([`arn:aws:s3:::docs/documents/${OWN}/*`, arn], "authenticated"),
+        ),
+      );
+      assert.deepStrictEqual(policiesOf(m), ["sec1-a-cognito-identity-pool-unauthenticated"], arn);
+      assert.match(m[0].message, /every signed-in identity of identity pool rum-identities/);
+    }
+  });
+
+  it("violating (guests with their own folders: anyone may store data): mandatory", async () => {
+    const m = mandatory(
+      await verdicts(travellerProgram([`arn:aws:s3:::docs/documents/${OWN}/*`], "unauthenticated")),
+    );
+    assert.deepStrictEqual(policiesOf(m), ["sec1-a-cognito-identity-pool-unauthenticated"]);
   });
 });
 

@@ -15,6 +15,8 @@ import { stackList } from "../../tools/stack-list";
 import { PROD_OIDC, REPO_ROOT } from "../helpers/harness";
 import { saveEnv, stackModel } from "./harness";
 import { startIssuer } from "./issuer";
+import { poolMarkdown, poolMatrix } from "./identity-matrix";
+import { poolModel } from "./identity-pool";
 import { isCognito, markdown, matrix, plantFor } from "./matrix";
 
 export const MATRIX_START = "<!-- generated-matrix:start (npm run generate) -->";
@@ -50,6 +52,8 @@ export interface MeasuredVariant {
   /** Whether the variant signs users in with its own Cognito user pool. */
   cognito: boolean;
   rows: Rows;
+  /** The identity pool's callers and operations, when the variant has one. */
+  pool?: Rows;
 }
 
 /**
@@ -65,7 +69,15 @@ export async function measureMatrices(): Promise<MeasuredVariant[]> {
       const model = await stackModel(v.stack, v.overrides);
       const plant = await plantFor(model, issuer);
       try {
-        measured.push({ name: v.name, cognito: isCognito(model), rows: await matrix(plant) });
+        const rows = await matrix(plant);
+        const pool = poolModel(model.run);
+        const outputs = model.run.outputs as Record<string, unknown>;
+        measured.push({
+          name: v.name,
+          cognito: isCognito(model),
+          rows,
+          ...(pool ? { pool: await poolMatrix(pool, issuer, outputs) } : {}),
+        });
       } finally {
         await plant.close();
       }
@@ -87,6 +99,7 @@ export function matrixBlock(measured: MeasuredVariant[]): string {
       "",
       markdown(v.rows),
       "",
+      ...(v.pool ? [poolMarkdown(v.pool), ""] : []),
     ]),
     MATRIX_END,
   ].join("\n");

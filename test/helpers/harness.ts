@@ -116,4 +116,6 @@ export const PROD_OIDC: Record<string, unknown> = {
   oidcIssuer: "https://login.example-airline.com/oauth2/default",
   oidcAudiences: ["api://bookings"],
   identityProviders: [],
+  // The identity pool trusts the stack's own user pool: none with an external issuer.
+  identityPool: undefined,
 };
