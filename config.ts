@@ -252,6 +252,12 @@ const schema = z.strictObject({
    * until it says otherwise.
    */
   posture: z.enum(["production", "development"]).default("production"),
+  /**
+   * Where the stack deploys among the stacks of its posture, lowest first (the deploy workflow
+   * reads it through tools/stack-list.js); every production stack sets its own once there are
+   * two, so `staging` deploys before `prod` because config says so, not because of its name.
+   */
+  deployOrder: z.number().int().min(0, "expected an integer >= 0").optional(),
   protectResources: z.boolean().default(false),
   logRetentionDays: z
     .number()

@@ -9,6 +9,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as prettier from "prettier";
 import { GENERATED } from "../tools/generate";
 import { NO_REASON, VERDICTS_DOC } from "../tools/verdicts";
 import { runStack } from "./helpers/harness";
@@ -52,8 +53,31 @@ describe("generated files (npm run generate)", function () {
     );
     for (const g of elsewhere) {
       const test = fs.readFileSync(g.checkedBy!, "utf8");
-      assert.match(test, /withMatrix\(readme, matrixBlock\(/, path.relative(ROOT, g.checkedBy!));
+      assert.match(
+        test,
+        /formatMarkdown\(README, withMatrix\(readme, matrixBlock\(/,
+        path.relative(ROOT, g.checkedBy!),
+      );
     }
+  });
+
+  it("are as `npm run format` leaves them, so formatting the tree never makes them drift", async () => {
+    const files = [...new Set(GENERATED.map((g) => g.file))];
+    const unformatted: string[] = [];
+    let checked = 0;
+    for (const file of files) {
+      const info = await prettier.getFileInfo(file, {
+        ignorePath: path.join(ROOT, ".prettierignore"),
+      });
+      if (info.ignored) continue;
+      checked++;
+      const options = (await prettier.resolveConfig(file)) ?? {};
+      const text = fs.readFileSync(file, "utf8");
+      if (!(await prettier.check(text, { ...options, filepath: file })))
+        unformatted.push(path.relative(ROOT, file));
+    }
+    assert.ok(checked >= 3, `only ${checked} generated files are checked`);
+    assert.deepStrictEqual(unformatted, [], "a generator writes what Prettier would change");
   });
 
   it("give every verdict on our stacks its reason", () => {

@@ -154,14 +154,13 @@ describe("components/http-api", () => {
     it("lets API Gateway invoke the function only for this API's routes, method and path", () => {
       const executionArn = run.outputs.executionArn as string;
       const permissions = ofType(run, PERMISSION);
-      assert.deepStrictEqual(
-        permissions.map((p) => p.inputs.sourceArn).sort(),
-        [
-          `${executionArn}/*/GET/bookings`,
-          `${executionArn}/*/GET/bookings/*`,
-          `${executionArn}/*/POST/bookings`,
-        ].sort(),
+      // One grant per route of the app contract, any stage, its method, its path with each
+      // {parameter} a single-segment wildcard.
+      const expected = BOOKINGS_API.routes.map(
+        (r) => `${executionArn}/*/${r.method}${r.path.replace(/\{\w+\}/g, "*")}`,
       );
+      assert.deepStrictEqual(permissions.map((p) => p.inputs.sourceArn).sort(), expected.sort());
+      assert.ok(expected.includes(`${executionArn}/*/GET/bookings/*`));
       for (const p of permissions) {
         assert.strictEqual(p.inputs.principal, "apigateway.amazonaws.com");
         assert.strictEqual(p.inputs.action, "lambda:InvokeFunction");
@@ -349,11 +348,17 @@ describe("components/http-api", () => {
         },
       ]);
       assert.deepStrictEqual(settings.audiences, run.outputs.audiences);
-      assert.deepStrictEqual(settings.routeScopes, {
-        "GET /bookings": ["airline/bookings.read"],
-        "GET /bookings/{bookingId}": ["airline/bookings.read"],
-        "POST /bookings": ["airline/bookings.write"],
-      });
+      // Each route of the app contract with its scopes, as the identity tier names them.
+      assert.deepStrictEqual(
+        settings.routeScopes,
+        Object.fromEntries(
+          BOOKINGS_API.routes.map((r) => [
+            routeKeyOf(r),
+            r.scopes.map((s) => `${API_SCOPES.resourceServer}/${s}`),
+          ]),
+        ),
+      );
+      assert.deepStrictEqual(settings.routeScopes["POST /bookings"], ["airline/bookings.write"]);
     });
 
     it("caps the authorizer function with the configured reserved concurrency", async () => {

@@ -16,11 +16,8 @@ import { parse } from "yaml";
 import { parsePlatformConfig } from "../config";
 import { stackConfig, stackNames } from "./helpers/harness";
 
-// tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript.
-const stackListTool = require("../tools/stack-list") as {
-  stackList(dir: string): { stack: string; posture: string }[];
-  outputLines(stacks: { stack: string; posture: string }[]): string[];
-};
+// tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript (typed by its .d.ts).
+import { stackList } from "../tools/stack-list";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
@@ -219,6 +216,7 @@ function versionComments(wf: WorkflowFile): string[] {
 }
 
 const OIDC_ACTIONS = ["aws-actions/configure-aws-credentials", "pulumi/auth-actions"];
+const SARIF_UPLOAD = "github/codeql-action/upload-sarif";
 
 /** Scopes a job's permissions grant, as `scope: level`; `write-all`/`read-all` as such. */
 function grants(permissions: unknown): string[] {
@@ -227,6 +225,19 @@ function grants(permissions: unknown): string[] {
     return Object.entries(permissions).map(([scope, level]) => `${scope}: ${String(level)}`);
   }
   return [];
+}
+
+/** The permissions beyond `contents: read` a job's steps need, each with what needs it. */
+function neededGrants(job: Job): [string, string][] {
+  const steps = stepsOf(job);
+  const needed: [string, string][] = [];
+  if (steps.some((s) => OIDC_ACTIONS.some((a) => usesAction(s, a))))
+    needed.push(["id-token: write", "uses OIDC"]);
+  if (steps.some((s) => usesAction(s, "pulumi/actions") && truthy(s.with?.["comment-on-pr"])))
+    needed.push(["pull-requests: write", "comments on the pull request"]);
+  if (steps.some((s) => usesAction(s, SARIF_UPLOAD)))
+    needed.push(["security-events: write", "uploads SARIF to code scanning"]);
+  return needed;
 }
 
 /**
@@ -251,30 +262,47 @@ function leastPermissions(wf: WorkflowFile): string[] {
       problems.push(`job '${jobId}' does not state its permissions`);
       continue;
     }
-    const steps = stepsOf(job);
-    const usesOidc = steps.some((s) => OIDC_ACTIONS.some((a) => usesAction(s, a)));
-    const comments = steps.some(
-      (s) => usesAction(s, "pulumi/actions") && truthy(s.with?.["comment-on-pr"]),
-    );
-    const uploadsSarif = steps.some((s) => usesAction(s, "github/codeql-action/upload-sarif"));
-    const allowed = new Set(["contents: read"]);
-    if (usesOidc) allowed.add("id-token: write");
-    if (comments) allowed.add("pull-requests: write");
-    if (uploadsSarif) ["security-events: write", "actions: read"].forEach((g) => allowed.add(g));
+    const needed = neededGrants(job);
+    const allowed = new Set(["contents: read", ...needed.map(([grant]) => grant)]);
+    // The upload reads the run's details (code scanning needs it in private repositories).
+    if (stepsOf(job).some((s) => usesAction(s, SARIF_UPLOAD))) allowed.add("actions: read");
     const granted = grants(job.permissions);
     for (const grant of granted) {
       if (!allowed.has(grant))
         problems.push(`job '${jobId}' grants '${grant}', which it needs not`);
     }
-    if (usesOidc && !granted.includes("id-token: write")) {
-      problems.push(`job '${jobId}' uses OIDC without 'id-token: write'`);
+    for (const [grant, why] of needed) {
+      if (!granted.includes(grant)) problems.push(`job '${jobId}' ${why} without '${grant}'`);
     }
-    if (comments && !granted.includes("pull-requests: write")) {
-      problems.push(`job '${jobId}' comments on the pull request without 'pull-requests: write'`);
-    }
-    if (uploadsSarif && !granted.includes("security-events: write")) {
-      problems.push(`job '${jobId}' uploads SARIF without 'security-events: write'`);
-    }
+  }
+  return problems;
+}
+
+/** The Pulumi CLI version every workflow installs (pulumi/actions `pulumi-version-file`). */
+const CLI_VERSION_FILE = ".pulumi.version";
+
+/** An exact release: a range (`^3`, `latest`) would install whatever is newest that day. */
+const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
+
+/**
+ * The Pulumi CLI is pinned as the actions are: every pulumi/actions step (with or without a
+ * command, which installs the CLI either way) reads the one version in .pulumi.version, an exact
+ * release; a step may instead name an exact `pulumi-version` of its own.
+ */
+function pinnedPulumiCli(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of jobsOf(wf)) {
+    stepsOf(job).forEach((step, i) => {
+      if (!usesAction(step, "pulumi/actions")) return;
+      const file = step.with?.["pulumi-version-file"];
+      const version = step.with?.["pulumi-version"];
+      if (file === CLI_VERSION_FILE || EXACT_VERSION.test(String(version ?? ""))) return;
+      problems.push(
+        `${stepLabel(jobId, step, i)} installs an unpinned Pulumi CLI` +
+          (version === undefined ? "" : ` ('${String(version)}')`) +
+          `: set pulumi-version-file: ${CLI_VERSION_FILE}`,
+      );
+    });
   }
   return problems;
 }
@@ -589,6 +617,7 @@ const RULES: [string, Check][] = [
   ["every action is pinned to a full commit SHA", pinnedActions],
   ["every pinned action carries a version comment", versionComments],
   ["permissions are least privilege; id-token only for OIDC", leastPermissions],
+  ["every Pulumi CLI install is pinned to one exact version", pinnedPulumiCli],
   ["AWS credentials come from OIDC roles, never stored keys", noLongLivedAwsKeys],
   ["every pulumi preview and up runs the SEC1 pack", packOnEveryPulumiRun],
   ["stacks come from the stack files, never written in the workflow", stacksFromStackFiles],
@@ -672,7 +701,7 @@ describe("delivery workflows", () => {
         "      security-events: write # the upload itself\n",
         "",
         leastPermissions,
-        /job 'code-scanning' uploads SARIF without 'security-events: write'/,
+        /job 'code-scanning' uploads SARIF to code scanning without 'security-events: write'/,
       ],
       [
         "security-events: write on a job that uploads no SARIF",
@@ -681,6 +710,22 @@ describe("delivery workflows", () => {
         "    name: npm test\n    runs-on: ubuntu-latest\n    timeout-minutes: 20\n    permissions:\n      contents: read\n      security-events: write\n",
         leastPermissions,
         /job 'test' grants 'security-events: write', which it needs not/,
+      ],
+      [
+        "a Pulumi CLI version range",
+        "deploy.yml",
+        "pulumi-version-file: .pulumi.version",
+        'pulumi-version: "^3"',
+        pinnedPulumiCli,
+        /installs an unpinned Pulumi CLI \('\^3'\)/,
+      ],
+      [
+        "a Pulumi CLI of whatever version is newest",
+        "policy.yml",
+        /\n\s+with:\n\s+pulumi-version-file: \.pulumi\.version/,
+        "",
+        pinnedPulumiCli,
+        /installs an unpinned Pulumi CLI: set pulumi-version-file/,
       ],
       [
         "stored AWS keys",
@@ -751,38 +796,84 @@ describe("delivery workflows", () => {
   });
 
   describe("stack list (tools/stack-list.js)", () => {
-    it("lists every stack file with the posture config.ts reads from it", () => {
-      const listed = stackListTool.stackList(ROOT);
-      assert.deepStrictEqual(
-        listed.map((s) => s.stack),
-        stackNames(),
-      );
-      for (const { stack, posture } of listed)
-        assert.strictEqual(posture, parsePlatformConfig(stackConfig(stack)).posture, stack);
-    });
-
-    it("writes JSON lists for $GITHUB_OUTPUT, a stack without posture counted as production", () => {
+    /** Runs the tool as the stacks job does, over a project folder of these stack files. */
+    const listStacks = (files: Record<string, string>) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-list-"));
       try {
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sec1-api-platform\n");
-        fs.writeFileSync(
-          path.join(dir, "Pulumi.qa.yaml"),
-          "config:\n  sec1-api-platform:posture: development\n",
-        );
-        fs.writeFileSync(path.join(dir, "Pulumi.eu.yaml"), "config:\n  aws:region: eu-west-1\n");
-        const run = spawnSync(process.execPath, [path.join(ROOT, "tools/stack-list.js"), dir], {
+        for (const [stack, config] of Object.entries(files))
+          fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `config:\n${config}`);
+        return spawnSync(process.execPath, [path.join(ROOT, "tools/stack-list.js"), dir], {
           encoding: "utf8",
         });
-        assert.strictEqual(run.status, 0, run.stderr);
-        assert.deepStrictEqual(run.stdout.trim().split("\n"), [
-          'all=["eu","qa"]',
-          'development=["qa"]',
-          'production=["eu"]',
-        ]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    };
+    const key = (k: string, v: string) => `  sec1-api-platform:${k}: ${v}\n`;
+
+    it("lists every stack file with the posture and deploy order config.ts reads from it", () => {
+      const listed = stackList(ROOT);
+      const files = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+      assert.deepStrictEqual(listed.map((s) => `Pulumi.${s.stack}.yaml`).sort(), files.sort());
+      for (const { stack, posture, deployOrder } of listed) {
+        const parsed = parsePlatformConfig(stackConfig(stack));
+        assert.strictEqual(posture, parsed.posture, stack);
+        assert.strictEqual(deployOrder, parsed.deployOrder, stack);
+      }
     });
+
+    it("writes JSON lists for $GITHUB_OUTPUT, a stack without posture counted as production", () => {
+      const run = listStacks({
+        qa: key("posture", "development"),
+        eu: "  aws:region: eu-west-1\n",
+      });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.deepStrictEqual(run.stdout.trim().split("\n"), [
+        'all=["qa","eu"]',
+        'development=["qa"]',
+        'production=["eu"]',
+      ]);
+    });
+
+    it("deploys production stacks in their deployOrder, not by name: staging before prod", () => {
+      const run = listStacks({
+        prod: key("deployOrder", "20"),
+        staging: key("posture", "production") + key("deployOrder", "10"),
+        dev: key("posture", "development"),
+      });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.deepStrictEqual(run.stdout.trim().split("\n"), [
+        'all=["dev","staging","prod"]',
+        'development=["dev"]',
+        'production=["staging","prod"]',
+      ]);
+    });
+
+    const ambiguous: [string, Record<string, string>, RegExp][] = [
+      [
+        "a production stack without deployOrder beside another",
+        { prod: key("deployOrder", "20"), staging: "  aws:region: eu-west-1\n" },
+        /Pulumi\.staging\.yaml sets no sec1-api-platform:deployOrder: with 2 production stacks/,
+      ],
+      [
+        "two production stacks with the same deployOrder",
+        { prod: key("deployOrder", "20"), staging: key("deployOrder", "20") },
+        /both set sec1-api-platform:deployOrder: 20/,
+      ],
+      [
+        "a deployOrder that is no integer",
+        { prod: key("deployOrder", "first") },
+        /Pulumi\.prod\.yaml: sec1-api-platform:deployOrder is 'first', expected an integer >= 0/,
+      ],
+    ];
+    for (const [what, files, message] of ambiguous) {
+      it(`refuses ${what}, naming the file and the key (exit 2)`, () => {
+        const run = listStacks(files);
+        assert.strictEqual(run.status, 2, run.stdout);
+        assert.match(run.stderr, message);
+      });
+    }
   });
 
   describe("offline preview SARIF to code scanning", () => {
@@ -795,7 +886,7 @@ describe("delivery workflows", () => {
       const upload = jobs.get("code-scanning")!;
       assert.deepStrictEqual(upload.needs, "offline-preview");
       const steps = stepsOf(upload);
-      assert.ok(steps.some((x) => usesAction(x, "github/codeql-action/upload-sarif")));
+      assert.ok(steps.some((x) => usesAction(x, SARIF_UPLOAD)));
       assert.ok(!steps.some((x) => typeof x.run === "string"), "no run step: no PR code runs");
       assert.match(String(upload.if), /always\(\)/, "uploads when a preview fails the check");
     });
@@ -884,6 +975,26 @@ describe("delivery workflows", () => {
       const run = runScript(script, { STACK: "dev" }, { stdout: "", exitCode: 2 });
       assert.strictEqual(run.status, 2, run.stderr);
       assert.match(run.summary, /failed \(exit 2\)/);
+    });
+  });
+
+  describe("Pulumi CLI version (.pulumi.version)", () => {
+    const version = fs.readFileSync(path.join(ROOT, CLI_VERSION_FILE), "utf8").trim();
+    const parts = (v: string) => v.split(".").map(Number);
+
+    it("is one exact release, not older than the SDK the program and the pack pin", () => {
+      assert.match(version, EXACT_VERSION);
+      for (const manifest of ["package.json", `${PACK_DIR}/package.json`]) {
+        const sdk = String(
+          JSON.parse(fs.readFileSync(path.join(ROOT, manifest), "utf8")).dependencies[
+            "@pulumi/pulumi"
+          ],
+        );
+        assert.match(sdk, EXACT_VERSION, `${manifest} @pulumi/pulumi`);
+        const [cli, pinned] = [parts(version), parts(sdk)];
+        const newer = cli.findIndex((n, i) => n !== pinned[i]);
+        assert.ok(newer === -1 || cli[newer] > pinned[newer], `CLI ${version} < SDK ${sdk}`);
+      }
     });
   });
 

@@ -15,10 +15,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildBundle, BUNDLE_PATH } from "../policy-pack/scripts/build";
+import { formatMarkdown } from "../policy-pack/scripts/markdown";
 import { README_PATH as PACK_README, renderReadme } from "../policy-pack/scripts/readme";
 import { mermaidDiagram } from "./diagram";
 import { loadStackConfig, ProgramRun, runProgram } from "./mock-engine";
 import { README, withDiagram } from "./readme-diagram";
+import { stackList } from "./stack-list";
 import {
   calibrateCorpus,
   CORPUS_DIR,
@@ -55,15 +57,6 @@ export interface Generated {
 
 const ROOT = path.join(__dirname, "..");
 
-/** The stacks of the project: its Pulumi.<stack>.yaml files. */
-export function stacks(dir: string = ROOT): string[] {
-  return fs
-    .readdirSync(dir)
-    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-}
-
 /** A fresh run of a checked-in stack under the mocks. */
 export const freshRun: RunOf = (stack) =>
   runProgram({ stack, config: loadStackConfig(stack).config });
@@ -75,7 +68,10 @@ export const GENERATED: Generated[] = [
     file: README,
     block: "diagram",
     produce: async (runOf) =>
-      withDiagram(fs.readFileSync(README, "utf8"), mermaidDiagram(await runOf("dev"))),
+      formatMarkdown(
+        README,
+        withDiagram(fs.readFileSync(README, "utf8"), mermaidDiagram(await runOf("dev"))),
+      ),
   },
   {
     file: README,
@@ -86,14 +82,15 @@ export const GENERATED: Generated[] = [
     produce: async () => {
       const { matrixBlock, measureMatrices, withMatrix } =
         await import("../test/e2e/matrix-readme");
-      return withMatrix(fs.readFileSync(README, "utf8"), matrixBlock(await measureMatrices()));
+      const block = matrixBlock(await measureMatrices());
+      return formatMarkdown(README, withMatrix(fs.readFileSync(README, "utf8"), block));
     },
   },
   {
     file: VERDICTS_DOC,
     produce: async (runOf) => {
       const verdicts: Record<string, Verdict[]> = {};
-      for (const stack of stacks()) {
+      for (const { stack } of stackList(ROOT)) {
         const run = await runOf(stack);
         const config = loadStackConfig(stack).config;
         // As the CLI calls the pack: Analyze on inputs, AnalyzeStack on outputs.

@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { formatMarkdown } from "../policy-pack/scripts/markdown";
 import { mermaidDiagram } from "./diagram";
 import { loadStackConfig, runProgram } from "./mock-engine";
 
@@ -31,7 +32,7 @@ export function withDiagram(readme: string, diagram: string): string {
 
 async function main(check: boolean): Promise<number> {
   const current = fs.readFileSync(README, "utf8");
-  const next = withDiagram(current, await devStackDiagram());
+  const next = await formatMarkdown(README, withDiagram(current, await devStackDiagram()));
   if (next === current) return 0;
   if (check) {
     console.error("README.md's generated diagram is out of date: run `npm run readme:diagram`.");

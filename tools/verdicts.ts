@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import * as prettier from "prettier";
 import { allPolicies } from "../policy-pack/policies";
+import { formatMarkdown } from "../policy-pack/scripts/markdown";
 import {
   PolicyRun,
   runResourcePolicy,
@@ -132,8 +132,7 @@ export async function renderVerdictsDoc(
       return `## \`${stack}\`\n\n| Policy | Level | Resource | Why it stays |\n| --- | --- | --- | --- |\n${table.join("\n")}\n`;
     });
   const text = `${intro}\n\n${sections.join("\n")}`;
-  const options = (await prettier.resolveConfig(VERDICTS_DOC)) ?? {};
-  return prettier.format(text, { ...options, parser: "markdown" });
+  return formatMarkdown(VERDICTS_DOC, text);
 }
 
 /** The verdicts document as it is on disk. */

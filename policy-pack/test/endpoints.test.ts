@@ -18,30 +18,12 @@ import {
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
+import { gate, ROLE, VPCE } from "./helpers/policy-documents";
 
 const REST_API = "aws:apigateway/restApi:RestApi";
 const REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy";
 const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi";
-const VPCE = "vpce-0123456789abcdef0";
-const ROLE = "arn:aws:iam::123456789012:role/loyalty-caller";
-
-function gate(): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*" },
-      {
-        Effect: "Deny",
-        Principal: "*",
-        Action: "execute-api:Invoke",
-        Resource: "execute-api:/*",
-        Condition: { StringNotEquals: { "aws:SourceVpce": VPCE } },
-      },
-    ],
-  };
-}
-
 const openPolicy = {
   Version: "2012-10-17",
   Statement: [

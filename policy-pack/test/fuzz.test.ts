@@ -20,7 +20,7 @@ import {
   UNKNOWN,
   urnOf,
 } from "./helpers/run-policy";
-import { seeded } from "../../test/helpers/random";
+import { seeded } from "./helpers/random";
 
 const SEED = 0x5ec1;
 const BAGS_PER_TYPE = 300;

@@ -10,7 +10,7 @@ import { covers, settingsForStage } from "../lib/method-settings";
 import { rawProps, Reference, resolveReference, TYPES } from "../lib/stack-refs";
 import { hasUnknown } from "../lib/values";
 import { stackResources, StackResourceInput, UNKNOWN, urnOf } from "./helpers/run-policy";
-import { seeded } from "../../test/helpers/random";
+import { seeded } from "./helpers/random";
 
 const CASES = 300;
 

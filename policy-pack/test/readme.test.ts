@@ -11,7 +11,7 @@ describe("policy-pack/README.md", () => {
     const checkedIn = fs.readFileSync(README_PATH, "utf8");
     assert.ok(
       checkedIn === (await renderReadme()),
-      "README.md is out of date: run `npm run readme:pack`",
+      "README.md is out of date: run `npm run readme` in policy-pack/",
     );
   });
 

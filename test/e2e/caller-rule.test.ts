@@ -11,8 +11,7 @@ import { Issuer, startIssuer } from "./issuer";
 import {
   adminGroups,
   Caller,
-  graphql,
-  httpApi,
+  callOperation,
   OPERATIONS,
   Plant,
   plantFor,
@@ -81,12 +80,12 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         userClaims(out, true)(SUB.A, { scope: out.identityScopes["bookings.read"] }),
       );
       const before = await bookingsOf(dev, SUB.A);
-      assert.strictEqual(await httpApi(dev, readOnly, "POST /bookings"), "✘ 403 (scope)");
-      assert.strictEqual(await graphql(dev, readOnly, "GraphQL createBooking"), "✘ Unauthorized");
+      assert.strictEqual(await callOperation(dev, readOnly, "HTTP POST /bookings"), "✘ 403 (scope)");
+      assert.strictEqual(await callOperation(dev, readOnly, "GraphQL createBooking"), "✘ Unauthorized");
       assert.strictEqual(await bookingsOf(dev, SUB.A), before, "no booking written");
       // The read scope still reads, on both APIs.
-      assert.strictEqual(await graphql(dev, readOnly, "GraphQL myBookings"), "✔ A's");
-      assert.strictEqual(await httpApi(dev, readOnly, "GET /bookings"), "✔ A's");
+      assert.strictEqual(await callOperation(dev, readOnly, "GraphQL myBookings"), "✔ A's");
+      assert.strictEqual(await callOperation(dev, readOnly, "HTTP GET /bookings"), "✔ A's");
     });
 
     it("reads need airline/bookings.read like GET /bookings: a write-only access token reads nothing", async () => {
@@ -94,10 +93,10 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         "write only",
         userClaims(out, true)(SUB.B, { scope: out.identityScopes["bookings.write"] }),
       );
-      assert.strictEqual(await httpApi(dev, writeOnly, "GET /bookings"), "✘ 403 (scope)");
+      assert.strictEqual(await callOperation(dev, writeOnly, "HTTP GET /bookings"), "✘ 403 (scope)");
       for (const op of ["GraphQL myBookings", "GraphQL booking(B's)"] as const)
-        assert.strictEqual(await graphql(dev, writeOnly, op), "✘ Unauthorized", op);
-      assert.strictEqual(await graphql(dev, writeOnly, "GraphQL createBooking"), "✔ B's");
+        assert.strictEqual(await callOperation(dev, writeOnly, op), "✘ Unauthorized", op);
+      assert.strictEqual(await callOperation(dev, writeOnly, "GraphQL createBooking"), "✔ B's");
     });
 
     it("refuses the user pool's ID tokens (no scopes) on every field, an admin's too", async () => {
@@ -112,7 +111,7 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
       const before = await bookingsOf(dev, SUB.A);
       for (const caller of [id(SUB.A), id(SUB.admin, adminGroups(true))])
         for (const op of OPERATIONS.filter((o) => o.startsWith("GraphQL")))
-          assert.match(await graphql(dev, caller, op), /^✘ (Unauthorized|Forbidden)$/, op);
+          assert.match(await callOperation(dev, caller, op), /^✘ (Unauthorized|Forbidden)$/, op);
       assert.strictEqual(await bookingsOf(dev, SUB.A), before, "no booking written");
     });
   });
@@ -127,10 +126,10 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
       for (const claims of [adminGroups(true), adminGroups(false)]) {
         const caller = admin(out, claims);
         assert.strictEqual(
-          await graphql(oidc, caller, "GraphQL customerBookings(B)"),
+          await callOperation(oidc, caller, "GraphQL customerBookings(B)"),
           "✘ Unauthorized",
         );
-        assert.strictEqual(await graphql(oidc, caller, "GraphQL loyalty(B)"), "✘ Forbidden");
+        assert.strictEqual(await callOperation(oidc, caller, "GraphQL loyalty(B)"), "✘ Forbidden");
       }
     });
 
@@ -138,14 +137,14 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
       const oidc = await plant("prod", { ...POOL_AS_OIDC, oidcGroupsClaim: "groups" });
       const out = oidc.model.run.outputs as Record<string, any>;
       const named = admin(out, { groups: ["admin"] });
-      assert.strictEqual(await graphql(oidc, named, "GraphQL customerBookings(B)"), "✔ B's");
-      assert.strictEqual(await graphql(oidc, named, "GraphQL loyalty(B)"), "✔ B's");
+      assert.strictEqual(await callOperation(oidc, named, "GraphQL customerBookings(B)"), "✔ B's");
+      assert.strictEqual(await callOperation(oidc, named, "GraphQL loyalty(B)"), "✔ B's");
       const other = admin(out, adminGroups(true));
       assert.strictEqual(
-        await graphql(oidc, other, "GraphQL customerBookings(B)"),
+        await callOperation(oidc, other, "GraphQL customerBookings(B)"),
         "✘ Unauthorized",
       );
-      assert.strictEqual(await graphql(oidc, other, "GraphQL loyalty(B)"), "✘ Forbidden");
+      assert.strictEqual(await callOperation(oidc, other, "GraphQL loyalty(B)"), "✘ Forbidden");
       // The machine client (loyalty.read) books nothing: createBooking needs bookings.write.
       const machine = token("machine", {
         iss: out.identityIssuerUrl,
@@ -153,7 +152,7 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         aud: "api://bookings",
         scope: out.identityScopes["loyalty.read"],
       });
-      assert.strictEqual(await graphql(oidc, machine, "GraphQL createBooking"), "✘ Unauthorized");
+      assert.strictEqual(await callOperation(oidc, machine, "GraphQL createBooking"), "✘ Unauthorized");
     });
   });
 });

@@ -7,7 +7,8 @@
 import * as assert from "assert";
 import { allowedContextKeysForRequest } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../../tools/mock-engine";
-import { one, runStack } from "../helpers/harness";
+import { parsePlatformConfig } from "../../config";
+import { one, runStack, stackConfig, stackNames } from "../helpers/harness";
 import { POOL_OPERATIONS, poolMatrix } from "./identity-matrix";
 import {
   assumes,
@@ -22,6 +23,11 @@ import { Issuer, startIssuer } from "./issuer";
 import { SUB } from "./matrix";
 
 type Rows = { caller: string; cells: string[] }[];
+
+/** The stacks whose Pulumi.<stack>.yaml enables the identity pool, in deploy order. */
+const POOL_STACKS = stackNames().filter(
+  (stack) => parsePlatformConfig(stackConfig(stack)).identityPool.enabled,
+);
 
 const cell = (rows: Rows, caller: string, op: (typeof POOL_OPERATIONS)[number]) => {
   const row = rows.find((r) => r.caller.startsWith(caller));
@@ -44,8 +50,9 @@ describe("e2e: the identity pool's credentials (iam-simulate on the stack's poli
   const rows: Record<string, Rows> = {};
 
   before(async () => {
+    assert.ok(POOL_STACKS.length > 0, "no stack file enables the identity pool");
     issuer = await startIssuer();
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of POOL_STACKS) {
       const run = await runStack(stack);
       const model = poolModel(run);
       assert.ok(model, `${stack} has an identity pool`);
@@ -55,7 +62,7 @@ describe("e2e: the identity pool's credentials (iam-simulate on the stack's poli
   });
   after(() => issuer.close());
 
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of POOL_STACKS) {
     it(`${stack}: user A puts and gets A's documents, not B's; gets A's boarding passes, never writes one`, () => {
       const r = rows[stack];
       assert.strictEqual(cell(r, "user A", "S3 PUT documents/{own}"), "✔");
@@ -133,7 +140,7 @@ describe("e2e: the identity pool's credentials (iam-simulate on the stack's poli
   });
 
   it("an identity no mapping rule matches gets nothing, not the default authenticated role", async () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of POOL_STACKS) {
       const model = models[stack];
       const key = `${model.providers[0].providerName}:${model.providers[0].clientId}`;
       assert.ok(model.roles.authenticated, "a default role exists, and is not used");

@@ -11,7 +11,8 @@
  * the e2e suite measures the matrix anyway for its rules; checking it there costs nothing,
  * where a child process spawned by the unit suite would measure it a second time per `npm test`.
  */
-import { PROD_OIDC } from "../helpers/harness";
+import { stackList } from "../../tools/stack-list";
+import { PROD_OIDC, REPO_ROOT } from "../helpers/harness";
 import { saveEnv, stackModel } from "./harness";
 import { startIssuer } from "./issuer";
 import { poolMarkdown, poolMatrix } from "./identity-matrix";
@@ -24,15 +25,26 @@ export const MATRIX_END = "<!-- generated-matrix:end -->";
 /** One measured row: a caller and the cell of every operation. */
 export type Rows = { caller: string; cells: string[] }[];
 
+/** One measured configuration: a stack, and config keys set over its stack file. */
+export interface Variant {
+  name: string;
+  stack: string;
+  overrides: Record<string, unknown>;
+}
+
 /**
- * What the matrix covers: each checked-in stack as it is, and prod with an external OIDC issuer
- * in place of its user pool (the other identity tier the program supports).
+ * What the matrix covers: each checked-in stack as it is (its Pulumi.<stack>.yaml, in deploy
+ * order), and the last production stack to deploy with an external OIDC issuer in place of its
+ * user pool (the other identity tier the program supports).
  */
-export const VARIANTS = [
-  { name: "dev", stack: "dev", overrides: {} },
-  { name: "prod", stack: "prod", overrides: {} },
-  { name: "prod with identityProvider: oidc", stack: "prod", overrides: PROD_OIDC },
-];
+export const VARIANTS: readonly Variant[] = (() => {
+  const stacks = stackList(REPO_ROOT);
+  const asIs = stacks.map((s): Variant => ({ name: s.stack, stack: s.stack, overrides: {} }));
+  const production = stacks.filter((s) => s.posture !== "development").pop();
+  if (!production) return asIs;
+  const oidc = `${production.stack} with identityProvider: oidc`;
+  return [...asIs, { name: oidc, stack: production.stack, overrides: PROD_OIDC }];
+})();
 
 /** One variant's measured matrix and its identity tier. */
 export interface MeasuredVariant {

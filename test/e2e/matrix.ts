@@ -6,10 +6,17 @@
  * through the bundled function or the uploaded APPSYNC_JS resolver, on dynalite. A cell says
  * whether the operation was allowed and whose data came back or changed.
  */
+import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { ConstDirectiveNode, Kind, ObjectTypeDefinitionNode, parse } from "graphql";
+import {
+  BOOKINGS_API,
+  GRAPHQL_API,
+  LOYALTY_API,
+  LOYALTY_RESOLVER_CALLER,
+} from "../../app/airline/contract";
 import { MOCK_ACCOUNT_ID } from "../../tools/mock-engine";
 import { one, ofType, policyDocument } from "../helpers/harness";
 import { loadResolver, resolve as runResolver } from "./appsync";
@@ -46,21 +53,101 @@ export interface Caller {
   sourceFunctionArn?: string;
 }
 
-/** The operations, in the order of the table's columns. */
-export const OPERATIONS = [
-  "GraphQL myBookings",
-  "GraphQL booking(B's)",
-  "GraphQL customerBookings(B)",
-  "GraphQL createBooking",
-  "GraphQL myLoyalty",
-  "GraphQL loyalty(B)",
-  "HTTP GET /bookings",
-  "HTTP GET /bookings/{B's}",
-  "HTTP POST /bookings",
-  "REST GET /loyalty/{B}",
-  "REST POST /loyalty/{B}/points",
-] as const;
-export type Operation = (typeof OPERATIONS)[number];
+/** How a path parameter is shown in a column's label and what value the request sends. */
+const PATH_PARAMETERS: Record<string, { shown: string; value: (plant: Plant) => string }> = {
+  bookingId: { shown: "B's", value: (p) => p.bookingOf.B },
+  customerId: { shown: "B", value: () => SUB.B },
+};
+
+/** The required GraphQL arguments the matrix knows: how each is shown and what it sends. */
+const GRAPHQL_ARGUMENTS: Record<string, { shown?: string; value: (plant: Plant) => unknown }> = {
+  id: { shown: "B's", value: (p) => p.bookingOf.B },
+  customerId: { shown: "B", value: () => SUB.B },
+  input: { value: () => ({ flightId: "LH-400", seatClass: "ECONOMY", passengers: 1 }) },
+};
+
+/** Request bodies of the routes that take one (by route key). */
+const REQUEST_BODIES: Record<string, () => unknown> = {
+  "POST /bookings": () => ({ flightId: "LH-400", seatClass: "economy", passengers: 1 }),
+  "POST /loyalty/{customerId}/points": () => pointsBody(1),
+};
+
+/** One column: an operation of the app contract and what the matrix needs to call it. */
+type OperationSpec =
+  | { kind: "graphql"; label: string; type: string; field: string; args: string[] }
+  | { kind: "http"; label: string; routeKey: string; handler: string }
+  | { kind: "rest"; label: string; routeKey: string };
+
+/** A route's path as a column shows it: `/bookings/{bookingId}` → `/bookings/{B's}`. */
+function shownPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const parameter = PATH_PARAMETERS[name];
+    if (!parameter)
+      throw new Error(`matrix: path parameter {${name}} is unknown: add it to PATH_PARAMETERS`);
+    return `{${parameter.shown}}`;
+  });
+}
+
+/** The required arguments of each root field in the app's GraphQL schema. */
+function requiredArguments(): Map<string, string[]> {
+  const doc = parse(fs.readFileSync(GRAPHQL_API.schemaFile, "utf8"));
+  const required = new Map<string, string[]>();
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    for (const f of def.fields ?? []) {
+      const names = (f.arguments ?? [])
+        .filter((a) => a.type.kind === Kind.NON_NULL_TYPE)
+        .map((a) => a.name.value);
+      required.set(`${def.name.value}.${f.name.value}`, names);
+    }
+  }
+  return required;
+}
+
+/**
+ * Every operation of the app contract, in the table's column order: the GraphQL root fields that
+ * have resolvers (grouped by data source), the HTTP API's routes, the private REST API's routes.
+ * A new route or field is a new column with no change here, unless it takes a path parameter,
+ * an argument or a body the matrix has no value for (then this says which table to extend).
+ */
+function operationSpecs(): OperationSpec[] {
+  const required = requiredArguments();
+  const graphql = Object.entries(GRAPHQL_API.resolvers)
+    .sort(([, a], [, b]) =>
+      a.dataSource < b.dataSource ? -1 : a.dataSource > b.dataSource ? 1 : 0,
+    )
+    .map(([key]): OperationSpec => {
+      const [type, field] = key.split(".");
+      const args = required.get(key) ?? [];
+      const shown = args.map((a) => {
+        if (!GRAPHQL_ARGUMENTS[a])
+          throw new Error(
+            `matrix: no value for argument '${a}' of ${key}: add it to GRAPHQL_ARGUMENTS`,
+          );
+        return GRAPHQL_ARGUMENTS[a].shown;
+      });
+      const label = shown.some(Boolean) ? `${field}(${shown.filter(Boolean).join(", ")})` : field;
+      return { kind: "graphql", label: `GraphQL ${label}`, type, field, args };
+    });
+  const http = BOOKINGS_API.routes.map((r): OperationSpec => ({
+    kind: "http",
+    label: `HTTP ${r.method} ${shownPath(r.path)}`,
+    routeKey: `${r.method} ${r.path}`,
+    handler: r.handler,
+  }));
+  const rest = LOYALTY_API.routes.map((r): OperationSpec => ({
+    kind: "rest",
+    label: `REST ${r.route.split(" ")[0]} ${shownPath(r.route.split(" ")[1])}`,
+    routeKey: r.route,
+  }));
+  return [...graphql, ...http, ...rest];
+}
+
+const OPERATION_SPECS = operationSpecs();
+
+/** The operations' labels, in the order of the table's columns. */
+export const OPERATIONS: readonly string[] = OPERATION_SPECS.map((o) => o.label);
+export type Operation = string;
 
 /** Whose data an answer holds: customer ids found in it, as the users' names. */
 function whose(value: unknown): string {
@@ -250,9 +337,21 @@ export interface Plant {
   loyalty: Bundle;
   bookings: Bundle;
   resolver: Bundle;
+  /** Every handler's bundle loaded so far, by handler name (see bundleOf). */
+  bundles: Map<string, Bundle>;
   /** Booking ids of A and B, made through the bookings function. */
   bookingOf: Record<"A" | "B", string>;
   close(): Promise<void>;
+}
+
+/** The bundle of the function that runs `handler`, loaded on first use. */
+function bundleOf(plant: Plant, handler: string): Bundle {
+  let bundle = plant.bundles.get(handler);
+  if (!bundle) {
+    bundle = loadBundle(plant.model.fn(handler), plant.engine);
+    plant.bundles.set(handler, bundle);
+  }
+  return bundle;
 }
 
 /** A stand-in for SSM's GetParameter on 127.0.0.1: answers the stack's parameter values. */
@@ -322,15 +421,41 @@ function restDoor(model: StackModel) {
   };
 }
 
-/** A v1 proxy event for the loyalty function from an IAM caller (API Gateway fills userArn). */
-function restEvent(method: string, customerId: string, userArn: string, body?: unknown) {
-  const points = method === "POST";
+/** A route's path with its parameters filled in: `/loyalty/{customerId}` → `/loyalty/b222…`. */
+function concretePath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => params[name]);
+}
+
+/** The path parameters a route takes, with the values the matrix sends for them. */
+function pathParameters(plant: Plant, path: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [, name] of path.matchAll(/\{(\w+)\}/g))
+    params[name] = PATH_PARAMETERS[name].value(plant);
+  return params;
+}
+
+/** A route's request body, for the methods that carry one; an unknown body route is an error. */
+function requestBody(routeKey: string): unknown {
+  if (!/^(POST|PUT|PATCH) /.test(routeKey)) return undefined;
+  const body = REQUEST_BODIES[routeKey];
+  if (!body) throw new Error(`matrix: no request body for ${routeKey}: add one to REQUEST_BODIES`);
+  return body();
+}
+
+/** A v1 proxy event for the private API's function from an IAM caller (API Gateway fills userArn). */
+function restEvent(
+  routeKey: string,
+  params: Record<string, string>,
+  userArn: string,
+  body?: unknown,
+) {
+  const [method, resource] = routeKey.split(" ");
   return {
-    resource: points ? "/loyalty/{customerId}/points" : "/loyalty/{customerId}",
-    path: `/loyalty/${customerId}${points ? "/points" : ""}`,
+    resource,
+    path: concretePath(resource, params),
     httpMethod: method,
     headers: {},
-    pathParameters: { customerId },
+    pathParameters: params,
     requestContext: { requestId: "r", identity: { userArn } },
     body: body === undefined ? null : JSON.stringify(body),
     isBase64Encoded: false,
@@ -352,40 +477,37 @@ const pointsBody = (points: number) => ({
   idempotencyKeyCreatedAt: new Date().toISOString(),
 });
 
-/** A REST method, through the door and the loyalty function. */
-async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promise<string> {
-  if (caller.kind === "forged") {
+/** A REST route, through the door and the private API's function (loyalty). */
+async function rest(plant: Plant, caller: Caller, routeKey: string): Promise<string> {
+  const [method, template] = routeKey.split(" ");
+  const params = pathParameters(plant, template);
+  const answer = async (userArn: string) => {
     const res = await plant.loyalty.handler(
-      restEvent(
-        method,
-        SUB.B,
-        session(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/anything`),
-        method === "POST" ? pointsBody(1) : undefined,
-      ),
+      restEvent(routeKey, params, userArn, requestBody(routeKey)),
       LAMBDA_CONTEXT,
     );
     return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
-  }
+  };
+  if (caller.kind === "forged")
+    return answer(session(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/anything`));
   if (caller.kind !== "iam") return denied("403 (not SigV4-signed)");
-  const path = method === "GET" ? `/loyalty/${SUB.B}` : `/loyalty/${SUB.B}/points`;
-  const decision = await restDoor(plant.model)(caller, method, path);
+  const decision = await restDoor(plant.model)(caller, method, concretePath(template, params));
   if (decision !== "Allowed") return denied(`403 (${decision})`);
-  const body = method === "POST" ? pointsBody(1) : undefined;
-  const res = await plant.loyalty.handler(
-    restEvent(method, SUB.B, session(caller.principalArn!), body),
-    LAMBDA_CONTEXT,
-  );
-  return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
+  return answer(session(caller.principalArn!));
 }
 
 /** The HTTP API: JWT authorizer (issuer, audiences, route scopes), then the bookings function. */
-export async function httpApi(plant: Plant, caller: Caller, route: string): Promise<string> {
+async function httpApi(
+  plant: Plant,
+  caller: Caller,
+  routeKey: string,
+  handler: string,
+): Promise<string> {
   const run = plant.model.run;
   const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer").inputs.jwtConfiguration as {
     issuer: string;
     audiences: string[];
   };
-  const routeKey = route.replace("{B's}", "{bookingId}");
   const scopes = (ofType(run, "aws:apigatewayv2/route:Route").find(
     (r) => r.inputs.routeKey === routeKey,
   )?.inputs.authorizationScopes ?? []) as string[];
@@ -401,24 +523,23 @@ export async function httpApi(plant: Plant, caller: Caller, route: string): Prom
     if (scopes.length > 0 && !scopes.some((s) => granted.includes(s))) return denied("403 (scope)");
     claims = verified;
   }
-  const [method] = routeKey.split(" ");
+  const [method, template] = routeKey.split(" ");
+  const params = pathParameters(plant, template);
+  const body = requestBody(routeKey);
   const event = {
     routeKey,
-    rawPath: routeKey.split(" ")[1].replace("{bookingId}", plant.bookingOf.B),
+    rawPath: concretePath(template, params),
     headers: {},
-    pathParameters: routeKey.includes("{bookingId}") ? { bookingId: plant.bookingOf.B } : undefined,
+    pathParameters: Object.keys(params).length > 0 ? params : undefined,
     requestContext: {
       requestId: "r",
       http: { method },
       authorizer: { jwt: { claims, scopes: null } },
     },
-    body:
-      method === "POST"
-        ? JSON.stringify({ flightId: "LH-400", seatClass: "economy", passengers: 1 })
-        : undefined,
+    body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
   };
-  const res = await plant.bookings.handler(event, LAMBDA_CONTEXT);
+  const res = await bundleOf(plant, handler).handler(event, LAMBDA_CONTEXT);
   return res.statusCode < 300 ? allowed(JSON.parse(res.body)) : denied(String(res.statusCode));
 }
 
@@ -441,19 +562,13 @@ function fieldDirectives(schema: string, type: string, field: string): Map<strin
   return out;
 }
 
-const GRAPHQL_ARGS: Record<string, (plant: Plant) => Record<string, unknown>> = {
-  myBookings: () => ({}),
-  booking: (p) => ({ id: p.bookingOf.B }),
-  customerBookings: () => ({ customerId: SUB.B }),
-  createBooking: () => ({ input: { flightId: "LH-400", seatClass: "ECONOMY", passengers: 1 } }),
-  myLoyalty: () => ({}),
-  loyalty: () => ({ customerId: SUB.B }),
-};
-
 /** AppSync: the caller's provider and token, the field's directives, then the resolver. */
-export async function graphql(plant: Plant, caller: Caller, op: Operation): Promise<string> {
-  const field = op.replace(/^GraphQL (\w+).*$/, "$1");
-  const type = field === "createBooking" ? "Mutation" : "Query";
+async function graphql(
+  plant: Plant,
+  caller: Caller,
+  op: Extract<OperationSpec, { kind: "graphql" }>,
+): Promise<string> {
+  const { type, field } = op;
   const run = plant.model.run;
   const api = one(run, "aws:appsync/graphQLApi:GraphQLApi").inputs as Record<string, any>;
   const code = ofType(run, "aws:appsync/resolver:Resolver").find(
@@ -506,7 +621,7 @@ export async function graphql(plant: Plant, caller: Caller, op: Operation): Prom
     if (groups.length > 0 && !groups.some((g) => mine.includes(g)))
       return denied("Unauthorized (group)");
   }
-  const args = GRAPHQL_ARGS[field](plant);
+  const args = Object.fromEntries(op.args.map((a) => [a, GRAPHQL_ARGUMENTS[a].value(plant)]));
   const info = { fieldName: field, parentTypeName: type };
   try {
     if (code) {
@@ -552,7 +667,7 @@ function routeResolverToRest(model: StackModel, resolverFn: FunctionSpec, loyalt
     if ((await restDoor(model)(caller, "GET", `/loyalty/${customerId}`)) !== "Allowed")
       return new Response("{}", { status: 403 });
     const res = await loyalty.handler(
-      restEvent("GET", customerId, session(roleArn)),
+      restEvent(LOYALTY_RESOLVER_CALLER.route, { customerId }, session(roleArn)),
       LAMBDA_CONTEXT,
     );
     return new Response(res.body, { status: res.statusCode });
@@ -569,7 +684,12 @@ async function seed(model: StackModel, plant: Plant): Promise<void> {
       (model.run.outputs as Outputs).privateApiInvokerRoleArns["points-accrual-batch"],
     );
     await plant.loyalty.handler(
-      restEvent("POST", SUB[who], batch, pointsBody(1000)),
+      restEvent(
+        "POST /loyalty/{customerId}/points",
+        { customerId: SUB[who] },
+        batch,
+        pointsBody(1000),
+      ),
       LAMBDA_CONTEXT,
     );
     const created = await plant.bookings.handler(
@@ -609,6 +729,11 @@ export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant
     loyalty,
     bookings,
     resolver,
+    bundles: new Map([
+      ["loyalty", loyalty],
+      ["bookings", bookings],
+      ["loyalty-resolver", resolver],
+    ]),
     bookingOf: { A: "", B: "" },
     close: async () => {
       restoreFetch();
@@ -620,16 +745,21 @@ export async function plantFor(model: StackModel, issuer: Issuer): Promise<Plant
   return plant;
 }
 
+/** One cell: a caller's answer from one operation, by the label of its column. */
+export async function callOperation(plant: Plant, caller: Caller, label: string): Promise<string> {
+  const op = OPERATION_SPECS.find((o) => o.label === label);
+  if (!op) throw new Error(`matrix: no operation '${label}' (one of: ${OPERATIONS.join(", ")})`);
+  if (op.kind === "graphql") return graphql(plant, caller, op);
+  if (op.kind === "http") return httpApi(plant, caller, op.routeKey, op.handler);
+  return rest(plant, caller, op.routeKey);
+}
+
 /** One row per caller: the cell of every operation. */
 export async function matrix(plant: Plant): Promise<{ caller: string; cells: string[] }[]> {
   const rows: { caller: string; cells: string[] }[] = [];
   for (const caller of callers(plant.model)) {
     const cells: string[] = [];
-    for (const op of OPERATIONS) {
-      if (op.startsWith("GraphQL")) cells.push(await graphql(plant, caller, op));
-      else if (op.startsWith("HTTP")) cells.push(await httpApi(plant, caller, op.slice(5)));
-      else cells.push(await rest(plant, caller, op.startsWith("REST GET") ? "GET" : "POST"));
-    }
+    for (const label of OPERATIONS) cells.push(await callOperation(plant, caller, label));
     rows.push({ caller: caller.label, cells });
   }
   return rows;

@@ -2,7 +2,6 @@
  * Test helpers: run the program or a few components under the SDK's mock engine, look up what
  * they registered, and read outputs without `apply` callbacks that could silently never run.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -13,6 +12,7 @@ import {
   RunOptions,
 } from "../../tools/mock-engine";
 import { PROJECT } from "../../config";
+import { stackList } from "../../tools/stack-list";
 
 export { ProgramRun, RegisteredResource };
 
@@ -25,15 +25,12 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
- * Every checked-in stack, from its `Pulumi.<stack>.yaml` file: tests iterate these, so a new
- * environment is tested by adding its stack file and nothing else.
+ * Every checked-in stack, from its `Pulumi.<stack>.yaml` file, in deploy order (the list the
+ * workflows run, tools/stack-list.js): tests iterate these, so a new environment is tested by
+ * adding its stack file and nothing else.
  */
 export function stackNames(dir: string = REPO_ROOT): string[] {
-  return fs
-    .readdirSync(dir)
-    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  return stackList(dir).map((s) => s.stack);
 }
 
 /**

@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same fuzz cases, in every suite. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG lives with the policy pack, whose tests run without this checkout.
+export { seeded } from "../../policy-pack/test/helpers/random";

@@ -6,9 +6,9 @@
  * diagnostic of sec1-x-exemption-declarations; a declaration that matches nothing is reported.
  */
 import * as assert from "assert";
-import { AnalyzerResource, PackClient, startPack } from "../../tools/analyzer-client";
-import { DECLARATIONS_POLICY, EXEMPTION_TYPE } from "../lib/exemptions";
-import { TYPES } from "../lib/stack-refs";
+import { AnalyzerResource, PackClient, startPack } from "../tools/analyzer-client";
+import { DECLARATIONS_POLICY, EXEMPTION_TYPE } from "../policy-pack/lib/exemptions";
+import { TYPES } from "../policy-pack/lib/stack-refs";
 import { of, PACK_DIR, PROJECT, resource, urnOf } from "./helpers/analyzer-resources";
 
 const ROUTES = "sec1-a-http-route-authorization";

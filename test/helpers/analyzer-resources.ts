@@ -4,10 +4,10 @@
  * diagnostics of one policy.
  */
 import * as path from "path";
-import { AnalyzerResource, AnalyzeResult } from "../../../tools/analyzer-client";
+import { AnalyzerResource, AnalyzeResult } from "../../tools/analyzer-client";
 
 /** The pack's folder, as run-policy-pack is given it. */
-export const PACK_DIR = path.resolve(__dirname, "..", "..");
+export const PACK_DIR = path.resolve(__dirname, "..", "..", "policy-pack");
 /** The project of the test URNs. */
 export const PROJECT = "sec1-api-platform";
 

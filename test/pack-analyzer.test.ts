@@ -6,9 +6,9 @@
  */
 import * as assert from "assert";
 import { Policy } from "@pulumi/policy";
-import { AnalyzeResult, PackClient, startPack } from "../../tools/analyzer-client";
-import { allPolicies } from "../policies";
-import { TYPES } from "../lib/stack-refs";
+import { AnalyzeResult, PackClient, startPack } from "../tools/analyzer-client";
+import { allPolicies } from "../policy-pack/policies";
+import { TYPES } from "../policy-pack/lib/stack-refs";
 import { of, PACK_DIR, PROJECT, resource } from "./helpers/analyzer-resources";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
