@@ -750,6 +750,98 @@ function roleArnOfSession(value) {
   return `arn:${arn.partition}:iam::${arn.account}:role/${role}`;
 }
 
+// lib/aws-managed-policies.ts
+var ALL_DOCUMENTS = {
+  // "Provides full access to invoke APIs in Amazon API Gateway."
+  AmazonAPIGatewayInvokeFullAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
+        Resource: "arn:aws:execute-api:*:*:*"
+      }
+    ]
+  },
+  AdministratorAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
+  },
+  // The statements of each that reach what the pack follows (data, code, identity).
+  ...fullAccess("AmazonDynamoDBFullAccess", ["dynamodb:*"]),
+  ...fullAccess("AmazonDynamoDBReadOnlyAccess", [
+    "dynamodb:BatchGetItem",
+    "dynamodb:Describe*",
+    "dynamodb:List*",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PartiQLSelect"
+  ]),
+  ...fullAccess("AmazonS3FullAccess", ["s3:*", "s3-object-lambda:*"]),
+  ...fullAccess("AmazonS3ReadOnlyAccess", ["s3:Get*", "s3:List*", "s3:Describe*"]),
+  ...fullAccess("AWSLambda_FullAccess", ["lambda:*"]),
+  ...fullAccess("AWSLambda_ReadOnlyAccess", ["lambda:Get*", "lambda:List*"]),
+  ...fullAccess("AWSLambdaRole", ["lambda:InvokeFunction"]),
+  ...fullAccess("AmazonSQSFullAccess", ["sqs:*"]),
+  ...fullAccess("AmazonSNSFullAccess", ["sns:*"]),
+  ...fullAccess("AmazonKinesisFullAccess", ["kinesis:*"]),
+  ...fullAccess("SecretsManagerReadWrite", ["secretsmanager:*"]),
+  ...fullAccess("AWSAppSyncInvokeFullAccess", ["appsync:GraphQL", "appsync:GetGraphqlApi"]),
+  ...fullAccess("AWSAppSyncAdministrator", ["appsync:*"]),
+  ...fullAccess("AmazonAPIGatewayAdministrator", ["apigateway:*"]),
+  ...fullAccess("AmazonCognitoPowerUser", ["cognito-identity:*", "cognito-idp:*"]),
+  ...fullAccess("IAMFullAccess", ["iam:*"]),
+  ...fullAccess("ReadOnlyAccess", [
+    "dynamodb:BatchGet*",
+    "dynamodb:Get*",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "s3:Get*",
+    "s3:List*",
+    "lambda:Get*",
+    "lambda:List*"
+  ]),
+  PowerUserAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        NotAction: ["iam:*", "organizations:*", "account:*"],
+        Resource: "*"
+      }
+    ]
+  }
+};
+var NO_REACH = /* @__PURE__ */ new Set([
+  "AWSLambdaBasicExecutionRole",
+  "AWSLambdaVPCAccessExecutionRole",
+  "AWSXrayWriteOnlyAccess",
+  "AWSXRayDaemonWriteAccess",
+  "CloudWatchLambdaInsightsExecutionRolePolicy",
+  "AmazonAPIGatewayPushToCloudWatchLogs",
+  "AWSAppSyncPushToCloudWatchLogs",
+  "CloudWatchLogsFullAccess",
+  "CloudWatchFullAccessV2",
+  "CloudWatchEventsFullAccess",
+  "AmazonEventBridgeFullAccess"
+]);
+function fullAccess(name, actions) {
+  return {
+    [name]: {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }]
+    }
+  };
+}
+function managedPolicy(arn) {
+  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
+  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return { kind: "customer" };
+  const document = ALL_DOCUMENTS[m[1]];
+  return { kind: "aws", name: m[1], document, known: document !== void 0 || NO_REACH.has(m[1]) };
+}
+
 // lib/policy-document.ts
 var SUPPORTED_OPERATORS = /* @__PURE__ */ new Set([
   "StringEquals",
@@ -931,11 +1023,11 @@ function parseTrustPolicy(value) {
   const record = doc;
   if (record.Statement === void 0) return parsePolicyDocument(value);
   const list = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
-  const Statement4 = list.map((s) => {
+  const Statement5 = list.map((s) => {
     const st = s !== null && typeof s === "object" ? s : void 0;
     return st && st.Resource === void 0 && st.NotResource === void 0 ? { ...st, Resource: "*" } : s;
   });
-  return parsePolicyDocument({ ...record, Statement: Statement4 });
+  return parsePolicyDocument({ ...record, Statement: Statement5 });
 }
 function principalMatches(p, principal) {
   if (p.wildcard) return true;
@@ -1288,7 +1380,10 @@ var IAM_TYPES = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
-  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  userPolicyAttachment: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+  groupPolicyAttachment: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment"
 };
 var parsedByText = /* @__PURE__ */ new Map();
 function parsed(value) {
@@ -1374,6 +1469,63 @@ function rolesNamedBy(from, prop, roles) {
   if (ref.kind === "found") return ref.resources;
   return ref.kind === "unknown" || hasUnknown(rawProps(from.props)[prop]) ? "unknown" : [];
 }
+function managedDocument(arn) {
+  const ref = managedPolicy(arn);
+  if (ref.kind !== "aws" || ref.document === void 0) return void 0;
+  const { document } = parsed(JSON.stringify(ref.document));
+  return document ? { name: ref.name, document } : void 0;
+}
+function rolesListed(from, roles) {
+  const value = rawProps(from.props).roles;
+  if (hasUnknown(value)) return "unknown";
+  const deps = asRecord(from.propertyDependencies)?.roles;
+  const names = Array.isArray(value) ? value : [];
+  return roles.filter(
+    (r) => Array.isArray(deps) && deps.includes(r) || names.includes(rawProps(r.props).name)
+  );
+}
+function managedDocuments(resources) {
+  if (!Array.isArray(resources)) return [];
+  const roles = ofType(resources, IAM_TYPES.role);
+  const out = [];
+  for (const role of roles) {
+    const arns = rawProps(role.props).managedPolicyArns;
+    (Array.isArray(arns) ? arns : []).forEach((arn, i) => {
+      const m = managedDocument(arn);
+      if (m)
+        out.push({
+          source: role,
+          where: `managedPolicyArns[${i}] (${m.name})`,
+          document: m.document,
+          roles: [role],
+          users: false
+        });
+    });
+  }
+  const attachments = [
+    IAM_TYPES.rolePolicyAttachment,
+    IAM_TYPES.userPolicyAttachment,
+    IAM_TYPES.groupPolicyAttachment,
+    IAM_TYPES.policyAttachment
+  ];
+  for (const type of attachments) {
+    for (const a of ofType(resources, type)) {
+      const m = managedDocument(rawProps(a.props).policyArn);
+      if (!m) continue;
+      const props = rawProps(a.props);
+      const users = type === IAM_TYPES.userPolicyAttachment || type === IAM_TYPES.groupPolicyAttachment || Array.isArray(props.users) && props.users.length > 0 || Array.isArray(props.groups) && props.groups.length > 0;
+      const attached = type === IAM_TYPES.rolePolicyAttachment ? roleOf(a, roles) : type === IAM_TYPES.policyAttachment ? rolesListed(a, roles) : [];
+      out.push({
+        source: a,
+        where: `policyArn (${m.name})`,
+        document: m.document,
+        roles: attached,
+        users
+      });
+    }
+  }
+  return out;
+}
 
 // policies/appsync-iam-callers.ts
 var DOCS2 = {
@@ -1392,6 +1544,14 @@ function offersIam(props) {
 function allowsGraphQL(s) {
   if (s.effect !== "Allow") return false;
   return s.action ? s.action.some((a) => wildcardMatch(a, GRAPHQL, true)) : !(s.notAction ?? []).some((a) => wildcardMatch(a, GRAPHQL, true));
+}
+function onEveryApi(s) {
+  if (s.notResource) return true;
+  return (s.resource ?? []).some((r) => {
+    if (r === "*") return true;
+    const arn = /^arn:[^:]+:appsync:[^:]*:[^:]*:(.*)$/.exec(r);
+    return arn !== null && wildcardMatch(arn[1], "apis/sec1-any-api/types/Query/fields/x");
+  });
 }
 function reachesApi(s, api, fromApi) {
   if (s.notResource || fromApi) return true;
@@ -1412,7 +1572,7 @@ var schema = configSchema({
 });
 var appsyncIamCallers = {
   name: "sec1-a-appsync-iam-callers",
-  description: "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is.",
+  description: "An AppSync API that accepts AWS_IAM should have the IAM callers it is meant for granted appsync:GraphQL on it in the stack; with none, the provider admits whichever principal some other policy allows, and nobody reviews who that is. No identity policy should allow appsync:GraphQL on every API (`*`, `apis/*`): its holder calls every AWS_IAM API of the account, present and future (judged in stacks that define a GraphQL API).",
   enforcementLevel: "advisory",
   configSchema: schema,
   ...sec1Metadata(
@@ -1425,6 +1585,16 @@ var appsyncIamCallers = {
   validateStack: validateStackWith(TYPES.graphQLApi, (args, report) => {
     const config = readConfig(args, schema);
     const documents = identityDocuments(args.resources);
+    for (const d of documents) {
+      const wide = (d.document?.statements ?? []).filter(
+        (st) => allowsGraphQL(st) && onEveryApi(st)
+      );
+      if (wide.length === 0 || matchesAnyGlob(nameOf(d.source), config.exemptResources)) continue;
+      report(
+        `IAM policy '${nameOf(d.source)}' should not allow appsync:GraphQL on every API (${wide.map(statementLabel).join(", ")} of ${d.where}: its principal → appsync:GraphQL → every AWS_IAM GraphQL API of the account, present and future); set Resource to <api arn>/types/<Type>/fields/<field> of the APIs it calls.`,
+        d.source.urn
+      );
+    }
     if (documents.some((d) => d.unknown)) return;
     const grants = documents.flatMap(
       (d) => (d.document?.statements ?? []).filter(allowsGraphQL).map((statement2) => ({ source: d.source, statement: statement2 }))
@@ -1657,46 +1827,24 @@ function schemaAccess(schema4, defaultType, configured) {
   return result;
 }
 
-// lib/aws-managed-policies.ts
-var ALL_DOCUMENTS = {
-  // "Provides full access to invoke APIs in Amazon API Gateway."
-  AmazonAPIGatewayInvokeFullAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["execute-api:Invoke", "execute-api:ManageConnections"],
-        Resource: "arn:aws:execute-api:*:*:*"
-      }
-    ]
-  },
-  AdministratorAccess: {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }]
-  },
-  PowerUserAccess: {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        NotAction: ["iam:*", "organizations:*", "account:*"],
-        Resource: "*"
-      }
-    ]
-  }
-};
-function managedPolicy(arn) {
-  if (typeof arn !== "string" || hasUnknown(arn)) return { kind: "unknown" };
-  const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m) return { kind: "customer" };
-  return { kind: "aws", name: m[1], document: ALL_DOCUMENTS[m[1]] };
-}
-
 // lib/role-reach.ts
 var ROLE = "aws:iam/role:Role";
 var ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 var ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 var MANAGED = "aws:iam/policy:Policy";
+var POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
+function rolesListed2(att, index) {
+  const deps = asRecord(att.propertyDependencies)?.roles;
+  const names = rawProps(att.props).roles;
+  const found = new Set(
+    Array.isArray(deps) ? deps.filter((d) => d?.type === ROLE) : []
+  );
+  for (const name of Array.isArray(names) ? names : []) {
+    if (typeof name === "string" && !hasUnknown(name))
+      index.byValue(name, [ROLE]).forEach((r) => found.add(r));
+  }
+  return [...found];
+}
 function addDocument(into, value) {
   const parsed2 = parsePolicyDocument(value);
   if (parsed2.status === "ok") into.statements.push(...parsed2.document.statements);
@@ -1706,6 +1854,7 @@ function addManaged(into, arn, index, from) {
   const ref = managedPolicy(arn);
   if (ref.kind === "aws") {
     if (ref.document !== void 0) addDocument(into, ref.document);
+    else if (!ref.known) into.incomplete = true;
     return;
   }
   const found = from ? index.ref(from, "policyArn", [MANAGED]) : void 0;
@@ -1742,6 +1891,11 @@ function roleStatements(index) {
   }
   for (const att of index.ofType(ATTACHMENT)) {
     for (const role of roleOf2(att))
+      addManaged(out.get(role), rawProps(att.props).policyArn, index, att);
+  }
+  for (const att of index.ofType(POLICY_ATTACHMENT)) {
+    if (hasUnknown(rawProps(att.props).roles)) for (const e of out.values()) e.incomplete = true;
+    for (const role of rolesListed2(att, index))
       addManaged(out.get(role), rawProps(att.props).policyArn, index, att);
   }
   return out;
@@ -1816,6 +1970,141 @@ function allowedActionNames(statements) {
     for (const a of s.action ?? ["(NotAction)"]) names.add(a);
   }
   return [...names].sort();
+}
+function allowsAction(s, action) {
+  if (s.notAction) return !s.notAction.some((a) => wildcardMatch(a, action, true));
+  return (s.action ?? []).some((a) => wildcardMatch(a, action, true));
+}
+function resourcesText(s) {
+  return s.resource ? s.resource.join(", ") : `everything but ${(s.notResource ?? []).join(", ")}`;
+}
+var ESCALATION_ACTIONS = [
+  "iam:CreateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:UpdateLoginProfile",
+  "iam:AttachRolePolicy",
+  "iam:AttachUserPolicy",
+  "iam:AttachGroupPolicy",
+  "iam:PutRolePolicy",
+  "iam:PutUserPolicy",
+  "iam:PutGroupPolicy",
+  "iam:CreatePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:AddUserToGroup",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:CreateRole",
+  "iam:CreateUser",
+  "cognito-idp:AdminAddUserToGroup",
+  "cognito-idp:AdminUpdateUserAttributes",
+  "cognito-idp:AdminSetUserPassword",
+  "cognito-idp:AdminCreateUser",
+  "cognito-idp:AdminInitiateAuth",
+  "cognito-idp:AdminRespondToAuthChallenge",
+  "cognito-idp:AdminConfirmSignUp",
+  "cognito-idp:AdminResetUserPassword",
+  "cognito-idp:AdminLinkProviderForUser",
+  "cognito-idp:AdminSetUserMFAPreference",
+  "cognito-idp:UpdateUserPool",
+  "cognito-idp:UpdateUserPoolClient",
+  "cognito-idp:CreateUserPoolClient",
+  "cognito-idp:UpdateGroup",
+  "cognito-identity:SetIdentityPoolRoles",
+  "cognito-identity:UpdateIdentityPool"
+];
+var PASS_ROLE_USERS = [
+  "lambda:CreateFunction",
+  "lambda:UpdateFunctionConfiguration",
+  "ec2:RunInstances",
+  "ecs:RunTask",
+  "cloudformation:CreateStack",
+  "glue:CreateJob",
+  "states:CreateStateMachine",
+  "codebuild:CreateProject"
+];
+function escalation(statements) {
+  const allows = statements.filter((s) => s.effect === "Allow");
+  const passes = PASS_ROLE_USERS.some((a) => allows.some((s) => allowsAction(s, a)));
+  const out = [];
+  for (const s of allows) {
+    const hits = ESCALATION_ACTIONS.filter((a) => allowsAction(s, a));
+    if (passes && allowsAction(s, "iam:PassRole")) hits.push("iam:PassRole");
+    if (hits.length === 0) continue;
+    const written = s.action ? s.action.filter((a) => hits.some((h) => wildcardMatch(a, h, true))) : ["* (NotAction)"];
+    out.push(`${written.join("/")} (escalates identity) on ${resourcesText(s)}`);
+  }
+  return out;
+}
+var TRUST_LIMITS = /* @__PURE__ */ new Set([
+  "sts:externalid",
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths"
+]);
+function trustStatements(role) {
+  const parsed2 = parseTrustPolicy(rawProps(role.props).assumeRolePolicy);
+  return parsed2.status === "ok" ? parsed2.document.statements : void 0;
+}
+function openTrust(role) {
+  return (trustStatements(role) ?? []).filter(
+    (s) => s.effect === "Allow" && s.principal !== void 0 && (s.principal.wildcard || s.principal.aws.includes("*")) && allowsAction(s, "sts:AssumeRole") && !s.conditions.some((c) => TRUST_LIMITS.has(c.key))
+  );
+}
+function outsidePrincipals(role) {
+  const own = accountOfArn(knownString(rawProps(role.props).arn) ?? "");
+  const out = /* @__PURE__ */ new Set();
+  if (openTrust(role).length > 0) out.add("any AWS principal");
+  for (const s of trustStatements(role) ?? []) {
+    if (s.effect !== "Allow" || !s.principal) continue;
+    for (const p of s.principal.aws) {
+      const account = /^\d{12}$/.test(p) ? p : accountOfArn(p);
+      if (account !== void 0 && own !== void 0 && account !== own)
+        out.add(`account ${account}`);
+    }
+    if (s.principal.federated.some((f) => /cognito-identity/.test(f)))
+      out.add("identities of a Cognito identity pool");
+  }
+  return [...out];
+}
+function assumableByPrincipals(role) {
+  return (trustStatements(role) ?? []).some(
+    (s) => s.effect === "Allow" && s.principal !== void 0 && (s.principal.wildcard || s.principal.aws.length > 0) && allowsAction(s, "sts:AssumeRole")
+  );
+}
+var ONWARD_SHOWN = 2;
+function onwardReach(statements, roles, seen) {
+  const out = [];
+  const assumes2 = statements.filter(
+    (s) => s.effect === "Allow" && allowsAction(s, "sts:AssumeRole")
+  );
+  if (assumes2.length === 0) return out;
+  for (const target of roles.keys()) {
+    if (seen.has(target)) continue;
+    const arn = knownString(rawProps(target.props).arn);
+    if (arn === void 0 || !assumes2.some((s) => coversResource(s, arn))) continue;
+    if (!assumableByPrincipals(target)) continue;
+    const next = roleReach(target, roles, void 0, /* @__PURE__ */ new Set([...seen, target]));
+    if (next === "unknown" || next.length === 0) continue;
+    const more = next.length > ONWARD_SHOWN ? `; and ${next.length - ONWARD_SHOWN} more` : "";
+    out.push(
+      `sts:AssumeRole → role ${nameOf(target)} → ${next.slice(0, ONWARD_SHOWN).join("; ")}${more}`
+    );
+  }
+  return out;
+}
+function roleReach(role, roles, judged = () => true, seen = /* @__PURE__ */ new Set([role])) {
+  const entry = roles.get(role);
+  if (!entry) return "unknown";
+  const paths = [
+    ...outsideReach(entry.statements.filter(judged)),
+    ...escalation(entry.statements),
+    ...onwardReach(entry.statements, roles, seen)
+  ];
+  return paths.length === 0 && entry.incomplete ? "unknown" : paths;
 }
 
 // lib/stack-index.ts
@@ -2610,7 +2899,8 @@ var DOCS3 = {
   identityPools: "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html",
   functionUrlAuth: "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
   openApiAuth: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authorizer.html",
-  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html"
+  httpApiDevelop: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html",
+  websocketConnect: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html"
 };
 var restMethodSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty("HTTP methods that may be open (CORS preflight)."),
@@ -2739,9 +3029,21 @@ function checkTtl(service, props, name, config, report) {
     );
   }
 }
+var ROUTE_SOURCES = /^\$?context\.(routeKey|resourcePath|resourceId|httpMethod|path|http\.path|http\.method)$/i;
+function checkCacheKey(service, props, name, report) {
+  const raw = props.authorizerResultTtlInSeconds;
+  const ttl = raw === void 0 ? 300 : asNumber(raw);
+  const sources = knownStrings(props.identitySources ?? props.identitySource);
+  if (ttl === void 0 || ttl <= 0 || sources === void 0 || sources.length === 0) return;
+  const list = sources.flatMap((s) => s.split(",").map((x) => x.trim()));
+  if (list.some((s) => s.startsWith("route.request.") || ROUTE_SOURCES.test(s))) return;
+  report(
+    `${service} Authorizer '${name}' caches its decision for ${ttl} s by ${list.join(", ")} alone: if its function decides by route, a decision made for one route is reused for the next route the same caller calls; add the route to identitySources ($context.routeKey, or context.resourcePath and context.httpMethod on REST) or set authorizerResultTtlInSeconds to 0.`
+  );
+}
 var authorizerResultTtl = {
   name: "sec1-a-authorizer-result-ttl",
-  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached.",
+  description: "Lambda authorizer results must not be cached longer than the configured bound: a revoked token keeps working for as long as its decision is cached. A REQUEST authorizer cached by the caller's credentials alone (no route in identitySources) reuses a decision made for one route on every route: advice to review, since whether its function decides by route is in code the pack cannot read.",
   enforcementLevel: "advisory",
   configSchema: ttlSchema,
   ...sec1Metadata(
@@ -2757,13 +3059,61 @@ var authorizerResultTtl = {
       const type = props.type === void 0 ? "TOKEN" : upperString(props.type);
       if (type !== "TOKEN" && type !== "REQUEST") return;
       checkTtl("API Gateway", props, nameOf(args), readConfig(args, ttlSchema), report);
+      if (type === "REQUEST") checkCacheKey("API Gateway", props, nameOf(args), report);
     }),
     (0, import_policy2.validateResourceOfType)(aws2.apigatewayv2.Authorizer, (authorizer, args, report) => {
       const props = rawProps(authorizer);
       if (upperString(props.authorizerType) !== "REQUEST") return;
       checkTtl("API Gateway v2", props, nameOf(args), readConfig(args, ttlSchema), report);
+      checkCacheKey("API Gateway v2", props, nameOf(args), report);
     })
   )
+};
+function sameTarget(a, b, prop) {
+  const va = knownString(rawProps(a.props)[prop]);
+  if (va !== void 0 && va === knownString(rawProps(b.props)[prop])) return true;
+  const da = asRecord(a.propertyDependencies)?.[prop];
+  const db = asRecord(b.propertyDependencies)?.[prop];
+  return Array.isArray(da) && Array.isArray(db) && da.some((r) => db.includes(r));
+}
+function proxiedFunction(integration) {
+  const props = rawProps(integration.props);
+  const type = upperString(props.type);
+  if (type !== "AWS_PROXY" && type !== "AWS") return void 0;
+  const uri = knownString(props.uri);
+  return uri?.match(/:lambda:[^:]+:\d{12}:function:([A-Za-z0-9_-]+)/)?.[1];
+}
+var restPreflightMock = {
+  name: "sec1-a-rest-preflight-mock",
+  description: "A REST OPTIONS method without authorization should be answered by a MOCK integration: proxied to a function (AWS_PROXY), it lets anyone on the internet invoke that function unauthenticated. Advisory: the function may answer only preflight, which the pack cannot read.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    'Give OPTIONS methods a `MOCK` integration with `requestTemplates: {"application/json": "{\\"statusCode\\": 200}"}` and the CORS headers in the integration response, or enable CORS on the API; keep functions behind authenticated methods only.',
+    DOCS3.restAccess,
+    ["api-gateway", "rest", "cors"]
+  ),
+  validateStack: validateStackWith(TYPES.restIntegration, (args, report) => {
+    const integrations = ofType(args.resources, TYPES.restIntegration).filter(
+      (i) => upperString(rawProps(i.props).httpMethod) === "OPTIONS"
+    );
+    if (integrations.length === 0) return;
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      if (upperString(props.httpMethod) !== "OPTIONS" || upperString(props.authorization) !== "NONE") continue;
+      for (const integration of integrations) {
+        if (!sameTarget(method, integration, "resourceId")) continue;
+        if (!sameTarget(method, integration, "restApi")) continue;
+        const fn = proxiedFunction(integration);
+        if (fn === void 0) continue;
+        report(
+          `API Gateway Method '${nameOf(method)}' (OPTIONS) should answer CORS preflight with a MOCK integration (anyone on the internet → OPTIONS, no authorization → integration '${nameOf(integration)}' → function ${fn}); set the integration type to MOCK.`,
+          method.urn
+        );
+      }
+    }
+  })
 };
 var routeSchema = configSchema({
   exemptHttpMethods: exemptHttpMethodsProperty(
@@ -2855,6 +3205,44 @@ var httpRouteAuthorization = {
           );
         }
       }
+    }
+  })
+};
+function routeKeysOf(api, resources) {
+  const apis = ofType(resources, TYPES.httpApi);
+  const keys = [];
+  for (const route of ofType(resources, TYPES.httpRoute)) {
+    const ref = resolveReference(route, "apiId", apis);
+    const key = knownString(rawProps(route.props).routeKey);
+    if (ref.kind === "unknown") return void 0;
+    if (ref.kind === "none" && key !== "$connect") continue;
+    if (ref.kind === "found" && !ref.resources.includes(api)) continue;
+    if (key === void 0 || ref.kind === "none") return void 0;
+    keys.push(key);
+  }
+  return keys;
+}
+var websocketConnectRoute = {
+  name: "sec1-a-websocket-connect-route",
+  description: "A WebSocket API must have a $connect route (whose authorization sec1-a-http-route-authorization checks): authorization runs on $connect only, and API Gateway accepts connections to an API without one, so anyone on the internet may connect and send messages to every route.",
+  enforcementLevel: "mandatory",
+  ...sec1Metadata(
+    "A",
+    "critical",
+    "Add an aws.apigatewayv2.Route with routeKey `$connect`, `authorizationType` AWS_IAM or CUSTOM and an `authorizerId` of the same API.",
+    DOCS3.websocketConnect,
+    ["api-gateway", "websocket"]
+  ),
+  validateStack: validateStackWith(TYPES.httpApi, (args, report) => {
+    for (const api of ofType(args.resources, TYPES.httpApi)) {
+      if (upperString(rawProps(api.props).protocolType) !== "WEBSOCKET") continue;
+      const keys = routeKeysOf(api, args.resources);
+      if (keys === void 0 || keys.includes("$connect")) continue;
+      const reached = keys.length > 0 ? `routes ${keys.join(", ")}` : "its connections";
+      report(
+        `API Gateway WebSocket Api '${nameOf(api)}' must authorize connections on a $connect route (anyone on the internet → connect, no $connect route → ${reached}); add a $connect route with authorizationType AWS_IAM or CUSTOM.`,
+        api.urn
+      );
     }
   })
 };
@@ -3122,9 +3510,11 @@ var httpApiQuickCreate = {
 };
 var policies3 = [
   restMethodAuthorization,
+  restPreflightMock,
   restAuthorizerConfig,
   authorizerResultTtl,
   httpRouteAuthorization,
+  websocketConnectRoute,
   jwtAuthorizerConfig,
   appsyncAuthProviders,
   lambdaFunctionUrlAuth,
@@ -3608,7 +3998,7 @@ var schema2 = configSchema({
 });
 var apiFunctionDirectInvoke = {
   name: "sec1-i-api-function-direct-invoke",
-  description: "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event.",
+  description: "No identity policy may grant lambda:InvokeFunction on a function that backs an API (other than the integration's own role): a direct call skips the API's authorizer, and the function trusts the caller identity written into the event. Inline and customer managed policies count for every principal; AWS managed policies (managedPolicyArns, Role/User/Group/PolicyAttachment) where IAM users or roles assumable from another account, by any principal or by web identities hold them, and the diagnostic names that path.",
   enforcementLevel: "mandatory",
   configSchema: schema2,
   ...sec1Metadata(
@@ -3622,26 +4012,49 @@ var apiFunctionDirectInvoke = {
     const config = readConfig(args, schema2);
     const functions = backingFunctions(args.resources);
     if (functions.length === 0) return;
+    const exempt2 = (names) => names.some((n) => matchesAnyGlob(n, config.exemptResources));
     for (const doc of identityDocuments(args.resources)) {
       if (!doc.document || doc.roles === "unknown") continue;
-      const names = [nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))];
-      if (names.some((n) => matchesAnyGlob(n, config.exemptResources))) continue;
-      const reported = /* @__PURE__ */ new Set();
-      for (const fn of functions) {
-        if (reported.has(fn.arn)) continue;
-        const roles = doc.roles;
-        if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
-        const statements = invokeStatements(doc.document.statements, fn.arn);
-        if (statements.length === 0) continue;
-        reported.add(fn.arn);
+      if (exempt2([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
+      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
         report(
-          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${fn.arn.split(":").pop()} directly (${statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
+          `${doc.source.type === IAM_TYPES.role ? "IAM Role" : "IAM policy"} '${nameOf(doc.source)}' must not let its principal invoke function ${hit.fn.arn.split(":").pop()} directly (${hit.statements.map(statementLabel).join(", ")} of ${doc.where}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; set Resource to other functions, or call through the API.`,
+          doc.source.urn
+        );
+      }
+    }
+    for (const doc of managedDocuments(args.resources)) {
+      if (doc.roles === "unknown") continue;
+      if (exempt2([nameOf(doc.source), ...doc.roles.map((r) => nameOf(r))])) continue;
+      const outsiders = [
+        ...doc.users ? ["IAM users"] : [],
+        ...doc.roles.flatMap(
+          (r) => outsidePrincipals(r).map((who) => `${who} → role ${nameOf(r)}`)
+        )
+      ];
+      if (outsiders.length === 0) continue;
+      for (const hit of invokeHits(doc.document.statements, doc.roles, functions)) {
+        report(
+          `IAM ${doc.source.type === IAM_TYPES.role ? "Role" : "attachment"} '${nameOf(doc.source)}' must not let ${outsiders.join(" and ")} invoke function ${hit.fn.arn.split(":").pop()} directly (${outsiders[0]} → ${INVOKE2} by ${doc.where} → function ${hit.fn.arn.split(":").pop()}), which backs '${nameOf(hit.fn.via)}' and trusts the identity in its event; attach a policy whose Resource names other functions, or call through the API.`,
           doc.source.urn
         );
       }
     }
   }
 };
+function invokeHits(statements, roles, functions) {
+  const out = [];
+  const reported = /* @__PURE__ */ new Set();
+  for (const fn of functions) {
+    if (reported.has(fn.arn)) continue;
+    if (roles.length > 0 && roles.every((r) => fn.roles.includes(r))) continue;
+    const hits = invokeStatements(statements, fn.arn);
+    if (hits.length === 0) continue;
+    reported.add(fn.arn);
+    out.push({ fn, statements: hits });
+  }
+  return out;
+}
 var policies6 = [apiFunctionDirectInvoke];
 
 // policies/function-urls.ts
@@ -3787,26 +4200,26 @@ function roleDocuments(props) {
     value: asRecord(p)?.policy
   }));
 }
-function overIamDocuments(check) {
+function overIamDocuments(check2) {
   return validateEachType(
     ...IAM_DOCUMENT_TYPES.map(
       ({ cls, service }) => (0, import_policy6.validateResourceOfType)(cls, (resource, args, report) => {
         const props = rawProps(resource);
-        check(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
+        check2(service, grantsOf([{ where: "policy", value: props.policy }]), args, report);
       })
     ),
     ...ATTACHMENT_TYPES.map(
       ({ cls, service, property }) => (0, import_policy6.validateResourceOfType)(
         cls,
         (resource, args, report) => {
-          check(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
+          check2(service, grantsOf(attachedDocuments(rawProps(resource), property)), args, report);
         }
       )
     ),
     (0, import_policy6.validateResourceOfType)(aws6.iam.Role, (role, args, report) => {
       const props = rawProps(role);
       const documents = [...roleDocuments(props), ...attachedDocuments(props, "managedPolicyArns")];
-      check("IAM Role", grantsOf(documents), args, report);
+      check2("IAM Role", grantsOf(documents), args, report);
     })
   );
 }
@@ -3944,44 +4357,70 @@ function sourceArnProblem(sourceArn, service) {
   if (id === void 0 || id === "" || hasWildcard(id)) return "it does not name one API id";
   return void 0;
 }
+function accountOfPrincipal(principal) {
+  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
+}
+function isServicePrincipal(principal) {
+  return /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/i.test(principal);
+}
+function outsideCaller(props) {
+  const principal = knownString(props.principal);
+  if (principal === void 0) return void 0;
+  if (principal === "*") {
+    const org = props.principalOrgId;
+    if (hasUnknown(org) || typeof org === "string" && org !== "") return void 0;
+    return "any principal of any account";
+  }
+  const account = accountOfPrincipal(principal);
+  if (account !== void 0) {
+    const fn = knownString(props.function);
+    const own = fn === void 0 ? void 0 : accountOfArn(fn);
+    return own !== void 0 && own !== account ? `account ${account}` : void 0;
+  }
+  if (!isServicePrincipal(principal) || API_PRINCIPALS[principal]) return void 0;
+  const source = [props.sourceArn, props.sourceAccount];
+  if (source.some(hasUnknown) || source.some((v) => typeof v === "string" && v !== ""))
+    return void 0;
+  return `any account's resource of ${principal}`;
+}
+function apiSourceProblem(props, name) {
+  const service = API_PRINCIPALS[knownString(props.principal) ?? ""];
+  if (!service) return void 0;
+  const sourceArn = props.sourceArn;
+  if (hasUnknown(sourceArn)) return void 0;
+  const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
+  const suffix = service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : "";
+  if (typeof sourceArn !== "string" || sourceArn === "") {
+    return `Lambda Permission '${name}' must name the API allowed to invoke the function (without sourceArn, any account's API of ${props.principal} may invoke it); set sourceArn to ${what}${suffix}.`;
+  }
+  const problem = sourceArnProblem(sourceArn, service);
+  if (!problem) return void 0;
+  return `Lambda Permission '${name}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${suffix}.`;
+}
 var lambdaPermissionSourceArn = {
   name: "sec1-i-lambda-permission-source-arn",
-  description: "A Lambda permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), and no Lambda permission may grant principal `*`: otherwise any API, in any account, can invoke the function.",
+  description: "A Lambda permission must not open the function to principals outside its account: not to principal `*` (unless limited by principalOrgId), not to another account, and not to a service principal (events, sns, s3, ...) without sourceArn or sourceAccount, which lets any account's resource of that service invoke it. A permission for apigateway.amazonaws.com or appsync.amazonaws.com must set sourceArn to the calling API (execute-api or AppSync ARN), or any API in any account can invoke the function.",
   enforcementLevel: "mandatory",
   ...sec1Metadata(
     "I",
     "critical",
-    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP) or the GraphQL API's `arn` (AppSync), and `principal` to the service principal, never `*`.",
+    "Set `sourceArn` to `${api.executionArn}/<stage>/<METHOD>/<path>` (REST/HTTP), the GraphQL API's `arn` (AppSync) or the calling resource's ARN (rule, topic, bucket), or `sourceAccount` to your account; set `principal` to the service principal, never `*` or another account.",
     DOCS8.lambdaPermissions,
     ["lambda", "resource-policy"]
   ),
   validateResource: (0, import_policy6.validateResourceOfType)(aws6.lambda.Permission, (permission, args, report) => {
     const props = rawProps(permission);
-    const principal = knownString(props.principal);
-    if (principal === void 0) return;
-    if (principal === "*") {
+    const name = nameOf(args);
+    const outside = outsideCaller(props);
+    if (outside !== void 0) {
+      const fn = knownString(props.function) ?? "the function";
       report(
-        `Lambda Permission '${nameOf(args)}' must not grant principal '*'; set principal to the calling service (e.g. "apigateway.amazonaws.com") or account.`
+        `Lambda Permission '${name}' must not grant principal '${knownString(props.principal)}' without naming its caller (${outside} → ${knownString(props.action) ?? "lambda:InvokeFunction"} → function ${fn.split(":").pop()}); set principal to the calling service with sourceArn (or sourceAccount) naming your resource, or to your own account.`
       );
       return;
     }
-    const service = API_PRINCIPALS[principal];
-    if (!service) return;
-    const sourceArn = props.sourceArn;
-    if (hasUnknown(sourceArn)) return;
-    const what = service === "execute-api" ? "the API's executionArn" : "the GraphQL API's arn";
-    if (typeof sourceArn !== "string" || sourceArn === "") {
-      report(
-        `Lambda Permission '${nameOf(args)}' must name the API allowed to invoke the function; set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`
-      );
-      return;
-    }
-    const problem = sourceArnProblem(sourceArn, service);
-    if (problem) {
-      report(
-        `Lambda Permission '${nameOf(args)}' must name one API in sourceArn, but '${sourceArn}' does not (${problem}); set sourceArn to ${what}${service === "execute-api" ? " + /<stage>/<METHOD>/<path>" : ""}.`
-      );
-    }
+    const problem = apiSourceProblem(props, name);
+    if (problem) report(problem);
   })
 };
 var INTEGRATIONS2 = [
@@ -4583,7 +5022,8 @@ var policies10 = [literalCredentials, environmentSecrets];
 var aws9 = __toESM(require("@pulumi/aws"));
 var import_policy9 = require("@pulumi/policy");
 var DOCS11 = {
-  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"
+  confusedDeputy: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+  principal: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
 };
 var SOURCE_KEYS = /* @__PURE__ */ new Set([
   "aws:sourcearn",
@@ -4655,15 +5095,48 @@ var serviceRoleConfusedDeputy = {
     }
   })
 };
-var policies11 = [serviceRoleConfusedDeputy];
+var SHOWN = 3;
+var trustSchema = configSchema({ exemptResources: exemptResourcesProperty("roles exempt") });
+var roleTrustAnyPrincipal = {
+  name: "sec1-i-role-trust-any-principal",
+  description: 'An IAM role whose trust policy lets any AWS principal assume it ("Principal": "*" or {"AWS": "*"} with sts:AssumeRole, and no sts:ExternalId, aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceAccount condition) can be assumed from every AWS account by any principal its own account lets call sts:AssumeRole: such a role must not reach an API, a function or a data store, nor escalate identity. Each diagnostic names the path: any AWS principal → the role → what it reaches.',
+  enforcementLevel: "mandatory",
+  configSchema: trustSchema,
+  ...sec1Metadata(
+    "I",
+    "critical",
+    'Set the trust statement\'s Principal to the accounts or roles meant to assume the role (`{"AWS": "arn:aws:iam::<account>:root"}`), or add a Condition on `sts:ExternalId` (third parties) or `aws:PrincipalOrgID` (your organization).',
+    DOCS11.principal,
+    ["iam", "trust-policy"]
+  ),
+  validateStack: validateStackWith(ROLE, (args, report) => {
+    const { exemptResources } = readConfig(args, trustSchema);
+    for (const role of ofType(args.resources, ROLE)) {
+      const open = openTrust(role);
+      if (open.length === 0 || matchesAnyGlob(nameOf(role), exemptResources)) continue;
+      const reach = roleReach(role, accessModel(args.resources).roles());
+      if (reach === "unknown" || reach.length === 0) continue;
+      const more = reach.length > SHOWN ? `; and ${reach.length - SHOWN} more` : "";
+      report(
+        `IAM Role '${nameOf(role)}' must not let any AWS principal of any account assume it (any AWS principal → sts:AssumeRole, ${open.map(statementLabel).join(", ")} of assumeRolePolicy → role ${nameOf(role)} → ${reach.slice(0, SHOWN).join("; ")}${more}); set Principal to the accounts or roles meant to assume it, or add a Condition on sts:ExternalId or aws:PrincipalOrgID.`,
+        role.urn
+      );
+    }
+  })
+};
+var policies11 = [serviceRoleConfusedDeputy, roleTrustAnyPrincipal];
 
 // policies/token-scopes.ts
 var aws10 = __toESM(require("@pulumi/aws"));
 var import_policy10 = require("@pulumi/policy");
 var DOCS12 = {
   jwtScopes: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html",
-  appsyncCognito: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization"
+  appsyncCognito: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#amazon-cognito-user-pools-authorization",
+  appsyncLambda: "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html#aws-lambda-authorization",
+  restCognito: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html"
 };
+var USER_POOL2 = "aws:cognito/userPool:UserPool";
+var USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
 var jwtScopesSchema = configSchema({
   exemptRouteKeys: stringListProperty(
     [],
@@ -4701,7 +5174,6 @@ var jwtRouteScopes = {
     );
   })
 };
-var USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
 function isMachineClient(client) {
   const flows = knownStrings(rawProps(client.props).allowedOauthFlows) ?? [];
   return flows.some((f) => f.toLowerCase() === "client_credentials");
@@ -4806,10 +5278,90 @@ var appsyncCognitoClientRegex = {
     }
   })
 };
+function clientsByPool(authorizer, resources) {
+  const pools = ofType(resources, USER_POOL2);
+  const clients = ofType(resources, USER_POOL_CLIENT);
+  const trusted = new Set(
+    asRecord(authorizer.propertyDependencies)?.providerArns ?? []
+  );
+  for (const arn of knownStrings(rawProps(authorizer.props).providerArns) ?? []) {
+    pools.filter((p) => rawProps(p.props).arn === arn).forEach((p) => trusted.add(p));
+  }
+  return pools.filter((pool) => trusted.has(pool)).map((pool) => ({
+    pool,
+    clients: clients.filter((c) => {
+      const ref = resolveReference(c, "userPoolId", pools);
+      return ref.kind === "found" && ref.resources.includes(pool);
+    })
+  }));
+}
+var restCognitoClientScopes = {
+  name: "sec1-a-rest-cognito-client-scopes",
+  description: "A REST method with a COGNITO_USER_POOLS authorizer and no authorizationScopes accepts the ID token of every app client of the pool (API Gateway checks no audience): where the pool has several app clients, users of each of them call the method. Advisory: they are signed-in users of the pool; make it mandatory where a pool serves several applications.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Set `authorizationScopes` on the method to a scope of a resource server that only this API's app clients are allowed (access tokens then carry it), or give this API its own user pool.",
+    DOCS12.restCognito,
+    ["api-gateway", "rest", "cognito"]
+  ),
+  validateStack: validateStackWith(TYPES.restAuthorizer, (args, report) => {
+    const authorizers = ofType(args.resources, TYPES.restAuthorizer);
+    for (const method of ofType(args.resources, TYPES.restMethod)) {
+      const props = rawProps(method.props);
+      if (upperString(props.authorization) !== "COGNITO_USER_POOLS") continue;
+      const scopes = knownStrings(props.authorizationScopes);
+      if (scopes === void 0 || scopes.length > 0) continue;
+      const ref = resolveReference(method, "authorizerId", authorizers);
+      if (ref.kind !== "found") continue;
+      for (const { pool, clients } of ref.resources.flatMap(
+        (a) => clientsByPool(a, args.resources)
+      )) {
+        if (clients.length < 2) continue;
+        report(
+          `API Gateway Method '${nameOf(method)}' (${knownString(props.httpMethod) ?? "?"}) accepts the ID token of every app client of user pool '${nameOf(pool)}' (users of ${clients.map((c) => nameOf(c)).join(", ")} → ID token → COGNITO_USER_POOLS, no scopes → this method); set authorizationScopes to a scope only this API's clients are allowed.`,
+          method.urn
+        );
+      }
+    }
+  })
+};
+var appsyncLambdaOnlyAuth = {
+  name: "sec1-a-appsync-lambda-only-auth",
+  description: "An AppSync API whose only provider is AWS_LAMBDA lets its authorizer function alone decide every call: anyone on the internet may send any token, and a bug or a permissive default in that function opens every field. Advisory: the function may be sound, which the pack cannot read.",
+  enforcementLevel: "advisory",
+  ...sec1Metadata(
+    "A",
+    "medium",
+    "Make an identity provider (AMAZON_COGNITO_USER_POOLS, OPENID_CONNECT or AWS_IAM) the default and keep AWS_LAMBDA for the fields that need it; otherwise set `lambdaAuthorizerConfig.identityValidationExpression` and review that the function denies by default.",
+    DOCS12.appsyncLambda,
+    ["appsync", "lambda-authorizer"]
+  ),
+  validateResource: (0, import_policy10.validateResourceOfType)(aws10.appsync.GraphQLApi, (api, args, report) => {
+    const props = rawProps(api);
+    if (upperString(props.authenticationType) !== "AWS_LAMBDA") return;
+    const extra = props.additionalAuthenticationProviders;
+    if (hasUnknown(extra) || extra !== void 0 && extra !== null && !Array.isArray(extra))
+      return;
+    const others = (Array.isArray(extra) ? extra : []).filter(
+      (p) => upperString(asRecord(p)?.authenticationType) !== "AWS_LAMBDA"
+    );
+    if (others.length > 0) return;
+    const uri = knownString(asRecord(props.lambdaAuthorizerConfig)?.authorizerUri) ?? "";
+    const name = uri.split(":function:")[1]?.split(":")[0];
+    const fn = name ? `function ${name}` : "its authorizer function";
+    report(
+      `AppSync GraphQLApi '${nameOf(args)}' lets its Lambda authorizer alone decide every call (anyone on the internet → any token → ${fn} → every field); make an identity provider the default, or set lambdaAuthorizerConfig.identityValidationExpression and have the function deny by default.`
+    );
+  })
+};
 var policies12 = [
   jwtRouteScopes,
   jwtRouteMachineClient,
-  appsyncCognitoClientRegex
+  appsyncCognitoClientRegex,
+  restCognitoClientScopes,
+  appsyncLambdaOnlyAuth
 ];
 
 // policies/user-pools.ts
@@ -5144,10 +5696,10 @@ function apiKeyFields(resources) {
 function isExposure(entry, publicFields) {
   return !entry.operation.startsWith("Query.") || !matchesAnyGlob(entry.operation, publicFields);
 }
-var SHOWN = 3;
+var SHOWN2 = 3;
 function pathsText(entries) {
-  const shown = entries.slice(0, SHOWN).map((e) => describePath(API_KEY_HOLDERS, e));
-  const more = entries.length > SHOWN ? `; and ${entries.length - SHOWN} more` : "";
+  const shown = entries.slice(0, SHOWN2).map((e) => describePath(API_KEY_HOLDERS, e));
+  const more = entries.length > SHOWN2 ? `; and ${entries.length - SHOWN2} more` : "";
   return `${shown.join("; ")}${more}`;
 }
 var appsyncApiKeyReach = {
@@ -5199,6 +5751,61 @@ var appsyncApiKeyPublic = {
 };
 var IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool";
 var ROLES_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment";
+function roleNamed(index, arn) {
+  const text = typeof arn === "string" ? arn : "";
+  if (text === "" || hasUnknown(text)) return void 0;
+  return [
+    ...index.byValue(text, [ROLE]),
+    ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE])
+  ][0];
+}
+var SAME_FOR_EVERY_USER = /* @__PURE__ */ new Set(["aud", "iss", "token_use", "azp", "client_id"]);
+function rulesForEveryone(attachment) {
+  const out = [];
+  const mappings = rawProps(attachment.props).roleMappings;
+  for (const m of Array.isArray(mappings) ? mappings : []) {
+    const mapping = asRecord(m);
+    if (upperString(mapping?.type) !== "RULES") continue;
+    const provider = knownString(mapping?.identityProvider) ?? "its provider";
+    const rules = mapping?.mappingRules;
+    for (const r of Array.isArray(rules) ? rules : []) {
+      const rule = asRecord(r);
+      const claim = knownString(rule?.claim);
+      const matchType = knownString(rule?.matchType);
+      if (claim === void 0 || matchType === void 0) continue;
+      const everyone = matchType.toLowerCase() === "notequal" || SAME_FOR_EVERY_USER.has(claim.toLowerCase());
+      if (!everyone) continue;
+      const value = knownString(rule?.value) ?? "";
+      out.push({
+        who: `every signed-in identity of ${provider} (role-mapping rule ${claim} ${matchType} "${value}")`,
+        roleArn: rule?.roleArn
+      });
+    }
+  }
+  return out;
+}
+function fallsBackToAuthenticated(attachment) {
+  const mappings = rawProps(attachment.props).roleMappings;
+  return (Array.isArray(mappings) ? mappings : []).some(
+    (m) => upperString(asRecord(m)?.ambiguousRoleResolution) === "AUTHENTICATEDROLE"
+  );
+}
+function grantsOf2(attachment, pool) {
+  const roles = asRecord(rawProps(attachment.props).roles) ?? {};
+  const out = [];
+  if (rawProps(pool.props).allowUnauthenticatedIdentities === true && roles.unauthenticated !== void 0)
+    out.push({ who: "guests", guests: true, roleArn: roles.unauthenticated });
+  if (roles.authenticated !== void 0) {
+    const fallback = fallsBackToAuthenticated(attachment) ? " (and every one no role mapping decides for: AmbiguousRoleResolution AuthenticatedRole)" : "";
+    out.push({
+      who: `every signed-in identity${fallback}`,
+      guests: false,
+      roleArn: roles.authenticated
+    });
+  }
+  for (const rule of rulesForEveryone(attachment)) out.push({ ...rule, guests: false });
+  return out;
+}
 function poolRoles(model) {
   const { index } = model;
   const out = [];
@@ -5206,34 +5813,20 @@ function poolRoles(model) {
   for (const attachment of index.ofType(ROLES_ATTACHMENT)) {
     const poolRef = index.ref(attachment, "identityPoolId", [IDENTITY_POOL]);
     if (!Array.isArray(poolRef)) continue;
-    const roles = asRecord(rawProps(attachment.props).roles) ?? {};
     const deps = attachment.propertyDependencies?.roles ?? [];
     for (const pool of poolRef) {
-      for (const [key, who] of [
-        ["unauthenticated", "guests"],
-        ["authenticated", "every signed-in identity"]
-      ]) {
-        if (key === "unauthenticated" && rawProps(pool.props).allowUnauthenticatedIdentities !== true)
-          continue;
-        const arn = roles[key];
-        if (arn === void 0) continue;
-        const text = typeof arn === "string" ? arn : "";
-        const found = [
-          ...index.byValue(text, [ROLE]),
-          ...index.byValue(text.replace(/^.*:role\/(?:.*\/)?/, ""), [ROLE])
-        ];
-        const role = found[0] ?? (deps.length === 1 && key === "unauthenticated" ? deps[0] : void 0);
+      for (const grant of grantsOf2(attachment, pool)) {
+        const role = roleNamed(index, grant.roleArn) ?? (deps.length === 1 && grant.guests ? deps[0] : void 0);
         if (!role) continue;
         const statements = model.roles().get(role);
-        const known = statements !== void 0 && !statements.incomplete;
-        const judged = (statements?.statements ?? []).filter(
-          (s) => key === "unauthenticated" || !ownIdentityScoped(s)
-        );
         out.push({
           pool,
-          who,
+          who: grant.who,
+          guests: grant.guests,
           role,
-          reach: known ? outsideReach(judged) : "unknown",
+          // A signed-in identity's own folder (keyed by its identity id) is nobody else's data;
+          // guests are anyone, so their own folders still count (free storage for the world).
+          reach: roleReach(role, model.roles(), (s) => grant.guests || !ownIdentityScoped(s)),
           actions: statements ? allowedActionNames(statements.statements) : []
         });
       }
@@ -5249,7 +5842,7 @@ var poolSchema = configSchema({
 });
 var cognitoIdentityPoolUnauthenticated = {
   name: "sec1-a-cognito-identity-pool-unauthenticated",
-  description: "Cognito identity pools hand AWS credentials to guests (and to every signed-in identity): their roles must not invoke an API, AppSync, a function or a function URL, nor read or write a data store. A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
+  description: "Cognito identity pools hand AWS credentials to guests, to every signed-in identity (the authenticated role, also the fallback of role mappings with AmbiguousRoleResolution AuthenticatedRole) and to everyone a catch-all role-mapping rule matches: those roles must not invoke an API, AppSync, a function or a function URL, read or write a data store, escalate identity (IAM writes, Cognito user-pool admin calls) or assume a role that does, whether by inline, customer or AWS managed policies (an AWS managed policy the pack does not know makes the reach unknown). A guest role limited to telemetry (e.g. rum:PutRumEvents) is not an exposure, nor is a signed-in identity's access to S3 objects under its own identity id (${cognito-identity.amazonaws.com:sub}).",
   enforcementLevel: "mandatory",
   configSchema: poolSchema,
   ...sec1Metadata(
@@ -5265,7 +5858,7 @@ var cognitoIdentityPoolUnauthenticated = {
       if (r.reach === "unknown" || r.reach.length === 0) continue;
       if (matchesAnyGlob(nameOf(r.pool), allowedPools)) continue;
       report(
-        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.who === "guests" ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
+        `Cognito IdentityPool '${nameOf(r.pool)}' must not let ${r.who} reach APIs, functions or data (${r.who} of identity pool ${nameOf(r.pool)} → role ${nameOf(r.role)} → ${r.reach.join("; ")}); set the role's policies to telemetry only${r.guests ? " or allowUnauthenticatedIdentities to false" : ", with role mappings per group"}.`,
         r.pool.urn
       );
     }
@@ -5287,7 +5880,7 @@ var cognitoIdentityPoolGuestTelemetry = {
     const roles = poolRoles(model);
     for (const pool of model.index.ofType(IDENTITY_POOL)) {
       if (rawProps(pool.props).allowUnauthenticatedIdentities !== true) continue;
-      if (roles.some((r) => r.pool === pool && r.who === "guests")) continue;
+      if (roles.some((r) => r.pool === pool && r.guests)) continue;
       const undecided = model.index.ofType(ROLES_ATTACHMENT).some((a) => {
         const ref = model.index.ref(a, "identityPoolId", [IDENTITY_POOL]);
         const mine = ref === "unknown" || ref.includes(pool);
@@ -5301,7 +5894,7 @@ var cognitoIdentityPoolGuestTelemetry = {
       );
     }
     for (const r of roles) {
-      if (r.who !== "guests" || r.reach === "unknown" || r.reach.length > 0) continue;
+      if (!r.guests || r.reach === "unknown" || r.reach.length > 0) continue;
       report(
         `Cognito IdentityPool '${nameOf(r.pool)}' must keep its guest role ${nameOf(r.role)} limited to ${r.actions.join(", ") || "nothing"} (advisory, not mandatory: guests reach no API, function or data store); set allowUnauthenticatedIdentities to false if guests need no credentials.`,
         r.pool.urn
@@ -5316,8 +5909,476 @@ var policies15 = [
   cognitoIdentityPoolGuestTelemetry
 ];
 
+// lib/exemptions.ts
+var EXEMPTION_TYPE = "sec1:policy:Exemption";
+var TAG_PREFIX = "sec1:accept:";
+var DECLARATIONS_POLICY = "sec1-x-exemption-declarations";
+var MIN_REASON_LENGTH = 10;
+function isText(value) {
+  return typeof value === "string" && !/[\r\n]/.test(value);
+}
+function validDate(value) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = /* @__PURE__ */ new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+function parseExemption(source, inCode, fields) {
+  const f = fields !== null && typeof fields === "object" ? fields : {};
+  const { reason, until, ticket } = f;
+  const unknown = Object.entries({ reason, until, ticket }).find(([, v]) => isUnknownValue(v));
+  if (unknown) {
+    const problem = `${unknown[0]} is not known during preview; give it a literal value`;
+    return { source, problem };
+  }
+  if (!isText(reason) || reason.trim().length < MIN_REASON_LENGTH) {
+    return {
+      source,
+      problem: `reason must be a text of at least ${MIN_REASON_LENGTH} characters on one line (got ${describe(reason)})`
+    };
+  }
+  if (until !== void 0 && until !== "" && !(typeof until === "string" && validDate(until))) {
+    return { source, problem: `until must be a date YYYY-MM-DD (got ${describe(until)})` };
+  }
+  if (ticket !== void 0 && ticket !== "" && !(isText(ticket) && ticket.trim() !== "")) {
+    return { source, problem: `ticket must be a text on one line (got ${describe(ticket)})` };
+  }
+  const exemption = { source, inCode, reason: reason.trim() };
+  if (typeof until === "string" && until !== "") exemption.until = until;
+  if (typeof ticket === "string" && ticket.trim() !== "") exemption.ticket = ticket.trim();
+  return { exemption, source };
+}
+function describe(value) {
+  if (value === void 0) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function today(now = /* @__PURE__ */ new Date()) {
+  return now.toISOString().slice(0, 10);
+}
+function addDays(day, days) {
+  const date = /* @__PURE__ */ new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return today(date);
+}
+function refusal(exemption, rules, day) {
+  if (exemption.until !== void 0 && exemption.until < day) {
+    return `expired on ${exemption.until}`;
+  }
+  if (!exemption.inCode) return void 0;
+  if (rules.inCode === "forbidden") {
+    return "the org's policy config forbids in-code exemptions of this policy (inCodeExemptions: forbidden)";
+  }
+  if (rules.maxDays > 0) {
+    const limit = addDays(day, rules.maxDays);
+    if (exemption.until === void 0 || exemption.until > limit) {
+      return `the org's policy config allows in-code exemptions of this policy for at most ${rules.maxDays} days: set until to ${limit} or earlier (exemptionMaxDays: ${rules.maxDays})`;
+    }
+  }
+  return void 0;
+}
+function exemptedLine(exemption) {
+  const until = exemption.until ? `, until ${exemption.until}` : "";
+  const ticket = exemption.ticket ? `, ${exemption.ticket}` : "";
+  return `exempted: ${exemption.reason}${until}${ticket}`;
+}
+function urnParts(urn) {
+  if (!urn.startsWith("urn:pulumi:")) return void 0;
+  const parts = urn.slice("urn:pulumi:".length).split("::");
+  if (parts.length < 4) return void 0;
+  const [stack, project, type] = parts;
+  return { stack, project, type, name: parts.slice(3).join("::") };
+}
+function coversUrn(resource, urn) {
+  if (resource.startsWith("urn:")) return matchesGlob(urn, resource);
+  const parts = urnParts(urn);
+  const globs2 = resource.split("/");
+  if (!parts || globs2.length !== 3) return false;
+  return matchesGlob(parts.project, globs2[0]) && matchesGlob(parts.stack, globs2[1]) && matchesGlob(parts.name, globs2[2]);
+}
+function readOrgExemptions(policy, value) {
+  const entries = [];
+  const problems = [];
+  if (value === void 0) return { entries, problems };
+  if (!Array.isArray(value)) {
+    const source = `policy config of ${policy}: exemptions`;
+    return { entries, problems: [{ source, problem: "must be a list of entries" }] };
+  }
+  value.forEach((entry, i) => {
+    const source = `policy config of ${policy}: exemptions[${i}]`;
+    const resource = entry?.resource;
+    if (!isText(resource) || !(resource.startsWith("urn:") || resource.split("/").length === 3)) {
+      const problem = `resource must be a URN or a project/stack/name glob (got ${describe(resource)})`;
+      problems.push({ source, problem });
+      return;
+    }
+    const parsed2 = parseExemption(source, false, entry);
+    if ("problem" in parsed2) problems.push(parsed2);
+    else entries.push({ ...parsed2.exemption, resource });
+  });
+  return { entries, problems };
+}
+function readGovernance(policy, config) {
+  const problems = [];
+  const rules = { inCode: "allowed", maxDays: 0 };
+  const { inCodeExemptions: inCode, exemptionMaxDays: maxDays } = config;
+  if (inCode === "allowed" || inCode === "forbidden") rules.inCode = inCode;
+  else if (inCode !== void 0) {
+    const problem = `must be "allowed" or "forbidden" (got ${describe(inCode)}); in-code exemptions count as forbidden until it is fixed`;
+    problems.push({ source: `policy config of ${policy}: inCodeExemptions`, problem });
+    rules.inCode = "forbidden";
+  }
+  if (typeof maxDays === "number" && Number.isInteger(maxDays) && maxDays >= 0) {
+    rules.maxDays = maxDays;
+  } else if (maxDays !== void 0) {
+    const problem = `must be a whole number of days, 0 for no limit (got ${describe(maxDays)})`;
+    problems.push({ source: `policy config of ${policy}: exemptionMaxDays`, problem });
+  }
+  return { rules, problems };
+}
+var NO_TAGS = Object.freeze({});
+function tagsOf(props) {
+  if (props === null || typeof props !== "object") return NO_TAGS;
+  let tags;
+  try {
+    const target = props["__getSpecialProxyTarget"] ?? props;
+    tags = target.tags;
+  } catch {
+    return NO_TAGS;
+  }
+  return tags !== null && typeof tags === "object" && !Array.isArray(tags) ? tags : NO_TAGS;
+}
+function tagExemption(policy, tags) {
+  const key = `${TAG_PREFIX}${policy}`;
+  if (!(key in tags)) return void 0;
+  const fields = { reason: tags[key], until: tags[`${key}:until`], ticket: tags[`${key}:ticket`] };
+  return parseExemption(`tag '${key}'`, true, fields);
+}
+function readDeclaration(resource) {
+  const props = rawProps(resource.props);
+  const source = `declaration '${resource.name}'`;
+  const declaration = {
+    urn: resource.urn,
+    name: resource.name,
+    policy: props.policy,
+    target: props.target,
+    parsed: parseExemption(source, true, props)
+  };
+  return declaration;
+}
+
+// lib/exempting.ts
+var EXEMPTION_SETTINGS = {
+  exemptions: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: {
+        resource: {
+          type: "string",
+          description: "A URN (`*` wildcards) or project/stack/name globs."
+        },
+        reason: { type: "string", minLength: 10 },
+        until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+        ticket: { type: "string" }
+      },
+      required: ["resource", "reason"]
+    },
+    default: [],
+    description: "Findings of this policy the org accepts: each entry names a resource (a URN, or project/stack/name globs) with a reason, and optionally until (YYYY-MM-DD) and a ticket."
+  },
+  inCodeExemptions: {
+    type: "string",
+    enum: ["allowed", "forbidden"],
+    default: "allowed",
+    description: "Whether exemptions declared in a stack's program (sec1:accept tags, sec1:policy:Exemption resources) count for this policy."
+  },
+  exemptionMaxDays: {
+    type: "integer",
+    minimum: 0,
+    default: 0,
+    description: "0: no limit; N: an in-code exemption counts only with an until date at most N days from today."
+  }
+};
+var LEGACY_EXEMPTION_KEYS = [
+  "exemptResources",
+  "exemptRouteKeys",
+  "publicResources",
+  "publicFields",
+  "allowedPools"
+];
+var OPERATION_TYPES = /* @__PURE__ */ new Set([
+  "aws:apigatewayv2/route:Route",
+  "aws:apigateway/method:Method",
+  "aws:lambda/functionUrl:FunctionUrl",
+  "aws:appsync/graphQLApi:GraphQLApi"
+]);
+var TAGGABLE_OPERATIONS = /* @__PURE__ */ new Set(["aws:appsync/graphQLApi:GraphQLApi"]);
+var considered = /* @__PURE__ */ new Set();
+function rulesOf2(run) {
+  if (!run.rules) {
+    const { rules, problems } = readGovernance(run.policy.name, run.config);
+    const org = readOrgExemptions(run.policy.name, run.config.exemptions);
+    run.rules = { governance: rules, org: org.entries, problems: [...problems, ...org.problems] };
+  }
+  return run.rules;
+}
+function fullMessage(policy, message) {
+  return message ? `${policy.description}
+${message}` : policy.description;
+}
+function nameOfUrn(urn) {
+  return urnParts(urn)?.name ?? urn;
+}
+function sayProblem(run, what, urn) {
+  if (run.said.has(what)) return;
+  run.said.add(what);
+  run.report({ name: DECLARATIONS_POLICY, message: what, enforcementLevel: "advisory", urn });
+}
+function exemptionFor(run, urn) {
+  const { governance, org, problems } = rulesOf2(run);
+  run.day ??= today();
+  for (const p of problems) sayProblem(run, `${p.source} ${p.problem}`, void 0);
+  const candidates2 = org.filter((e) => coversUrn(e.resource, urn)).map((exemption) => ({ parsed: { exemption, source: exemption.source }, at: urn }));
+  const tag = tagExemption(run.policy.name, run.tagsOf(urn));
+  if (tag) candidates2.push({ parsed: tag, at: urn });
+  for (const d of run.declarations().get(urn) ?? []) {
+    considered.add(d.urn);
+    candidates2.push({ parsed: d.parsed, at: d.urn });
+  }
+  let accepted;
+  for (const { parsed: parsed2, at } of candidates2) {
+    const why = "problem" in parsed2 ? parsed2.problem : refusal(parsed2.exemption, governance, run.day);
+    if (why === void 0 && "exemption" in parsed2) accepted ??= parsed2.exemption;
+    else if (why !== void 0) {
+      const what = `${parsed2.source} does not exempt the finding of ${run.policy.name} on '${nameOfUrn(urn)}': ${why}`;
+      sayProblem(run, what, at);
+    }
+  }
+  return accepted;
+}
+function howToDeclare(run, urn, stackPolicy) {
+  const p = run.policy.name;
+  const org = `have the org list '${nameOfUrn(urn)}' in the exemptions of ${p}`;
+  const inCode = stackPolicy ? `declare it in the program (acceptFinding("${p}", <resource>, { reason }), a ${EXEMPTION_TYPE} resource), or ` : TAGGABLE_OPERATIONS.has(urnParts(urn)?.type ?? "") ? `tag it ${TAG_PREFIX}${p} = <reason>, or ` : "";
+  return `If this operation is public by design: ${inCode}${org}; see docs/exemptions.md.`;
+}
+function withHint(run, message, target, stackPolicy) {
+  const type = urnParts(target)?.type ?? "";
+  return OPERATION_TYPES.has(type) ? `${message}
+${howToDeclare(run, target, stackPolicy)}` : message;
+}
+function reportExempted(run, line, said, urn) {
+  const message = `${line}
+${fullMessage(run.policy, said)}`;
+  run.report({ message, enforcementLevel: "advisory", urn });
+}
+function exemptingReport(run, ownUrn, stackPolicy) {
+  const report = (message, urn) => {
+    const target = urn ?? ownUrn;
+    if (typeof message !== "string" || typeof target !== "string") {
+      run.raw(message, urn);
+      return;
+    }
+    run.findings.add(target);
+    const said = withHint(run, message, target, stackPolicy);
+    const exemption = exemptionFor(run, target);
+    if (exemption) reportExempted(run, exemptedLine(exemption), said, urn);
+    else run.raw(said, urn);
+  };
+  return report;
+}
+function legacyKeysIn(config) {
+  return LEGACY_EXEMPTION_KEYS.filter((k) => Array.isArray(config[k]) && config[k].length > 0);
+}
+async function reportLegacyExemptions(run, args, validate, ownUrn) {
+  const keys = legacyKeysIn(run.config);
+  if (keys.length === 0) return;
+  const without = { ...run.config };
+  for (const k of keys) without[k] = [];
+  const silenced = [];
+  const shadow = { ...args, getConfig: () => structuredClone(without) };
+  try {
+    await validate(shadow, (message, urn) => silenced.push({ message, urn }));
+  } catch {
+  }
+  const reason = `listed in ${keys.join(", ")} of the org's policy config for ${run.policy.name}`;
+  for (const { message, urn } of silenced) {
+    const target = urn ?? ownUrn;
+    if (target === void 0 || run.findings.has(target)) continue;
+    const line = exemptedLine({ source: "", inCode: false, reason });
+    reportExempted(run, line, withHint(run, message, target, ownUrn === void 0), urn);
+  }
+}
+function reportUnmatchedTag(run, urn, tags) {
+  if (run.findings.has(urn)) return;
+  const tag = tagExemption(run.policy.name, tags);
+  if (!tag) return;
+  const what = "problem" in tag ? `${tag.source} on '${nameOfUrn(urn)}' is malformed: ${tag.problem}` : `${tag.source} on '${nameOfUrn(urn)}' matches no finding: ${run.policy.name} reports nothing on it; remove the tag`;
+  sayProblem(run, what, urn);
+}
+function serverReport(report) {
+  return (info) => report(info);
+}
+function readConfigOf(args) {
+  try {
+    const value = args.getConfig();
+    return value !== null && typeof value === "object" ? value : {};
+  } catch {
+    return {};
+  }
+}
+function newRun(policy, args, report, tagsAt, declarations) {
+  return {
+    policy,
+    config: readConfigOf(args),
+    raw: report,
+    report: serverReport(report),
+    tagsOf: tagsAt,
+    declarations,
+    findings: /* @__PURE__ */ new Set(),
+    said: /* @__PURE__ */ new Set()
+  };
+}
+function after(result, then) {
+  return result && typeof result.then === "function" ? result.then(then) : then();
+}
+var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
+function wrapResource(policy, validate) {
+  const wrapped = (args, report) => {
+    let tags;
+    const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
+    const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
+    const unmatched = () => reportUnmatchedTag(run, args.urn, tagsAt(args.urn));
+    return after(
+      validate(args, exemptingReport(run, args.urn, false)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, args.urn).then(unmatched) : unmatched()
+    );
+  };
+  return keepTypeTag(validate, wrapped);
+}
+function declarationsIn(resources, policy) {
+  const byTarget = /* @__PURE__ */ new Map();
+  for (const r of resources) {
+    if (r.type !== EXEMPTION_TYPE) continue;
+    const d = readDeclaration(r);
+    if (d.policy !== policy || typeof d.target !== "string") continue;
+    byTarget.set(d.target, [...byTarget.get(d.target) ?? [], d]);
+  }
+  return byTarget;
+}
+function wrapStack(policy, validate) {
+  const wrapped = (args, report) => {
+    let byUrn;
+    let declarations;
+    const resourceAt = (urn) => (byUrn ??= new Map(args.resources.map((r) => [r.urn, r]))).get(urn);
+    const run = newRun(
+      policy,
+      args,
+      report,
+      (urn) => tagsOf(resourceAt(urn)?.props),
+      () => declarations ??= declarationsIn(args.resources, policy.name)
+    );
+    const unmatched = () => {
+      const key = `${TAG_PREFIX}${policy.name}`;
+      for (const r of args.resources) {
+        const tags = tagsOf(r.props);
+        if (key in tags) reportUnmatchedTag(run, r.urn, tags);
+      }
+    };
+    return after(
+      validate(args, exemptingReport(run, void 0, true)),
+      () => legacyKeysIn(run.config).length > 0 ? reportLegacyExemptions(run, args, validate, void 0).then(unmatched) : unmatched()
+    );
+  };
+  return keepTypeTag(validate, wrapped);
+}
+function keepTypeTag(original, wrapped) {
+  const type = original.__pulumiType;
+  if (type !== void 0) wrapped.__pulumiType = type;
+  return wrapped;
+}
+function withExemption(policy) {
+  const properties = { ...policy.configSchema?.properties ?? {}, ...EXEMPTION_SETTINGS };
+  const configSchema2 = { ...policy.configSchema ?? {}, properties };
+  const p = policy;
+  const wrapped = { ...policy, configSchema: configSchema2 };
+  if (p.validateResource) {
+    wrapped.validateResource = Array.isArray(p.validateResource) ? p.validateResource.map((v) => wrapResource(policy, v)) : wrapResource(policy, p.validateResource);
+  }
+  if (p.validateStack) wrapped.validateStack = wrapStack(policy, p.validateStack);
+  return wrapped;
+}
+function takeConsidered() {
+  const taken = new Set(considered);
+  considered.clear();
+  return taken;
+}
+function withExemptions(policies16, declarations) {
+  const wrapped = policies16.map(withExemption);
+  return [...wrapped, declarations(wrapped)];
+}
+
+// policies/exemption-declarations.ts
+function isResourcePolicy(policy) {
+  return policy.validateStack === void 0;
+}
+function problemOf(d, policies16, urns, wasConsidered) {
+  const target = policies16.get(typeof d.policy === "string" ? d.policy : "");
+  if (!target) {
+    return `policy must name a policy of this pack (got ${JSON.stringify(d.policy) ?? "nothing"})`;
+  }
+  if (typeof d.target !== "string" || !d.target.startsWith("urn:pulumi:")) {
+    return `target must be the URN of the resource the finding is on (got ${JSON.stringify(d.target) ?? "nothing"})`;
+  }
+  if (!urns.has(d.target)) return `target ${d.target} is not a resource of this stack`;
+  if ("problem" in d.parsed && !wasConsidered) return d.parsed.problem;
+  if (isResourcePolicy(target)) {
+    return `${target.name} checks one resource at a time (Analyze), where declaration resources are not visible, so this declaration cannot exempt it; on a resource with tags set the tag ${TAG_PREFIX}${target.name}, otherwise ask the org to list the resource in the exemptions of ${target.name}`;
+  }
+  return void 0;
+}
+function check(declarations, policies16, urns, report) {
+  const considered2 = takeConsidered();
+  for (const d of declarations) {
+    if (isUnknownValue(d.target) || isUnknownValue(d.policy)) continue;
+    const problem = problemOf(d, policies16, urns, considered2.has(d.urn));
+    if (problem) {
+      report(`Exemption declaration '${d.name}': ${problem}.`, d.urn);
+    } else if (!considered2.has(d.urn)) {
+      const message = `Exemption declaration '${d.name}' matches no finding: ${String(d.policy)} reports nothing on ${String(d.target)}; remove the declaration.`;
+      report({
+        message: `${declarationsPolicyDescription}
+${message}`,
+        enforcementLevel: "advisory",
+        urn: d.urn
+      });
+    }
+  }
+}
+var declarationsPolicyDescription = "Exemptions must carry a reason and name a finding that exists; the org decides which count.";
+function exemptionDeclarations(policies16) {
+  const byName = new Map(policies16.map((p) => [p.name, p]));
+  return {
+    name: DECLARATIONS_POLICY,
+    description: declarationsPolicyDescription,
+    enforcementLevel: "advisory",
+    ...sec1Metadata(
+      "X",
+      "low",
+      "Give each sec1:policy:Exemption a policy of this pack, the target's URN and a reason of at least 10 characters (until YYYY-MM-DD and ticket optional); remove declarations that match no finding; renew or remove expired ones.",
+      "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/core-concepts/",
+      ["exemptions"]
+    ),
+    validateStack: validateStackWith(EXEMPTION_TYPE, (args, report) => {
+      const declarations = args.resources.filter((r) => r.type === EXEMPTION_TYPE).map(readDeclaration);
+      const urns = new Set(args.resources.map((r) => r.urn));
+      check(declarations, byName, urns, report);
+    })
+  };
+}
+
 // policies/index.ts
-var allPolicies = [
+var sec1Policies = [
   ...policies3,
   ...policies5,
   ...policies12,
@@ -5334,6 +6395,7 @@ var allPolicies = [
   ...policies9,
   ...policies14
 ];
+var allPolicies = withExemptions(sec1Policies, exemptionDeclarations);
 
 // index.ts
 new import_policy12.PolicyPack("sec1-serverless-api-access", {
