@@ -56,8 +56,9 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
     const lastLine = original.split("\n").pop();
     assert.match(lastLine!, /^If this operation is public by design: declare it in the program/);
     assert.match(lastLine!, /acceptFinding\("sec1-a-http-route-authorization", <resource>/);
-    // A resource policy on a type without tags cannot see declarations: only the org can.
-    await pack.configure();
+    // A resource policy on a type without tags cannot see declarations: only the org can. (The
+    // policy is advisory by default; an org that makes it mandatory gets the hint.)
+    await pack.configure({ "sec1-a-jwt-route-scopes": { enforcementLevel: "mandatory" } });
     const route = resource(TYPES.httpRoute, "get-items", {
       apiId: "a1b2c3d4e5",
       routeKey: "GET /items",

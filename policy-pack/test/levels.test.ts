@@ -23,6 +23,7 @@ const MANDATORY = [
   "sec1-a-jwt-route-machine-client",
   "sec1-a-user-pool-self-sign-up",
   "sec1-a-appsync-api-key-reach",
+  "sec1-a-websocket-connect-route",
   "sec1-a-cognito-identity-pool-unauthenticated",
   "sec1-k-literal-credentials",
   "sec1-e-resource-policy-source-vpce",
@@ -31,6 +32,7 @@ const MANDATORY = [
   "sec1-i-execute-api-invoke-scope",
   "sec1-i-lambda-permission-source-arn",
   "sec1-i-api-function-direct-invoke",
+  "sec1-i-role-trust-any-principal",
 ];
 
 /** Mandatory before the calibration on real programs, advisory since (hardening). */
