@@ -13,6 +13,7 @@ import {
   startPack,
   toAnalyzerProperties,
 } from "../tools/analyzer-client";
+import { checkPolicyConfig } from "../tools/policy-config-file";
 
 const REPO = path.resolve(__dirname, "..");
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -270,6 +271,32 @@ describe("analyzer client: policy config read as the Pulumi CLI reads it", () =>
       b: "disabled",
       c: "disabled",
     });
+  });
+
+  it("checks a file against the pack: bad levels, unknown names and settings its schema rejects, all at once", () => {
+    const read = {
+      file: "org.json",
+      entries: { a: { max: "five" }, b: "blocking", nope: "advisory", c: { max: 4 } },
+    };
+    assert.throws(
+      () => checkPolicyConfig(read, threePolicies()),
+      (err: Error) => {
+        assert.strictEqual(err.name, "PolicyConfigFileError");
+        assert.deepStrictEqual(err.message.split("\n"), [
+          "--policy-pack-config org.json: 3 problem(s):",
+          `  - 'b': "blocking" is not a valid enforcement level (expected one of advisory, mandatory, remediate, disabled)`,
+          "  - 'nope' is not a policy of the pack 'p'",
+          "  - 'a'.max is string, the schema wants number",
+        ]);
+        return true;
+      },
+    );
+    assert.deepStrictEqual(
+      checkPolicyConfig({ file: "ok.json", entries: { all: "advisory" } }, threePolicies()),
+      {
+        all: { enforcementLevel: "advisory" },
+      },
+    );
   });
 
   it("keeps properties per policy: all gives a level, never properties", () => {

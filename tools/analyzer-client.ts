@@ -460,7 +460,7 @@ function propertiesOf(entry: PolicyConfig | undefined): Record<string, unknown> 
  */
 export function normalisePolicyConfig(
   given: Record<string, unknown>,
-  pack?: Pick<PackInfo, "name" | "policies">,
+  pack?: { name: string; policies: readonly { name: string }[] },
 ): { config: Record<string, PolicyConfig>; problems: string[] } {
   const known = new Set(pack?.policies.map((p) => p.name));
   const config: Record<string, PolicyConfig> = {};

@@ -5,7 +5,13 @@
  * once the pack is up, so that every problem (bad levels and unknown names) shows at once.
  */
 import * as fs from "fs";
-import { normalisePolicyConfig, PackInfo, PolicyConfig } from "./analyzer-client";
+import {
+  normalisePolicyConfig,
+  PackInfo,
+  PolicyConfig,
+  resolvePolicyConfig,
+} from "./analyzer-client";
+import { schemaProblems } from "./config-schema";
 
 /** A policy config file that cannot be used; the message names the file and every problem. */
 export class PolicyConfigFileError extends Error {
@@ -46,16 +52,42 @@ export function readPolicyConfigFile(file: string | undefined): PolicyConfigFile
 }
 
 /**
+ * The problems of each policy's reconciled properties (schema defaults, the pack's initial
+ * config, then `config`) against its config schema, as the CLI's validatePolicyPackConfig.
+ */
+function schemaViolations(pack: PackInfo, config: Record<string, PolicyConfig>): string[] {
+  // Only the entries read without a problem: the others are reported already.
+  const names = new Set(["all", ...pack.policies.map((p) => p.name)]);
+  const valid = Object.fromEntries(Object.entries(config).filter(([name]) => names.has(name)));
+  const resolved = resolvePolicyConfig(pack, valid);
+  return pack.policies.flatMap((p) =>
+    p.configSchema
+      ? schemaProblems(
+          resolved[p.name].properties,
+          {
+            type: "object",
+            properties: p.configSchema.properties,
+            required: p.configSchema.required,
+          },
+          `'${p.name}'`,
+        )
+      : [],
+  );
+}
+
+/**
  * The file's config in object form (`{ enforcementLevel?, ...properties }` per name, `all`
- * kept), checked against the pack: each invalid level or value and each name the pack does not
- * have is listed in one error naming the file.
+ * kept), checked against the pack: each invalid level or value, each name the pack does not
+ * have and each setting its policy's config schema rejects is listed in one error naming the
+ * file.
  */
 export function checkPolicyConfig(
   read: PolicyConfigFile | undefined,
-  pack: Pick<PackInfo, "name" | "policies">,
+  pack: PackInfo,
 ): Record<string, PolicyConfig> | undefined {
   if (!read) return undefined;
   const { config, problems } = normalisePolicyConfig(read.entries, pack);
+  problems.push(...schemaViolations(pack, config));
   if (problems.length) {
     throw new PolicyConfigFileError(
       `--policy-pack-config ${read.file}: ${problems.length} problem(s):\n` +
