@@ -17,6 +17,7 @@ import {
   UsageError,
 } from "../tools/analyze";
 import { readLabels } from "../tools/labels";
+import { checkPolicyConfig, readPolicyConfigFile } from "../tools/policy-config-file";
 import { fromStateValue, readStackExport, REDACTED_SECRET } from "../tools/stack-export";
 import { sarifLog } from "../tools/sarif";
 import { SIG, SIG_RESOURCE, SIG_SECRET } from "../tools/wire";
@@ -281,8 +282,32 @@ describe("analyze: reports of exempted findings (a test pack that exempts one fi
   it("rejects policy config that names a policy the pack does not have, naming it", async () => {
     await assert.rejects(
       analyzeExports(pack, read(), { "no-such-policy": { enforcementLevel: "mandatory" } }),
-      /'no-such-policy', which the pack 'exempting-pack' does not have/,
+      /'no-such-policy' is not a policy of the pack 'exempting-pack'/,
     );
+  });
+
+  it("reads policy config files as the CLI does: string levels and all give the object form's levels", async () => {
+    const levelsWith = async (name: string) => {
+      const file = path.join(REPO, "test/fixtures/policy-config", `${name}.json`);
+      const config = checkPolicyConfig(readPolicyConfigFile(file), result.pack);
+      const r = await analyzeExports(pack, read(), config);
+      return r.stacks.flatMap((s) => s.findings.map((f) => `${f.policy} ${f.name} ${f.level}`));
+    };
+    const objectForm = await levelsWith("object-form");
+    assert.ok(objectForm.includes("test-route-mandatory orders-route advisory"), "advisory");
+    assert.ok(
+      objectForm.some((l) => /^test-function-advisory .* mandatory$/.test(l)),
+      "mandatory",
+    );
+    assert.ok(!objectForm.some((l) => l.startsWith("test-route-exempted ")), "disabled");
+    assert.deepStrictEqual(await levelsWith("string-form"), objectForm);
+    assert.deepStrictEqual(await levelsWith("all"), objectForm);
+    // {"all": "mandatory"} alone: every finding mandatory, the advisory policy's too.
+    const allMandatory = { file: "all-mandatory.json", entries: { all: "mandatory" } };
+    const all = await analyzeExports(pack, read(), checkPolicyConfig(allMandatory, result.pack));
+    const findings = all.stacks.flatMap((s) => s.findings);
+    assert.ok(findings.some((f) => f.policy === "test-function-advisory"));
+    assert.deepStrictEqual(new Set(findings.map((f) => f.level)), new Set(["mandatory"]));
   });
 
   it("never counts an exempted finding toward exit 1", async () => {
@@ -451,6 +476,24 @@ describe("analyze: exit codes, spawned like npm run analyze", function () {
       labels.stderr,
       /--labels .*open-route\.json:\n {2}- expected a list of program labels/,
     );
+  });
+
+  it("exits 2 on policy config the CLI rejects (an invalid level, an unknown policy), naming each", async () => {
+    const config = (name: string) => `test/fixtures/policy-config/${name}.json`;
+    const pack = ["--policy-pack", "test/fixtures/exempting-pack"];
+    const [invalid, unknown] = await Promise.all(
+      ["invalid-levels", "unknown-policy"].map((name) =>
+        analyze(...pack, "--policy-pack-config", config(name), fixture("open-route.json")),
+      ),
+    );
+    assert.strictEqual(invalid.code, 2, invalid.stdout);
+    assert.strictEqual(invalid.stdout, "");
+    assert.match(invalid.stderr, /invalid-levels\.json: 3 problem/);
+    assert.match(invalid.stderr, /'test-route-mandatory': "blocking" is not a valid enforcement/);
+    assert.match(invalid.stderr, /'test-route-exempted': enforcementLevel "warn" is not a valid/);
+    assert.match(invalid.stderr, /'no-such-policy' is not a policy of the pack 'exempting-pack'/);
+    assert.strictEqual(unknown.code, 2, unknown.stdout);
+    assert.match(unknown.stderr, /unknown-policy\.json: 1 problem\(s\):\n {2}- 'no-such-policy'/);
   });
 
   it("prints every flag and the exit codes with --help, and exits 0", async () => {

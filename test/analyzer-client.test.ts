@@ -5,12 +5,15 @@ import * as os from "os";
 import * as path from "path";
 import {
   AnalyzerResource,
+  normalisePolicyConfig,
   PackClient,
+  PackInfo,
   PackStartError,
   resolvePolicyConfig,
   startPack,
   toAnalyzerProperties,
 } from "../tools/analyzer-client";
+import { checkPolicyConfig } from "../tools/policy-config-file";
 
 const REPO = path.resolve(__dirname, "..");
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -150,6 +153,163 @@ describe("analyzer client: wire form sent to the pack", () => {
       },
     );
     assert.throws(() => resolvePolicyConfig(info, { nope: {} }), /'nope'/);
+  });
+});
+
+/** A pack of three policies (two mandatory, one advisory), one with a config schema. */
+function threePolicies(initialConfig: PackInfo["initialConfig"] = {}): PackInfo {
+  const policy = (name: string, enforcementLevel: "advisory" | "mandatory") => ({
+    name,
+    displayName: "",
+    description: "",
+    enforcementLevel,
+    type: "resource" as const,
+    severity: "" as const,
+    configSchema: { properties: { max: { type: "number", default: 3 } }, required: [] },
+    tags: [],
+    remediationSteps: "",
+    url: "",
+  });
+  return {
+    name: "p",
+    version: "1",
+    displayName: "",
+    description: "",
+    provider: "",
+    tags: [],
+    supportsConfig: true,
+    initialConfig,
+    policies: [policy("a", "mandatory"), policy("b", "mandatory"), policy("c", "advisory")],
+  };
+}
+
+const levelsOf = (info: PackInfo, given?: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(resolvePolicyConfig(info, given)).map(([k, v]) => [k, v.enforcementLevel]),
+  );
+
+// Cases from the Pulumi CLI's policy config format (pkg/resource/analyzer/config.go and the
+// CrossGuard configuration docs): "name": "level", "name": { enforcementLevel, ...properties },
+// the key "all", and the levels advisory, mandatory, remediate and disabled.
+describe("analyzer client: policy config read as the Pulumi CLI reads it", () => {
+  it("takes a level string as the object form with that level, and drops entries with nothing", () => {
+    assert.deepStrictEqual(
+      normalisePolicyConfig({
+        a: "advisory",
+        b: { enforcementLevel: "remediate", max: 5 },
+        c: { max: 7 },
+        all: "disabled",
+        empty: {},
+      }),
+      {
+        config: {
+          a: { enforcementLevel: "advisory" },
+          b: { enforcementLevel: "remediate", max: 5 },
+          c: { max: 7 },
+          all: { enforcementLevel: "disabled" },
+        },
+        problems: [],
+      },
+    );
+  });
+
+  it("lists every invalid level (in either form), every value of the wrong kind and every unknown name", () => {
+    const { problems } = normalisePolicyConfig(
+      { a: "blocking", b: { enforcementLevel: "Mandatory" }, c: { enforcementLevel: 1 } },
+      threePolicies(),
+    );
+    assert.deepStrictEqual(problems, [
+      `'a': "blocking" is not a valid enforcement level (expected one of advisory, mandatory, remediate, disabled)`,
+      `'b': enforcementLevel "Mandatory" is not a valid enforcement level (expected one of advisory, mandatory, remediate, disabled)`,
+      `'c': enforcementLevel 1 is not a valid enforcement level (expected one of advisory, mandatory, remediate, disabled)`,
+    ]);
+    const kinds = normalisePolicyConfig(
+      { a: 3, b: ["mandatory"], c: null, nope: "advisory" },
+      threePolicies(),
+    );
+    assert.deepStrictEqual(kinds.problems, [
+      "'a': 3 is not a valid value; must be a string (a level) or an object",
+      `'b': ["mandatory"] is not a valid value; must be a string (a level) or an object`,
+      "'c': null is not a valid value; must be a string (a level) or an object",
+      "'nope' is not a policy of the pack 'p'",
+    ]);
+    assert.throws(
+      () => resolvePolicyConfig(threePolicies(), { a: "blocking", nope: {} }),
+      /'a': "blocking" is not a valid enforcement level.*; 'nope' is not a policy of the pack 'p'/,
+    );
+  });
+
+  it("gives the same levels for the string form, the object form and all", () => {
+    const info = threePolicies();
+    const objectForm = levelsOf(info, {
+      a: { enforcementLevel: "mandatory" },
+      b: { enforcementLevel: "mandatory" },
+      c: { enforcementLevel: "mandatory" },
+    });
+    assert.deepStrictEqual(objectForm, { a: "mandatory", b: "mandatory", c: "mandatory" });
+    assert.deepStrictEqual(
+      levelsOf(info, { a: "mandatory", b: "mandatory", c: "mandatory" }),
+      objectForm,
+    );
+    assert.deepStrictEqual(levelsOf(info, { all: "mandatory" }), objectForm);
+    assert.deepStrictEqual(levelsOf(info, { all: { enforcementLevel: "mandatory" } }), objectForm);
+  });
+
+  it("lets a policy's own level beat all, and all beat the pack's initial config, as the CLI does", () => {
+    const info = threePolicies({
+      a: { enforcementLevel: "advisory" },
+      all: { enforcementLevel: "disabled" },
+    });
+    assert.deepStrictEqual(levelsOf(info), { a: "advisory", b: "disabled", c: "disabled" });
+    assert.deepStrictEqual(levelsOf(info, { all: "mandatory", c: "remediate" }), {
+      a: "mandatory",
+      b: "mandatory",
+      c: "remediate",
+    });
+    assert.deepStrictEqual(levelsOf(info, { b: { max: 9 } }), {
+      a: "advisory",
+      b: "disabled",
+      c: "disabled",
+    });
+  });
+
+  it("checks a file against the pack: bad levels, unknown names and settings its schema rejects, all at once", () => {
+    const read = {
+      file: "org.json",
+      entries: { a: { max: "five" }, b: "blocking", nope: "advisory", c: { max: 4 } },
+    };
+    assert.throws(
+      () => checkPolicyConfig(read, threePolicies()),
+      (err: Error) => {
+        assert.strictEqual(err.name, "PolicyConfigFileError");
+        assert.deepStrictEqual(err.message.split("\n"), [
+          "--policy-pack-config org.json: 3 problem(s):",
+          `  - 'b': "blocking" is not a valid enforcement level (expected one of advisory, mandatory, remediate, disabled)`,
+          "  - 'nope' is not a policy of the pack 'p'",
+          "  - 'a'.max is string, the schema wants number",
+        ]);
+        return true;
+      },
+    );
+    assert.deepStrictEqual(
+      checkPolicyConfig({ file: "ok.json", entries: { all: "advisory" } }, threePolicies()),
+      {
+        all: { enforcementLevel: "advisory" },
+      },
+    );
+  });
+
+  it("keeps properties per policy: all gives a level, never properties", () => {
+    const resolved = resolvePolicyConfig(threePolicies(), {
+      all: { enforcementLevel: "advisory", max: 99 },
+      b: { max: 5 },
+      c: "disabled",
+    });
+    assert.deepStrictEqual(resolved, {
+      a: { enforcementLevel: "advisory", properties: { max: 3 } },
+      b: { enforcementLevel: "advisory", properties: { max: 5 } },
+      c: { enforcementLevel: "disabled", properties: { max: 3 } },
+    });
   });
 });
 

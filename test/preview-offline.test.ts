@@ -25,6 +25,13 @@ import { sarifSchemaErrors } from "./helpers/sarif";
 const REPO = path.resolve(__dirname, "..");
 const FAILING_PACK = path.join(REPO, "test/fixtures/always-fails-pack");
 const EXEMPTING_PACK = path.join(REPO, "test/fixtures/exempting-pack");
+const POLICY_CONFIG = (name: string) => `test/fixtures/policy-config/${name}.json`;
+
+/** Each violation's policy, resource and level, in a stable order. */
+const levels = (r: ToolResult) =>
+  (JSON.parse(r.stdout) as PreviewReport).violations
+    .map((v) => `${v.policy} ${v.name} ${v.level}`)
+    .sort();
 
 /** Runs the tool the way `npm run preview:offline` does. */
 const preview = (...args: string[]) => runTool("preview-offline.ts", args);
@@ -122,6 +129,13 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
       ...["--stack", "dev", "--json", "--policy-pack", EXEMPTING_PACK, "--sarif", sarifFile],
     );
     runs.help = preview("--help");
+    // The same levels in the CLI's forms of policy config, and config the CLI rejects.
+    for (const form of ["object-form", "string-form", "all", "invalid-levels", "unknown-policy"]) {
+      runs[form] = preview(
+        ...["--stack", "dev", "--json", "--policy-pack", EXEMPTING_PACK],
+        ...["--policy-pack-config", POLICY_CONFIG(form)],
+      );
+    }
   });
 
   it("previews dev with exit 0 and prints exactly one JSON object in the contract's shape", async () => {
@@ -275,6 +289,46 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
         },
       ]);
     }
+  });
+
+  it("reads policy config as the CLI does: string levels and all give the object form's levels", async () => {
+    const objectForm = await runs["object-form"];
+    assert.strictEqual(objectForm.code, 1, objectForm.stderr);
+    const expected = levels(objectForm);
+    // The config changed every policy: the advisory one mandatory, the mandatory one advisory,
+    // the exempted one disabled (no finding at all).
+    assert.ok(
+      expected.some((l) => /^test-function-advisory .* mandatory$/.test(l)),
+      "mandatory",
+    );
+    assert.ok(
+      expected.some((l) => /^test-route-mandatory .* advisory$/.test(l)),
+      "advisory",
+    );
+    assert.ok(!expected.some((l) => l.startsWith("test-route-exempted ")), "disabled");
+    assert.notDeepStrictEqual(expected, levels(await runs.exempting), "the config changed levels");
+    for (const form of ["string-form", "all"]) {
+      const r = await runs[form];
+      assert.strictEqual(r.code, 1, `${form}: ${r.stderr}`);
+      assert.deepStrictEqual(levels(r), expected, form);
+    }
+  });
+
+  it("exits 2 on policy config the CLI rejects, naming the file and every problem", async () => {
+    const invalid = await runs["invalid-levels"];
+    assert.strictEqual(invalid.code, 2, invalid.stdout);
+    assert.strictEqual(invalid.stdout, "");
+    assert.match(invalid.stderr, /invalid-levels\.json: 3 problem/);
+    assert.match(invalid.stderr, /'test-route-mandatory': "blocking" is not a valid enforcement/);
+    assert.match(invalid.stderr, /'test-route-exempted': enforcementLevel "warn" is not a valid/);
+    assert.match(invalid.stderr, /'no-such-policy' is not a policy of the pack 'exempting-pack'/);
+    assert.doesNotMatch(invalid.stderr, /\n\s+at /);
+    const unknown = await runs["unknown-policy"];
+    assert.strictEqual(unknown.code, 2, unknown.stdout);
+    assert.match(
+      unknown.stderr,
+      /unknown-policy\.json: 1 problem\(s\):\n {2}- 'no-such-policy' is not a policy of the pack/,
+    );
   });
 
   it("prints every flag and the exit codes with --help, and exits 0", async () => {

@@ -18,6 +18,8 @@ import { stackConfig, stackNames } from "./helpers/harness";
 
 // tools/stack-list.js runs in CI before `npm ci`, so it is plain JavaScript (typed by its .d.ts).
 import { stackList } from "../tools/stack-list";
+import { normalisePolicyConfig } from "../tools/analyzer-client";
+import { schemaProblems } from "../tools/config-schema";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
@@ -499,102 +501,25 @@ interface PolicyShape {
   configSchema?: { properties: Record<string, unknown>; required?: string[] };
 }
 
-const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
-
-/** The problems of `value` against the JSON-schema subset policies use (type, enum, bounds). */
-function schemaProblems(value: unknown, schema: unknown, where: string): string[] {
-  if (!schema || typeof schema !== "object") return [];
-  const s = schema as Record<string, unknown>;
-  const problems: string[] = [];
-  const kind = Array.isArray(value)
-    ? "array"
-    : value === null
-      ? "null"
-      : typeof value === "number" && Number.isInteger(value)
-        ? "integer"
-        : typeof value;
-  const types = listOf(s.type);
-  const typeOk =
-    types.length === 0 || types.includes(kind) || (kind === "integer" && types.includes("number"));
-  if (!typeOk) return [`${where} is ${kind}, the schema wants ${types.join(" or ")}`];
-  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
-    problems.push(`${where} is ${JSON.stringify(value)}, not one of ${JSON.stringify(s.enum)}`);
-  }
-  if (typeof value === "number") {
-    if (typeof s.minimum === "number" && value < s.minimum) problems.push(`${where} < minimum`);
-    if (typeof s.maximum === "number" && value > s.maximum) problems.push(`${where} > maximum`);
-  }
-  if (typeof value === "string") {
-    if (typeof s.minLength === "number" && value.length < s.minLength) {
-      problems.push(`${where} is shorter than ${s.minLength}`);
-    }
-    if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(value)) {
-      problems.push(`${where} does not match ${s.pattern}`);
-    }
-  }
-  if (Array.isArray(value)) {
-    if (typeof s.minItems === "number" && value.length < s.minItems) {
-      problems.push(`${where} has fewer than ${s.minItems} items`);
-    }
-    if (typeof s.maxItems === "number" && value.length > s.maxItems) {
-      problems.push(`${where} has more than ${s.maxItems} items`);
-    }
-    if (
-      s.uniqueItems === true &&
-      new Set(value.map((v) => JSON.stringify(v))).size < value.length
-    ) {
-      problems.push(`${where} has duplicate items`);
-    }
-    value.forEach((item, i) => problems.push(...schemaProblems(item, s.items, `${where}[${i}]`)));
-  }
-  if (kind === "object") {
-    const record = value as Record<string, unknown>;
-    const properties = (s.properties ?? {}) as Record<string, unknown>;
-    for (const key of listOf(s.required)) {
-      if (!(key in record)) problems.push(`${where}.${key} is required`);
-    }
-    for (const [key, item] of Object.entries(record)) {
-      if (key in properties) {
-        problems.push(...schemaProblems(item, properties[key], `${where}.${key}`));
-      } else if (s.additionalProperties === false) {
-        problems.push(`${where}.${key} is not allowed`);
-      } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
-        problems.push(...schemaProblems(item, s.additionalProperties, `${where}.${key}`));
-      }
-    }
-  }
-  return problems;
-}
-
 /**
- * The problems of a policy pack config: every key is a policy of the pack; every value an
- * enforcement level, or an object of `enforcementLevel` and settings of that policy's
- * `configSchema`, each valid against its schema; required settings present.
+ * The problems of a policy pack config: what the tools reject as the CLI does (invalid levels,
+ * values and unknown policy names), and, stricter than the CLI, every setting must be one of that
+ * policy's `configSchema` and valid against it, required settings present.
  */
 function orgConfigProblems(config: unknown, policies: readonly PolicyShape[]): string[] {
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     return ["the config is not a JSON object"];
   }
   const byName = new Map(policies.map((p) => [p.name, p]));
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(config)) {
+  const read = normalisePolicyConfig(config as Record<string, unknown>, {
+    name: PACK_DIR,
+    policies,
+  });
+  const problems = [...read.problems];
+  for (const [name, entry] of Object.entries(read.config)) {
     const policy = byName.get(name);
-    if (!policy) {
-      problems.push(`'${name}' is not a policy of the pack`);
-      continue;
-    }
-    if (typeof value === "string") {
-      if (!LEVELS.includes(value)) problems.push(`'${name}': '${value}' is no enforcement level`);
-      continue;
-    }
-    if (!value || typeof value !== "object" || Array.isArray(value)) {
-      problems.push(`'${name}': expected an enforcement level or an object`);
-      continue;
-    }
-    const { enforcementLevel, ...settings } = value as Record<string, unknown>;
-    if (enforcementLevel !== undefined && !LEVELS.includes(String(enforcementLevel))) {
-      problems.push(`'${name}': '${String(enforcementLevel)}' is no enforcement level`);
-    }
+    if (!policy) continue; // `all`, or a name already reported
+    const { enforcementLevel: _level, ...settings } = entry;
     const properties = policy.configSchema?.properties ?? {};
     for (const [key, setting] of Object.entries(settings)) {
       if (!(key in properties)) {
@@ -1057,12 +982,12 @@ describe("org policy config (policy-pack/config/org-policy-config.json)", () => 
     [
       "an unknown level",
       { "sec1-a-some-policy": "blocking" },
-      /'blocking' is no enforcement level/,
+      /"blocking" is not a valid enforcement level/,
     ],
     [
       "an unknown enforcementLevel",
       { "sec1-e-tunable": { enforcementLevel: "strict" } },
-      /'strict' is no enforcement level/,
+      /enforcementLevel "strict" is not a valid enforcement level/,
     ],
     [
       "a setting not in the configSchema",
@@ -1093,7 +1018,7 @@ describe("org policy config (policy-pack/config/org-policy-config.json)", () => 
     [
       "a list instead of an object",
       { "sec1-a-some-policy": ["mandatory"] },
-      /expected an enforcement/,
+      /must be a string \(a level\) or an object/,
     ],
   ];
   for (const [what, config, reports] of BAD) {

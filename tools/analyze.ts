@@ -33,7 +33,11 @@ import {
   readLabels,
   renderCalibration,
 } from "./labels";
-import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
+import {
+  checkPolicyConfig,
+  PolicyConfigFileError,
+  readPolicyConfigFile,
+} from "./policy-config-file";
 import { relativeUri, sarifLog } from "./sarif";
 import { EmptyStackExport, ExportedStack, readStackExport, StackExportError } from "./stack-export";
 
@@ -50,7 +54,10 @@ AnalyzeStack with every resource's outputs, parent and dependencies).
   --file <export.json>           a stack export to analyze (repeatable; files may also be
                                  given as plain arguments)
   --policy-pack <dir>            the policy pack folder (default: policy-pack/)
-  --policy-pack-config <file>    policy config JSON, as the CLI's --policy-pack-config
+  --policy-pack-config <file>    policy config JSON, read as the CLI's --policy-pack-config:
+                                 name → level or { enforcementLevel, ...properties }, "all"
+                                 for every policy without a level of its own; an invalid
+                                 level or an unknown policy exits 2
   --json                         print one JSON object: every finding with its policy, level,
                                  severity, URN, type, name, message, remediation, URL and exemption
   --sarif <file>                 also write SARIF 2.1.0 for GitHub code scanning to <file>:
@@ -245,7 +252,7 @@ const complain = (text: string) => process.stderr.write(`error: ${text}\n`);
 function readInputs(opts: AnalyzeOptions) {
   try {
     return {
-      policyConfig: readPolicyConfigFile(opts.policyPackConfig),
+      configFile: readPolicyConfigFile(opts.policyPackConfig),
       labels: opts.labels ? readLabels(opts.labels) : undefined,
     };
   } catch (err) {
@@ -298,10 +305,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (stacks.length === 0) return errors.length ? 2 : 0;
   let result: AnalyzeResult;
+  let policyConfig: Record<string, PolicyConfig> | undefined;
   let pack: PackClient | undefined;
   try {
     pack = await startPack(opts.policyPack, { dryRun: false });
-    result = { ...(await analyzeExports(pack, stacks, inputs.policyConfig)), errors };
+    // Checked against the pack's policies, as the CLI does once the pack is up.
+    policyConfig = checkPolicyConfig(inputs.configFile, await pack.info());
+    result = { ...(await analyzeExports(pack, stacks, policyConfig)), errors };
   } catch (err) {
     complain((err as Error).message);
     return 2;
@@ -309,7 +319,7 @@ export async function main(argv: string[]): Promise<number> {
     await pack?.stop();
   }
   const calibrated = inputs.labels ? calibrateOn(inputs.labels, result.stacks) : undefined;
-  if (opts.sarif) writeSarif(opts.sarif, result, inputs.policyConfig);
+  if (opts.sarif) writeSarif(opts.sarif, result, policyConfig);
   if (opts.json) say(JSON.stringify(jsonReport(result, calibrated?.calibration), null, 2));
   else printHuman(result, calibrated);
   return exitStatus(result, calibrated);

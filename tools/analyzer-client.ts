@@ -183,10 +183,10 @@ export interface PackClient {
   info(): Promise<PackInfo>;
   /**
    * Sends policy config like the CLI: one entry for every policy of the pack, with its level
-   * (given here, or the pack's initial config, or the policy's default) and its properties
-   * (schema defaults, then initial config, then what is given here).
+   * and its properties as {@link resolvePolicyConfig} reconciles them. `config` takes the forms
+   * of a `--policy-pack-config` file (level strings, objects, `all`).
    */
-  configure(config?: Record<string, PolicyConfig>): Promise<void>;
+  configure(config?: Record<string, unknown>): Promise<void>;
   configureStack(opts: {
     stack: string;
     project: string;
@@ -413,32 +413,101 @@ function schemaDefaults(p: PolicyInfo): Record<string, unknown> {
   return out;
 }
 
+/** The levels the Pulumi CLI accepts in policy config (apitype.EnforcementLevel.IsValid). */
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = [
+  "advisory",
+  "mandatory",
+  "remediate",
+  "disabled",
+];
+
+const LEVEL_HINT = `expected one of ${ENFORCEMENT_LEVELS.join(", ")}`;
+
+/** One entry as the CLI reads it: a level string, or an object of level and properties. */
+function normaliseEntry(key: string, value: unknown): PolicyConfig | string {
+  const isLevel = (v: unknown): v is EnforcementLevel =>
+    ENFORCEMENT_LEVELS.includes(v as EnforcementLevel);
+  if (typeof value === "string") {
+    if (isLevel(value)) return { enforcementLevel: value };
+    return `'${key}': ${JSON.stringify(value)} is not a valid enforcement level (${LEVEL_HINT})`;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const shown = JSON.stringify(value);
+    return `'${key}': ${shown} is not a valid value; must be a string (a level) or an object`;
+  }
+  const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+  if (enforcementLevel === undefined) return properties;
+  if (!isLevel(enforcementLevel)) {
+    const shown = JSON.stringify(enforcementLevel);
+    return `'${key}': enforcementLevel ${shown} is not a valid enforcement level (${LEVEL_HINT})`;
+  }
+  return { enforcementLevel, ...properties };
+}
+
+/** An entry's properties: everything but its level. */
+function propertiesOf(entry: PolicyConfig | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...entry };
+  delete out.enforcementLevel;
+  return out;
+}
+
 /**
- * The per-policy config the CLI would send: every policy of the pack, its level and its
- * properties with defaults applied. Unknown policy names are an error, as in the CLI.
+ * Policy config read as the Pulumi CLI reads a `--policy-pack-config` file: each entry is a
+ * level (`"mandatory"`) or an object with an optional `enforcementLevel` and the policy's
+ * properties; an entry with neither is dropped. Anything else, or a level the CLI does not
+ * accept, is a problem. Given the pack, a name that is neither `all` nor one of its policies is
+ * a problem too. Every problem is returned, not only the first.
+ */
+export function normalisePolicyConfig(
+  given: Record<string, unknown>,
+  pack?: { name: string; policies: readonly { name: string }[] },
+): { config: Record<string, PolicyConfig>; problems: string[] } {
+  const known = new Set(pack?.policies.map((p) => p.name));
+  const config: Record<string, PolicyConfig> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (pack && key !== "all" && !known.has(key)) {
+      problems.push(`'${key}' is not a policy of the pack '${pack.name}'`);
+    }
+    const entry = normaliseEntry(key, value);
+    if (typeof entry === "string") problems.push(entry);
+    else if (Object.keys(entry).length > 0) config[key] = entry;
+  }
+  return { config, problems };
+}
+
+/**
+ * The per-policy config the CLI would send (ReconcilePolicyPackConfig): every policy of the pack,
+ * its properties (schema defaults, then the pack's initial config, then the given config) and its
+ * level. Per layer, `all` sets the level of every policy and a policy's own entry overrides it:
+ * given policy, given `all`, initial policy, initial `all`, then the declared level. `all` has
+ * no properties to give. Invalid entries and unknown policy names are an error listing each.
  */
 export function resolvePolicyConfig(
   info: PackInfo,
-  given: Record<string, PolicyConfig> = {},
+  given: Record<string, unknown> = {},
 ): Record<string, { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }> {
-  const known = new Set(info.policies.map((p) => p.name));
-  const unknown = Object.keys(given).filter((k) => k !== "all" && !known.has(k));
-  if (unknown.length) {
-    throw new Error(
-      `policy config names ${unknown.map((u) => `'${u}'`).join(", ")}, which the pack '${info.name}' does not have`,
-    );
-  }
-  const all = given.all?.enforcementLevel;
+  const { config, problems } = normalisePolicyConfig(given, info);
+  if (problems.length) throw new Error(`invalid policy config: ${problems.join("; ")}`);
+  const initial = normalisePolicyConfig(info.initialConfig).config;
+  const levelIn = (c: Record<string, PolicyConfig>, name: string) => c[name]?.enforcementLevel;
   const out: Record<
     string,
     { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }
   > = {};
   for (const p of info.policies) {
-    const { enforcementLevel: initialLevel, ...initialProps } = info.initialConfig[p.name] ?? {};
-    const { enforcementLevel: givenLevel, ...givenProps } = given[p.name] ?? {};
     out[p.name] = {
-      enforcementLevel: givenLevel ?? all ?? initialLevel ?? p.enforcementLevel,
-      properties: { ...schemaDefaults(p), ...initialProps, ...givenProps },
+      enforcementLevel:
+        levelIn(config, p.name) ??
+        levelIn(config, "all") ??
+        levelIn(initial, p.name) ??
+        levelIn(initial, "all") ??
+        p.enforcementLevel,
+      properties: {
+        ...schemaDefaults(p),
+        ...propertiesOf(initial[p.name]),
+        ...propertiesOf(config[p.name]),
+      },
     };
   }
   return out;

@@ -12,12 +12,13 @@
  *    protocol in the CLI's order (tools/analyzer-client.ts).
  * 4. Prints a preview-like tree with every violation, or with --json exactly one JSON object, or
  *    with --diagram mermaid a Mermaid flowchart (tools/diagram.ts); --sarif also writes SARIF.
- * Exit status: 0 no mandatory violation; 1 one or more; 2 bad usage, bad stack name, bad config,
- * a program that fails, or a pack that fails to start.
+ * Exit status: 0 no mandatory violation; 1 one or more; 2 bad usage, bad stack name, bad config
+ * or policy config, a program that fails, or a pack that fails to start.
  *
  * `--config key=value` overrides one config key for this run (like `pulumi config set` without
- * saving); unqualified keys belong to the project. `--policy-pack-config` is the CLI's
- * `--policy-pack-config`: a JSON file of policy name → { enforcementLevel?, ...properties }.
+ * saving); unqualified keys belong to the project. `--policy-pack-config` is read as the CLI
+ * reads its flag of that name (see tools/policy-config-file.ts): policy name → a level string or
+ * { enforcementLevel?, ...properties }, and `all`.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -41,7 +42,12 @@ import {
   renderPolicies,
   toFindings,
 } from "./findings";
-import { PolicyConfigFileError, readPolicyConfigFile } from "./policy-config-file";
+import {
+  checkPolicyConfig,
+  PolicyConfigFile,
+  PolicyConfigFileError,
+  readPolicyConfigFile,
+} from "./policy-config-file";
 import { relativeUri, sarifLog } from "./sarif";
 import {
   loadStackConfig,
@@ -87,7 +93,10 @@ prints what the stack would create with every policy finding.
   -c, --config <key>=<value>     override one config key for this run (repeatable;
                                  unqualified keys belong to the project)
   --policy-pack <dir>            the policy pack folder (default: policy-pack/)
-  --policy-pack-config <file>    policy config JSON, as the CLI's --policy-pack-config
+  --policy-pack-config <file>    policy config JSON, read as the CLI's --policy-pack-config:
+                                 name → level or { enforcementLevel, ...properties }, "all"
+                                 for every policy without a level of its own; an invalid
+                                 level or an unknown policy exits 2
   --json                         print one JSON object: resources, outputs, the pack and every
                                  violation with its policy, level, severity, URN, type, name,
                                  message, remediation, URL and exemption
@@ -99,7 +108,8 @@ prints what the stack would create with every policy finding.
 Exit status:
   0  no mandatory violation (exempted findings never count)
   1  one or more mandatory violations
-  2  bad usage, a bad stack name or config, a program that fails, or a pack that fails to start`;
+  2  bad usage, a bad stack name, config or policy config, a program that fails, or a pack
+     that fails to start`;
 
 /** Parses the command line; throws {@link UsageError} naming what is wrong. */
 export function parseArgs(argv: string[]): PreviewOptions {
@@ -555,7 +565,7 @@ function writeSarif(
 export async function main(argv: string[]): Promise<number> {
   let opts: PreviewOptions;
   let loaded: { config: Record<string, string>; secretKeys: string[] };
-  let policyConfig: Record<string, PolicyConfig> | undefined;
+  let configFile: PolicyConfigFile | undefined;
   try {
     opts = parseArgs(argv);
     if (opts.help) {
@@ -563,7 +573,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     loaded = loadStackConfig(opts.stack, opts.projectDir, opts.stackFile);
-    policyConfig = readPolicyConfigFile(opts.policyPackConfig);
+    configFile = readPolicyConfigFile(opts.policyPackConfig);
   } catch (err) {
     if (
       err instanceof UsageError ||
@@ -587,6 +597,8 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof started === "number") return started;
   const { run, pack } = started;
   try {
+    // Checked against the pack's policies, as the CLI does once the pack is up.
+    const policyConfig = checkPolicyConfig(configFile, await pack.info());
     const view = engineView(run, config);
     const { resources } = view;
     const { info, diagnostics } = await analyzeRun(pack, run, view, {
