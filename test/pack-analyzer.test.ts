@@ -335,7 +335,8 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
         },
       },
     );
-    const result = await pack.analyze(idp);
+    // Identity providers have no tags: their policies run in AnalyzeStack, where declarations are.
+    const result = await pack.analyzeStack([idp]);
     assert.deepStrictEqual(
       result.diagnostics
         .filter((d) => /^sec1-a-(identity-provider|saml)/.test(d.policy))
@@ -355,7 +356,8 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
       authorizationType: "JWT",
       authorizerId: "a1",
     });
-    const scopes = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
+    // Routes have no tags: the policy runs in AnalyzeStack, where declarations are visible.
+    const scopes = of(await pack.analyzeStack([route]), "sec1-a-jwt-route-scopes");
     assert.deepStrictEqual(
       scopes.map((d) => d.level),
       ["advisory"],
@@ -363,18 +365,20 @@ describe("policy pack over the analyzer protocol (run-policy-pack, like the CLI)
     assert.match(scopes[0].message, /must require OAuth scopes/);
     assert.deepStrictEqual(
       of(
-        await pack.analyze({
-          ...route,
-          properties: { ...route.properties, authorizationScopes: UNKNOWN },
-        }),
+        await pack.analyzeStack([
+          { ...route, properties: { ...route.properties, authorizationScopes: UNKNOWN } },
+        ]),
         "sec1-a-jwt-route-scopes",
       ),
       [],
     );
     await pack.configure({ "sec1-a-jwt-route-scopes": { exemptRouteKeys: ["GET /bookings"] } });
-    assert.deepStrictEqual(exempted(of(await pack.analyze(route), "sec1-a-jwt-route-scopes")), [
-      "exempted: listed in exemptRouteKeys of the org's policy config for sec1-a-jwt-route-scopes",
-    ]);
+    assert.deepStrictEqual(
+      exempted(of(await pack.analyzeStack([route]), "sec1-a-jwt-route-scopes")),
+      [
+        "exempted: listed in exemptRouteKeys of the org's policy config for sec1-a-jwt-route-scopes",
+      ],
+    );
 
     await pack.configure();
     const acl = resource("aws:wafv2/webAcl:WebAcl", "api-waf", {

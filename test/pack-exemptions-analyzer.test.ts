@@ -4,6 +4,8 @@
  * org config entry each silence exactly their finding, which is still listed (advisory, first
  * line `exempted: …`); expired, forbidden and reasonless declarations do not silence and get a
  * diagnostic of sec1-x-exemption-declarations; a declaration that matches nothing is reported.
+ * Declarations work on resources without tags too (Lambda permissions, role policies): the pack
+ * runs the policies on those types in AnalyzeStack.
  */
 import * as assert from "assert";
 import { AnalyzerResource, PackClient, startPack } from "../tools/analyzer-client";
@@ -56,7 +58,7 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
     const lastLine = original.split("\n").pop();
     assert.match(lastLine!, /^If this operation is public by design: declare it in the program/);
     assert.match(lastLine!, /acceptFinding\("sec1-a-http-route-authorization", <resource>/);
-    // A resource policy on a type without tags cannot see declarations: only the org can. (The
+    // A policy on a type without tags runs in AnalyzeStack, so it can see declarations too. (The
     // policy is advisory by default; an org that makes it mandatory gets the hint.)
     await pack.configure({ "sec1-a-jwt-route-scopes": { enforcementLevel: "mandatory" } });
     const route = resource(TYPES.httpRoute, "get-items", {
@@ -65,11 +67,12 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
       authorizationType: "JWT",
       authorizerId: "au1",
     });
-    const [scopes] = of(await pack.analyze(route), "sec1-a-jwt-route-scopes");
+    assert.deepStrictEqual(of(await pack.analyze(route), "sec1-a-jwt-route-scopes"), []);
+    const [scopes] = of(await pack.analyzeStack([route]), "sec1-a-jwt-route-scopes");
     assert.strictEqual(scopes.level, "mandatory");
     assert.match(
       scopes.message.split("\n").pop()!,
-      /^If this operation is public by design: have the org list 'get-items' in the exemptions of sec1-a-jwt-route-scopes/,
+      /^If this operation is public by design: declare it in the program \(acceptFinding\("sec1-a-jwt-route-scopes", <resource>.*, or have the org list 'get-items' in the exemptions of sec1-a-jwt-route-scopes/,
     );
   });
 
@@ -128,6 +131,90 @@ describe("exemptions over the analyzer protocol (run-policy-pack, like the CLI)"
       [["advisory", stale.urn]],
     );
     assert.match(problems[0].message, /'stale' matches no finding/);
+  });
+
+  describe("on resources without tags (policies the pack runs over the stack)", () => {
+    const SOURCE_ARN = "sec1-i-lambda-permission-source-arn";
+    const INVOKE_SCOPE = "sec1-i-execute-api-invoke-scope";
+    // Permissions for API Gateway without sourceArn: any API in any account may invoke.
+    const permission = (name: string) =>
+      resource("aws:lambda/permission:Permission", name, {
+        action: "lambda:InvokeFunction",
+        function: "orders",
+        principal: "apigateway.amazonaws.com",
+      });
+    const openInvoke = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "*" }],
+    });
+    const rolePolicy = (name: string) =>
+      resource("aws:iam/rolePolicy:RolePolicy", name, { role: "caller", policy: openInvoke });
+    const accept = (name: string, policy: string, target: string, props = {}) =>
+      resource(EXEMPTION_TYPE, name, { policy, target, reason: REASON, ...props });
+
+    for (const [policy, make] of [
+      [SOURCE_ARN, permission],
+      [INVOKE_SCOPE, rolePolicy],
+    ] as const) {
+      it(`an in-code declaration silences exactly its finding of ${policy}, and lists it`, async () => {
+        await pack.configure();
+        const [accepted, other] = [make("accepted"), make("other")];
+        // Analyze no longer reports these: the findings come from AnalyzeStack only.
+        assert.deepStrictEqual(of(await pack.analyze(accepted), policy), []);
+        const [plain] = of(await pack.analyzeStack([accepted, other]), policy, accepted.urn);
+        assert.strictEqual(plain.level, "mandatory");
+
+        const until = daysFromToday(30);
+        const declared = accept("accepts", policy, accepted.urn, { until, ticket: "SEC-9" });
+        const result = await pack.analyzeStack([accepted, other, declared]);
+        assert.deepStrictEqual(
+          of(result, policy, accepted.urn).map((d) => [d.level, d.message]),
+          [["advisory", `exempted: ${REASON}, until ${until}, SEC-9\n${plain.message}`]],
+        );
+        assert.deepStrictEqual(
+          of(result, policy, other.urn).map((d) => d.level),
+          ["mandatory"],
+        );
+        assert.deepStrictEqual(of(result, DECLARATIONS_POLICY), []);
+      });
+    }
+
+    it("an expired declaration does not silence, and gets a diagnostic of its own", async () => {
+      await pack.configure();
+      const open = rolePolicy("open");
+      const [plain] = of(await pack.analyzeStack([open]), INVOKE_SCOPE, open.urn);
+      const expired = accept("expired", INVOKE_SCOPE, open.urn, { until: "2020-01-31" });
+      const result = await pack.analyzeStack([open, expired]);
+      assert.deepStrictEqual(
+        of(result, INVOKE_SCOPE, open.urn).map((d) => [d.level, d.message]),
+        [["mandatory", plain.message]],
+      );
+      const problems = of(result, DECLARATIONS_POLICY);
+      assert.deepStrictEqual(
+        problems.map((d) => d.urn),
+        [expired.urn],
+      );
+      assert.match(problems[0].message, /expired on 2020-01-31/);
+    });
+
+    it("a declaration that matches no finding is reported, not told it cannot be seen", async () => {
+      await pack.configure();
+      const named = {
+        ...permission("named"),
+        properties: {
+          ...permission("named").properties,
+          sourceArn: "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/GET/orders",
+        },
+      };
+      assert.deepStrictEqual(of(await pack.analyzeStack([named]), SOURCE_ARN), []);
+      const stale = accept("stale", SOURCE_ARN, named.urn);
+      const problems = of(await pack.analyzeStack([named, stale]), DECLARATIONS_POLICY);
+      assert.deepStrictEqual(
+        problems.map((d) => [d.level, d.urn]),
+        [["advisory", stale.urn]],
+      );
+      assert.match(problems[0].message, /'stale' matches no finding/);
+    });
   });
 
   it("a declaration aimed at a resource policy is reported: that policy cannot see it", async () => {

@@ -81,11 +81,18 @@ function validateEachType(...validations) {
     byType.set(type, v);
   }
   const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
+  const dispatch = (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+  dispatch.__sec1Types = [...byType.keys()];
+  return dispatch;
+}
+function typesOfValidation(validation) {
+  const tagged = validation;
+  if (Array.isArray(tagged.__sec1Types)) return tagged.__sec1Types;
+  return typeof tagged.__pulumiType === "string" && tagged.__pulumiType !== "" ? [tagged.__pulumiType] : void 0;
 }
 function validateStackWith(type, validate) {
   const fn = (args, report) => validate(args, report);
@@ -6066,6 +6073,135 @@ function readDeclaration(resource) {
   return declaration;
 }
 
+// lib/resource-as-stack.ts
+var TYPES_WITHOUT_TAGS = /* @__PURE__ */ new Set([
+  "aws:apigateway/authorizer:Authorizer",
+  "aws:apigateway/method:Method",
+  "aws:apigatewayv2/authorizer:Authorizer",
+  "aws:apigatewayv2/route:Route",
+  "aws:appsync/apiKey:ApiKey",
+  "aws:cognito/identityProvider:IdentityProvider",
+  "aws:iam/groupPolicy:GroupPolicy",
+  "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+  "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+  "aws:iam/policyAttachment:PolicyAttachment",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+  "aws:iam/userPolicy:UserPolicy",
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+  "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+  "aws:lambda/functionUrl:FunctionUrl",
+  "aws:lambda/permission:Permission"
+]);
+function validationsOf(policy) {
+  const p = policy;
+  if (!p.validateResource || policy.validateStack) return;
+  const members = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+  const typed = [];
+  for (const validate of members) {
+    const types = typesOfValidation(validate);
+    if (!types) return void 0;
+    typed.push({ types: new Set(types), validate });
+  }
+  return typed;
+}
+function untaggedTypesOf(policy) {
+  const types = new Set(validationsOf(policy)?.flatMap((v) => [...v.types]) ?? []);
+  const untagged = [...types].filter((t) => TYPES_WITHOUT_TAGS.has(t));
+  return untagged.length > 0 ? untagged : void 0;
+}
+function restrictedTo(validate, types) {
+  const allowed = new Set(types);
+  const reason = `Policy only applies in Analyze to ${types.join(", ")}`;
+  const restricted = (args, report) => allowed.has(args.type) ? validate(args, report) : notApplicableQuietly(args, reason);
+  const tag = restricted;
+  if (types.length === 1) tag.__pulumiType = types[0];
+  else tag.__sec1Types = types;
+  return restricted;
+}
+function seesDeclarationsOn(policy, type) {
+  const p = policy;
+  if (p.validateStack === void 0) return false;
+  if (p.validateResource === void 0) return true;
+  const members = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+  return !members.some((v) => typesOfValidation(v)?.includes(type) ?? true);
+}
+var SkipResource = class extends Error {
+};
+function skipResource() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    throw new SkipResource();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+function resourceArgs(r, stack) {
+  const args = {
+    type: r.type,
+    props: r.props,
+    urn: r.urn,
+    name: r.name,
+    opts: r.opts,
+    isType: r.isType,
+    // Both return the props; the SDK types a stack resource's as outputs, a resource's as inputs.
+    asType: r.asType,
+    getConfig: stack.getConfig,
+    stackTags: stack.stackTags,
+    notApplicable: skipResource
+  };
+  if (r.provider) args.provider = r.provider;
+  return args;
+}
+function isUnknownValueError(e) {
+  const u = e;
+  return e instanceof Error && u?.unknownTypeSentinel !== void 0 && Array.isArray(u?.props);
+}
+async function runOn(policy, validate, args, report) {
+  const onResource = (message, urn) => report(message, urn ?? args.urn);
+  try {
+    await validate(args, onResource);
+  } catch (e) {
+    if (e instanceof SkipResource) return;
+    if (!isUnknownValueError(e)) throw e;
+    const message = `can't run policy '${policy.name}' on '${args.name}' during preview: ${e.message}`;
+    report({
+      message,
+      enforcementLevel: "advisory",
+      urn: args.urn
+    });
+  }
+}
+function overResources(policy, validations) {
+  return async (args, report) => {
+    for (const r of args.resources) {
+      for (const { types, validate } of validations) {
+        if (types.has(r.type)) await runOn(policy, validate, resourceArgs(r, args), report);
+      }
+    }
+  };
+}
+function asStackPolicy(policy) {
+  const validations = validationsOf(policy);
+  const untagged = untaggedTypesOf(policy);
+  if (!validations || !untagged) return policy;
+  const inStack = validations.map((v) => ({ ...v, types: new Set([...v.types].filter((t) => TYPES_WITHOUT_TAGS.has(t))) })).filter((v) => v.types.size > 0);
+  const validate = overResources(policy, inStack);
+  const validateStack = untagged.length === 1 ? validateStackWith(untagged[0], validate) : validate;
+  const inAnalyze = validations.map(
+    (v) => restrictedTo(
+      v.validate,
+      [...v.types].filter((t) => !TYPES_WITHOUT_TAGS.has(t))
+    )
+  ).filter((v) => (typesOfValidation(v) ?? []).length > 0);
+  const converted = { ...policy, validateStack };
+  if (inAnalyze.length === 0) delete converted.validateResource;
+  else converted.validateResource = inAnalyze.length === 1 ? inAnalyze[0] : inAnalyze;
+  return converted;
+}
+
 // lib/exempting.ts
 var EXEMPTION_SETTINGS = {
   exemptions: {
@@ -6293,11 +6429,13 @@ function wrapStack(policy, validate) {
   return keepTypeTag(validate, wrapped);
 }
 function keepTypeTag(original, wrapped) {
-  const type = original.__pulumiType;
+  const { __pulumiType: type, __sec1Types: types } = original;
   if (type !== void 0) wrapped.__pulumiType = type;
+  if (types !== void 0) wrapped.__sec1Types = types;
   return wrapped;
 }
-function withExemption(policy) {
+function withExemption(original) {
+  const policy = asStackPolicy(original);
   const properties = { ...policy.configSchema?.properties ?? {}, ...EXEMPTION_SETTINGS };
   const configSchema2 = { ...policy.configSchema ?? {}, properties };
   const p = policy;
@@ -6319,9 +6457,6 @@ function withExemptions(policies16, declarations) {
 }
 
 // policies/exemption-declarations.ts
-function isResourcePolicy(policy) {
-  return policy.validateStack === void 0;
-}
 function problemOf(d, policies16, urns, wasConsidered) {
   const target = policies16.get(typeof d.policy === "string" ? d.policy : "");
   if (!target) {
@@ -6332,7 +6467,7 @@ function problemOf(d, policies16, urns, wasConsidered) {
   }
   if (!urns.has(d.target)) return `target ${d.target} is not a resource of this stack`;
   if ("problem" in d.parsed && !wasConsidered) return d.parsed.problem;
-  if (isResourcePolicy(target)) {
+  if (!seesDeclarationsOn(target, urnParts(d.target)?.type ?? "")) {
     return `${target.name} checks one resource at a time (Analyze), where declaration resources are not visible, so this declaration cannot exempt it; on a resource with tags set the tag ${TAG_PREFIX}${target.name}, otherwise ask the org to list the resource in the exemptions of ${target.name}`;
   }
   return void 0;

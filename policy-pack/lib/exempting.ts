@@ -8,7 +8,8 @@
  * - Analyze (resource policies) gets ONE resource: the org's exemptions and that resource's
  *   `sec1:accept:<policy>` tags apply;
  * - AnalyzeStack (stack policies) gets every resource: declaration resources
- *   (`sec1:policy:Exemption`) apply as well.
+ *   (`sec1:policy:Exemption`) apply as well. A resource policy on types without tags is run
+ *   there (asStackPolicy), so that declarations apply to every finding on such a resource.
  */
 import {
   Policies,
@@ -21,6 +22,7 @@ import {
   StackValidationArgs,
 } from "@pulumi/policy";
 import { ConfigProperty } from "./policy-config";
+import { asStackPolicy } from "./resource-as-stack";
 import {
   DECLARATIONS_POLICY,
   Declaration,
@@ -371,15 +373,21 @@ function wrapStack(policy: Policy, validate: StackValidation): StackValidation {
   return keepTypeTag(validate, wrapped);
 }
 
-/** Keeps the `__pulumiType` tag the server reads to skip a validation cheaply. */
+/** Keeps the `__pulumiType` tag the server reads to skip a validation cheaply, and the types. */
 function keepTypeTag<T extends object>(original: T, wrapped: T): T {
-  const type = (original as { __pulumiType?: unknown }).__pulumiType;
+  const { __pulumiType: type, __sec1Types: types } = original as Record<string, unknown>;
   if (type !== undefined) (wrapped as { __pulumiType?: unknown }).__pulumiType = type;
+  // The types a validateEachType checks: the declarations check reads them.
+  if (types !== undefined) (wrapped as { __sec1Types?: unknown }).__sec1Types = types;
   return wrapped;
 }
 
-/** One policy, exemption-aware: its settings gain EXEMPTION_SETTINGS. */
-export function withExemption(policy: Policy): Policy {
+/**
+ * One policy, exemption-aware: its settings gain EXEMPTION_SETTINGS. A resource policy on types
+ * without tags runs as a stack policy (lib/resource-as-stack.ts), where declarations are visible.
+ */
+export function withExemption(original: Policy): Policy {
+  const policy = asStackPolicy(original);
   const properties = { ...(policy.configSchema?.properties ?? {}), ...EXEMPTION_SETTINGS };
   const configSchema = { ...(policy.configSchema ?? {}), properties };
   const p = policy as Policy & {

@@ -45,11 +45,25 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
   }
   // Short: the server sends one such entry per resource and policy back to the CLI.
   const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
+  const dispatch: ResourceValidation = (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+  (dispatch as { __sec1Types?: string[] }).__sec1Types = [...byType.keys()];
+  return dispatch;
+}
+
+/**
+ * The resource types a validation checks: its `validateResourceOfType` tag, the members of a
+ * `validateEachType`, or undefined when it may check any type.
+ */
+export function typesOfValidation(validation: ResourceValidation): string[] | undefined {
+  const tagged = validation as { __pulumiType?: unknown; __sec1Types?: unknown };
+  if (Array.isArray(tagged.__sec1Types)) return tagged.__sec1Types as string[];
+  return typeof tagged.__pulumiType === "string" && tagged.__pulumiType !== ""
+    ? [tagged.__pulumiType]
+    : undefined;
 }
 
 /**

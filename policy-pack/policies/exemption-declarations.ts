@@ -12,15 +12,13 @@ import {
   EXEMPTION_TYPE,
   TAG_PREFIX,
   readDeclaration,
+  urnParts,
 } from "../lib/exemptions";
+import { seesDeclarationsOn } from "../lib/resource-as-stack";
 import { takeConsidered } from "../lib/exempting";
 import { sec1Metadata } from "../lib/metadata";
 import { validateStackWith } from "../lib/typed-validation";
 import { isUnknownValue } from "../lib/values";
-
-function isResourcePolicy(policy: Policy): boolean {
-  return (policy as { validateStack?: unknown }).validateStack === undefined;
-}
 
 /** What is wrong with a declaration before looking for its finding, or undefined. */
 function problemOf(
@@ -38,7 +36,7 @@ function problemOf(
   }
   if (!urns.has(d.target)) return `target ${d.target} is not a resource of this stack`;
   if ("problem" in d.parsed && !wasConsidered) return d.parsed.problem;
-  if (isResourcePolicy(target)) {
+  if (!seesDeclarationsOn(target, urnParts(d.target)?.type ?? "")) {
     return `${target.name} checks one resource at a time (Analyze), where declaration resources are not visible, so this declaration cannot exempt it; on a resource with tags set the tag ${TAG_PREFIX}${target.name}, otherwise ask the org to list the resource in the exemptions of ${target.name}`;
   }
   return undefined;
