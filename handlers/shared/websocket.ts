@@ -6,6 +6,7 @@
  * history).
  */
 import { header } from "./http";
+import { hasJwtShape } from "./jwt";
 
 /** Query-string parameters that would carry a credential. */
 const CREDENTIAL_PARAMETERS = new Set([
@@ -18,21 +19,38 @@ const CREDENTIAL_PARAMETERS = new Set([
   "bearer",
 ]);
 
-/** A compact JWS: three base64url parts. */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** True for a string shaped like a JWT (three dot-separated parts, no blanks). */
+export const looksLikeJwt = (value: string): boolean => value.length > 16 && hasJwtShape(value);
 
-/** True for a string shaped like a JWT (three dot-separated base64url parts). */
-export const looksLikeJwt = (value: string): boolean => value.length > 16 && JWT_SHAPE.test(value);
+const isBlank = (code: number) => code === 32 || code === 9;
 
-/** The subprotocols a client offers, in its order (`Sec-WebSocket-Protocol: a, b`). */
+/**
+ * The subprotocols a client offers, in its order (`Sec-WebSocket-Protocol: a, b`). Scanned by
+ * hand: every `$connect` pays for it, and split/trim/filter cost as much as the rest of the
+ * decision around the token verification.
+ */
 export function offeredProtocols(
   headers: Record<string, string | undefined> | null | undefined,
 ): string[] {
-  const value = header(headers, "sec-websocket-protocol") ?? "";
-  return value
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
+  // API Gateway passes the header as the client spelled it; the usual spelling needs no scan.
+  const value =
+    headers?.["Sec-WebSocket-Protocol"] ??
+    headers?.["sec-websocket-protocol"] ??
+    header(headers, "sec-websocket-protocol") ??
+    "";
+  const out: string[] = [];
+  if (typeof value !== "string") return out;
+  for (let start = 0; start < value.length;) {
+    let end = value.indexOf(",", start);
+    if (end === -1) end = value.length;
+    let a = start;
+    let b = end;
+    while (a < b && isBlank(value.charCodeAt(a))) a++;
+    while (b > a && isBlank(value.charCodeAt(b - 1))) b--;
+    if (b > a) out.push(value.slice(a, b));
+    start = end + 1;
+  }
+  return out;
 }
 
 /**

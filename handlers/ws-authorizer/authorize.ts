@@ -114,7 +114,9 @@ export async function authorizeConnect(
     if (problem) return deny(problem.reason, problem.detail);
     const context = contextOf(payload, granted);
     if (context.sub === "") return deny("verification_failed", "token has no sub");
-    return { ...policy("Allow", context.sub, methodArn), context };
+    const allow = policy("Allow", context.sub, methodArn);
+    allow.context = context;
+    return allow;
   } catch (err) {
     return deny("verification_failed", err instanceof Error ? err.message : undefined);
   }
