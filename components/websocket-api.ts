@@ -233,8 +233,10 @@ export class WebSocketApi extends pulumi.ComponentResource {
           },
         ],
         ttlAttribute: "expiresAt",
-        // Connections are ephemeral: nothing to keep when the API goes.
+        // Connections are ephemeral (no AWS deletion protection), but the table maps connections
+        // to users: `protect` keeps it from being replaced or deleted by a stray change (prod).
         deletionProtection: false,
+        protect: args.protect ?? false,
         tags,
       },
       { parent: this },
@@ -518,6 +520,7 @@ export class WebSocketApi extends pulumi.ComponentResource {
         bisectBatchOnFunctionError: true,
         maximumRetryAttempts: 3,
         maximumRecordAgeInSeconds: 3600,
+        tags,
       },
       // Lambda checks the role's stream permissions when the mapping is created.
       { parent: this, dependsOn: [fn] },

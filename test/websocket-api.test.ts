@@ -11,6 +11,7 @@ import {
   webSocketAccessLogFormat,
 } from "../components/websocket-api";
 import { parseWsAuthorizerEnv } from "../handlers/ws-authorizer";
+import { mermaidDiagram } from "../tools/diagram";
 import { registeredBeforeFailure } from "../tools/mock-engine";
 import {
   one,
@@ -176,6 +177,24 @@ describe("WebSocketApi (the dev stack's live-updates)", () => {
     );
     assert.strictEqual(stage.inputs.deploymentId, deployment.id);
     assert.match(String((deployment.inputs.triggers as any).redeployment), /^[0-9a-f]{64}$/);
+  });
+});
+
+describe("WebSocketApi in the diagram", () => {
+  it("draws the bookings stream into the notifier and the notifier posting to its own API only", async () => {
+    const run = await runStack("dev");
+    const text = mermaidDiagram(run);
+    const id = (label: RegExp) => {
+      const line = text.split("\n").find((l) => label.test(l));
+      assert.ok(line, `no node ${label}`);
+      return line.trim().split(/[[({"]/)[0];
+    };
+    const notifier = id(/λ live-updates-notifier-function/);
+    const api = id(/subgraph .*WEBSOCKET API live-updates-api/).replace("subgraph ", "");
+    const bookings = id(/DynamoDB bookings-table/);
+    assert.ok(text.includes(`${bookings} -->|"stream"| ${notifier}`), "stream edge");
+    const posts = text.split("\n").filter((l) => l.includes("POST @connections"));
+    assert.deepStrictEqual(posts, [`  ${notifier} -->|"POST @connections (own stage)"| ${api}`]);
   });
 });
 

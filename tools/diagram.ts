@@ -59,6 +59,7 @@ const T = {
   poolRoles: "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
   bucket: "aws:s3/bucket:Bucket",
   client: "aws:cognito/userPoolClient:UserPoolClient",
+  streamMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
 } as const;
 
 type Obj = Record<string, any>;
@@ -494,6 +495,7 @@ class Diagram {
         for (const fn of fns) this.edge(this.nodeId(a.urn), this.functionNode.get(fn.urn)!, "runs");
     }
     this.dataSources();
+    this.streams();
     for (const fn of this.ofType(T.lambda)) {
       const from = this.functionNode.get(fn.urn)!;
       this.hopEdges(from, this.model.functionHop(this.asModel(fn)).next);
@@ -523,6 +525,39 @@ class Diagram {
   }
 
   /** Edges from a node to the functions and tables the model's hops name. */
+  /**
+   * Stream consumers: the table whose stream a function reads, and the WebSocket APIs whose
+   * `@connections` its role may post to (execute-api:ManageConnections on the API's ARN).
+   */
+  private streams() {
+    for (const m of this.ofType(T.streamMapping)) {
+      const fn = this.ofType(T.lambda).find((f) => f.arn === I(m).functionName);
+      const table = this.ofType(T.table).find(
+        (t) => t.wireOutputs.streamArn === I(m).eventSourceArn,
+      );
+      if (!fn || !table) continue;
+      const tid = this.node(table, `DynamoDB ${table.name}`, "round");
+      this.edge(tid, this.functionNode.get(fn.urn)!, "stream");
+    }
+    for (const p of this.ofType(T.rolePolicy)) {
+      const statements = list(JSON.parse(String(I(p).policy ?? "{}")).Statement) as Obj[];
+      const targets = statements
+        .filter((st) => strings(st.Action).includes("execute-api:ManageConnections"))
+        .flatMap((st) => strings(st.Resource));
+      const role = this.ofType(T.role).find((r) => r.id === I(p).role);
+      const fn = this.ofType(T.lambda).find((f) => role && f.inputs.role === role.arn);
+      for (const api of this.ofType(T.httpApi)) {
+        const arn = String(api.wireOutputs.executionArn ?? "");
+        if (fn && arn && targets.some((t) => t.startsWith(`${arn}/`)))
+          this.edge(
+            this.functionNode.get(fn.urn)!,
+            this.nodeId(api.urn),
+            "POST @connections (own stage)",
+          );
+      }
+    }
+  }
+
   private hopEdges(from: string, hops: Hop[], fnLabel = "invokes") {
     for (const h of hops) {
       if (h.resource?.type === LAMBDA)

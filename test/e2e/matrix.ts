@@ -337,7 +337,8 @@ async function rest(plant: Plant, caller: Caller, method: "GET" | "POST"): Promi
 /** The HTTP API: JWT authorizer (issuer, audiences, route scopes), then the bookings function. */
 async function httpApi(plant: Plant, caller: Caller, route: string): Promise<string> {
   const run = plant.model.run;
-  const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer").inputs.jwtConfiguration as {
+  const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer", "bookings-api-authorizer").inputs
+    .jwtConfiguration as {
     issuer: string;
     audiences: string[];
   };
