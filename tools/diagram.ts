@@ -340,10 +340,14 @@ class Diagram {
       const route = this.byUrn.get(e.resource.urn)!;
       const scopes = strings(I(route).authorizationScopes);
       const rid = this.nodeId(route.urn);
+      // A WebSocket route other than $connect is reached only by frames on a connection that
+      // $connect let in: nobody calls it from outside.
+      const onConnection = e.kind === "websocket-route" && I(route).routeKey !== "$connect";
+      const auth = onConnection ? `${e.auth}, on a $connect-authorized connection` : e.auth;
       apiMembers.push(
-        `${rid}["${esc(`${e.operation}\n${e.auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
+        `${rid}["${esc(`${e.operation}\n${auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
       );
-      this.openCallers(e, rid);
+      if (!onConnection) this.openCallers(e, rid);
       const authorizer = this.byId(T.v2Authorizer, I(route).authorizerId);
       if (authorizer) this.edge(this.nodeId(authorizer.urn), rid, "authorizes");
     }
