@@ -8,12 +8,10 @@
  * signatures, the JWKS primed in both caches, no network; short interleaved rounds, alternating
  * which side goes first, the median round of each side reported (as bench/authorizer.bench.ts).
  */
-import { generateKeyPairSync, sign } from "crypto";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
-import { FetchError } from "aws-jwt-verify/error";
-import { Jwk, SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
+import { noNetwork, round, signedTokens } from "./tokens";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
 import { authorizeConnect, WsAuthorizerDeps } from "../handlers/ws-authorizer/authorize";
 import { parseWsAuthorizerEnv } from "../handlers/ws-authorizer/index";
@@ -30,33 +28,16 @@ const TOKENS = 64;
 const PER_ROUND = 1000;
 const ROUNDS = 41;
 
-function tokens(): { jwk: Jwk; list: string[] } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "RS256", use: "sig" };
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-  const t = Math.floor(Date.now() / 1000);
-  const list = Array.from({ length: TOKENS }, (_, i) => {
-    const input = `${b64({ alg: "RS256", typ: "JWT", kid: "bench" })}.${b64({
-      iss: ISSUER,
-      sub: `customer-${i}`,
-      token_use: "access",
-      client_id: CLIENT,
-      scope: `openid ${SCOPE}`,
-      iat: t,
-      exp: t + 3600,
-    })}`;
-    return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
-  });
-  return { jwk: jwk as Jwk, list };
-}
-
-const noNetwork = new SimpleJwksCache({
-  fetcher: {
-    fetch: async (uri: string) => {
-      throw new FetchError(uri, "the benchmark runs offline");
-    },
-  },
-});
+const tokens = () =>
+  signedTokens(TOKENS, (i, t) => ({
+    iss: ISSUER,
+    sub: `customer-${i}`,
+    token_use: "access",
+    client_id: CLIENT,
+    scope: `openid ${SCOPE}`,
+    iat: t,
+    exp: t + 3600,
+  }));
 
 function event(token: string): APIGatewayRequestAuthorizerEvent {
   return {
@@ -68,12 +49,7 @@ function event(token: string): APIGatewayRequestAuthorizerEvent {
   } as unknown as APIGatewayRequestAuthorizerEvent;
 }
 
-/** Operations per second of `op` over PER_ROUND calls cycling through the inputs. */
-async function round<T>(inputs: T[], op: (input: T) => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < PER_ROUND; i++) await op(inputs[i % inputs.length]);
-  return PER_ROUND / (Number(process.hrtime.bigint() - start) / 1e9);
-}
+const timed = <T>(inputs: T[], op: (input: T) => Promise<unknown>) => round(inputs, op, PER_ROUND);
 
 const benchmark: Benchmark = {
   name: "ws-authorizer",
@@ -113,11 +89,11 @@ const benchmark: Benchmark = {
     const baseline: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       if (r % 2 === 0) {
-        ours.push(await round(events, decide));
-        baseline.push(await round(list, (t) => direct.verify(t)));
+        ours.push(await timed(events, decide));
+        baseline.push(await timed(list, (t) => direct.verify(t)));
       } else {
-        baseline.push(await round(list, (t) => direct.verify(t)));
-        ours.push(await round(events, decide));
+        baseline.push(await timed(list, (t) => direct.verify(t)));
+        ours.push(await timed(events, decide));
       }
     }
     // Every denial is logged: none may have happened in the timed rounds either.

@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValidArgs } from "./args";
 import { Function as LambdaFunction, PolicyStatement } from "./function";
+import { authorizerInvokePermission } from "./http-api";
 import { autonameProblems, NAME_LIMITS } from "./names";
 import { Table } from "./table";
 
@@ -310,16 +311,7 @@ export class WebSocketApi extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.lambda.Permission(
-      `${name}-authorizer-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.functionName,
-        principal: "apigateway.amazonaws.com",
-        sourceArn: pulumi.interpolate`${this.api.executionArn}/authorizers/${authorizer.id}`,
-      },
-      { parent: this },
-    );
+    authorizerInvokePermission(name, fn, this.api.executionArn, authorizer.id, this);
     return { authorizer, fn };
   }
 
