@@ -11,7 +11,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { JwtVerifier } from "aws-jwt-verify";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
-import { noNetwork, round, signedTokens } from "./tokens";
+import { interleaved, noNetwork, round, signedTokens } from "./tokens";
 import { authorize, AuthorizerDeps } from "../handlers/authorizer/authorize";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
@@ -81,18 +81,11 @@ const benchmark: Benchmark = {
     }
     for (const t of list) await direct.verify(t);
 
-    const ours: number[] = [];
-    const baseline: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      // Alternate which side goes first, so neither always runs right after a GC of the other.
-      if (r % 2 === 0) {
-        ours.push(await timed(events, (e) => authorize(e, deps)));
-        baseline.push(await timed(list, (t) => direct.verify(t)));
-      } else {
-        baseline.push(await timed(list, (t) => direct.verify(t)));
-        ours.push(await timed(events, (e) => authorize(e, deps)));
-      }
-    }
+    const { ours, baseline } = await interleaved(
+      ROUNDS,
+      () => timed(events, (e) => authorize(e, deps)),
+      () => timed(list, (t) => direct.verify(t)),
+    );
     if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
     return [
       pairedHigherIsBetter(

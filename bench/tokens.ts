@@ -41,3 +41,25 @@ export async function round<T>(
   for (let i = 0; i < perRound; i++) await op(inputs[i % inputs.length]);
   return perRound / (Number(process.hrtime.bigint() - start) / 1e9);
 }
+
+/**
+ * `rounds` timed rounds of each side, alternating which goes first, so neither always runs
+ * right after a GC of the other.
+ */
+export async function interleaved(
+  rounds: number,
+  ours: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<{ ours: number[]; baseline: number[] }> {
+  const out = { ours: [] as number[], baseline: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      out.ours.push(await ours());
+      out.baseline.push(await baseline());
+    } else {
+      out.baseline.push(await baseline());
+      out.ours.push(await ours());
+    }
+  }
+  return out;
+}

@@ -11,7 +11,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
-import { noNetwork, round, signedTokens } from "./tokens";
+import { interleaved, noNetwork, round, signedTokens } from "./tokens";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
 import { authorizeConnect, WsAuthorizerDeps } from "../handlers/ws-authorizer/authorize";
 import { parseWsAuthorizerEnv } from "../handlers/ws-authorizer/index";
@@ -85,17 +85,11 @@ const benchmark: Benchmark = {
     }
     for (const t of list) await direct.verify(t);
 
-    const ours: number[] = [];
-    const baseline: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      if (r % 2 === 0) {
-        ours.push(await timed(events, decide));
-        baseline.push(await timed(list, (t) => direct.verify(t)));
-      } else {
-        baseline.push(await timed(list, (t) => direct.verify(t)));
-        ours.push(await timed(events, decide));
-      }
-    }
+    const { ours, baseline } = await interleaved(
+      ROUNDS,
+      () => timed(events, decide),
+      () => timed(list, (t) => direct.verify(t)),
+    );
     // Every denial is logged: none may have happened in the timed rounds either.
     if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
     return [
