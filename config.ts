@@ -127,6 +127,32 @@ const identityPoolSchema = z
     boardingPassRetentionDays: 30,
   });
 
+/**
+ * The WebSocket API for live booking updates: a signed-in traveller's connections get every
+ * change of their own bookings. Switchable per stack.
+ */
+const webSocketSchema = z
+  .strictObject({
+    enabled: z.boolean(),
+    /** The stage name in the wss:// URL. */
+    stageName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, "expected letters, digits, '-' and '_'")
+      .default("live"),
+    /** Throttle of connects and messages on the stage. */
+    rateLimit: z.number().positive().max(10_000).default(20),
+    burstLimit: z.number().int().positive().max(5_000).default(40),
+    /** How long a connection record lives (API Gateway closes connections after 2 hours). */
+    connectionTtlHours: z.number().int().min(2).max(24).default(3),
+  })
+  .default({
+    enabled: false,
+    stageName: "live",
+    rateLimit: 20,
+    burstLimit: 40,
+    connectionTtlHours: 3,
+  });
+
 const internalCaller = z.strictObject({
   name: z.string().regex(NAME, "expected a lowercase name of 3-40 letters, digits and dashes"),
   principal: callerPrincipal,
@@ -330,6 +356,7 @@ const schema = z.strictObject({
     .optional(),
   authorizerMode: z.enum(["jwt", "lambda"]).default("jwt"),
   identityPool: identityPoolSchema,
+  webSocket: webSocketSchema,
 
   corsAllowOrigins: z.array(corsOrigin).default([]),
   httpApiRateLimit: z.number().positive().max(10_000).default(50),
@@ -396,6 +423,7 @@ function crossFieldProblems(c: Partial<PlatformConfig>): Problem[] {
     ...callerProblems(c),
     ...concurrencyProblems(c),
     ...identityPoolProblems(c),
+    ...webSocketProblems(c),
     ...(c.posture === "production" ? postureProblems(c) : []),
   ];
 }
@@ -570,6 +598,13 @@ function underIdentityPool(problem: string): Problem {
     .filter((p) => p !== undefined && p !== "")
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   return { path: ["identityPool", ...path], message: problem.slice(sep + 2) };
+}
+
+/** The WebSocket stage: its burst at least its rate, like the other stages. */
+function webSocketProblems(c: Partial<PlatformConfig>): Problem[] {
+  const ws = c.webSocket;
+  if (!ws?.enabled || ws.burstLimit >= ws.rateLimit) return [];
+  return [{ path: ["webSocket", "burstLimit"], message: "must be at least webSocket.rateLimit" }];
 }
 
 /** The identity pool: over this stack's user pool, with guest and group roles the rules allow. */

@@ -7,6 +7,7 @@ import {
   callerRuleFor,
   GRAPHQL_API,
   LOYALTY_API,
+  LIVE_UPDATES,
   LOYALTY_RESOLVER_CALLER,
 } from "./app/airline/contract";
 import { AppSyncApi } from "./components/appsync-api";
@@ -17,6 +18,7 @@ import { IdentityPool } from "./components/identity-pool";
 import { Network } from "./components/network";
 import { PrivateRestApi } from "./components/private-rest-api";
 import { Table } from "./components/table";
+import { WebSocketApi } from "./components/websocket-api";
 import { loadPlatformConfig } from "./config";
 
 // Validated before anything is registered: bad config fails here with every bad key listed.
@@ -88,6 +90,8 @@ const loyaltyTable = new Table("loyalty", {
 const bookingsTable = new Table("bookings", {
   partitionKey: { name: "customerId" },
   sortKey: { name: "bookingId" },
+  // Changes stream to the live-updates notifier (new image: what the traveller is shown).
+  stream: config.webSocket.enabled ? "NEW_IMAGE" : undefined,
   deletionProtection: protect,
   protect,
   tags,
@@ -258,6 +262,32 @@ const graphql = new AppSyncApi("graphql", {
   tags,
 });
 
+// Live booking updates: a signed-in traveller's connections get each change of their own
+// bookings (the bookings table is keyed by customerId, the traveller's sub).
+const liveUpdates = config.webSocket.enabled
+  ? new WebSocketApi("live-updates", {
+      description: LIVE_UPDATES.description,
+      issuerUrl: identity.issuerUrl,
+      audiences: identity.audiences,
+      jwksUri: identity.jwksUri,
+      scopes: identity.scopes,
+      requiredScopes: LIVE_UPDATES.requiredScopes,
+      subprotocol: LIVE_UPDATES.subprotocol,
+      stageName: config.webSocket.stageName,
+      rateLimit: config.webSocket.rateLimit,
+      burstLimit: config.webSocket.burstLimit,
+      connectionTtlHours: config.webSocket.connectionTtlHours,
+      logRetentionDays: config.logRetentionDays,
+      notifications: {
+        streamArn: bookingsTable.streamArn as NonNullable<typeof bookingsTable.streamArn>,
+        ownerAttribute: LIVE_UPDATES.ownerAttribute,
+        attributes: LIVE_UPDATES.attributes,
+      },
+      protect,
+      tags,
+    })
+  : undefined;
+
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcEndpointId = network.vpcEndpointId;
@@ -277,6 +307,9 @@ export const identityPoolId = identityPool?.identityPoolId;
 export const identityPoolAuthenticatedRoleArn = identityPool?.authenticatedRoleArn;
 export const identityPoolGuestRoleArn = identityPool?.guestRoleArn;
 export const documentsBucketName = identityPool?.bucketName;
+/** With webSocket enabled: what the web app opens (wss://), with its subprotocol and token. */
+export const liveUpdatesUrl = liveUpdates?.url;
+export const liveUpdatesApiId = liveUpdates?.apiId;
 export const bookingsApiUrl = bookingsApi.url;
 export const bookingsApiId = bookingsApi.apiId;
 export const graphqlUrl = graphql.graphqlUrl;

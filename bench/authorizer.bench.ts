@@ -8,12 +8,10 @@
  * in short interleaved rounds (alternating which goes first) so a noisy neighbour on the shared
  * CPU hits both alike; the median round of each side is reported.
  */
-import { generateKeyPairSync, sign } from "crypto";
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { JwtVerifier } from "aws-jwt-verify";
-import { FetchError } from "aws-jwt-verify/error";
-import { Jwk, SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
+import { interleaved, noNetwork, round, signedTokens } from "./tokens";
 import { authorize, AuthorizerDeps } from "../handlers/authorizer/authorize";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
@@ -27,34 +25,17 @@ const TOKENS = 64;
 const PER_ROUND = 1000;
 const ROUNDS = 41;
 
-function tokens(): { jwk: Jwk; list: string[] } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "RS256", use: "sig" };
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-  const t = Math.floor(Date.now() / 1000);
-  const list = Array.from({ length: TOKENS }, (_, i) => {
-    const input = `${b64({ alg: "RS256", typ: "JWT", kid: "bench" })}.${b64({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `customer-${i}`,
-      client_id: "spa",
-      scope: "airline/bookings.read airline/bookings.write",
-      iat: t,
-      nbf: t,
-      exp: t + 3600,
-    })}`;
-    return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
-  });
-  return { jwk: jwk as Jwk, list };
-}
-
-const noNetwork = new SimpleJwksCache({
-  fetcher: {
-    fetch: async (uri: string) => {
-      throw new FetchError(uri, "the benchmark runs offline");
-    },
-  },
-});
+const tokens = () =>
+  signedTokens(TOKENS, (i, t) => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: `customer-${i}`,
+    client_id: "spa",
+    scope: "airline/bookings.read airline/bookings.write",
+    iat: t,
+    nbf: t,
+    exp: t + 3600,
+  }));
 
 function event(token: string): APIGatewayRequestAuthorizerEventV2 {
   return {
@@ -65,13 +46,7 @@ function event(token: string): APIGatewayRequestAuthorizerEventV2 {
   } as unknown as APIGatewayRequestAuthorizerEventV2;
 }
 
-/** Operations per second of `op` over PER_ROUND calls cycling through the inputs. */
-async function round<T>(inputs: T[], op: (input: T) => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < PER_ROUND; i++) await op(inputs[i % inputs.length]);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return PER_ROUND / seconds;
-}
+const timed = <T>(inputs: T[], op: (input: T) => Promise<unknown>) => round(inputs, op, PER_ROUND);
 
 const benchmark: Benchmark = {
   name: "authorizer",
@@ -106,18 +81,11 @@ const benchmark: Benchmark = {
     }
     for (const t of list) await direct.verify(t);
 
-    const ours: number[] = [];
-    const baseline: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      // Alternate which side goes first, so neither always runs right after a GC of the other.
-      if (r % 2 === 0) {
-        ours.push(await round(events, (e) => authorize(e, deps)));
-        baseline.push(await round(list, (t) => direct.verify(t)));
-      } else {
-        baseline.push(await round(list, (t) => direct.verify(t)));
-        ours.push(await round(events, (e) => authorize(e, deps)));
-      }
-    }
+    const { ours, baseline } = await interleaved(
+      ROUNDS,
+      () => timed(events, (e) => authorize(e, deps)),
+      () => timed(list, (t) => direct.verify(t)),
+    );
     if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
     return [
       pairedHigherIsBetter(

@@ -199,6 +199,29 @@ export function validateHttpApiArgs(args: HttpApiArgs, name?: string): string[] 
   return problems;
 }
 
+/**
+ * Lets API Gateway invoke an authorizer's function only as that authorizer of that API
+ * (`<executionArn>/authorizers/<id>`), for the HTTP and the WebSocket API alike.
+ */
+export function authorizerInvokePermission(
+  name: string,
+  fn: Pick<LambdaFunction, "functionName">,
+  executionArn: pulumi.Input<string>,
+  authorizerId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): aws.lambda.Permission {
+  return new aws.lambda.Permission(
+    `${name}-authorizer-invoke`,
+    {
+      action: "lambda:InvokeFunction",
+      function: fn.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: pulumi.interpolate`${executionArn}/authorizers/${authorizerId}`,
+    },
+    { parent },
+  );
+}
+
 /** How a route is authorized: there is no variant without an authorizer. */
 type RouteAuth =
   | { authorizationType: "JWT"; authorizerId: pulumi.Input<string>; scopes: pulumi.Input<string[]> }
@@ -367,16 +390,7 @@ export class HttpApi extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.lambda.Permission(
-      `${name}-authorizer-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.functionName,
-        principal: "apigateway.amazonaws.com",
-        sourceArn: pulumi.interpolate`${this.api.executionArn}/authorizers/${authorizer.id}`,
-      },
-      { parent: this },
-    );
+    authorizerInvokePermission(name, fn, this.api.executionArn, authorizer.id, this);
     return { authorizer, fn };
   }
 

@@ -43,6 +43,11 @@ export interface TableArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Attribute holding an epoch-seconds expiry, for DynamoDB TTL. */
   ttlAttribute?: string;
+  /**
+   * Turn on the table's stream with this view of each change (for a consumer such as a
+   * notifier). Default: no stream.
+   */
+  stream?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
   /** Tags for the table. */
   tags?: Record<string, string>;
 }
@@ -124,6 +129,10 @@ export function validateTableArgs(args: TableArgs): string[] {
       problems.push(`${field}.projection: expected at least one attribute (or ALL / KEYS_ONLY)`);
     }
   });
+  const views = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"];
+  if (args.stream !== undefined && !views.includes(args.stream)) {
+    problems.push(`stream: expected one of ${views.join(", ")}, found '${args.stream}'`);
+  }
   if (args.ttlAttribute !== undefined && !ATTRIBUTE.test(args.ttlAttribute)) {
     problems.push("ttlAttribute: expected an attribute name of 1-255 letters, digits, _ . -");
   }
@@ -204,6 +213,8 @@ export class Table extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   /** The table's name (handlers read it from their environment). */
   public readonly tableName: pulumi.Output<string>;
+  /** The stream's ARN when `stream` is set (an event source mapping reads it), else undefined. */
+  public readonly streamArn?: pulumi.Output<string>;
   private readonly indexNames: string[];
   private readonly kmsKeyArn?: pulumi.Input<string>;
 
@@ -249,6 +260,8 @@ export class Table extends pulumi.ComponentResource {
         serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
         deletionProtectionEnabled: args.deletionProtection,
         ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+        streamEnabled: args.stream !== undefined ? true : undefined,
+        streamViewType: args.stream,
         tags: args.tags ?? {},
       },
       // Left unset unless asked, so a `protect` on the component still reaches the table.
@@ -257,7 +270,8 @@ export class Table extends pulumi.ComponentResource {
 
     this.arn = this.table.arn;
     this.tableName = this.table.name;
-    this.registerOutputs({ arn: this.arn, tableName: this.tableName });
+    if (args.stream !== undefined) this.streamArn = this.table.streamArn;
+    this.registerOutputs({ arn: this.arn, tableName: this.tableName, streamArn: this.streamArn });
   }
 
   /** Least-privilege statements for `actions` on this table and its indexes (see {@link tableStatements}). */

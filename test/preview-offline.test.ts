@@ -183,11 +183,19 @@ describe("offline preview (the tool, spawned like npm run preview:offline)", fun
     const ofType = (type: string) => report.resources.filter((x) => x.type === type);
     for (const x of report.resources)
       assert.match(x.urn, /^urn:pulumi:dev::inventory-service::/, x.urn);
-    // One JWT route with its scope, one AWS_IAM method on a PRIVATE API: the two kinds of access.
+    // One JWT route with its scope, one AWS_IAM method on a PRIVATE API, and the stock alerts'
+    // WebSocket routes (only $connect authorizes; the others ride on its connection).
     const routes = ofType("aws:apigatewayv2/route:Route").map((x) => x.inputs);
     assert.deepStrictEqual(
-      routes.map((x) => [x.routeKey, x.authorizationType, x.authorizationScopes]),
-      [["GET /items", "JWT", ["inventory.read"]]],
+      routes
+        .map((x) => [x.routeKey, x.authorizationType, x.authorizationScopes])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        ["$connect", "CUSTOM", undefined],
+        ["$default", "NONE", undefined],
+        ["$disconnect", "NONE", undefined],
+        ["GET /items", "JWT", ["inventory.read"]],
+      ],
     );
     const methods = ofType("aws:apigateway/method:Method").map((x) => x.inputs);
     assert.deepStrictEqual(

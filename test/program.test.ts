@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../config";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { bundleHandler, handlerEntry, handlerNames } from "../components/bundle";
 import { MOCK_ACCOUNT_ID } from "../tools/mock-engine";
 import {
   ofType,
@@ -57,27 +58,35 @@ const COMMAND_ACTIONS: Record<string, string> = {
  * the DynamoDB actions its source sends (`new GetCommand(` → GetItem): read from handlers/, not
  * from the program, so a grant in index.ts that drifts from the code is caught.
  */
-function handlerUsing(variable: string): { handler: string; actions: string[] } {
-  const dir = path.join(__dirname, "..", "handlers");
-  const found = fs
-    .readdirSync(dir)
-    .filter((d) => fs.existsSync(path.join(dir, d, "index.ts")))
-    .filter((d) =>
-      fs.readFileSync(path.join(dir, d, "index.ts"), "utf8").includes(`process.env.${variable}`),
-    );
-  assert.strictEqual(found.length, 1, `one handler reads ${variable}: ${found.join(", ")}`);
+/** Commands of other services a handler sends (not DynamoDB grants). */
+const OTHER_COMMANDS = new Set(["PostToConnection"]);
+
+/** The handler folder a function runs: the one whose bundle is the function's code. */
+function handlerOfFunction(fn: { wireInputs: Record<string, unknown> }): string {
+  const code = JSON.stringify(fn.wireInputs.code ?? null);
+  const found = handlerNames().filter((h) =>
+    code.includes(JSON.stringify(bundleHandler(handlerEntry(h)))),
+  );
+  assert.strictEqual(found.length, 1, `its code is one handler's bundle: ${found.join(", ")}`);
+  return found[0];
+}
+
+function handlerUsing(variable: string, handler: string): { handler: string; actions: string[] } {
+  const dir = path.join(__dirname, "..", "handlers", handler);
   // Every module of the handler's folder but its tests (esbuild bundles what index.ts imports).
   const source = fs
-    .readdirSync(path.join(dir, found[0]))
+    .readdirSync(dir)
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-    .map((f) => fs.readFileSync(path.join(dir, found[0], f), "utf8"))
+    .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
     .join("\n");
+  assert.ok(source.includes(variable), `${handler} reads ${variable}`);
   const actions = new Set<string>();
   for (const m of source.matchAll(/\bnew (\w+)Command\(/g)) {
-    assert.ok(m[1] in COMMAND_ACTIONS, `unknown command ${m[1]}Command in ${found[0]}`);
+    if (OTHER_COMMANDS.has(m[1])) continue;
+    assert.ok(m[1] in COMMAND_ACTIONS, `unknown command ${m[1]}Command in ${handler}`);
     actions.add(COMMAND_ACTIONS[m[1]]);
   }
-  return { handler: found[0], actions: [...actions].sort() };
+  return { handler, actions: [...actions].sort() };
 }
 
 describe("program", () => {
@@ -110,6 +119,7 @@ describe("program", () => {
       it("lets no role invoke execute-api beyond a stage, method and path of its own API", async () => {
         const run = await runStack(stack);
         const apiId = run.resources.find((r) => r.type === "aws:apigateway/restApi:RestApi")?.id;
+        const wsApiId = run.resources.find((r) => r.name === "live-updates-api")?.id;
         const documents = [
           ...ofType(run, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
           ...ofType(run, "aws:iam/policy:Policy").map((r) => r.inputs.policy),
@@ -121,6 +131,14 @@ describe("program", () => {
             if (st.Effect !== "Allow" || !actions.some((a) => /^(execute-api:|\*$)/i.test(a)))
               continue;
             for (const resource of [st.Resource].flat() as string[]) {
+              // The WebSocket notifier posts to its own API's stage's connections, nothing more.
+              if (actions.every((a) => a === "execute-api:ManageConnections")) {
+                assert.strictEqual(
+                  resource,
+                  `arn:aws:execute-api:eu-west-1:${MOCK_ACCOUNT_ID}:${wsApiId}/live/POST/@connections/*`,
+                );
+                continue;
+              }
               grants++;
               assert.match(
                 resource,
@@ -164,9 +182,33 @@ describe("program", () => {
         const statements = ofType(run, "aws:iam/rolePolicy:RolePolicy")
           .filter((p) => p.inputs.role === role.id || p.inputs.role === role.inputs.name)
           .flatMap((p) => policyDocument(p.inputs.policy).Statement);
-        const dynamo = statements.filter((st) =>
+        const dynamoAll = statements.filter((st) =>
           [st.Action ?? []].flat().some((a: string) => /^dynamodb:/i.test(a)),
         );
+        // Index and stream grants are checked below; these are the grants on tables' items.
+        const onPart = (st: { Resource: unknown }) =>
+          [st.Resource].flat().some((r) => /\/(index|stream)\//.test(String(r)));
+        const dynamo = dynamoAll.filter((st) => !onPart(st));
+        for (const st of dynamoAll.filter(onPart)) {
+          for (const r of [st.Resource].flat().map(String)) {
+            const [, table, part] = /^(.*)\/(index|stream)\//.exec(r) ?? [];
+            assert.ok(
+              tables.some((t) => t.arn === table),
+              `${fn.name}: ${r} is a stack table's`,
+            );
+            const allowed =
+              part === "index"
+                ? ["dynamodb:Query", "dynamodb:Scan"]
+                : [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                  ];
+            for (const a of [st.Action].flat())
+              assert.ok(allowed.includes(a), `${fn.name}: ${a} on ${r}`);
+          }
+        }
         const variables = ((fn.inputs.environment as { variables?: Record<string, string> })
           ?.variables ?? {}) as Record<string, string>;
         const tableVars = Object.keys(variables).filter((k) => k.endsWith("_TABLE_NAME"));
@@ -181,7 +223,7 @@ describe("program", () => {
           const table = tables.find((t) => t.id === variables[variable]);
           assert.ok(table?.arn, `${fn.name}: ${variable} names a table of the stack`);
           own.push(table.arn);
-          const { handler, actions } = handlerUsing(variable);
+          const { handler, actions } = handlerUsing(variable, handlerOfFunction(fn));
           assert.ok(actions.length > 0, `${handler} sends DynamoDB commands`);
           const grant = dynamo.filter((st) => [st.Resource].flat().includes(table.arn));
           assert.strictEqual(grant.length, 1, `${fn.name}: one statement on ${table.name}`);
@@ -193,10 +235,16 @@ describe("program", () => {
             `${fn.name}: the actions ${handler} sends`,
           );
         }
+        // A stream consumer also names the table whose stream it reads (by its stream ARN).
+        const mappings = ofType(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
+        for (const m of mappings.filter((x) => x.inputs.functionName === fn.arn))
+          own.push(
+            String(tables.find((t) => t.wireOutputs.streamArn === m.inputs.eventSourceArn)?.arn),
+          );
         for (const other of tables.filter((t) => !own.includes(String(t.arn))))
           assert.ok(!JSON.stringify(statements).includes(String(other.arn)), other.name);
       }
-      assert.strictEqual(withTable, 2, "the loyalty and bookings functions");
+      assert.strictEqual(withTable, 4, "loyalty, bookings, and the WebSocket routes and notifier");
     });
 
     it(`${stack}: logs every function to its own log group with the stack's retention`, async () => {
@@ -240,10 +288,11 @@ describe("program", () => {
           (a) => typeof sourceArn === "string" && sourceArn.startsWith(`${a}/`),
         );
         assert.ok(api, `${p.name}: ${sourceArn} names an API of the stack`);
-        // A stage, method and path (`v1/GET/loyalty/*`, `*/POST/bookings`) or one authorizer.
+        // A stage, method and path (`v1/GET/loyalty/*`, `*/POST/bookings`), a WebSocket stage
+        // and route (`live/$connect`) or one authorizer.
         assert.match(
           sourceArn.slice(api.length),
-          /^\/(authorizers\/\w+|[\w*$]+\/(GET|POST|PUT|PATCH|DELETE)\/[\w*{}/-]+)$/,
+          /^\/(authorizers\/\w+|[\w*$]+\/(GET|POST|PUT|PATCH|DELETE)\/[\w*{}/-]+|\w+\/\$(connect|disconnect|default))$/,
           p.name,
         );
       }

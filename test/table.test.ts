@@ -38,6 +38,24 @@ describe("components/table", () => {
     ]);
   });
 
+  it("streams changes only when asked, with the view asked for, and exports the stream's ARN", async () => {
+    let streamArn: Promise<string | undefined> = Promise.resolve(undefined);
+    const run = await runComponents(() => {
+      new Table("plain", bookingsArgs());
+      const streamed = new Table("streamed", { ...bookingsArgs(), stream: "NEW_IMAGE" });
+      streamArn = streamed.streamArn ? promiseOf(streamed.streamArn) : streamArn;
+    });
+    assert.strictEqual(one(run, TABLE, "plain-table").inputs.streamEnabled, undefined);
+    const table = one(run, TABLE, "streamed-table");
+    assert.strictEqual(table.inputs.streamEnabled, true);
+    assert.strictEqual(table.inputs.streamViewType, "NEW_IMAGE");
+    assert.match(String(await streamArn), /:table\/streamed-table-\w+\/stream\//);
+    assert.deepStrictEqual(
+      validateTableArgs({ ...bookingsArgs(), stream: "ALL" as never }).map((p) => p.split(":")[0]),
+      ["stream"],
+    );
+  });
+
   it("turns on deletion protection and protect when asked", async () => {
     const run = await runComponents(() => void new Table("bookings", bookingsArgs()));
     const table = one(run, TABLE, "bookings-table");

@@ -59,6 +59,7 @@ const T = {
   poolRoles: "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
   bucket: "aws:s3/bucket:Bucket",
   client: "aws:cognito/userPoolClient:UserPoolClient",
+  streamMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
 } as const;
 
 type Obj = Record<string, any>;
@@ -339,10 +340,14 @@ class Diagram {
       const route = this.byUrn.get(e.resource.urn)!;
       const scopes = strings(I(route).authorizationScopes);
       const rid = this.nodeId(route.urn);
+      // A WebSocket route other than $connect is reached only by frames on a connection that
+      // $connect let in: nobody calls it from outside.
+      const onConnection = e.kind === "websocket-route" && I(route).routeKey !== "$connect";
+      const auth = onConnection ? `${e.auth}, on a $connect-authorized connection` : e.auth;
       apiMembers.push(
-        `${rid}["${esc(`${e.operation}\n${e.auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
+        `${rid}["${esc(`${e.operation}\n${auth}${scopes.length ? ` ${scopes.join(" ")}` : ""}`)}"]`,
       );
-      this.openCallers(e, rid);
+      if (!onConnection) this.openCallers(e, rid);
       const authorizer = this.byId(T.v2Authorizer, I(route).authorizerId);
       if (authorizer) this.edge(this.nodeId(authorizer.urn), rid, "authorizes");
     }
@@ -494,6 +499,7 @@ class Diagram {
         for (const fn of fns) this.edge(this.nodeId(a.urn), this.functionNode.get(fn.urn)!, "runs");
     }
     this.dataSources();
+    this.streams();
     for (const fn of this.ofType(T.lambda)) {
       const from = this.functionNode.get(fn.urn)!;
       this.hopEdges(from, this.model.functionHop(this.asModel(fn)).next);
@@ -523,6 +529,39 @@ class Diagram {
   }
 
   /** Edges from a node to the functions and tables the model's hops name. */
+  /**
+   * Stream consumers: the table whose stream a function reads, and the WebSocket APIs whose
+   * `@connections` its role may post to (execute-api:ManageConnections on the API's ARN).
+   */
+  private streams() {
+    for (const m of this.ofType(T.streamMapping)) {
+      const fn = this.ofType(T.lambda).find((f) => f.arn === I(m).functionName);
+      const table = this.ofType(T.table).find(
+        (t) => t.wireOutputs.streamArn === I(m).eventSourceArn,
+      );
+      if (!fn || !table) continue;
+      const tid = this.node(table, `DynamoDB ${table.name}`, "round");
+      this.edge(tid, this.functionNode.get(fn.urn)!, "stream");
+    }
+    for (const p of this.ofType(T.rolePolicy)) {
+      const statements = list(JSON.parse(String(I(p).policy ?? "{}")).Statement) as Obj[];
+      const targets = statements
+        .filter((st) => strings(st.Action).includes("execute-api:ManageConnections"))
+        .flatMap((st) => strings(st.Resource));
+      const role = this.ofType(T.role).find((r) => r.id === I(p).role);
+      const fn = this.ofType(T.lambda).find((f) => role && f.inputs.role === role.arn);
+      for (const api of this.ofType(T.httpApi)) {
+        const arn = String(api.wireOutputs.executionArn ?? "");
+        if (fn && arn && targets.some((t) => t.startsWith(`${arn}/`)))
+          this.edge(
+            this.functionNode.get(fn.urn)!,
+            this.nodeId(api.urn),
+            "POST @connections (own stage)",
+          );
+      }
+    }
+  }
+
   private hopEdges(from: string, hops: Hop[], fnLabel = "invokes") {
     for (const h of hops) {
       if (h.resource?.type === LAMBDA)

@@ -346,9 +346,12 @@ const DATA_MOCKS: Record<string, TypeMock> = {
     );
     return `${inputs.apiId}-${inputs.type}-${inputs.field}`;
   },
-  "aws:dynamodb/table:Table": ({ physicalName, arnOf, state }) => {
+  "aws:dynamodb/table:Table": ({ inputs, physicalName, arnOf, state }) => {
     state.name = physicalName;
     state.arn = arnOf("dynamodb", `table/${physicalName}`);
+    // A stream's ARN ends with its creation time; a fixed one keeps previews reproducible.
+    if (inputs.streamEnabled)
+      state.streamArn = arnOf("dynamodb", `table/${physicalName}/stream/2026-01-01T00:00:00.000`);
     return physicalName;
   },
   "aws:wafv2/webAcl:WebAcl": ({ seed, physicalName, arnOf, state }) => {

@@ -185,3 +185,16 @@ export function callerRuleFor(tier: {
 
 /** The handlers (folders under handlers/) whose reserved concurrency the stack config may set. */
 export const HANDLER_NAMES = ["loyalty", "bookings", "loyalty-resolver", "authorizer"] as const;
+
+/**
+ * Live booking updates over the WebSocket API: who may connect (an access token of the web
+ * client with bookings.read), the subprotocol the app offers beside its token, and what each
+ * message carries (the bookings table's key is customerId, the traveller's sub).
+ */
+export const LIVE_UPDATES = {
+  description: "Live booking updates for signed-in travellers (seat confirmed, gate change)",
+  requiredScopes: ["bookings.read"],
+  subprotocol: "sec1.bookings.v1",
+  ownerAttribute: "customerId",
+  attributes: ["flightId", "seatClass", "status", "createdAt"],
+};

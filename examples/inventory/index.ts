@@ -2,8 +2,9 @@
  * An example of another team's program on the platform's components: the inventory service, with
  * one public route (`GET /items`, JWT with the `inventory.read` scope) and one private method
  * (`PUT /items/{sku}/stock`, AWS_IAM through the team's execute-api VPC endpoint) that only the
- * warehouse batch job's role may call. Its app data (routes, scopes, body schema, caller, tier)
- * is written here; the components come from the platform unchanged. The tests preview it offline
+ * warehouse batch job's role may call, and a WebSocket API on which a signed-in shopper hears
+ * when an item they asked about is back in stock (their own alerts only). Its app data (routes,
+ * scopes, body schema, caller, tier, the alerts' owner attribute) is written here; the components come from the platform unchanged. The tests preview it offline
  * through the SEC1 pack.
  */
 import * as path from "path";
@@ -12,6 +13,8 @@ import { Function } from "../../components/function";
 import { HttpApi } from "../../components/http-api";
 import { Network } from "../../components/network";
 import { PrivateRestApi } from "../../components/private-rest-api";
+import { Table } from "../../components/table";
+import { WebSocketApi } from "../../components/websocket-api";
 
 const config = new pulumi.Config();
 const tags = { team: "inventory", environment: pulumi.getStack() };
@@ -26,11 +29,23 @@ const network = new Network("inventory-network", {
   tags,
 });
 
+// One back-in-stock alert per shopper and SKU (partition key: the shopper's sub); a stock update
+// marks the SKU's alerts, and the stream carries each change to that shopper's connections.
+const alerts = new Table("stock-alerts", {
+  partitionKey: { name: "shopperId" },
+  sortKey: { name: "sku" },
+  stream: "NEW_IMAGE",
+  deletionProtection: false,
+  tags,
+});
+
 const inventory = new Function("inventory", {
   handler: "inventory",
   entry: path.join(__dirname, "handler", "index.ts"),
   description: "Inventory: items for the shop, stock updates from the warehouse",
   logRetentionDays: 30,
+  environment: { ALERTS_TABLE_NAME: alerts.tableName },
+  statements: alerts.grant(["dynamodb:Query", "dynamodb:UpdateItem"], "StockAlerts"),
   tags,
 });
 
@@ -86,6 +101,27 @@ const stockApi = new PrivateRestApi("stock-api", {
   tags,
 });
 
+const stockAlerts = new WebSocketApi("stock-alerts", {
+  description: "Back-in-stock alerts for signed-in shoppers",
+  issuerUrl: config.require("oidcIssuer"),
+  audiences: ["api://inventory"],
+  scopes: { "inventory.read": "inventory.read" },
+  requiredScopes: ["inventory.read"],
+  subprotocol: "inventory.alerts.v1",
+  stageName: "live",
+  rateLimit: 10,
+  burstLimit: 20,
+  connectionTtlHours: 2,
+  logRetentionDays: 30,
+  notifications: {
+    streamArn: alerts.streamArn as NonNullable<typeof alerts.streamArn>,
+    ownerAttribute: "shopperId",
+    attributes: ["inStock"],
+  },
+  tags,
+});
+
 export const inventoryUrl = publicApi.url;
+export const stockAlertsUrl = stockAlerts.url;
 export const stockApiUrl = stockApi.invokeUrl;
 export const warehouseRoleArn = stockApi.invokerRoleArns;

@@ -27,6 +27,7 @@ import {
 } from "aws-jwt-verify/error";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { correlationIdOf, requestIdOf } from "../shared/http";
+import { hasJwtShape } from "../shared/jwt";
 import type { AuthorizerSettings } from "./settings";
 import type { TokenVerifier } from "./verifier";
 import { scopesOf as claimScopes } from "../shared/caller-rule";
@@ -80,23 +81,6 @@ export type DenialReason =
 const deny = (): APIGatewaySimpleAuthorizerResult => ({ isAuthorized: false });
 
 const BEARER_PREFIX = /^bearer +/i;
-
-/**
- * True for three dot-separated parts (the first not empty) with no space or tab: the shape of a
- * compact JWS. The characters themselves are left to aws-jwt-verify, which checks every part
- * with its own pattern and denies anything else as malformed (a regular expression over the
- * whole token here cost more than the rest of the decision).
- */
-function hasJwtShape(token: string): boolean {
-  const first = token.indexOf(".");
-  const second = first < 1 ? -1 : token.indexOf(".", first + 1);
-  return (
-    second > first &&
-    token.indexOf(".", second + 1) === -1 &&
-    !token.includes(" ") &&
-    !token.includes("\t")
-  );
-}
 
 /**
  * The bearer token of a request, from the `authorization` header (payload 2.0 lowercases header

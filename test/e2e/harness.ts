@@ -77,6 +77,8 @@ export interface TableSpec {
   attributes: { name: string; type: "S" | "N" | "B" }[];
   /** The TTL attribute, when TTL is enabled. */
   ttlAttribute?: string;
+  /** Its global secondary indexes (name, keys, projection). */
+  indexes: { name: string; hashKey: string; rangeKey?: string; projectionType: string }[];
 }
 
 /** A function as the program declares it: which bundle it runs and its environment. */
@@ -113,6 +115,7 @@ function tableSpec(r: RegisteredResource): TableSpec {
     rangeKey: i.rangeKey,
     attributes: i.attributes,
     ttlAttribute: ttl?.enabled ? ttl.attributeName : undefined,
+    indexes: (i.globalSecondaryIndexes ?? []) as TableSpec["indexes"],
   };
 }
 
@@ -190,6 +193,16 @@ export async function createTables(engine: Engine, tables: TableSpec[]): Promise
           AttributeType: a.type,
         })),
         BillingMode: "PAY_PER_REQUEST",
+        GlobalSecondaryIndexes: t.indexes.length
+          ? t.indexes.map((ix) => ({
+              IndexName: ix.name,
+              KeySchema: [
+                { AttributeName: ix.hashKey, KeyType: "HASH" as const },
+                ...(ix.rangeKey ? [{ AttributeName: ix.rangeKey, KeyType: "RANGE" as const }] : []),
+              ],
+              Projection: { ProjectionType: ix.projectionType as "KEYS_ONLY" | "ALL" },
+            }))
+          : undefined,
       }),
     );
   }

@@ -16,6 +16,8 @@ export interface Issuer {
   /** The verified payload, or undefined for a token that does not verify for `issuer`. */
   verify(token: string, issuer: string): Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
+  /** The local server's JWKS URL (http://127.0.0.1:<port>/.well-known/jwks.json). */
+  jwksUrl: string;
 }
 
 /** Starts the JWKS server on 127.0.0.1 (stopped by `close`). */
@@ -54,5 +56,6 @@ export async function startIssuer(): Promise<Issuer> {
       }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    jwksUrl: local,
   };
 }

@@ -18,6 +18,7 @@ import { startIssuer } from "./issuer";
 import { poolMarkdown, poolMatrix } from "./identity-matrix";
 import { poolModel } from "./identity-pool";
 import { isCognito, markdown, matrix, plantFor } from "./matrix";
+import { wsMarkdown, wsMatrix } from "./websocket";
 
 export const MATRIX_START = "<!-- generated-matrix:start (npm run generate) -->";
 export const MATRIX_END = "<!-- generated-matrix:end -->";
@@ -54,6 +55,8 @@ export interface MeasuredVariant {
   rows: Rows;
   /** The identity pool's callers and operations, when the variant has one. */
   pool?: Rows;
+  /** The WebSocket API's callers and operations, when the variant has one. */
+  ws?: Rows;
 }
 
 /**
@@ -72,11 +75,13 @@ export async function measureMatrices(): Promise<MeasuredVariant[]> {
         const rows = await matrix(plant);
         const pool = poolModel(model.run);
         const outputs = model.run.outputs as Record<string, unknown>;
+        const ws = typeof outputs.liveUpdatesApiId === "string";
         measured.push({
           name: v.name,
           cognito: isCognito(model),
           rows,
           ...(pool ? { pool: await poolMatrix(pool, issuer, outputs) } : {}),
+          ...(ws ? { ws: await wsMatrix(model, issuer) } : {}),
         });
       } finally {
         await plant.close();
@@ -100,6 +105,7 @@ export function matrixBlock(measured: MeasuredVariant[]): string {
       markdown(v.rows),
       "",
       ...(v.pool ? [poolMarkdown(v.pool), ""] : []),
+      ...(v.ws ? [wsMarkdown(v.ws), ""] : []),
     ]),
     MATRIX_END,
   ].join("\n");

@@ -504,7 +504,8 @@ async function httpApi(
   handler: string,
 ): Promise<string> {
   const run = plant.model.run;
-  const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer").inputs.jwtConfiguration as {
+  const jwt = one(run, "aws:apigatewayv2/authorizer:Authorizer", "bookings-api-authorizer").inputs
+    .jwtConfiguration as {
     issuer: string;
     audiences: string[];
   };
