@@ -45,11 +45,24 @@ export function validateEachType(...validations: ResourceValidation[]): Resource
   }
   // Short: the server sends one such entry per resource and policy back to the CLI.
   const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
+  const dispatch: ResourceValidation = (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+  (dispatch as { [EACH_TYPE]?: ReadonlySet<string> })[EACH_TYPE] = new Set(byType.keys());
+  return dispatch;
+}
+
+const EACH_TYPE = Symbol("sec1.validateEachType.types");
+
+/**
+ * False when `validation` (from validateEachType) only reports `type` not applicable: a wrapper
+ * can then hand the call straight on, without preparing for findings that cannot come.
+ */
+export function mayApply(validation: ResourceValidation, type: string): boolean {
+  const types = (validation as { [EACH_TYPE]?: ReadonlySet<string> })[EACH_TYPE];
+  return types === undefined || types.has(type);
 }
 
 /**
