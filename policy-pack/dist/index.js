@@ -81,11 +81,18 @@ function validateEachType(...validations) {
     byType.set(type, v);
   }
   const reason = `Policy only applies to ${[...byType.keys()].map(shortType).join(", ")}`;
-  return (args, reportViolation) => {
+  const dispatch = (args, reportViolation) => {
     const validation = byType.get(args.type);
     if (validation) return validation(args, reportViolation);
     notApplicableQuietly(args, reason);
   };
+  dispatch[EACH_TYPE] = new Set(byType.keys());
+  return dispatch;
+}
+var EACH_TYPE = /* @__PURE__ */ Symbol("sec1.validateEachType.types");
+function mayApply(validation, type) {
+  const types = validation[EACH_TYPE];
+  return types === void 0 || types.has(type);
 }
 function validateStackWith(type, validate) {
   const fn = (args, report) => validate(args, report);
@@ -6245,6 +6252,7 @@ function after(result, then) {
 var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
 function wrapResource(policy, validate) {
   const wrapped = (args, report) => {
+    if (!mayApply(validate, args.type)) return validate(args, report);
     let tags;
     const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
     const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);
