@@ -94,6 +94,10 @@ function typesOfValidation(validation) {
   if (Array.isArray(tagged.__sec1Types)) return tagged.__sec1Types;
   return typeof tagged.__pulumiType === "string" && tagged.__pulumiType !== "" ? [tagged.__pulumiType] : void 0;
 }
+function mayApply(validation, type) {
+  const types = typesOfValidation(validation);
+  return types === void 0 || types.includes(type);
+}
 function validateStackWith(type, validate) {
   const fn = (args, report) => validate(args, report);
   fn.__pulumiType = type;
@@ -6381,6 +6385,7 @@ function after(result, then) {
 var NO_DECLARATIONS = () => /* @__PURE__ */ new Map();
 function wrapResource(policy, validate) {
   const wrapped = (args, report) => {
+    if (!mayApply(validate, args.type)) return validate(args, report);
     let tags;
     const tagsAt = (urn) => urn === args.urn ? tags ??= tagsOf(args.props) : {};
     const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);

@@ -23,6 +23,7 @@ import {
 } from "@pulumi/policy";
 import { ConfigProperty } from "./policy-config";
 import { asStackPolicy } from "./resource-as-stack";
+import { mayApply } from "./typed-validation";
 import {
   DECLARATIONS_POLICY,
   Declaration,
@@ -319,6 +320,8 @@ const NO_DECLARATIONS = () => new Map<string, Declaration[]>();
 
 function wrapResource(policy: Policy, validate: ResourceValidation): ResourceValidation {
   const wrapped: ResourceValidation = (args: ResourceValidationArgs, report) => {
+    // Not its type: the validation only reports that (most calls of a multi-type policy).
+    if (!mayApply(validate, args.type)) return validate(args, report);
     let tags: Record<string, unknown> | undefined;
     const tagsAt = (urn: string) => (urn === args.urn ? (tags ??= tagsOf(args.props)) : {});
     const run = newRun(policy, args, report, tagsAt, NO_DECLARATIONS);

@@ -67,6 +67,15 @@ export function typesOfValidation(validation: ResourceValidation): string[] | un
 }
 
 /**
+ * False when `validation` does not check `type` (it only reports it not applicable): a wrapper
+ * can then hand the call straight on, without preparing for findings that cannot come.
+ */
+export function mayApply(validation: ResourceValidation, type: string): boolean {
+  const types = typesOfValidation(validation);
+  return types === undefined || types.includes(type);
+}
+
+/**
  * A stack validation the analyzer server skips, before deserializing the stack, when the stack
  * holds no resource of `type` (the server reads the same `__pulumiType` tag that
  * `validateStackResourcesOfType` sets). Unlike that helper, the validation still receives every
