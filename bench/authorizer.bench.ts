@@ -11,7 +11,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { JwtVerifier } from "aws-jwt-verify";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
-import { interleaved, noNetwork, round, signedTokens } from "./tokens";
+import { noNetwork, raceDecisions, signedTokens } from "./tokens";
 import { authorize, AuthorizerDeps } from "../handlers/authorizer/authorize";
 import { parseAuthorizerEnv } from "../handlers/authorizer/settings";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
@@ -46,8 +46,6 @@ function event(token: string): APIGatewayRequestAuthorizerEventV2 {
   } as unknown as APIGatewayRequestAuthorizerEventV2;
 }
 
-const timed = <T>(inputs: T[], op: (input: T) => Promise<unknown>) => round(inputs, op, PER_ROUND);
-
 const benchmark: Benchmark = {
   name: "authorizer",
   async run() {
@@ -73,20 +71,16 @@ const benchmark: Benchmark = {
     });
     direct.cacheJwks({ keys: [jwk] });
 
-    // Warm-up, and proof that every measured decision is an allow (a denial is cheaper).
-    for (const e of events) {
-      const result = await authorize(e, deps);
-      if (!result.isAuthorized)
-        throw new Error(`benchmark token denied: ${JSON.stringify(denials)}`);
-    }
-    for (const t of list) await direct.verify(t);
-
-    const { ours, baseline } = await interleaved(
-      ROUNDS,
-      () => timed(events, (e) => authorize(e, deps)),
-      () => timed(list, (t) => direct.verify(t)),
-    );
-    if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
+    const { ours, baseline } = await raceDecisions({
+      events,
+      decide: (e: APIGatewayRequestAuthorizerEventV2) => authorize(e, deps),
+      allowed: (r) => (r as { isAuthorized?: boolean }).isAuthorized === true,
+      tokens: list,
+      verify: (t) => direct.verify(t),
+      denials,
+      rounds: ROUNDS,
+      perRound: PER_ROUND,
+    });
     return [
       pairedHigherIsBetter(
         "authorizer decisions/s (warm JWKS) vs aws-jwt-verify verify()",

@@ -63,3 +63,40 @@ export async function interleaved(
   }
   return out;
 }
+
+/** One authorizer against the library on the same tokens, and what to tell of a denial. */
+export interface DecisionRace<E> {
+  /** The authorizer's events, one per token. */
+  events: E[];
+  /** Our decision on one event; `allowed` says whether it let the caller in. */
+  decide: (event: E) => Promise<unknown>;
+  allowed: (result: unknown) => boolean;
+  /** The tokens and the library's own verify. */
+  tokens: string[];
+  verify: (token: string) => Promise<unknown>;
+  /** Denials the authorizer logged: none may happen, a denial is cheaper than an allow. */
+  denials: unknown[];
+  rounds: number;
+  perRound: number;
+}
+
+/**
+ * Warms both sides up, proves every decision is an allow, then times them in interleaved rounds;
+ * returns each side's decisions per second per round.
+ */
+export async function raceDecisions<E>(
+  race: DecisionRace<E>,
+): Promise<{ ours: number[]; baseline: number[] }> {
+  for (const e of race.events) {
+    if (!race.allowed(await race.decide(e)))
+      throw new Error(`benchmark token denied: ${JSON.stringify(race.denials)}`);
+  }
+  for (const t of race.tokens) await race.verify(t);
+  const result = await interleaved(
+    race.rounds,
+    () => round(race.events, race.decide, race.perRound),
+    () => round(race.tokens, race.verify, race.perRound),
+  );
+  if (race.denials.length > 0) throw new Error(`benchmark tokens denied: ${race.denials.length}`);
+  return result;
+}

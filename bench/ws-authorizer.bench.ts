@@ -11,7 +11,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { Benchmark, pairedHigherIsBetter } from "./figure";
-import { interleaved, noNetwork, round, signedTokens } from "./tokens";
+import { noNetwork, raceDecisions, signedTokens } from "./tokens";
 import { createTokenVerifier } from "../handlers/authorizer/verifier";
 import { authorizeConnect, WsAuthorizerDeps } from "../handlers/ws-authorizer/authorize";
 import { parseWsAuthorizerEnv } from "../handlers/ws-authorizer/index";
@@ -49,8 +49,6 @@ function event(token: string): APIGatewayRequestAuthorizerEvent {
   } as unknown as APIGatewayRequestAuthorizerEvent;
 }
 
-const timed = <T>(inputs: T[], op: (input: T) => Promise<unknown>) => round(inputs, op, PER_ROUND);
-
 const benchmark: Benchmark = {
   name: "ws-authorizer",
   async run() {
@@ -77,21 +75,18 @@ const benchmark: Benchmark = {
     });
     direct.cacheJwks({ keys: [jwk] });
 
-    // Warm-up, and proof that every measured decision is an allow (a denial is cheaper).
-    for (const e of events) {
-      const result = await decide(e);
-      if (result.policyDocument.Statement[0].Effect !== "Allow")
-        throw new Error(`benchmark token denied: ${JSON.stringify(denials)}`);
-    }
-    for (const t of list) await direct.verify(t);
-
-    const { ours, baseline } = await interleaved(
-      ROUNDS,
-      () => timed(events, decide),
-      () => timed(list, (t) => direct.verify(t)),
-    );
-    // Every denial is logged: none may have happened in the timed rounds either.
-    if (denials.length > 0) throw new Error(`benchmark tokens denied: ${denials.length}`);
+    const { ours, baseline } = await raceDecisions({
+      events,
+      decide,
+      allowed: (r) =>
+        (r as { policyDocument: { Statement: { Effect: string }[] } }).policyDocument.Statement[0]
+          .Effect === "Allow",
+      tokens: list,
+      verify: (t) => direct.verify(t),
+      denials,
+      rounds: ROUNDS,
+      perRound: PER_ROUND,
+    });
     return [
       pairedHigherIsBetter(
         "WebSocket $connect authorizer decisions/s (warm JWKS) vs aws-jwt-verify verify()",
