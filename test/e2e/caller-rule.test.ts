@@ -80,8 +80,14 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         userClaims(out, true)(SUB.A, { scope: out.identityScopes["bookings.read"] }),
       );
       const before = await bookingsOf(dev, SUB.A);
-      assert.strictEqual(await callOperation(dev, readOnly, "HTTP POST /bookings"), "✘ 403 (scope)");
-      assert.strictEqual(await callOperation(dev, readOnly, "GraphQL createBooking"), "✘ Unauthorized");
+      assert.strictEqual(
+        await callOperation(dev, readOnly, "HTTP POST /bookings"),
+        "✘ 403 (scope)",
+      );
+      assert.strictEqual(
+        await callOperation(dev, readOnly, "GraphQL createBooking"),
+        "✘ Unauthorized",
+      );
       assert.strictEqual(await bookingsOf(dev, SUB.A), before, "no booking written");
       // The read scope still reads, on both APIs.
       assert.strictEqual(await callOperation(dev, readOnly, "GraphQL myBookings"), "✔ A's");
@@ -93,7 +99,10 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         "write only",
         userClaims(out, true)(SUB.B, { scope: out.identityScopes["bookings.write"] }),
       );
-      assert.strictEqual(await callOperation(dev, writeOnly, "HTTP GET /bookings"), "✘ 403 (scope)");
+      assert.strictEqual(
+        await callOperation(dev, writeOnly, "HTTP GET /bookings"),
+        "✘ 403 (scope)",
+      );
       for (const op of ["GraphQL myBookings", "GraphQL booking(B's)"] as const)
         assert.strictEqual(await callOperation(dev, writeOnly, op), "✘ Unauthorized", op);
       assert.strictEqual(await callOperation(dev, writeOnly, "GraphQL createBooking"), "✔ B's");
@@ -152,7 +161,10 @@ describe("e2e: one caller rule for GraphQL and HTTP (real tokens, uploaded resol
         aud: "api://bookings",
         scope: out.identityScopes["loyalty.read"],
       });
-      assert.strictEqual(await callOperation(oidc, machine, "GraphQL createBooking"), "✘ Unauthorized");
+      assert.strictEqual(
+        await callOperation(oidc, machine, "GraphQL createBooking"),
+        "✘ Unauthorized",
+      );
     });
   });
 });
